@@ -1,0 +1,119 @@
+// Package cli holds zoombulk's commands. Commands parse flags, wire the domain
+// packages together and map their errors to exit codes; the domain packages
+// know nothing of the terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes, as DESIGN.md section 1 defines them.
+const (
+	ExitOK      = 0 // every row succeeded or was already as asked
+	ExitPartial = 1 // the run finished and some rows failed or were deferred
+	ExitUsage   = 2 // usage, job or input error: nothing was sent
+	ExitAborted = 3 // max-failures reached or interrupted; results written
+	ExitAuth    = 4 // authentication failed
+)
+
+// ExitError carries an exit code up to Main. A nil Err means the command has
+// already said what there is to say.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func exitf(code int, format string, args ...any) error {
+	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// IO is the terminal a command talks to. Tests pass buffers.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// InTTY and ErrTTY say whether stdin and stderr are terminals: prompts
+	// need the first, progress bars the second.
+	InTTY  bool
+	ErrTTY bool
+	// Getenv reads the environment (credentials, ZOOM_API_URL, ...).
+	Getenv func(string) string
+}
+
+// StdIO is the process's own terminal.
+func StdIO() *IO {
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv: os.Getenv,
+	}
+}
+
+// Main runs zoombulk with args and returns the process exit code. Interrupts
+// arrive on sigs; commands that run long watch them.
+func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) int {
+	root := NewRootCmd(stdio, sigs)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		if exit.Err != nil {
+			fmt.Fprintln(stdio.ErrOut, "zoombulk:", exit.Err)
+		}
+		return exit.Code
+	}
+	// cobra's own errors (unknown flag, wrong arguments) are usage errors.
+	fmt.Fprintln(stdio.ErrOut, "zoombulk:", err)
+	return ExitUsage
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "zoombulk",
+		Short: "Bulk changes to a Zoom account from spreadsheets, and exports back to Excel",
+		Long: `zoombulk turns spreadsheets (CSV or XLSX) into bulk changes through the Zoom
+Users API, within the account's rate limits, with one result line per input row;
+and exports users, groups, divisions and a summary report to Excel.
+
+Credentials come from the environment (a Server-to-Server OAuth app):
+  ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET
+  ZOOM_API_URL   (default https://api.zoom.us/v2)
+  ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdio.In)
+	root.SetOut(stdio.Out)
+	root.SetErr(stdio.ErrOut)
+	for _, add := range commands {
+		root.AddCommand(add(stdio, sigs))
+	}
+	return root
+}
+
+// commands lists the constructors of the top-level commands; each command's
+// file registers itself in init so that files stay independent.
+var commands []func(*IO, <-chan os.Signal) *cobra.Command
+
+func register(f func(*IO, <-chan os.Signal) *cobra.Command) { commands = append(commands, f) }
