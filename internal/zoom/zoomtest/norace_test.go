@@ -1,0 +1,5 @@
+//go:build !race
+
+package zoomtest
+
+const raceEnabled = false

@@ -1,0 +1,139 @@
+package zoomtest
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Page tokens are cursors, not offsets: a token holds the creation sequence
+// number of the last item served, so a listing that runs while items are
+// created or deleted never repeats or skips an item that existed throughout.
+// Each token is bound to its listing and query (the scope), carries the page
+// number and issue time, and is signed, so a token from another listing, a
+// tampered one or one older than 15 minutes is refused with Zoom's error.
+
+const pageTokenTTL = 15 * time.Minute
+
+func (s *Server) pageToken(scope string, after int64, page int, now time.Time) string {
+	buf := binary.AppendVarint(nil, after)
+	buf = binary.AppendUvarint(buf, uint64(page))
+	buf = binary.AppendVarint(buf, now.UnixMilli())
+	buf = append(buf, s.pageMAC(scope, buf)...)
+	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+func (s *Server) pageMAC(scope string, payload []byte) []byte {
+	m := hmac.New(sha256.New, s.pageKey)
+	m.Write([]byte(scope))
+	m.Write([]byte{0})
+	m.Write(payload)
+	return m.Sum(nil)[:12]
+}
+
+// cursor reads the next_page_token of a listing call: the sequence number to
+// continue after and the page number. No token is the first page.
+func (s *Server) cursor(c *call, scope string) (after int64, page int, bad *response) {
+	tok := c.query.Get("next_page_token")
+	if tok == "" {
+		return 0, 1, nil
+	}
+	invalidToken := func() (int64, int, *response) {
+		r := fail(http.StatusBadRequest, 300, "The next page token is invalid or expired.")
+		return 0, 0, &r
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(raw) < 13 {
+		return invalidToken()
+	}
+	payload, mac := raw[:len(raw)-12], raw[len(raw)-12:]
+	if !hmac.Equal(mac, s.pageMAC(scope, payload)) {
+		return invalidToken()
+	}
+	after, n := binary.Varint(payload)
+	if n <= 0 {
+		return invalidToken()
+	}
+	payload = payload[n:]
+	pg, n := binary.Uvarint(payload)
+	if n <= 0 {
+		return invalidToken()
+	}
+	payload = payload[n:]
+	issued, n := binary.Varint(payload)
+	if n <= 0 || n != len(payload) {
+		return invalidToken()
+	}
+	if c.now.Sub(time.UnixMilli(issued)) > pageTokenTTL {
+		return invalidToken()
+	}
+	return after, int(pg), nil
+}
+
+// pageSize reads page_size: def when absent, clamped to [1, most] as Zoom
+// clamps rather than refuses.
+func pageSize(c *call, def, most int) (int, *response) {
+	v := c.query.Get("page_size")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r := invalid("page_size", "must be an integer")
+		return 0, &r
+	}
+	return min(max(n, 1), most), nil
+}
+
+// collect walks items (in ascending seq order) from the first one after the
+// cursor, keeping up to size that match, and says whether another match
+// follows.
+func collect[T any](items []T, seq func(T) int64, after int64, size int, keep func(T) bool) (page []T, more bool) {
+	i := searchSeq(items, seq, after)
+	for ; i < len(items); i++ {
+		if !keep(items[i]) {
+			continue
+		}
+		if len(page) == size {
+			return page, true
+		}
+		page = append(page, items[i])
+	}
+	return page, false
+}
+
+func searchSeq[T any](items []T, seq func(T) int64, after int64) int {
+	lo, hi := 0, len(items)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if seq(items[m]) <= after {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// pageInfo is the paging part of a listing answer.
+type pageInfo struct {
+	next              string
+	number, size      int
+	count, totalCount int
+}
+
+// finish builds the paging fields of a page that ended at lastSeq.
+func (s *Server) finish(c *call, scope string, lastSeq int64, more bool, pageNo, size, total int) pageInfo {
+	pi := pageInfo{number: pageNo, size: size, totalCount: total}
+	if size > 0 {
+		pi.count = (total + size - 1) / size
+	}
+	if more {
+		pi.next = s.pageToken(scope, lastSeq, pageNo+1, c.now)
+	}
+	return pi
+}

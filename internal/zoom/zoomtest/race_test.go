@@ -1,0 +1,7 @@
+//go:build race
+
+package zoomtest
+
+// raceEnabled lets the heaviest tests shrink under the race detector, which
+// slows JSON-heavy code about tenfold.
+const raceEnabled = true

@@ -1,0 +1,614 @@
+package zoomtest
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Field limits from the reference's schemas (maxLength).
+const (
+	maxEmail       = 128
+	maxName        = 64 // first_name, last_name
+	maxDisplayName = 128
+	maxJobTitle    = 128
+	maxCompany     = 255
+	maxLocation    = 256
+)
+
+// emailRE is the HTML living standard's "valid email address", which is what
+// web forms (Zoom's among them) accept.
+var emailRE = regexp.MustCompile("^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+func validEmail(e string) bool { return len(e) <= maxEmail && emailRE.MatchString(e) }
+
+func emailDomain(e string) string {
+	_, d, _ := strings.Cut(e, "@")
+	return strings.ToLower(d)
+}
+
+var roleIDs = map[string]string{"owner": "0", "admin": "1", "member": "2"}
+var roleNames = map[string]string{"owner": "Owner", "admin": "Admin", "member": "Member"}
+
+func userNotFound(id string) response {
+	return fail(http.StatusNotFound, 1001, "User does not exist: %s.", id)
+}
+
+// userParam finds the {userId} of a call: an ID, or an email in any case.
+func (s *Server) userParam(c *call) (*user, *response) {
+	id := c.params["userId"]
+	u := s.st.lookupUser(id)
+	if u == nil {
+		r := userNotFound(id)
+		return nil, &r
+	}
+	return u, nil
+}
+
+// lastClientVersion is a plausible client version for a user who has logged
+// in; it is not state anyone changes, so it is derived.
+func lastClientVersion(u *user) string {
+	if u.LastLoginTime.IsZero() {
+		return ""
+	}
+	v := []string{"6.2.11.45813(mac)", "6.2.10.43047(win)", "6.1.12.41745(win)", "6.2.5.38211(iphone)", "6.0.12.32954(android)"}
+	return v[u.seq%int64(len(v))]
+}
+
+// listUserJSON is an item of GET /users: the list schema, which has no
+// job_title, location or language, and no id for pending users.
+type listUserJSON struct {
+	ID                string   `json:"id,omitempty"`
+	FirstName         string   `json:"first_name"`
+	LastName          string   `json:"last_name"`
+	DisplayName       string   `json:"display_name"`
+	Email             string   `json:"email"`
+	Type              int      `json:"type"`
+	PMI               int64    `json:"pmi,omitempty"`
+	Timezone          string   `json:"timezone"`
+	Verified          int      `json:"verified"`
+	Dept              string   `json:"dept"`
+	CreatedAt         string   `json:"created_at,omitempty"`
+	UserCreatedAt     string   `json:"user_created_at,omitempty"`
+	LastLoginTime     string   `json:"last_login_time,omitempty"`
+	LastClientVersion string   `json:"last_client_version,omitempty"`
+	GroupIDs          []string `json:"group_ids,omitempty"`
+	DivisionIDs       []string `json:"division_ids,omitempty"`
+	RoleID            string   `json:"role_id"`
+	Status            string   `json:"status"`
+	PlanUnitedType    string   `json:"plan_united_type,omitempty"`
+}
+
+func verified(u *user) int {
+	if u.Status == "pending" {
+		return 0
+	}
+	return 1
+}
+
+func toListUser(u *user) listUserJSON {
+	j := listUserJSON{
+		FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName, Email: u.Email,
+		Type: u.Type, PMI: u.PMI, Timezone: u.Timezone, Verified: verified(u), Dept: u.Dept,
+		CreatedAt: ts(u.CreatedAt), UserCreatedAt: ts(u.CreatedAt), LastLoginTime: ts(u.LastLoginTime),
+		LastClientVersion: lastClientVersion(u), GroupIDs: slices.Clone(u.GroupIDs),
+		DivisionIDs: []string{u.DivisionID}, RoleID: roleIDs[u.Role], Status: u.Status,
+		PlanUnitedType: u.Features["plan_united_type"],
+	}
+	if u.Status != "pending" {
+		j.ID = u.ID
+	}
+	return j
+}
+
+type userListJSON struct {
+	NextPageToken string         `json:"next_page_token"`
+	PageCount     int            `json:"page_count"`
+	PageNumber    int            `json:"page_number"`
+	PageSize      int            `json:"page_size"`
+	TotalRecords  int            `json:"total_records"`
+	Users         []listUserJSON `json:"users"`
+}
+
+var userStatuses = []string{"active", "inactive", "pending"}
+
+// GET /users
+func (s *Server) listUsers(c *call) response {
+	status := c.query.Get("status")
+	if status == "" {
+		status = "active"
+	}
+	if !slices.Contains(userStatuses, status) {
+		return invalid("status", "must be active, inactive or pending")
+	}
+	roleID := c.query.Get("role_id")
+	size, bad := pageSize(c, 30, 2000)
+	if bad != nil {
+		return *bad
+	}
+	scope := "users\x00" + status + "\x00" + roleID
+	after, pageNo, bad := s.cursor(c, scope)
+	if bad != nil {
+		return *bad
+	}
+	keep := func(u *user) bool {
+		return !u.gone && u.Status == status && (roleID == "" || roleIDs[u.Role] == roleID)
+	}
+	page, more := collect(s.st.users, func(u *user) int64 { return u.seq }, after, size, keep)
+	total := s.st.statusCount[status]
+	if roleID != "" {
+		total = 0
+		for _, u := range s.st.users {
+			if keep(u) {
+				total++
+			}
+		}
+	}
+	out := userListJSON{Users: make([]listUserJSON, 0, len(page))}
+	var last int64
+	for _, u := range page {
+		out.Users = append(out.Users, toListUser(u))
+		last = u.seq
+	}
+	pi := s.finish(c, scope, last, more, pageNo, size, total)
+	out.NextPageToken, out.PageCount, out.PageNumber, out.PageSize, out.TotalRecords = pi.next, pi.count, pi.number, pi.size, pi.totalCount
+	return reply(http.StatusOK, out)
+}
+
+type createUserBody struct {
+	Action   string `json:"action"`
+	UserInfo *struct {
+		Email          string   `json:"email"`
+		Type           *int     `json:"type"`
+		FirstName      string   `json:"first_name"`
+		LastName       string   `json:"last_name"`
+		DisplayName    string   `json:"display_name"`
+		Password       string   `json:"password"`
+		DivisionIDs    []string `json:"division_ids"`
+		PlanUnitedType string   `json:"plan_united_type"`
+		Feature        *struct {
+			ZoomOneType int64 `json:"zoom_one_type"`
+		} `json:"feature"`
+	} `json:"user_info"`
+}
+
+var createActions = []string{"create", "autoCreate", "custCreate", "ssoCreate"}
+
+// checkLen applies one of the reference's length limits.
+func checkLen(field, v string, most int) *response {
+	if utf8.RuneCountInString(v) > most {
+		r := invalid(field, fmt.Sprintf("must be at most %d characters", most))
+		return &r
+	}
+	return nil
+}
+
+func seatsMessageCreate() string {
+	return `Your request to add a new Licensed user could not be approved at this time because your account has reached the permitted maximum number of Licensed users. Please purchase additional licenses or contact the Zoom support team to provision additional users in your account.`
+}
+
+func seatsMessageUpdate() string {
+	return `Your request to convert this user's plan type to "Licensed" wasn't approved because your account has reached the permitted maximum number of "Licensed" users. Purchase additional licenses or contact the Zoom support team to provision additional users in your account.`
+}
+
+const planUnitedInvalid = `The value provided for "plan_united_type" parameter is invalid. Try again with a valid value.`
+
+// seatsFull says whether one more type 2 user would exceed the licensed seats.
+func (s *Server) seatsFull() bool { return s.seats > 0 && s.st.licensed >= s.seats }
+
+// POST /users
+func (s *Server) createUser(c *call) response {
+	var b createUserBody
+	if bad := decodeBody(c, &b); bad != nil {
+		return *bad
+	}
+	switch {
+	case b.Action == "":
+		return invalid("action", "is required")
+	case !slices.Contains(createActions, b.Action):
+		return invalid("action", "must be one of create, autoCreate, custCreate, ssoCreate")
+	case b.UserInfo == nil:
+		return invalid("user_info", "is required")
+	}
+	in := b.UserInfo
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		return invalid("user_info.email", "is required")
+	case !validEmail(email):
+		return invalid("user_info.email", "is not a valid email address")
+	case in.Type == nil:
+		return invalid("user_info.type", "is required")
+	case *in.Type == 99 && b.Action != "ssoCreate":
+		return invalid("user_info.type", "can be 99 only with action ssoCreate")
+	case !slices.Contains([]int{1, 2, 4, 99}, *in.Type):
+		return invalid("user_info.type", "must be 1, 2 or 4")
+	}
+	for _, f := range []struct {
+		name, v string
+		most    int
+	}{{"user_info.first_name", in.FirstName, maxName}, {"user_info.last_name", in.LastName, maxName}, {"user_info.display_name", in.DisplayName, maxDisplayName}} {
+		if bad := checkLen(f.name, f.v, f.most); bad != nil {
+			return *bad
+		}
+	}
+	if in.Password != "" && (len(in.Password) < 8 || len(in.Password) > 32) {
+		return fail(http.StatusBadRequest, 300, "Invalid parameter: password")
+	}
+	if in.PlanUnitedType != "" && !slices.Contains(planUnitedTypes, in.PlanUnitedType) {
+		return fail(http.StatusBadRequest, 300, planUnitedInvalid)
+	}
+	if in.Feature != nil && in.Feature.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(in.Feature.ZoomOneType, 10)) {
+		return invalid("user_info.feature.zoom_one_type", "is not a valid Zoom Workplace plan option")
+	}
+	if len(in.DivisionIDs) > 1 {
+		return invalid("user_info.division_ids", "can hold a single division")
+	}
+	if s.st.blocked[emailDomain(email)] {
+		return fail(http.StatusBadRequest, 1107, "Email domain is blocked.")
+	}
+	if s.st.byEmail[strings.ToLower(email)] != nil {
+		return fail(http.StatusConflict, 1005, "Email \"%s\" has already been used.", email)
+	}
+	if *in.Type == 2 && s.seatsFull() {
+		return fail(http.StatusBadRequest, 2034, "%s", seatsMessageCreate())
+	}
+	var div *division
+	if len(in.DivisionIDs) == 1 {
+		if div = s.st.divByID[in.DivisionIDs[0]]; div == nil {
+			return fail(http.StatusNotFound, 40406, "Division not found.")
+		}
+	}
+
+	u := &user{User: User{
+		ID: s.st.newID(), Email: email, FirstName: in.FirstName, LastName: in.LastName,
+		DisplayName: in.DisplayName, Type: *in.Type, Status: "active", Role: "member",
+		PMI: s.st.ids.pmi(), CreatedAt: c.now.UTC().Truncate(time.Second),
+	}}
+	if b.Action == "create" {
+		// The user gets a confirmation email and stays pending until they
+		// follow it.
+		u.Status = "pending"
+	}
+	if u.DisplayName == "" {
+		u.DisplayName = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	if in.PlanUnitedType != "" {
+		u.setFeature("plan_united_type", in.PlanUnitedType)
+	}
+	if in.Feature != nil && in.Feature.ZoomOneType != 0 {
+		u.setFeature("zoom_one_type", strconv.FormatInt(in.Feature.ZoomOneType, 10))
+	}
+	if div != nil {
+		u.DivisionID = div.id
+	}
+	s.st.addUser(u)
+	return reply(http.StatusCreated, struct {
+		ID        string `json:"id"`
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Email     string `json:"email"`
+		Type      int    `json:"type"`
+	}{u.ID, u.FirstName, u.LastName, u.Email, u.Type})
+}
+
+// GET /users/email?email=
+func (s *Server) checkEmail(c *call) response {
+	email := strings.TrimSpace(c.query.Get("email"))
+	if email == "" {
+		return fail(http.StatusBadRequest, 300, "Email is required.")
+	}
+	return reply(http.StatusOK, struct {
+		Existed bool `json:"existed_email"`
+	}{s.st.byEmail[strings.ToLower(email)] != nil})
+}
+
+// GET /users/summary. The per-type counts are of users who are not pending;
+// pending users have their own count and, as the reference defines it, the
+// total is the sum of the type counts and leaves them out.
+func (s *Server) userSummary(c *call) response {
+	var sum struct {
+		Licensed  int `json:"licensed_users_count"`
+		Basic     int `json:"basic_users_count"`
+		OnPrem    int `json:"on_prem_users_count"`
+		Room      int `json:"room_users_count"`
+		Pending   int `json:"pending_users_count"`
+		JoinOnly  int `json:"join_only_users_count"`
+		TotalUser int `json:"total_users_count"`
+	}
+	for _, u := range s.st.users {
+		switch {
+		case u.gone:
+		case u.Status == "pending":
+			sum.Pending++
+		case u.Type == 2:
+			sum.Licensed++
+		case u.Type == 1:
+			sum.Basic++
+		case u.Type == 4:
+			sum.JoinOnly++
+		}
+	}
+	sum.TotalUser = sum.Licensed + sum.Basic + sum.OnPrem + sum.Room + sum.JoinOnly
+	return reply(http.StatusOK, sum)
+}
+
+// getUserJSON is GET /users/{userId}: the Get schema.
+type getUserJSON struct {
+	ID                 string   `json:"id"`
+	FirstName          string   `json:"first_name"`
+	LastName           string   `json:"last_name"`
+	DisplayName        string   `json:"display_name"`
+	Email              string   `json:"email"`
+	Type               int      `json:"type"`
+	RoleName           string   `json:"role_name"`
+	PMI                int64    `json:"pmi"`
+	UsePMI             bool     `json:"use_pmi"`
+	PersonalMeetingURL string   `json:"personal_meeting_url"`
+	Timezone           string   `json:"timezone"`
+	Verified           int      `json:"verified"`
+	Dept               string   `json:"dept"`
+	CreatedAt          string   `json:"created_at"`
+	UserCreatedAt      string   `json:"user_created_at"`
+	LastLoginTime      string   `json:"last_login_time,omitempty"`
+	LastClientVersion  string   `json:"last_client_version,omitempty"`
+	GroupIDs           []string `json:"group_ids"`
+	DivisionIDs        []string `json:"division_ids"`
+	IMGroupIDs         []string `json:"im_group_ids"`
+	JID                string   `json:"jid"`
+	AccountID          string   `json:"account_id"`
+	Language           string   `json:"language"`
+	PhoneNumber        string   `json:"phone_number"`
+	Status             string   `json:"status"`
+	RoleID             string   `json:"role_id"`
+	JobTitle           string   `json:"job_title"`
+	Location           string   `json:"location"`
+	Company            string   `json:"company"`
+	Manager            string   `json:"manager"`
+	CostCenter         string   `json:"cost_center"`
+	LoginTypes         []int    `json:"login_types"`
+	Cluster            string   `json:"cluster"`
+	ZoomOneType        int64    `json:"zoom_one_type,omitempty"`
+	PlanUnitedType     string   `json:"plan_united_type,omitempty"`
+}
+
+// GET /users/{userId}
+func (s *Server) getUser(c *call) response {
+	u, bad := s.userParam(c)
+	if bad != nil {
+		return *bad
+	}
+	created := ts(u.CreatedAt)
+	if u.Status == "pending" {
+		// The reference: a pending user's created_at is the time of the call.
+		created = ts(c.now)
+	}
+	zot, _ := strconv.ParseInt(u.Features["zoom_one_type"], 10, 64)
+	return reply(http.StatusOK, getUserJSON{
+		ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
+		Email: u.Email, Type: u.Type, RoleName: roleNames[u.Role], PMI: u.PMI,
+		PersonalMeetingURL: fmt.Sprintf("https://zoom.us/j/%d", u.PMI), Timezone: u.Timezone,
+		Verified: verified(u), Dept: u.Dept, CreatedAt: created, UserCreatedAt: ts(u.CreatedAt),
+		LastLoginTime: ts(u.LastLoginTime), LastClientVersion: lastClientVersion(u),
+		GroupIDs: append([]string{}, u.GroupIDs...), DivisionIDs: []string{u.DivisionID}, IMGroupIDs: []string{},
+		JID: strings.ToLower(u.ID) + "@xmpp.zoom.us", AccountID: s.opts.AccountID, Language: u.Language,
+		PhoneNumber: u.PhoneNumber, Status: u.Status, RoleID: roleIDs[u.Role], JobTitle: u.JobTitle,
+		Location: u.Location, Company: u.Company, Manager: u.Manager, CostCenter: u.CostCenter,
+		LoginTypes: []int{100}, Cluster: "us06", ZoomOneType: zot, PlanUnitedType: u.Features["plan_united_type"],
+	})
+}
+
+// updateUserBody holds the Update-a-user fields the sandbox stores; a nil
+// field was absent, an empty string clears.
+type updateUserBody struct {
+	FirstName      *string   `json:"first_name"`
+	LastName       *string   `json:"last_name"`
+	DisplayName    *string   `json:"display_name"`
+	Dept           *string   `json:"dept"`
+	JobTitle       *string   `json:"job_title"`
+	Location       *string   `json:"location"`
+	Company        *string   `json:"company"`
+	Manager        *string   `json:"manager"`
+	Timezone       *string   `json:"timezone"`
+	Language       *string   `json:"language"`
+	PhoneNumber    *string   `json:"phone_number"`
+	CostCenter     *string   `json:"cost_center"`
+	Type           *int      `json:"type"`
+	PMI            *int64    `json:"pmi"`
+	GroupID        *string   `json:"group_id"`
+	DivisionIDs    *[]string `json:"division_ids"`
+	ZoomOneType    *int64    `json:"zoom_one_type"`
+	PlanUnitedType *string   `json:"plan_united_type"`
+}
+
+// PATCH /users/{userId}
+func (s *Server) updateUser(c *call) response {
+	u, bad := s.userParam(c)
+	if bad != nil {
+		return *bad
+	}
+	var b updateUserBody
+	if bad := decodeBody(c, &b); bad != nil {
+		return *bad
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for _, f := range []struct {
+		name, v string
+		most    int
+	}{
+		{"first_name", str(b.FirstName), maxName}, {"last_name", str(b.LastName), maxName},
+		{"display_name", str(b.DisplayName), maxDisplayName}, {"job_title", str(b.JobTitle), maxJobTitle},
+		{"company", str(b.Company), maxCompany}, {"location", str(b.Location), maxLocation},
+	} {
+		if bad := checkLen(f.name, f.v, f.most); bad != nil {
+			return *bad
+		}
+	}
+	plans := 0
+	for _, set := range []bool{b.Type != nil, b.PlanUnitedType != nil, b.ZoomOneType != nil} {
+		if set {
+			plans++
+		}
+	}
+	if plans > 1 {
+		return fail(http.StatusBadRequest, 300, `You can't change the "type" or "plan_united_type" or "zoom_one_type" at the same time.`)
+	}
+	if b.Type != nil {
+		switch *b.Type {
+		case 1, 2, 4:
+		case 99:
+			return invalid("type", "can be 99 only for users created with ssoCreate")
+		default:
+			return invalid("type", "must be 1, 2 or 4")
+		}
+		if *b.Type == 2 && u.Type != 2 && s.seatsFull() {
+			return fail(http.StatusBadRequest, 2034, "%s", seatsMessageUpdate())
+		}
+	}
+	if b.PlanUnitedType != nil && *b.PlanUnitedType != "none" && !slices.Contains(planUnitedTypes, *b.PlanUnitedType) {
+		return fail(http.StatusBadRequest, 300, planUnitedInvalid)
+	}
+	if b.ZoomOneType != nil && *b.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(*b.ZoomOneType, 10)) {
+		return invalid("zoom_one_type", "is not a valid Zoom Workplace plan option")
+	}
+	if b.PMI != nil && (*b.PMI < 1000000000 || *b.PMI > 9999999999) {
+		return invalid("pmi", "must be a 10-digit number")
+	}
+	if b.PMI != nil && u.Type == 4 {
+		return fail(http.StatusBadRequest, 200, `You cannot change PMI information for a "No Meetings License" user.`)
+	}
+	var div *division
+	if b.DivisionIDs != nil {
+		switch ids := *b.DivisionIDs; {
+		case len(ids) > 1:
+			return invalid("division_ids", "can hold a single division")
+		case len(ids) == 1:
+			if div = s.st.divByID[ids[0]]; div == nil {
+				return fail(http.StatusNotFound, 40406, "Division not found.")
+			}
+		}
+	}
+	var grp *group
+	if b.GroupID != nil && *b.GroupID != "" && u.Status == "pending" {
+		// group_id places a pending user in a group; for others it is ignored.
+		if grp = s.st.groupByID[*b.GroupID]; grp == nil {
+			return fail(http.StatusNotFound, 4130, "Group does not exist: %s.", *b.GroupID)
+		}
+	}
+
+	set := func(dst *string, p *string) {
+		if p != nil {
+			*dst = *p
+		}
+	}
+	set(&u.FirstName, b.FirstName)
+	set(&u.LastName, b.LastName)
+	set(&u.Dept, b.Dept)
+	set(&u.JobTitle, b.JobTitle)
+	set(&u.Location, b.Location)
+	set(&u.Company, b.Company)
+	set(&u.Manager, b.Manager)
+	set(&u.Timezone, b.Timezone)
+	set(&u.Language, b.Language)
+	set(&u.PhoneNumber, b.PhoneNumber)
+	set(&u.CostCenter, b.CostCenter)
+	switch {
+	case b.DisplayName != nil && *b.DisplayName != "":
+		u.DisplayName = *b.DisplayName
+	case b.DisplayName != nil || b.FirstName != nil || b.LastName != nil:
+		// The reference: an empty display_name is derived from the names.
+		u.DisplayName = strings.TrimSpace(u.FirstName + " " + u.LastName)
+	}
+	if b.Type != nil {
+		s.st.setType(u, *b.Type)
+	}
+	if b.PMI != nil {
+		u.PMI = *b.PMI
+	}
+	if b.PlanUnitedType != nil {
+		u.setFeature("plan_united_type", *b.PlanUnitedType)
+	}
+	if b.ZoomOneType != nil {
+		u.setFeature("zoom_one_type", strconv.FormatInt(*b.ZoomOneType, 10))
+	}
+	if div != nil {
+		s.st.setDivision(u, div)
+	}
+	if grp != nil {
+		s.st.addToGroup(u, grp)
+	}
+	return reply(http.StatusNoContent, nil)
+}
+
+// DELETE /users/{userId}?action=disassociate|delete&transfer_email=
+func (s *Server) deleteUser(c *call) response {
+	u, bad := s.userParam(c)
+	if bad != nil {
+		return *bad
+	}
+	action := c.query.Get("action")
+	if action == "" {
+		action = "disassociate"
+	}
+	if action != "disassociate" && action != "delete" {
+		return invalid("action", "must be disassociate or delete")
+	}
+	if u.Role == "owner" || u.Role == "admin" {
+		return fail(http.StatusBadRequest, 1117, "You can not disassociate an Admin user.")
+	}
+	if te := c.query.Get("transfer_email"); te != "" {
+		if strings.EqualFold(te, u.Email) {
+			return fail(http.StatusBadRequest, 300, "The transfer-to email address cannot be the same as the unlinked or deleted user's email address.")
+		}
+		if s.st.byEmail[strings.ToLower(te)] == nil {
+			return userNotFound(te)
+		}
+	}
+	s.st.removeUser(u)
+	return reply(http.StatusNoContent, nil)
+}
+
+// PUT /users/{userId}/status
+func (s *Server) userStatus(c *call) response {
+	u, bad := s.userParam(c)
+	if bad != nil {
+		return *bad
+	}
+	var b struct {
+		Action string `json:"action"`
+	}
+	if bad := decodeBody(c, &b); bad != nil {
+		return *bad
+	}
+	switch b.Action {
+	case "":
+		return invalid("action", "is required")
+	case "activate", "deactivate":
+	case "clock_in", "clock_out":
+		return reply(http.StatusOK, nil)
+	default:
+		return invalid("action", "must be one of activate, deactivate, clock_in, clock_out")
+	}
+	if u.Role == "owner" || u.Role == "admin" {
+		return fail(http.StatusBadRequest, 200, "Zoom Room and Admin users' status cannot be activated or deactivated.")
+	}
+	if u.Status == "pending" {
+		return fail(http.StatusBadRequest, 300, "The user %s has not accepted the invitation yet; a pending user cannot be activated or deactivated.", u.Email)
+	}
+	if b.Action == "activate" {
+		s.st.setStatus(u, "active")
+	} else {
+		s.st.setStatus(u, "inactive")
+	}
+	return reply(http.StatusOK, nil)
+}
