@@ -136,11 +136,6 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 		if attempt > 0 {
 			c.stats.retries[cl.ep.category].Add(1)
 		}
-		if cl.ep.features && !c.cfg.NoLimits {
-			if err := c.features.wait(ctx); err != nil {
-				return res, err
-			}
-		}
 		if !c.cfg.NoLimits {
 			if err := lim.wait(ctx); err != nil {
 				return res, err
@@ -149,6 +144,13 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 		tok, err := c.tokens.get(ctx, rejected)
 		if err != nil {
 			return res, err
+		}
+		// The features slot is taken last, right before sending, so that a
+		// slow token fetch cannot squeeze two calls into one interval.
+		if cl.ep.features && !c.cfg.NoLimits {
+			if err := c.features.wait(ctx); err != nil {
+				return res, err
+			}
 		}
 		req, err := http.NewRequestWithContext(ctx, cl.ep.method, target, bytes.NewReader(payload))
 		if err != nil {

@@ -77,7 +77,12 @@ func (s *Server) createDivision(c *call) response {
 		return fail(http.StatusBadRequest, 42006, "You've reached the maximum number of divisions reached. You can clean up some divisions then try again.")
 	}
 	d := s.st.addDivision("", name, b.Description, false)
-	return reply(http.StatusCreated, divisionJSON{ID: d.id, Name: d.name, Description: d.desc})
+	// The reference's 201 has these three fields only (no is_main_division).
+	return reply(http.StatusCreated, struct {
+		ID          string `json:"division_id"`
+		Name        string `json:"division_name"`
+		Description string `json:"division_description"`
+	}{d.id, d.name, d.desc})
 }
 
 // GET /divisions/{divisionId}

@@ -369,7 +369,7 @@ type getUserJSON struct {
 	JobTitle           string   `json:"job_title"`
 	Location           string   `json:"location"`
 	Company            string   `json:"company"`
-	Manager            string   `json:"manager"`
+	Manager            string   `json:"manager,omitempty"` // format email: absent, not "", when unset
 	CostCenter         string   `json:"cost_center"`
 	LoginTypes         []int    `json:"login_types"`
 	Cluster            string   `json:"cluster"`

@@ -1,0 +1,177 @@
+package sheet
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options tune how a file is read. The zero value reads the first sheet with
+// the headers on row 1.
+type Options struct {
+	// Sheet is the .xlsx sheet to read (default: the first visible sheet).
+	// An unknown name is an InputError listing the sheets that exist.
+	// Ignored for CSV.
+	Sheet string
+	// HeaderRow is the 1-based row holding the headers (default 1); rows
+	// above it are ignored. For CSV a row is a line, counted as Row.Number
+	// counts them.
+	HeaderRow int
+	// UnescapeFormulas applies UnescapeFormula to every CSV cell (header
+	// cells included), undoing the apostrophe our CSV writer puts before
+	// values starting with = + - @ tab or CR. Set it when the input may be
+	// one of our own reports (results.csv, failed.csv). Ignored for XLSX,
+	// where our writer needs no escaping.
+	UnescapeFormulas bool
+}
+
+func (o Options) headerRow() int {
+	if o.HeaderRow < 1 {
+		return 1
+	}
+	return o.HeaderRow
+}
+
+// Row is one data row.
+type Row struct {
+	// Number is the sheet's own 1-based row number (CSV: the line the
+	// record starts on, counting from 1 for the first line, blank lines
+	// included), for reports.
+	Number int
+	// Cells holds exactly len(Header()) cells; short rows are padded with "".
+	Cells []string
+	// Extra holds the non-empty cells beyond the header width (ragged
+	// rows), in order; nil if there are none.
+	Extra []string
+}
+
+// Reader streams the rows of one table.
+type Reader interface {
+	// Header returns the header cells as in the file (not trimmed; trailing
+	// blank cells dropped). Never nil after Open succeeds.
+	Header() []string
+	// Next returns the next row, or io.EOF after the last one. Rows whose
+	// cells are all blank after trimming are skipped, but numbering keeps
+	// counting. A malformed row is an *InputError naming it.
+	Next() (Row, error)
+	// Close releases the file. It is safe to call more than once.
+	Close() error
+}
+
+// Format describes how an input was decoded, for messages such as
+// `read users.csv as Windows-1252, ";"-separated`.
+type Format struct {
+	Kind      string // "csv" or "xlsx"
+	Encoding  string // CSV: "utf-8", "utf-8-bom", "utf-16le", "utf-16be" or "windows-1252"; "+windows-1252" is appended when stray bytes of a UTF-8 file were read as Windows-1252 (so far)
+	Delimiter rune   // CSV: ',', ';' or '\t'
+	Sheet     string // XLSX: the sheet being read
+}
+
+// Describe reports how r decodes its input; the zero Format for readers not
+// made by this package.
+func Describe(r Reader) Format {
+	switch r := r.(type) {
+	case *csvReader:
+		return Format{Kind: "csv", Encoding: r.encodingName(), Delimiter: rune(r.p.delim)}
+	case *xlsxReader:
+		return Format{Kind: "xlsx", Sheet: r.sheet}
+	}
+	return Format{}
+}
+
+// Supported file extensions, for messages.
+const supportedKinds = ".csv, .txt, .tsv, .xlsx or .xlsm"
+
+// Open opens the file at path and reads its header row. The kind comes from
+// the extension: .csv .txt .tsv are CSV (tab-delimited by default for .tsv),
+// .xlsx .xlsm are Excel workbooks; any other extension is an *InputError.
+func Open(path string, opts Options) (Reader, error) {
+	name := filepath.Base(path)
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".csv", ".txt", ".tsv":
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		r, err := newCSVReader(f, name, opts, ext == ".tsv")
+		if err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		r.closer = f
+		return r, nil
+	case ".xlsx", ".xlsm":
+		return openXLSX(path, name, opts)
+	}
+	hint := "save it as CSV or as an Excel workbook (.xlsx)"
+	switch ext {
+	case ".xls":
+		hint = "this is the old Excel 97-2003 format: open it in Excel and save it as .xlsx or CSV"
+	case ".ods", ".numbers":
+		hint = "export it as .xlsx or CSV"
+	}
+	kind := fmt.Sprintf("unsupported file type %q", ext)
+	if ext == "" {
+		kind = "the file name has no extension"
+	}
+	return nil, &InputError{File: name, Msg: kind + "; supported: " + supportedKinds, Hint: hint}
+}
+
+// isBlank reports whether s is empty after trimming white space.
+func isBlank(s string) bool {
+	return strings.TrimSpace(s) == ""
+}
+
+func allBlank(cells []string) bool {
+	for _, c := range cells {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// headerFrom copies the header cells, dropping trailing blank ones.
+func headerFrom(cells []string) []string {
+	n := len(cells)
+	for n > 0 && isBlank(cells[n-1]) {
+		n--
+	}
+	h := make([]string, n)
+	copy(h, cells[:n])
+	return h
+}
+
+// shapeRow fits cells to the header width: padded with "", with the
+// non-blank cells beyond the width moved to Extra. It copies the slice.
+func shapeRow(number int, cells []string, width int) Row {
+	row := Row{Number: number, Cells: make([]string, width)}
+	copy(row.Cells, cells)
+	if len(cells) > width {
+		for _, c := range cells[width:] {
+			if !isBlank(c) {
+				row.Extra = append(row.Extra, c)
+			}
+		}
+	}
+	return row
+}
+
+func blankHeaderError(file string, row int) *InputError {
+	return &InputError{
+		File: file,
+		Row:  row,
+		Msg:  "the header row is blank",
+		Hint: fmt.Sprintf("put the column names in row %d, or set the header row to the row that holds them", row),
+	}
+}
+
+func missingHeaderError(file string, row, last int) *InputError {
+	msg := "the file has no rows"
+	if last > 0 {
+		msg = fmt.Sprintf("the file ends at row %d, before the header row %d", last, row)
+	}
+	return &InputError{File: file, Msg: msg, Hint: "check the header row setting"}
+}
