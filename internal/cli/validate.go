@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/sheet"
+)
+
+func init() { register(newValidateCmd) }
+
+// validationFile is the report validate writes.
+const validationFile = "validation.csv"
+
+// shownProblems is how many problems validate prints in full.
+const shownProblems = 20
+
+type validateOptions struct {
+	input string
+	sheet string
+	out   string
+}
+
+func newValidateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
+	var o validateOptions
+	cmd := &cobra.Command{
+		Use:   "validate JOB.yaml",
+		Short: "Check a job file and every row of its input, offline",
+		Long: `validate reads the job file and every row of its input and reports every
+problem at once: unknown keys and fields in the job, missing columns, and per
+row the required fields, email syntax, values that are not allowed, cells
+that the job's values maps do not cover, and users listed twice.
+
+Nothing is sent to Zoom and no credentials are read. The summary and the
+first 20 problems are printed; every problem goes to validation.csv (row,
+column, field, value, problem, hint), which opens in Excel.
+
+Exit status: 0 when every row is ready, 2 when the job, the input or any row
+has a problem.`,
+		Example: `  zoombulk validate hires.yaml
+  zoombulk validate hires.yaml --input fixed-hires.csv --out reports/
+  zoombulk validate migration.yaml --sheet "New users"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runValidate(stdio, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.input, "input", "", "read this `FILE` instead of the job's input.path (.csv or .xlsx)")
+	f.StringVar(&o.sheet, "sheet", "", "read this `SHEET` of the workbook instead of the job's input.sheet")
+	f.StringVar(&o.out, "out", ".", "write validation.csv to this `DIR`")
+	return cmd
+}
+
+func runValidate(stdio *IO, jobPath string, o validateOptions) error {
+	job, err := jobs.Load(jobPath)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: errorLines("the job file has problems", err)}
+	}
+	sh, err := jobs.ReadSheet(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet})
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: errorLines("the input cannot be used", err)}
+	}
+	problems := sh.Problems()
+	out := o.out
+	if out == "" {
+		out = "."
+	}
+	report := filepath.Join(out, validationFile)
+	if err := writeValidation(report, problems); err != nil {
+		return exitf(ExitUsage, "writing %s: %v", report, err)
+	}
+	printValidation(stdio.Out, job, sh, problems, report)
+	if len(problems) == 0 {
+		return nil
+	}
+	bad := rowsWithProblems(problems)
+	return exitf(ExitUsage, "%s of %s rows have problems; nothing was sent (every problem is in %s)",
+		groupDigits(bad), groupDigits(len(sh.Rows)), report)
+}
+
+// errorLines puts each of several joined errors on its own line.
+func errorLines(what string, err error) error {
+	var many interface{ Unwrap() []error }
+	if errors.As(err, &many) {
+		errs := many.Unwrap()
+		if len(errs) > 1 {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s (%d):", what, len(errs))
+			for _, e := range errs {
+				b.WriteString("\n  ")
+				b.WriteString(strings.ReplaceAll(e.Error(), "\n", "\n    "))
+			}
+			return errors.New(b.String())
+		}
+	}
+	return err
+}
+
+func writeValidation(path string, problems []mapping.Problem) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w, err := sheet.NewCSVWriter(f, []sheet.Column{
+		{Header: "row"}, {Header: "column"}, {Header: "field"}, {Header: "value"}, {Header: "problem"}, {Header: "hint"},
+	})
+	if err != nil {
+		f.Close()
+		return err
+	}
+	for _, p := range problems {
+		err := w.WriteRow([]sheet.Cell{
+			sheet.IntCell(int64(p.Row)), sheet.TextCell(p.Column), sheet.TextCell(p.Field),
+			sheet.TextCell(p.Value), sheet.TextCell(p.Msg), sheet.TextCell(p.Hint),
+		}, sheet.Plain)
+		if err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func printValidation(w io.Writer, job *jobs.Job, sh *jobs.Sheet, problems []mapping.Problem, report string) {
+	steps := make([]string, len(job.Steps))
+	for i, s := range job.Steps {
+		steps[i] = string(s.Kind)
+	}
+	fmt.Fprintf(w, "Job:    %s (%s)\n", job.Path, strings.Join(steps, ", "))
+	fmt.Fprintf(w, "Input:  %s\n", sh.File)
+	fmt.Fprintf(w, "Rows read:          %s\n", groupDigits(len(sh.Rows)))
+	fmt.Fprintf(w, "Rows with problems: %s\n", groupDigits(rowsWithProblems(problems)))
+	if len(problems) == 0 {
+		if len(sh.Rows) == 0 {
+			fmt.Fprintln(w, "The input has no data rows: there is nothing to do.")
+			return
+		}
+		fmt.Fprintf(w, "No problems: all %s rows are ready.\n", groupDigits(len(sh.Rows)))
+		return
+	}
+	counts := map[string]int{}
+	for _, p := range problems {
+		counts[p.Kind]++
+	}
+	kinds := make([]string, 0, len(counts))
+	width := 0
+	for k := range counts {
+		kinds = append(kinds, k)
+		width = max(width, len(k))
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if counts[kinds[i]] != counts[kinds[j]] {
+			return counts[kinds[i]] > counts[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	fmt.Fprintf(w, "Problems by kind:\n")
+	for _, k := range kinds {
+		fmt.Fprintf(w, "  %-*s %s\n", width, k, groupDigits(counts[k]))
+	}
+	n := min(len(problems), shownProblems)
+	if n < len(problems) {
+		fmt.Fprintf(w, "\nThe first %d of %s problems:\n", n, groupDigits(len(problems)))
+	} else {
+		fmt.Fprintf(w, "\nProblems:\n")
+	}
+	for _, p := range problems[:n] {
+		fmt.Fprintf(w, "  %s\n", problemLine(p))
+	}
+	fmt.Fprintf(w, "\nEvery problem is in %s.\n", report)
+}
+
+// problemLine reads `row 7, column "Email": "x" is not a valid email
+// address — write one address like name@example.com`.
+func problemLine(p mapping.Problem) string {
+	var b strings.Builder
+	b.WriteString("row ")
+	b.WriteString(strconv.Itoa(p.Row))
+	if p.Column != "" {
+		fmt.Fprintf(&b, ", column %q", p.Column)
+	} else if p.Field != "" {
+		fmt.Fprintf(&b, ", field %s", p.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Msg)
+	if p.Hint != "" {
+		b.WriteString(" — ")
+		b.WriteString(p.Hint)
+	}
+	return b.String()
+}
+
+func rowsWithProblems(problems []mapping.Problem) int {
+	seen := map[int]bool{}
+	for _, p := range problems {
+		seen[p.Row] = true
+	}
+	return len(seen)
+}
+
+// groupDigits writes 1234567 as 1,234,567.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}

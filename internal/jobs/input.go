@@ -1,0 +1,230 @@
+package jobs
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/sheet"
+)
+
+// Sheet is a job's input, read, mapped and checked.
+type Sheet struct {
+	File   string   // the input path
+	Header []string // as read
+	Mapper *mapping.Mapper
+	Rows   []Row // every data row, in input order (comments and blank rows excluded)
+}
+
+// Row is one data row of the input.
+type Row struct {
+	Index  int      // 0-based position among the data rows
+	Number int      // the sheet's own row number
+	Cells  []string // the input cells as read (len(Header))
+	Record mapping.Record
+}
+
+// ReadOptions override the job's input.
+type ReadOptions struct {
+	Path  string // --input
+	Sheet string // --sheet
+}
+
+// ReadSheet reads the job's input and checks every row: the mapping's cell
+// checks, each step's required fields (create_users needs email,
+// first_name, last_name and type; match: id needs id; ...), and keys
+// duplicated within the file (both rows get a problem naming the other).
+// File-level errors (unreadable file, missing mapped column) are returned
+// as errors (*sheet.InputError, *mapping.ColumnError); row problems are in
+// each Row's Record.Problems.
+//
+// Rows whose first cell starts with "#" are comments and are skipped. CSV
+// cells our own reports escaped against formula injection ('=...) are
+// unescaped, so results.csv and failed.csv can be fed back with --input.
+// Every row needs the key field (email, or id when match is id; a job with
+// create_users and match: id lets the id be empty, for users still to be
+// created); create_users also needs email, first_name, last_name and type
+// on every row (a default counts). An empty cell of any other step's field
+// leaves that row out of the step.
+func ReadSheet(job *Job, opts ReadOptions) (*Sheet, error) {
+	if job == nil {
+		return nil, errors.New("jobs: ReadSheet needs a job")
+	}
+	path := job.Input.Path
+	if opts.Path != "" {
+		path = opts.Path
+	}
+	if path == "" {
+		return nil, &JobError{File: job.Path, Key: "input", Msg: "the job names no input file",
+			Hint: "add input: {path: users.xlsx} to the job, or pass --input FILE"}
+	}
+	sheetName := job.Input.Sheet
+	if opts.Sheet != "" {
+		sheetName = opts.Sheet
+	}
+	r, err := sheet.Open(path, sheet.Options{Sheet: sheetName, HeaderRow: job.Input.HeaderRow, UnescapeFormulas: true})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	header := r.Header()
+	m, err := mapping.Compile(job.Fields, header, mapping.Options{Clear: job.Clear, File: path})
+	if err != nil {
+		return nil, err
+	}
+	s := &Sheet{File: path, Header: header, Mapper: m}
+	needs := rowNeeds(job)
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(row.Cells) > 0 && strings.HasPrefix(strings.TrimSpace(row.Cells[0]), "#") {
+			continue
+		}
+		rec := m.Map(row)
+		for _, n := range needs {
+			if _, ok := rec.Values[n.field]; ok || rec.HasProblem(n.field) {
+				continue
+			}
+			rec.Problems = append(rec.Problems, mapping.Problem{Row: row.Number, Column: m.Column(n.field),
+				Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
+		}
+		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: row.Number, Cells: row.Cells, Record: rec})
+	}
+	key := job.Match
+	if key == "" {
+		key = "email"
+	}
+	s.markDuplicates(key)
+	if key != "email" && job.hasStep(CreateUsers) {
+		s.markDuplicates("email")
+	}
+	return s, nil
+}
+
+// Problems gathers every row problem in row order.
+func (s *Sheet) Problems() []mapping.Problem {
+	n := 0
+	for i := range s.Rows {
+		n += len(s.Rows[i].Record.Problems)
+	}
+	out := make([]mapping.Problem, 0, n)
+	for i := range s.Rows {
+		out = append(out, s.Rows[i].Record.Problems...)
+	}
+	return out
+}
+
+func (j *Job) hasStep(k StepKind) bool {
+	for _, s := range j.Steps {
+		if s.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+type rowNeed struct{ field, msg, hint string }
+
+// rowNeeds lists the fields every row must set.
+func rowNeeds(job *Job) []rowNeed {
+	key := job.Match
+	if key == "" {
+		key = "email"
+	}
+	var out []rowNeed
+	has := func(f string) bool {
+		for _, n := range out {
+			if n.field == f {
+				return true
+			}
+		}
+		return false
+	}
+	create := job.hasStep(CreateUsers)
+	if !(key == "id" && create) {
+		out = append(out, rowNeed{key, fmt.Sprintf("%s is empty, so the row names no user", key),
+			fmt.Sprintf("fill in the %s, or delete the row", key)})
+	}
+	if create {
+		for _, f := range []string{"email", "first_name", "last_name", "type"} {
+			if !has(f) {
+				out = append(out, rowNeed{f, fmt.Sprintf("create_users needs %s, but the cell is empty", f),
+					"fill it in (a new user cannot be created without it)"})
+			}
+		}
+	}
+	return out
+}
+
+// markDuplicates gives every row whose field value appears in another row
+// a "duplicate" problem naming the other rows.
+func (s *Sheet) markDuplicates(field string) {
+	first := make(map[string]int, len(s.Rows))
+	var dups map[string][]int
+	for i := range s.Rows {
+		v, ok := s.Rows[i].Record.Values[field]
+		if !ok || v.Clear || v.Text == "" {
+			continue
+		}
+		if j, seen := first[v.Text]; seen {
+			if dups == nil {
+				dups = map[string][]int{}
+			}
+			if dups[v.Text] == nil {
+				dups[v.Text] = []int{j}
+			}
+			dups[v.Text] = append(dups[v.Text], i)
+			continue
+		}
+		first[v.Text] = i
+	}
+	col := s.Mapper.Column(field)
+	for value, rows := range dups {
+		for _, i := range rows {
+			var others []string
+			for _, j := range rows {
+				if j != i {
+					others = append(others, strconv.Itoa(s.Rows[j].Number))
+				}
+			}
+			const show = 5
+			list := strings.Join(others[:min(len(others), show)], ", ")
+			if len(others) > show {
+				list += fmt.Sprintf(" and %d more", len(others)-show)
+			}
+			word := "row"
+			if len(others) > 1 {
+				word = "rows"
+			}
+			row := &s.Rows[i]
+			raw := ""
+			if idx := columnIndex(s.Header, col); idx >= 0 && idx < len(row.Cells) {
+				raw = row.Cells[idx]
+			}
+			row.Record.Problems = append(row.Record.Problems, mapping.Problem{Row: row.Number, Column: col, Field: field,
+				Value: raw, Kind: mapping.KindDuplicate,
+				Msg:  fmt.Sprintf("%s %q is also in %s %s", field, value, word, list),
+				Hint: "each user may appear once in a file: merge the rows or delete the extra ones"})
+		}
+	}
+}
+
+func columnIndex(header []string, col string) int {
+	if col == "" {
+		return -1
+	}
+	for i, h := range header {
+		if h == col {
+			return i
+		}
+	}
+	return -1
+}
