@@ -54,6 +54,16 @@ type IO struct {
 	ErrTTY bool
 	// Getenv reads the environment (credentials, ZOOM_API_URL, ...).
 	Getenv func(string) string
+	// Exit ends the process at once (a second Ctrl-C); tests replace it.
+	Exit func(int)
+}
+
+func (stdio *IO) exit(code int) {
+	if stdio.Exit != nil {
+		stdio.Exit(code)
+		return
+	}
+	os.Exit(code)
 }
 
 // StdIO is the process's own terminal.
@@ -63,6 +73,7 @@ func StdIO() *IO {
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv: os.Getenv,
+		Exit:   os.Exit,
 	}
 }
 

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// runEvents shows a run on stderr: a progress bar per step on a terminal,
+// a plain line every few seconds otherwise.
+type runEvents struct {
+	w     io.Writer
+	tty   bool
+	every time.Duration
+
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	step    jobs.Step
+	total   int
+	done    int
+	failed  int
+	started time.Time
+	logged  time.Time
+}
+
+func newRunEvents(w io.Writer, tty bool) *runEvents {
+	return &runEvents{w: w, tty: tty, every: 5 * time.Second}
+}
+
+func (ev *runEvents) Planned(p *jobs.Plan) { printPlan(ev.w, p) }
+
+func (ev *runEvents) StepStarted(step jobs.Step, total int) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.step, ev.total, ev.done, ev.failed = step, total, 0, 0
+	ev.started, ev.logged = time.Now(), time.Now()
+	if ev.tty && total > 0 {
+		ev.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(ev.w),
+			progressbar.OptionSetDescription(fmt.Sprintf("%-16s", step.Kind)),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(ev.w) }),
+		)
+	}
+}
+
+func (ev *runEvents) RowDone(_ jobs.Step, o jobs.Outcome) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.done++
+	if o == jobs.Failed {
+		ev.failed++
+	}
+	if ev.bar != nil {
+		if o == jobs.Failed {
+			ev.bar.Describe(fmt.Sprintf("%-16s %d failed", ev.step.Kind, ev.failed))
+		}
+		_ = ev.bar.Add(1)
+		return
+	}
+	if time.Since(ev.logged) >= ev.every {
+		ev.logged = time.Now()
+		ev.line()
+	}
+}
+
+func (ev *runEvents) StepFinished(jobs.Step) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.bar != nil {
+		_ = ev.bar.Finish()
+		ev.bar = nil
+		return
+	}
+	if ev.total > 0 {
+		ev.line()
+	}
+}
+
+// line is the non-terminal progress line.
+func (ev *runEvents) line() {
+	secs := time.Since(ev.started).Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(ev.done) / secs
+	}
+	fmt.Fprintf(ev.w, "%s: %d/%d rows (%.1f/s), %d failed\n", ev.step.Kind, ev.done, ev.total, rate, ev.failed)
+}
+
+func (ev *runEvents) Logf(format string, args ...any) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.bar != nil {
+		_ = ev.bar.Clear()
+	}
+	fmt.Fprintf(ev.w, format+"\n", args...)
+}
+
+// printPlan shows the plan's counts, calls and implied time.
+func printPlan(w io.Writer, p *jobs.Plan) {
+	fmt.Fprintf(w, "Plan: %d rows", p.Rows)
+	if p.Invalid > 0 {
+		fmt.Fprintf(w, ", %d with problems (reported failed, not sent)", p.Invalid)
+	}
+	if p.Done > 0 {
+		fmt.Fprintf(w, ", %d finished by the earlier run", p.Done)
+	}
+	fmt.Fprintln(w)
+	for _, sp := range p.Steps {
+		fmt.Fprintf(w, "  %-16s %s\n", sp.Kind, countsText(sp.Actions))
+	}
+	var calls []string
+	for _, c := range zoom.Categories {
+		if n := p.Calls[c]; n > 0 {
+			calls = append(calls, fmt.Sprintf("%s %d", c, n))
+		}
+	}
+	if len(calls) == 0 {
+		fmt.Fprintln(w, "Calls: none: every row is already as asked or cannot be sent")
+	} else {
+		fmt.Fprintf(w, "Calls: %s", strings.Join(calls, ", "))
+		if p.FeatureCalls > 0 {
+			fmt.Fprintf(w, " (features: %d calls, one every %s)", p.FeatureCalls, p.FeaturesInterval)
+		}
+		fmt.Fprintf(w, "\nTime the rate limits imply: about %s\n", p.Duration.Round(time.Second))
+	}
+	var reads []string
+	for _, c := range zoom.Categories {
+		if n := p.Reads[c]; n > 0 {
+			reads = append(reads, fmt.Sprintf("%s %d", c, n))
+		}
+	}
+	if len(reads) > 0 {
+		fmt.Fprintf(w, "Reads spent planning: %s\n", strings.Join(reads, ", "))
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintln(w, "Warning:", warn)
+	}
+}
+
+// countsText is "create 3, unchanged 2" in a stable order.
+func countsText[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k, n := range m {
+		if n > 0 {
+			keys = append(keys, string(k))
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}

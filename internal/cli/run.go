@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// Version is the tool's version, set at build time with -ldflags.
+var Version = "dev"
+
+func init() { register(newRunCmd) }
+
+type runOptions struct {
+	zoomFlags
+	input, sheetName string
+	out, resume      string
+	force, dryRun    bool
+	yes, allowDelete bool
+	strict           bool
+	concurrency      int
+}
+
+func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run JOB.yaml",
+		Short: "Plan a job against the account and apply it",
+		Long: `Reads the job's spreadsheet, checks every row, reads the account to plan each row
+(create, update, unchanged, fail), shows the plan, asks to confirm (on a terminal;
+--yes otherwise), and applies it within the account's rate limits. Every run writes
+a folder with results.csv, results.xlsx, failed.csv, journal.jsonl and run.json,
+one result line per input row.
+
+Ctrl-C stops taking new work, lets calls in flight finish, writes every file and
+exits 3; a second Ctrl-C quits at once (the journal keeps every finished row).
+--resume DIR finishes an interrupted or deferred run without redoing work.
+
+Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
+were deferred; 2 usage, job or input error (nothing sent); 3 aborted; 4 auth failed.`,
+		Example: `  zoombulk run hires.yaml --dry-run
+  zoombulk run hires.yaml
+  zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
+  zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
+  zoombulk run samples/migration/job.yaml --sandbox --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJob(cmd.Context(), stdio, sigs, args[0], &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.input, "input", "", "read this spreadsheet instead of the job's input.path (e.g. a fixed failed.csv)")
+	f.StringVar(&o.sheetName, "sheet", "", "the sheet to read in an .xlsx input (default the job's, else the first)")
+	f.StringVar(&o.out, "out", "", "the run folder (default runs/<job name>-<UTC time>)")
+	f.StringVar(&o.resume, "resume", "", "finish the interrupted or deferred run in this folder")
+	f.BoolVar(&o.force, "force", false, "with --resume: go on even if the job or input changed since")
+	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write plan.csv/plan.xlsx, change nothing")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
+	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
+	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
+	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	o.zoomFlags.register(f)
+	return cmd
+}
+
+func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath string, o *runOptions) error {
+	job, err := jobs.Load(jobPath)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if !o.dryRun && !o.yes && !stdio.InTTY {
+		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	}
+	dir := o.out
+	if o.resume != "" {
+		if o.out != "" && filepath.Clean(o.out) != filepath.Clean(o.resume) {
+			return exitf(ExitUsage, "--resume and --out name different folders; a resumed run writes into its own folder")
+		}
+		dir = o.resume
+	}
+	if dir == "" {
+		dir = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	}
+	client, closeSandbox, err := o.connect(stdio)
+	if err != nil {
+		return err
+	}
+	defer closeSandbox()
+	if err := authenticate(ctx, client); err != nil {
+		return err
+	}
+
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	go watchInterrupts(work, sigs, stop, stdio)
+
+	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
+	runner := &jobs.Runner{
+		Client: client,
+		Job:    job,
+		Events: ev,
+		Opts: jobs.Options{
+			Input:       jobs.ReadOptions{Path: o.input, Sheet: o.sheetName},
+			OutDir:      dir,
+			Resume:      o.resume != "",
+			Force:       o.force,
+			DryRun:      o.dryRun,
+			AllowDelete: o.allowDelete,
+			Strict:      o.strict,
+			Concurrency: o.concurrency,
+			Version:     Version,
+		},
+	}
+	if !o.yes && !o.dryRun {
+		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) { return confirm(stdio, p) }
+	}
+	sum, err := runner.Run(work)
+	if sum != nil {
+		printSummary(stdio, sum)
+	}
+	return runExit(sum, err)
+}
+
+// watchInterrupts turns the first Ctrl-C into a clean stop and the second
+// into an immediate exit.
+func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop context.CancelFunc, stdio *IO) {
+	if sigs == nil {
+		return
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-sigs:
+	}
+	fmt.Fprintln(stdio.ErrOut, "\nStopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).")
+	stop()
+	select {
+	case <-sigs:
+		fmt.Fprintln(stdio.ErrOut, "Quitting now; the journal holds every finished row: finish with --resume.")
+		stdio.exit(ExitAborted)
+	case <-time.After(24 * time.Hour):
+	}
+}
+
+func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
+	fmt.Fprintf(stdio.ErrOut, "Apply these changes (%d calls)? [y/N] ", p.Writes())
+	line, err := bufio.NewReader(stdio.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	a := strings.ToLower(strings.TrimSpace(line))
+	return a == "y" || a == "yes", nil
+}
+
+func printSummary(stdio *IO, sum *jobs.Summary) {
+	w := stdio.ErrOut
+	if sum.DryRun {
+		fmt.Fprintln(w, "Dry run: nothing was changed.")
+	} else if sum.Declined {
+		fmt.Fprintln(w, "Not confirmed: nothing was changed.")
+	} else {
+		fmt.Fprintf(w, "Done in %s: %d rows: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), sum.Rows, countsText(sum.Counts))
+		var parts []string
+		for _, c := range zoom.Categories {
+			if n := sum.Stats.Calls[c]; n > 0 {
+				part := fmt.Sprintf("%s %d", c, n)
+				if q := sum.Stats.QPS429[c] + sum.Stats.Daily429[c]; q > 0 {
+					part += fmt.Sprintf(" (%d answered 429)", q)
+				}
+				parts = append(parts, part)
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "Calls: %s; retries %d\n", strings.Join(parts, ", "), zoom.Total(sum.Stats.Retries))
+		}
+	}
+	if sum.Aborted != "" {
+		fmt.Fprintf(w, "Stopped early: %s. Finish with: --resume %s\n", sum.Aborted, sum.Dir)
+	}
+	if !sum.DeferredTo.IsZero() {
+		fmt.Fprintf(w, "Deferred rows can be finished after %s with: --resume %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), sum.Dir)
+	}
+	if len(sum.Files) > 0 {
+		fmt.Fprintf(w, "Report: %s\n", sum.Files[0])
+		for _, f := range sum.Files[1:] {
+			fmt.Fprintf(w, "        %s\n", f)
+		}
+	}
+}
+
+// runExit maps a run's outcome to the exit codes of DESIGN.md section 1.
+func runExit(sum *jobs.Summary, err error) error {
+	var jobErr *jobs.JobError
+	var colErr *mapping.ColumnError
+	var inErr *sheet.InputError
+	var authErr *zoom.AuthError
+	switch {
+	case err == nil:
+	case errors.Is(err, jobs.ErrAborted):
+		return &ExitError{Code: ExitAborted}
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &authErr), zoom.HasCode(err, zoom.CodeInvalidToken):
+		return &ExitError{Code: ExitAuth, Err: err}
+	default:
+		return &ExitError{Code: ExitPartial, Err: err}
+	}
+	if sum.Declined {
+		return &ExitError{Code: ExitAborted}
+	}
+	if sum.Counts[jobs.Failed]+sum.Counts[jobs.Deferred]+sum.Counts[jobs.NotRun] > 0 {
+		return &ExitError{Code: ExitPartial}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package jobs
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// profileFields are the mapped fields that update_users and create_users
+// (if_exists: update) write with PATCH /users/{id}.
+func profileFields(job *Job) []string {
+	var out []string
+	for _, spec := range job.Fields {
+		if f, ok := mapping.Lookup(spec.Field); ok && f.Target == mapping.Profile {
+			out = append(out, spec.Field)
+		}
+	}
+	return out
+}
+
+// createFields are the profile fields Create users takes in user_info; the
+// rest of a new user's profile is set with a PATCH right after.
+var createFields = map[string]bool{"first_name": true, "last_name": true, "display_name": true, "type": true}
+
+// currentValue reads a profile field off a user as the API returned it.
+// ok is false for fields the answer does not carry: those are always sent.
+func currentValue(u *zoom.User, field string) (string, bool) {
+	switch field {
+	case "first_name":
+		return u.FirstName, true
+	case "last_name":
+		return u.LastName, true
+	case "display_name":
+		return u.DisplayName, true
+	case "type":
+		return strconv.Itoa(u.Type), true
+	case "dept":
+		return u.Dept, true
+	case "job_title":
+		return u.JobTitle, true
+	case "location":
+		return u.Location, true
+	case "company":
+		return u.Company, true
+	case "manager":
+		return u.Manager, true
+	case "timezone":
+		return u.Timezone, true
+	case "language":
+		return u.Language, true
+	case "phone_number":
+		return u.PhoneNumber, true
+	case "cost_center":
+		return u.CostCenter, true
+	case "pmi":
+		if u.PMI == 0 {
+			return "", true
+		}
+		return strconv.FormatInt(u.PMI, 10), true
+	}
+	return "", false
+}
+
+// sameValue compares a wanted value with the current one the way Zoom
+// stores it: trimmed, and case-insensitively for emails (manager).
+func sameValue(field, want, have string) bool {
+	want, have = strings.TrimSpace(want), strings.TrimSpace(have)
+	if field == "manager" {
+		return strings.EqualFold(want, have)
+	}
+	return want == have
+}
+
+// apiValue is a mapped value as the JSON body wants it: numbers for
+// numeric fields, booleans for booleans, "" to clear.
+func apiValue(field string, v mapping.Value) any {
+	if v.Clear {
+		return ""
+	}
+	f, _ := mapping.Lookup(field)
+	switch {
+	case f.Kind == mapping.Integer || field == "type":
+		if n, err := strconv.ParseInt(v.Text, 10, 64); err == nil {
+			return n
+		}
+	case f.Kind == mapping.Bool:
+		return v.Text == "true"
+	}
+	return v.Text
+}
+
+// profileChanges lists the fields of the row that differ from the user (all
+// of them when u is nil), as a PATCH body.
+func profileChanges(r *rowRun, fields []string, u *zoom.User, skip map[string]bool) map[string]any {
+	changes := map[string]any{}
+	for _, field := range fields {
+		if skip[field] {
+			continue
+		}
+		v, ok := r.row.Record.Get(field)
+		if !ok {
+			continue // an empty cell leaves the field as it is
+		}
+		if u != nil {
+			if have, known := currentValue(u, field); known && sameValue(field, v.Text, have) {
+				continue
+			}
+		}
+		changes[field] = apiValue(field, v)
+	}
+	return changes
+}
+
+// needsDetail says whether telling "already as asked" needs Get a user:
+// some profile field the job writes is not in the List users answer.
+func needsDetail(job *Job) bool {
+	for _, s := range job.Steps {
+		if s.Kind != UpdateUsers && !(s.Kind == CreateUsers && s.IfExists == "update") {
+			continue
+		}
+		for _, field := range profileFields(job) {
+			if f, _ := mapping.Lookup(field); !f.InListing {
+				return true
+			}
+		}
+	}
+	return false
+}

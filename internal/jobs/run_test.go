@@ -1,0 +1,514 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// testInterval scales Zoom's 10-second features rule down, in the sandbox
+// and the client alike.
+const testInterval = 100 * time.Millisecond
+
+// env is a sandbox seeded like samples/, and a client for it.
+type env struct {
+	t      *testing.T
+	srv    *zoomtest.Server
+	client *zoom.Client
+	dir    string
+}
+
+func newEnv(t *testing.T, opts zoomtest.Options) *env {
+	t.Helper()
+	if opts.Seed == nil {
+		seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Seed = seed
+	}
+	if opts.FeaturesInterval == 0 {
+		opts.FeaturesInterval = testInterval
+	}
+	srv := zoomtest.NewTestServer(t, opts)
+	return &env{t: t, srv: srv, client: newClient(t, srv), dir: t.TempDir()}
+}
+
+func newClient(t *testing.T, srv *zoomtest.Server) *zoom.Client {
+	t.Helper()
+	vars := map[string]string{}
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	cfg := zoom.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg.Tier, cfg.Share = "business", 1
+	cfg.FeaturesInterval = testInterval
+	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 100*time.Millisecond
+	cfg.Timeout = 5 * time.Second
+	c, err := zoom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// write puts a file in the env's folder and returns its path.
+func (e *env) write(name, content string) string {
+	e.t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func (e *env) writeCSV(name string, header []string, rows [][]string) string {
+	e.t.Helper()
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write(header)
+	w.WriteAll(rows)
+	return e.write(name, b.String())
+}
+
+// run runs a job into out (a fresh folder unless opts say resume).
+func (e *env) run(ctx context.Context, jobPath, out string, tweak func(*jobs.Options)) (*jobs.Summary, error) {
+	e.t.Helper()
+	job, err := jobs.Load(jobPath)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r := &jobs.Runner{Client: e.client, Job: job, Opts: jobs.Options{OutDir: out, Version: "test"}}
+	if tweak != nil {
+		tweak(&r.Opts)
+	}
+	return r.Run(ctx)
+}
+
+// results reads results.csv as maps keyed by header, in file order.
+func results(t *testing.T, dir string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, _ := io.ReadAll(f)
+	data = []byte(strings.TrimPrefix(string(data), "\ufeff"))
+	recs, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]string
+	for _, rec := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = sheet.UnescapeFormula(rec[i])
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// writes counts the write calls the sandbox received.
+func writes(st zoomtest.Stats) int {
+	n := 0
+	for ep, c := range st.Calls {
+		if !strings.HasPrefix(ep, "GET ") {
+			n += c
+		}
+	}
+	return n
+}
+
+const mixedJob = `version: 1
+name: mixed
+input: { path: users.csv }
+fields:
+  email: Email
+  first_name: First Name
+  last_name: Last Name
+  type:
+    column: License
+    values: { Licensed: 2, Basic: 1 }
+    default: 1
+  dept: Department
+  group: Group
+  division: Division
+  webinar:
+    column: Webinar
+    values: { "500": "1", "1000": "64", none: "0" }
+steps:
+  - create_users: { action: create, if_exists: update }
+  - update_features: [ { feature_type: webinar, value: webinar } ]
+  - move_group: { to: group }
+  - assign_division: { to: division }
+`
+
+var (
+	mixedHeader = []string{"Email", "First Name", "Last Name", "License", "Department", "Group", "Division", "Webinar"}
+	groupNames  = []string{"Engineering", "Sales", "Support", "Marketing", "Finance", "HR", "Operations"}
+	divNames    = []string{"Americas", "EMEA", "APAC"}
+)
+
+// mixedRows is new hires, changes to the 23 seeded members, 5 rows with a
+// misspelt group and 5 with a broken email.
+func mixedRows(srv *zoomtest.Server, hires int) [][]string {
+	var rows [][]string
+	for i := range hires {
+		lic, web := "Basic", ""
+		if i%3 == 0 {
+			lic = "Licensed"
+		}
+		if i%5 == 0 {
+			web = "500"
+		}
+		rows = append(rows, []string{fmt.Sprintf("hire%03d@acme.example", i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i),
+			lic, fmt.Sprintf("Dept %d", i%4), groupNames[i%len(groupNames)], divNames[i%len(divNames)], web})
+	}
+	seeded := srv.Users()
+	for i := range 40 {
+		u := seeded[2+i%(len(seeded)-2)] // not the owner or the admin
+		if i >= len(seeded)-2 {
+			break
+		}
+		lic := "Basic"
+		if u.Type == 2 {
+			lic = "Licensed"
+		}
+		rows = append(rows, []string{u.Email, u.FirstName, u.LastName, lic, "Moved " + u.Dept, groupNames[(i+3)%len(groupNames)], divNames[(i+1)%len(divNames)], "1000"})
+	}
+	for i := range 5 {
+		rows = append(rows, []string{fmt.Sprintf("typo%d@acme.example", i), "Typo", "Group", "Basic", "", "Enginering", "EMEA", ""})
+	}
+	for i := range 5 {
+		rows = append(rows, []string{fmt.Sprintf("broken%d.acme.example", i), "Broken", "Email", "Basic", "", "Sales", "EMEA", ""})
+	}
+	return rows
+}
+
+func TestMixedJobEndToEnd(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{Tier: "business"})
+	rows := mixedRows(e.srv, 217)
+	if len(rows) != 250 {
+		t.Fatalf("%d rows, want 250", len(rows))
+	}
+	e.writeCSV("users.csv", mixedHeader, rows)
+	jobPath := e.write("job.yaml", mixedJob)
+	out := filepath.Join(e.dir, "run1")
+	sum, err := e.run(context.Background(), jobPath, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := results(t, out)
+	if len(lines) != len(rows) {
+		t.Fatalf("%d result lines for %d rows", len(lines), len(rows))
+	}
+	groupID := map[string]string{}
+	for _, g := range e.srv.Groups() {
+		groupID[g.Name] = g.ID
+	}
+	divID := map[string]string{}
+	for _, d := range e.srv.Divisions() {
+		divID[d.Name] = d.ID
+	}
+	for i, line := range lines {
+		row := rows[i]
+		if line["Email"] != row[0] || line["zb_row"] != fmt.Sprint(i+2) {
+			t.Fatalf("line %d is %s row %s: not in input order", i, line["Email"], line["zb_row"])
+		}
+		switch {
+		case strings.HasPrefix(row[0], "broken"):
+			if line["zb_status"] != "failed" || line["zb_step"] != "validate" {
+				t.Errorf("%s: %s at %s, want failed at validate", row[0], line["zb_status"], line["zb_step"])
+			}
+			if _, ok := e.srv.UserByEmail(row[0]); ok {
+				t.Errorf("%s was sent to Zoom", row[0])
+			}
+			continue
+		case strings.HasPrefix(row[0], "typo"):
+			if line["zb_status"] != "failed" || line["zb_step"] != "move_group" || !strings.Contains(line["zb_hint"], `"Engineering"`) {
+				t.Errorf("%s: %v, want failed at move_group with a hint naming Engineering", row[0], line)
+			}
+			if line["zb_assign_division"] != "skipped" {
+				t.Errorf("%s: assign_division %q, want skipped after the failure", row[0], line["zb_assign_division"])
+			}
+			continue
+		}
+		if line["zb_status"] != "succeeded" {
+			t.Errorf("row %d %s: %s at %s: %s", i+2, row[0], line["zb_status"], line["zb_step"], line["zb_reason"])
+			continue
+		}
+		u, ok := e.srv.UserByEmail(row[0])
+		if !ok {
+			t.Errorf("%s: not in the account", row[0])
+			continue
+		}
+		if line["zb_user_id"] != u.ID {
+			t.Errorf("%s: zb_user_id %q, account has %q", row[0], line["zb_user_id"], u.ID)
+		}
+		wantType := map[string]int{"Basic": 1, "Licensed": 2}[row[3]]
+		if u.Type != wantType || u.Dept != row[4] || u.FirstName != row[1] {
+			t.Errorf("%s: type %d dept %q first %q, want %d %q %q", row[0], u.Type, u.Dept, u.FirstName, wantType, row[4], row[1])
+		}
+		if len(u.GroupIDs) == 0 || u.GroupIDs[0] != groupID[row[5]] {
+			t.Errorf("%s: groups %v, want %s (%s) first", row[0], u.GroupIDs, row[5], groupID[row[5]])
+		}
+		if u.DivisionID != divID[row[6]] {
+			t.Errorf("%s: division %q, want %s", row[0], u.DivisionID, row[6])
+		}
+		wantWeb := map[string]string{"500": "1", "1000": "64"}[row[7]]
+		if got := u.Features["webinar"]; got != wantWeb {
+			t.Errorf("%s: webinar %q, want %q", row[0], got, wantWeb)
+		}
+	}
+	if n := e.srv.Stats().Applied["POST /users"]; n != 222 {
+		t.Errorf("creates applied = %d, want 222 (217 hires and 5 typo rows)", n)
+	}
+	if q := zoom.Total(sum.Stats.QPS429); q != 0 {
+		t.Errorf("%d QPS 429s with the sandbox enforcing the client's tier: %v", q, e.srv.Stats().QPS429)
+	}
+
+	// The same job again: every row that worked is already as asked, and
+	// not one write call goes out.
+	e.srv.ResetStats()
+	out2 := filepath.Join(e.dir, "run2")
+	sum2, err := e.run(context.Background(), jobPath, out2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := writes(e.srv.Stats()); w != 0 {
+		t.Errorf("the rerun sent %d write calls: %v", w, e.srv.Stats().Calls)
+	}
+	for i, line := range results(t, out2) {
+		if lines[i]["zb_status"] == "succeeded" && line["zb_status"] != "unchanged" {
+			t.Errorf("rerun row %s: %s (%s), want unchanged: %v", line["Email"], line["zb_status"], line["zb_reason"], line)
+		}
+	}
+	if want := len(rows) - 10; sum2.Counts[jobs.Unchanged] != want {
+		t.Errorf("rerun counts %v, want %d unchanged", sum2.Counts, want)
+	}
+}
+
+func TestFeatureBatchesAreFullAndSpaced(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{Tier: "business", Users: 100})
+	var rows [][]string
+	for _, u := range e.srv.Users() {
+		if u.Status == "active" && u.Role == "member" && u.Features["webinar"] != "64" && len(rows) < 70 {
+			rows = append(rows, []string{u.Email, "1000"})
+		}
+	}
+	e.writeCSV("users.csv", []string{"Email", "Webinar"}, rows)
+	jobPath := e.write("job.yaml", `version: 1
+name: webinars
+input: { path: users.csv }
+fields:
+  email: Email
+  webinar: { column: Webinar, values: { "1000": "64" } }
+steps:
+  - update_features: [ { feature_type: webinar } ]
+`)
+	start := time.Now()
+	sum, err := e.run(context.Background(), jobPath, filepath.Join(e.dir, "out"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	calls := e.srv.Stats().Calls["POST /users/features"]
+	if calls != 3 { // 70 users: 30 + 30 + 10
+		t.Errorf("features calls = %d, want 3 (30, 30, 10)", calls)
+	}
+	if q := e.srv.Stats().QPS429["Medium"]; q != 0 {
+		t.Errorf("%d 429s: the client did not keep the features interval", q)
+	}
+	if took < 2*testInterval {
+		t.Errorf("3 calls in %s: not spaced by the %s interval", took, testInterval)
+	}
+	if sum.Counts[jobs.Succeeded] != len(rows) {
+		t.Errorf("counts %v, want %d succeeded", sum.Counts, len(rows))
+	}
+}
+
+func TestDailyCapDefersAndResumeFinishes(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{Tier: "business", DailyCreateCap: 20})
+	var rows [][]string
+	for i := range 30 {
+		rows = append(rows, []string{fmt.Sprintf("cap%02d@acme.example", i), "Cap", fmt.Sprint(i), "Basic", "", "Sales", "EMEA", ""})
+	}
+	e.writeCSV("users.csv", mixedHeader, rows)
+	jobPath := e.write("job.yaml", mixedJob)
+	out := filepath.Join(e.dir, "out")
+	sum, err := e.run(context.Background(), jobPath, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[jobs.Succeeded] != 20 || sum.Counts[jobs.Deferred] != 10 {
+		t.Fatalf("counts %v, want 20 succeeded and 10 deferred", sum.Counts)
+	}
+	if sum.DeferredTo.IsZero() {
+		t.Error("no reset time for the deferred rows")
+	}
+	for _, line := range results(t, out) {
+		u, created := e.srv.UserByEmail(line["Email"])
+		switch {
+		case !created && (line["zb_status"] != "deferred" || line["zb_step"] != "create_users" || !strings.Contains(line["zb_hint"], "--resume")):
+			t.Errorf("%s was not created but reads %v", line["Email"], line)
+		case !created && line["zb_move_group"] != "deferred":
+			t.Errorf("%s: later steps of a deferred row read %q, want deferred", line["Email"], line["zb_move_group"])
+		case created && len(u.GroupIDs) == 0:
+			// The other steps went on for the rows that were created.
+			t.Errorf("%s was created but did not get its group", line["Email"])
+		}
+	}
+
+	e.srv.ResetDaily() // midnight UTC passed
+	e.srv.ResetStats()
+	sum, err = e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[jobs.Succeeded] != 30 {
+		t.Fatalf("after resume: %v, want 30 succeeded", sum.Counts)
+	}
+	if n := e.srv.Stats().Applied["POST /users"]; n != 10 {
+		t.Errorf("resume created %d users, want the 10 deferred ones", n)
+	}
+	for _, r := range rows {
+		if u, ok := e.srv.UserByEmail(r[0]); !ok || len(u.GroupIDs) == 0 {
+			t.Errorf("%s: %+v", r[0], u)
+		}
+	}
+}
+
+// finalState is the account as the tests compare it.
+func finalState(srv *zoomtest.Server) map[string]string {
+	out := map[string]string{}
+	for _, u := range srv.Users() {
+		out[u.Email] = fmt.Sprintf("type=%d dept=%s groups=%v div=%s feat=%v", u.Type, u.Dept, u.GroupIDs, u.DivisionID, u.Features)
+	}
+	return out
+}
+
+func TestInterruptedRunResumesToTheSameState(t *testing.T) {
+	// The uninterrupted reference run.
+	ref := newEnv(t, zoomtest.Options{Tier: "business"})
+	rows := mixedRows(ref.srv, 80)
+	ref.writeCSV("users.csv", mixedHeader, rows)
+	refJob := ref.write("job.yaml", mixedJob)
+	if _, err := ref.run(context.Background(), refJob, filepath.Join(ref.dir, "out"), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	e := newEnv(t, zoomtest.Options{Tier: "business"})
+	e.writeCSV("users.csv", mixedHeader, rows)
+	jobPath := e.write("job.yaml", mixedJob)
+	out := filepath.Join(e.dir, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.srv.Stats().Applied["POST /users"] < 30 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel() // Ctrl-C in the middle of the creates
+	}()
+	sum, err := e.run(ctx, jobPath, out, nil)
+	if !errors.Is(err, jobs.ErrAborted) {
+		t.Fatalf("err = %v, want ErrAborted", err)
+	}
+	if sum.Counts[jobs.NotRun] == 0 {
+		t.Fatalf("counts %v: nothing was left not_run", sum.Counts)
+	}
+	if got := len(results(t, out)); got != len(rows) {
+		t.Fatalf("interrupted report has %d lines, want %d", got, len(rows))
+	}
+	sum, err = e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[jobs.NotRun] != 0 || sum.Counts[jobs.Failed] != 10 {
+		t.Errorf("after resume: %v, want no not_run and the 10 bad rows failed", sum.Counts)
+	}
+	want, got := finalState(ref.srv), finalState(e.srv)
+	if len(want) != len(got) {
+		t.Fatalf("%d users after resume, %d in the uninterrupted run", len(got), len(want))
+	}
+	for email, w := range want {
+		if g := got[email]; g != w {
+			t.Errorf("%s: %s, uninterrupted: %s", email, g, w)
+		}
+	}
+	if n := e.srv.Stats().Applied["POST /users"]; n != 85 {
+		t.Errorf("%d creates applied across both runs, want 85: a user was created twice", n)
+	}
+}
+
+func TestResumeRefusesAChangedInput(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{})
+	e.writeCSV("users.csv", mixedHeader, mixedRows(e.srv, 10)[:10])
+	jobPath := e.write("job.yaml", mixedJob)
+	out := filepath.Join(e.dir, "out")
+	if _, err := e.run(context.Background(), jobPath, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.writeCSV("users.csv", mixedHeader, mixedRows(e.srv, 11)[:11])
+	_, err := e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume = true })
+	if !errors.Is(err, jobs.ErrChangedSinceRun) && !strings.Contains(fmt.Sprint(err), "changed since") {
+		t.Fatalf("err = %v, want a refusal naming the changed input", err)
+	}
+	if _, err := e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume, o.Force = true, true }); err != nil {
+		t.Fatalf("--force: %v", err)
+	}
+}
+
+func TestFaultsEndInTheExactState(t *testing.T) {
+	ref := newEnv(t, zoomtest.Options{Tier: "business"})
+	rows := mixedRows(ref.srv, 100)
+	ref.writeCSV("users.csv", mixedHeader, rows)
+	if _, err := ref.run(context.Background(), ref.write("job.yaml", mixedJob), filepath.Join(ref.dir, "out"), nil); err != nil {
+		t.Fatal(err)
+	}
+
+	e := newEnv(t, zoomtest.Options{Tier: "business", Faults: zoomtest.Faults{Seed: 42, ServerError: 0.05, Reset: 0.01, LostAnswer: 0.01}})
+	e.writeCSV("users.csv", mixedHeader, rows)
+	out := filepath.Join(e.dir, "out")
+	sum, err := e.run(context.Background(), e.write("job.yaml", mixedJob), out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := e.srv.Stats().Faults; f["5xx"]+f["reset"]+f["lost"] == 0 {
+		t.Fatalf("no faults were injected: %v", f)
+	}
+	lines := results(t, out)
+	if len(lines) != len(rows) {
+		t.Fatalf("%d lines for %d rows", len(lines), len(rows))
+	}
+	if sum.Counts[jobs.Failed] != 10 {
+		t.Errorf("counts %v, want only the 10 bad rows failed", sum.Counts)
+		for _, l := range lines {
+			if l["zb_status"] == "failed" {
+				t.Logf("%s: %s %s", l["Email"], l["zb_step"], l["zb_reason"])
+			}
+		}
+	}
+	if n := e.srv.Stats().Applied["POST /users"]; n != 105 {
+		t.Errorf("creates applied = %d, want 105: none twice", n)
+	}
+	want, got := finalState(ref.srv), finalState(e.srv)
+	for email, w := range want {
+		if got[email] != w {
+			t.Errorf("%s: %s, without faults: %s", email, got[email], w)
+		}
+	}
+}

@@ -1,0 +1,217 @@
+// Package report writes what zoombulk produces for people: the per-row
+// results of a run and the account exports, as CSV and Excel workbooks.
+package report
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/zoombulk/zoombulk/internal/sheet"
+)
+
+// ResultRow is one input row's line in the results.
+type ResultRow struct {
+	Number     int      // the sheet's row number (zb_row)
+	Cells      []string // the input cells as read
+	Status     string   // zb_status
+	Step       string   // zb_step: the step that failed or was deferred
+	HTTPStatus int
+	ErrorCode  int
+	Reason     string
+	Hint       string
+	UserID     string
+	Steps      []string // zb_<step>, one per step
+}
+
+// Results is a run's report.
+type Results struct {
+	Header  []string // the input's header
+	Steps   []string // step names, for the zb_<step> columns
+	Rows    []ResultRow
+	Summary [][2]string // label, value lines of the Summary sheet
+	// Plan marks a dry run's report: plan.csv and plan.xlsx, where
+	// zb_status is the planned action, and no failed.csv.
+	Plan bool
+}
+
+// Result file names.
+const (
+	ResultsCSV  = "results.csv"
+	ResultsXLSX = "results.xlsx"
+	FailedCSV   = "failed.csv"
+	PlanCSV     = "plan.csv"
+	PlanXLSX    = "plan.xlsx"
+)
+
+// failedStatus says whether a row goes in failed.csv and the Failures sheet.
+func failedStatus(s string) bool { return s == "failed" || s == "deferred" || s == "fail" }
+
+func (r *Results) columns() []sheet.Column {
+	cols := make([]sheet.Column, 0, len(r.Header)+8+len(r.Steps))
+	for _, h := range r.Header {
+		cols = append(cols, sheet.Column{Header: h})
+	}
+	cols = append(cols,
+		sheet.Column{Header: "zb_row", Kind: sheet.Integer},
+		sheet.Column{Header: "zb_status"},
+		sheet.Column{Header: "zb_step"},
+		sheet.Column{Header: "zb_http_status", Kind: sheet.Integer},
+		sheet.Column{Header: "zb_error_code", Kind: sheet.Integer},
+		sheet.Column{Header: "zb_reason", Width: 60},
+		sheet.Column{Header: "zb_hint", Width: 60},
+		sheet.Column{Header: "zb_user_id", Width: 26},
+	)
+	for _, s := range r.Steps {
+		cols = append(cols, sheet.Column{Header: "zb_" + s})
+	}
+	return cols
+}
+
+func (r *Results) cells(row ResultRow) []sheet.Cell {
+	cells := make([]sheet.Cell, 0, len(r.Header)+8+len(r.Steps))
+	for i := range r.Header {
+		v := ""
+		if i < len(row.Cells) {
+			v = row.Cells[i]
+		}
+		cells = append(cells, sheet.TextCell(v))
+	}
+	num := func(n int) sheet.Cell {
+		if n == 0 {
+			return sheet.EmptyCell()
+		}
+		return sheet.IntCell(int64(n))
+	}
+	cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Status), sheet.TextCell(row.Step),
+		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
+	for i := range r.Steps {
+		v := ""
+		if i < len(row.Steps) {
+			v = row.Steps[i]
+		}
+		cells = append(cells, sheet.TextCell(v))
+	}
+	return cells
+}
+
+// WriteResults writes results.csv, results.xlsx and failed.csv into dir
+// (plan.csv and plan.xlsx for a plan) and returns their paths.
+func WriteResults(dir string, r *Results) ([]string, error) {
+	paths := []string{filepath.Join(dir, ResultsCSV), filepath.Join(dir, ResultsXLSX), filepath.Join(dir, FailedCSV)}
+	if r.Plan {
+		paths = []string{filepath.Join(dir, PlanCSV), filepath.Join(dir, PlanXLSX)}
+	}
+	if err := writeCSV(paths[0], r.columns(), func(w sheet.TableWriter) error {
+		for _, row := range r.Rows {
+			if err := w.WriteRow(r.cells(row), sheet.Plain); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := r.writeWorkbook(paths[1]); err != nil {
+		return nil, err
+	}
+	if r.Plan {
+		return paths, nil
+	}
+	inputCols := make([]sheet.Column, len(r.Header))
+	for i, h := range r.Header {
+		inputCols[i] = sheet.Column{Header: h}
+	}
+	if err := writeCSV(paths[2], inputCols, func(w sheet.TableWriter) error {
+		for _, row := range r.Rows {
+			if !failedStatus(row.Status) {
+				continue
+			}
+			cells := make([]sheet.Cell, len(r.Header))
+			for i := range cells {
+				if i < len(row.Cells) {
+					cells[i] = sheet.TextCell(row.Cells[i])
+				}
+			}
+			if err := w.WriteRow(cells, sheet.Plain); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+func (r *Results) writeWorkbook(path string) error {
+	wb := sheet.NewWorkbook()
+	cols := r.columns()
+	write := func(name string, keep func(ResultRow) bool) error {
+		t, err := wb.AddTable(sheet.Table{Name: name, Columns: cols})
+		if err != nil {
+			return err
+		}
+		for _, row := range r.Rows {
+			if !keep(row) {
+				continue
+			}
+			style := sheet.Plain
+			switch row.Status {
+			case "failed", "fail":
+				style = sheet.Failed
+			case "deferred", "not_run":
+				style = sheet.Warning
+			}
+			if err := t.WriteRow(r.cells(row), style); err != nil {
+				return err
+			}
+		}
+		return t.Close()
+	}
+	if err := write("Results", func(ResultRow) bool { return true }); err != nil {
+		return err
+	}
+	t, err := wb.AddTable(sheet.Table{Name: "Summary", Columns: []sheet.Column{{Header: "What", Width: 28}, {Header: "Value", Width: 60}}})
+	if err != nil {
+		return err
+	}
+	for _, kv := range r.Summary {
+		v := sheet.TextCell(kv[1])
+		if n, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
+			v = sheet.IntCell(n)
+		}
+		if err := t.WriteRow([]sheet.Cell{sheet.TextCell(kv[0]), v}, sheet.Plain); err != nil {
+			return err
+		}
+	}
+	if err := t.Close(); err != nil {
+		return err
+	}
+	if err := write("Failures", func(row ResultRow) bool { return failedStatus(row.Status) }); err != nil {
+		return err
+	}
+	return wb.SaveAs(path)
+}
+
+// writeCSV creates path and streams a table into it.
+func writeCSV(path string, cols []sheet.Column, rows func(sheet.TableWriter) error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	w, err := sheet.NewCSVWriter(f, cols)
+	if err != nil {
+		return err
+	}
+	if err := rows(w); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return w.Close()
+}
