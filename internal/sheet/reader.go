@@ -53,7 +53,9 @@ type Reader interface {
 	Header() []string
 	// Next returns the next row, or io.EOF after the last one. Rows whose
 	// cells are all blank after trimming are skipped, but numbering keeps
-	// counting. A malformed row is an *InputError naming it.
+	// counting. A malformed row is an *InputError naming it; errors end
+	// the stream (the next call returns io.EOF), since what follows a
+	// malformed CSV record cannot be trusted.
 	Next() (Row, error)
 	// Close releases the file. It is safe to call more than once.
 	Close() error

@@ -27,9 +27,13 @@ const (
 )
 
 // Workbook writes an XLSX workbook with one or more tables, each streamed
-// with excelize's StreamWriter (rows in order, bounded memory). Add tables
-// one at a time, then SaveAs or Write once. A Workbook is not safe for
-// concurrent use.
+// with excelize's StreamWriter (rows in order, bounded memory: the first
+// 100 rows of a table are held back to size its columns, the rest go
+// straight to a temporary file). Add tables one at a time, then SaveAs or
+// Write once. The first table becomes the active sheet; excelize's default
+// empty "Sheet1" is removed as soon as another sheet exists (a table named
+// "Sheet1" reuses it). Sheet names must be valid Excel names without
+// apostrophes. A Workbook is not safe for concurrent use.
 type Workbook struct {
 	f            *excelize.File
 	open         *xlsxTable
@@ -588,7 +592,7 @@ func (wb *Workbook) AddChart(sheet string, c Chart) error {
 		return fmt.Errorf("sheet: chart %q values: %w", c.Title, err)
 	}
 	ch := &excelize.Chart{
-		Series:    []excelize.ChartSeries{{Name: c.Title, Categories: cats, Values: vals}},
+		Series:    []excelize.ChartSeries{{Name: seriesName(data, c.Values), Categories: cats, Values: vals}},
 		Dimension: excelize.ChartDimension{Width: 480, Height: 288},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
@@ -625,6 +629,19 @@ func (wb *Workbook) AddChart(sheet string, c Chart) error {
 }
 
 // absRange turns "A2:A6" into "'Sheet'!$A$2:$A$6".
+// seriesName is the cell above a values range: its column header. Excel
+// reads a series name as a cell reference, so plain text there is a
+// broken workbook that Excel offers to repair.
+func seriesName(sheet, values string) string {
+	first, _, _ := strings.Cut(values, ":")
+	col, row, err := excelize.CellNameToCoordinates(strings.ReplaceAll(first, "$", ""))
+	if err != nil || row < 2 {
+		return ""
+	}
+	name, _ := excelize.ColumnNumberToName(col)
+	return fmt.Sprintf("'%s'!$%s$%d", strings.ReplaceAll(sheet, "'", "''"), name, row-1)
+}
+
 func absRange(sheet, ref string) (string, error) {
 	parts := strings.Split(ref, ":")
 	if len(parts) != 2 {

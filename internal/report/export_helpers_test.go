@@ -1,0 +1,143 @@
+package report
+
+import (
+	"archive/zip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+const exSeedPath = "../../samples/sandbox-seed.yaml"
+
+// exSandbox starts a sandbox with the sample seed (unless opts has one).
+func exSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
+	t.Helper()
+	if opts.Seed == nil {
+		seed, err := zoomtest.LoadSeed(exSeedPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Seed = seed
+	}
+	return zoomtest.NewTestServer(t, opts)
+}
+
+// exClient points a client at a sandbox (or any URL serving it), business
+// tier at full share, with fast backoff for tests.
+func exClient(t testing.TB, srv *zoomtest.Server, apiURL string, tweak func(*zoom.Config)) *zoom.Client {
+	t.Helper()
+	env := map[string]string{}
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	if apiURL != "" {
+		env["ZOOM_API_URL"] = apiURL
+	}
+	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
+	cfg.Tier, cfg.Share = "business", 1
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 10*time.Millisecond
+	cfg.MaxAttempts = 3
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := zoom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// exTable is a file read back: its header and rows, cells as text.
+type exTable struct {
+	header []string
+	rows   [][]string
+}
+
+func (tb exTable) col(t testing.TB, header string) int {
+	t.Helper()
+	for i, h := range tb.header {
+		if h == header {
+			return i
+		}
+	}
+	t.Fatalf("no column %q in %q", header, tb.header)
+	return -1
+}
+
+// exRead reads a CSV or XLSX file with the sheet package's reader (CSV
+// formulas unescaped, as a job reads it).
+func exRead(t testing.TB, path, sheetName string) exTable {
+	t.Helper()
+	r, err := sheet.Open(path, sheet.Options{Sheet: sheetName, UnescapeFormulas: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tb := exTable{header: r.Header()}
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb.rows = append(tb.rows, row.Cells)
+	}
+	return tb
+}
+
+// exZip lists the parts of an XLSX file and reads the ones named.
+func exZip(t testing.TB, path string, read ...string) (names []string, contents map[string]string) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	contents = map[string]string{}
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		for _, want := range read {
+			if f.Name != want {
+				continue
+			}
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			contents[f.Name] = string(b)
+		}
+	}
+	return names, contents
+}
+
+// exDir lists a folder, to check no temporary file is left behind.
+func exDir(t testing.TB, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func exPath(dir, name string) string { return filepath.Join(dir, name) }

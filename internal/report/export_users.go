@@ -1,0 +1,348 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// UserColumn is one column of the users export.
+type UserColumn struct {
+	Key    string // the --fields name (the API's field name where there is one)
+	Header string // the header, the same as the job templates'
+	Kind   sheet.Kind
+	// Details marks columns that only Get a user answers: empty without
+	// --details.
+	Details bool
+	// Groups / Divisions mark columns that need the names of the account's
+	// groups / divisions.
+	Groups, Divisions bool
+	cell              func(u *zoom.User, d *Directory) sheet.Cell
+}
+
+func textOf(f func(u *zoom.User) string) func(*zoom.User, *Directory) sheet.Cell {
+	return func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.TextCell(f(u)) }
+}
+
+// userColumns is every column of the users export, in the default order.
+var userColumns = []UserColumn{
+	{Key: "email", Header: "Email", cell: textOf(func(u *zoom.User) string { return u.Email })},
+	{Key: "first_name", Header: "First Name", cell: textOf(func(u *zoom.User) string { return u.FirstName })},
+	{Key: "last_name", Header: "Last Name", cell: textOf(func(u *zoom.User) string { return u.LastName })},
+	{Key: "display_name", Header: "Display Name", cell: textOf(func(u *zoom.User) string { return u.DisplayName })},
+	{Key: "type", Header: "User Type", cell: textOf(func(u *zoom.User) string { return zoom.TypeName(u.Type) })},
+	{Key: "type_code", Header: "Type Code", Kind: sheet.Integer, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.IntCell(int64(u.Type)) }},
+	{Key: "status", Header: "Status", cell: textOf(func(u *zoom.User) string { return u.Status })},
+	{Key: "dept", Header: "Department", cell: textOf(func(u *zoom.User) string { return u.Dept })},
+	{Key: "job_title", Header: "Job Title", Details: true, cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
+	{Key: "location", Header: "Location", Details: true, cell: textOf(func(u *zoom.User) string { return u.Location })},
+	{Key: "groups", Header: "Groups", Groups: true, cell: func(u *zoom.User, d *Directory) sheet.Cell {
+		names := make([]string, 0, len(u.GroupIDs))
+		for _, id := range u.GroupIDs {
+			if n := d.GroupName(id); n != "" {
+				names = append(names, n)
+			} else {
+				names = append(names, id) // a group we could not name: its ID says more than nothing
+			}
+		}
+		return sheet.TextCell(strings.Join(names, ";"))
+	}},
+	{Key: "group_ids", Header: "Group IDs", cell: textOf(func(u *zoom.User) string { return strings.Join(u.GroupIDs, ";") })},
+	{Key: "division", Header: "Division", Divisions: true, cell: func(u *zoom.User, d *Directory) sheet.Cell {
+		return sheet.TextCell(d.DivisionName(divisionID(u)))
+	}},
+	{Key: "division_id", Header: "Division ID", cell: textOf(divisionID)},
+	{Key: "created_at", Header: "Created", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.DateTimeCell(u.CreatedAt.UTC()) }},
+	{Key: "last_login_time", Header: "Last Login", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.DateTimeCell(u.LastLoginTime.UTC()) }},
+	{Key: "timezone", Header: "Timezone", cell: textOf(func(u *zoom.User) string { return u.Timezone })},
+	{Key: "language", Header: "Language", Details: true, cell: textOf(func(u *zoom.User) string { return u.Language })},
+	{Key: "id", Header: "User ID", cell: textOf(func(u *zoom.User) string { return u.ID })},
+}
+
+// divisionID is a user's division: Zoom answers a list with (at most) one.
+func divisionID(u *zoom.User) string {
+	for _, id := range u.DivisionIDs {
+		if id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// UserColumns lists every column of the users export in the default order.
+func UserColumns() []UserColumn { return slices.Clone(userColumns) }
+
+// fieldAliases are other names --fields accepts.
+var fieldAliases = map[string]string{
+	"user_id": "id", "user_type": "type", "type_name": "type", "department": "dept",
+	"created": "created_at", "last_login": "last_login_time", "group": "groups", "group_names": "groups",
+	"division_name": "division", "division_ids": "division_id", "job": "job_title", "title": "job_title",
+	"name": "display_name", "time_zone": "timezone",
+}
+
+func normField(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(s)
+}
+
+// SelectUserColumns picks and orders columns by --fields: keys (email,
+// first_name, type_code, ...) or headers ("First Name"), any case,
+// comma-separated or repeated. None means every column. An unknown name is
+// an *UnknownNameError.
+func SelectUserColumns(fields []string) ([]UserColumn, error) {
+	byName := map[string]int{}
+	keys := make([]string, len(userColumns))
+	for i, c := range userColumns {
+		byName[normField(c.Key)] = i
+		byName[normField(c.Header)] = i
+		keys[i] = c.Key
+	}
+	for alias, key := range fieldAliases {
+		byName[alias] = byName[key]
+	}
+	var out []UserColumn
+	seen := map[int]bool{}
+	for _, f := range fields {
+		for _, name := range strings.Split(f, ",") {
+			if strings.TrimSpace(name) == "" {
+				continue
+			}
+			i, ok := byName[normField(name)]
+			if !ok {
+				return nil, unknownName("field", strings.TrimSpace(name), keys)
+			}
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, userColumns[i])
+			}
+		}
+	}
+	if len(out) == 0 {
+		return UserColumns(), nil
+	}
+	return out, nil
+}
+
+// UsersOptions shape a users export.
+type UsersOptions struct {
+	// Statuses to list (ParseStatuses); none means all three.
+	Statuses []string
+	// Fields picks and orders the columns (SelectUserColumns); none: all.
+	Fields []string
+	// Group and Division keep only the users in that group / division
+	// (a name, any case, or an ID).
+	Group, Division string
+	// Details reads each user with Get a user (Light) to fill the columns
+	// the listing lacks: job title, location, language, and the ID of
+	// pending users.
+	Details bool
+	// Workers bounds the Get a user calls in flight with Details
+	// (default: from the Light rate).
+	Workers int
+	// PageSize of the listing (default and most: 2000).
+	PageSize int
+	// Ahead is how many pages each status's listing may fetch ahead of
+	// the writer (default 2).
+	Ahead int
+	// Progress, if set, is called from the writer goroutine as pages and
+	// users are handled.
+	Progress func(Progress)
+	// Warn, if set, receives notes worth telling the admin (the time
+	// --details implies, divisions missing on the account).
+	Warn func(string)
+}
+
+// DetailsDuration is how long reading n users one by one takes at the
+// client's Light rate.
+func DetailsDuration(c *zoom.Client, n int) time.Duration {
+	r := c.Rate(zoom.Light)
+	if r <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n) / r * float64(time.Second))
+}
+
+// ExportUsers writes every user of the statuses asked to path (.csv or
+// .xlsx), with group and division names resolved, streaming: pages are
+// written as they arrive, by this goroutine, in listing order, so memory
+// stays bounded whatever the number of users. On any error nothing is left
+// under path.
+func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOptions) (*Result, error) {
+	start, before := time.Now(), c.Stats()
+	cols, err := SelectUserColumns(opts.Fields)
+	if err != nil {
+		return nil, err
+	}
+	statuses, err := ParseStatuses(opts.Statuses)
+	if err != nil {
+		return nil, err
+	}
+	out, err := newOutput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer out.abort()
+
+	needGroups := opts.Group != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Groups })
+	needDivs := opts.Division != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Divisions })
+	dir, err := LoadDirectory(ctx, c, needGroups, needDivs, opts.Warn)
+	if err != nil {
+		return nil, err
+	}
+	keep := func(*zoom.User) bool { return true }
+	if opts.Group != "" || opts.Division != "" {
+		var gid, did string
+		if opts.Group != "" {
+			g, err := dir.Group(opts.Group)
+			if err != nil {
+				return nil, err
+			}
+			gid = g.ID
+		}
+		if opts.Division != "" {
+			if dir.NoDivisions {
+				return nil, &UsageError{Msg: fmt.Sprintf("--division %q: this account has no divisions", opts.Division)}
+			}
+			d, err := dir.Division(opts.Division)
+			if err != nil {
+				return nil, err
+			}
+			did = d.ID
+		}
+		keep = func(u *zoom.User) bool {
+			return (gid == "" || slices.Contains(u.GroupIDs, gid)) && (did == "" || slices.Contains(u.DivisionIDs, did))
+		}
+	}
+
+	table := sheet.Table{Name: "Users", Columns: make([]sheet.Column, len(cols))}
+	for i, col := range cols {
+		table.Columns[i] = sheet.Column{Header: col.Header, Kind: col.Kind}
+	}
+	tw, err := out.addTable(table)
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = min(max(int(c.Rate(zoom.Light)/2), 4), 64)
+	}
+	var pr Progress
+	report := func() {
+		if opts.Progress != nil {
+			pr.Elapsed = time.Since(start)
+			opts.Progress(pr)
+		}
+	}
+	cells := make([]sheet.Cell, len(cols))
+	write := func(users []zoom.User) error {
+		for i := range users {
+			for j, col := range cols {
+				cells[j] = col.cell(&users[i], dir)
+			}
+			if err := tw.WriteRow(cells, sheet.Plain); err != nil {
+				return fmt.Errorf("writing %s: %w", path, err)
+			}
+			pr.Rows++
+		}
+		return nil
+	}
+	warned := false
+	for page, err := range listUsers(ctx, c, statuses, opts.PageSize, opts.Ahead) {
+		if err != nil {
+			return nil, err
+		}
+		pr.Pages++
+		pr.Listed += len(page.Users)
+		pr.Total = page.Announced
+		if opts.Details && !warned && opts.Warn != nil {
+			warned = true
+			msg := fmt.Sprintf("--details reads each user with Get a user (Light, %.0f calls/s at this tier and share): about %s for %d users",
+				c.Rate(zoom.Light), DetailsDuration(c, page.Announced).Round(time.Second), page.Announced)
+			if opts.Group != "" || opts.Division != "" {
+				msg += " (less: only the users of the group or division are read)"
+			}
+			opts.Warn(msg)
+		}
+		users := page.Users
+		kept := users[:0]
+		for i := range users {
+			if keep(&users[i]) {
+				kept = append(kept, users[i])
+			}
+		}
+		pr.Done += len(users) - len(kept)
+		if !opts.Details {
+			if err := write(kept); err != nil {
+				return nil, err
+			}
+			pr.Done += len(kept)
+			report()
+			continue
+		}
+		if len(kept) == 0 {
+			report()
+		}
+		// In chunks, so that progress moves while a 2,000-user page is read.
+		chunk := 4 * workers
+		for len(kept) > 0 {
+			n := min(chunk, len(kept))
+			if err := readDetails(ctx, c, kept[:n], workers); err != nil {
+				return nil, err
+			}
+			if err := write(kept[:n]); err != nil {
+				return nil, err
+			}
+			pr.Done += n
+			kept = kept[n:]
+			report()
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := out.commit(); err != nil {
+		return nil, err
+	}
+	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: callsSince(c, before)}, nil
+}
+
+// readDetails fills what the listing leaves out (job title, location,
+// language, company, manager, phone, cost center; the ID of pending users)
+// from Get a user, workers calls at a time. A user deleted since the listing
+// keeps what the listing said.
+func readDetails(ctx context.Context, c *zoom.Client, users []zoom.User, workers int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i := range users {
+		u := &users[i]
+		g.Go(func() error {
+			full, err := c.GetUser(gctx, zoom.UserRef{ID: u.ID, Email: u.Email}.Key())
+			if zoom.HasCode(err, zoom.CodeUserNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading user %s: %w", u.Email, err)
+			}
+			mergeDetails(u, full)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+func mergeDetails(u, full *zoom.User) {
+	if u.ID == "" {
+		u.ID = full.ID
+	}
+	u.JobTitle, u.Location, u.Language = full.JobTitle, full.Location, full.Language
+	u.Company, u.Manager, u.PhoneNumber, u.CostCenter = full.Company, full.Manager, full.PhoneNumber, full.CostCenter
+	u.RoleName = full.RoleName
+}

@@ -1,0 +1,532 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+const formulaEmail = "eve.formula@acme.example"
+
+// expectedUsers is what the users export must say about each user of the
+// sandbox, by email: the listing's fields, names resolved.
+func expectedUsers(srv *zoomtest.Server, details bool) map[string]map[string]string {
+	groups := map[string]string{}
+	for _, g := range srv.Groups() {
+		groups[g.ID] = g.Name
+	}
+	divs := map[string]string{}
+	for _, d := range srv.Divisions() {
+		divs[d.ID] = d.Name
+	}
+	out := map[string]map[string]string{}
+	for _, u := range srv.Users() {
+		var names []string
+		for _, id := range u.GroupIDs {
+			names = append(names, groups[id])
+		}
+		id := u.ID
+		if u.Status == "pending" && !details {
+			id = "" // the listing does not give pending users' IDs
+		}
+		row := map[string]string{
+			"Email": u.Email, "First Name": u.FirstName, "Last Name": u.LastName, "Display Name": u.DisplayName,
+			"User Type": zoom.TypeName(u.Type), "Type Code": strconv.Itoa(u.Type), "Status": u.Status,
+			"Department": u.Dept, "Groups": strings.Join(names, ";"), "Group IDs": strings.Join(u.GroupIDs, ";"),
+			"Division": divs[u.DivisionID], "Division ID": u.DivisionID, "Timezone": u.Timezone, "User ID": id,
+			"Created": stamp(u.CreatedAt), "Last Login": stamp(u.LastLoginTime),
+		}
+		if details {
+			row["Job Title"], row["Location"], row["Language"] = u.JobTitle, u.Location, u.Language
+		} else {
+			row["Job Title"], row["Location"], row["Language"] = "", "", ""
+		}
+		out[strings.ToLower(u.Email)] = row
+	}
+	return out
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
+// normStamp reads a date cell back (CSV "2006-01-02 15:04:05", XLSX
+// "2006-01-02T15:04:05" or "2006-01-02" at midnight) as RFC 3339 UTC.
+func normStamp(s string) string {
+	for _, layout := range []string{time.DateTime, "2006-01-02T15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.Format(time.RFC3339)
+		}
+	}
+	return s
+}
+
+func checkUsers(t *testing.T, tb exTable, want map[string]map[string]string) {
+	t.Helper()
+	wantHeader := []string{"Email", "First Name", "Last Name", "Display Name", "User Type", "Type Code", "Status",
+		"Department", "Job Title", "Location", "Groups", "Group IDs", "Division", "Division ID", "Created",
+		"Last Login", "Timezone", "Language", "User ID"}
+	if !slices.Equal(tb.header, wantHeader) {
+		t.Fatalf("header\n got %q\nwant %q", tb.header, wantHeader)
+	}
+	seen := map[string]bool{}
+	bad := 0
+	for _, row := range tb.rows {
+		email := strings.ToLower(row[0])
+		if seen[email] {
+			t.Errorf("%s exported twice", email)
+		}
+		seen[email] = true
+		exp, ok := want[email]
+		if !ok {
+			t.Errorf("%s is not a sandbox user", email)
+			continue
+		}
+		for i, h := range tb.header {
+			got := row[i]
+			if h == "Created" || h == "Last Login" {
+				got = normStamp(got)
+			}
+			if got != exp[h] && bad < 10 {
+				bad++
+				t.Errorf("%s %s = %q, want %q", email, h, got, exp[h])
+			}
+		}
+	}
+	for email := range want {
+		if !seen[email] {
+			t.Errorf("%s missing from the export", email)
+		}
+	}
+	if len(tb.rows) != len(want) {
+		t.Errorf("%d rows, want %d", len(tb.rows), len(want))
+	}
+}
+
+// 2,500 generated users plus the seed's, across the three statuses, to
+// both formats: complete, no duplicates, names resolved, the formula
+// neutralised.
+func TestExportUsersSandbox(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 2500})
+	c := exClient(t, srv, "", nil)
+	want := expectedUsers(srv, false)
+	statuses := map[string]int{}
+	for _, u := range srv.Users() {
+		statuses[u.Status]++
+	}
+	if statuses["active"] == 0 || statuses["inactive"] == 0 || statuses["pending"] == 0 {
+		t.Fatalf("the sandbox should have users of every status: %v", statuses)
+	}
+
+	for _, ext := range []string{"csv", "xlsx"} {
+		t.Run(ext, func(t *testing.T) {
+			dir := t.TempDir()
+			path := exPath(dir, "users."+ext)
+			var last Progress
+			calls := 0
+			res, err := ExportUsers(context.Background(), c, path, UsersOptions{
+				PageSize: 500, // several pages per status
+				Progress: func(p Progress) { last = p; calls++ },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows != len(want) || last.Rows != len(want) || last.Total != len(want) || last.Done != len(want) {
+				t.Errorf("rows %d, progress %+v; want %d", res.Rows, last, len(want))
+			}
+			wantPages := 0
+			for _, n := range statuses {
+				wantPages += (n + 499) / 500
+			}
+			if res.Pages != wantPages || calls != wantPages {
+				t.Errorf("pages %d, progress calls %d, want %d", res.Pages, calls, wantPages)
+			}
+			if got := exDir(t, dir); !slices.Equal(got, []string{"users." + ext}) {
+				t.Errorf("folder holds %q", got)
+			}
+			checkUsers(t, exRead(t, path, ""), want)
+			checkFormula(t, path, ext)
+		})
+	}
+}
+
+// checkFormula: the seed user whose first name is a formula comes out as
+// text: never a formula cell in XLSX, escaped with an apostrophe in CSV.
+func checkFormula(t *testing.T, path, ext string) {
+	t.Helper()
+	ok := false
+	const name = `=HYPERLINK("http://x","y")`
+	if ext == "csv" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(raw), "\uFEFF") {
+			t.Error("the CSV has no UTF-8 BOM")
+		}
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if strings.HasPrefix(line, formulaEmail+",") {
+				ok = true
+				if !strings.HasPrefix(line, formulaEmail+`,"'=HYPERLINK(""http://x"",""y"")",Formula,`) {
+					t.Errorf("formula not escaped: %s", line)
+				}
+			}
+		}
+		if !ok {
+			t.Errorf("%s not in the CSV", formulaEmail)
+		}
+		return
+	}
+	names, _ := exZip(t, path)
+	var sheets []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "xl/worksheets/") && strings.HasSuffix(n, ".xml") {
+			sheets = append(sheets, n)
+		}
+	}
+	_, parts := exZip(t, path, sheets...)
+	if len(parts) != 1 {
+		t.Errorf("worksheets %q, want one", sheets)
+	}
+	for n, x := range parts {
+		if strings.Contains(x, "<f>") || strings.Contains(x, "<f ") {
+			t.Errorf("%s holds formula elements", n)
+		}
+		// The cell holding the name is an inline string, not a formula.
+		at := strings.Index(x, "HYPERLINK")
+		if at < 0 {
+			t.Fatalf("%s lacks the formula-like name", n)
+		}
+		open := strings.LastIndex(x[:at], "<c ")
+		tag := x[open : open+strings.Index(x[open:], ">")+1]
+		if !strings.Contains(tag, `t="inlineStr"`) {
+			t.Errorf("the name's cell is %s, want an inline string", tag)
+		}
+		if !strings.Contains(x[open:at+len("HYPERLINK")], ">=HYPERLINK") {
+			t.Errorf("the name's cell does not start with the formula text: %s", x[open:min(len(x), at+40)])
+		}
+		ok = true
+	}
+	if !ok {
+		t.Errorf("%s not in the workbook", formulaEmail)
+	}
+}
+
+func TestExportUsersFieldsAndFilters(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 300})
+	c := exClient(t, srv, "", nil)
+	groups := map[string]string{}
+	for _, g := range srv.Groups() {
+		groups[g.Name] = g.ID
+	}
+	divs := map[string]string{}
+	for _, d := range srv.Divisions() {
+		divs[d.Name] = d.ID
+	}
+	ctx := context.Background()
+
+	tests := []struct {
+		name       string
+		opts       UsersOptions
+		wantHeader []string
+		keep       func(zoomtest.User) bool
+	}{
+		{"fields picked and ordered", UsersOptions{Fields: []string{"type_code,Email", "groups", "USER ID"}},
+			[]string{"Type Code", "Email", "Groups", "User ID"}, func(zoomtest.User) bool { return true }},
+		{"group by name, any case", UsersOptions{Group: " engineering ", Fields: []string{"email"}},
+			[]string{"Email"}, func(u zoomtest.User) bool { return slices.Contains(u.GroupIDs, groups["Engineering"]) }},
+		{"division by ID and one status", UsersOptions{Division: divs["EMEA"], Statuses: []string{"Inactive"}, Fields: []string{"email"}},
+			[]string{"Email"}, func(u zoomtest.User) bool { return u.DivisionID == divs["EMEA"] && u.Status == "inactive" }},
+		{"group and division", UsersOptions{Group: "Sales", Division: "APAC", Statuses: []string{"active,pending"}, Fields: []string{"email"}},
+			[]string{"Email"}, func(u zoomtest.User) bool {
+				return slices.Contains(u.GroupIDs, groups["Sales"]) && u.DivisionID == divs["APAC"] && u.Status != "inactive"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := exPath(t.TempDir(), "u.csv")
+			res, err := ExportUsers(ctx, c, path, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tb := exRead(t, path, "")
+			if !slices.Equal(tb.header, tt.wantHeader) {
+				t.Errorf("header %q, want %q", tb.header, tt.wantHeader)
+			}
+			var want []string
+			for _, u := range srv.Users() {
+				if tt.keep(u) {
+					want = append(want, u.Email)
+				}
+			}
+			got := make([]string, len(tb.rows))
+			for i, r := range tb.rows {
+				got[i] = r[tb.col(t, "Email")]
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("got %d users, want %d", len(got), len(want))
+			}
+			if res.Rows != len(want) {
+				t.Errorf("Result.Rows %d, want %d", res.Rows, len(want))
+			}
+		})
+	}
+}
+
+func TestExportUsersUsageErrors(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{})
+	c := exClient(t, srv, "", nil)
+	dir := t.TempDir()
+	tests := []struct {
+		name    string
+		path    string
+		opts    UsersOptions
+		wantMsg string
+		closest []string
+	}{
+		{"unknown group", "u.xlsx", UsersOptions{Group: "Enginering"}, `unknown group "Enginering"; did you mean "Engineering"?`, []string{"Engineering"}},
+		{"unknown division", "u.xlsx", UsersOptions{Division: "EMAE"}, `unknown division "EMAE"; did you mean "EMEA"`, []string{"EMEA"}},
+		{"nothing close", "u.xlsx", UsersOptions{Group: "Zzzzzzzz"}, `unknown group "Zzzzzzzz"; the groups are "Engineering", "Sales"`, nil},
+		{"unknown field", "u.csv", UsersOptions{Fields: []string{"email,frist_name"}}, `unknown field "frist_name"; did you mean "first_name"`, []string{"first_name"}},
+		{"unknown status", "u.csv", UsersOptions{Statuses: []string{"deleted"}}, `unknown status "deleted"`, nil},
+		{"extension", "u.xls", UsersOptions{}, `unsupported file type ".xls"; this export writes .csv or .xlsx`, nil},
+		{"no extension", "users", UsersOptions{}, `the file name has no extension`, nil},
+		{"missing folder", "nope/u.csv", UsersOptions{}, `does not exist`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ExportUsers(context.Background(), c, exPath(dir, tt.path), tt.opts)
+			if err == nil || !IsUsage(err) || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("err = %v, want a usage error with %q", err, tt.wantMsg)
+			}
+			var un *UnknownNameError
+			if tt.closest != nil && (!errors.As(err, &un) || !slices.Equal(un.Closest[:1], tt.closest)) {
+				t.Errorf("closest %v, want %v", un, tt.closest)
+			}
+		})
+	}
+	if got := exDir(t, dir); len(got) != 0 {
+		t.Errorf("files left behind: %q", got)
+	}
+}
+
+func TestExportUsersDetails(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{})
+	c := exClient(t, srv, "", nil)
+	path := exPath(t.TempDir(), "u.xlsx")
+	var warnings []string
+	var last Progress
+	_, err := ExportUsers(context.Background(), c, path, UsersOptions{
+		Details: true, Workers: 4,
+		Warn:     func(s string) { warnings = append(warnings, s) },
+		Progress: func(p Progress) { last = p },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := expectedUsers(srv, true)
+	checkUsers(t, exRead(t, path, ""), want)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "--details reads each user") || !strings.Contains(warnings[0], strconv.Itoa(len(want))+" users") {
+		t.Errorf("warnings %q", warnings)
+	}
+	if last.Done != len(want) {
+		t.Errorf("progress %+v", last)
+	}
+	if got := c.Stats().Calls[zoom.Light]; got < int64(len(want)) {
+		t.Errorf("%d Light calls, want one Get a user per user (%d)", got, len(want))
+	}
+}
+
+// Zoom fails on the second page of a listing: the export fails, no file
+// is left under the final name and an earlier export there is untouched.
+func TestExportUsersFailureLeavesNoFile(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 600, NoRateLimits: true})
+	target, _ := url.Parse(srv.URL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var failed atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/users" && r.URL.Query().Get("next_page_token") != "" {
+			failed.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"code":300,"message":"The next page token is invalid or expired."}`))
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	c := exClient(t, srv, front.URL+"/v2", nil)
+
+	for _, ext := range []string{"csv", "xlsx"} {
+		dir := t.TempDir()
+		path := exPath(dir, "users."+ext)
+		if err := os.WriteFile(path, []byte("an earlier export"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ExportUsers(context.Background(), c, path, UsersOptions{PageSize: 100})
+		var apiErr *zoom.APIError
+		if !errors.As(err, &apiErr) || apiErr.Code != 300 || IsUsage(err) {
+			t.Fatalf("%s: err = %v, want the API error", ext, err)
+		}
+		if !strings.Contains(err.Error(), "listing active users") {
+			t.Errorf("the error does not say what failed: %v", err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "an earlier export" {
+			t.Errorf("%s: the earlier file was replaced", ext)
+		}
+		if got := exDir(t, dir); len(got) != 1 {
+			t.Errorf("%s: files left behind: %q", ext, got)
+		}
+	}
+	if failed.Load() == 0 {
+		t.Error("the fault was never hit")
+	}
+}
+
+// A cancelled export (Ctrl-C) stops the listings and leaves no file.
+func TestExportUsersCancelled(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 1000, NoRateLimits: true})
+	c := exClient(t, srv, "", nil)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := ExportUsers(ctx, c, exPath(dir, "u.xlsx"), UsersOptions{PageSize: 50, Progress: func(p Progress) {
+		if p.Pages == 2 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := exDir(t, dir); len(got) != 0 {
+		t.Errorf("files left behind: %q", got)
+	}
+}
+
+// The listing runs ahead of the writer by a few pages at most, and a
+// status's listing starts only once the previous one is fetched (a page
+// token must not age while the writer is busy): memory is bounded whatever
+// the account's size, and no token expires.
+func TestListUsersIsBounded(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 2000, NoRateLimits: true})
+	c := exClient(t, srv, "", nil)
+	const ahead = 2
+	pages, announced := 0, 0
+	for p, err := range listUsers(context.Background(), c, AllStatuses, 20, ahead) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		announced = p.Announced
+		time.Sleep(300 * time.Millisecond) // a slow writer
+		break
+	}
+	if pages != 1 || announced != len(srv.Users()) {
+		t.Fatalf("%d pages, %d users announced; want 1, %d", pages, announced, len(srv.Users()))
+	}
+	// Active: the page handed over, ahead in the channel, one being
+	// fetched; the two other statuses: one-user pages counting them.
+	st := srv.Stats()
+	if got, most := st.Calls["GET /users"], ahead+2+len(AllStatuses)-1; got < 3 || got > most {
+		t.Errorf("%d listing calls while the writer was on its first page; want at most %d", got, most)
+	}
+}
+
+// Statuses come one after the other, each complete, whatever the page size.
+func TestListUsersOrder(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 500, NoRateLimits: true})
+	c := exClient(t, srv, "", nil)
+	var got []string
+	for p, err := range listUsers(context.Background(), c, AllStatuses, 7, 1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range p.Users {
+			if u.Status != p.Status {
+				t.Fatalf("a %s user on a %s page", u.Status, p.Status)
+			}
+			got = append(got, u.Status+" "+u.Email)
+		}
+	}
+	var want []string
+	for _, s := range AllStatuses {
+		for _, u := range srv.Users() {
+			if u.Status == s {
+				want = append(want, s+" "+u.Email)
+			}
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %d users, want %d in creation order by status", len(got), len(want))
+	}
+}
+
+func TestParseStatuses(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []string
+		err  bool
+	}{
+		{nil, AllStatuses, false},
+		{[]string{"pending", "ACTIVE"}, []string{"active", "pending"}, false},
+		{[]string{"inactive,active,inactive"}, []string{"active", "inactive"}, false},
+		{[]string{"all"}, AllStatuses, false},
+		{[]string{" , "}, AllStatuses, false},
+		{[]string{"suspended"}, nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseStatuses(tt.in)
+		if (err != nil) != tt.err || !slices.Equal(got, tt.want) {
+			t.Errorf("ParseStatuses(%q) = %q, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestSelectUserColumns(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		{nil, nil},
+		{[]string{"email,first name", "Last-Name"}, []string{"Email", "First Name", "Last Name"}},
+		{[]string{"user_id", "Department", "created", "last_login", "email", "EMAIL"}, []string{"User ID", "Department", "Created", "Last Login", "Email"}},
+		{[]string{"type", "type_code", "division", "division_id"}, []string{"User Type", "Type Code", "Division", "Division ID"}},
+	}
+	for _, tt := range tests {
+		cols, err := SelectUserColumns(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range cols {
+			got = append(got, c.Header)
+		}
+		if tt.want == nil {
+			if len(got) != 19 {
+				t.Errorf("default columns: %q", got)
+			}
+			continue
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SelectUserColumns(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
