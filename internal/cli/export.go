@@ -232,7 +232,8 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 	work, stop := context.WithCancel(ctx)
 	defer stop()
 	var interrupted atomic.Bool
-	go watchExportInterrupts(work, sigs, func() { interrupted.Store(true); stop() }, stdio)
+	go watchInterrupts(work, sigs, func() { interrupted.Store(true); stop() }, stdio,
+		"Stopping the export (Ctrl-C again to quit at once); no file will be written.", "")
 
 	ui := newExportUI(stdio.ErrOut, stdio.ErrTTY, what)
 	res, err := export(work, client, ui)
@@ -272,26 +273,6 @@ func exportExit(err error, interrupted bool) error {
 		return &ExitError{Code: ExitAuth, Err: err}
 	}
 	return exitf(ExitPartial, "export failed, no file was written: %w", err)
-}
-
-// watchExportInterrupts turns the first Ctrl-C into a clean stop (no file
-// is written) and the second into an immediate exit.
-func watchExportInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), stdio *IO) {
-	if sigs == nil {
-		return
-	}
-	select {
-	case <-ctx.Done():
-		return
-	case <-sigs:
-	}
-	fmt.Fprintln(stdio.ErrOut, "\nStopping the export (Ctrl-C again to quit at once); no file will be written.")
-	stop()
-	select {
-	case <-sigs:
-		stdio.exit(ExitAborted)
-	case <-time.After(time.Minute):
-	}
 }
 
 // exportUI shows an export's progress on stderr: a bar on a terminal

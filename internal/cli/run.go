@@ -104,7 +104,9 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()
-	go watchInterrupts(work, sigs, stop, stdio)
+	go watchInterrupts(work, sigs, stop, stdio,
+		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
+		"Quitting now; the journal holds every finished row: finish with --resume.")
 
 	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
 	runner := &jobs.Runner{
@@ -133,9 +135,9 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	return runExit(sum, err)
 }
 
-// watchInterrupts turns the first Ctrl-C into a clean stop and the second
-// into an immediate exit.
-func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop context.CancelFunc, stdio *IO) {
+// watchInterrupts turns the first Ctrl-C into a clean stop, saying
+// stopping, and the second into an immediate exit, saying quitting.
+func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), stdio *IO, stopping, quitting string) {
 	if sigs == nil {
 		return
 	}
@@ -144,14 +146,13 @@ func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop context.Ca
 		return
 	case <-sigs:
 	}
-	fmt.Fprintln(stdio.ErrOut, "\nStopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).")
+	fmt.Fprintln(stdio.ErrOut, "\n"+stopping)
 	stop()
-	select {
-	case <-sigs:
-		fmt.Fprintln(stdio.ErrOut, "Quitting now; the journal holds every finished row: finish with --resume.")
-		stdio.exit(ExitAborted)
-	case <-time.After(24 * time.Hour):
+	<-sigs
+	if quitting != "" {
+		fmt.Fprintln(stdio.ErrOut, quitting)
 	}
+	stdio.exit(ExitAborted)
 }
 
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {

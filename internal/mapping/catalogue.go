@@ -5,6 +5,8 @@ package mapping
 
 import (
 	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
 // Kind is how a field's values are written and checked.
@@ -372,7 +374,7 @@ func Closest(s string, candidates []string) string {
 	// two: "zz" is not a misspelt "id".
 	best, bestD := "", min(3, len(n)-1)
 	for _, c := range candidates {
-		if d := levenshtein(n, normName(c)); d < bestD {
+		if d := fuzzy.Distance(n, normName(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -399,31 +401,4 @@ func normName(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 {
-		return len(rb)
-	}
-	if len(rb) == 0 {
-		return len(ra)
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
