@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"os"
 	"os/signal"
 	"syscall"
@@ -11,7 +12,13 @@ import (
 	"github.com/zoombulk/zoombulk/internal/cli"
 )
 
+// sampleSeed lets --sandbox show the sample account wherever it runs.
+//
+//go:embed samples/sandbox-seed.yaml
+var sampleSeed []byte
+
 func main() {
+	cli.SampleSeed = sampleSeed
 	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.StdIO(), signalChannel()))
 }
 

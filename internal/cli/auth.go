@@ -13,6 +13,8 @@ func newAuthCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth",
 		Short: "Check the credentials",
+		Example: `  zoombulk auth check
+  zoombulk auth check --sandbox`,
 	}
 	var zf zoomFlags
 	check := &cobra.Command{

@@ -153,17 +153,32 @@ func (o *sandboxOptions) options(seedGiven bool) (zoomtest.Options, error) {
 	}
 	opts.Faults = faults
 
-	if o.seed != "" {
-		if _, err := os.Stat(o.seed); errors.Is(err, fs.ErrNotExist) && !seedGiven {
-			return opts, nil // no sample seed here: an empty account
-		}
-		sd, err := zoomtest.LoadSeed(o.seed)
-		if err != nil {
-			return opts, fmt.Errorf("--seed: %w", err)
-		}
-		opts.Seed = sd
+	sd, err := loadSeed(o.seed, seedGiven)
+	if err != nil {
+		return opts, fmt.Errorf("--seed: %w", err)
 	}
+	opts.Seed = sd
 	return opts, nil
+}
+
+// SampleSeed is samples/sandbox-seed.yaml built into the binary (main sets
+// it), so that --sandbox shows the sample account from any directory.
+var SampleSeed []byte
+
+// loadSeed reads a sandbox seed. The default path falls back to the
+// built-in sample seed when the file is not there; a path the user gave
+// must exist. "" is an empty account.
+func loadSeed(path string, given bool) (*zoomtest.Seed, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !given {
+		if SampleSeed == nil {
+			return nil, nil
+		}
+		return zoomtest.ParseSeed("the built-in sample seed", SampleSeed)
+	}
+	return zoomtest.LoadSeed(path)
 }
 
 // shellQuote quotes s for a POSIX shell.

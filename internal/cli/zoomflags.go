@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/pflag"
 
@@ -67,19 +66,11 @@ func (f *zoomFlags) connect(stdio *IO) (c *zoom.Client, close func(), err error)
 }
 
 func (f *zoomFlags) startSandbox() (*zoomtest.Server, error) {
-	opts := zoomtest.Options{Tier: f.tier}
-	if f.sandboxSeed != "" {
-		if _, err := os.Stat(f.sandboxSeed); err == nil {
-			seed, err := zoomtest.LoadSeed(f.sandboxSeed)
-			if err != nil {
-				return nil, err
-			}
-			opts.Seed = seed
-		} else if f.sandboxSeed != defaultSeed {
-			return nil, fmt.Errorf("--sandbox-seed: %w", err)
-		}
+	seed, err := loadSeed(f.sandboxSeed, f.sandboxSeed != defaultSeed)
+	if err != nil {
+		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
-	return zoomtest.Start("", opts)
+	return zoomtest.Start("", zoomtest.Options{Tier: f.tier, Seed: seed})
 }
 
 // authenticate gets a token before any work, so bad credentials exit 4

@@ -478,8 +478,10 @@ func (wb *Workbook) addDropList(sheet string, col int, c Column) error {
 	last, _ := excelize.CoordinatesToCellName(col, excelize.TotalRows)
 	dv := excelize.NewDataValidation(true)
 	dv.Sqref = first + ":" + last
-	if err := dv.SetDropList(c.Choices); err != nil {
-		// Too long for an inline list: keep the values on a hidden sheet.
+	// An inline list is comma-separated and quoted: a choice holding a
+	// comma or a quote, or a list too long for the inline form, goes on a
+	// hidden sheet instead.
+	if inlineUnsafe(c.Choices) || dv.SetDropList(c.Choices) != nil {
 		ref, err := wb.listRange(c.Choices)
 		if err != nil {
 			return err
@@ -488,6 +490,15 @@ func (wb *Workbook) addDropList(sheet string, col int, c Column) error {
 	}
 	dv.SetError(excelize.DataValidationErrorStyleWarning, c.Header, "This value is not in the list. Use it anyway?")
 	return wb.f.AddDataValidation(sheet, dv)
+}
+
+func inlineUnsafe(choices []string) bool {
+	for _, c := range choices {
+		if strings.ContainsAny(c, ",\"") {
+			return true
+		}
+	}
+	return false
 }
 
 // listRange reserves a column of the hidden lists sheet for values (the

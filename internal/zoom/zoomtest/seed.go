@@ -104,16 +104,21 @@ func LoadSeed(path string) (*Seed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
+	return ParseSeed(path, data)
+}
+
+// ParseSeed reads seed YAML; name says where it came from in errors.
+func ParseSeed(name string, data []byte) (*Seed, error) {
 	sd := &Seed{}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(sd); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %s", path, yamlError(err))
+		return nil, fmt.Errorf("%s: %s", name, yamlError(err))
 	}
 	// Building the state once checks every reference (groups, divisions,
 	// members) and value, so that a bad file fails here and not in New.
 	if err := sd.build(newState(newIDGen(1)), time.Now()); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return sd, nil
 }

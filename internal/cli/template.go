@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoombulk/zoombulk/internal/report"
+)
+
+func init() { register(newTemplateCmd) }
+
+type templateOptions struct {
+	zoomFlags
+	out         string
+	force       bool
+	fromAccount bool
+}
+
+func newTemplateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
+	var o templateOptions
+	var kinds strings.Builder
+	for _, k := range report.TemplateKinds() {
+		fmt.Fprintf(&kinds, "  %-13s %s\n", k.Name, k.Summary)
+	}
+	cmd := &cobra.Command{
+		Use:   "template KIND -o FILE.xlsx|FILE.csv",
+		Short: "Write a spreadsheet to fill in and the job file that reads it",
+		Long: `Writes a spreadsheet for one kind of bulk change and, beside it, the job file that
+reads it (FILE.yaml). The workbook has the header row, two grey example rows (their
+first cell starts with #, so jobs skip them), dropdowns on the columns that take a
+fixed list of values, and an Instructions sheet: one line per column with what it
+is, whether it is required and the values it takes. A .csv file has the header and
+the example rows only.
+
+Kinds:
+` + kinds.String() + `
+--from-account reads the account's groups and divisions (with the credentials in
+the environment, or --sandbox) and puts their names in the Group and Division
+dropdowns. Existing files are kept unless --force.`,
+		Example: `  zoombulk template create-users -o hires.xlsx
+  zoombulk template licenses -o q1-licenses.xlsx --from-account
+  zoombulk template offboarding -o leavers.csv
+  zoombulk template group-moves -o moves.xlsx --from-account --sandbox`,
+		ValidArgs: report.TemplateKindNames(),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return exitf(ExitUsage, "name one kind of template: %s", strings.Join(report.TemplateKindNames(), ", "))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !o.fromAccount {
+				for _, name := range []string{"sandbox", "sandbox-seed", "tier", "share"} {
+					if cmd.Flags().Changed(name) {
+						return exitf(ExitUsage, "--%s only matters with --from-account (which reads the account's groups and divisions)", name)
+					}
+				}
+			}
+			return runTemplate(cmd.Context(), stdio, args[0], &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.out, "output", "o", "", "the spreadsheet to write: FILE.xlsx or FILE.csv (the job goes to FILE.yaml)")
+	f.BoolVar(&o.force, "force", false, "overwrite FILE and FILE.yaml if they exist")
+	f.BoolVar(&o.fromAccount, "from-account", false, "fill the Group and Division dropdowns with the account's names (needs credentials or --sandbox)")
+	_ = cmd.MarkFlagRequired("output")
+	_ = cmd.MarkFlagFilename("output", "xlsx", "csv")
+	o.zoomFlags.register(f)
+	return cmd
+}
+
+func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions) error {
+	// Offline checks first: a typo costs no call.
+	k, format, err := report.CheckTemplate(kind, o.out, o.force)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	opts := report.TemplateOptions{Kind: k.Name, Path: o.out, Force: o.force}
+	if o.fromAccount {
+		if format != report.XLSX {
+			return exitf(ExitUsage, "--from-account fills the workbook's dropdowns, and a .csv file has none: write an .xlsx file")
+		}
+		if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags); err != nil {
+			return err
+		}
+	}
+	files, err := report.WriteTemplate(opts)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	run := "zoombulk run " + files.Job
+	for _, f := range k.RunFlags {
+		run += " " + f
+	}
+	w := stdio.Out
+	if format == report.XLSX {
+		fmt.Fprintf(w, "Wrote %s (sheets %s and %s) and %s.\n", files.Sheet, k.Sheet, report.InstructionsSheet, files.Job)
+	} else {
+		fmt.Fprintf(w, "Wrote %s and %s.\n", files.Sheet, files.Job)
+	}
+	if o.fromAccount {
+		fmt.Fprintf(w, "Dropdowns: %d groups and %d divisions from the account.\n", len(opts.Groups), len(opts.Divisions))
+	}
+	fmt.Fprintf(w, "Fill it in (rows starting with # are examples and are ignored), then:\n")
+	fmt.Fprintf(w, "  zoombulk validate %s\n  %s --dry-run\n  %s\n", files.Job, run, run)
+	return nil
+}
+
+// accountNames reads the names of the account's groups and divisions.
+func accountNames(ctx context.Context, stdio *IO, zf *zoomFlags) (groups, divisions []string, err error) {
+	client, closeSandbox, err := zf.connect(stdio)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer closeSandbox()
+	if err := authenticate(ctx, client); err != nil {
+		return nil, nil, err
+	}
+	gs, err := client.ListGroups(ctx)
+	if err != nil {
+		return nil, nil, exitf(ExitPartial, "listing the groups: %w\n(the app needs the group:read:admin scope)", err)
+	}
+	for _, g := range gs {
+		groups = append(groups, g.Name)
+	}
+	ds, err := client.ListDivisions(ctx)
+	if err != nil {
+		return nil, nil, exitf(ExitPartial, "listing the divisions: %w\n(the app needs the division:read:admin scope; accounts without divisions can drop --from-account)", err)
+	}
+	for _, d := range ds {
+		divisions = append(divisions, d.Name)
+	}
+	return groups, divisions, nil
+}
