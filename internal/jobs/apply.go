@@ -302,7 +302,7 @@ func (e *engine) applyBatches(stop, calls context.Context, i int, step Step, row
 			return
 		}
 		for _, r := range b.rows {
-			if slices.Contains(added, r.knownID()) {
+			if slices.Contains(added, r.knownID()) || e.landed(calls, step.Kind, r, b.target) {
 				e.record(r, i, &StepResult{Outcome: Succeeded})
 				continue
 			}
@@ -311,6 +311,20 @@ func (e *engine) applyBatches(stop, calls context.Context, i int, step Step, row
 				Hint: "check the user in the web portal and run the failed rows again"})
 		}
 	})
+}
+
+// landed reads back a user a batch call did not list. Zoom lists only the
+// users the call itself added, so after a lost answer the retry leaves out
+// those the lost attempt added: the user's groups or division tell.
+func (e *engine) landed(ctx context.Context, kind StepKind, r *rowRun, target string) bool {
+	u, err := e.Client.GetUser(ctx, r.ref().Key())
+	if err != nil {
+		return false
+	}
+	if kind == MoveGroup {
+		return slices.Contains(u.GroupIDs, target)
+	}
+	return slices.Contains(u.DivisionIDs, target)
 }
 
 // applyFeatures sends the feature changes, grouped by feature, value and

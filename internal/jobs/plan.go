@@ -355,7 +355,12 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		if u != nil {
 			switch {
 			case r.intent:
-				st.action = ActRecovered
+				// The interrupted run's create took effect, but the PATCH
+				// that sets the rest of a new user's profile may not have:
+				// finish it (whatever if_exists says: the user is ours).
+				st.patch = profileChanges(r, profileFields(e.Job), u, nil)
+				st.action = pick(len(st.patch) > 0, ActUpdate, ActRecovered)
+				applyPatch(u, st.patch)
 			case step.IfExists == "fail":
 				fail(planFailure("a user with this email exists already", "use if_exists: update to update it, or skip to leave it"))
 			case step.IfExists == "update":

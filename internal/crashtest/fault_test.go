@@ -1,0 +1,254 @@
+package crashtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// faultRows sizes the fault suite: the 1,000-row mixed job, cut to 300
+// under the race detector so that `make test` stays within its minute.
+func faultRows() int {
+	if raceEnabled && !soak {
+		return 300
+	}
+	return 1000
+}
+
+// profile is a way for Zoom to misbehave.
+type profile struct {
+	name   string
+	sbox   zoomtest.Options
+	paced  bool          // the sandbox enforces the business tier and the client paces itself by it
+	timout time.Duration // the client's per-attempt timeout (default 10 s)
+	// daily: a daily create cap defers the rest of the creates; the test
+	// then acts as midnight UTC and resumes.
+	daily bool
+	check func(t *testing.T, st zoomtest.Stats)
+}
+
+func faultProfiles(creates int) []profile {
+	injected := func(kinds ...string) func(*testing.T, zoomtest.Stats) {
+		return func(t *testing.T, st zoomtest.Stats) {
+			for _, k := range kinds {
+				if st.Faults[k] == 0 {
+					t.Errorf("no %s fault was injected: %v", k, st.Faults)
+				}
+			}
+		}
+	}
+	return []profile{
+		{name: "5xx-bursts", sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 1, ServerError: 0.10}}, check: injected("5xx")},
+		{name: "resets", sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 2, Reset: 0.05}}, check: injected("reset")},
+		{name: "lost-answers", sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 3, LostAnswer: 0.05}}, check: injected("lost")},
+		// An edge 429 carries no X-RateLimit headers: the client takes it
+		// for the category's quota and slows the category down, so with
+		// the tier enforced the rate is kept low enough to finish soon.
+		{name: "html-429", paced: true, sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 4, HTML429: 0.01}}, check: injected("html429")},
+		{name: "token-expiry", paced: true, sbox: zoomtest.Options{TokenTTL: time.Second}, check: func(t *testing.T, st zoomtest.Stats) {
+			if st.Tokens < 3 {
+				t.Errorf("%d tokens issued: the run did not outlive its tokens", st.Tokens)
+			}
+		}},
+		// A slow answer is applied, then held past the client's timeout:
+		// lost answers on every kind of write, and timeouts on reads.
+		{name: "slow-past-timeout", timout: 400 * time.Millisecond,
+			sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 5, Slow: 0.03, SlowDelay: time.Second}}, check: injected("slow")},
+		{name: "everything", timout: 400 * time.Millisecond, sbox: zoomtest.Options{TokenTTL: 2 * time.Second, Faults: zoomtest.Faults{Seed: 6,
+			ServerError: 0.03, Reset: 0.02, LostAnswer: 0.02, HTML429: 0.02, Slow: 0.01, SlowDelay: time.Second}},
+			check: injected("5xx", "reset", "lost", "html429")},
+		{name: "daily-cap", daily: true, sbox: zoomtest.Options{DailyCreateCap: creates / 2}, check: func(t *testing.T, st zoomtest.Stats) {
+			if st.Daily429["create"] == 0 {
+				t.Error("the daily create cap never answered 429")
+			}
+		}},
+	}
+}
+
+var (
+	faultRefOnce sync.Once
+	faultRef     *reference
+)
+
+func faultReference(t *testing.T) *reference {
+	t.Helper()
+	faultRefOnce.Do(func() {
+		sb := startSandbox(t, zoomtest.Options{NoRateLimits: true, FeaturesInterval: -1})
+		rows := mixedRows(sb.Users(), faultRows(), 5, "1000")
+		dir, job := workdir(t, rows)
+		out := filepath.Join(dir, "run")
+		c := sb.client(t, func(cfg *zoom.Config) { cfg.NoLimits = true })
+		sum, err := runInProcess(context.Background(), t, c, job, out, false)
+		if err != nil {
+			t.Fatalf("reference run: %v", err)
+		}
+		if sum.Counts[jobs.Failed] != 10 || sum.Counts[jobs.Succeeded] != len(rows)-10 {
+			t.Fatalf("reference run: %v, want all but the 10 bad rows succeeded", sum.Counts)
+		}
+		faultRef = &reference{rows: rows, state: accountState(sb.Server), results: readResults(t, out), creates: creates(rows)}
+		if n := sb.Stats().Applied["POST /users"]; n != faultRef.creates {
+			t.Fatalf("the reference created %d users, want %d", n, faultRef.creates)
+		}
+	})
+	if faultRef == nil {
+		t.Fatal("the reference run failed")
+	}
+	return faultRef
+}
+
+// TestFaultProfiles runs the mixed job (creates, updates, features, group
+// moves, divisions) in-process under each fault profile, and checks that
+// the run ends in exactly the state of a fault-free run, creates nobody
+// twice, accounts for every row, and (where the tier is enforced) meets
+// fewer than 0.5 % 429s.
+func TestFaultProfiles(t *testing.T) {
+	t.Parallel()
+	ref := faultReference(t)
+	profiles := faultProfiles(ref.creates)
+	if soak { // each profile again with other fault sequences
+		for k := int64(1); k <= 3; k++ {
+			for _, p := range faultProfiles(ref.creates) {
+				p.name = fmt.Sprintf("%s-seed%d", p.name, 10*k+p.sbox.Faults.Seed)
+				p.sbox.Faults.Seed += 10 * k
+				profiles = append(profiles, p)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
+	for _, p := range profiles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			t.Run(p.name, func(t *testing.T) { runProfile(t, ref, p) })
+		}()
+	}
+	wg.Wait()
+}
+
+func runProfile(t *testing.T, ref *reference, p profile) {
+	opts := p.sbox
+	if p.paced {
+		opts.Tier, opts.FeaturesInterval = "business", featuresInterval
+	} else {
+		// An unpaced client (NoLimits) retries a 429 at once: the
+		// sandbox enforces no limit it could meet.
+		opts.NoRateLimits, opts.FeaturesInterval = true, -1
+	}
+	sb := startSandbox(t, opts)
+	c := sb.client(t, func(cfg *zoom.Config) {
+		cfg.NoLimits = !p.paced
+		if p.timout > 0 {
+			cfg.Timeout = p.timout
+		}
+	})
+	dir, job := workdir(t, ref.rows)
+	out := filepath.Join(dir, "run")
+	start := time.Now()
+	sum, err := runInProcess(context.Background(), t, c, job, out, false)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if p.daily {
+		if sum.Counts[jobs.Deferred] == 0 || sum.DeferredTo.IsZero() {
+			t.Fatalf("counts %v: the daily cap deferred nothing", sum.Counts)
+		}
+		deferred := 0
+		for _, l := range readResults(t, out) {
+			if l["zb_status"] == "deferred" {
+				deferred++
+				if l["zb_step"] != "create_users" || !strings.Contains(l["zb_hint"], "--resume") {
+					t.Errorf("%s: deferred at %q with hint %q", l["Email"], l["zb_step"], l["zb_hint"])
+				}
+			}
+		}
+		if deferred != sum.Counts[jobs.Deferred] {
+			t.Errorf("results.csv has %d deferred rows, the summary %d", deferred, sum.Counts[jobs.Deferred])
+		}
+		sb.ResetDaily() // midnight UTC
+		if sum, err = runInProcess(context.Background(), t, c, job, out, true); err != nil {
+			t.Fatalf("resume: %v", err)
+		}
+	}
+	elapsed := time.Since(start)
+	if sum.Counts[jobs.Failed] != 10 || sum.Counts[jobs.Deferred]+sum.Counts[jobs.NotRun]+sum.Counts[jobs.Skipped] != 0 {
+		t.Errorf("counts %v: want only the 10 bad rows failed", sum.Counts)
+		for _, l := range readResults(t, out) {
+			if s := l["zb_status"]; s != "succeeded" && s != "unchanged" && !strings.HasPrefix(l["Email"], "typo") && !strings.HasPrefix(l["Email"], "broken") {
+				t.Logf("%s: %s at %s: %s", l["Email"], s, l["zb_step"], l["zb_reason"])
+			}
+		}
+	}
+	checkResults(t, out, ref.rows, ref.results)
+	compareState(t, ref.state, accountState(sb.Server))
+	st := sb.Stats()
+	if n := st.Applied["POST /users"]; n != ref.creates {
+		t.Errorf("%d creates applied, want %d: a user was created twice or not at all", n, ref.creates)
+	}
+	calls, limited := 0, 0
+	for _, n := range st.Calls {
+		calls += n
+	}
+	for _, n := range st.QPS429 {
+		limited += n // the sandbox's own limiter, not the injected HTML 429s
+	}
+	if p.paced && float64(limited) >= 0.005*float64(calls) {
+		t.Errorf("%d of %d calls met a per-second 429 (%.2f%%): want under 0.5%% with the tier respected", limited, calls, 100*float64(limited)/float64(calls))
+	}
+	if p.check != nil {
+		p.check(t, st)
+	}
+	cs := c.Stats()
+	t.Logf("%s: %d rows in %s: %d calls, %d retries, faults %v, per-second 429s %d, tokens %d",
+		p.name, len(ref.rows), elapsed.Round(time.Millisecond), calls, zoom.Total(cs.Retries), st.Faults, limited, st.Tokens)
+	if found := leaks(t, sb.secretsOf(), []string{out}, nil); len(found) > 0 {
+		t.Errorf("secrets leaked:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+// TestInterruptedFaultyRunResumes: a Ctrl-C (context cancel) in the middle
+// of a run that meets lost answers and resets, then a resume: the state is
+// exact and nobody is created twice.
+func TestInterruptedFaultyRunResumes(t *testing.T) {
+	t.Parallel()
+	ref := faultReference(t)
+	sb := startSandbox(t, zoomtest.Options{NoRateLimits: true, FeaturesInterval: -1,
+		Faults: zoomtest.Faults{Seed: 7, LostAnswer: 0.03, Reset: 0.03}})
+	c := sb.client(t, func(cfg *zoom.Config) { cfg.NoLimits = true })
+	dir, job := workdir(t, ref.rows)
+	out := filepath.Join(dir, "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	half := ref.creates / 2
+	go func() {
+		waitFor(time.Minute, nil, func() bool { return sb.Stats().Applied["POST /users"] >= half })
+		cancel()
+	}()
+	sum, err := runInProcess(ctx, t, c, job, out, false)
+	if !errors.Is(err, jobs.ErrAborted) {
+		t.Fatalf("err = %v, want ErrAborted", err)
+	}
+	if sum.Counts[jobs.NotRun] == 0 {
+		t.Fatalf("counts %v: nothing left not_run", sum.Counts)
+	}
+	sb.quiesce(t)
+	if _, err := runInProcess(context.Background(), t, c, job, out, true); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	checkResults(t, out, ref.rows, ref.results)
+	compareState(t, ref.state, accountState(sb.Server))
+	if n := sb.Stats().Applied["POST /users"]; n != ref.creates {
+		t.Errorf("%d creates applied, want %d", n, ref.creates)
+	}
+}
