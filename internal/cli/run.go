@@ -49,7 +49,8 @@ exits 3; a second Ctrl-C quits at once (the journal keeps every finished row).
 --resume DIR finishes an interrupted or deferred run without redoing work.
 
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
-were deferred; 2 usage, job or input error (nothing sent); 3 aborted; 4 auth failed.`,
+were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
+(nothing sent); 3 aborted; 4 auth failed.`,
 		Example: `  zoombulk run hires.yaml --dry-run
   zoombulk run hires.yaml
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
@@ -169,6 +170,9 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	w := stdio.ErrOut
 	if sum.DryRun {
 		fmt.Fprintln(w, "Dry run: nothing was changed.")
+		if sum.WouldFail > 0 {
+			fmt.Fprintf(w, "%d of %d rows would fail: see zb_reason and zb_hint in the plan.\n", sum.WouldFail, sum.Rows)
+		}
 	} else if sum.Declined {
 		fmt.Fprintln(w, "Not confirmed: nothing was changed.")
 	} else {
@@ -220,6 +224,11 @@ func runExit(sum *jobs.Summary, err error) error {
 	}
 	if sum.Declined {
 		return &ExitError{Code: ExitAborted}
+	}
+	if sum.DryRun && sum.WouldFail > 0 {
+		// A dry run answers the question a script asks of it: would every
+		// row go through?
+		return &ExitError{Code: ExitPartial}
 	}
 	if sum.Counts[jobs.Failed]+sum.Counts[jobs.Deferred]+sum.Counts[jobs.NotRun] > 0 {
 		return &ExitError{Code: ExitPartial}

@@ -85,7 +85,7 @@ func TestRunExitCodes(t *testing.T) {
 		name  string
 		input string
 		job   string
-		args  []string
+		args  []string // nil: --yes
 		env   func(map[string]string)
 		want  int
 		says  string
@@ -94,7 +94,9 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "some rows failed", input: hires(2, "Sales") + "bad-email,X,Y,Basic,Sales\n", want: ExitPartial, says: "failed 1"},
 		{name: "job error", input: hires(1, "Sales"), job: "version: 1\nname: x\ninput: users.csv\nfields: { email: Email }\nsteps: [ { create_user: {} } ]\n", want: ExitUsage, says: "create_users"},
 		{name: "missing column", input: "Mail\nx@acme.example\n", want: ExitUsage, says: "Email"},
-		{name: "no confirmation possible", input: hires(1, "Sales"), args: []string{"--no-yes"}, want: ExitUsage, says: "--yes"},
+		{name: "no confirmation possible", input: hires(1, "Sales"), args: []string{}, want: ExitUsage, says: "--yes"},
+		{name: "dry run, all would pass", input: hires(2, "Sales"), args: []string{"--dry-run"}, want: ExitOK, says: "Dry run: nothing was changed"},
+		{name: "dry run, a row would fail", input: hires(2, "Sales") + "bad-email,X,Y,Basic,Sales\n", args: []string{"--dry-run"}, want: ExitPartial, says: "1 of 3 rows would fail"},
 		{name: "max failures", input: hires(5, "Enginering"), want: ExitAborted, says: "max_failures"},
 		{name: "wrong secret", input: hires(1, "Sales"), env: func(m map[string]string) { m["ZOOM_CLIENT_SECRET"] = "not-the-secret" }, want: ExitAuth, says: "Invalid client_id or client_secret"},
 		{name: "no credentials", input: hires(1, "Sales"), env: func(m map[string]string) { delete(m, "ZOOM_CLIENT_ID") }, want: ExitAuth, says: "ZOOM_CLIENT_ID"},
@@ -112,9 +114,10 @@ func TestRunExitCodes(t *testing.T) {
 			jobPath := e.file("job.yaml", job)
 			e.file("users.csv", tc.input)
 			args := []string{"run", jobPath, "--out", filepath.Join(e.dir, "out")}
-			if len(tc.args) == 0 {
+			if tc.args == nil {
 				args = append(args, "--yes")
 			}
+			args = append(args, tc.args...)
 			code, out := e.main(nil, args...)
 			if code != tc.want || !strings.Contains(out, tc.says) {
 				t.Fatalf("exit %d, want %d saying %q:\n%s", code, tc.want, tc.says, out)

@@ -338,8 +338,9 @@ func shellBlocks(text string) [][]string {
 
 // readmeExit is the exit code of a README command when it is not 0.
 var readmeExit = map[string]int{
-	"zoombulk validate samples/migration/job.yaml":                            ExitUsage,   // one broken email, on purpose
-	"zoombulk run samples/migration/job.yaml --sandbox --yes --out runs/demo": ExitPartial, // two bad rows, on purpose
+	"zoombulk validate samples/migration/job.yaml":                                          ExitUsage,   // one broken email, on purpose
+	"zoombulk run samples/migration/job.yaml --sandbox --yes --out runs/demo":               ExitPartial, // two bad rows, on purpose
+	"zoombulk run samples/migration/job.yaml --sandbox --dry-run --out runs/migration-plan": ExitPartial, // the plan fails the same two
 }
 
 // shellWords splits a command line as a POSIX shell would for the simple

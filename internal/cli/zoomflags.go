@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -20,6 +21,9 @@ type zoomFlags struct {
 	share       float64
 	sandbox     bool
 	sandboxSeed string
+	// featuresInterval scales Zoom's 10 s features rule, for sandboxes
+	// that scale it too (zoombulk sandbox --features-interval); hidden.
+	featuresInterval time.Duration
 }
 
 func (f *zoomFlags) register(fs *pflag.FlagSet) {
@@ -27,6 +31,8 @@ func (f *zoomFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.share, "share", zoom.DefaultShare, "fraction of the account's rate limits to use (other apps share them)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "run against an embedded sandbox Zoom instead of the real one (no credentials needed)")
 	fs.StringVar(&f.sandboxSeed, "sandbox-seed", defaultSeed, "with --sandbox: the YAML file the sandbox starts from")
+	fs.DurationVar(&f.featuresInterval, "features-interval", 0, "spacing of feature calls (default Zoom's 10s); only for sandboxes that scale it")
+	_ = fs.MarkHidden("features-interval")
 }
 
 // connect builds a client from the environment, or starts an embedded
@@ -53,7 +59,7 @@ func (f *zoomFlags) connect(stdio *IO) (c *zoom.Client, close func(), err error)
 		fmt.Fprintf(stdio.ErrOut, "Using an embedded sandbox Zoom at %s (%s tier).\n", srv.APIURL(), f.tier)
 	}
 	cfg := zoom.ConfigFromEnv(getenv)
-	cfg.Tier, cfg.Share = f.tier, f.share
+	cfg.Tier, cfg.Share, cfg.FeaturesInterval = f.tier, f.share, f.featuresInterval
 	c, err = zoom.New(cfg)
 	if err != nil {
 		close()
@@ -70,7 +76,7 @@ func (f *zoomFlags) startSandbox() (*zoomtest.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
-	return zoomtest.Start("", zoomtest.Options{Tier: f.tier, Seed: seed})
+	return zoomtest.Start("", zoomtest.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
 }
 
 // authenticate gets a token before any work, so bad credentials exit 4

@@ -58,14 +58,16 @@ func (NopEvents) Logf(string, ...any)   {}
 
 // Summary is what a run ends with.
 type Summary struct {
-	Dir        string
-	Rows       int
-	Counts     map[Outcome]int
-	Plan       *Plan
-	Stats      zoom.Stats
-	Started    time.Time
-	Finished   time.Time
-	DryRun     bool
+	Dir      string
+	Rows     int
+	Counts   map[Outcome]int
+	Plan     *Plan
+	Stats    zoom.Stats
+	Started  time.Time
+	Finished time.Time
+	DryRun   bool
+	// WouldFail counts the rows a dry run's plan fails (validation included).
+	WouldFail  int
 	Declined   bool   // the confirmation was answered no
 	Aborted    string // why the run stopped early ("" if it did not)
 	Files      []string

@@ -55,6 +55,9 @@ func (e *engine) finish(sum *Summary) error {
 		var line report.ResultRow
 		if e.Opts.DryRun || sum.Declined {
 			line = e.planLine(r)
+			if line.Status == ActFail {
+				sum.WouldFail++
+			}
 		} else {
 			line = e.resultLine(r)
 			sum.Counts[Outcome(line.Status)]++

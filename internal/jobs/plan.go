@@ -165,14 +165,15 @@ func (e *engine) stepPending(rows []*rowRun, kind StepKind) bool {
 
 // readUsers finds each row's user. One paged listing of every status is
 // cheaper than a look-up per row once the file has more rows than the
-// listing has pages; it is not enough when the job writes fields the
-// listing leaves out, or for pending users (listed without an ID).
+// listing has pages; the users it finds are then read in full only when the
+// job writes fields the listing leaves out, or when they are pending
+// (listed without an ID).
 func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	lookup := rows
-	if !needsDetail(e.Job) && len(rows) > 20 {
+	if len(rows) > 20 {
 		sum, err := e.Client.UserSummary(ctx)
 		if err != nil {
 			return fmt.Errorf("reading the user summary: %w", err)
@@ -219,6 +220,9 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			}
 		}
 	}
+	// The listing leaves out some profile fields: a job that writes them
+	// reads the existing users in full, but only those.
+	detail := needsDetail(e.Job)
 	var again []*rowRun
 	for _, r := range rows {
 		r.user = byKey[r.key]
@@ -227,7 +231,7 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			again = append(again, r) // settle a lost create by asking directly
 		case r.user == nil && e.Job.Match == "id":
 			again = append(again, r) // pending users are listed without IDs
-		case r.user != nil && r.user.ID == "":
+		case r.user != nil && (r.user.ID == "" || detail):
 			again = append(again, r)
 		}
 	}

@@ -512,3 +512,41 @@ func TestFaultsEndInTheExactState(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanReadsNewHiresWithOneListing(t *testing.T) {
+	// job_title is not in the List users answer, so existing users are read
+	// in full; new hires are not: the listing already says they are new.
+	e := newEnv(t, zoomtest.Options{Tier: "business"})
+	var rows [][]string
+	for i := range 40 {
+		rows = append(rows, []string{fmt.Sprintf("new%02d@acme.example", i), "New", "Hire", "Engineer"})
+	}
+	rows = append(rows, []string{"alan.turing@acme.example", "Alan", "Turing", "Codebreaker"})
+	e.writeCSV("users.csv", []string{"Email", "First Name", "Last Name", "Title"}, rows)
+	jobPath := e.write("job.yaml", `version: 1
+name: titles
+input: users.csv
+fields:
+  email: Email
+  first_name: First Name
+  last_name: Last Name
+  job_title: Title
+  type: { default: 1 }
+steps:
+  - create_users: { if_exists: update }
+`)
+	sum, err := e.run(context.Background(), jobPath, filepath.Join(e.dir, "out"), func(o *jobs.Options) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := e.srv.Stats().Calls
+	if got := calls["GET /users/{userId}"]; got != 1 {
+		t.Errorf("%d look-ups, want 1 (the one existing user): %v", got, calls)
+	}
+	if calls["GET /users"] == 0 {
+		t.Errorf("no listing: %v", calls)
+	}
+	if a := sum.Plan.Steps[0].Actions; a[jobs.ActCreate] != 40 || a[jobs.ActUpdate] != 1 {
+		t.Errorf("plan %v, want 40 creates and 1 update", a)
+	}
+}

@@ -219,17 +219,25 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 				}
 			}
 			c.stats.qps429[cat].Add(1)
+			if attempt+1 >= c.cfg.MaxAttempts {
+				return res, apiErr
+			}
 			wait, ok := retryAfter(resp.Header.Get("Retry-After"))
 			if !ok {
 				wait = backoff(attempt, c.cfg.BackoffBase, c.cfg.BackoffMax)
 			}
-			if cl.ep.features {
+			switch {
+			case c.cfg.NoLimits || resp.Header.Get("X-RateLimit-Type") == "":
+				// A 429 without Zoom's rate-limit headers (an HTML page from
+				// something in front of the API) says nothing about the
+				// account's quota: this call waits, the category keeps its pace.
+				if err := sleep(ctx, wait); err != nil {
+					return res, err
+				}
+			case cl.ep.features:
 				c.features.delay(wait)
-			} else {
+			default:
 				c.limits[cat].slowDown(wait)
-			}
-			if attempt+1 >= c.cfg.MaxAttempts {
-				return res, apiErr
 			}
 			continue
 		case resp.StatusCode >= 500:
