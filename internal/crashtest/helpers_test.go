@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -46,9 +45,11 @@ func TestMain(m *testing.M) {
 		log.Fatal(err)
 	}
 	binPath = filepath.Join(dir, "zoombulk")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if p, err := exec.LookPath("go"); err == nil {
-		goTool = p
+	// The go command that runs this test is on PATH (go test puts its own
+	// GOROOT/bin first).
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		log.Fatal(err)
 	}
 	build := exec.Command(goTool, "build", "-o", binPath, "github.com/zoombulk/zoombulk")
 	if out, err := build.CombinedOutput(); err != nil {

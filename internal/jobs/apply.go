@@ -288,8 +288,7 @@ func (e *engine) applyBatches(stop, calls context.Context, i int, step Step, row
 		} else {
 			users := make([]zoom.DivisionUser, len(b.rows))
 			for j, r := range b.rows {
-				ref := r.ref()
-				users[j] = zoom.DivisionUser{ID: ref.ID, Email: ref.Email}
+				users[j] = zoom.DivisionUser(r.ref())
 			}
 			added, err = e.Client.AssignDivision(calls, b.target, users)
 		}

@@ -89,16 +89,6 @@ type rowStep struct {
 	result *StepResult    // nil until the step ran
 }
 
-// failedAt returns the index of the first failed step, or -1.
-func (r *rowRun) failedAt() int {
-	for i, st := range r.steps {
-		if st.result != nil && st.result.Outcome == Failed {
-			return i
-		}
-	}
-	return -1
-}
-
 // final sums a row's step results into its report line: the first
 // failure, else the first deferral, else not_run, else succeeded when any
 // step changed something, else unchanged.

@@ -171,7 +171,6 @@ func TestExportUsersSandbox(t *testing.T) {
 func checkFormula(t *testing.T, path, ext string) {
 	t.Helper()
 	ok := false
-	const name = `=HYPERLINK("http://x","y")`
 	if ext == "csv" {
 		raw, err := os.ReadFile(path)
 		if err != nil {

@@ -71,7 +71,7 @@ func docFor(t *testing.T, path string, opts Options) goldenDoc {
 	doc.Header = r.Header()
 	rows, err := readAll(r)
 	for _, row := range rows {
-		doc.Rows = append(doc.Rows, goldenRow{Number: row.Number, Cells: row.Cells, Extra: row.Extra})
+		doc.Rows = append(doc.Rows, goldenRow(row))
 	}
 	if err != nil {
 		doc.Error = err.Error()

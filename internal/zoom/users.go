@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -404,6 +403,3 @@ func (c *Client) UpdateFeatures(ctx context.Context, u FeatureUpdate) (*FeatureR
 	out.Ambiguous = res.ambiguous
 	return &out, nil
 }
-
-// normEmail is how emails compare: Zoom treats them case-insensitively.
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -59,11 +59,10 @@ type Options struct {
 
 // Server is a sandbox. Create it with New (no listener) or Start.
 type Server struct {
-	opts   Options
-	tier   tierLimits
-	now    func() time.Time
-	seats  int
-	expire time.Duration
+	opts  Options
+	tier  tierLimits
+	now   func() time.Time
+	seats int
 
 	mu sync.RWMutex // guards st
 	st *state

@@ -3,7 +3,6 @@ package zoomtest
 import (
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -266,11 +265,6 @@ func (st *state) removeFromGroup(u *user, g *group) bool {
 	delete(g.members, u.ID)
 	u.GroupIDs = slices.DeleteFunc(slices.Clone(u.GroupIDs), func(id string) bool { return id == g.id })
 	return true
-}
-
-// usersAfter returns the index in st.users of the first user created after seq.
-func (st *state) usersAfter(seq int64) int {
-	return sort.Search(len(st.users), func(i int) bool { return st.users[i].seq > seq })
 }
 
 func (st *state) addGroup(id, name string) *group {
