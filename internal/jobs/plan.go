@@ -353,6 +353,26 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 		return v.Text, true
 	}
+	// target resolves the group or division a row names in the step's `to`
+	// field; false means the step is settled (nothing asked, or a failure).
+	target := func(ix *nameIndex) (named, bool) {
+		want, ok := value(step.To)
+		switch {
+		case !ok:
+			st.action = ActUnchanged
+			return named{}, false
+		case u == nil:
+			noUser()
+			return named{}, false
+		}
+		it, found := ix.resolve(want)
+		if !found {
+			fail(ix.unknown(want))
+			return named{}, false
+		}
+		st.target = it.ID
+		return it, true
+	}
 
 	switch step.Kind {
 	case CreateUsers:
@@ -455,21 +475,10 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 
 	case MoveGroup:
-		want, ok := value(step.To)
+		g, ok := target(e.groups)
 		if !ok {
-			st.action = ActUnchanged
 			return
 		}
-		if u == nil {
-			noUser()
-			return
-		}
-		g, found := e.groups.resolve(want)
-		if !found {
-			fail(e.groups.unknown(want))
-			return
-		}
-		st.target = g.ID
 		groups := u.GroupIDs
 		primary := ""
 		if len(groups) > 0 {
@@ -508,21 +517,10 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 
 	case AssignDivision:
-		want, ok := value(step.To)
+		d, ok := target(e.divisions)
 		if !ok {
-			st.action = ActUnchanged
 			return
 		}
-		if u == nil {
-			noUser()
-			return
-		}
-		d, found := e.divisions.resolve(want)
-		if !found {
-			fail(e.divisions.unknown(want))
-			return
-		}
-		st.target = d.ID
 		cur := ""
 		if len(u.DivisionIDs) > 0 {
 			cur = u.DivisionIDs[0]
