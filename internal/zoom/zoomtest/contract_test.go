@@ -18,94 +18,23 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/mail"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/zoombulk/zoombulk/internal/zoom/apispec"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
-const (
-	specName      = "ZoomUserAPISpec.json"
-	referenceName = "users-api-reference.txt"
-	specDirEnv    = "ZOOMBULK_ZOOM_API_DIR" // overrides where the files are looked for
-)
-
-// zoomAPIFile finds a file of shared/zoom-api by walking up from the working
-// directory (from this package, ../../../shared/zoom-api); absent, the test
-// is skipped.
-func zoomAPIFile(t *testing.T, name string) string {
-	t.Helper()
-	if dir := os.Getenv(specDirEnv); dir != "" {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s=%s but %s is not there: %v", specDirEnv, dir, name, err)
-		}
-		return p
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "zoom-api", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		if filepath.Dir(dir) == dir {
-			break
-		}
-	}
-	t.Skipf("contract test skipped: shared/zoom-api/%s not found next to the repository (looked upwards from %s; set %s to its directory)", name, wd, specDirEnv)
-	return ""
-}
-
-// specCache holds the parsed spec: parsing 850 kB is most of the cost of
-// these tests (~0.6 s under -race), so it is done once per package.
-var specCache struct {
-	once sync.Once
-	doc  *openapi3.T
-	err  error
-}
-
-// loadSpec returns a router over the OpenAPI file with its servers entry
-// (https://api.zoom.us/v2) replaced by the sandbox's API URL, so that the
-// router matches requests to the sandbox. Each call gets its own copy of the
-// document's top level; the paths and schemas below are shared and only
-// read.
-func loadSpec(t *testing.T, serverURL string) routers.Router {
-	t.Helper()
-	path := zoomAPIFile(t, specName)
-	specCache.once.Do(func() {
-		doc, err := openapi3.NewLoader().LoadFromFile(path)
-		if err == nil {
-			err = narrowUserSettingsAnswer(doc)
-		}
-		specCache.doc, specCache.err = doc, err
-	})
-	if specCache.err != nil {
-		t.Fatalf("kin-openapi cannot load %s: %v", path, specCache.err)
-	}
-	doc := *specCache.doc
-	doc.Servers = openapi3.Servers{{URL: serverURL}}
-	router, err := legacy.NewRouter(&doc)
-	if err != nil {
-		t.Fatalf("router over %s: %v", path, err)
-	}
-	return router
-}
+// spec parses the OpenAPI file once for this package and narrows the
+// answer of GET /users/{userId}/settings (narrowUserSettingsAnswer).
+var spec = apispec.NewLoader(narrowUserSettingsAnswer)
 
 // narrowUserSettingsAnswer narrows one schema of the loaded document (in memory; the
 // file is untouched). The 200 of GET /users/{userId}/settings is a oneOf of
@@ -131,195 +60,6 @@ func narrowUserSettingsAnswer(doc *openapi3.T) error {
 	return errors.New("GET /users/{userId}/settings: no 200 answer with a \"User settings\" alternative to validate against")
 }
 
-// validEmail backs format "email" for these validations only (kin-openapi
-// leaves it unchecked by default; the reference documents the fields as
-// email addresses): a bare address as net/mail reads one.
-func validEmail(v string) error {
-	a, err := mail.ParseAddress(v)
-	if err != nil {
-		return fmt.Errorf("not an email address: %w", err)
-	}
-	if a.Address != v || a.Name != "" {
-		return fmt.Errorf("%q is not a bare email address", v)
-	}
-	return nil
-}
-
-// validationOptions are the options of every validation here.
-//
-// Where the spec and the text reference differ in strictness, the choice is
-// made per case, in favour of the reference, and never by loosening the
-// validator as a whole:
-//   - security: not validated (NoopAuthenticationFunc). The spec's
-//     oauth2/apiKey schemes describe Zoom's real OAuth; the sandbox checks its
-//     own tokens.
-//   - format date-time: checked (kin-openapi's default); the reference gives
-//     created_at, user_created_at, last_login_time and added_at the same
-//     format, and the sandbox writes RFC 3339.
-//   - format email: checked, for these validations only (kin-openapi leaves
-//     it unchecked unless told; setting it globally would affect other
-//     tests). Spec and reference agree: users[].email and manager are
-//     "format:email". An empty manager is therefore not allowed: the sandbox
-//     leaves the field out when a user has none.
-//   - statuses: IncludeResponseStatus, and a 2xx must be declared by the
-//     operation itself (validate), since an undeclared one would otherwise
-//     be checked against the loose "default" ErrorResponse and pass.
-//   - GET /users/{userId}/settings: its oneOf cannot pass as written;
-//     narrowed to the reference's default answer (narrowUserSettingsAnswer).
-//   - contact group members: the spec names the list "members", the
-//     reference "group_members"; the reference's name is asserted by hand.
-//   - enums: stripped from the spec; restored by hand from the reference
-//     (enumRule).
-func validationOptions() *openapi3filter.Options {
-	opts := &openapi3filter.Options{
-		AuthenticationFunc:                openapi3filter.NoopAuthenticationFunc,
-		MultiError:                        true,
-		IncludeResponseStatus:             true,
-		RejectWhenRequestBodyNotSpecified: true,
-		SchemaValidationOptions: []openapi3.SchemaValidationOption{
-			openapi3.WithStringFormatValidators(map[string]openapi3.StringFormatValidator{
-				"email": openapi3.NewCallbackValidator(validEmail),
-			}),
-		},
-	}
-	opts.WithCustomSchemaErrorFunc(schemaErrorMessage)
-	return opts
-}
-
-// schemaErrorMessage is a schema error on one line, without the schema.
-func schemaErrorMessage(err *openapi3.SchemaError) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(err.Value)
-	value := bytes.TrimSpace(buf.Bytes())
-	if len(value) > 200 {
-		value = append(value[:200], "…"...)
-	}
-	reason := err.Reason
-	switch {
-	case reason != "":
-	case err.Origin != nil:
-		reason = err.Origin.Error()
-	default:
-		reason = fmt.Sprintf("does not match %q", err.SchemaField)
-	}
-	if err.Origin != nil && slices.Contains([]string{"allOf", "anyOf", "oneOf"}, err.SchemaField) {
-		reason += ": " + err.Origin.Error() // which of the schemas failed, and why
-	}
-	return fmt.Sprintf("at %q: %s (value %s)", "/"+strings.Join(err.JSONPointer(), "/"), reason, value)
-}
-
-func decodeJSON(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number, float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// valuesAt collects the values at a dotted path ("users[].type") of a
-// decoded JSON value.
-func valuesAt(v any, path string) []any {
-	if path == "" {
-		return []any{v}
-	}
-	head, rest, _ := strings.Cut(path, ".")
-	each := strings.HasSuffix(head, "[]")
-	head = strings.TrimSuffix(head, "[]")
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil
-	}
-	child, ok := obj[head]
-	if !ok {
-		return nil
-	}
-	if !each {
-		return valuesAt(child, rest)
-	}
-	arr, _ := child.([]any)
-	var out []any
-	for _, it := range arr {
-		out = append(out, valuesAt(it, rest)...)
-	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// referenceExample is the JSON example of an operation's section of the
-// text reference (its title as the reference spells it), the first after a
-// line starting with after ("Status: 201", "Request Body").
-func referenceExample(t *testing.T, title, after string) map[string]any {
-	t.Helper()
-	raw, err := os.ReadFile(zoomAPIFile(t, referenceName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(raw), "\n")
-	start := -1
-	for i := 0; i+1 < len(lines); i++ {
-		if strings.TrimSpace(lines[i]) == title && strings.TrimSpace(lines[i+1]) == "- Method:" {
-			start = i + 2
-			break
-		}
-	}
-	if start < 0 {
-		t.Fatalf("reference: no section %q", title)
-	}
-	i := start
-	for ; i < len(lines); i++ {
-		if i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "- Method:" {
-			t.Fatalf("reference: section %q has no %q", title, after)
-		}
-		if strings.HasPrefix(lines[i], after) {
-			break
-		}
-	}
-	for ; i < len(lines) && strings.TrimSpace(lines[i]) != "Example:"; i++ {
-	}
-	if i == len(lines) {
-		t.Fatalf("reference: section %q has no example after %q", title, after)
-	}
-	v, err := decodeJSON([]byte(strings.Join(lines[i+1:], "\n")))
-	if err != nil {
-		t.Fatalf("reference: example of %q after %q: %v", title, after, err)
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("reference: example of %q after %q is a %s, want an object", title, after, jsonKind(v))
-	}
-	return obj
-}
-
 // contractSandbox is a sandbox with a token, and a router over the spec.
 type contractSandbox struct {
 	srv    *zoomtest.Server
@@ -331,9 +71,9 @@ type contractSandbox struct {
 
 func newContractSandbox(t *testing.T) *contractSandbox {
 	t.Helper()
-	zoomAPIFile(t, specName) // skip before starting anything when the spec is absent
+	apispec.File(t, apispec.SpecName) // skip before starting anything when the spec is absent
 	cs := startSandbox(t)
-	cs.router = loadSpec(t, cs.srv.APIURL())
+	_, cs.router = spec.Load(t, cs.srv.APIURL())
 	return cs
 }
 
@@ -450,6 +190,21 @@ func (cs *contractSandbox) send(t *testing.T, c apiCall) *answer {
 // validate checks a call and its answer against the operation op and
 // returns the problems: the request must be valid (the test sends only
 // valid ones), the answer's status declared and its body as the spec says.
+//
+// Beyond the choices of apispec.ValidationOptions, where the spec and the
+// text reference differ in strictness, for the answers:
+//   - format email: spec and reference agree that users[].email and manager
+//     are "format:email". An empty manager is therefore not allowed: the
+//     sandbox leaves the field out when a user has none.
+//   - statuses: IncludeResponseStatus, and a 2xx must be declared by the
+//     operation itself (below), since an undeclared one would otherwise be
+//     checked against the loose "default" ErrorResponse and pass.
+//   - GET /users/{userId}/settings: its oneOf cannot pass as written;
+//     narrowed to the reference's default answer (narrowUserSettingsAnswer).
+//   - contact group members: the spec names the list "members", the
+//     reference "group_members"; the reference's name is asserted by hand.
+//   - enums: stripped from the spec; restored by hand from the reference
+//     (enumRule).
 func (cs *contractSandbox) validate(op string, a *answer) []string {
 	ctx := context.Background()
 	route, params, err := cs.router.FindRoute(a.req)
@@ -459,7 +214,7 @@ func (cs *contractSandbox) validate(op string, a *answer) []string {
 	if got := route.Operation.OperationID; got != op {
 		return []string{fmt.Sprintf("%s %s routes to %q, want %q", a.req.Method, a.req.URL.Path, got, op)}
 	}
-	in := &openapi3filter.RequestValidationInput{Request: a.req, PathParams: params, Route: route, Options: validationOptions()}
+	in := &openapi3filter.RequestValidationInput{Request: a.req, PathParams: params, Route: route, Options: apispec.ValidationOptions()}
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		return []string{fmt.Sprintf("the test's own request does not match the spec: %v", err)}
 	}
@@ -469,7 +224,7 @@ func (cs *contractSandbox) validate(op string, a *answer) []string {
 		Status:                 a.status,
 		Header:                 a.header,
 		Body:                   io.NopCloser(bytes.NewReader(a.raw)),
-		Options:                validationOptions(),
+		Options:                apispec.ValidationOptions(),
 	}
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		problems = append(problems, err.Error())
@@ -479,7 +234,7 @@ func (cs *contractSandbox) validate(op string, a *answer) []string {
 	if a.status < 300 {
 		declared := route.Operation.Responses.Status(a.status)
 		if declared == nil {
-			problems = append(problems, fmt.Sprintf("status %d is not one the spec declares (%v)", a.status, sortedKeys(route.Operation.Responses.Map())))
+			problems = append(problems, fmt.Sprintf("status %d is not one the spec declares (%v)", a.status, apispec.SortedKeys(route.Operation.Responses.Map())))
 		} else if len(declared.Value.Content) == 0 && len(bytes.TrimSpace(a.raw)) > 0 {
 			problems = append(problems, fmt.Sprintf("status %d has no content in the spec, yet a body came: %.200s", a.status, a.raw))
 		}
@@ -503,7 +258,7 @@ func (cs *contractSandbox) mustMatch(t *testing.T, op string, a *answer) {
 // enumRule is a list of values the spec lost when its enums were stripped,
 // restored from the text reference.
 type enumRule struct {
-	path    string // valuesAt path into the answer
+	path    string // apispec.ValuesAt path into the answer
 	allowed []string
 	// optional: the field may be absent (otherwise at least one value must
 	// be found, so that the check cannot pass vacuously).
@@ -532,7 +287,7 @@ var (
 func checkEnums(t *testing.T, op string, body any, rules []enumRule) {
 	t.Helper()
 	for _, r := range rules {
-		vals := valuesAt(body, r.path)
+		vals := apispec.ValuesAt(body, r.path)
 		if len(vals) == 0 && !r.optional {
 			t.Errorf("%s: no %s in the answer to check", op, r.path)
 		}
@@ -596,7 +351,7 @@ func TestSandboxAnswersMatchTheOpenAPISpec(t *testing.T) {
 				if nextPage == "" {
 					t.Fatal("no next_page_token: the listing did not page")
 				}
-				for _, v := range valuesAt(body, "users[].status") {
+				for _, v := range apispec.ValuesAt(body, "users[].status") {
 					if v != "active" {
 						t.Errorf("status=active listed a %v user", v)
 					}
@@ -612,7 +367,7 @@ func TestSandboxAnswersMatchTheOpenAPISpec(t *testing.T) {
 			call: fixed(apiCall{method: "GET", path: "/users", query: url.Values{"status": {"pending"}}}),
 			check: func(t *testing.T, body any) {
 				// The reference: the API does not return id for pending users.
-				if got := valuesAt(body, "users[].id"); len(got) > 0 {
+				if got := apispec.ValuesAt(body, "users[].id"); len(got) > 0 {
 					t.Errorf("pending users listed with ids %v", got)
 				}
 			}},
@@ -648,7 +403,7 @@ func TestSandboxAnswersMatchTheOpenAPISpec(t *testing.T) {
 		{name: "CheckEmail", op: "userEmail", status: 200,
 			call: fixed(apiCall{method: "GET", path: "/users/email", query: url.Values{"email": {"grace.hopper@acme.example"}}}),
 			check: func(t *testing.T, body any) {
-				if v := valuesAt(body, "existed_email"); len(v) != 1 || v[0] != true {
+				if v := apispec.ValuesAt(body, "existed_email"); len(v) != 1 || v[0] != true {
 					t.Errorf("existed_email = %v, want true", v)
 				}
 			}},
@@ -701,11 +456,11 @@ func TestSandboxAnswersMatchTheOpenAPISpec(t *testing.T) {
 				if _, ok := m["members"]; ok {
 					t.Errorf("answer has the spec's \"members\"; the reference's name is \"group_members\"")
 				}
-				for _, it := range valuesAt(body, "group_members[]") {
+				for _, it := range apispec.ValuesAt(body, "group_members[]") {
 					item, _ := it.(map[string]any)
 					for field, kind := range map[string]string{"id": "string", "name": "string", "type": "number"} {
-						if jsonKind(item[field]) != kind {
-							t.Errorf("group_members item %v: %s is a %s, want a %s", item, field, jsonKind(item[field]), kind)
+						if apispec.JSONKind(item[field]) != kind {
+							t.Errorf("group_members item %v: %s is a %s, want a %s", item, field, apispec.JSONKind(item[field]), kind)
 						}
 					}
 				}
@@ -714,7 +469,7 @@ func TestSandboxAnswersMatchTheOpenAPISpec(t *testing.T) {
 			call: fixed(apiCall{method: "POST", path: "/contacts/groups/" + london + "/members", body: map[string]any{
 				"group_members": []any{map[string]any{"type": 1, "id": grace}, map[string]any{"type": 2, "id": engineering}}}}),
 			check: func(t *testing.T, body any) {
-				if got := valuesAt(body, "member_ids[]"); len(got) != 2 {
+				if got := apispec.ValuesAt(body, "member_ids[]"); len(got) != 2 {
 					t.Errorf("member_ids = %v, want the 2 added", got)
 				}
 			}},
@@ -750,7 +505,7 @@ func runResponseCases(t *testing.T, cs *contractSandbox, cases []responseCase) {
 			var body any
 			if len(bytes.TrimSpace(a.raw)) > 0 {
 				var err error
-				if body, err = decodeJSON(a.raw); err != nil {
+				if body, err = apispec.DecodeJSON(a.raw); err != nil {
 					t.Fatalf("%s: the answer is not JSON: %v: %s", tc.op, err, a.raw)
 				}
 			}
@@ -854,7 +609,7 @@ func TestSandboxErrorsMatchTheErrorResponse(t *testing.T) {
 // reference's example for its status: the same field names, each of the
 // same JSON type (arrays' items against the example's first item).
 func TestSandboxDivisionsMatchTheReference(t *testing.T) {
-	zoomAPIFile(t, referenceName) // the spec is not needed: it has no divisions
+	apispec.File(t, apispec.ReferenceName) // the spec is not needed: it has no divisions
 	cs := startSandbox(t)
 	var emea string
 	for _, d := range cs.srv.Divisions() {
@@ -881,7 +636,7 @@ func TestSandboxDivisionsMatchTheReference(t *testing.T) {
 		}, 201},
 	} {
 		t.Run(tc.title, func(t *testing.T) {
-			example := referenceExample(t, tc.title, fmt.Sprintf("Status: %d", tc.status))
+			example := apispec.ReferenceExample(t, tc.title, fmt.Sprintf("Status: %d", tc.status))
 			a := cs.send(t, tc.call())
 			if a.status != tc.status {
 				t.Fatalf("status %d, want %d (the reference's): %s", a.status, tc.status, a.raw)
@@ -889,13 +644,13 @@ func TestSandboxDivisionsMatchTheReference(t *testing.T) {
 			if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type %q", ct)
 			}
-			v, err := decodeJSON(a.raw)
+			v, err := apispec.DecodeJSON(a.raw)
 			if err != nil {
 				t.Fatalf("not JSON: %v: %s", err, a.raw)
 			}
 			body, ok := v.(map[string]any)
 			if !ok {
-				t.Fatalf("a JSON %s, want an object: %s", jsonKind(v), a.raw)
+				t.Fatalf("a JSON %s, want an object: %s", apispec.JSONKind(v), a.raw)
 			}
 			sameFields(t, "", body, example)
 			switch tc.title {
@@ -914,7 +669,7 @@ func TestSandboxDivisionsMatchTheReference(t *testing.T) {
 				if tc.title == "List division members" {
 					items = "users"
 				}
-				if len(valuesAt(body, items+"[]")) == 0 {
+				if len(apispec.ValuesAt(body, items+"[]")) == 0 {
 					t.Errorf("no %s listed: nothing to compare with the example", items)
 				}
 			}
@@ -934,12 +689,12 @@ func TestSandboxDivisionsMatchTheReference(t *testing.T) {
 // example, each of the same JSON type, recursively.
 func sameFields(t *testing.T, path string, body, example map[string]any) {
 	t.Helper()
-	for _, k := range sortedKeys(example) {
+	for _, k := range apispec.SortedKeys(example) {
 		if _, ok := body[k]; !ok {
 			t.Errorf("field %s of the reference's example is missing", strings.TrimPrefix(path+"."+k, "."))
 		}
 	}
-	for _, k := range sortedKeys(body) {
+	for _, k := range apispec.SortedKeys(body) {
 		p := strings.TrimPrefix(path+"."+k, ".")
 		ex, ok := example[k]
 		if !ok {
@@ -947,8 +702,8 @@ func sameFields(t *testing.T, path string, body, example map[string]any) {
 			continue
 		}
 		got := body[k]
-		if jsonKind(got) != jsonKind(ex) {
-			t.Errorf("field %s is a JSON %s, the reference's example has a %s", p, jsonKind(got), jsonKind(ex))
+		if apispec.JSONKind(got) != apispec.JSONKind(ex) {
+			t.Errorf("field %s is a JSON %s, the reference's example has a %s", p, apispec.JSONKind(got), apispec.JSONKind(ex))
 			continue
 		}
 		switch got := got.(type) {
@@ -961,8 +716,8 @@ func sameFields(t *testing.T, path string, body, example map[string]any) {
 			}
 			for i, it := range got {
 				ip := fmt.Sprintf("%s[%d]", p, i)
-				if jsonKind(it) != jsonKind(exItems[0]) {
-					t.Errorf("%s is a JSON %s, the reference's example has a %s", ip, jsonKind(it), jsonKind(exItems[0]))
+				if apispec.JSONKind(it) != apispec.JSONKind(exItems[0]) {
+					t.Errorf("%s is a JSON %s, the reference's example has a %s", ip, apispec.JSONKind(it), apispec.JSONKind(exItems[0]))
 					continue
 				}
 				if m, ok := it.(map[string]any); ok {
