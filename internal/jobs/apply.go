@@ -217,7 +217,7 @@ func (e *engine) perform(ctx context.Context, r *rowRun, i int, step Step) *Step
 	case ActMove:
 		err = c.MoveGroupMember(ctx, st.from, r.ref().Key(), st.target)
 	case ActSetPrimary:
-		err = c.SetPrimaryGroup(ctx, st.target, r.ref().Key())
+		err = c.SetPrimaryGroup(ctx, st.from, r.ref().Key(), st.target)
 	default:
 		return &StepResult{Outcome: Failed, Reason: "internal: no call for action " + st.action}
 	}

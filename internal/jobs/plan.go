@@ -497,7 +497,7 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 			case primary == g.ID:
 				st.action = ActUnchanged
 			case slices.Contains(groups, g.ID):
-				st.action = ActSetPrimary
+				st.action, st.from = ActSetPrimary, primary
 				u.GroupIDs = append([]string{g.ID}, slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == g.ID })...)
 			default:
 				fail(planFailure("the user is not a member of \""+g.Name+"\"", "use mode: move or add to put the user in the group"))

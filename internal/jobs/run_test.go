@@ -550,3 +550,63 @@ steps:
 		t.Errorf("plan %v, want 40 creates and 1 update", a)
 	}
 }
+
+func TestMoveGroupModesAndMatchByID(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ada, _ := e.srv.UserByEmail("ada.lovelace@acme.example")  // Engineering, Operations
+	alan, _ := e.srv.UserByEmail("alan.turing@acme.example")  // Engineering
+	sam, _ := e.srv.UserByEmail("sam.seller@acme.example")    // Sales
+	priya, _ := e.srv.UserByEmail("priya.patel@acme.example") // Support
+	groupID := map[string]string{}
+	for _, g := range e.srv.Groups() {
+		groupID[g.Name] = g.ID
+	}
+	for _, tc := range []struct {
+		mode string
+		rows [][]string
+		want map[string][]string // user ID -> groups after, primary first
+		outc map[string]string   // user ID -> zb_status
+	}{
+		{"add", [][]string{{alan.ID, "Sales"}, {sam.ID, "Sales"}},
+			map[string][]string{alan.ID: {"Engineering", "Sales"}, sam.ID: {"Sales"}},
+			map[string]string{alan.ID: "succeeded", sam.ID: "unchanged"}},
+		{"set_primary", [][]string{{ada.ID, "Operations"}, {priya.ID, "Finance"}},
+			map[string][]string{ada.ID: {"Operations", "Engineering"}, priya.ID: {"Support"}},
+			map[string]string{ada.ID: "succeeded", priya.ID: "failed"}},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			e.writeCSV("ids.csv", []string{"User ID", "Group"}, tc.rows)
+			job := e.write("job.yaml", `version: 1
+name: modes
+input: ids.csv
+match: id
+fields: { id: User ID, group: Group }
+steps:
+  - move_group: { to: group, mode: `+tc.mode+` }
+`)
+			out := filepath.Join(e.dir, tc.mode)
+			if _, err := e.run(context.Background(), job, out, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range results(t, out) {
+				id := line["User ID"]
+				if line["zb_status"] != tc.outc[id] {
+					t.Errorf("%s: %s (%s), want %s", id, line["zb_status"], line["zb_reason"], tc.outc[id])
+				}
+			}
+			for _, u := range e.srv.Users() {
+				want, ok := tc.want[u.ID]
+				if !ok {
+					continue
+				}
+				var ids []string
+				for _, name := range want {
+					ids = append(ids, groupID[name])
+				}
+				if fmt.Sprint(u.GroupIDs) != fmt.Sprint(ids) {
+					t.Errorf("%s: groups %v, want %v (%v)", u.Email, u.GroupIDs, ids, want)
+				}
+			}
+		})
+	}
+}

@@ -486,7 +486,7 @@ func TestClientRequestsMatchTheOpenAPISpec(t *testing.T) {
 			return c.MoveGroupMember(ctx, operations, ada, support)
 		}},
 		{name: "SetPrimaryGroup", op: "updateAGroupMember", run: func(ctx context.Context, c *zoom.Client) error {
-			return c.SetPrimaryGroup(ctx, support, ada)
+			return c.SetPrimaryGroup(ctx, support, ada, support)
 		}},
 		{name: "RemoveGroupMember", op: "groupMembersDelete", run: func(ctx context.Context, c *zoom.Client) error {
 			return c.RemoveGroupMember(ctx, qaGroup, grace)

@@ -120,9 +120,11 @@ func (c *Client) MoveGroupMember(ctx context.Context, fromGroupID, userID, toGro
 	return c.updateGroupMember(ctx, fromGroupID, userID, "move", toGroupID)
 }
 
-// SetPrimaryGroup makes one of a user's groups the primary one.
-func (c *Client) SetPrimaryGroup(ctx context.Context, groupID, userID string) error {
-	return c.updateGroupMember(ctx, groupID, userID, "set_primary", groupID)
+// SetPrimaryGroup makes primaryID, one of a user's groups, the primary one.
+// The call goes through fromID, a group the user is in (the current
+// primary): the path names a membership, the body the new primary.
+func (c *Client) SetPrimaryGroup(ctx context.Context, fromID, userID, primaryID string) error {
+	return c.updateGroupMember(ctx, fromID, userID, "set_primary", primaryID)
 }
 
 func (c *Client) updateGroupMember(ctx context.Context, groupID, userID, action, target string) error {

@@ -241,10 +241,6 @@ func (s *Server) updateGroupMember(c *call) response {
 	if target == nil {
 		return groupNotFound(b.TargetGroupID)
 	}
-	if target == g {
-		return reply(http.StatusNoContent, nil)
-	}
-
 	if b.Action == "set_primary" {
 		// The primary group must be one the user is in.
 		if _, ok := target.members[u.ID]; !ok {
@@ -254,6 +250,9 @@ func (s *Server) updateGroupMember(c *call) response {
 		return reply(http.StatusNoContent, nil)
 	}
 
+	if target == g {
+		return reply(http.StatusNoContent, nil) // moving into the same group changes nothing
+	}
 	wasPrimary := len(u.GroupIDs) > 0 && u.GroupIDs[0] == g.id
 	s.st.removeFromGroup(u, g)
 	s.st.addToGroup(u, target)
