@@ -610,3 +610,77 @@ steps:
 		})
 	}
 }
+
+func TestStatusFeaturesAndIfExists(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.writeCSV("users.csv", []string{"Email", "First", "Last", "Status", "Large", "License"}, [][]string{
+		{"fatima.okafor@acme.example", "Fatima", "Okafor", "active", "", ""},   // inactive -> activate
+		{"grace.hopper@acme.example", "Grace", "Hopper", "", "500", ""},        // large_meeting 128 already: unchanged
+		{"alan.turing@acme.example", "Alan", "Turing", "inactive", "1000", ""}, // deactivate, and a large meeting
+		{"linus.berg@acme.example", "Linus", "Berg", "", "", "Licensed"},       // user_type 1 -> 2
+		{"new.person@acme.example", "New", "Person", "active", "", ""},         // pending after create: cannot activate
+	})
+	job := func(ifExists string) string {
+		return e.write("job.yaml", `version: 1
+name: mixed-steps
+input: users.csv
+fields:
+  email: Email
+  first_name: First
+  last_name: Last
+  type: { default: 1 }
+  status: Status
+  large_meeting: { column: Large, values: { "500": "128", "1000": "256" } }
+  user_type: { column: License, values: { Licensed: "2", Basic: "1" } }
+steps:
+  - create_users: { if_exists: `+ifExists+` }
+  - set_status: {}
+  - update_features: [ { feature_type: large_meeting }, { feature_type: user_type } ]
+`)
+	}
+	out := filepath.Join(e.dir, "skip")
+	if _, err := e.run(context.Background(), job("skip"), out, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{ // status, step
+		"fatima.okafor@acme.example": {"succeeded", ""},
+		"grace.hopper@acme.example":  {"unchanged", ""},
+		"alan.turing@acme.example":   {"succeeded", ""},
+		"linus.berg@acme.example":    {"succeeded", ""},
+		"new.person@acme.example":    {"failed", "set_status"},
+	}
+	for _, line := range results(t, out) {
+		if w := want[line["Email"]]; line["zb_status"] != w[0] || line["zb_step"] != w[1] {
+			t.Errorf("%s: %s at %q (%s), want %s at %q", line["Email"], line["zb_status"], line["zb_step"], line["zb_reason"], w[0], w[1])
+		}
+	}
+	check := func(email, status string, typ int, large string) {
+		t.Helper()
+		u, _ := e.srv.UserByEmail(email)
+		if u.Status != status || u.Type != typ || u.Features["large_meeting"] != large {
+			t.Errorf("%s: status %s type %d large %q, want %s %d %q", email, u.Status, u.Type, u.Features["large_meeting"], status, typ, large)
+		}
+	}
+	check("fatima.okafor@acme.example", "active", 1, "")
+	check("grace.hopper@acme.example", "active", 2, "128")
+	check("alan.turing@acme.example", "inactive", 2, "256")
+	check("linus.berg@acme.example", "active", 2, "")
+	if n := e.srv.Stats().Calls["POST /users/features"]; n != 2 {
+		t.Errorf("%d features calls, want 2 (large_meeting for Alan, user_type for Linus)", n)
+	}
+
+	// if_exists: fail refuses the existing users before any call.
+	e.srv.ResetStats()
+	out = filepath.Join(e.dir, "fail")
+	if _, err := e.run(context.Background(), job("fail"), out, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range results(t, out) {
+		if line["zb_status"] != "failed" || line["zb_step"] != "create_users" {
+			t.Errorf("%s: %s at %s, want failed at create_users", line["Email"], line["zb_status"], line["zb_step"])
+		}
+	}
+	if w := writes(e.srv.Stats()); w != 0 {
+		t.Errorf("if_exists: fail sent %d writes", w)
+	}
+}
