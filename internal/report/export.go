@@ -162,7 +162,7 @@ type output struct {
 	path   string
 	format Format
 	wb     *sheet.Workbook
-	tmp    *os.File
+	tmp    *sheet.AtomicFile
 	table  sheet.TableWriter // the CSV's only table
 	done   bool
 }
@@ -177,7 +177,7 @@ func newOutput(path string, allowed ...Format) (*output, error) {
 		o.wb = sheet.NewWorkbook()
 		return o, nil
 	}
-	o.tmp, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	o.tmp, err = sheet.CreateAtomic(path)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", path, err)
 	}
@@ -212,22 +212,17 @@ func (o *output) commit() error {
 		}
 		return nil
 	}
-	name := o.tmp.Name()
 	if o.table == nil {
-		_ = o.tmp.Close()
-		_ = os.Remove(name)
+		o.tmp.Abort()
 		return fmt.Errorf("writing %s: no table was written", o.path)
 	}
 	err := o.table.Close()
-	if cerr := o.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		_ = os.Chmod(name, 0o644)
-		err = os.Rename(name, o.path)
+	if err != nil {
+		o.tmp.Abort()
+	} else {
+		err = o.tmp.Commit()
 	}
 	if err != nil {
-		_ = os.Remove(name)
 		return fmt.Errorf("writing %s: %w", o.path, err)
 	}
 	return nil
@@ -243,8 +238,7 @@ func (o *output) abort() {
 		_ = o.wb.Close()
 	}
 	if o.tmp != nil {
-		_ = o.tmp.Close()
-		_ = os.Remove(o.tmp.Name())
+		o.tmp.Abort()
 	}
 }
 

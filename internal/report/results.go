@@ -4,7 +4,7 @@ package report
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 
@@ -195,23 +195,16 @@ func (r *Results) writeWorkbook(path string) error {
 	return wb.SaveAs(path)
 }
 
-// writeCSV creates path and streams a table into it.
-func writeCSV(path string, cols []sheet.Column, rows func(sheet.TableWriter) error) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
+// writeCSV streams a table into path, all or nothing.
+func writeCSV(path string, cols []sheet.Column, rows func(sheet.TableWriter) error) error {
+	return sheet.WriteAtomic(path, func(f io.Writer) error {
+		w, err := sheet.NewCSVWriter(f, cols)
+		if err != nil {
+			return err
 		}
-	}()
-	w, err := sheet.NewCSVWriter(f, cols)
-	if err != nil {
-		return err
-	}
-	if err := rows(w); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return w.Close()
+		if err := rows(w); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return w.Close()
+	})
 }

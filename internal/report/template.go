@@ -280,55 +280,22 @@ func canonicalZip(data []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func (t *templateWriter) writeCSV(path string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
+func (t *templateWriter) writeCSV(path string) error {
+	return writeCSV(path, t.header(), func(w sheet.TableWriter) error {
+		for _, row := range t.examples() {
+			if err := w.WriteRow(row, sheet.Muted); err != nil {
+				return err
+			}
 		}
-	}()
-	w, err := sheet.NewCSVWriter(tmp, t.header())
-	if err != nil {
-		return err
-	}
-	for _, row := range t.examples() {
-		if err = w.WriteRow(row, sheet.Muted); err != nil {
-			return err
-		}
-	}
-	if err = w.Close(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	_ = os.Chmod(tmp.Name(), 0o644)
-	return os.Rename(tmp.Name(), path)
+		return nil
+	})
 }
 
-func writeFileAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+func writeFileAtomic(path string, data []byte) error {
+	return sheet.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	_ = os.Chmod(tmp.Name(), 0o644)
-	return os.Rename(tmp.Name(), path)
+	})
 }
 
 // instructions are the rows of the Instructions sheet: one per column,
