@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/report"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -92,10 +93,10 @@ type engine struct {
 	rows  []*rowRun
 	steps []Step
 
-	groups, divisions *nameIndex
-	prior             *journalState
-	journal           *journal
-	planned           *Plan
+	dir     *report.Directory // groups and divisions, for the names rows give
+	prior   *journalState
+	journal *journal
+	planned *Plan
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64

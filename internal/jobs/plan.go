@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/report"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -86,20 +87,12 @@ func (e *engine) plan(ctx context.Context) error {
 		}
 	}
 
-	if e.stepPending(active, MoveGroup) {
-		groups, err := e.Client.ListGroups(ctx)
-		if err != nil {
-			return fmt.Errorf("listing the groups: %w", err)
-		}
-		e.groups = groupIndex(groups)
+	dir, err := report.LoadDirectory(ctx, e.Client, e.stepPending(active, MoveGroup), e.stepPending(active, AssignDivision),
+		func(warning string) { e.Events.Logf("Warning: %s", warning) })
+	if err != nil {
+		return err
 	}
-	if e.stepPending(active, AssignDivision) {
-		divs, err := e.Client.ListDivisions(ctx)
-		if err != nil {
-			return fmt.Errorf("listing the divisions: %w", err)
-		}
-		e.divisions = divisionIndex(divs)
-	}
+	e.dir = dir
 	if err := e.readUsers(ctx, active); err != nil {
 		return err
 	}
@@ -353,25 +346,28 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 		return v.Text, true
 	}
-	// target resolves the group or division a row names in the step's `to`
-	// field; false means the step is settled (nothing asked, or a failure).
-	target := func(ix *nameIndex) (named, bool) {
+	// wanted is the group or division the row names in the step's `to`
+	// field; false means the step is settled (nothing asked, or no user).
+	wanted := func() (string, bool) {
 		want, ok := value(step.To)
 		switch {
 		case !ok:
 			st.action = ActUnchanged
-			return named{}, false
+			return "", false
 		case u == nil:
 			noUser()
-			return named{}, false
+			return "", false
 		}
-		it, found := ix.resolve(want)
-		if !found {
-			fail(ix.unknown(want))
-			return named{}, false
+		return want, true
+	}
+	// unknown fails a name the account does not have, with the nearest.
+	unknown := func(err error) {
+		var name *report.UnknownNameError
+		if errors.As(err, &name) {
+			fail(planFailure(fmt.Sprintf("no %s named %q in the account", name.Kind, name.Name), name.Hint()))
+			return
 		}
-		st.target = it.ID
-		return it, true
+		fail(failure(err))
 	}
 
 	switch step.Kind {
@@ -475,10 +471,16 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 
 	case MoveGroup:
-		g, ok := target(e.groups)
+		want, ok := wanted()
 		if !ok {
 			return
 		}
+		g, err := e.dir.Group(want)
+		if err != nil {
+			unknown(err)
+			return
+		}
+		st.target = g.ID
 		groups := u.GroupIDs
 		primary := ""
 		if len(groups) > 0 {
@@ -517,15 +519,21 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		}
 
 	case AssignDivision:
-		d, ok := target(e.divisions)
+		want, ok := wanted()
 		if !ok {
 			return
 		}
+		d, err := e.dir.Division(want)
+		if err != nil {
+			unknown(err)
+			return
+		}
+		st.target = d.ID
 		cur := ""
 		if len(u.DivisionIDs) > 0 {
 			cur = u.DivisionIDs[0]
 		}
-		if cur == d.ID || cur == "" && d.Main {
+		if cur == d.ID || cur == "" && d.IsMain {
 			st.action = ActUnchanged
 			return
 		}

@@ -98,19 +98,20 @@ type UnknownNameError struct {
 }
 
 func (e *UnknownNameError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "unknown %s %q", e.Kind, e.Name)
+	return fmt.Sprintf("unknown %s %q; %s", e.Kind, e.Name, e.Hint())
+}
+
+// Hint is what to write instead: the closest names, or those that exist.
+func (e *UnknownNameError) Hint() string {
 	switch {
 	case len(e.Closest) > 0:
-		fmt.Fprintf(&b, "; did you mean %s?", quoteList(e.Closest))
+		return fmt.Sprintf("did you mean %s?", quoteList(e.Closest))
 	case len(e.Known) == 0:
-		fmt.Fprintf(&b, "; the account has no %ss", e.Kind)
+		return fmt.Sprintf("the account has no %ss", e.Kind)
 	case len(e.Known) <= 12:
-		fmt.Fprintf(&b, "; the %ss are %s", e.Kind, quoteList(e.Known))
-	default:
-		fmt.Fprintf(&b, "; there are %d %ss, e.g. %s", len(e.Known), e.Kind, quoteList(e.Known[:12]))
+		return fmt.Sprintf("the %ss are %s", e.Kind, quoteList(e.Known))
 	}
-	return b.String()
+	return fmt.Sprintf("there are %d %ss, e.g. %s", len(e.Known), e.Kind, quoteList(e.Known[:12]))
 }
 
 func unknownName(kind, name string, known []string) *UnknownNameError {
