@@ -562,30 +562,6 @@ func pick[T any](cond bool, yes, no T) T {
 
 func must(s string, _ bool) string { return s }
 
-// applyPatch simulates a PATCH on a user, so later steps plan against the
-// state the earlier ones leave.
-func applyPatch(u *zoom.User, patch map[string]any) {
-	for field, v := range patch {
-		text := fmt.Sprint(v)
-		switch field {
-		case "first_name":
-			u.FirstName = text
-		case "last_name":
-			u.LastName = text
-		case "display_name":
-			u.DisplayName = text
-		case "type":
-			u.Type, _ = strconv.Atoi(text)
-		case "dept":
-			u.Dept = text
-		case "job_title":
-			u.JobTitle = text
-		case "location":
-			u.Location = text
-		}
-	}
-}
-
 // summarize counts the plan's actions and the calls and time they imply.
 func (e *engine) summarize() *Plan {
 	p := &Plan{Rows: len(e.rows), Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval()}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -24,43 +25,64 @@ func profileFields(job *Job) []string {
 // rest of a new user's profile is set with a PATCH right after.
 var createFields = map[string]bool{"first_name": true, "last_name": true, "display_name": true, "type": true}
 
+// userField reads and sets one profile field of a zoom.User, for the
+// fields the API's answers carry: the plan compares rows with get, and
+// simulates its own PATCHes with set so later steps see the state the
+// earlier ones leave.
+type userField struct {
+	get func(*zoom.User) string
+	set func(*zoom.User, string)
+}
+
+func textField(p func(*zoom.User) *string) userField {
+	return userField{get: func(u *zoom.User) string { return *p(u) }, set: func(u *zoom.User, v string) { *p(u) = v }}
+}
+
+var userFields = map[string]userField{
+	"first_name":   textField(func(u *zoom.User) *string { return &u.FirstName }),
+	"last_name":    textField(func(u *zoom.User) *string { return &u.LastName }),
+	"display_name": textField(func(u *zoom.User) *string { return &u.DisplayName }),
+	"dept":         textField(func(u *zoom.User) *string { return &u.Dept }),
+	"job_title":    textField(func(u *zoom.User) *string { return &u.JobTitle }),
+	"location":     textField(func(u *zoom.User) *string { return &u.Location }),
+	"company":      textField(func(u *zoom.User) *string { return &u.Company }),
+	"manager":      textField(func(u *zoom.User) *string { return &u.Manager }),
+	"timezone":     textField(func(u *zoom.User) *string { return &u.Timezone }),
+	"language":     textField(func(u *zoom.User) *string { return &u.Language }),
+	"phone_number": textField(func(u *zoom.User) *string { return &u.PhoneNumber }),
+	"cost_center":  textField(func(u *zoom.User) *string { return &u.CostCenter }),
+	"type": {
+		get: func(u *zoom.User) string { return strconv.Itoa(u.Type) },
+		set: func(u *zoom.User, v string) { u.Type, _ = strconv.Atoi(v) },
+	},
+	"pmi": {
+		get: func(u *zoom.User) string {
+			if u.PMI == 0 {
+				return ""
+			}
+			return strconv.FormatInt(u.PMI, 10)
+		},
+		set: func(u *zoom.User, v string) { u.PMI, _ = strconv.ParseInt(v, 10, 64) },
+	},
+}
+
 // currentValue reads a profile field off a user as the API returned it.
 // ok is false for fields the answer does not carry: those are always sent.
 func currentValue(u *zoom.User, field string) (string, bool) {
-	switch field {
-	case "first_name":
-		return u.FirstName, true
-	case "last_name":
-		return u.LastName, true
-	case "display_name":
-		return u.DisplayName, true
-	case "type":
-		return strconv.Itoa(u.Type), true
-	case "dept":
-		return u.Dept, true
-	case "job_title":
-		return u.JobTitle, true
-	case "location":
-		return u.Location, true
-	case "company":
-		return u.Company, true
-	case "manager":
-		return u.Manager, true
-	case "timezone":
-		return u.Timezone, true
-	case "language":
-		return u.Language, true
-	case "phone_number":
-		return u.PhoneNumber, true
-	case "cost_center":
-		return u.CostCenter, true
-	case "pmi":
-		if u.PMI == 0 {
-			return "", true
-		}
-		return strconv.FormatInt(u.PMI, 10), true
+	f, ok := userFields[field]
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return f.get(u), true
+}
+
+// applyPatch simulates a PATCH on a user.
+func applyPatch(u *zoom.User, patch map[string]any) {
+	for field, v := range patch {
+		if f, ok := userFields[field]; ok {
+			f.set(u, fmt.Sprint(v))
+		}
+	}
 }
 
 // sameValue compares a wanted value with the current one the way Zoom
