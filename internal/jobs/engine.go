@@ -110,6 +110,9 @@ type engine struct {
 	deferUntil time.Time
 	deferWhy   string
 	deferredTo time.Time // the latest reset of any deferral, for the summary
+
+	// jobSum and inputSum identify the job and input files of the run.
+	jobSum, inputSum string
 }
 
 // Run plans and applies the job. Cancelling ctx stops taking new work:
@@ -216,6 +219,7 @@ func (e *engine) openRunDir() error {
 	if err != nil {
 		return err
 	}
+	e.jobSum, e.inputSum = jobSum, inSum
 	if e.Opts.Resume {
 		st, err := readJournal(dir)
 		if err != nil {

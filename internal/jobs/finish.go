@@ -163,10 +163,8 @@ func (e *engine) runInfo(sum *Summary) RunInfo {
 	for o, n := range sum.Counts {
 		counts[string(o)] = n
 	}
-	jobSum, _ := fileSHA256(e.Job.Path)
-	inSum, _ := fileSHA256(e.sheet.File)
 	return RunInfo{
-		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: jobSum, Input: e.sheet.File, InputSHA256: inSum,
+		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum,
 		Version: e.Opts.Version, Tier: e.Client.Tier().Name, Share: e.Client.Share(), DryRun: e.Opts.DryRun,
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
 		Calls: byCat(sum.Stats.Calls), Retries: byCat(sum.Stats.Retries), QPS429: byCat(sum.Stats.QPS429), Daily429: byCat(sum.Stats.Daily429),

@@ -52,13 +52,7 @@ func (e *engine) plan(ctx context.Context) error {
 	before := e.Client.Stats()
 	defer func() {
 		if e.planned != nil {
-			after := e.Client.Stats()
-			e.planned.Reads = map[zoom.Category]int64{}
-			for _, c := range zoom.Categories {
-				if d := after.Calls[c] - before.Calls[c]; d > 0 {
-					e.planned.Reads[c] = d
-				}
-			}
+			e.planned.Reads = e.Client.Stats().CallsSince(before)
 		}
 	}()
 	keyField := "email"

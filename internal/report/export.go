@@ -242,15 +242,3 @@ func (o *output) abort() {
 		o.tmp.Abort()
 	}
 }
-
-// callsSince is the calls a client made since an earlier snapshot.
-func callsSince(c *zoom.Client, before zoom.Stats) map[zoom.Category]int64 {
-	now := c.Stats()
-	out := map[zoom.Category]int64{}
-	for _, cat := range zoom.Categories {
-		if n := now.Calls[cat] - before.Calls[cat]; n > 0 {
-			out[cat] = n
-		}
-	}
-	return out
-}

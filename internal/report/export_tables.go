@@ -34,7 +34,7 @@ func writeTable(path string, t sheet.Table, fill func(tw sheet.TableWriter) (int
 }
 
 func tableResult(c *zoom.Client, before zoom.Stats, start time.Time, path string, f Format, rows int) *Result {
-	return &Result{Path: path, Format: f, Rows: rows, Elapsed: time.Since(start), Calls: callsSince(c, before)}
+	return &Result{Path: path, Format: f, Rows: rows, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}
 }
 
 // ExportGroups writes the account's groups: name, ID and member count.

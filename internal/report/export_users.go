@@ -311,7 +311,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	if err := out.commit(); err != nil {
 		return nil, err
 	}
-	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: callsSince(c, before)}, nil
+	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}, nil
 }
 
 // readDetails fills what the listing leaves out (job title, location,

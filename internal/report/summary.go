@@ -109,7 +109,7 @@ func BuildSummary(ctx context.Context, c *zoom.Client, opts SummaryOptions) (*Su
 	}
 	s.Users, s.Pages = pr.Listed, pr.Pages
 	t.finish(s, dir)
-	s.Calls = callsSince(c, before)
+	s.Calls = c.Stats().CallsSince(before)
 	return s, nil
 }
 

@@ -391,6 +391,18 @@ func Total(m map[Category]int64) int64 {
 	return n
 }
 
+// CallsSince is the calls made, by category, between an earlier snapshot
+// and this one (categories with none left out).
+func (s Stats) CallsSince(before Stats) map[Category]int64 {
+	out := map[Category]int64{}
+	for _, c := range Categories {
+		if n := s.Calls[c] - before.Calls[c]; n > 0 {
+			out[c] = n
+		}
+	}
+	return out
+}
+
 // Stats snapshots the counters.
 func (c *Client) Stats() Stats {
 	s := Stats{Calls: map[Category]int64{}, Retries: map[Category]int64{}, QPS429: map[Category]int64{}, Daily429: map[Category]int64{}}
