@@ -180,13 +180,13 @@ func (e *engine) perform(ctx context.Context, r *rowRun, i int, step Step) *Step
 	switch st.action {
 	case ActCreate:
 		v, _ := r.row.Record.Get("type")
-		info := zoom.NewUser{Email: r.key, Type: int(asInt(v.Text))}
+		info := zoom.NewUser{Email: textOf(r, "email"), Type: int(asInt(v.Text))}
 		info.FirstName = textOf(r, "first_name")
 		info.LastName = textOf(r, "last_name")
 		info.DisplayName = textOf(r, "display_name")
 		info.Password = textOf(r, "password")
 		if e.journal != nil {
-			e.journal.intent(r, step, r.key)
+			e.journal.intent(r, step, info.Email)
 		}
 		var cu *zoom.CreatedUser
 		if cu, err = c.CreateUser(ctx, step.Action, info); err != nil {

@@ -67,6 +67,10 @@ func (e *engine) plan(ctx context.Context) error {
 		e.rows[i] = r
 		if v, ok := row.Record.Get(keyField); ok {
 			r.key = v.Text
+		} else if v, ok := row.Record.Get("email"); ok {
+			// match: id with create_users lets a new user's id be empty:
+			// such a row is found, or created, by its email.
+			r.key = v.Text
 		}
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
@@ -389,7 +393,7 @@ func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, c
 		st.action = ActCreate
 		st.patch = profileChanges(r, profileFields(e.Job), nil, createFields)
 		typ, _ := strconv.Atoi(must(value("type")))
-		nu := &zoom.User{Email: r.key, Type: typ, Status: zoom.StatusActive}
+		nu := &zoom.User{Email: textOf(r, "email"), Type: typ, Status: zoom.StatusActive}
 		if step.Action == zoom.ActionCreate {
 			nu.Status = zoom.StatusPending
 		}

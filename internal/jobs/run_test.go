@@ -684,3 +684,35 @@ steps:
 		t.Errorf("if_exists: fail sent %d writes", w)
 	}
 }
+
+func TestMatchByIDCreatesRowsWithoutAnID(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	alan, _ := e.srv.UserByEmail("alan.turing@acme.example")
+	e.writeCSV("users.csv", []string{"User ID", "Email", "First", "Last", "Dept"}, [][]string{
+		{alan.ID, "alan.turing@acme.example", "Alan", "Turing", "Cryptanalysis"},
+		{"", "new.byid@acme.example", "New", "ById", "R&D"},
+	})
+	job := e.write("job.yaml", `version: 1
+name: by-id
+input: users.csv
+match: id
+fields: { id: User ID, email: Email, first_name: First, last_name: Last, dept: Dept, type: { default: 1 } }
+steps:
+  - create_users: { if_exists: update }
+`)
+	out := filepath.Join(e.dir, "out")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range results(t, out) {
+		if line["zb_status"] != "succeeded" {
+			t.Errorf("%s: %s (%s)", line["Email"], line["zb_status"], line["zb_reason"])
+		}
+	}
+	if u, _ := e.srv.UserByEmail("alan.turing@acme.example"); u.Dept != "Cryptanalysis" {
+		t.Errorf("alan's dept %q: the row with an id did not update", u.Dept)
+	}
+	if u, ok := e.srv.UserByEmail("new.byid@acme.example"); !ok || u.Dept != "R&D" {
+		t.Errorf("the row without an id was not created with its email: %+v", u)
+	}
+}
