@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 )
 
@@ -160,7 +161,7 @@ func (l *jobLoader) errorf(n *yaml.Node, key, hint, format string, args ...any) 
 }
 
 func didYouMean(s string, options []string) string {
-	if c := mapping.Closest(s, options); c != "" {
+	if c := fuzzy.Key(s, options); c != "" {
 		return fmt.Sprintf("did you mean %q?", c)
 	}
 	return ""

@@ -4,8 +4,6 @@
 package mapping
 
 import (
-	"strings"
-
 	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
@@ -352,53 +350,5 @@ func Suggest(name string) string {
 	for i, f := range catalogue {
 		names[i] = f.Name
 	}
-	return Closest(name, names)
-}
-
-// Closest returns the candidate nearest to s: an exact match once case,
-// spaces and hyphens are ignored, else the one with the smallest
-// Levenshtein distance when that is at most 2, else one that s is a prefix
-// of (or that is a prefix of s), at least three characters long. "" when
-// none is close.
-func Closest(s string, candidates []string) string {
-	n := normName(s)
-	if n == "" {
-		return ""
-	}
-	for _, c := range candidates {
-		if normName(c) == n {
-			return c
-		}
-	}
-	// At most 2 edits, and fewer than the name has letters past the first
-	// two: "zz" is not a misspelt "id".
-	best, bestD := "", min(3, len(n)-1)
-	for _, c := range candidates {
-		if d := fuzzy.Distance(n, normName(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best != "" {
-		return best
-	}
-	if len(n) >= 3 {
-		for _, c := range candidates {
-			cn := normName(c)
-			if strings.HasPrefix(cn, n) || (len(cn) >= 3 && strings.HasPrefix(n, cn)) {
-				return c
-			}
-		}
-	}
-	return ""
-}
-
-// normName lower-cases s and writes spaces and hyphens as underscores.
-func normName(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return '_'
-		}
-		return r
-	}, s)
+	return fuzzy.Key(name, names)
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
 func TestCatalogueShape(t *testing.T) {
@@ -129,8 +131,8 @@ func TestSuggest(t *testing.T) {
 func TestClosest(t *testing.T) {
 	keys := []string{"action", "if_exists"}
 	for in, want := range map[string]string{"if_exist": "if_exists", "IfExists": "if_exists", "acton": "action", "mode": "", "act": "action"} {
-		if got := Closest(in, keys); got != want {
-			t.Errorf("Closest(%q) = %q, want %q", in, got, want)
+		if got := fuzzy.Key(in, keys); got != want {
+			t.Errorf("fuzzy.Key(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

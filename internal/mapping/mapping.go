@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
 
@@ -213,7 +214,7 @@ func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
 			switch len(at) {
 			case 0:
 				msg := fmt.Sprintf("column %q is not in the header; the headers are %s", col, quoteList(header, 40))
-				if s := Closest(col, nonEmpty(header)); s != "" {
+				if s := fuzzy.Key(col, nonEmpty(header)); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", trim(s))
 				}
 				fail(sp, msg)
@@ -442,7 +443,7 @@ func (c *compiled) suggestKey(s string) string {
 	for i, v := range c.values {
 		keys[i] = v.key
 	}
-	return Closest(s, keys)
+	return fuzzy.Key(s, keys)
 }
 
 func (c *compiled) lookupValue(s string) (string, bool) {
@@ -600,7 +601,7 @@ func suggestValue(f Field, s string) string {
 	sort.Strings(keys)
 	cands = append(cands, keys...)
 	cands = append(cands, f.Allowed...)
-	c := Closest(s, cands)
+	c := fuzzy.Key(s, cands)
 	if c == "" || len(s) < 3 {
 		return ""
 	}
