@@ -28,15 +28,12 @@ Exits 4 when the credentials are refused.`,
   zoombulk auth check --sandbox`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, closeSandbox, err := zf.connect(stdio)
+			ctx := cmd.Context()
+			client, closeSandbox, err := zf.connect(ctx, stdio)
 			if err != nil {
 				return err
 			}
 			defer closeSandbox()
-			ctx := cmd.Context()
-			if err := authenticate(ctx, client); err != nil {
-				return err
-			}
 			sum, err := client.UserSummary(ctx)
 			if err != nil {
 				return exitf(ExitAuth, "the token works but reading the user summary failed: %w\nthe app needs the user:read:summary:admin scope", err)

@@ -220,14 +220,11 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 	if _, err := report.CheckOutput(o.out, formats...); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	client, closeSandbox, err := o.connect(stdio)
+	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {
 		return err
 	}
 	defer closeSandbox()
-	if err := authenticate(ctx, client); err != nil {
-		return err
-	}
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()

@@ -94,14 +94,11 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	if dir == "" {
 		dir = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
-	client, closeSandbox, err := o.connect(stdio)
+	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {
 		return err
 	}
 	defer closeSandbox()
-	if err := authenticate(ctx, client); err != nil {
-		return err
-	}
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()

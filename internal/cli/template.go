@@ -112,14 +112,11 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 
 // accountNames reads the names of the account's groups and divisions.
 func accountNames(ctx context.Context, stdio *IO, zf *zoomFlags) (groups, divisions []string, err error) {
-	client, closeSandbox, err := zf.connect(stdio)
+	client, closeSandbox, err := zf.connect(ctx, stdio)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer closeSandbox()
-	if err := authenticate(ctx, client); err != nil {
-		return nil, nil, err
-	}
 	gs, err := client.ListGroups(ctx)
 	if err != nil {
 		return nil, nil, exitf(ExitPartial, "listing the groups: %w\n(the app needs the group:read:admin scope)", err)

@@ -36,8 +36,10 @@ func (f *zoomFlags) register(fs *pflag.FlagSet) {
 }
 
 // connect builds a client from the environment, or starts an embedded
-// sandbox and points the client at it. close stops the sandbox.
-func (f *zoomFlags) connect(stdio *IO) (c *zoom.Client, close func(), err error) {
+// sandbox and points the client at it, and gets a token before any work,
+// so that bad credentials exit 4 with a clear message and nothing else
+// happens. close stops the sandbox.
+func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, close func(), err error) {
 	getenv := stdio.Getenv
 	close = func() {}
 	if f.sandbox {
@@ -68,6 +70,10 @@ func (f *zoomFlags) connect(stdio *IO) (c *zoom.Client, close func(), err error)
 		}
 		return nil, nil, &ExitError{Code: ExitUsage, Err: err}
 	}
+	if err := c.Authenticate(ctx); err != nil {
+		close()
+		return nil, nil, &ExitError{Code: ExitAuth, Err: fmt.Errorf("%w\ncheck ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (a Server-to-Server OAuth app, activated, with the user, group and division scopes)", err)}
+	}
 	return c, close, nil
 }
 
@@ -77,13 +83,4 @@ func (f *zoomFlags) startSandbox() (*zoomtest.Server, error) {
 		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
 	return zoomtest.Start("", zoomtest.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
-}
-
-// authenticate gets a token before any work, so bad credentials exit 4
-// with a clear message and nothing else happens.
-func authenticate(ctx context.Context, c *zoom.Client) error {
-	if err := c.Authenticate(ctx); err != nil {
-		return &ExitError{Code: ExitAuth, Err: fmt.Errorf("%w\ncheck ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (a Server-to-Server OAuth app, activated, with the user, group and division scopes)", err)}
-	}
-	return nil
 }
