@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -178,7 +180,7 @@ func (w *window) srvCalls(key string) int {
 // starts the step (the plan's reads are done) and closes when it finishes.
 type stepEvents struct {
 	jobs.NopEvents
-	kind   jobs.StepKind
+	kind   jobfile.StepKind
 	client *zoom.Client
 	srv    *zoomtest.Server
 
@@ -187,7 +189,7 @@ type stepEvents struct {
 	seen     bool
 }
 
-func (e *stepEvents) StepStarted(step jobs.Step, _ int) {
+func (e *stepEvents) StepStarted(step jobfile.Step, _ int) {
 	if step.Kind != e.kind {
 		return
 	}
@@ -197,7 +199,7 @@ func (e *stepEvents) StepStarted(step jobs.Step, _ int) {
 	e.w.start = take(e.client, e.srv)
 }
 
-func (e *stepEvents) StepFinished(step jobs.Step) {
+func (e *stepEvents) StepFinished(step jobfile.Step) {
 	if step.Kind != e.kind || e.stopHeap == nil {
 		return
 	}
@@ -208,7 +210,7 @@ func (e *stepEvents) StepFinished(step jobs.Step) {
 
 // runStep writes the input and the job, runs it with the tool's engine and
 // measures the step of the given kind.
-func runStep(b *testing.B, srv *zoomtest.Server, kind jobs.StepKind, jobYAML string, header []string, rows [][]string) (*jobs.Summary, window) {
+func runStep(b *testing.B, srv *zoomtest.Server, kind jobfile.StepKind, jobYAML string, header []string, rows [][]string) (*jobs.Summary, window) {
 	b.Helper()
 	dir := b.TempDir()
 	writeCSV(b, filepath.Join(dir, "input.csv"), header, rows)
@@ -216,13 +218,13 @@ func runStep(b *testing.B, srv *zoomtest.Server, kind jobs.StepKind, jobYAML str
 	if err := os.WriteFile(jobPath, []byte(jobYAML), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	job, err := jobs.Load(jobPath)
+	job, err := jobfile.Load(jobPath)
 	if err != nil {
 		b.Fatal(err)
 	}
 	c := newClient(b, srv, false)
 	ev := &stepEvents{kind: kind, client: c, srv: srv}
-	r := &jobs.Runner{Client: c, Job: job, Events: ev, Opts: jobs.Options{OutDir: filepath.Join(dir, "run"), Version: "bench", Tier: tier, Share: 1}}
+	r := &jobs.Runner{Client: c, Job: job, Events: ev, Opts: jobs.Options{OutDir: filepath.Join(dir, "run"), Version: "bench"}}
 	sum, err := r.Run(context.Background())
 	if err != nil {
 		b.Fatalf("%s: %v", kind, err)
@@ -230,7 +232,7 @@ func runStep(b *testing.B, srv *zoomtest.Server, kind jobs.StepKind, jobYAML str
 	if !ev.seen {
 		b.Fatalf("%s: the step never ran", kind)
 	}
-	if got := sum.Counts[jobs.Succeeded]; got != len(rows) {
+	if got := sum.Counts[results.Succeeded]; got != len(rows) {
 		b.Fatalf("%s: %d of %d rows succeeded: %v", kind, got, len(rows), sum.Counts)
 	}
 	return sum, ev.w

@@ -10,7 +10,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -23,12 +25,15 @@ type runEvents struct {
 
 	mu      sync.Mutex
 	bar     *progressbar.ProgressBar
-	step    jobs.Step
+	step    jobfile.Step
 	total   int
 	done    int
 	failed  int
 	started time.Time
 	logged  time.Time
+	// printed is the done count of the last plain line, so a step's end
+	// does not print the same line again.
+	printed int
 }
 
 func newRunEvents(w io.Writer, tty bool) *runEvents {
@@ -37,19 +42,20 @@ func newRunEvents(w io.Writer, tty bool) *runEvents {
 
 func (ev *runEvents) Planned(p *jobs.Plan) { printPlan(ev.w, p) }
 
-func (ev *runEvents) StepStarted(step jobs.Step, total int) {
+func (ev *runEvents) StepStarted(step jobfile.Step, total int) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	ev.step, ev.total, ev.done, ev.failed = step, total, 0, 0
+	ev.step, ev.total, ev.done, ev.failed, ev.printed = step, total, 0, 0, -1
 	ev.started, ev.logged = time.Now(), time.Now()
 	if ev.tty && total > 0 {
 		ev.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(ev.w),
 			progressbar.OptionSetDescription(fmt.Sprintf("%-16s", step.Kind)),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("rows"),
-			progressbar.OptionSetPredictTime(true),
+			// The bar's own rate counts from its last render, which reads
+			// millions of rows a second after a burst of batched answers:
+			// the description carries our rate, rows per wall second.
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(ev.w) }),
@@ -57,17 +63,15 @@ func (ev *runEvents) StepStarted(step jobs.Step, total int) {
 	}
 }
 
-func (ev *runEvents) RowDone(_ jobs.Step, o jobs.Outcome) {
+func (ev *runEvents) RowDone(_ jobfile.Step, o results.Status) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	ev.done++
-	if o == jobs.Failed {
+	if o == results.Failed {
 		ev.failed++
 	}
 	if ev.bar != nil {
-		if o == jobs.Failed {
-			ev.bar.Describe(fmt.Sprintf("%-16s %d failed", ev.step.Kind, ev.failed))
-		}
+		ev.bar.Describe(fmt.Sprintf("%-16s %s", ev.step.Kind, ev.rateText()))
 		_ = ev.bar.Add(1)
 		return
 	}
@@ -77,7 +81,7 @@ func (ev *runEvents) RowDone(_ jobs.Step, o jobs.Outcome) {
 	}
 }
 
-func (ev *runEvents) StepFinished(jobs.Step) {
+func (ev *runEvents) StepFinished(jobfile.Step) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	if ev.bar != nil {
@@ -90,14 +94,28 @@ func (ev *runEvents) StepFinished(jobs.Step) {
 	}
 }
 
-// line is the non-terminal progress line.
-func (ev *runEvents) line() {
+// rateText is "12.5 rows/s, 2 failed": rows per wall second since the
+// step started.
+func (ev *runEvents) rateText() string {
 	secs := time.Since(ev.started).Seconds()
 	rate := 0.0
-	if secs > 0 {
+	if secs >= 1 {
 		rate = float64(ev.done) / secs
 	}
-	fmt.Fprintf(ev.w, "%s: %d/%d rows (%.1f/s), %d failed\n", ev.step.Kind, ev.done, ev.total, rate, ev.failed)
+	s := fmt.Sprintf("%.1f rows/s", rate)
+	if ev.failed > 0 {
+		s += fmt.Sprintf(", %d failed", ev.failed)
+	}
+	return s
+}
+
+// line is the non-terminal progress line, printed once per count.
+func (ev *runEvents) line() {
+	if ev.done == ev.printed {
+		return
+	}
+	ev.printed = ev.done
+	fmt.Fprintf(ev.w, "%s: %d/%d rows (%s)\n", ev.step.Kind, ev.done, ev.total, ev.rateText())
 }
 
 func (ev *runEvents) Logf(format string, args ...any) {
@@ -109,9 +127,9 @@ func (ev *runEvents) Logf(format string, args ...any) {
 	fmt.Fprintf(ev.w, format+"\n", args...)
 }
 
-// printPlan shows the plan's counts, calls and implied time.
+// printPlan shows the plan's counts, removals, calls and implied time.
 func printPlan(w io.Writer, p *jobs.Plan) {
-	fmt.Fprintf(w, "Plan: %d rows", p.Rows)
+	fmt.Fprintf(w, "Plan for account %s (%s): %d rows", p.AccountID, p.APIHost, p.Rows)
 	if p.Invalid > 0 {
 		fmt.Fprintf(w, ", %d with problems (reported failed, not sent)", p.Invalid)
 	}
@@ -121,6 +139,9 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	fmt.Fprintln(w)
 	for _, sp := range p.Steps {
 		fmt.Fprintf(w, "  %-16s %s\n", sp.Kind, countsText(sp.Actions))
+	}
+	if r := p.RemovalText(); r != "" {
+		fmt.Fprintf(w, "Removals: %s (listed in changes.csv)\n", r)
 	}
 	var calls []string
 	for _, c := range zoom.Categories {
@@ -135,7 +156,7 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 		if p.FeatureCalls > 0 {
 			fmt.Fprintf(w, " (features: %d calls, one every %s)", p.FeatureCalls, p.FeaturesInterval)
 		}
-		fmt.Fprintf(w, "\nTime the rate limits imply: about %s\n", p.Duration.Round(time.Second))
+		fmt.Fprintf(w, "\nTime it should take: about %s\n", p.Duration.Round(time.Second))
 	}
 	var reads []string
 	for _, c := range zoom.Categories {

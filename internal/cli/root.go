@@ -12,15 +12,18 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/zoombulk/zoombulk/internal/results"
 )
 
-// Exit codes, as DESIGN.md section 1 defines them.
+// Exit codes: the README's table, defined once in package results.
 const (
-	ExitOK      = 0 // every row succeeded or was already as asked
-	ExitPartial = 1 // the run finished and some rows failed or were deferred
-	ExitUsage   = 2 // usage, job or input error: nothing was sent
-	ExitAborted = 3 // max-failures reached or interrupted; results written
-	ExitAuth    = 4 // authentication failed
+	ExitOK      = results.ExitOK      // every row succeeded or was already as asked
+	ExitPartial = results.ExitFailed  // the run finished and some rows failed or were deferred
+	ExitUsage   = results.ExitUsage   // usage, job or input error: nothing was sent
+	ExitAborted = results.ExitAborted // interrupted, stopped by a limit, or declined; files written
+	ExitAuth    = results.ExitAuth    // cannot authenticate or cannot reach Zoom
+	ExitDrift   = results.ExitDrift   // --check: the account differs from the job
 )
 
 // ExitError carries an exit code up to Main. A nil Err means the command has

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/sheet"
@@ -28,6 +30,7 @@ type runOptions struct {
 	input, sheetName string
 	out, resume      string
 	force, dryRun    bool
+	overwrite        bool
 	yes, allowDelete bool
 	strict           bool
 	concurrency      int
@@ -48,9 +51,14 @@ Ctrl-C stops taking new work, lets calls in flight finish, writes every file and
 exits 3; a second Ctrl-C quits at once (the journal keeps every finished row).
 --resume DIR finishes an interrupted or deferred run without redoing work.
 
+Before any write the plan is written (changes.csv: every field that will change,
+from what to what; plan.xlsx) and the prompt names the account, the counts, the
+removals and the time. A dry run or a declined prompt writes the plan files only.
+
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
-(nothing sent); 3 aborted; 4 auth failed.`,
+(nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
+authenticate or cannot reach Zoom.`,
 		Example: `  zoombulk run hires.yaml --dry-run
   zoombulk run hires.yaml
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
@@ -67,6 +75,7 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
 	f.StringVar(&o.out, "out", "", "the run folder (default runs/<job name>-<UTC time>)")
 	f.StringVar(&o.resume, "resume", "", "finish the interrupted or deferred run in this folder")
 	f.BoolVar(&o.force, "force", false, "with --resume: go on even if the job or input changed since")
+	f.BoolVar(&o.overwrite, "overwrite", false, "replace the finished run in the --out folder")
 	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write plan.csv/plan.xlsx, change nothing")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
@@ -77,7 +86,7 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
 }
 
 func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath string, o *runOptions) error {
-	job, err := jobs.Load(jobPath)
+	job, err := jobfile.Load(jobPath)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -116,6 +125,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			OutDir:      dir,
 			Resume:      o.resume != "",
 			Force:       o.force,
+			Overwrite:   o.overwrite,
 			DryRun:      o.dryRun,
 			AllowDelete: o.allowDelete,
 			Strict:      o.strict,
@@ -123,8 +133,14 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			Version:     Version,
 		},
 	}
-	if !o.yes && !o.dryRun {
-		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) { return confirm(stdio, p) }
+	if !o.dryRun {
+		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) {
+			if o.yes {
+				fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
+				return true, nil
+			}
+			return confirm(stdio, p)
+		}
 	}
 	sum, err := runner.Run(work)
 	if sum != nil {
@@ -153,8 +169,19 @@ func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), st
 	stdio.exit(ExitAborted)
 }
 
+// promptLine names what a run touches: "Apply to account abc123
+// (api.zoom.us): create 59, update 1 (1 license downgrade), 129 calls,
+// about 16s?".
+func promptLine(p *jobs.Plan) string {
+	what := p.ActionText()
+	if r := p.RemovalText(); r != "" {
+		what += " (" + r + ")"
+	}
+	return fmt.Sprintf("Apply to account %s (%s): %s, %d calls, about %s?", p.AccountID, p.APIHost, what, p.Writes(), p.Duration.Round(time.Second))
+}
+
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	fmt.Fprintf(stdio.ErrOut, "Apply these changes (%d calls)? [y/N] ", p.Writes())
+	fmt.Fprint(stdio.ErrOut, promptLine(p)+" [y/N] ")
 	line, err := bufio.NewReader(stdio.In).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil
@@ -163,17 +190,21 @@ func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
+// maxListed bounds the failed rows the console lists.
+const maxListed = 10
+
 func printSummary(stdio *IO, sum *jobs.Summary) {
 	w := stdio.ErrOut
-	if sum.DryRun {
+	switch {
+	case sum.DryRun:
 		fmt.Fprintln(w, "Dry run: nothing was changed.")
-		if sum.WouldFail > 0 {
-			fmt.Fprintf(w, "%d of %d rows would fail: see zb_reason and zb_hint in the plan.\n", sum.WouldFail, sum.Rows)
+		if n := len(sum.Failed); n > 0 {
+			fmt.Fprintf(w, "%d of %d rows would fail:\n", n, sum.Rows)
 		}
-	} else if sum.Declined {
-		fmt.Fprintln(w, "Not confirmed: nothing was changed.")
-	} else {
-		fmt.Fprintf(w, "Done in %s: %d rows: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), sum.Rows, countsText(sum.Counts))
+	case sum.Plan != nil && sum.Counts.Total() == 0:
+		// Stopped at the plan: declined, or over a limit.
+	default:
+		fmt.Fprintf(w, "Done in %s: %d rows: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), sum.Rows, sum.Counts)
 		var parts []string
 		for _, c := range zoom.Categories {
 			if n := sum.Stats.Calls[c]; n > 0 {
@@ -187,9 +218,22 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 		if len(parts) > 0 {
 			fmt.Fprintf(w, "Calls: %s; retries %d\n", strings.Join(parts, ", "), zoom.Total(sum.Stats.Retries))
 		}
+		if len(sum.Failed) > 0 {
+			fmt.Fprintln(w, "Rows that need a look:")
+		}
+	}
+	for i, f := range sum.Failed {
+		if i == maxListed {
+			fmt.Fprintf(w, "  ... and %d more: see %s\n", len(sum.Failed)-maxListed, reportName(sum))
+			break
+		}
+		fmt.Fprintf(w, "  row %d %s: %s at %s: %s\n", f.Row, f.Email, f.Status, f.Step, f.Reason)
 	}
 	if sum.Aborted != "" {
-		fmt.Fprintf(w, "Stopped early: %s. Finish with: --resume %s\n", sum.Aborted, sum.Dir)
+		fmt.Fprintf(w, "Stopped: %s.\n", sum.Aborted)
+		if sum.Counts.Total() > 0 {
+			fmt.Fprintf(w, "Finish with: --resume %s\n", sum.Dir)
+		}
 	}
 	if !sum.DeferredTo.IsZero() {
 		fmt.Fprintf(w, "Deferred rows can be finished after %s with: --resume %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), sum.Dir)
@@ -202,33 +246,41 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	}
 }
 
-// runExit maps a run's outcome to the exit codes of DESIGN.md section 1.
+func reportName(sum *jobs.Summary) string {
+	if sum.Counts.Total() == 0 {
+		return "plan.xlsx"
+	}
+	return "results.xlsx"
+}
+
+// runExit maps a run's outcome to the exit codes of the README's table.
 func runExit(sum *jobs.Summary, err error) error {
-	var jobErr *jobs.JobError
+	var jobErr *jobfile.JobError
 	var colErr *mapping.ColumnError
 	var inErr *sheet.InputError
+	var dirErr *jobs.RunDirError
 	var authErr *zoom.AuthError
 	switch {
 	case err == nil:
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
-	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr):
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &authErr), zoom.HasCode(err, zoom.CodeInvalidToken):
 		return &ExitError{Code: ExitAuth, Err: err}
 	default:
 		return &ExitError{Code: ExitPartial, Err: err}
 	}
-	if sum.Declined {
-		return &ExitError{Code: ExitAborted}
-	}
-	if sum.DryRun && sum.WouldFail > 0 {
+	if sum.DryRun {
 		// A dry run answers the question a script asks of it: would every
 		// row go through?
-		return &ExitError{Code: ExitPartial}
+		if len(sum.Failed) > 0 {
+			return &ExitError{Code: ExitPartial}
+		}
+		return nil
 	}
-	if sum.Counts[jobs.Failed]+sum.Counts[jobs.Deferred]+sum.Counts[jobs.NotRun] > 0 {
-		return &ExitError{Code: ExitPartial}
+	if code := sum.Counts.ExitCode(); code != ExitOK {
+		return &ExitError{Code: code}
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+
 	"github.com/spf13/cobra"
 	"github.com/xuri/excelize/v2"
 
@@ -224,7 +226,7 @@ func TestTemplateEveryKind(t *testing.T) {
 					}
 				}
 			}
-			job, err := jobs.Load(jobPath)
+			job, err := jobfile.Load(jobPath)
 			if err != nil {
 				t.Fatalf("the template's job does not load: %v", err)
 			}
@@ -256,7 +258,7 @@ func TestTemplateCSV(t *testing.T) {
 	if !bytes.HasPrefix(data, []byte("\uFEFFEmail,First Name,Last Name,License,")) || bytes.Count(data, []byte("\r\n#")) != 2 {
 		t.Errorf("csv:\n%s", data)
 	}
-	job, err := jobs.Load(filepath.Join(dir, "hires.yaml"))
+	job, err := jobfile.Load(filepath.Join(dir, "hires.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +296,7 @@ func TestTemplateKeepsExistingFiles(t *testing.T) {
 	if r := zb(t, nil, "template", "group-moves", "-o", path, "--force"); r.code != ExitOK {
 		t.Fatalf("--force: exit %d: %s", r.code, r.stderr)
 	}
-	if _, err := jobs.Load(filepath.Join(dir, "moves.yaml")); err != nil {
+	if _, err := jobfile.Load(filepath.Join(dir, "moves.yaml")); err != nil {
 		t.Error(err)
 	}
 	entries, _ := os.ReadDir(dir)

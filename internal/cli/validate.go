@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/sheet"
@@ -63,7 +64,7 @@ has a problem.`,
 }
 
 func runValidate(stdio *IO, jobPath string, o validateOptions) error {
-	job, err := jobs.Load(jobPath)
+	job, err := jobfile.Load(jobPath)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: errorLines("the job file has problems", err)}
 	}
@@ -139,7 +140,7 @@ func writeValidation(path string, problems []mapping.Problem) error {
 	return f.Close()
 }
 
-func printValidation(w io.Writer, job *jobs.Job, sh *jobs.Sheet, problems []mapping.Problem, report string) {
+func printValidation(w io.Writer, job *jobfile.Job, sh *jobs.Sheet, problems []mapping.Problem, report string) {
 	steps := make([]string, len(job.Steps))
 	for i, s := range job.Steps {
 		steps[i] = string(s.Kind)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -76,7 +76,7 @@ func crashReference(t *testing.T) *reference {
 		if err != nil {
 			t.Fatalf("reference run: %v", err)
 		}
-		if sum.Counts[jobs.Failed] != 10 || sum.Counts[jobs.Succeeded] != len(rows)-10 {
+		if sum.Counts[results.Failed] != 10 || sum.Counts[results.Succeeded] != len(rows)-10 {
 			t.Fatalf("reference run: %v, want all but the 10 bad rows succeeded", sum.Counts)
 		}
 		st := sb.Stats()
@@ -239,14 +239,28 @@ func TestInterruptAndResume(t *testing.T) {
 	if len(lines) != len(ref.rows) {
 		t.Fatalf("the interrupted run's results.csv has %d lines for %d rows", len(lines), len(ref.rows))
 	}
-	notRun := 0
+	// The report is the record: a row is partial when some of its steps
+	// were done, not_run only when nothing was; a create the report
+	// claims is in the account, and a row the report says did nothing
+	// created no one.
+	notRun, partial := 0, 0
 	for _, l := range lines {
-		if l["zb_status"] == "not_run" {
+		_, exists := sb.UserByEmail(l["Email"])
+		switch l["zb_status"] {
+		case "not_run":
 			notRun++
+			if strings.HasPrefix(l["Email"], "hire") && exists {
+				t.Errorf("%s: not_run, but the account has the user", l["Email"])
+			}
+		case "partial":
+			partial++
+		}
+		if l["zb_create_users"] == "succeeded" && !exists {
+			t.Errorf("%s: the report says created, the account has no such user", l["Email"])
 		}
 	}
-	if notRun == 0 {
-		t.Errorf("no row is not_run after an interrupt at journal line %d of %d", at, ref.journalLines)
+	if notRun+partial == 0 {
+		t.Errorf("no row is not_run or partial after an interrupt at journal line %d of %d", at, ref.journalLines)
 	}
 	for _, f := range []string{"results.xlsx", "failed.csv", "run.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -66,7 +67,7 @@ func faultProfiles(creates int) []profile {
 		{name: "everything", timout: 400 * time.Millisecond, sbox: zoomtest.Options{TokenTTL: 2 * time.Second, Faults: zoomtest.Faults{Seed: 6,
 			ServerError: 0.03, Reset: 0.02, LostAnswer: 0.02, HTML429: 0.02, Slow: 0.01, SlowDelay: time.Second}},
 			check: injected("5xx", "reset", "lost", "html429")},
-		{name: "daily-cap", daily: true, sbox: zoomtest.Options{DailyCreateCap: creates / 2}, check: func(t *testing.T, st zoomtest.Stats) {
+		{name: "daily-cap", daily: true, sbox: zoomtest.Options{DailyCreateCap: (creates + 1) / 2}, check: func(t *testing.T, st zoomtest.Stats) {
 			if st.Daily429["create"] == 0 {
 				t.Error("the daily create cap never answered 429")
 			}
@@ -91,7 +92,7 @@ func faultReference(t *testing.T) *reference {
 		if err != nil {
 			t.Fatalf("reference run: %v", err)
 		}
-		if sum.Counts[jobs.Failed] != 10 || sum.Counts[jobs.Succeeded] != len(rows)-10 {
+		if sum.Counts[results.Failed] != 10 || sum.Counts[results.Succeeded] != len(rows)-10 {
 			t.Fatalf("reference run: %v, want all but the 10 bad rows succeeded", sum.Counts)
 		}
 		faultRef = &reference{rows: rows, state: accountState(sb.Server), results: readResults(t, out), creates: creates(rows)}
@@ -161,7 +162,7 @@ func runProfile(t *testing.T, ref *reference, p profile) {
 		t.Fatalf("run: %v", err)
 	}
 	if p.daily {
-		if sum.Counts[jobs.Deferred] == 0 || sum.DeferredTo.IsZero() {
+		if sum.Counts[results.Deferred] == 0 || sum.DeferredTo.IsZero() {
 			t.Fatalf("counts %v: the daily cap deferred nothing", sum.Counts)
 		}
 		deferred := 0
@@ -173,8 +174,8 @@ func runProfile(t *testing.T, ref *reference, p profile) {
 				}
 			}
 		}
-		if deferred != sum.Counts[jobs.Deferred] {
-			t.Errorf("results.csv has %d deferred rows, the summary %d", deferred, sum.Counts[jobs.Deferred])
+		if deferred != sum.Counts[results.Deferred] {
+			t.Errorf("results.csv has %d deferred rows, the summary %d", deferred, sum.Counts[results.Deferred])
 		}
 		sb.ResetDaily() // midnight UTC
 		if sum, err = runInProcess(context.Background(), t, c, job, out, true); err != nil {
@@ -182,7 +183,7 @@ func runProfile(t *testing.T, ref *reference, p profile) {
 		}
 	}
 	elapsed := time.Since(start)
-	if sum.Counts[jobs.Failed] != 10 || sum.Counts[jobs.Deferred]+sum.Counts[jobs.NotRun]+sum.Counts[jobs.Skipped] != 0 {
+	if sum.Counts[results.Failed] != 10 || sum.Counts[results.Deferred]+sum.Counts[results.NotRun]+sum.Counts[results.Skipped] != 0 {
 		t.Errorf("counts %v: want only the 10 bad rows failed", sum.Counts)
 		for _, l := range readResults(t, out) {
 			if s := l["zb_status"]; s != "succeeded" && s != "unchanged" && !strings.HasPrefix(l["Email"], "typo") && !strings.HasPrefix(l["Email"], "broken") {
@@ -239,7 +240,7 @@ func TestInterruptedFaultyRunResumes(t *testing.T) {
 	if !errors.Is(err, jobs.ErrAborted) {
 		t.Fatalf("err = %v, want ErrAborted", err)
 	}
-	if sum.Counts[jobs.NotRun] == 0 {
+	if sum.Counts[results.NotRun] == 0 {
 		t.Fatalf("counts %v: nothing left not_run", sum.Counts)
 	}
 	sb.quiesce(t)

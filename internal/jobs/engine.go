@@ -1,3 +1,6 @@
+// Package jobs is the engine: it plans a job against the account, applies
+// it through a rate-limited worker pool, and keeps the journal that makes a
+// run resumable. Each step kind is one file (step_*.go).
 package jobs
 
 import (
@@ -5,13 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -22,7 +24,9 @@ type Options struct {
 	OutDir string
 	Resume bool
 	// Force resumes even when the job or the input changed since.
-	Force       bool
+	Force bool
+	// Overwrite replaces a finished run in OutDir.
+	Overwrite   bool
 	DryRun      bool
 	AllowDelete bool
 	// Strict refuses the whole file when any row has a problem.
@@ -33,56 +37,63 @@ type Options struct {
 	Confirm func(*Plan) (bool, error)
 	// Version is the tool's version, for run.json.
 	Version string
-	// Tier and Share are recorded in run.json.
-	Tier  string
-	Share float64
 }
 
 // Events is how a run tells the terminal what it does. Implementations
 // must be safe for concurrent use.
 type Events interface {
 	Planned(*Plan)
-	StepStarted(step Step, total int)
-	RowDone(step Step, outcome Outcome)
-	StepFinished(step Step)
+	StepStarted(step jobfile.Step, total int)
+	RowDone(step jobfile.Step, status results.Status)
+	StepFinished(step jobfile.Step)
 	Logf(format string, args ...any)
 }
 
 // NopEvents ignores everything.
 type NopEvents struct{}
 
-func (NopEvents) Planned(*Plan)         {}
-func (NopEvents) StepStarted(Step, int) {}
-func (NopEvents) RowDone(Step, Outcome) {}
-func (NopEvents) StepFinished(Step)     {}
-func (NopEvents) Logf(string, ...any)   {}
+func (NopEvents) Planned(*Plan)                        {}
+func (NopEvents) StepStarted(jobfile.Step, int)        {}
+func (NopEvents) RowDone(jobfile.Step, results.Status) {}
+func (NopEvents) StepFinished(jobfile.Step)            {}
+func (NopEvents) Logf(string, ...any)                  {}
+
+// FailedRow is a row that needs attention, for the console.
+type FailedRow struct {
+	Row    int
+	Email  string
+	Step   string
+	Status results.Status
+	Reason string
+}
 
 // Summary is what a run ends with.
 type Summary struct {
 	Dir      string
 	Rows     int
-	Counts   map[Outcome]int
+	Counts   results.Counts
 	Plan     *Plan
 	Stats    zoom.Stats
 	Started  time.Time
 	Finished time.Time
 	DryRun   bool
-	// WouldFail counts the rows a dry run's plan fails (validation included).
-	WouldFail  int
-	Declined   bool   // the confirmation was answered no
-	Aborted    string // why the run stopped early ("" if it did not)
-	Files      []string
+	Declined bool   // the confirmation was answered no
+	Aborted  string // why the run stopped early ("" if it did not)
+	Files    []string
+	// Failed lists the rows that failed, were deferred or did not finish,
+	// in row order.
+	Failed     []FailedRow
 	DeferredTo time.Time // when deferred rows can be resumed
 }
 
-// ErrAborted marks a run stopped by max_failures or an interrupt; the
-// results were written.
+// ErrAborted marks a run stopped by a limit, a declined prompt or an
+// interrupt; the files were written.
 var ErrAborted = errors.New("run aborted")
 
 // Runner runs one job.
 type Runner struct {
 	Client *zoom.Client
-	Job    *Job
+	Job    *jobfile.Job
 	Opts   Options
 	Events Events
 }
@@ -91,16 +102,19 @@ type engine struct {
 	*Runner
 	sheet *Sheet
 	rows  []*rowRun
-	steps []Step
+	steps []jobfile.Step
 
-	dir     *report.Directory // groups and divisions, for the names rows give
-	prior   *journalState
-	journal *journal
-	planned *Plan
+	dir      *zoom.Directory // groups and divisions, for the names rows give
+	transfer *transferTargets
+	prior    *journalState
+	journal  *journal
+	lock     *runLock
+	planned  *Plan
+	latency  latencyMeter
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
-	maxFailures int
+	maxFailures int // -1: no limit
 	stopOnce    sync.Once
 	stopWork    context.CancelFunc
 	aborted     atomic.Value // string
@@ -116,18 +130,18 @@ type engine struct {
 }
 
 // Run plans and applies the job. Cancelling ctx stops taking new work:
-// calls in flight finish, every file is written, untouched rows are
-// not_run, and the error wraps ErrAborted.
+// calls in flight finish, every file is written, rows are reported as far
+// as they got, and the error wraps ErrAborted.
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if r.Events == nil {
 		r.Events = NopEvents{}
 	}
 	e := &engine{Runner: r, steps: r.Job.Steps}
-	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: map[Outcome]int{}}
+	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
 
 	for _, s := range e.steps {
 		if s.Kind == DeleteUsers && !r.Opts.AllowDelete {
-			return nil, &JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
+			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
 	sheet, err := ReadSheet(r.Job, r.Opts.Input)
@@ -137,49 +151,61 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	e.sheet = sheet
 	if r.Opts.Strict {
 		if probs := sheet.Problems(); len(probs) > 0 {
-			return nil, &JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
+			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
 		}
 	}
 	if err := e.openRunDir(); err != nil {
 		return nil, err
 	}
-	e.maxFailures = r.Job.Limits.MaxFailures
-	if p := r.Job.Limits.MaxFailuresPct; p > 0 {
-		e.maxFailures = int(math.Ceil(p / 100 * float64(len(sheet.Rows))))
-	}
+	defer e.lock.release()
+	e.maxFailures = r.Job.Limits.FailuresAllowed(len(sheet.Rows))
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()
 	e.stopWork = stop
 
-	planErr := e.plan(work)
-	sum.Plan = e.planned
-	if planErr == nil {
-		r.Events.Planned(e.planned)
+	if err := e.plan(work); err != nil {
+		if ctx.Err() == nil {
+			return nil, err
+		}
+		// Interrupted while reading: nothing was changed, and no plan
+		// is whole enough to write.
+		return nil, fmt.Errorf("%w: interrupted while planning; nothing was changed", ErrAborted)
 	}
-	switch {
-	case planErr != nil && ctx.Err() == nil:
-		if e.journal != nil {
-			e.journal.Close()
+	sum.Plan = e.planned
+	r.Events.Planned(e.planned)
+	planFiles, err := e.writePlan()
+	if err != nil {
+		return nil, err
+	}
+	sum.Files = planFiles
+	if r.Opts.DryRun {
+		e.summarizePlan(sum)
+		return sum, nil
+	}
+	if limit := r.Job.Limits.RemovalsAllowed(len(sheet.Rows)); limit >= 0 && e.planned.RemovalCount() > limit {
+		sum.Aborted = fmt.Sprintf("the plan removes %d (%s), more than limits.max_removals allows (%d); nothing was changed",
+			e.planned.RemovalCount(), e.planned.RemovalText(), limit)
+		e.summarizePlan(sum)
+		return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
+	}
+	if r.Opts.Confirm != nil && e.planned.Writes() > 0 {
+		ok, err := r.Opts.Confirm(e.planned)
+		if err != nil {
+			return nil, err
 		}
-		return nil, planErr
-	case planErr != nil:
-		e.abort("interrupted while planning")
-	case r.Opts.DryRun:
-	default:
-		if r.Opts.Confirm != nil && e.planned.Writes() > 0 {
-			ok, err := r.Opts.Confirm(e.planned)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				sum.Declined = true
-				e.abort("declined at the confirmation")
-			}
+		if !ok {
+			sum.Declined = true
+			sum.Aborted = "declined at the confirmation; nothing was changed"
+			e.summarizePlan(sum)
+			return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 		}
-		if e.reason() == "" {
-			e.apply(work)
-		}
+	}
+	if err := e.startJournal(); err != nil {
+		return nil, err
+	}
+	if ctx.Err() == nil {
+		e.apply(work)
 	}
 	if ctx.Err() != nil && e.reason() == "" {
 		e.abort("interrupted")
@@ -208,65 +234,17 @@ func (e *engine) reason() string {
 	return s
 }
 
-// openRunDir creates the run folder, or checks the earlier run in it.
-func (e *engine) openRunDir() error {
-	dir := e.Opts.OutDir
-	jobSum, err := fileSHA256(e.Job.Path)
-	if err != nil {
-		return err
-	}
-	inSum, err := fileSHA256(e.sheet.File)
-	if err != nil {
-		return err
-	}
-	e.jobSum, e.inputSum = jobSum, inSum
-	if e.Opts.Resume {
-		st, err := readJournal(dir)
-		if err != nil {
-			return fmt.Errorf("resuming %s: %w", dir, err)
-		}
-		if !e.Opts.Force {
-			if st.header.JobSHA256 != jobSum {
-				return &JobError{File: e.Job.Path, Msg: "the job file " + ErrChangedSinceRun.Error(), Hint: "resume with the job as it was, or add --force to go on with the changed one"}
-			}
-			if st.header.InputSHA256 != inSum {
-				return &JobError{File: e.sheet.File, Msg: "the input " + ErrChangedSinceRun.Error(), Hint: "resume with the input as it was, or add --force (rows are matched by position)"}
-			}
-		}
-		e.prior = st
-		if e.Opts.DryRun {
-			return nil
-		}
-		e.journal, err = appendJournal(dir)
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if e.Opts.DryRun {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
-		return fmt.Errorf("%s already holds a run; use --resume %s to finish it, or another --out", dir, dir)
-	}
-	steps := make([]string, len(e.steps))
-	for i, s := range e.steps {
-		steps[i] = string(s.Kind)
-	}
-	abs, _ := filepath.Abs(e.sheet.File)
-	e.journal, err = createJournal(dir, journalHeader{
-		Job: e.Job.Path, JobSHA256: jobSum, Input: abs, InputSHA256: inSum, Steps: steps,
-		Rows: len(e.sheet.Rows), Started: time.Now().UTC().Format(time.RFC3339), Version: e.Opts.Version,
-	})
-	return err
-}
-
-// concurrency is the worker count for a category: enough calls in flight to
-// keep its limit busy at Zoom's typical latency (about half a second),
-// unless --concurrency says otherwise.
+// concurrency is the worker count for a category: by Little's law, enough
+// calls in flight to keep its limit busy at the latency seen so far (half
+// a second before any answer), within [4, 200]; --concurrency overrides.
 func (e *engine) concurrency(cat zoom.Category) int {
 	if e.Opts.Concurrency > 0 {
 		return e.Opts.Concurrency
 	}
-	return min(max(int(math.Ceil(e.Client.Rate(cat)*0.6)), 4), 100)
+	latency := e.latency.mean()
+	if latency <= 0 {
+		latency = 500 * time.Millisecond
+	}
+	n := e.Client.Rate(cat) * latency.Seconds() * 1.25
+	return min(max(int(math.Ceil(n)), 4), 200)
 }

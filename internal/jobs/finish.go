@@ -3,12 +3,13 @@ package jobs
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -19,10 +20,12 @@ type RunInfo struct {
 	JobSHA256   string           `json:"job_sha256"`
 	Input       string           `json:"input"`
 	InputSHA256 string           `json:"input_sha256"`
+	Sheet       string           `json:"sheet,omitempty"`
+	AccountID   string           `json:"account_id"`
+	APIHost     string           `json:"api_host"`
 	Version     string           `json:"version"`
 	Tier        string           `json:"tier"`
 	Share       float64          `json:"share"`
-	DryRun      bool             `json:"dry_run"`
 	Resumed     bool             `json:"resumed"`
 	Aborted     string           `json:"aborted,omitempty"`
 	Rows        int              `json:"rows"`
@@ -36,34 +39,75 @@ type RunInfo struct {
 	Seconds     float64          `json:"seconds"`
 }
 
-// finish settles every row, writes the reports and run.json.
-func (e *engine) finish(sum *Summary) error {
-	if e.journal != nil {
-		if err := e.journal.Close(); err != nil {
-			return err
+// writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
+// of a real run, and as the whole output of a dry run or a declined one.
+func (e *engine) writePlan() ([]string, error) {
+	rep := &results.PlanReport{Summary: e.planSummary(), Changes: e.planned.Changes, Rows: e.table()}
+	for _, r := range e.rows {
+		rep.Rows.Rows = append(rep.Rows.Rows, e.planLine(r))
+	}
+	return results.WritePlan(e.Opts.OutDir, rep)
+}
+
+// summarizePlan fills a summary that stops at the plan.
+func (e *engine) summarizePlan(sum *Summary) {
+	sum.Rows = len(e.rows)
+	sum.Finished = time.Now()
+	sum.Stats = e.Client.Stats()
+	for _, r := range e.rows {
+		line := e.planLine(r)
+		if line.Status == string(results.ActFail) {
+			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: results.Failed, Reason: line.Reason})
 		}
 	}
-	if reason := e.reason(); reason != "" && !sum.Declined {
-		sum.Aborted = reason
+}
+
+// table is the report's frame: the input columns (without the zb_ columns
+// of a report fed back) and the steps.
+func (e *engine) table() *results.Results {
+	res := &results.Results{}
+	for _, h := range e.sheet.Header {
+		if !results.IsReportColumn(h) {
+			res.Header = append(res.Header, h)
+		}
 	}
-	res := &report.Results{Header: e.sheet.Header, Plan: e.Opts.DryRun}
 	for _, s := range e.steps {
 		res.Steps = append(res.Steps, string(s.Kind))
 	}
+	return res
+}
+
+// inputCells are a row's cells without the zb_ columns.
+func (e *engine) inputCells(r *rowRun) []string {
+	out := make([]string, 0, len(r.row.Cells))
+	for i, h := range e.sheet.Header {
+		if !results.IsReportColumn(h) && i < len(r.row.Cells) {
+			out = append(out, r.row.Cells[i])
+		}
+	}
+	return out
+}
+
+// finish settles every row, writes the reports and run.json.
+func (e *engine) finish(sum *Summary) error {
+	var journalErr error
+	if e.journal != nil {
+		journalErr = e.journal.Close()
+	}
+	if reason := e.reason(); reason != "" {
+		sum.Aborted = reason
+	}
+	res := e.table()
 	sum.Rows = len(e.rows)
 	for _, r := range e.rows {
-		var line report.ResultRow
-		if e.Opts.DryRun || sum.Declined {
-			line = e.planLine(r)
-			if line.Status == ActFail {
-				sum.WouldFail++
-			}
-		} else {
-			line = e.resultLine(r)
-			sum.Counts[Outcome(line.Status)]++
-			if line.Status == string(Deferred) {
-				sum.DeferredTo = e.deferredTo
-			}
+		line := e.resultLine(r)
+		sum.Counts[results.Status(line.Status)]++
+		switch results.Status(line.Status) {
+		case results.Deferred:
+			sum.DeferredTo = e.deferredTo
+			fallthrough
+		case results.Failed, results.Partial, results.NotRun:
+			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: results.Status(line.Status), Reason: line.Reason})
 		}
 		res.Rows = append(res.Rows, line)
 	}
@@ -71,122 +115,132 @@ func (e *engine) finish(sum *Summary) error {
 	sum.Stats = e.Client.Stats()
 	info := e.runInfo(sum)
 	res.Summary = summaryLines(info, sum)
-	files, err := report.WriteResults(e.Opts.OutDir, res)
+	files, err := results.WriteResults(e.Opts.OutDir, res)
 	if err != nil {
 		return err
 	}
-	runJSON := filepath.Join(e.Opts.OutDir, "run.json")
+	path := filepath.Join(e.Opts.OutDir, runJSON)
 	data, _ := json.MarshalIndent(info, "", "  ")
-	if err := os.WriteFile(runJSON, append(data, '\n'), 0o644); err != nil {
+	if err := sheet.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	}); err != nil {
 		return err
 	}
-	sum.Files = append(files, runJSON)
-	if e.journal != nil {
-		sum.Files = append(sum.Files, filepath.Join(e.Opts.OutDir, journalName))
+	sum.Files = append(files, append(sum.Files, path, filepath.Join(e.Opts.OutDir, journalName))...)
+	if journalErr != nil && sum.Aborted == "" {
+		sum.Aborted = "the journal could not be written: " + journalErr.Error()
 	}
 	return nil
 }
 
 // resultLine is a row's line in results.csv; steps that never ran are
 // not_run.
-func (e *engine) resultLine(r *rowRun) report.ResultRow {
-	line := report.ResultRow{Number: r.row.Number, Cells: r.row.Cells}
-	for i := range r.steps {
-		if r.steps[i].result == nil {
-			r.steps[i].result = &StepResult{Outcome: NotRun}
-		}
-		line.Steps = append(line.Steps, string(r.steps[i].result.Outcome))
-	}
-	status, step, res := r.final(e.steps)
-	line.Status, line.Step = string(status), step
-	line.HTTPStatus, line.ErrorCode, line.Reason, line.Hint = res.HTTPStatus, res.Code, res.Reason, res.Hint
-	if status == NotRun && line.Reason == "" {
-		line.Reason = "the run stopped before this row: " + e.reason()
-		line.Hint = "finish it with --resume " + e.Opts.OutDir
-	}
-	line.UserID = r.knownID()
-	for _, st := range r.steps {
-		if line.UserID == "" && st.result != nil {
-			line.UserID = st.result.UserID
-		}
-	}
-	return line
-}
-
-// planLine is a row's line in plan.csv: zb_status is the planned action.
-func (e *engine) planLine(r *rowRun) report.ResultRow {
-	line := report.ResultRow{Number: r.row.Number, Cells: r.row.Cells, UserID: r.knownID()}
+func (e *engine) resultLine(r *rowRun) results.ResultRow {
+	line := results.ResultRow{Number: r.row.Number, Cells: e.inputCells(r), UserID: r.knownID()}
 	if r.invalid != nil {
-		line.Status, line.Step, line.Reason, line.Hint = ActFail, "validate", r.invalid.Reason, r.invalid.Hint
+		line.Status, line.Step, line.Reason, line.Hint = string(results.Failed), "validate", r.invalid.Reason, r.invalid.Hint
 		for range r.steps {
-			line.Steps = append(line.Steps, ActSkip)
+			line.Steps = append(line.Steps, string(results.Skipped))
 		}
 		return line
 	}
-	status := ActUnchanged
-	for i, st := range r.steps {
-		act := st.action
-		if act == "" {
-			act = string(NotRun)
+	for i := range r.steps {
+		if r.steps[i].result == nil {
+			r.steps[i].result = &results.StepResult{Status: results.NotRun}
 		}
-		line.Steps = append(line.Steps, act)
-		switch {
-		case status == ActFail:
-		case act == ActFail:
-			status, line.Step = ActFail, string(e.steps[i].Kind)
-			line.Reason, line.Hint = st.fail.Reason, st.fail.Hint
-			line.HTTPStatus, line.ErrorCode = st.fail.HTTPStatus, st.fail.Code
-		case act == ActCreate, act == ActDelete:
-			status = act
-		case act == ActUnchanged, act == ActDone, act == ActSkip, act == string(NotRun):
-		default:
-			if status == ActUnchanged {
-				status = ActUpdate
-			}
+		line.Steps = append(line.Steps, string(r.steps[i].result.Status))
+		if line.UserID == "" {
+			line.UserID = r.steps[i].result.UserID
 		}
 	}
-	line.Status = status
+	out := results.Reduce(r.resultsOf())
+	line.Status = string(out.Status)
+	if out.Step >= 0 {
+		line.Step = string(e.steps[out.Step].Kind)
+	}
+	if res := out.Result; res != nil {
+		line.HTTPStatus, line.ErrorCode, line.Reason, line.Hint, line.TrackingID = res.HTTPStatus, res.Code, res.Reason, res.Hint, res.TrackingID
+	}
+	if (out.Status == results.NotRun || out.Status == results.Partial) && line.Reason == "" {
+		line.Reason = "the run stopped before this step: " + e.reason()
+		line.Hint = "finish it with --resume " + e.Opts.OutDir
+	}
 	return line
 }
 
-func (e *engine) runInfo(sum *Summary) RunInfo {
-	byCat := func(m map[zoom.Category]int64) map[string]int64 {
-		out := map[string]int64{}
-		for c, n := range m {
-			if n > 0 {
-				out[c.String()] = n
-			}
+// planLine is a row's line in the plan: zb_status is the planned action.
+func (e *engine) planLine(r *rowRun) results.ResultRow {
+	line := results.ResultRow{Number: r.row.Number, Cells: e.inputCells(r), UserID: r.knownID()}
+	if r.invalid != nil {
+		line.Status, line.Step, line.Reason, line.Hint = string(results.ActFail), "validate", r.invalid.Reason, r.invalid.Hint
+		for range r.steps {
+			line.Steps = append(line.Steps, string(results.ActSkip))
 		}
-		return out
+		return line
 	}
+	status := results.ActUnchanged
+	for i, st := range r.steps {
+		act := st.action
+		if act == "" {
+			act = results.Action(results.NotRun)
+		}
+		line.Steps = append(line.Steps, string(act))
+		switch {
+		case status == results.ActFail:
+		case act == results.ActFail:
+			status, line.Step = results.ActFail, string(e.steps[i].Kind)
+			line.Reason, line.Hint = st.fail.Reason, st.fail.Hint
+			line.HTTPStatus, line.ErrorCode = st.fail.HTTPStatus, st.fail.Code
+		case act == results.ActCreate, act == results.ActDelete, act == results.ActDisassoc:
+			status = act
+		case !act.Writes():
+		case status == results.ActUnchanged:
+			status = results.ActUpdate
+		}
+	}
+	line.Status = string(status)
+	return line
+}
+
+func byCategory(m map[zoom.Category]int64) map[string]int64 {
+	out := map[string]int64{}
+	for c, n := range m {
+		if n > 0 {
+			out[c.String()] = n
+		}
+	}
+	return out
+}
+
+func (e *engine) runInfo(sum *Summary) RunInfo {
 	counts := map[string]int{}
 	for o, n := range sum.Counts {
 		counts[string(o)] = n
 	}
 	return RunInfo{
-		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum,
-		Version: e.Opts.Version, Tier: e.Client.Tier().Name, Share: e.Client.Share(), DryRun: e.Opts.DryRun,
+		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum, Sheet: e.sheet.Name,
+		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(),
+		Version: e.Opts.Version, Tier: e.Client.Tier().Name, Share: e.Client.Share(),
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
-		Calls: byCat(sum.Stats.Calls), Retries: byCat(sum.Stats.Retries), QPS429: byCat(sum.Stats.QPS429), Daily429: byCat(sum.Stats.Daily429),
+		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
 	}
 }
 
 func summaryLines(info RunInfo, sum *Summary) [][2]string {
 	lines := [][2]string{
+		{"Account", info.AccountID}, {"API host", info.APIHost},
 		{"Job", info.Job}, {"Job file", info.JobFile}, {"Input", info.Input}, {"Input SHA-256", info.InputSHA256},
 		{"Tier", fmt.Sprintf("%s × %.2f", info.Tier, info.Share)},
 		{"Started (UTC)", info.Started.Format(time.RFC3339)}, {"Finished (UTC)", info.Finished.Format(time.RFC3339)},
 		{"Duration", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String()},
 		{"Rows", strconv.Itoa(info.Rows)},
 	}
-	if info.DryRun {
-		lines = append(lines, [2]string{"Dry run", "yes: nothing was changed"})
-	}
 	if info.Aborted != "" {
-		lines = append(lines, [2]string{"Aborted", info.Aborted})
+		lines = append(lines, [2]string{"Stopped early", info.Aborted})
 	}
-	for _, o := range Outcomes {
+	for _, o := range results.Statuses {
 		if n, ok := info.Counts[string(o)]; ok {
 			lines = append(lines, [2]string{"Rows " + string(o), strconv.Itoa(n)})
 		}
@@ -198,6 +252,46 @@ func summaryLines(info RunInfo, sum *Summary) [][2]string {
 		if n := info.QPS429[c.String()] + info.Daily429[c.String()]; n > 0 {
 			lines = append(lines, [2]string{c.String() + " 429s", strconv.FormatInt(n, 10)})
 		}
+	}
+	return lines
+}
+
+// planSummary is the plan's Summary sheet: what an approver signs.
+func (e *engine) planSummary() [][2]string {
+	p := e.planned
+	lines := [][2]string{
+		{"Account", p.AccountID}, {"API host", p.APIHost}, {"Job", e.Job.Name}, {"Job file", e.Job.Path},
+		{"Input", e.sheet.File}, {"Input SHA-256", e.inputSum}, {"Rows", strconv.Itoa(p.Rows)},
+		{"Rows that fail", strconv.Itoa(p.Failing)},
+		{"Planned (UTC)", time.Now().UTC().Format(time.RFC3339)},
+	}
+	for _, sp := range p.Steps {
+		var parts string
+		for _, a := range []results.Action{results.ActCreate, results.ActUpdate, results.ActUnchanged, results.ActFail, results.ActSkip,
+			results.ActMove, results.ActAdd, results.ActSetPrimary, results.ActAssign, results.ActActivate, results.ActDeactivate,
+			results.ActDelete, results.ActDisassoc, results.ActDone, results.ActRecovered} {
+			if n := sp.Actions[a]; n > 0 {
+				if parts != "" {
+					parts += ", "
+				}
+				parts += fmt.Sprintf("%s %d", a, n)
+			}
+		}
+		lines = append(lines, [2]string{"Step " + sp.Kind, parts})
+	}
+	for _, c := range zoom.Categories {
+		if n := p.Calls[c]; n > 0 {
+			lines = append(lines, [2]string{c.String() + " calls to make", strconv.Itoa(n)})
+		}
+	}
+	lines = append(lines, [2]string{"Time the limits imply", p.Duration.Round(time.Second).String()})
+	removals := p.RemovalText()
+	if removals == "" {
+		removals = "none"
+	}
+	lines = append(lines, [2]string{"Removals", removals})
+	for _, w := range p.Warnings {
+		lines = append(lines, [2]string{"Warning", w})
 	}
 	return lines
 }

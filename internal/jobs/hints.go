@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -46,8 +47,8 @@ var featureHints = map[string]string{
 }
 
 // failure turns an error from a call into a row's failed result.
-func failure(err error) *StepResult {
-	res := &StepResult{Outcome: Failed, Reason: err.Error()}
+func failure(err error) *results.StepResult {
+	res := &results.StepResult{Status: results.Failed, Reason: err.Error()}
 	var api *zoom.APIError
 	var amb *zoom.AmbiguousError
 	var auth *zoom.AuthError
@@ -82,8 +83,8 @@ func failure(err error) *StepResult {
 }
 
 // planFailure is a failure the plan found without a call.
-func planFailure(reason, hint string) *StepResult {
-	return &StepResult{Outcome: Failed, Reason: reason, Hint: hint}
+func planFailure(reason, hint string) *results.StepResult {
+	return &results.StepResult{Status: results.Failed, Reason: reason, Hint: hint}
 }
 
 // problemText is a validation problem as one line of a report.
@@ -93,3 +94,7 @@ func problemText(p mapping.Problem) string {
 	}
 	return p.Msg
 }
+
+// notSent says whether a call was kept from being sent by the run's stop:
+// the row-step did not run.
+func notSent(err error) bool { return false }

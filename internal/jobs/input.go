@@ -7,16 +7,20 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
 
 // Sheet is a job's input, read, mapped and checked.
 type Sheet struct {
-	File   string   // the input path
-	Header []string // as read
-	Mapper *mapping.Mapper
-	Rows   []Row // every data row, in input order (comments and blank rows excluded)
+	File      string   // the input path
+	Name      string   // the .xlsx sheet read ("" for CSV)
+	HeaderRow int      // the row the header is on
+	Header    []string // as read
+	Mapper    *mapping.Mapper
+	Rows      []Row // every data row, in input order (comments and blank rows excluded)
 }
 
 // Row is one data row of the input.
@@ -49,7 +53,7 @@ type ReadOptions struct {
 // created); create_users also needs email, first_name, last_name and type
 // on every row (a default counts). An empty cell of any other step's field
 // leaves that row out of the step.
-func ReadSheet(job *Job, opts ReadOptions) (*Sheet, error) {
+func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 	if job == nil {
 		return nil, errors.New("jobs: ReadSheet needs a job")
 	}
@@ -58,7 +62,7 @@ func ReadSheet(job *Job, opts ReadOptions) (*Sheet, error) {
 		path = opts.Path
 	}
 	if path == "" {
-		return nil, &JobError{File: job.Path, Key: "input", Msg: "the job names no input file",
+		return nil, &jobfile.JobError{File: job.Path, Key: "input", Msg: "the job names no input file",
 			Hint: "add input: {path: users.xlsx} to the job, or pass --input FILE"}
 	}
 	sheetName := job.Input.Sheet
@@ -75,8 +79,10 @@ func ReadSheet(job *Job, opts ReadOptions) (*Sheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sheet{File: path, Header: header, Mapper: m}
+	s := &Sheet{File: path, Name: sheet.Describe(r).Sheet, HeaderRow: max(job.Input.HeaderRow, 1), Header: header, Mapper: m}
 	needs := rowNeeds(job)
+	// failed.csv fed back keeps the original row numbers in zb_row.
+	origRow := columnIndex(header, results.ColRow)
 	for {
 		row, err := r.Next()
 		if err == io.EOF {
@@ -96,14 +102,20 @@ func ReadSheet(job *Job, opts ReadOptions) (*Sheet, error) {
 			rec.Problems = append(rec.Problems, mapping.Problem{Row: row.Number, Column: m.Column(n.field),
 				Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
 		}
-		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: row.Number, Cells: row.Cells, Record: rec})
+		number := row.Number
+		if origRow >= 0 {
+			if n, err := strconv.Atoi(strings.TrimSpace(row.Cells[origRow])); err == nil && n > 0 {
+				number = n
+			}
+		}
+		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: number, Cells: row.Cells, Record: rec})
 	}
 	key := job.Match
 	if key == "" {
 		key = "email"
 	}
 	s.markDuplicates(key)
-	if key != "email" && job.hasStep(CreateUsers) {
+	if key != "email" && job.HasStep(CreateUsers) {
 		s.markDuplicates("email")
 	}
 	return s, nil
@@ -122,19 +134,10 @@ func (s *Sheet) Problems() []mapping.Problem {
 	return out
 }
 
-func (j *Job) hasStep(k StepKind) bool {
-	for _, s := range j.Steps {
-		if s.Kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 type rowNeed struct{ field, msg, hint string }
 
 // rowNeeds lists the fields every row must set.
-func rowNeeds(job *Job) []rowNeed {
+func rowNeeds(job *jobfile.Job) []rowNeed {
 	key := job.Match
 	if key == "" {
 		key = "email"
@@ -148,7 +151,7 @@ func rowNeeds(job *Job) []rowNeed {
 		}
 		return false
 	}
-	create := job.hasStep(CreateUsers)
+	create := job.HasStep(CreateUsers)
 	if !(key == "id" && create) {
 		out = append(out, rowNeed{key, fmt.Sprintf("%s is empty, so the row names no user", key),
 			fmt.Sprintf("fill in the %s, or delete the row", key)})

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -166,7 +168,7 @@ func benchValidate(b *testing.B, ext string, budget time.Duration) {
 	start := time.Now()
 	var problems int
 	for i := 0; i < b.N; i++ {
-		job, err := Load(jobPath)
+		job, err := jobfile.Load(jobPath)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
@@ -19,9 +21,9 @@ import (
 
 const corpusDir = "../../testdata/corpus"
 
-func loadCorpusJob(t testing.TB) *Job {
+func loadCorpusJob(t testing.TB) *jobfile.Job {
 	t.Helper()
-	job, err := Load(filepath.Join(corpusDir, "job.yaml"))
+	job, err := jobfile.Load(filepath.Join(corpusDir, "job.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +195,7 @@ func TestReadSheetWindows1252(t *testing.T) {
 	if err := os.WriteFile(csvPath, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	job, err := Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, first_name: First Name, last_name: Last Name, dept: Department}\nsteps: [update_users]\n"))
+	job, err := jobfile.Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, first_name: First Name, last_name: Last Name, dept: Department}\nsteps: [update_users]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func TestReadSheetKeys(t *testing.T) {
 		"u1,c@x.io,C,C,Basic\n"+ // id twice
 		",A@X.IO,D,D,Basic\n"+ // email twice (case-insensitively)
 		",,E,E,Basic\n"), 0o644)
-	job, err := Load(writeJob(t, dir, "j.yaml", `version: 1
+	job, err := jobfile.Load(writeJob(t, dir, "j.yaml", `version: 1
 input: in.csv
 match: id
 fields: {id: User ID, email: Email, first_name: First, last_name: Last, type: License}
@@ -238,7 +240,7 @@ steps: [create_users]
 	}
 
 	// Without create_users, match: id needs an id on every row.
-	job.Steps = []Step{{Kind: UpdateUsers}}
+	job.Steps = []jobfile.Step{{Kind: UpdateUsers}}
 	s, err = ReadSheet(job, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -257,7 +259,7 @@ func TestReadSheetThreeDuplicates(t *testing.T) {
 		b.WriteString("same@x.io\n")
 	}
 	os.WriteFile(filepath.Join(dir, "in.csv"), []byte(b.String()), 0o644)
-	job, err := Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, dept: {default: X}}\nsteps: [update_users]\n"))
+	job, err := jobfile.Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, dept: {default: X}}\nsteps: [update_users]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +300,7 @@ func TestReadSheetErrors(t *testing.T) {
 	j2 := *job
 	j2.Input.Path = ""
 	_, err = ReadSheet(&j2, ReadOptions{})
-	var je *JobError
+	var je *jobfile.JobError
 	if !errors.As(err, &je) || !strings.Contains(err.Error(), "--input") {
 		t.Errorf("no input: %v", err)
 	}
@@ -307,8 +309,8 @@ func TestReadSheetErrors(t *testing.T) {
 	x := filepath.Join(dir, "in.xlsx")
 	recs := [][]string{{"Exported 2026-11-27"}, {"Email", "First Name"}, {"z@y.io", "Zed"}}
 	writeXLSX(t, x, "Second", recs, nil)
-	j3 := &Job{Match: "email", Clear: "<clear>", Input: Input{Path: x, HeaderRow: 2},
-		Fields: []mapping.Spec{{Field: "email", Column: "Email"}, {Field: "first_name", Column: "First Name"}}, Steps: []Step{{Kind: UpdateUsers}}}
+	j3 := &jobfile.Job{Match: "email", Clear: "<clear>", Input: jobfile.Input{Path: x, HeaderRow: 2},
+		Fields: []mapping.Spec{{Field: "email", Column: "Email"}, {Field: "first_name", Column: "First Name"}}, Steps: []jobfile.Step{{Kind: UpdateUsers}}}
 	s, err := ReadSheet(j3, ReadOptions{Sheet: "Second"})
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +336,7 @@ func TestReadSheetUnescapesOurCSV(t *testing.T) {
 	w.WriteRow([]sheet.Cell{sheet.TextCell("a@b.io"), sheet.TextCell("-Sales+")}, sheet.Plain)
 	w.Close()
 	f.Close()
-	job, err := Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: failed.csv\nfields: {email: Email, dept: Department}\nsteps: [update_users]\n"))
+	job, err := jobfile.Load(writeJob(t, dir, "j.yaml", "version: 1\ninput: failed.csv\nfields: {email: Email, dept: Department}\nsteps: [update_users]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,4 +347,13 @@ func TestReadSheetUnescapesOurCSV(t *testing.T) {
 	if got := s.Rows[0].Record.Values["dept"].Text; got != "-Sales+" {
 		t.Errorf("dept = %q", got)
 	}
+}
+
+func writeJob(t testing.TB, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

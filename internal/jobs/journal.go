@@ -9,8 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/results"
 )
 
 // The journal is an append-only JSON Lines file: a header, then one record
@@ -27,6 +31,9 @@ type journalHeader struct {
 	JobSHA256   string   `json:"job_sha256"`
 	Input       string   `json:"input"`
 	InputSHA256 string   `json:"input_sha256"`
+	Sheet       string   `json:"sheet,omitempty"` // the .xlsx sheet read
+	HeaderRow   int      `json:"header_row,omitempty"`
+	Match       string   `json:"match,omitempty"` // email or id: what Key holds
 	Steps       []string `json:"steps"`
 	Rows        int      `json:"rows"`
 	Started     string   `json:"started"`
@@ -37,9 +44,12 @@ type journalRecord struct {
 	Type   string `json:"type"` // "result" or "intent"
 	Row    int    `json:"row"`  // the row's index among the data rows
 	Number int    `json:"number"`
-	Step   string `json:"step"`
-	Email  string `json:"email,omitempty"` // intent: the email about to be created
-	StepResult
+	// Key is the row's user as the file names it (lower-cased email, or
+	// id): a resume matches rows by it, never by position alone.
+	Key   string `json:"key"`
+	Step  string `json:"step"`
+	Email string `json:"email,omitempty"` // intent: the email about to be created
+	results.StepResult
 	At string `json:"at,omitempty"`
 }
 
@@ -68,29 +78,31 @@ func appendJournal(dir string) (*journal, error) {
 	return &journal{f: f}, nil
 }
 
-func (j *journal) write(v any) {
+// write appends one line; after the first failure every write fails.
+func (j *journal) write(v any) error {
 	line, err := json.Marshal(v)
 	if err != nil {
-		panic(err) // our own types always marshal
+		return err
 	}
 	line = append(line, '\n')
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
-		return
+		return j.err
 	}
 	if _, err := j.f.Write(line); err != nil {
-		j.err = fmt.Errorf("writing the journal: %w", err)
+		j.err = fmt.Errorf("writing the journal %s: %w", j.f.Name(), err)
 	}
+	return j.err
 }
 
-func (j *journal) result(r *rowRun, step Step, res *StepResult) {
-	j.write(journalRecord{Type: "result", Row: r.row.Index, Number: r.row.Number, Step: string(step.Kind),
+func (j *journal) result(r *rowRun, step jobfile.Step, res *results.StepResult) error {
+	return j.write(journalRecord{Type: "result", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(step.Kind),
 		StepResult: *res, At: time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
-func (j *journal) intent(r *rowRun, step Step, email string) {
-	j.write(journalRecord{Type: "intent", Row: r.row.Index, Number: r.row.Number, Step: string(step.Kind), Email: email})
+func (j *journal) intent(r *rowRun, step jobfile.Step, email string) error {
+	return j.write(journalRecord{Type: "intent", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(step.Kind), Email: email})
 }
 
 // Err is the first write error, if any.
@@ -110,11 +122,11 @@ func (j *journal) Close() error {
 	return j.err
 }
 
-// journalState is what an earlier run left.
+// journalState is what an earlier run left, by row key.
 type journalState struct {
 	header  journalHeader
-	results map[int]map[string]*StepResult // row index -> step -> last result
-	intents map[int]string                 // row index -> email of a create that may have been sent
+	results map[string]map[string]*results.StepResult // row key -> step -> last result
+	intents map[string]string                         // row key -> email of a create that may have been sent
 }
 
 // readJournal loads a journal, tolerating a torn last line (the run was
@@ -125,7 +137,7 @@ func readJournal(dir string) (*journalState, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st := &journalState{results: map[int]map[string]*StepResult{}, intents: map[int]string{}}
+	st := &journalState{results: map[string]map[string]*results.StepResult{}, intents: map[string]string{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 16<<20)
 	first := true
@@ -144,12 +156,12 @@ func readJournal(dir string) (*journalState, error) {
 		}
 		switch rec.Type {
 		case "intent":
-			st.intents[rec.Row] = rec.Email
+			st.intents[rec.Key] = rec.Email
 		case "result":
-			m := st.results[rec.Row]
+			m := st.results[rec.Key]
 			if m == nil {
-				m = map[string]*StepResult{}
-				st.results[rec.Row] = m
+				m = map[string]*results.StepResult{}
+				st.results[rec.Key] = m
 			}
 			res := rec.StepResult
 			m[rec.Step] = &res
@@ -179,5 +191,6 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// ErrChangedSinceRun refuses a resume whose job or input changed.
+// ErrChangedSinceRun refuses a resume whose job or input changed; the
+// *jobfile.JobError that says which wraps it.
 var ErrChangedSinceRun = errors.New("changed since the interrupted run")

@@ -4,37 +4,46 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // Plan is what a run will do, decided from reads alone.
 type Plan struct {
-	Rows    int // data rows in the input
-	Invalid int // rows with problems: reported failed, never sent
-	Done    int // rows finished by an earlier run (resume)
-	Steps   []StepPlan
+	AccountID string // the account the run writes to
+	APIHost   string // and where: api.zoom.us, or a sandbox
+	Rows      int    // data rows in the input
+	Invalid   int    // rows with problems: reported failed, never sent
+	Done      int    // rows finished by an earlier run (resume)
+	Failing   int    // rows the plan fails (validation included)
+	Steps     []StepPlan
 	// Calls are the writes to come, by rate category.
 	Calls            map[zoom.Category]int
 	FeatureCalls     int
 	FeaturesInterval time.Duration
-	// Duration is the time the rate limits imply for the writes.
+	// Duration is the time the run should take: the rate limits, the
+	// workers and the latency measured while planning.
 	Duration time.Duration
 	// Reads are the calls the plan itself spent.
-	Reads    map[zoom.Category]int64
+	Reads map[zoom.Category]int64
+	// Removals count what the run takes away, by kind (results.Remove*).
+	Removals map[string]int
+	// Changes are the field-level diff, in row order.
+	Changes  []results.Change
 	Warnings []string
 }
 
 // StepPlan counts one step's planned actions.
 type StepPlan struct {
-	Kind     StepKind
-	Actions  map[string]int
+	Kind     string
+	Actions  map[results.Action]int
 	Calls    map[zoom.Category]int
 	Duration time.Duration
 }
@@ -48,6 +57,59 @@ func (p *Plan) Writes() int {
 	return n
 }
 
+// RemovalCount is the number of removals of every kind.
+func (p *Plan) RemovalCount() int {
+	n := 0
+	for _, c := range p.Removals {
+		n += c
+	}
+	return n
+}
+
+// RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
+func (p *Plan) RemovalText() string {
+	var parts []string
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup} {
+		if n := p.Removals[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(word string, n int) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// ActionText reads "create 59, update 1" over every step.
+func (p *Plan) ActionText() string {
+	total := map[results.Action]int{}
+	var order []results.Action
+	for _, sp := range p.Steps {
+		for a, n := range sp.Actions {
+			if !a.Writes() || n == 0 {
+				continue
+			}
+			if _, seen := total[a]; !seen {
+				order = append(order, a)
+			}
+			total[a] += n
+		}
+	}
+	slices.Sort(order)
+	var parts []string
+	for _, a := range order {
+		parts = append(parts, fmt.Sprintf("%s %d", a, total[a]))
+	}
+	if len(parts) == 0 {
+		return "no changes"
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (e *engine) plan(ctx context.Context) error {
 	before := e.Client.Stats()
 	defer func() {
@@ -55,10 +117,7 @@ func (e *engine) plan(ctx context.Context) error {
 			e.planned.Reads = e.Client.Stats().CallsSince(before)
 		}
 	}()
-	keyField := "email"
-	if e.Job.Match == "id" {
-		keyField = "id"
-	}
+	keyField := e.Job.Key()
 	var active []*rowRun
 	e.rows = make([]*rowRun, len(e.sheet.Rows))
 	for i := range e.sheet.Rows {
@@ -75,8 +134,8 @@ func (e *engine) plan(ctx context.Context) error {
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
 			for j := range r.steps {
-				r.steps[j].action = ActSkip
-				r.steps[j].result = &StepResult{Outcome: Skipped}
+				r.steps[j].action = results.ActSkip
+				r.steps[j].result = &results.StepResult{Status: results.Skipped, Reason: "the row failed validation"}
 			}
 			continue
 		}
@@ -85,17 +144,18 @@ func (e *engine) plan(ctx context.Context) error {
 		}
 	}
 
-	dir, err := report.LoadDirectory(ctx, e.Client, e.stepPending(active, MoveGroup), e.stepPending(active, AssignDivision),
-		func(warning string) { e.Events.Logf("Warning: %s", warning) })
-	if err != nil {
+	if err := e.loadDirectory(ctx, active); err != nil {
 		return err
 	}
-	e.dir = dir
 	if err := e.readUsers(ctx, active); err != nil {
 		return err
 	}
-	if err := e.readSettings(ctx, active); err != nil {
-		return err
+	for i, step := range e.steps {
+		if p, ok := kindOf(step).(preparer); ok && e.stepPending(active, i) {
+			if err := p.prepare(ctx, e, i, active); err != nil {
+				return err
+			}
+		}
 	}
 	for _, r := range active {
 		e.decide(r)
@@ -104,17 +164,13 @@ func (e *engine) plan(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func invalidResult(row *Row) *StepResult {
+func invalidResult(row *Row) *results.StepResult {
 	probs := row.Record.Problems
-	res := &StepResult{Outcome: Failed, Reason: problemText(probs[0]), Hint: probs[0].Hint}
-	if len(probs) > 1 {
-		parts := make([]string, len(probs))
-		for i, p := range probs {
-			parts[i] = problemText(p)
-		}
-		res.Reason = strings.Join(parts, "; ")
+	parts := make([]string, len(probs))
+	for i, p := range probs {
+		parts[i] = problemText(p)
 	}
-	return res
+	return &results.StepResult{Status: results.Failed, Reason: strings.Join(parts, "; "), Hint: probs[0].Hint}
 }
 
 // restore carries an earlier run's finished steps over; it reports whether
@@ -124,10 +180,10 @@ func (e *engine) restore(r *rowRun) bool {
 		return true
 	}
 	left := false
-	done := e.prior.results[r.row.Index]
+	done := e.prior.results[strings.ToLower(r.key)]
 	for i, s := range e.steps {
-		if res := done[string(s.Kind)]; res != nil && res.Outcome.done() {
-			r.steps[i].action = ActDone
+		if res := done[string(s.Kind)]; res != nil && res.Status.Final() {
+			r.steps[i].action = results.ActDone
 			r.steps[i].result = res
 			if res.UserID != "" {
 				r.userID = res.UserID
@@ -136,22 +192,31 @@ func (e *engine) restore(r *rowRun) bool {
 		}
 		left = true
 	}
-	_, r.intent = e.prior.intents[r.row.Index]
+	_, r.intent = e.prior.intents[strings.ToLower(r.key)]
 	return left
 }
 
-// stepPending says whether any active row still has a step of this kind.
-func (e *engine) stepPending(rows []*rowRun, kind StepKind) bool {
-	i := slices.IndexFunc(e.steps, func(s Step) bool { return s.Kind == kind })
-	if i < 0 {
-		return false
-	}
-	for _, r := range rows {
-		if r.steps[i].result == nil {
-			return true
+// stepPending says whether any active row still has step i to do.
+func (e *engine) stepPending(rows []*rowRun, i int) bool {
+	return slices.ContainsFunc(rows, func(r *rowRun) bool { return r.steps[i].result == nil })
+}
+
+// loadDirectory reads the groups and divisions when a pending step names
+// them.
+func (e *engine) loadDirectory(ctx context.Context, rows []*rowRun) error {
+	var groups, divisions bool
+	for i, step := range e.steps {
+		if d, ok := kindOf(step).(directoryUser); ok && e.stepPending(rows, i) {
+			g, dv := d.directory()
+			groups, divisions = groups || g, divisions || dv
 		}
 	}
-	return false
+	dir, err := zoom.LoadDirectory(ctx, e.Client, groups, divisions, func(warning string) { e.Events.Logf("Warning: %s", warning) })
+	if err != nil {
+		return err
+	}
+	e.dir = dir
+	return nil
 }
 
 // readUsers finds each row's user. One paged listing of every status is
@@ -201,7 +266,6 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			if err != nil {
 				return nil, fmt.Errorf("listing %s users: %w", status, err)
 			}
-			u := u
 			if e.Job.Match == "id" {
 				if u.ID != "" {
 					byKey[u.ID] = &u
@@ -229,44 +293,16 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 	return again, nil
 }
 
-// readSettings reads the feature settings of rows whose feature changes
-// cannot be judged from the user alone.
-func (e *engine) readSettings(ctx context.Context, rows []*rowRun) error {
-	i := slices.IndexFunc(e.steps, func(s Step) bool { return s.Kind == UpdateFeatures })
-	if i < 0 {
-		return nil
-	}
-	step := e.steps[i]
-	var need []*rowRun
-	for _, r := range rows {
-		if r.user == nil || r.steps[i].result != nil {
-			continue
-		}
-		for _, fs := range step.Features {
-			if _, ok := r.row.Record.Get(fs.Value); ok && needsSettings(fs.FeatureType) {
-				need = append(need, r)
-				break
-			}
-		}
-	}
-	return e.forRows(ctx, need, zoom.Medium, func(ctx context.Context, r *rowRun) error {
-		s, err := e.Client.GetUserSettings(ctx, r.ref().Key())
-		if err != nil {
-			return err
-		}
-		r.settings = &s.Feature
-		return nil
-	})
-}
-
-// forRows runs a read per row through the pool. A failed read fails the
-// row's first open step; losing the credentials or a daily quota stops
-// the plan.
+// forRows runs a read per row through the pool, timing each so the plan
+// can estimate the run. A failed read fails the row's first open step;
+// losing the credentials or a daily quota stops the plan.
 func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category, read func(context.Context, *rowRun) error) error {
 	var mu sync.Mutex
 	var fatal error
 	forEach(ctx, e.concurrency(cat), rows, func(r *rowRun) {
+		start := time.Now()
 		err := read(ctx, r)
+		e.latency.observe(time.Since(start))
 		if err == nil {
 			return
 		}
@@ -283,7 +319,7 @@ func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category,
 		}
 		for i := range r.steps {
 			if r.steps[i].result == nil {
-				r.steps[i].action, r.steps[i].fail = ActFail, failure(fmt.Errorf("reading the user: %w", err))
+				r.steps[i].action, r.steps[i].fail = results.ActFail, failure(fmt.Errorf("reading the user: %w", err))
 				break
 			}
 		}
@@ -295,341 +331,190 @@ func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category,
 }
 
 // decide walks a row through the steps against what the account holds,
-// simulating each planned change so later steps see it.
+// simulating each planned change so later steps see it. A row that fails
+// in any step starts no step (unless limits.partial_rows): no create, move
+// or feature seat is spent on a row that cannot finish.
 func (e *engine) decide(r *rowRun) {
-	var u *zoom.User
+	d := &decision{e: e, r: r}
 	if r.user != nil {
 		cp := *r.user
-		u = &cp
+		d.u = &cp
 	}
-	created := false // the user is created by this run
-	failed := false
+	failed := -1
+	// A row an earlier run failed starts nothing new: its other steps
+	// were not started then either.
+	for i := range r.steps {
+		if res := r.steps[i].result; res != nil && res.Status == results.Failed {
+			failed = i
+			break
+		}
+	}
 	for i, step := range e.steps {
 		st := &r.steps[i]
-		if st.result != nil {
-			if st.result.Outcome == Failed {
-				failed = true
-			}
-			continue
-		}
-		if failed {
-			st.action = ActSkip
-			continue
-		}
-		if st.action == ActFail { // a read failed
-			failed = true
-			continue
-		}
-		e.decideStep(r, step, st, &u, &created)
-		if st.action == ActFail {
-			failed = true
-		}
-	}
-}
-
-func (e *engine) decideStep(r *rowRun, step Step, st *rowStep, up **zoom.User, created *bool) {
-	u := *up
-	fail := func(res *StepResult) { st.action, st.fail = ActFail, res }
-	noUser := func() {
-		what := "no user with this email"
-		if e.Job.Match == "id" {
-			what = "no user with this ID"
-		}
-		fail(planFailure(what+" in the account", "check the "+e.Job.Match+", or add a create_users step"))
-	}
-	value := func(field string) (string, bool) {
-		v, ok := r.row.Record.Get(field)
-		if !ok {
-			return "", false
-		}
-		return v.Text, true
-	}
-	// wanted is the group or division the row names in the step's `to`
-	// field; false means the step is settled (nothing asked, or no user).
-	wanted := func() (string, bool) {
-		want, ok := value(step.To)
 		switch {
-		case !ok:
-			st.action = ActUnchanged
-			return "", false
-		case u == nil:
-			noUser()
-			return "", false
-		}
-		return want, true
-	}
-	// unknown fails a name the account does not have, with the nearest.
-	unknown := func(err error) {
-		var name *report.UnknownNameError
-		if errors.As(err, &name) {
-			fail(planFailure(fmt.Sprintf("no %s named %q in the account", name.Kind, name.Name), name.Hint()))
-			return
-		}
-		fail(failure(err))
-	}
-
-	switch step.Kind {
-	case CreateUsers:
-		if u != nil {
-			switch {
-			case r.intent:
-				// The interrupted run's create took effect, but the PATCH
-				// that sets the rest of a new user's profile may not have:
-				// finish it (whatever if_exists says: the user is ours).
-				st.patch = profileChanges(r, profileFields(e.Job), u, nil)
-				st.action = pick(len(st.patch) > 0, ActUpdate, ActRecovered)
-				applyPatch(u, st.patch)
-			case step.IfExists == "fail":
-				fail(planFailure("a user with this email exists already", "use if_exists: update to update it, or skip to leave it"))
-			case step.IfExists == "update":
-				st.patch = profileChanges(r, profileFields(e.Job), u, nil)
-				st.action = pick(len(st.patch) > 0, ActUpdate, ActUnchanged)
-				applyPatch(u, st.patch)
-			default:
-				st.action = ActUnchanged
+		case st.result != nil:
+			if st.result.Status == results.Failed {
+				failed = i
 			}
-			return
+			continue
+		case failed >= 0:
+			st.action = results.ActSkip
+			continue
+		case st.action == results.ActFail: // a read failed
+			failed = i
+			continue
 		}
-		st.action = ActCreate
-		st.patch = profileChanges(r, profileFields(e.Job), nil, createFields)
-		typ, _ := strconv.Atoi(must(value("type")))
-		nu := &zoom.User{Email: textOf(r, "email"), Type: typ, Status: zoom.StatusActive}
-		if step.Action == zoom.ActionCreate {
-			nu.Status = zoom.StatusPending
-		}
-		nu.FirstName, _ = value("first_name")
-		nu.LastName, _ = value("last_name")
-		applyPatch(nu, st.patch)
-		*up, *created = nu, true
-
-	case UpdateUsers:
-		if u == nil {
-			noUser()
-			return
-		}
-		st.patch = profileChanges(r, profileFields(e.Job), u, nil)
-		st.action = pick(len(st.patch) > 0, ActUpdate, ActUnchanged)
-		applyPatch(u, st.patch)
-
-	case SetStatus:
-		want, ok := value(step.Field)
-		switch {
-		case !ok:
-			st.action = ActUnchanged
-		case u == nil:
-			noUser()
-		case u.Status == want:
-			st.action = ActUnchanged
-		case u.Status == zoom.StatusPending:
-			fail(planFailure("the user is pending: Zoom cannot change the status until the user accepts the invitation", "wait for the user to accept, or remove the status from this row"))
-		default:
-			st.action = pick(want == zoom.StatusInactive, ActDeactivate, ActActivate)
-			u.Status = want
-		}
-
-	case UpdateFeatures:
-		r.features = nil
-		for fi, fs := range step.Features {
-			want, ok := value(fs.Value)
-			if !ok {
-				continue
-			}
-			w := featureWant{feature: fi, value: want, action: ActUpdate}
-			if fs.Subscription != "" {
-				w.subscription, _ = value(fs.Subscription)
-			}
-			if u == nil {
-				continue
-			}
-			var same, known bool
-			if *created {
-				same, known = newUserHasFeature(fs.FeatureType, want, u.Type), true
+		d.step, d.st = step, st
+		k := kindOf(step)
+		if _, optional := k.(userOptional); d.u == nil && !optional {
+			if d.gone {
+				d.fail("an earlier step of this row removes the user", "remove this step or the removal from the row")
 			} else {
-				same, known = featureAsAsked(fs.FeatureType, want, u, r.settings)
+				d.noUser()
 			}
-			if known && same {
-				w.action = ActUnchanged
-			} else if fs.FeatureType == "user_type" {
-				u.Type, _ = strconv.Atoi(want)
-			}
-			r.features = append(r.features, w)
+		} else {
+			k.decide(d)
 		}
-		switch {
-		case len(r.features) == 0:
-			st.action = ActUnchanged
-		case u == nil:
-			noUser()
-		default:
-			st.action = ActUnchanged
-			for _, w := range r.features {
-				if w.action == ActUpdate {
-					st.action = ActUpdate
-				}
-			}
+		if st.action == results.ActFail {
+			failed = i
 		}
-
-	case MoveGroup:
-		want, ok := wanted()
-		if !ok {
-			return
+	}
+	if failed < 0 || e.Job.Limits.PartialRows || r.steps[failed].result != nil {
+		return // nothing failed in the plan (a prior run's failure already skips what follows)
+	}
+	why := r.steps[failed].fail
+	stopped := false
+	for j := range r.steps {
+		st := &r.steps[j]
+		if j == failed || st.result != nil || !st.action.Writes() {
+			continue
 		}
-		g, err := e.dir.Group(want)
-		if err != nil {
-			unknown(err)
-			return
-		}
-		st.target = g.ID
-		groups := u.GroupIDs
-		primary := ""
-		if len(groups) > 0 {
-			primary = groups[0]
-		}
-		switch step.Mode {
-		case "add":
-			if slices.Contains(groups, g.ID) {
-				st.action = ActUnchanged
-				return
-			}
-			st.action = ActAdd
-			u.GroupIDs = append(slices.Clone(groups), g.ID)
-		case "set_primary":
-			switch {
-			case primary == g.ID:
-				st.action = ActUnchanged
-			case slices.Contains(groups, g.ID):
-				st.action, st.from = ActSetPrimary, primary
-				u.GroupIDs = append([]string{g.ID}, slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == g.ID })...)
-			default:
-				fail(planFailure("the user is not a member of \""+g.Name+"\"", "use mode: move or add to put the user in the group"))
-			}
-		default:
-			switch {
-			case primary == g.ID:
-				st.action = ActUnchanged
-			case primary == "":
-				st.action = ActAdd
-				u.GroupIDs = []string{g.ID}
-			default:
-				st.action, st.from = ActMove, primary
-				rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == primary || id == g.ID })
-				u.GroupIDs = append([]string{g.ID}, rest...)
-			}
-		}
-
-	case AssignDivision:
-		want, ok := wanted()
-		if !ok {
-			return
-		}
-		d, err := e.dir.Division(want)
-		if err != nil {
-			unknown(err)
-			return
-		}
-		st.target = d.ID
-		cur := ""
-		if len(u.DivisionIDs) > 0 {
-			cur = u.DivisionIDs[0]
-		}
-		if cur == d.ID || cur == "" && d.IsMain {
-			st.action = ActUnchanged
-			return
-		}
-		st.action = ActAssign
-		u.DivisionIDs = []string{d.ID}
-
-	case DeleteUsers:
-		if u == nil {
-			st.action = ActUnchanged // nothing to delete: already as asked
-			return
-		}
-		st.action = ActDelete
-		if step.TransferEmail != "" {
-			st.target, _ = value(step.TransferEmail)
-		}
-		*up = nil
+		stopped = true
+		st.action, st.changes = results.ActSkip, nil
+		st.fail = &results.StepResult{Status: results.Skipped, Reason: "not started: the row fails at " + string(e.steps[failed].Kind),
+			Hint: "fix the row and run it again (limits.partial_rows: true runs the other steps anyway)"}
+	}
+	if stopped {
+		cp := *why
+		cp.Reason = "not started: " + string(e.steps[failed].Kind) + ": " + why.Reason
+		r.steps[failed].fail = &cp
 	}
 }
 
-func pick[T any](cond bool, yes, no T) T {
-	if cond {
-		return yes
-	}
-	return no
+// latencyMeter averages the answer times the plan saw.
+type latencyMeter struct {
+	sum, n atomic.Int64
 }
 
-func must(s string, _ bool) string { return s }
+func (m *latencyMeter) observe(d time.Duration) {
+	m.sum.Add(int64(d))
+	m.n.Add(1)
+}
 
-// summarize counts the plan's actions and the calls and time they imply.
+func (m *latencyMeter) mean() time.Duration {
+	if n := m.n.Load(); n > 0 {
+		return time.Duration(m.sum.Load() / n)
+	}
+	return 0
+}
+
+// summarize counts the plan's actions, changes and removals, and the calls
+// and time they imply.
 func (e *engine) summarize() *Plan {
-	p := &Plan{Rows: len(e.rows), Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval()}
+	p := &Plan{Rows: len(e.rows), Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
+		Removals: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}
 	for _, r := range e.rows {
 		switch {
 		case r.invalid != nil:
 			p.Invalid++
+			p.Failing++
+			p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: "validate", Action: results.ActFail, Reason: r.invalid.Reason})
+			continue
 		case e.prior != nil && !slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result == nil }):
 			p.Done++
 		}
+		if slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.action == results.ActFail }) {
+			p.Failing++
+		}
+		for i, st := range r.steps {
+			name := string(e.steps[i].Kind)
+			if st.action == results.ActFail {
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActFail, Reason: st.fail.Reason})
+				continue
+			}
+			for _, c := range st.changes {
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: st.action,
+					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
+				if c.removal != "" {
+					p.Removals[c.removal]++
+				}
+			}
+		}
 	}
+	latency := e.latency.mean()
 	creates := 0
 	for i, step := range e.steps {
-		sp := StepPlan{Kind: step.Kind, Actions: map[string]int{}, Calls: map[zoom.Category]int{}}
-		batches := map[string]int{} // batch key -> users
+		sp := StepPlan{Kind: string(step.Kind), Actions: map[results.Action]int{}, Calls: map[zoom.Category]int{}}
+		batches := map[string]int{} // batch -> users
+		sizes := map[string]int{}
+		cats := map[string]zoom.Category{}
+		k := kindOf(step)
 		for _, r := range e.rows {
 			if r.invalid != nil {
 				continue
 			}
-			st := r.steps[i]
-			act := st.action
-			sp.Actions[act]++
-			switch act {
-			case ActCreate:
+			st := &r.steps[i]
+			sp.Actions[st.action]++
+			if st.action == results.ActCreate {
 				creates++
-				sp.Calls[zoom.Light]++
-				if len(st.patch) > 0 {
-					sp.Calls[zoom.Light]++
+			}
+			for _, c := range k.cost(r, st) {
+				if c.batch == "" {
+					sp.Calls[c.cat]++
+					continue
 				}
-			case ActUpdate:
-				if step.Kind == UpdateFeatures {
-					for _, w := range r.features {
-						if w.action == ActUpdate {
-							batches[featureKey(w)]++
-						}
-					}
-				} else {
-					sp.Calls[zoom.Light]++
-				}
-			case ActActivate, ActDeactivate, ActDelete:
-				sp.Calls[zoom.Light]++
-			case ActMove, ActSetPrimary:
-				sp.Calls[zoom.Medium]++
-			case ActAdd, ActAssign:
-				batches[st.target]++
+				batches[c.batch]++
+				sizes[c.batch], cats[c.batch] = c.size, c.cat
 			}
 		}
-		for _, n := range batches {
-			sp.Calls[zoom.Medium] += (n + 29) / 30
+		for b, n := range batches {
+			sp.Calls[cats[b]] += (n + sizes[b] - 1) / sizes[b]
 		}
 		for cat, n := range sp.Calls {
 			p.Calls[cat] += n
-			if d := time.Duration(float64(n) / e.Client.Rate(cat) * float64(time.Second)); d > sp.Duration {
-				sp.Duration = d
-			}
+			sp.Duration = max(sp.Duration, e.estimate(cat, n, latency))
 		}
 		if step.Kind == UpdateFeatures {
 			p.FeatureCalls = sp.Calls[zoom.Medium]
-			sp.Duration = time.Duration(p.FeatureCalls) * p.FeaturesInterval
+			if n := p.FeatureCalls; n > 0 {
+				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + latency
+			}
 		}
 		p.Duration += sp.Duration
 		p.Steps = append(p.Steps, sp)
 	}
 	if limit := e.Client.Tier().DailyCreates; creates > limit {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d users to create, but the %s tier allows %d creates a day: the rest will be deferred; finish them with --resume after 00:00 UTC",
-			creates, e.Client.Tier().Name, limit))
+		reset := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d users to create, but the %s tier allows %d creates a day: %d rows will be deferred; finish them with --resume after %s",
+			creates, e.Client.Tier().Name, limit, creates-limit, reset.Format(time.RFC3339)))
+	}
+	for _, step := range e.steps {
+		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",
+				p.Removals[results.RemoveDowngrade]))
+		}
 	}
 	return p
 }
 
-func featureKey(w featureWant) string {
-	return strconv.Itoa(w.feature) + "\x00" + w.value + "\x00" + w.subscription
+// estimate is the time n calls of a category take: the rate limit, or the
+// workers' round trips when latency is the tighter bound, plus the last
+// answer.
+func (e *engine) estimate(cat zoom.Category, n int, latency time.Duration) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	byRate := float64(n-1) / e.Client.Rate(cat)
+	byWorkers := float64(n) * latency.Seconds() / float64(e.concurrency(cat))
+	return time.Duration(math.Max(byRate, byWorkers)*float64(time.Second)) + latency
 }

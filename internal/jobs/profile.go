@@ -5,13 +5,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // profileFields are the mapped fields that update_users and create_users
 // (if_exists: update) write with PATCH /users/{id}.
-func profileFields(job *Job) []string {
+func profileFields(job *jobfile.Job) []string {
 	var out []string
 	for _, spec := range job.Fields {
 		if f, ok := mapping.Lookup(spec.Field); ok && f.Target == mapping.Profile {
@@ -20,10 +22,6 @@ func profileFields(job *Job) []string {
 	}
 	return out
 }
-
-// createFields are the profile fields Create users takes in user_info; the
-// rest of a new user's profile is set with a PATCH right after.
-var createFields = map[string]bool{"first_name": true, "last_name": true, "display_name": true, "type": true}
 
 // userField reads and sets one profile field of a zoom.User, for the
 // fields the API's answers carry: the plan compares rows with get, and
@@ -113,33 +111,63 @@ func apiValue(field string, v mapping.Value) any {
 	return v.Text
 }
 
-// profileChanges lists the fields of the row that differ from the user (all
-// of them when u is nil), as a PATCH body.
-func profileChanges(r *rowRun, fields []string, u *zoom.User, skip map[string]bool) map[string]any {
-	changes := map[string]any{}
+// profileDiff plans the PATCH of the row's profile fields that differ from
+// d.u (all of them for a user this run creates), records each change for
+// the plan and applies it to d.u. A license downgrade is a removal.
+func profileDiff(d *decision, fields []string, skip map[string]bool) {
+	d.st.patch = map[string]any{}
 	for _, field := range fields {
 		if skip[field] {
 			continue
 		}
-		v, ok := r.row.Record.Get(field)
+		v, ok := d.r.row.Record.Get(field)
 		if !ok {
 			continue // an empty cell leaves the field as it is
 		}
-		if u != nil {
-			if have, known := currentValue(u, field); known && sameValue(field, v.Text, have) {
+		have, known := "", false
+		if d.u != nil && !d.created {
+			if have, known = currentValue(d.u, field); known && sameValue(field, v.Text, have) {
 				continue
 			}
 		}
-		changes[field] = apiValue(field, v)
+		d.st.patch[field] = apiValue(field, v)
+		cur, removal := have, ""
+		switch {
+		case d.created:
+			cur = ""
+		case !known:
+			cur = "(not compared)"
+		case field == "type":
+			removal = downgrade(have, v.Text)
+			cur = typeName(int(asInt(have)))
+		}
+		newText := v.Text
+		if v.Clear {
+			newText = "(cleared)"
+		} else if field == "type" {
+			newText = typeName(int(asInt(v.Text)))
+		}
+		d.change(field, cur, newText, removal)
 	}
-	return changes
+	if d.u != nil {
+		applyPatch(d.u, d.st.patch)
+	}
+}
+
+// downgrade says whether a type change takes a license away: Licensed (2)
+// to anything else.
+func downgrade(from, to string) string {
+	if from == "2" && to != "2" {
+		return results.RemoveDowngrade
+	}
+	return ""
 }
 
 // needsDetail says whether telling "already as asked" needs Get a user:
 // some profile field the job writes is not in the List users answer.
-func needsDetail(job *Job) bool {
+func needsDetail(job *jobfile.Job) bool {
 	for _, s := range job.Steps {
-		if s.Kind != UpdateUsers && !(s.Kind == CreateUsers && s.IfExists == "update") {
+		if s.Kind != UpdateUsers && !(s.Kind == CreateUsers && s.Options.(*CreateOptions).IfExists == "update") {
 			continue
 		}
 		for _, field := range profileFields(job) {

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	_ "github.com/zoombulk/zoombulk/internal/jobs" // registers the step kinds
+
 	"github.com/xuri/excelize/v2"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/report"
 )
@@ -96,7 +98,7 @@ func TestTemplateJobs(t *testing.T) {
 			if files.Sheet != path || files.Job != filepath.Join(dir, k.Name+".yaml") {
 				t.Errorf("files %+v", files)
 			}
-			job, err := jobs.Load(files.Job)
+			job, err := jobfile.Load(files.Job)
 			if err != nil {
 				t.Fatalf("%s%s: %v", k.Name, ext, err)
 			}

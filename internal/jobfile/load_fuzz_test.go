@@ -1,7 +1,9 @@
-package jobs
+package jobfile_test
 
 import (
 	"errors"
+	. "github.com/zoombulk/zoombulk/internal/jobfile"
+	_ "github.com/zoombulk/zoombulk/internal/jobs" // registers the step kinds
 	"os"
 	"path/filepath"
 	"testing"

@@ -1,12 +1,10 @@
-// Package report writes what zoombulk produces for people: the per-row
-// results of a run and the account exports, as CSV and Excel workbooks.
-package report
+package results
 
 import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
+	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
@@ -22,6 +20,7 @@ type ResultRow struct {
 	Reason     string
 	Hint       string
 	UserID     string
+	TrackingID string   // Zoom's x-zm-trackingid of the failed call
 	Steps      []string // zb_<step>, one per step
 }
 
@@ -31,9 +30,16 @@ type Results struct {
 	Steps   []string // step names, for the zb_<step> columns
 	Rows    []ResultRow
 	Summary [][2]string // label, value lines of the Summary sheet
-	// Plan marks a dry run's report: plan.csv and plan.xlsx, where
-	// zb_status is the planned action, and no failed.csv.
-	Plan bool
+}
+
+// ColRow is the column that carries a row's original number, in results
+// and failed.csv; a sheet that has it (failed.csv fed back) keeps it.
+const ColRow = "zb_row"
+
+// IsReportColumn says whether a header is one of the columns the tool adds
+// (zb_...): those are never mapped, and not copied again.
+func IsReportColumn(h string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(h)), "zb_")
 }
 
 // Result file names.
@@ -45,8 +51,15 @@ const (
 	PlanXLSX    = "plan.xlsx"
 )
 
-// failedStatus says whether a row goes in failed.csv and the Failures sheet.
-func failedStatus(s string) bool { return s == "failed" || s == "deferred" || s == "fail" }
+// failedStatus says whether a row goes in failed.csv and the Failures
+// sheet: it needs fixing or running again.
+func failedStatus(s string) bool {
+	switch s {
+	case string(Failed), string(Deferred), string(ActFail), string(Partial), string(NotRun):
+		return true
+	}
+	return false
+}
 
 func (r *Results) columns() []sheet.Column {
 	cols := make([]sheet.Column, 0, len(r.Header)+8+len(r.Steps))
@@ -62,6 +75,7 @@ func (r *Results) columns() []sheet.Column {
 		sheet.Column{Header: "zb_reason", Width: 60},
 		sheet.Column{Header: "zb_hint", Width: 60},
 		sheet.Column{Header: "zb_user_id", Width: 26},
+		sheet.Column{Header: "zb_tracking_id", Width: 26},
 	)
 	for _, s := range r.Steps {
 		cols = append(cols, sheet.Column{Header: "zb_" + s})
@@ -85,7 +99,7 @@ func (r *Results) cells(row ResultRow) []sheet.Cell {
 		return sheet.IntCell(int64(n))
 	}
 	cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Status), sheet.TextCell(row.Step),
-		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
+		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID), sheet.TextCell(row.TrackingID))
 	for i := range r.Steps {
 		v := ""
 		if i < len(row.Steps) {
@@ -97,12 +111,9 @@ func (r *Results) cells(row ResultRow) []sheet.Cell {
 }
 
 // WriteResults writes results.csv, results.xlsx and failed.csv into dir
-// (plan.csv and plan.xlsx for a plan) and returns their paths.
+// and returns their paths.
 func WriteResults(dir string, r *Results) ([]string, error) {
 	paths := []string{filepath.Join(dir, ResultsCSV), filepath.Join(dir, ResultsXLSX), filepath.Join(dir, FailedCSV)}
-	if r.Plan {
-		paths = []string{filepath.Join(dir, PlanCSV), filepath.Join(dir, PlanXLSX)}
-	}
 	if err := writeCSV(paths[0], r.columns(), func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
 			if err := w.WriteRow(r.cells(row), sheet.Plain); err != nil {
@@ -116,24 +127,33 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 	if err := r.writeWorkbook(paths[1]); err != nil {
 		return nil, err
 	}
-	if r.Plan {
-		return paths, nil
+	// failed.csv: the input columns, fixable and fed back with --input;
+	// the zb_ columns are not mapped, and zb_row keeps the row numbers.
+	var inputCols []sheet.Column
+	for _, h := range r.Header {
+		if !IsReportColumn(h) {
+			inputCols = append(inputCols, sheet.Column{Header: h})
+		}
 	}
-	inputCols := make([]sheet.Column, len(r.Header))
-	for i, h := range r.Header {
-		inputCols[i] = sheet.Column{Header: h}
-	}
+	inputCols = append(inputCols, sheet.Column{Header: ColRow, Kind: sheet.Integer}, sheet.Column{Header: "zb_step"},
+		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"})
 	if err := writeCSV(paths[2], inputCols, func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
 			if !failedStatus(row.Status) {
 				continue
 			}
-			cells := make([]sheet.Cell, len(r.Header))
-			for i := range cells {
-				if i < len(row.Cells) {
-					cells[i] = sheet.TextCell(row.Cells[i])
+			var cells []sheet.Cell
+			for i, h := range r.Header {
+				if IsReportColumn(h) {
+					continue
 				}
+				v := ""
+				if i < len(row.Cells) {
+					v = row.Cells[i]
+				}
+				cells = append(cells, sheet.TextCell(v))
 			}
+			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint))
 			if err := w.WriteRow(cells, sheet.Plain); err != nil {
 				return err
 			}
@@ -158,10 +178,10 @@ func (r *Results) writeWorkbook(path string) error {
 				continue
 			}
 			style := sheet.Plain
-			switch row.Status {
-			case "failed", "fail":
+			switch Status(row.Status) {
+			case Failed, Status(ActFail):
 				style = sheet.Failed
-			case "deferred", "not_run":
+			case Deferred, NotRun, Partial:
 				style = sheet.Warning
 			}
 			if err := t.WriteRow(r.cells(row), style); err != nil {
@@ -173,20 +193,7 @@ func (r *Results) writeWorkbook(path string) error {
 	if err := write("Results", func(ResultRow) bool { return true }); err != nil {
 		return err
 	}
-	t, err := wb.AddTable(sheet.Table{Name: "Summary", Columns: []sheet.Column{{Header: "What", Width: 28}, {Header: "Value", Width: 60}}})
-	if err != nil {
-		return err
-	}
-	for _, kv := range r.Summary {
-		v := sheet.TextCell(kv[1])
-		if n, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
-			v = sheet.IntCell(n)
-		}
-		if err := t.WriteRow([]sheet.Cell{sheet.TextCell(kv[0]), v}, sheet.Plain); err != nil {
-			return err
-		}
-	}
-	if err := t.Close(); err != nil {
+	if err := writeSummary(wb, r.Summary); err != nil {
 		return err
 	}
 	if err := write("Failures", func(row ResultRow) bool { return failedStatus(row.Status) }); err != nil {

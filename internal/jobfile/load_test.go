@@ -1,4 +1,4 @@
-package jobs
+package jobfile_test
 
 import (
 	"errors"
@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	. "github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/jobs"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
 )
@@ -66,7 +69,7 @@ func TestLoadGood(t *testing.T) {
 	if want := (Input{Path: filepath.Join(dir, "users.xlsx"), Sheet: "Users", HeaderRow: 2}); job.Input != want {
 		t.Errorf("Input = %+v, want %+v", job.Input, want)
 	}
-	if job.Limits != (Limits{MaxFailuresPct: 5}) {
+	if job.Limits != (Limits{MaxFailuresPct: 5, SetFailures: true}) {
 		t.Errorf("Limits = %+v", job.Limits)
 	}
 	var names []string
@@ -86,19 +89,19 @@ func TestLoadGood(t *testing.T) {
 		t.Errorf("dept spec = %+v", dept)
 	}
 	want := []Step{
-		{Kind: CreateUsers, Line: 24, Action: "create", IfExists: "update"},
-		{Kind: UpdateFeatures, Line: 25, Features: []FeatureStep{{FeatureType: "webinar", Value: "webinar"}}},
-		{Kind: MoveGroup, Line: 26, To: "group", Mode: "move"},
-		{Kind: AssignDivision, Line: 27, To: "division"},
-		{Kind: DeleteUsers, Line: 28, Action: "delete", TransferEmail: "transfer_email"},
+		{Kind: jobs.CreateUsers, Line: 24, Options: &jobs.CreateOptions{Action: "create", IfExists: "update"}},
+		{Kind: jobs.UpdateFeatures, Line: 25, Options: &jobs.FeaturesOptions{Features: []jobs.FeatureStep{{FeatureType: "webinar", Value: "webinar"}}}},
+		{Kind: jobs.MoveGroup, Line: 26, Options: &jobs.GroupOptions{To: "group", Mode: "move"}},
+		{Kind: jobs.AssignDivision, Line: 27, Options: &jobs.DivisionOptions{To: "division"}},
+		{Kind: jobs.DeleteUsers, Line: 28, Options: &jobs.DeleteOptions{Action: "delete", TransferEmail: "transfer_email"}},
 	}
 	if !reflect.DeepEqual(job.Steps, want) {
 		t.Errorf("steps:\n got %+v\nwant %+v", job.Steps, want)
 	}
-	if got := job.Steps[0].NeedsFields(job); !reflect.DeepEqual(got, []string{"email", "first_name", "last_name", "type"}) {
+	if got := job.Steps[0].Fields(job); !reflect.DeepEqual(got, []string{"email", "first_name", "last_name", "type"}) {
 		t.Errorf("create_users needs %v", got)
 	}
-	if got := job.Steps[4].NeedsFields(job); !reflect.DeepEqual(got, []string{"email", "transfer_email"}) {
+	if got := job.Steps[4].Fields(job); !reflect.DeepEqual(got, []string{"email", "transfer_email"}) {
 		t.Errorf("delete_users needs %v", got)
 	}
 }
@@ -135,21 +138,21 @@ limits: { max_failures: 25 }
 	if job.Fields[1].Column != "" || job.Fields[1].Default != "2" {
 		t.Errorf("constant type: %+v", job.Fields[1])
 	}
-	feats := job.Steps[1].Features
-	want := []FeatureStep{{"webinar", "webinar", "subscription_id"}, {"large_meeting", "large_meeting", "subscription_id"}}
+	feats := job.Steps[1].Options.(*jobs.FeaturesOptions).Features
+	want := []jobs.FeatureStep{{FeatureType: "webinar", Value: "webinar", Subscription: "subscription_id"}, {FeatureType: "large_meeting", Value: "large_meeting", Subscription: "subscription_id"}}
 	if !reflect.DeepEqual(feats, want) {
 		t.Errorf("bare update_features = %+v", feats)
 	}
-	if s := job.Steps[2]; s.Kind != SetStatus || s.Field != "status" {
+	if s := job.Steps[2]; s.Kind != jobs.SetStatus || s.Options.(*jobs.StatusOptions).Field != "status" {
 		t.Errorf("set_status = %+v", s)
 	}
-	if s := job.Steps[3]; s.To != "group" || s.Mode != "move" {
+	if s := job.Steps[3].Options.(*jobs.GroupOptions); s.To != "group" || s.Mode != "move" {
 		t.Errorf("move_group defaults = %+v", s)
 	}
-	if got := job.Steps[3].NeedsFields(job); !reflect.DeepEqual(got, []string{"id", "group"}) {
+	if got := job.Steps[3].Fields(job); !reflect.DeepEqual(got, []string{"id", "group"}) {
 		t.Errorf("NeedsFields = %v", got)
 	}
-	if got := (Step{Kind: CreateUsers}).NeedsFields(job); !reflect.DeepEqual(got, []string{"id", "email", "first_name", "last_name", "type"}) {
+	if got := (Step{Kind: jobs.CreateUsers}).Fields(job); !reflect.DeepEqual(got, []string{"id", "email", "first_name", "last_name", "type"}) {
 		t.Errorf("NeedsFields = %v", got)
 	}
 }

@@ -1,0 +1,124 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// A step kind is one file of this package: what the job file knows of it
+// (its options, their defaults and the fields it reads, jobfile.Kind), how
+// the plan decides a row (current state + wanted state -> action and field
+// changes), what it costs, and how it is applied. The engine around it is
+// the same for every kind.
+type stepKind interface {
+	jobfile.Kind
+	// decide plans one row. It sets d.st's action (and changes, patch,
+	// target) and moves d.u to the state the step leaves, so later
+	// steps see it. It is only called when the row has a user or the
+	// kind does not need one (see userOptional).
+	decide(d *decision)
+	// cost lists the write calls a planned row-step spends.
+	cost(r *rowRun, st *rowStep) []callCost
+	// apply sends the calls of the rows that have work.
+	apply(a *applier, rows []*rowRun)
+}
+
+// userOptional is implemented by kinds that decide rows whose user is not
+// in the account (create makes one; delete has nothing to do). Every other
+// kind fails such a row, with no call spent.
+type userOptional interface{ userOptional() }
+
+// preparer is implemented by kinds that read more than the users before
+// deciding (feature settings).
+type preparer interface {
+	prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error
+}
+
+// directoryUser is implemented by kinds that resolve group or division names.
+type directoryUser interface {
+	directory() (groups, divisions bool)
+}
+
+// callCost is the write calls of one row-step in one rate category; batch
+// names the call it shares with other rows ("" for a call of its own).
+type callCost struct {
+	cat   zoom.Category
+	batch string
+	size  int // users a batched call carries
+}
+
+var stepKinds = map[jobfile.StepKind]stepKind{}
+
+// register makes a step kind known to the engine and to job files.
+func register(k stepKind) {
+	stepKinds[k.Name()] = k
+	jobfile.Register(k)
+}
+
+func kindOf(s jobfile.Step) stepKind { return stepKinds[s.Kind] }
+
+// StepKinds lists every step kind in the order the README gives them.
+func StepKinds() []jobfile.StepKind { return jobfile.Kinds() }
+
+// decision is one row-step being planned.
+type decision struct {
+	e    *engine
+	r    *rowRun
+	step jobfile.Step
+	st   *rowStep
+	// u is the user as the earlier steps leave it (a copy the kind may
+	// change); nil when there is none.
+	u *zoom.User
+	// created: the user is created by this run.
+	created bool
+	// gone: an earlier step deletes the user.
+	gone bool
+}
+
+func (d *decision) value(field string) (string, bool) { return d.r.value(field) }
+
+// fail marks the step failed in the plan: no call will be spent on it.
+func (d *decision) fail(reason, hint string) {
+	d.st.action, d.st.fail = results.ActFail, planFailure(reason, hint)
+}
+
+// failErr fails the step with an error; names the account does not have
+// come with the nearest names.
+func (d *decision) failErr(err error) {
+	var name *zoom.UnknownNameError
+	if errors.As(err, &name) {
+		d.fail(fmt.Sprintf("no %s named %q in the account", name.Kind, name.Name), name.Hint())
+		return
+	}
+	d.st.action, d.st.fail = results.ActFail, failure(err)
+}
+
+// noUser fails a step that needs a user the account does not have.
+func (d *decision) noUser() {
+	what := "no user with this email in the account"
+	if d.e.Job.Match == "id" {
+		what = "no user with this ID in the account"
+	}
+	d.fail(what, "check the "+d.e.Job.Key()+", or add a create_users step before this one")
+}
+
+// change records a field the step changes, for the plan's diff.
+func (d *decision) change(field, current, new, removal string) {
+	d.st.changes = append(d.st.changes, fieldChange{field: field, current: current, new: new, removal: removal})
+}
+
+// set is the step's action.
+func (d *decision) set(a results.Action) { d.st.action = a }
+
+// pick is yes when cond holds, else no.
+func pick[T any](cond bool, yes, no T) T {
+	if cond {
+		return yes
+	}
+	return no
+}

@@ -1,0 +1,93 @@
+package jobs
+
+import (
+	"context"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// AssignDivision puts users in the division a row names (POST
+// /divisions/{id}/users, Medium, 30 a call).
+const AssignDivision jobfile.StepKind = "assign_division"
+
+// DivisionOptions are assign_division's options.
+type DivisionOptions struct {
+	To string // the field holding the division (default division)
+}
+
+type divisionStep struct{}
+
+func init() { register(divisionStep{}) }
+
+func (divisionStep) Name() jobfile.StepKind                      { return AssignDivision }
+func (divisionStep) directory() (groups, divs bool)              { return false, true }
+func (divisionStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+
+func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &DivisionOptions{To: "division"}
+	if n == nil {
+		return o, true
+	}
+	ok := true
+	isMap := l.Map(n, key, []string{"to"}, func(k string, _, vn *yaml.Node) {
+		var good bool
+		o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
+		ok = ok && good
+	})
+	return o, ok && isMap
+}
+
+func (divisionStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*DivisionOptions).To} }
+
+func (divisionStep) decide(d *decision) {
+	want, ok := d.value(d.step.Options.(*DivisionOptions).To)
+	if !ok {
+		d.set(results.ActUnchanged)
+		return
+	}
+	div, err := d.e.dir.Division(want)
+	if err != nil {
+		d.failErr(err)
+		return
+	}
+	d.st.target = div.ID
+	cur := ""
+	if len(d.u.DivisionIDs) > 0 {
+		cur = d.u.DivisionIDs[0]
+	}
+	if cur == div.ID || cur == "" && div.IsMain {
+		d.set(results.ActUnchanged)
+		return
+	}
+	d.set(results.ActAssign)
+	d.change("division", d.e.dir.DivisionName(cur), div.Name, "")
+	d.u.DivisionIDs = []string{div.ID}
+}
+
+func (divisionStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if st.action == results.ActAssign {
+		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxDivisionAssign}}
+	}
+	return nil
+}
+
+func (divisionStep) apply(a *applier, rows []*rowRun) {
+	a.batches(zoom.Medium, zoom.MaxDivisionAssign, rows, func(r *rowRun) string { return r.steps[a.i].target },
+		func(ctx context.Context, b batch) ([]*results.StepResult, error) {
+			users := make([]zoom.DivisionUser, len(b.rows))
+			for j, r := range b.rows {
+				users[j] = zoom.DivisionUser(r.ref())
+			}
+			added, err := a.e.Client.AssignDivision(ctx, b.target, users)
+			if err != nil {
+				return nil, err
+			}
+			return a.e.landedAll(ctx, b, added, "division", func(u *zoom.User) bool { return slices.Contains(u.DivisionIDs, b.target) }), nil
+		})
+}

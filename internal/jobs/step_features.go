@@ -1,0 +1,485 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// UpdateFeatures sets feature values (webinar, large_meeting, user_type,
+// ...) with Bulk update features: rows grouped by feature, value and
+// subscription, 30 users a call, one call per features interval.
+const UpdateFeatures jobfile.StepKind = "update_features"
+
+// FeatureStep is one feature of an update_features step.
+type FeatureStep struct {
+	FeatureType  string // a catalogue Feature field name, e.g. "webinar"
+	Value        string // the field holding the value (default: FeatureType)
+	Subscription string // the field holding subscription_id ("" = none)
+}
+
+// FeaturesOptions are update_features' options: the features to set.
+type FeaturesOptions struct {
+	Features []FeatureStep
+}
+
+var featureKeys = []string{"feature_type", "value", "subscription"}
+
+type featuresStep struct{}
+
+func init() { register(featuresStep{}) }
+
+func (featuresStep) Name() jobfile.StepKind { return UpdateFeatures }
+
+func isFeature(f mapping.Field) bool { return f.Target == mapping.Feature }
+
+func (featuresStep) ParseOptions(l *jobfile.Loader, key string, opts *yaml.Node) (any, bool) {
+	o := &FeaturesOptions{}
+	if opts == nil {
+		// Bare update_features: every mapped feature field.
+		for _, s := range l.Job().Fields {
+			if f, _ := mapping.Lookup(s.Field); isFeature(f) {
+				fs := FeatureStep{FeatureType: f.Name, Value: f.Name}
+				if l.Mapped("subscription_id") {
+					fs.Subscription = "subscription_id"
+				}
+				o.Features = append(o.Features, fs)
+			}
+		}
+		if len(o.Features) == 0 {
+			l.AddError(l.StepLine(), key, "update_features has no feature to set: the job maps no feature field",
+				"map a feature field (webinar, large_meeting, user_type, ...) under fields, or list the features: update_features: [ {feature_type: webinar} ]")
+			return nil, false
+		}
+		return o, true
+	}
+	if opts.Kind != yaml.SequenceNode {
+		l.Errorf(opts, key, "e.g. update_features: [ {feature_type: webinar, value: webinar} ]",
+			"update_features takes a list of {feature_type, value, subscription}, not %s", jobfile.KindName(opts))
+		return nil, false
+	}
+	if len(opts.Content) == 0 {
+		l.Errorf(opts, key, "list at least one feature, or remove the step", "the feature list is empty")
+		return nil, false
+	}
+	ok := true
+	seen := map[string]int{}
+	for i, item := range opts.Content {
+		item = jobfile.ResolveAlias(item)
+		sub := fmt.Sprintf("%s[%d]", key, i)
+		var fs FeatureStep
+		if item.Kind == yaml.ScalarNode && item.ShortTag() != "!!null" {
+			// - webinar, short for - {feature_type: webinar}
+			t, good := l.FieldRef(item, sub, isFeature, "a feature_type of Bulk update features")
+			if !good {
+				ok = false
+				continue
+			}
+			fs.FeatureType = t
+		} else {
+			if item.Kind != yaml.MappingNode {
+				l.Errorf(item, sub, "e.g. {feature_type: webinar, value: webinar}", "a feature must be a map of feature_type, value and subscription, not %s", jobfile.KindName(item))
+				ok = false
+				continue
+			}
+			good := true
+			l.Map(item, sub, featureKeys, func(k string, kn, vn *yaml.Node) {
+				kk := sub + "." + k
+				var g bool
+				switch k {
+				case "feature_type":
+					fs.FeatureType, g = l.FieldRef(vn, kk, isFeature, "a feature_type of Bulk update features")
+				case "value":
+					fs.Value, g = l.FieldRef(vn, kk, nil, "")
+				case "subscription":
+					fs.Subscription, g = l.FieldRef(vn, kk, func(f mapping.Field) bool { return f.Target == mapping.Subscription }, "a subscription field (subscription_id)")
+				}
+				good = good && g
+			})
+			if !good {
+				ok = false
+				continue
+			}
+			if fs.FeatureType == "" {
+				l.Errorf(item, sub+".feature_type", "e.g. feature_type: webinar", "feature_type is missing")
+				ok = false
+				continue
+			}
+		}
+		if fs.Value == "" {
+			fs.Value = fs.FeatureType
+		}
+		if prev, dup := seen[fs.FeatureType]; dup {
+			l.Errorf(item, sub, "list each feature once", "feature %s is listed twice (first at line %d)", fs.FeatureType, prev)
+			ok = false
+			continue
+		}
+		seen[fs.FeatureType] = item.Line
+		o.Features = append(o.Features, fs)
+	}
+	return o, ok
+}
+
+func (featuresStep) Fields(s jobfile.Step) []string {
+	var out []string
+	for _, f := range s.Options.(*FeaturesOptions).Features {
+		out = append(out, f.Value, f.Subscription)
+	}
+	return out
+}
+
+// Check: a value field other than the feature's own may only produce the
+// feature's values.
+func (featuresStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
+	for j, fs := range s.Options.(*FeaturesOptions).Features {
+		if fs.Value == fs.FeatureType || !l.Mapped(fs.Value) {
+			continue
+		}
+		if bad := l.ForeignValues(fs.Value, fs.FeatureType); bad != "" {
+			l.AddError(s.Line, fmt.Sprintf("%s[%d].value", key, j),
+				fmt.Sprintf("field %q can hold %s, which is not a %s value", fs.Value, bad, fs.FeatureType),
+				fmt.Sprintf("give %s a values map onto %s's values, or map a %s field", fs.Value, fs.FeatureType, fs.FeatureType))
+		}
+	}
+}
+
+// featureWant is one feature change a row asks for.
+type featureWant struct {
+	feature      int // index into the step's Features
+	value        string
+	subscription string
+	// action is ActUpdate or ActUnchanged; outcome is filled in by the run.
+	action  results.Action
+	outcome *results.StepResult
+}
+
+func (w featureWant) key() string {
+	return strconv.Itoa(w.feature) + "\x00" + w.value + "\x00" + w.subscription
+}
+
+// featurePlan is a row's feature changes in the step.
+type featurePlan struct{ wants []featureWant }
+
+func wantsOf(st *rowStep) *featurePlan {
+	p, _ := st.extra.(*featurePlan)
+	if p == nil {
+		p = &featurePlan{}
+		st.extra = p
+	}
+	return p
+}
+
+// prepare reads the feature settings of rows whose feature changes cannot
+// be judged from the user alone (Get user settings, Medium).
+func (featuresStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
+	o := e.steps[i].Options.(*FeaturesOptions)
+	var need []*rowRun
+	for _, r := range rows {
+		if r.user == nil || r.steps[i].result != nil {
+			continue
+		}
+		for _, fs := range o.Features {
+			if _, ok := r.value(fs.Value); ok && needsSettings(fs.FeatureType) {
+				need = append(need, r)
+				break
+			}
+		}
+	}
+	return e.forRows(ctx, need, zoom.Medium, func(ctx context.Context, r *rowRun) error {
+		s, err := e.Client.GetUserSettings(ctx, r.ref().Key())
+		if err != nil {
+			return err
+		}
+		r.settings = &s.Feature
+		return nil
+	})
+}
+
+func (featuresStep) decide(d *decision) {
+	o := d.step.Options.(*FeaturesOptions)
+	p := wantsOf(d.st)
+	p.wants = nil
+	u := d.u
+	d.set(results.ActUnchanged)
+	for fi, fs := range o.Features {
+		want, ok := d.value(fs.Value)
+		if !ok {
+			continue
+		}
+		w := featureWant{feature: fi, value: want, action: results.ActUpdate}
+		if fs.Subscription != "" {
+			w.subscription, _ = d.value(fs.Subscription)
+		}
+		var same, known bool
+		var cur string
+		if d.created {
+			same, known, cur = newUserHasFeature(fs.FeatureType, want, u.Type), true, "(new user)"
+		} else {
+			same, known = featureAsAsked(fs.FeatureType, want, u, d.r.settings)
+			cur = currentFeature(fs.FeatureType, u, d.r.settings)
+		}
+		if known && same {
+			w.action = results.ActUnchanged
+		} else {
+			d.set(results.ActUpdate)
+			d.change(fs.FeatureType, cur, want, featureRemoval(fs.FeatureType, cur, want))
+			if fs.FeatureType == "user_type" {
+				u.Type, _ = strconv.Atoi(want)
+			}
+		}
+		p.wants = append(p.wants, w)
+	}
+}
+
+// featureRemoval says whether a feature change takes something away.
+func featureRemoval(featureType, cur, want string) string {
+	if featureType == "user_type" {
+		return downgrade(cur, want)
+	}
+	if isOff(want) && !isOff(cur) {
+		return results.RemoveFeature
+	}
+	return ""
+}
+
+func isOff(v string) bool { return v == "0" || v == "false" || v == "None" || v == "off" }
+
+func (featuresStep) cost(_ *rowRun, st *rowStep) []callCost {
+	var out []callCost
+	for _, w := range wantsOf(st).wants {
+		if w.action == results.ActUpdate {
+			out = append(out, callCost{cat: zoom.Medium, batch: "features\x00" + w.key(), size: zoom.MaxFeatureUsers})
+		}
+	}
+	return out
+}
+
+// apply sends the feature changes, grouped by feature, value and
+// subscription, 30 users a call, one call per features interval (the
+// client keeps the spacing).
+func (featuresStep) apply(a *applier, rows []*rowRun) {
+	o := a.step.Options.(*FeaturesOptions)
+	i := a.i
+	var mu sync.Mutex
+	left := map[*rowRun]int{}
+	finish := func(r *rowRun) {
+		res := &results.StepResult{Status: results.Unchanged}
+		for _, w := range wantsOf(&r.steps[i]).wants {
+			switch {
+			case w.outcome == nil:
+			case w.outcome.Status == results.Failed || w.outcome.Status == results.Deferred || w.outcome.Status == results.NotRun:
+				if res.Status != results.Failed {
+					res = w.outcome
+				}
+			case w.outcome.Status == results.Succeeded && res.Status == results.Unchanged:
+				res = w.outcome
+			}
+		}
+		a.record(r, res)
+	}
+	type fbatch struct {
+		batch
+		feat int
+		want featureWant
+	}
+	var batches []fbatch
+	for fi := range o.Features {
+		var these []*rowRun
+		for _, r := range rows {
+			p := wantsOf(&r.steps[i])
+			for wi := range p.wants {
+				w := &p.wants[wi]
+				if w.feature != fi {
+					continue
+				}
+				if w.action == results.ActUpdate {
+					these = append(these, r)
+					left[r]++
+				} else {
+					w.outcome = &results.StepResult{Status: results.Unchanged}
+				}
+			}
+		}
+		for _, b := range chunk(these, zoom.MaxFeatureUsers, func(r *rowRun) string { return wantOf(r, i, fi).key() }) {
+			batches = append(batches, fbatch{batch: b, feat: fi, want: *wantOf(b.rows[0], i, fi)})
+		}
+	}
+	for _, r := range rows {
+		if left[r] == 0 {
+			finish(r)
+		}
+	}
+	done := func(r *rowRun, fi int, res *results.StepResult) {
+		mu.Lock()
+		wantOf(r, i, fi).outcome = res
+		left[r]--
+		last := left[r] == 0
+		mu.Unlock()
+		if last {
+			finish(r)
+		}
+	}
+	// Two workers: one call in flight while the next waits for its slot.
+	forEach(a.stop, 2, batches, func(b fbatch) {
+		if res := a.e.deferred(); res != nil {
+			for _, r := range b.rows {
+				cp := *res
+				done(r, b.feat, &cp)
+			}
+			return
+		}
+		fs := o.Features[b.feat]
+		refs := make([]zoom.UserRef, len(b.rows))
+		for j, r := range b.rows {
+			refs[j] = r.ref()
+		}
+		out, err := a.e.Client.UpdateFeatures(a.calls, zoom.FeatureUpdate{
+			FeatureType: fs.FeatureType, FeatureValue: b.want.value, SubscriptionID: b.want.subscription, Users: refs,
+		})
+		if err != nil {
+			res := a.e.outcomeOf(err)
+			for _, r := range b.rows {
+				cp := *res
+				done(r, b.feat, &cp)
+			}
+			return
+		}
+		reason := map[string]string{}
+		for _, f := range out.FailDetails {
+			for _, id := range f.UserIDs {
+				reason[id] = f.Reason
+			}
+		}
+		for _, r := range b.rows {
+			id := r.knownID()
+			switch why, failed := reason[id]; {
+			case slices.Contains(out.SuccessUserIDs, id):
+				done(r, b.feat, succeeded())
+			case failed && why == zoom.ReasonNoNeed && out.Ambiguous:
+				done(r, b.feat, &results.StepResult{Status: results.Succeeded, Reason: "the answer was lost; Zoom reports the feature already set"})
+			case failed && why == zoom.ReasonNoNeed:
+				done(r, b.feat, &results.StepResult{Status: results.Unchanged})
+			case failed:
+				done(r, b.feat, &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: fs.FeatureType + ": " + why, Hint: featureHints[why]})
+			default:
+				done(r, b.feat, &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: fs.FeatureType + ": Zoom reported neither success nor failure for this user",
+					Hint: "check the user in the web portal and run the failed rows again"})
+			}
+		}
+	})
+	// Rows whose batches the stop kept from being sent did not run.
+	for _, r := range rows {
+		if left[r] > 0 && r.steps[i].result == nil {
+			a.record(r, &results.StepResult{Status: results.NotRun})
+		}
+	}
+}
+
+func wantOf(r *rowRun, step, feature int) *featureWant {
+	p := wantsOf(&r.steps[step])
+	for j := range p.wants {
+		if p.wants[j].feature == feature {
+			return &p.wants[j]
+		}
+	}
+	return nil
+}
+
+// currentFeature is what the plan shows as a feature's current value.
+func currentFeature(featureType string, u *zoom.User, s *zoom.FeatureSettings) string {
+	if featureType == "user_type" {
+		return strconv.Itoa(u.Type)
+	}
+	if s == nil {
+		return "(not read)"
+	}
+	switch featureType {
+	case "webinar":
+		return pick(s.Webinar, "on, "+strconv.Itoa(s.WebinarCapacity)+" attendees", "0")
+	case "large_meeting":
+		return pick(s.LargeMeeting, "on, "+strconv.Itoa(s.LargeMeetingCapacity)+" participants", "0")
+	case "zoom_events":
+		return pick(s.ZoomEvents, strconv.Itoa(s.ZoomEventsCapacity), "0")
+	case "concurrent_meeting":
+		return pick(s.ConcurrentMeeting != "", s.ConcurrentMeeting, "None")
+	case "zoom_whiteboard":
+		return strconv.FormatBool(s.ZoomWhiteboard)
+	}
+	return "(not read)"
+}
+
+// Capacities per feature code, from the feature_value lists of Bulk update
+// features; Get user settings reports capacities, not codes.
+var (
+	webinarCapacity = map[string]int{"16": 100, "1": 500, "64": 1000, "128": 3000, "256": 5000, "512": 10000,
+		"1024": 20000, "2048": 30000, "4096": 40000, "8192": 50000, "16384": 500, "32768": 1000}
+	largeMeetingCapacity = map[string]int{"1": 100, "32": 200, "64": 300, "128": 500, "256": 1000, "1024": 3000, "2048": 5000}
+)
+
+// needsSettings says whether comparing a feature needs Get user settings.
+func needsSettings(featureType string) bool {
+	switch featureType {
+	case "webinar", "large_meeting", "zoom_events", "concurrent_meeting", "zoom_whiteboard":
+		return true
+	}
+	return false
+}
+
+// featureAsAsked tells whether a user already has a feature value. known
+// is false when neither the user nor the settings say: then the call is
+// made and Zoom's "No need to update" answer reports it unchanged.
+func featureAsAsked(featureType, want string, u *zoom.User, s *zoom.FeatureSettings) (same, known bool) {
+	if featureType == "user_type" {
+		return strconv.Itoa(u.Type) == want, true
+	}
+	if s == nil {
+		return false, false
+	}
+	off := want == "0" || want == "false" || want == "None"
+	switch featureType {
+	case "webinar":
+		if off || !s.Webinar {
+			return off == !s.Webinar, true
+		}
+		if want == "16384" || want == "32768" {
+			return false, false // promo seats report the same capacity as paid ones
+		}
+		return webinarCapacity[want] == s.WebinarCapacity, true
+	case "large_meeting":
+		if off || !s.LargeMeeting {
+			return off == !s.LargeMeeting, true
+		}
+		return largeMeetingCapacity[want] == s.LargeMeetingCapacity, true
+	case "zoom_events":
+		if off || !s.ZoomEvents {
+			return off == !s.ZoomEvents, true
+		}
+		return strconv.Itoa(s.ZoomEventsCapacity) == want, true
+	case "concurrent_meeting":
+		have := s.ConcurrentMeeting
+		if have == "" {
+			have = "None"
+		}
+		return have == want, true
+	case "zoom_whiteboard":
+		return s.ZoomWhiteboard == (want == "true"), true
+	}
+	return false, false
+}
+
+// newUserHasFeature: a user created by this run has no add-ons yet.
+func newUserHasFeature(featureType, want string, userType int) bool {
+	if featureType == "user_type" {
+		return strconv.Itoa(userType) == want
+	}
+	return want == "0" || want == "false" || want == "None"
+}

@@ -1,0 +1,191 @@
+package jobs
+
+import (
+	"context"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// MoveGroup puts users in the group a row names: move (PATCH, Medium, one
+// a call), add (POST, Medium, 30 a call) or set_primary.
+const MoveGroup jobfile.StepKind = "move_group"
+
+// GroupOptions are move_group's options.
+type GroupOptions struct {
+	To   string // the field holding the group (default group)
+	Mode string // move (default) | add | set_primary
+}
+
+var moveModes = []string{"move", "add", "set_primary"}
+
+type groupStep struct{}
+
+func init() { register(groupStep{}) }
+
+func (groupStep) Name() jobfile.StepKind                      { return MoveGroup }
+func (groupStep) directory() (groups, divs bool)              { return true, false }
+func (groupStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+
+func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &GroupOptions{To: "group", Mode: "move"}
+	if n == nil {
+		return o, true
+	}
+	ok := true
+	isMap := l.Map(n, key, []string{"to", "mode"}, func(k string, _, vn *yaml.Node) {
+		var good bool
+		switch k {
+		case "to":
+			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
+		case "mode":
+			o.Mode, good = l.OneOf(vn, key+"."+k, moveModes)
+		}
+		ok = ok && good
+	})
+	return o, ok && isMap
+}
+
+func (groupStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*GroupOptions).To} }
+
+func (groupStep) decide(d *decision) {
+	o := d.step.Options.(*GroupOptions)
+	want, ok := d.value(o.To)
+	if !ok {
+		d.set(results.ActUnchanged)
+		return
+	}
+	g, err := d.e.dir.Group(want)
+	if err != nil {
+		d.failErr(err)
+		return
+	}
+	u := d.u
+	d.st.target = g.ID
+	groups := u.GroupIDs
+	primary := ""
+	if len(groups) > 0 {
+		primary = groups[0]
+	}
+	name := d.e.dir.GroupName
+	switch o.Mode {
+	case "add":
+		if slices.Contains(groups, g.ID) {
+			d.set(results.ActUnchanged)
+			return
+		}
+		d.set(results.ActAdd)
+		d.change("groups", namesOf(groups, name), namesOf(append(slices.Clone(groups), g.ID), name), "")
+		u.GroupIDs = append(slices.Clone(groups), g.ID)
+	case "set_primary":
+		switch {
+		case primary == g.ID:
+			d.set(results.ActUnchanged)
+		case slices.Contains(groups, g.ID):
+			d.set(results.ActSetPrimary)
+			d.st.from = primary
+			d.change("primary_group", name(primary), g.Name, "")
+			u.GroupIDs = append([]string{g.ID}, slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == g.ID })...)
+		default:
+			d.fail("the user is not a member of \""+g.Name+"\"", "use mode: move or add to put the user in the group")
+		}
+	default:
+		switch {
+		case primary == g.ID:
+			d.set(results.ActUnchanged)
+		case primary == "":
+			d.set(results.ActAdd)
+			d.change("group", "", g.Name, "")
+			u.GroupIDs = []string{g.ID}
+		default:
+			d.set(results.ActMove)
+			d.st.from = primary
+			d.change("group", name(primary), g.Name, "")
+			rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == primary || id == g.ID })
+			u.GroupIDs = append([]string{g.ID}, rest...)
+		}
+	}
+}
+
+func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
+	switch st.action {
+	case results.ActAdd:
+		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd}}
+	case results.ActMove, results.ActSetPrimary:
+		return []callCost{{cat: zoom.Medium}}
+	}
+	return nil
+}
+
+func (groupStep) apply(a *applier, rows []*rowRun) {
+	var single, batched []*rowRun
+	for _, r := range rows {
+		if r.steps[a.i].action == results.ActAdd {
+			batched = append(batched, r)
+		} else {
+			single = append(single, r)
+		}
+	}
+	a.batches(zoom.Medium, zoom.MaxGroupMembersAdd, batched, func(r *rowRun) string { return r.steps[a.i].target },
+		func(ctx context.Context, b batch) ([]*results.StepResult, error) {
+			refs := make([]zoom.UserRef, len(b.rows))
+			for j, r := range b.rows {
+				refs[j] = r.ref()
+			}
+			added, err := a.e.Client.AddGroupMembers(ctx, b.target, refs)
+			if err != nil {
+				return nil, err
+			}
+			return a.e.landedAll(ctx, b, added, "group", func(u *zoom.User) bool { return slices.Contains(u.GroupIDs, b.target) }), nil
+		})
+	a.perRow(zoom.Medium, single, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		var err error
+		if st.action == results.ActSetPrimary {
+			err = a.e.Client.SetPrimaryGroup(ctx, st.from, r.ref().Key(), st.target)
+		} else {
+			err = a.e.Client.MoveGroupMember(ctx, st.from, r.ref().Key(), st.target)
+		}
+		if err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}
+
+// landedAll maps a batch answer (the IDs Zoom says it added) back to each
+// row. Zoom lists only the users the call itself added, so after a lost
+// answer the retry leaves out those the lost attempt added: a row left out
+// is read back (has reports whether the user is where it should be).
+func (e *engine) landedAll(ctx context.Context, b batch, added []string, what string, has func(*zoom.User) bool) []*results.StepResult {
+	out := make([]*results.StepResult, len(b.rows))
+	for j, r := range b.rows {
+		if slices.Contains(added, r.knownID()) {
+			out[j] = succeeded()
+			continue
+		}
+		if u, err := e.Client.GetUser(ctx, r.ref().Key()); err == nil && has(u) {
+			out[j] = succeeded()
+			continue
+		}
+		out[j] = &results.StepResult{Status: results.Failed, Reason: "Zoom did not list the user among those added to the " + what,
+			Hint: "check the user in the web portal and run the failed rows again"}
+	}
+	return out
+}
+
+// namesOf lists group IDs by name, for the plan.
+func namesOf(ids []string, name func(string) string) string {
+	out := ""
+	for i, id := range ids {
+		if i > 0 {
+			out += "; "
+		}
+		out += name(id)
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package jobs
+
+import (
+	"context"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// SetStatus activates or deactivates users (PUT /users/{id}/status, Light).
+const SetStatus jobfile.StepKind = "set_status"
+
+// StatusOptions are set_status' options.
+type StatusOptions struct {
+	Field string // the field holding active/inactive (default status)
+}
+
+type statusStep struct{}
+
+func init() { register(statusStep{}) }
+
+func (statusStep) Name() jobfile.StepKind { return SetStatus }
+
+func (statusStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &StatusOptions{Field: "status"}
+	if n == nil {
+		return o, true
+	}
+	ok := true
+	isMap := l.Map(n, key, []string{"field"}, func(k string, _, vn *yaml.Node) {
+		var good bool
+		o.Field, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Status }, "a status field (status)")
+		ok = ok && good
+	})
+	return o, ok && isMap
+}
+
+func (statusStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*StatusOptions).Field} }
+
+func (statusStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+
+func (statusStep) decide(d *decision) {
+	want, ok := d.value(d.step.Options.(*StatusOptions).Field)
+	u := d.u
+	switch {
+	case !ok || u.Status == want:
+		d.set(results.ActUnchanged)
+	case u.Status == zoom.StatusPending:
+		d.fail("the user is pending: Zoom cannot change the status until the user accepts the invitation",
+			"wait for the user to accept, or remove the status from this row")
+	default:
+		d.set(pick(want == zoom.StatusInactive, results.ActDeactivate, results.ActActivate))
+		d.change("status", u.Status, want, pick(want == zoom.StatusInactive, results.RemoveDeactivate, ""))
+		u.Status = want
+	}
+}
+
+func (statusStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if st.action.Writes() {
+		return []callCost{{cat: zoom.Light}}
+	}
+	return nil
+}
+
+func (statusStep) apply(a *applier, rows []*rowRun) {
+	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		action := pick(st.action == results.ActDeactivate, zoom.StatusDeactivate, zoom.StatusActivate)
+		if err := a.e.Client.SetUserStatus(ctx, r.ref().Key(), action); err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}

@@ -1,0 +1,172 @@
+// Package results is the one vocabulary of what a run did and will do: the
+// status of a row and of a row's step, the planned actions, the field
+// changes of a plan, and the files that report them (results.*, failed.csv,
+// changes.csv, plan.*). The console, the report files and the exit code all
+// reduce rows with the methods here, so they cannot disagree.
+package results
+
+import "strconv"
+
+// Status is what happened to a row in a step, or to the row as a whole.
+type Status string
+
+const (
+	Succeeded Status = "succeeded"
+	Unchanged Status = "unchanged" // already as asked: no call was spent
+	Failed    Status = "failed"
+	Partial   Status = "partial"  // a row only: some steps done, the rest did not run
+	Skipped   Status = "skipped"  // an earlier step of the row failed, or the row cannot finish
+	Deferred  Status = "deferred" // a daily limit stopped the step; --resume finishes it
+	NotRun    Status = "not_run"  // the run stopped before reaching it
+)
+
+// Statuses lists every status in report order.
+var Statuses = []Status{Succeeded, Unchanged, Failed, Partial, Skipped, Deferred, NotRun}
+
+// Final says whether a step result is final: a resumed run leaves it
+// alone. Skipped is not: whether a step starts is the plan's to decide
+// again.
+func (s Status) Final() bool {
+	switch s {
+	case Succeeded, Unchanged, Failed:
+		return true
+	}
+	return false
+}
+
+// Action is what the plan decided for a row in a step.
+type Action string
+
+const (
+	ActCreate     Action = "create"
+	ActUpdate     Action = "update"
+	ActUnchanged  Action = "unchanged"
+	ActFail       Action = "fail"
+	ActSkip       Action = "skip"
+	ActMove       Action = "move"
+	ActAdd        Action = "add"
+	ActSetPrimary Action = "set_primary"
+	ActAssign     Action = "assign"
+	ActActivate   Action = "activate"
+	ActDeactivate Action = "deactivate"
+	ActDelete     Action = "delete"
+	ActDisassoc   Action = "disassociate"
+	ActDone       Action = "done"      // finished in an earlier run (resume)
+	ActRecovered  Action = "recovered" // an interrupted run's create took effect
+)
+
+// Writes says whether the action spends a write call.
+func (a Action) Writes() bool {
+	switch a {
+	case "", ActUnchanged, ActFail, ActSkip, ActDone, ActRecovered:
+		return false
+	}
+	return true
+}
+
+// StepResult is a row's result in one step.
+type StepResult struct {
+	Status     Status `json:"status"`
+	HTTPStatus int    `json:"http,omitempty"`
+	Code       int    `json:"code,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Hint       string `json:"hint,omitempty"`
+	UserID     string `json:"user_id,omitempty"`
+	TrackingID string `json:"tracking_id,omitempty"`
+}
+
+// RowOutcome is a row's status with the step that decided it.
+type RowOutcome struct {
+	Status Status
+	Step   int         // index of the step that failed, was deferred or did not run; -1 for none
+	Result *StepResult // that step's result (nil for succeeded/unchanged rows)
+}
+
+// Reduce sums a row's step results (nil: the step did not run) into the
+// row's status:
+//   - failed when a step failed (the first failure names the step);
+//   - deferred when a daily limit deferred a step;
+//   - partial when some step changed the account and another did not run;
+//   - not_run when a step did not run and none changed anything;
+//   - succeeded when a step changed something, else unchanged.
+func Reduce(steps []*StepResult) RowOutcome {
+	deferred, notRun, changed := -1, -1, false
+	for i, res := range steps {
+		switch {
+		case res == nil || res.Status == NotRun:
+			if notRun < 0 {
+				notRun = i
+			}
+		case res.Status == Failed:
+			return RowOutcome{Status: Failed, Step: i, Result: res}
+		case res.Status == Deferred:
+			if deferred < 0 {
+				deferred = i
+			}
+		case res.Status == Succeeded:
+			changed = true
+		}
+	}
+	switch {
+	case deferred >= 0:
+		return RowOutcome{Status: Deferred, Step: deferred, Result: steps[deferred]}
+	case notRun >= 0 && changed:
+		return RowOutcome{Status: Partial, Step: notRun, Result: steps[notRun]}
+	case notRun >= 0:
+		return RowOutcome{Status: NotRun, Step: notRun, Result: steps[notRun]}
+	case changed:
+		return RowOutcome{Status: Succeeded, Step: -1}
+	}
+	return RowOutcome{Status: Unchanged, Step: -1}
+}
+
+// Counts counts rows by status.
+type Counts map[Status]int
+
+// Total is the number of rows counted.
+func (c Counts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// AsAsked says whether every row ended succeeded or unchanged.
+func (c Counts) AsAsked() bool { return c[Succeeded]+c[Unchanged] == c.Total() }
+
+// Exit codes, as the README's table gives them.
+const (
+	ExitOK      = 0 // every row succeeded or was already as asked
+	ExitFailed  = 1 // the run finished and some rows failed or were deferred
+	ExitUsage   = 2 // usage, job or input error: nothing was sent
+	ExitAborted = 3 // interrupted, stopped by a limit, or declined
+	ExitAuth    = 4 // cannot authenticate or cannot reach Zoom
+	ExitDrift   = 5 // --check: the account differs from the job
+)
+
+// ExitCode is the exit code of a run that finished (not aborted): 0 when
+// every row is as asked, 1 otherwise.
+func (c Counts) ExitCode() int {
+	if c.AsAsked() {
+		return ExitOK
+	}
+	return ExitFailed
+}
+
+// String reads "succeeded 3, failed 1" in report order.
+func (c Counts) String() string {
+	s := ""
+	for _, st := range Statuses {
+		if n := c[st]; n > 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += string(st) + " " + strconv.Itoa(n)
+		}
+	}
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package results
+
+import (
+	"path/filepath"
+	"strconv"
+
+	"github.com/zoombulk/zoombulk/internal/sheet"
+)
+
+// Removal kinds: the changes limits.max_removals counts and the plan and
+// the prompt name before anyone confirms.
+const (
+	RemoveDowngrade  = "license downgrade"
+	RemoveFeature    = "feature removal"
+	RemoveDeactivate = "deactivation"
+	RemoveDelete     = "deletion"
+	RemoveGroup      = "group removal"
+)
+
+// Change is one field a plan changes for one row in one step: the diff an
+// approver reads. A create lists the fields it sets with Current empty; a
+// row the plan fails is listed with its reason.
+type Change struct {
+	Row     int // zb_row: the sheet's row number
+	Email   string
+	Step    string
+	Action  Action
+	Field   string
+	Current string
+	New     string
+	Reason  string
+	Removal string // "" or one of the Remove* kinds
+}
+
+// Change file names.
+const (
+	ChangesCSV = "changes.csv"
+)
+
+var changeColumns = []sheet.Column{
+	{Header: ColRow, Kind: sheet.Integer},
+	{Header: "email", Width: 30},
+	{Header: "step", Width: 16},
+	{Header: "action", Width: 12},
+	{Header: "field", Width: 24},
+	{Header: "current", Width: 24},
+	{Header: "new", Width: 24},
+	{Header: "reason", Width: 60},
+	{Header: "removal", Width: 18},
+}
+
+func changeCells(c Change) []sheet.Cell {
+	return []sheet.Cell{sheet.IntCell(int64(c.Row)), sheet.TextCell(c.Email), sheet.TextCell(c.Step), sheet.TextCell(string(c.Action)),
+		sheet.TextCell(c.Field), sheet.TextCell(c.Current), sheet.TextCell(c.New), sheet.TextCell(c.Reason), sheet.TextCell(c.Removal)}
+}
+
+// PlanReport is what a plan writes: changes.csv, and plan.csv and
+// plan.xlsx (sheets Summary, Changes, Rows).
+type PlanReport struct {
+	Summary [][2]string
+	Changes []Change
+	Rows    *Results // each input row with its planned action per step
+}
+
+// WritePlan writes the plan files into dir and returns their paths.
+func WritePlan(dir string, p *PlanReport) ([]string, error) {
+	changes := filepath.Join(dir, ChangesCSV)
+	if err := writeCSV(changes, changeColumns, func(w sheet.TableWriter) error {
+		for _, c := range p.Changes {
+			if err := w.WriteRow(changeCells(c), sheet.Plain); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	rowsCSV := filepath.Join(dir, PlanCSV)
+	cols := p.Rows.columns()
+	if err := writeCSV(rowsCSV, cols, func(w sheet.TableWriter) error {
+		for _, row := range p.Rows.Rows {
+			if err := w.WriteRow(p.Rows.cells(row), sheet.Plain); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	xlsx := filepath.Join(dir, PlanXLSX)
+	wb := sheet.NewWorkbook()
+	if err := writeSummary(wb, p.Summary); err != nil {
+		return nil, err
+	}
+	t, err := wb.AddTable(sheet.Table{Name: "Changes", Columns: changeColumns})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range p.Changes {
+		style := sheet.Plain
+		switch {
+		case c.Action == ActFail:
+			style = sheet.Failed
+		case c.Removal != "":
+			style = sheet.Warning
+		}
+		if err := t.WriteRow(changeCells(c), style); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.Close(); err != nil {
+		return nil, err
+	}
+	rt, err := wb.AddTable(sheet.Table{Name: "Rows", Columns: cols})
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range p.Rows.Rows {
+		style := sheet.Plain
+		if row.Status == string(ActFail) {
+			style = sheet.Failed
+		}
+		if err := rt.WriteRow(p.Rows.cells(row), style); err != nil {
+			return nil, err
+		}
+	}
+	if err := rt.Close(); err != nil {
+		return nil, err
+	}
+	if err := wb.SaveAs(xlsx); err != nil {
+		return nil, err
+	}
+	return []string{changes, xlsx, rowsCSV}, nil
+}
+
+// writeSummary adds a two-column Summary sheet; whole numbers are numbers.
+func writeSummary(wb *sheet.Workbook, lines [][2]string) error {
+	t, err := wb.AddTable(sheet.Table{Name: "Summary", Columns: []sheet.Column{{Header: "What", Width: 34}, {Header: "Value", Width: 70}}})
+	if err != nil {
+		return err
+	}
+	for _, kv := range lines {
+		v := sheet.TextCell(kv[1])
+		if n, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
+			v = sheet.IntCell(n)
+		}
+		if err := t.WriteRow([]sheet.Cell{sheet.TextCell(kv[0]), v}, sheet.Plain); err != nil {
+			return err
+		}
+	}
+	return t.Close()
+}
