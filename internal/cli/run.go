@@ -16,6 +16,7 @@ import (
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -30,7 +31,7 @@ type runOptions struct {
 	input, sheetName string
 	out, resume      string
 	force, dryRun    bool
-	overwrite        bool
+	overwrite, check bool
 	yes, allowDelete bool
 	strict           bool
 	concurrency      int
@@ -76,7 +77,8 @@ authenticate or cannot reach Zoom.`,
 	f.StringVar(&o.resume, "resume", "", "finish the interrupted or deferred run in this folder")
 	f.BoolVar(&o.force, "force", false, "with --resume: go on even if the job or input changed since")
 	f.BoolVar(&o.overwrite, "overwrite", false, "replace the finished run in the --out folder")
-	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write plan.csv/plan.xlsx, change nothing")
+	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
+	f.BoolVar(&o.check, "check", false, "plan only, for a scheduled check: exit 0 when the account already matches the job, 5 when it does not")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
@@ -89,6 +91,9 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	job, err := jobfile.Load(jobPath)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if o.check {
+		o.dryRun = true
 	}
 	if !o.dryRun && !o.yes && !stdio.InTTY {
 		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
@@ -143,6 +148,9 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		}
 	}
 	sum, err := runner.Run(work)
+	if o.check && err == nil {
+		return checkExit(stdio, job, sum)
+	}
 	if sum != nil {
 		printSummary(stdio, sum)
 	}
@@ -251,6 +259,26 @@ func reportName(sum *jobs.Summary) string {
 		return "plan.xlsx"
 	}
 	return "results.xlsx"
+}
+
+// checkExit ends --check with one line a cron mail can carry, and exit 0
+// when the account matches the job, 5 when a run would change something or
+// rows would fail.
+func checkExit(stdio *IO, job *jobfile.Job, sum *jobs.Summary) error {
+	p := sum.Plan
+	changes := 0
+	for _, c := range p.Changes {
+		if c.Action != results.ActFail {
+			changes++
+		}
+	}
+	if p.Writes() == 0 && p.Failing == 0 {
+		fmt.Fprintf(stdio.ErrOut, "check %s: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
+		return nil
+	}
+	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail; see %s\n",
+		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, filepath.Join(sum.Dir, results.ChangesCSV))
+	return &ExitError{Code: ExitDrift}
 }
 
 // runExit maps a run's outcome to the exit codes of the README's table.

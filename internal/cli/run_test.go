@@ -153,3 +153,150 @@ func TestRunInterruptedExitsThreeAndResumes(t *testing.T) {
 		t.Errorf("%d users created, want 200", n)
 	}
 }
+
+// mainWith runs the CLI with stdin text on a (pretend) terminal.
+func (e *runEnv) mainWith(stdin string, args ...string) (int, string) {
+	var out, errOut bytes.Buffer
+	stdio := &IO{In: strings.NewReader(stdin), InTTY: true, Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return e.env[k] },
+		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }}
+	code := Main(context.Background(), args, stdio, nil)
+	return code, out.String() + errOut.String()
+}
+
+func listDir(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return strings.Join(names, " ")
+}
+
+func TestRunFoldersAndUsageExits(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	jobPath := e.file("job.yaml", createJob)
+	e.file("users.csv", hires(2, "Sales"))
+	out := filepath.Join(e.dir, "out")
+
+	if code, text := e.main(nil, "run", jobPath, "--yes", "--input", filepath.Join(e.dir, "nope.csv")); code != ExitUsage {
+		t.Errorf("missing --input file: exit %d, want 2\n%s", code, text)
+	}
+	if code, text := e.main(nil, "run", jobPath, "--yes", "--resume", e.dir); code != ExitUsage || !strings.Contains(text, "no run to resume") {
+		t.Errorf("--resume on a folder without a run: exit %d, want 2\n%s", code, text)
+	}
+
+	// Declined: exit 3, plan files only, and the same command may run again.
+	code, text := e.mainWith("n\n", "run", jobPath, "--out", out)
+	if code != ExitAborted || !strings.Contains(text, "Apply to account acme-sandbox") {
+		t.Fatalf("declined: exit %d, want 3 after the prompt\n%s", code, text)
+	}
+	if got := listDir(t, out); got != "changes.csv plan.csv plan.xlsx" {
+		t.Errorf("a declined run left %q, want the plan files only", got)
+	}
+	if n := e.srv.Stats().Applied["POST /users"]; n != 0 {
+		t.Errorf("declined, yet %d users were created", n)
+	}
+	if code, text := e.mainWith("y\n", "run", jobPath, "--out", out); code != ExitOK {
+		t.Fatalf("confirmed after a declined run in the same folder: exit %d\n%s", code, text)
+	}
+	runJSON, _ := os.ReadFile(filepath.Join(out, "run.json"))
+
+	// A finished run is refused with when and what, unless --overwrite.
+	code, text = e.main(nil, "run", jobPath, "--yes", "--out", out)
+	if code != ExitUsage || !strings.Contains(text, "holds a finished run") || !strings.Contains(text, "succeeded 2") || !strings.Contains(text, "--overwrite") {
+		t.Errorf("reusing a finished run's folder: exit %d, want 2 naming the run\n%s", code, text)
+	}
+	code, text = e.main(nil, "run", jobPath, "--dry-run", "--out", out)
+	if after, _ := os.ReadFile(filepath.Join(out, "run.json")); code != ExitUsage || string(after) != string(runJSON) {
+		t.Errorf("a dry run into a finished run's folder: exit %d, run.json changed: %v\n%s", code, string(after) != string(runJSON), text)
+	}
+	if code, text := e.main(nil, "run", jobPath, "--yes", "--out", out, "--overwrite"); code != ExitOK || !strings.Contains(text, "unchanged 2") {
+		t.Errorf("--overwrite: exit %d\n%s", code, text)
+	}
+}
+
+func TestRunCheckExitsFiveUntilApplied(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	jobPath := e.file("job.yaml", createJob)
+	e.file("users.csv", hires(3, "Sales"))
+	code, text := e.main(nil, "run", jobPath, "--check", "--out", filepath.Join(e.dir, "c1"))
+	if code != ExitDrift || !strings.Contains(text, "differs: create 3") {
+		t.Fatalf("--check before: exit %d, want 5\n%s", code, text)
+	}
+	if w := e.srv.Stats().Applied["POST /users"]; w != 0 {
+		t.Fatalf("--check created %d users", w)
+	}
+	if code, text := e.main(nil, "run", jobPath, "--yes", "--out", filepath.Join(e.dir, "run")); code != ExitOK {
+		t.Fatalf("run: exit %d\n%s", code, text)
+	}
+	if code, text := e.main(nil, "run", jobPath, "--check", "--out", filepath.Join(e.dir, "c2")); code != ExitOK || !strings.Contains(text, "matches (3 rows)") {
+		t.Fatalf("--check after: exit %d, want 0\n%s", code, text)
+	}
+}
+
+// TestPlanShowsTheDowngrade is the admin's story: an HR row for a Licensed
+// user says Basic in a create-users job with if_exists: update.
+func TestPlanShowsTheDowngrade(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	job := strings.Replace(createJob, "  max_failures: 3\n", "  max_removals: 0\n", 1)
+	jobPath := e.file("job.yaml", job)
+	e.file("users.csv", "Email,First Name,Last Name,License,Group\ngrace.hopper@acme.example,Grace,Hopper,Basic,Engineering\n"+
+		"new.one@acme.example,New,One,Licensed,Sales\nbad.group@acme.example,Bad,Group,Basic,Markting\n")
+	out := filepath.Join(e.dir, "out")
+	code, text := e.main(nil, "run", jobPath, "--yes", "--out", out)
+	if code != ExitAborted || !strings.Contains(text, "max_removals") || !strings.Contains(text, "1 license downgrade") {
+		t.Fatalf("max_removals: 0: exit %d, want 3 naming the limit and the count\n%s", code, text)
+	}
+	if w := writes(e.srv.Stats()); w != 0 {
+		t.Fatalf("%d writes over the removal limit", w)
+	}
+	changes := readCSV(t, filepath.Join(out, "changes.csv"))
+	var downgrade, misspelt bool
+	for _, c := range changes {
+		if c["email"] == "grace.hopper@acme.example" && c["field"] == "type" && strings.HasPrefix(c["current"], "2") && strings.HasPrefix(c["new"], "1") && c["removal"] == "license downgrade" {
+			downgrade = true
+		}
+		if c["email"] == "bad.group@acme.example" && c["action"] == "fail" && strings.Contains(c["reason"], `"Markting"`) {
+			misspelt = true
+		}
+		if c["email"] == "grace.hopper@acme.example" && c["field"] == "first_name" {
+			t.Errorf("an unchanged field is listed: %v", c)
+		}
+	}
+	if !downgrade || !misspelt {
+		t.Errorf("changes.csv lacks the downgrade (%v) or the misspelt group (%v): %v", downgrade, misspelt, changes)
+	}
+
+	// Without the limit: the prompt line names the downgrade; the misspelt
+	// row creates no one; fixed, it is created.
+	jobPath = e.file("job.yaml", createJob)
+	code, text = e.main(nil, "run", jobPath, "--yes", "--out", filepath.Join(e.dir, "run2"))
+	if code != ExitPartial || !strings.Contains(text, "Apply to account acme-sandbox") || !strings.Contains(text, "create 1, update 1, add 1 (1 license downgrade), 3 calls") {
+		t.Fatalf("exit %d, want 1 with the prompt line naming the downgrade\n%s", code, text)
+	}
+	if _, ok := e.srv.UserByEmail("bad.group@acme.example"); ok {
+		t.Errorf("the row with the misspelt group created its user")
+	}
+	e.file("users.csv", "Email,First Name,Last Name,License,Group\nbad.group@acme.example,Bad,Group,Basic,Marketing\n")
+	if code, text := e.main(nil, "run", jobPath, "--yes", "--out", filepath.Join(e.dir, "run3")); code != ExitOK {
+		t.Fatalf("the fixed row: exit %d\n%s", code, text)
+	}
+	if _, ok := e.srv.UserByEmail("bad.group@acme.example"); !ok {
+		t.Errorf("the fixed row did not create its user")
+	}
+}
+
+// writes counts the write calls the sandbox received.
+func writes(st zoomtest.Stats) int {
+	n := 0
+	for ep, c := range st.Calls {
+		if !strings.HasPrefix(ep, "GET ") {
+			n += c
+		}
+	}
+	return n
+}

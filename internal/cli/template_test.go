@@ -80,7 +80,13 @@ func sampleSeed(t *testing.T) *zoomtest.Seed {
 // resultRows reads a run's results.csv as maps keyed by header.
 func resultRows(t *testing.T, dir string) []map[string]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "results.csv"))
+	return readCSV(t, filepath.Join(dir, "results.csv"))
+}
+
+// readCSV reads a CSV the tool wrote as maps keyed by header.
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -84,22 +85,21 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
-// ActionText reads "create 59, update 1" over every step.
+// ActionText reads "create 59, update 1" over every step, in step order.
 func (p *Plan) ActionText() string {
 	total := map[results.Action]int{}
 	var order []results.Action
 	for _, sp := range p.Steps {
-		for a, n := range sp.Actions {
-			if !a.Writes() || n == 0 {
-				continue
+		acts := slices.Sorted(maps.Keys(sp.Actions))
+		for _, a := range acts {
+			if n := sp.Actions[a]; a.Writes() && n > 0 {
+				if _, seen := total[a]; !seen {
+					order = append(order, a)
+				}
+				total[a] += n
 			}
-			if _, seen := total[a]; !seen {
-				order = append(order, a)
-			}
-			total[a] += n
 		}
 	}
-	slices.Sort(order)
 	var parts []string
 	for _, a := range order {
 		parts = append(parts, fmt.Sprintf("%s %d", a, total[a]))
