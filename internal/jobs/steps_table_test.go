@@ -19,9 +19,9 @@ func TestStepKindsByAccountState(t *testing.T) {
 		name   string
 		email  string
 		cells  map[string]string // column -> cell; empty columns leave a field alone
-		status string           // zb_status
-		reason string           // a part of zb_reason
-		writes int              // write calls the row costs
+		status string            // zb_status
+		reason string            // a part of zb_reason
+		writes int               // write calls the row costs
 	}
 	const missing = "nobody@acme.example"
 	kinds := []struct {
