@@ -259,6 +259,9 @@ type gateTurn struct {
 // turn with sent or release.
 func (g *featuresGate) acquire(ctx context.Context) (*gateTurn, error) {
 	stop := stopOf(ctx)
+	if stopped(stop) {
+		return nil, ErrNotSent
+	}
 	select {
 	case g.slot <- struct{}{}:
 	case <-ctx.Done():

@@ -55,13 +55,14 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 // sleep waits d unless ctx ends (its error) or the stop fires (ErrNotSent).
 func sleep(ctx context.Context, clk clock, d time.Duration) error {
 	stop := stopOf(ctx)
+	// A stop or an end that came first wins over a wait that is also over.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if stopped(stop) {
+		return ErrNotSent
+	}
 	if d <= 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if stopped(stop) {
-			return ErrNotSent
-		}
 		return nil
 	}
 	select {
