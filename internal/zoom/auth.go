@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,39 +14,90 @@ import (
 	"time"
 )
 
-// tokenSource gets Server-to-Server OAuth tokens and caches one. The mutex
-// makes the fetch single-flight: workers that find the token expired wait
-// for the one fetch instead of each asking for a new token.
+// tokenSource gets Server-to-Server OAuth tokens and shares one for the whole
+// run. Asking Zoom for a new token can invalidate the one in use, so a fetch
+// is single-flight: workers that find the token rejected or about to lapse
+// wait for the one fetch in progress instead of each asking for their own.
 type tokenSource struct {
-	cfg  *Config
-	http *http.Client
+	cfg   *Config
+	http  *http.Client
+	clock clock
 
-	mu      sync.Mutex
-	token   string
-	expires time.Time
-	fetches int
+	mu       sync.Mutex
+	token    string
+	expires  time.Time // when Zoom stops taking it
+	margin   time.Duration
+	fetches  int
+	inflight *tokenFetch
 }
 
-// token returns a valid access token, fetching one when there is none, it
-// expires soon, or it equals rejected (Zoom said 124 to it).
+// tokenFetch is one fetch under way; done closes when it ends.
+type tokenFetch struct {
+	done chan struct{}
+	tok  string
+	err  error
+}
+
+// get returns the shared access token, fetching one when there is none, it
+// equals rejected (Zoom said 124 to it), or it would lapse within its margin
+// (a tenth of its lifetime, at most five minutes). Callers take the token
+// right before sending, after every other wait, so the margin only has to
+// cover the request itself.
 func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	if ts.token != "" && ts.token != rejected && time.Now().Before(ts.expires) {
-		return ts.token, nil
+	stop := stopOf(ctx)
+	for {
+		ts.mu.Lock()
+		if ts.token != "" && ts.token != rejected && ts.clock.Now().Add(ts.margin).Before(ts.expires) {
+			tok := ts.token
+			ts.mu.Unlock()
+			return tok, nil
+		}
+		if f := ts.inflight; f != nil {
+			ts.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-stop:
+				return "", ErrNotSent
+			}
+			if f.err == nil {
+				return f.tok, nil
+			}
+			if isCallerEnd(f.err) && ctx.Err() == nil && !stopped(stop) {
+				continue // the fetching worker was stopped, not this one: try again
+			}
+			return "", f.err
+		}
+		f := &tokenFetch{done: make(chan struct{})}
+		ts.inflight = f
+		ts.mu.Unlock()
+
+		tok, ttl, err := ts.fetch(ctx)
+
+		ts.mu.Lock()
+		f.tok, f.err = tok, err
+		ts.inflight = nil
+		if err == nil {
+			ts.token = tok
+			ts.expires = ts.clock.Now().Add(ttl)
+			ts.margin = min(ttl/10, 5*time.Minute)
+			ts.fetches++
+		}
+		ts.mu.Unlock()
+		close(f.done)
+		return tok, err
 	}
-	tok, ttl, err := ts.fetch(ctx)
-	if err != nil {
-		return "", err
-	}
-	ts.token = tok
-	// Refresh early: a tenth of the lifetime, at most five minutes, so no
-	// call goes out with a token about to lapse on the wire.
-	ts.expires = time.Now().Add(ttl - min(ttl/10, 5*time.Minute))
-	ts.fetches++
-	return tok, nil
 }
 
+// isCallerEnd says err ends a call because of its caller, not because of
+// Zoom: a cancelled context or a stop.
+func isCallerEnd(err error) bool {
+	return errors.Is(err, ErrNotSent) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// fetch asks the token endpoint for a token, under the client's retry policy:
+// connection failures, 429 and 5xx are tried again; any other answer is final.
 func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
 	q := url.Values{"grant_type": {"account_credentials"}, "account_id": {ts.cfg.AccountID}}
 	target := ts.cfg.OAuthURL
@@ -54,46 +106,75 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 	} else {
 		target += "?" + q.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
-	if err != nil {
-		return "", 0, &AuthError{Err: err}
-	}
 	basic := base64.StdEncoding.EncodeToString([]byte(ts.cfg.ClientID + ":" + ts.cfg.ClientSecret))
-	req.Header.Set("Authorization", "Basic "+basic)
-	req.Header.Set("User-Agent", ts.cfg.UserAgent)
-	resp, err := ts.http.Do(req)
-	if err != nil {
-		return "", 0, &AuthError{Err: redactURLError(err)}
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Reason string `json:"reason"`
-			Error  string `json:"error"`
+	var tok string
+	var ttl time.Duration
+	err := retryLoop(ctx, ts.clock, ts.cfg.MaxAttempts, ts.cfg.BackoffBase, ts.cfg.BackoffMax, func(int) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
+		if err != nil {
+			return false, &AuthError{Err: err}
 		}
-		_ = json.Unmarshal(body, &e)
-		reason := e.Reason
-		if reason == "" {
-			reason = e.Error
+		req.Header.Set("Authorization", "Basic "+basic)
+		req.Header.Set("User-Agent", ts.cfg.UserAgent)
+		resp, err := ts.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			// A refused redirect will be refused again.
+			return !errors.Is(err, errRedirectRefused), &UnreachableError{URL: origin(ts.cfg.OAuthURL), Cause: redactURLError(err)}
 		}
-		if reason == "" {
-			reason = http.StatusText(resp.StatusCode)
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		if rerr != nil {
+			return true, &UnreachableError{URL: origin(ts.cfg.OAuthURL), Cause: rerr}
 		}
-		return "", 0, &AuthError{HTTPStatus: resp.StatusCode, Reason: reason}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			err := &UnreachableError{URL: origin(ts.cfg.OAuthURL),
+				Cause: fmt.Errorf("the token endpoint answered HTTP %d (%s)", resp.StatusCode, http.StatusText(resp.StatusCode))}
+			if d, ok := retryAfter(resp.Header.Get("Retry-After"), ts.clock.Now()); ok {
+				return true, after(d, err)
+			}
+			return true, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			var e struct {
+				Reason string `json:"reason"`
+				Error  string `json:"error"`
+			}
+			_ = json.Unmarshal(body, &e)
+			reason := e.Reason
+			if reason == "" {
+				reason = e.Error
+			}
+			if reason == "" {
+				reason = http.StatusText(resp.StatusCode)
+			}
+			return false, &AuthError{HTTPStatus: resp.StatusCode, Reason: reason}
+		}
+		var t struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+		}
+		if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
+			return false, &AuthError{HTTPStatus: resp.StatusCode, Reason: "the token endpoint answered without an access_token"}
+		}
+		tok, ttl = t.AccessToken, time.Duration(t.ExpiresIn)*time.Second
+		if ttl <= 0 {
+			ttl = time.Hour
+		}
+		return false, nil
+	})
+	return tok, ttl, err
+}
+
+// origin is a URL's scheme and host, for messages.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return redactQuery(raw)
 	}
-	var t struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int    `json:"expires_in"`
-	}
-	if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
-		return "", 0, &AuthError{HTTPStatus: resp.StatusCode, Reason: "the token endpoint answered without an access_token"}
-	}
-	ttl := time.Duration(t.ExpiresIn) * time.Second
-	if ttl <= 0 {
-		ttl = time.Hour
-	}
-	return t.AccessToken, ttl, nil
+	return u.Scheme + "://" + u.Host
 }
 
 // redactURLError drops the request URL from transport errors: it carries

@@ -1,6 +1,6 @@
 // Package zoom is a client for the Zoom Users API (v2): Server-to-Server
-// OAuth, typed context-first methods, per-category rate limiting, retries
-// with backoff, and care with writes whose answer was lost.
+// OAuth, typed context-first methods, per-category rate limiting, one retry
+// policy, and care with writes whose answer was lost.
 package zoom
 
 import (
@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Client talks to one Zoom account. It is safe for concurrent use; all
@@ -25,13 +27,19 @@ type Client struct {
 	http     *http.Client
 	tokens   *tokenSource
 	tier     Tier
+	clock    clock
 	limits   [numCategories]*limiter
-	features *intervalGate
+	features *featuresGate
+	latency  [numCategories]ewma
 	stats    counters
 }
 
 // New checks cfg and builds a client. It makes no call.
 func New(cfg Config) (*Client, error) {
+	return newClient(cfg, realClock{})
+}
+
+func newClient(cfg Config, clk clock) (*Client, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -39,22 +47,32 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
+	var hc *http.Client
+	if cfg.HTTPClient != nil {
+		copied := *cfg.HTTPClient
+		hc = &copied
+	} else {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 256
 		hc = &http.Client{Timeout: cfg.Timeout, Transport: tr}
 	}
+	// Whatever client was given, redirects follow the client's rules:
+	// credentials and tokens never go to plain http or to another host.
+	hc.CheckRedirect = checkRedirect
 	c := &Client{
 		cfg:      cfg,
 		http:     hc,
-		tokens:   &tokenSource{cfg: &cfg, http: hc},
 		tier:     tier,
-		features: &intervalGate{interval: cfg.FeaturesInterval},
+		clock:    clk,
+		features: newFeaturesGate(cfg.FeaturesInterval, clk),
 	}
-	c.tokens.cfg = &c.cfg
+	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk}
 	for _, cat := range Categories {
-		c.limits[cat] = newLimiter(cat, tier.PerSecond[cat]*cfg.Share)
+		r := tier.PerSecond[cat] * cfg.Share
+		if math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
+			return nil, fmt.Errorf("zoom: the %s rate %v calls/s is not a usable rate", cat, r)
+		}
+		c.limits[cat] = newLimiter(cat, r, clk)
 	}
 	return c, nil
 }
@@ -74,11 +92,53 @@ func (c *Client) FeaturesInterval() time.Duration { return c.cfg.FeaturesInterva
 // APIURL is where the client sends its calls.
 func (c *Client) APIURL() string { return c.cfg.APIURL }
 
+// Latency is the recent answer time of a category's calls (a moving
+// average of the time from sending a call to reading its whole answer), or
+// 0 before the first answer. With Little's law, workers = rate × latency is
+// how many calls must be in flight to hold the category's rate.
+func (c *Client) Latency(cat Category) time.Duration {
+	if cat < 0 || cat >= numCategories {
+		return 0
+	}
+	return c.latency[cat].get()
+}
+
 // Authenticate gets a token now, so that bad credentials show up before
 // any work starts.
 func (c *Client) Authenticate(ctx context.Context) error {
 	_, err := c.tokens.get(ctx, "")
 	return err
+}
+
+// errRedirectRefused marks a redirect the client will not follow.
+var errRedirectRefused = errors.New("redirect refused")
+
+// redirectError says which redirect was refused and why.
+type redirectError struct{ why string }
+
+func (e *redirectError) Error() string        { return "refusing to follow a redirect: " + e.why }
+func (e *redirectError) Is(target error) bool { return target == errRedirectRefused }
+
+// checkRedirect follows a redirect only to https (plain http only from a
+// loopback address to a loopback address, as the sandbox runs), and strips
+// the credentials from a redirect to another host: the Authorization header
+// carries the client secret on the token call and the token on the others.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return &redirectError{"more than 10 redirects"}
+	}
+	from := via[len(via)-1].URL
+	switch {
+	case req.URL.Scheme == "https":
+	case req.URL.Scheme == "http" && from.Scheme == "http" && isLoopback(req.URL.Hostname()):
+	default:
+		return &redirectError{fmt.Sprintf("%s redirected to %s://%s, which is not https", origin(from.String()), req.URL.Scheme, req.URL.Host)}
+	}
+	if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+		req.Header.Del("Authorization")
+		req.Header.Del("Cookie")
+	}
+	return nil
 }
 
 // endpoint describes one API operation.
@@ -102,163 +162,253 @@ type call struct {
 	query  url.Values
 	body   any
 	out    any
+	// settle is a write's "read back after a lost answer": when an attempt
+	// may have been applied without our knowing (the answer was lost, or was
+	// a 5xx), it says whether the write took effect after all. err is the
+	// error the call would otherwise end with. A write that is not
+	// idempotent is never resent before settle says it did not take effect;
+	// every write in doubt that ends in an error asks settle once more (a
+	// "not found" on a resent delete means the first one worked). done means
+	// success; settle may fill the call's output from what it read.
+	settle func(ctx context.Context, err error) (done bool, serr error)
 }
 
 // response tells the caller what happened besides the decoded body.
 type response struct {
 	status int
-	// ambiguous: an earlier attempt of this write got no usable answer and
-	// may have been applied, so "already done" errors mean success.
-	ambiguous bool
+	// doubt: an earlier attempt of this write got no usable answer and may
+	// have been applied, so "already done" answers may be our own doing.
+	doubt bool
+	// settled: settle found the write done; the output is what it read.
+	settled bool
 }
 
+// attemptState is what the attempts of one call share.
+type attemptState struct {
+	target      string
+	payload     []byte
+	n           int    // the attempt's number, from 0
+	rejected    string // a token Zoom refused
+	authRetried bool
+	lastErr     error // the last error that left the write in doubt
+}
+
+// do runs a call under the retry policy (retry.go), with settle deciding
+// writes whose answer was lost.
 func (c *Client) do(ctx context.Context, cl call) (response, error) {
 	var res response
 	path, err := expand(cl.ep.path, cl.params)
 	if err != nil {
 		return res, err
 	}
-	target := c.cfg.APIURL + path
+	st := &attemptState{target: c.cfg.APIURL + path}
 	if len(cl.query) > 0 {
-		target += "?" + cl.query.Encode()
+		st.target += "?" + cl.query.Encode()
 	}
-	var payload []byte
 	if cl.body != nil {
-		if payload, err = json.Marshal(cl.body); err != nil {
+		if st.payload, err = json.Marshal(cl.body); err != nil {
 			return res, fmt.Errorf("zoom: %s: encoding the body: %w", cl.ep, err)
 		}
 	}
-	lim := c.limits[cl.ep.category]
 	write := cl.ep.method != http.MethodGet
-	var rejected string // a token Zoom said 124 to
-	authRetried := false
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
+	err = retryLoop(ctx, c.clock, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
+		st.n = n
+		if res.doubt && !cl.ep.idempotent {
+			// Never resend blind: find out first whether it took effect.
+			if cl.settle == nil {
+				return false, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: st.lastErr}
+			}
+			done, serr := cl.settle(ctx, st.lastErr)
+			if serr != nil {
+				return false, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: st.lastErr, Lookup: serr}
+			}
+			if done {
+				res.settled = true
+				return false, nil
+			}
+		}
+		if n > 0 {
 			c.stats.retries[cl.ep.category].Add(1)
 		}
-		if !c.cfg.NoLimits {
-			if err := lim.wait(ctx); err != nil {
-				return res, err
-			}
-		}
-		tok, err := c.tokens.get(ctx, rejected)
-		if err != nil {
-			return res, err
-		}
-		// The features slot is taken last, right before sending, so that a
-		// slow token fetch cannot squeeze two calls into one interval.
-		if cl.ep.features && !c.cfg.NoLimits {
-			if err := c.features.wait(ctx); err != nil {
-				return res, err
-			}
-		}
-		req, err := http.NewRequestWithContext(ctx, cl.ep.method, target, bytes.NewReader(payload))
-		if err != nil {
-			return res, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Accept", "application/json")
-		req.Header.Set("User-Agent", c.cfg.UserAgent)
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		c.stats.calls[cl.ep.category].Add(1)
-		resp, err := c.http.Do(req)
-		var body []byte
-		if err == nil {
-			body, err = io.ReadAll(resp.Body)
-			resp.Body.Close()
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			err = redactURLError(err)
-			if write && !cl.ep.idempotent {
-				// Never resend blind: the caller looks the object up first.
-				return res, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: err}
-			}
-			res.ambiguous = res.ambiguous || write
-			if attempt+1 >= c.cfg.MaxAttempts {
-				return res, fmt.Errorf("zoom: %s: giving up after %d attempts: %w", cl.ep, attempt+1, err)
-			}
-			if err := sleep(ctx, backoff(attempt, c.cfg.BackoffBase, c.cfg.BackoffMax)); err != nil {
-				return res, err
-			}
-			continue
-		}
-		res.status = resp.StatusCode
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			lim.recover()
-			if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
-				if err := json.Unmarshal(body, cl.out); err != nil {
-					return res, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
-				}
-			}
+		return c.attempt(ctx, cl, st, &res)
+	})
+	if err == nil || !res.doubt || !write {
+		return res, err
+	}
+	if _, ok := errAs[*AmbiguousError](err); ok {
+		return res, err
+	}
+	if isCallerEnd(err) {
+		// Stopped or cancelled while the write was in doubt: not "not sent".
+		return res, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: st.lastErr}
+	}
+	if cl.settle != nil {
+		if done, serr := cl.settle(ctx, err); serr == nil && done {
+			res.settled = true
 			return res, nil
 		}
-		apiErr := parseAPIError(resp, body, cl.ep)
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized && apiErr.Code == CodeInvalidToken && !authRetried:
-			// The token expired early or was revoked: one fresh token, then
-			// the error stands.
-			rejected, authRetried = tok, true
-			continue
-		case resp.StatusCode == http.StatusTooManyRequests:
-			cat := cl.ep.category
-			if hc, ok := ParseCategory(resp.Header.Get("X-RateLimit-Category")); ok {
-				cat = hc
-			}
-			if isDaily(resp.Header, apiErr) {
-				c.stats.daily429[cat].Add(1)
-				return res, &DailyLimitError{
-					Category: cat,
-					Create:   cl.ep.method == http.MethodPost && cl.ep.path == "/users",
-					Reset:    dailyReset(resp.Header.Get("Retry-After")),
-					Message:  apiErr.Message,
-				}
-			}
-			c.stats.qps429[cat].Add(1)
-			if attempt+1 >= c.cfg.MaxAttempts {
-				return res, apiErr
-			}
-			wait, ok := retryAfter(resp.Header.Get("Retry-After"))
-			if !ok {
-				wait = backoff(attempt, c.cfg.BackoffBase, c.cfg.BackoffMax)
-			}
-			switch {
-			case c.cfg.NoLimits || resp.Header.Get("X-RateLimit-Type") == "":
-				// A 429 without Zoom's rate-limit headers (an HTML page from
-				// something in front of the API) says nothing about the
-				// account's quota: this call waits, the category keeps its pace.
-				if err := sleep(ctx, wait); err != nil {
-					return res, err
-				}
-			case cl.ep.features:
-				c.features.delay(wait)
-			default:
-				c.limits[cat].slowDown(wait)
-			}
-			continue
-		case resp.StatusCode >= 500:
-			if write && !cl.ep.idempotent {
-				return res, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: apiErr}
-			}
-			res.ambiguous = res.ambiguous || write
-			if attempt+1 >= c.cfg.MaxAttempts {
-				return res, apiErr
-			}
-			wait, ok := retryAfter(resp.Header.Get("Retry-After"))
-			if !ok {
-				wait = backoff(attempt, c.cfg.BackoffBase, c.cfg.BackoffMax)
-			}
-			if err := sleep(ctx, wait); err != nil {
-				return res, err
-			}
-			continue
-		}
-		return res, apiErr
 	}
+	return res, err
+}
+
+// attempt is one try of a call: wait for the category's slot (and the
+// features gate), take the token, check the stop, send, and sort the answer
+// into success, retry, or final error.
+func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *response) (bool, error) {
+	cat := cl.ep.category
+	write := cl.ep.method != http.MethodGet
+	if !c.cfg.NoLimits {
+		if err := c.limits[cat].wait(ctx); err != nil {
+			return false, err
+		}
+	}
+	var turn *gateTurn
+	if cl.ep.features && !c.cfg.NoLimits {
+		t, err := c.features.acquire(ctx)
+		if err != nil {
+			return false, err
+		}
+		turn = t
+		defer turn.release() // a no-op once sent
+	}
+	// The token is taken after every wait, so that it has its margin of
+	// life left when the call goes out, however long the waits were.
+	tok, err := c.tokens.get(ctx, st.rejected)
+	if err != nil {
+		return false, err
+	}
+	var wrote atomic.Int64 // unix nanoseconds of the clock; 0 = not written
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			wrote.Store(c.clock.Now().UnixNano())
+		}
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.ep.method, st.target, bytes.NewReader(st.payload))
+	if err != nil {
+		return false, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if st.payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	// The last moment to honour a stop: after this the call is on the wire.
+	if stopped(stopOf(ctx)) {
+		return false, ErrNotSent
+	}
+	c.stats.calls[cat].Add(1)
+	start := c.clock.Now()
+	resp, err := c.http.Do(req)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	end := c.clock.Now()
+	written := wrote.Load() != 0
+	if turn != nil && written {
+		turn.sent(time.Unix(0, wrote.Load()), end)
+	}
+	if err != nil {
+		inDoubt := written && write && !errors.Is(err, errRedirectRefused)
+		if inDoubt {
+			res.doubt = true
+		}
+		if ctx.Err() != nil {
+			st.lastErr = ctx.Err()
+			return false, ctx.Err()
+		}
+		if errors.Is(err, errRedirectRefused) {
+			return false, fmt.Errorf("zoom: %s: %w", cl.ep, redactURLError(err))
+		}
+		uerr := &UnreachableError{URL: origin(c.cfg.APIURL), Cause: redactURLError(err)}
+		if inDoubt {
+			st.lastErr = uerr
+		}
+		return true, uerr
+	}
+	res.status = resp.StatusCode
+	c.latency[cat].add(end.Sub(start))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if !c.cfg.NoLimits {
+			c.limits[cat].recover()
+		}
+		if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
+			if err := json.Unmarshal(body, cl.out); err != nil {
+				return false, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
+			}
+		}
+		return false, nil
+	}
+	apiErr := parseAPIError(resp, body, cl.ep)
+	switch {
+	case tokenRejected(apiErr):
+		if st.authRetried {
+			return false, apiErr
+		}
+		// The token expired early or was revoked: one fresh token (shared
+		// with every worker that met the same refusal), then the error stands.
+		st.rejected, st.authRetried = tok, true
+		return true, after(0, apiErr)
+	case resp.StatusCode == http.StatusTooManyRequests:
+		limited := cat
+		if hc, ok := ParseCategory(resp.Header.Get("X-RateLimit-Category")); ok {
+			limited = hc
+		}
+		if isDaily(resp.Header, apiErr) {
+			c.stats.daily429[limited].Add(1)
+			return false, &DailyLimitError{
+				Category:   limited,
+				Create:     cl.ep.method == http.MethodPost && cl.ep.path == "/users",
+				Reset:      dailyReset(resp.Header.Get("Retry-After"), c.clock.Now()),
+				Message:    apiErr.Message,
+				TrackingID: apiErr.TrackingID,
+			}
+		}
+		c.stats.qps429[limited].Add(1)
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
+		if !ok {
+			wait = backoff(st.n, c.cfg.BackoffBase, c.cfg.BackoffMax)
+		}
+		switch {
+		case c.cfg.NoLimits || !apiErr.json:
+			// A 429 that is not Zoom's JSON (an HTML page from something in
+			// front of the API) says nothing about the account's quota:
+			// this call waits, the category keeps its pace.
+			return true, after(wait, apiErr)
+		case cl.ep.features:
+			c.features.delay(wait)
+		default:
+			// Zoom's own 429, with or without X-RateLimit-Type: the
+			// account's per-second quota is spent, and every worker of the
+			// category backs off, not just this call.
+			c.limits[limited].slowDown(wait)
+		}
+		return true, after(0, apiErr)
+	case resp.StatusCode >= 500:
+		if write {
+			res.doubt = true
+			st.lastErr = apiErr
+		}
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
+			return true, after(d, apiErr)
+		}
+		return true, apiErr
+	}
+	return false, apiErr
+}
+
+// tokenRejected says Zoom refused the access token itself: 401 or 400 with
+// code 124, and the divisions API's own 401 codes.
+func tokenRejected(e *APIError) bool {
+	switch e.HTTPStatus {
+	case http.StatusUnauthorized:
+		return e.Code == CodeInvalidToken || e.Code == CodeDivisionTokenInvalid || e.Code == CodeDivisionTokenExpired
+	case http.StatusBadRequest:
+		return e.Code == CodeInvalidToken
+	}
+	return false
 }
 
 func expand(tmpl string, params []string) (string, error) {
@@ -288,7 +438,7 @@ func expand(tmpl string, params []string) (string, error) {
 // parseAPIError reads Zoom's JSON error body; HTML pages and empty bodies
 // still give a clear error carrying the status.
 func parseAPIError(resp *http.Response, body []byte, ep endpoint) *APIError {
-	e := &APIError{HTTPStatus: resp.StatusCode, Method: ep.method, Path: ep.path}
+	e := &APIError{HTTPStatus: resp.StatusCode, Method: ep.method, Path: ep.path, TrackingID: resp.Header.Get("x-zm-trackingid")}
 	var z struct {
 		Code    int          `json:"code"`
 		Message string       `json:"message"`
@@ -296,7 +446,7 @@ func parseAPIError(resp *http.Response, body []byte, ep endpoint) *APIError {
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &z) == nil {
-		e.Code, e.Message, e.Fields = z.Code, z.Message, z.Errors
+		e.Code, e.Message, e.Fields, e.json = z.Code, z.Message, z.Errors, true
 		if e.Code == 0 && resp.StatusCode == http.StatusTooManyRequests {
 			e.Code = http.StatusTooManyRequests
 		}
@@ -318,9 +468,13 @@ func looksHTML(b []byte) bool {
 	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html") || strings.Contains(s, "<body")
 }
 
+// truncate shortens s to at most n bytes, cutting at a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
@@ -330,44 +484,6 @@ func isDaily(h http.Header, e *APIError) bool {
 		return strings.EqualFold(t, string(DailyLimit))
 	}
 	return strings.Contains(strings.ToLower(e.Message), "daily")
-}
-
-// retryAfter reads Retry-After: delta seconds, an HTTP date or an ISO-8601
-// timestamp.
-func retryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	if t, ok := parseTimestamp(v); ok {
-		return max(time.Until(t), 0), true
-	}
-	return 0, false
-}
-
-// dailyReset is when a daily quota clears: Retry-After if it says, else the
-// next 00:00 UTC, which is when Zoom resets them.
-func dailyReset(v string) time.Time {
-	if t, ok := parseTimestamp(strings.TrimSpace(v)); ok {
-		return t
-	}
-	if d, ok := retryAfter(v); ok {
-		return time.Now().Add(d).UTC()
-	}
-	now := time.Now().UTC()
-	return time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
-}
-
-func parseTimestamp(v string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", http.TimeFormat, time.RFC1123Z} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // counters are the client's own tallies; Stats snapshots them.

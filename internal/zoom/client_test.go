@@ -197,7 +197,7 @@ func TestHTMLAndEmptyErrorBodiesGiveClearErrors(t *testing.T) {
 				w.Write([]byte(tc.body))
 			}))
 			defer ts.Close()
-			c, err := zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", APIURL: ts.URL + "/v2", OAuthURL: ts.URL + "/oauth/token",
+			c, err := zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, APIURL: ts.URL + "/v2", OAuthURL: ts.URL + "/oauth/token",
 				MaxAttempts: 3, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond, NoLimits: true})
 			if err != nil {
 				t.Fatal(err)
@@ -287,7 +287,7 @@ func TestPlainHTTPRefusedExceptToLoopback(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("CheckURL(%q) = %v, want ok=%v", tc.url, err, tc.ok)
 		}
-		_, err = zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", APIURL: tc.url})
+		_, err = zoom.New(zoom.Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, APIURL: tc.url})
 		if (err == nil) != tc.ok {
 			t.Errorf("New with %q = %v, want ok=%v", tc.url, err, tc.ok)
 		}

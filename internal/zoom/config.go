@@ -24,7 +24,8 @@ type Config struct {
 
 	// Tier names the account's plan (free, pro, business); its rate limits
 	// times Share are what the client allows itself. Share < 1 leaves room
-	// for the other apps on the account.
+	// for the other apps on the account. Share must be in (0, 1];
+	// ConfigFromEnv sets DefaultShare.
 	Tier  string
 	Share float64
 
@@ -56,6 +57,7 @@ func ConfigFromEnv(getenv func(string) string) Config {
 		ClientSecret: strings.TrimSpace(getenv("ZOOM_CLIENT_SECRET")),
 		APIURL:       strings.TrimSpace(getenv("ZOOM_API_URL")),
 		OAuthURL:     strings.TrimSpace(getenv("ZOOM_OAUTH_URL")),
+		Share:        DefaultShare,
 	}
 }
 
@@ -78,11 +80,13 @@ func (c *Config) setDefaults() error {
 			return fmt.Errorf("%s: %w", u.name, err)
 		}
 	}
-	if c.Share == 0 {
-		c.Share = DefaultShare
+	// NaN fails every comparison, so the test is written to let only
+	// (0, 1] through: a NaN share would otherwise turn pacing off.
+	if !(c.Share > 0 && c.Share <= 1) {
+		return fmt.Errorf("share %v: must be more than 0 and at most 1 (the fraction of the account's rate limits to use)", c.Share)
 	}
-	if c.Share < 0 || c.Share > 1 {
-		return fmt.Errorf("share %.2f: must be between 0 and 1", c.Share)
+	if c.FeaturesInterval < 0 || c.Timeout < 0 || c.MaxAttempts < 0 || c.BackoffBase < 0 || c.BackoffMax < 0 {
+		return errors.New("zoom: negative features interval, timeout, attempts or backoff")
 	}
 	if c.Timeout == 0 {
 		c.Timeout = 30 * time.Second

@@ -31,7 +31,7 @@ var (
 	epRemoveContactGroupMembers = endpoint{method: http.MethodDelete, path: "/contacts/groups/{groupId}/members", category: Heavy, idempotent: true}
 )
 
-// Contact group batch limits (FACTS.md and the reference).
+// Contact group batch limits, from Zoom's Users API reference.
 const (
 	MaxContactUsersAdd    = 50
 	MaxContactGroupsAdd   = 3

@@ -63,27 +63,28 @@ func (c *Client) GetDivision(ctx context.Context, id string) (*Division, error) 
 	return &d, nil
 }
 
-// CreateDivision adds a division. After a lost answer a 409 is settled by
-// listing the divisions.
+// CreateDivision adds a division. After a lost answer the divisions are
+// listed before any resend: a division of that name means it worked.
 func (c *Client) CreateDivision(ctx context.Context, name, description string) (*Division, error) {
 	var d Division
 	body := map[string]string{"division_name": name}
 	if description != "" {
 		body["division_description"] = description
 	}
-	_, err := c.do(ctx, call{ep: epCreateDivision, body: body, out: &d})
-	if _, ok := errAs[*AmbiguousError](err); ok {
-		divs, lerr := c.ListDivisions(ctx)
-		if lerr != nil {
-			return nil, err
-		}
-		for _, existing := range divs {
-			if strings.EqualFold(existing.Name, name) {
-				return &existing, nil
+	_, err := c.do(ctx, call{ep: epCreateDivision, body: body, out: &d,
+		settle: func(ctx context.Context, _ error) (bool, error) {
+			divs, err := c.ListDivisions(ctx)
+			if err != nil {
+				return false, err
 			}
-		}
-		return nil, err
-	}
+			for _, existing := range divs {
+				if strings.EqualFold(existing.Name, name) {
+					d = existing
+					return true, nil
+				}
+			}
+			return false, nil
+		}})
 	if err != nil {
 		return nil, err
 	}

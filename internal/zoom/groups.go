@@ -60,25 +60,36 @@ func (c *Client) GetGroup(ctx context.Context, id string) (*Group, error) {
 	return &g, nil
 }
 
-// CreateGroup adds a group. After a lost answer, a 4132 (name in use) is
-// settled by listing the groups.
+// CreateGroup adds a group. After a lost answer the groups are listed
+// before any resend: a group of that name means it worked. A 4132 (name in
+// use) without a lost answer returns the existing group with the error.
 func (c *Client) CreateGroup(ctx context.Context, name string) (*Group, error) {
 	var g Group
-	_, err := c.do(ctx, call{ep: epCreateGroup, body: map[string]string{"name": name}, out: &g})
-	if _, ok := errAs[*AmbiguousError](err); ok || HasCode(err, CodeGroupNameInUse) {
-		groups, lerr := c.ListGroups(ctx)
-		if lerr != nil {
+	find := func(ctx context.Context) (*Group, error) {
+		groups, err := c.ListGroups(ctx)
+		if err != nil {
 			return nil, err
 		}
 		for _, existing := range groups {
 			if strings.EqualFold(existing.Name, name) {
-				if ok {
-					return &existing, nil
-				}
-				return &existing, err
+				return &existing, nil
 			}
 		}
-		return nil, err
+		return nil, nil
+	}
+	_, err := c.do(ctx, call{ep: epCreateGroup, body: map[string]string{"name": name}, out: &g,
+		settle: func(ctx context.Context, _ error) (bool, error) {
+			existing, err := find(ctx)
+			if existing != nil {
+				g = *existing
+			}
+			return existing != nil, err
+		}})
+	if HasCode(err, CodeGroupNameInUse) {
+		// Not ours: the group was there before. The caller gets it with the error.
+		if existing, ferr := find(ctx); ferr == nil && existing != nil {
+			return existing, err
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -129,22 +140,22 @@ func (c *Client) SetPrimaryGroup(ctx context.Context, fromID, userID, primaryID 
 
 func (c *Client) updateGroupMember(ctx context.Context, groupID, userID, action, target string) error {
 	body := map[string]string{"action": action, "target_group_id": target}
-	res, err := c.do(ctx, call{ep: epUpdateGroupMember, params: []string{groupID, userID}, body: body})
-	if err != nil && res.ambiguous && HasCode(err, CodeGroupMemberAbsent) {
-		if u, gerr := c.GetUser(ctx, userID); gerr == nil && memberAsAsked(u.GroupIDs, action, groupID, target) {
-			return nil
-		}
-	}
+	_, err := c.do(ctx, call{ep: epUpdateGroupMember, params: []string{groupID, userID}, body: body,
+		settle: func(ctx context.Context, err error) (bool, error) {
+			if !HasCode(err, CodeGroupMemberAbsent) {
+				return false, nil
+			}
+			u, gerr := c.GetUser(ctx, userID)
+			return gerr == nil && memberAsAsked(u.GroupIDs, action, groupID, target), gerr
+		}})
 	return err
 }
 
 // RemoveGroupMember takes a user out of a group. After a lost answer a
 // 4131 means it worked.
 func (c *Client) RemoveGroupMember(ctx context.Context, groupID, userID string) error {
-	res, err := c.do(ctx, call{ep: epDeleteGroupMember, params: []string{groupID, userID}})
-	if err != nil && res.ambiguous && HasCode(err, CodeGroupMemberAbsent) {
-		return nil
-	}
+	_, err := c.do(ctx, call{ep: epDeleteGroupMember, params: []string{groupID, userID},
+		settle: func(_ context.Context, err error) (bool, error) { return HasCode(err, CodeGroupMemberAbsent), nil }})
 	return err
 }
 

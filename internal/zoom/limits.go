@@ -3,7 +3,6 @@ package zoom
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +54,7 @@ func ParseCategory(s string) (Category, bool) {
 	return 0, false
 }
 
-// Tier is an account plan's rate-limit row of FACTS.md.
+// Tier is an account plan's row of Zoom's rate-limit table.
 type Tier struct {
 	Name string
 	// PerSecond is the per-second quota of each category
@@ -65,7 +64,7 @@ type Tier struct {
 	DailyCreates int
 }
 
-// Tiers are the rate-limit tables of FACTS.md.
+// Tiers are Zoom's rate limits by plan.
 var Tiers = map[string]Tier{
 	"free":     {Name: "free", PerSecond: [numCategories]float64{4, 2, 1, 10.0 / 60}, DailyCreates: 50},
 	"pro":      {Name: "pro", PerSecond: [numCategories]float64{30, 20, 10, 10.0 / 60}, DailyCreates: 1500},
@@ -96,9 +95,10 @@ const FeaturesInterval = 10 * time.Second
 // the account's quota is spent (by us or by another app) the whole category
 // backs off, not just the call that met the 429.
 type limiter struct {
-	cat  Category
-	base rate.Limit
-	lim  *rate.Limiter
+	cat   Category
+	base  rate.Limit
+	lim   *rate.Limiter
+	clock clock
 
 	mu         sync.Mutex
 	pauseUntil time.Time
@@ -107,25 +107,34 @@ type limiter struct {
 	lastCut    time.Time
 }
 
-func newLimiter(cat Category, perSecond float64) *limiter {
+func newLimiter(cat Category, perSecond float64, clk clock) *limiter {
 	r := rate.Limit(perSecond)
-	return &limiter{cat: cat, base: r, current: r, lim: rate.NewLimiter(r, 1)}
+	return &limiter{cat: cat, base: r, current: r, lim: rate.NewLimiter(r, 1), clock: clk}
 }
 
-// wait blocks until a call of this category may go out.
+// wait blocks until a call of this category may go out. A stop or a
+// cancelled context gives the slot back.
 func (l *limiter) wait(ctx context.Context) error {
 	for {
 		l.mu.Lock()
-		pause := time.Until(l.pauseUntil)
+		pause := l.pauseUntil.Sub(l.clock.Now())
 		l.mu.Unlock()
 		if pause <= 0 {
 			break
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := sleep(ctx, l.clock, pause); err != nil {
 			return err
 		}
 	}
-	return l.lim.Wait(ctx)
+	r := l.lim.Reserve()
+	if !r.OK() {
+		return fmt.Errorf("zoom: %s: no rate to send at", l.cat)
+	}
+	if err := sleep(ctx, l.clock, r.Delay()); err != nil {
+		r.Cancel()
+		return err
+	}
+	return nil
 }
 
 // slowDown reacts to a per-second 429: every caller of the category waits
@@ -135,7 +144,7 @@ func (l *limiter) wait(ctx context.Context) error {
 func (l *limiter) slowDown(d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
+	now := l.clock.Now()
 	if until := now.Add(d); until.After(l.pauseUntil) {
 		l.pauseUntil = until
 	}
@@ -152,71 +161,174 @@ func (l *limiter) slowDown(d time.Duration) {
 func (l *limiter) recover() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.current >= l.base || time.Since(l.lastRaise) < time.Second {
+	now := l.clock.Now()
+	if l.current >= l.base || now.Sub(l.lastRaise) < time.Second {
 		return
 	}
 	l.current = min(l.current*11/10, l.base)
 	l.lim.SetLimit(l.current)
-	l.lastRaise = time.Now()
+	l.lastRaise = now
 }
 
-// intervalGate enforces "one call every interval" account-wide, as Zoom
-// demands of POST /users/features. Calls are spaced by the interval from the
-// moment the previous call was sent, plus a small margin so that jitter on
-// the wire never makes two arrive too close together.
-type intervalGate struct {
-	mu       sync.Mutex
+// featuresGate enforces "one call every interval" account-wide, as Zoom
+// demands of POST /users/features, without wasting slots.
+//
+// Zoom measures the spacing between the moments it takes two calls in, and
+// that moment is somewhere between our send and its answer: right after
+// arrival at a gateway, or after most of the processing (the sandbox takes a
+// call in after its latency, just before answering). Spacing sends by the
+// interval is only right when that moment is the same distance after every
+// send; scheduling and CPU load on either side move it by tens of
+// milliseconds, more than any margin the 2% time budget can afford at a
+// scaled interval.
+//
+// So the gate lets one features call out at a time and reckons from the
+// previous call's answer, which can only be later than the moment Zoom took
+// it in: the next call goes out at answer + interval − the fastest round trip
+// seen (+ a tiny margin). A call whose round trip was slow (late on the
+// server, or late to be read) pushes the next one back by exactly the excess;
+// at a steady round trip the sends are spaced by the interval plus the
+// margin, wasting nothing.
+type featuresGate struct {
 	interval time.Duration
-	next     time.Time
+	clock    clock
+	// slot is held from a call's turn until its answer (or its failure).
+	slot chan struct{}
+
+	mu        sync.Mutex
+	samples   int           // calls sent and answered (or failed)
+	answered  time.Time     // when the last call sent was answered (or failed)
+	minRTT    time.Duration // the fastest round trip seen: write to answer
+	sumRTT    time.Duration // of every round trip seen, for their mean
+	notBefore time.Time     // Zoom said "too soon" until then
 }
 
-func (g *intervalGate) wait(ctx context.Context) error {
+func newFeaturesGate(interval time.Duration, clk clock) *featuresGate {
+	return &featuresGate{interval: interval, clock: clk, slot: make(chan struct{}, 1)}
+}
+
+// margin covers rounding and the clock's grain: 0.1% and 1 ms.
+func (g *featuresGate) margin() time.Duration {
+	return g.interval/1000 + time.Millisecond
+}
+
+// next is when the next call may go out.
+func (g *featuresGate) next() time.Time {
 	g.mu.Lock()
-	now := time.Now()
-	at := g.next
-	if at.Before(now) {
-		at = now
+	defer g.mu.Unlock()
+	at := g.notBefore
+	if g.samples > 0 {
+		if t := g.answered.Add(g.interval + g.margin() - g.floor()); t.After(at) {
+			at = t
+		}
 	}
-	g.next = at.Add(g.interval + g.margin())
-	g.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	return at
+}
+
+// floor is how much of a round trip the gate counts on to pass before Zoom
+// takes the next call in. The fastest round trip seen estimates that floor
+// from above; a call may yet come in faster, by about the spread of the
+// round trips, so the gate takes off floorCaution times their mean excess
+// over the fastest, scaled up while it rests on few calls (the spread of k
+// samples underestimates the true one by about (k-1)/(k+1)). The first
+// call may also have been slow all by itself, so a prior allowance, half
+// the round trip but at most 5% of the interval, is taken off too, fading
+// as 1/k² (a twentieth of an interval over a whole run).
+func (g *featuresGate) floor() time.Duration {
+	k := float64(g.samples)
+	prior := float64(min(g.minRTT/2, g.interval/20)) / (k * k)
+	off := prior
+	if g.samples >= 2 {
+		excess := float64(g.sumRTT)/k - float64(g.minRTT)
+		off += excess * floorCaution * (k + 1) / (k - 1)
+	}
+	return max(g.minRTT-time.Duration(off), 0)
+}
+
+// floorCaution weighs the risk of a 429 against the features time budget
+// (within 2% of calls × interval); see TestFeaturesGateNeverTooSoonAndWastesNoSlot.
+var floorCaution = 1.0
+
+// gateTurn is one call's turn at the gate.
+type gateTurn struct {
+	g    *featuresGate
+	once sync.Once
+}
+
+// acquire waits for the gate and the call's moment. The caller must end the
+// turn with sent or release.
+func (g *featuresGate) acquire(ctx context.Context) (*gateTurn, error) {
+	stop := stopOf(ctx)
+	if stopped(stop) {
+		return nil, ErrNotSent
+	}
+	select {
+	case g.slot <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-stop:
+		return nil, ErrNotSent
+	}
+	if err := sleep(ctx, g.clock, g.next().Sub(g.clock.Now())); err != nil {
+		<-g.slot
+		return nil, err
+	}
+	return &gateTurn{g: g}, nil
+}
+
+// sent records a call written at wrote and answered (or failed) at answered,
+// and ends the turn.
+func (t *gateTurn) sent(wrote, answered time.Time) {
+	t.once.Do(func() {
+		g := t.g
+		g.mu.Lock()
+		rtt := max(answered.Sub(wrote), 0)
+		if g.samples == 0 || rtt < g.minRTT {
+			g.minRTT = rtt
+		}
+		g.samples++
+		g.sumRTT += rtt
+		g.answered = answered
+		g.mu.Unlock()
+		<-g.slot
+	})
+}
+
+// release ends a turn in which nothing was sent.
+func (t *gateTurn) release() {
+	t.once.Do(func() { <-t.g.slot })
 }
 
 // delay pushes the next slot back after Zoom said "too soon".
-func (g *intervalGate) delay(d time.Duration) {
+func (g *featuresGate) delay(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if next := time.Now().Add(d); next.After(g.next) {
-		g.next = next
+	if next := g.clock.Now().Add(d); next.After(g.notBefore) {
+		g.notBefore = next
 	}
 }
 
-// margin covers the jitter between our send and Zoom's clock: 1% and
-// 10 ms, inside DESIGN's 2% budget for the features step at 10 s.
-func (g *intervalGate) margin() time.Duration {
-	return g.interval/100 + 10*time.Millisecond
+// ewma is a moving average of durations, weighting the last sample by a
+// fifth: it follows a change of latency within a few calls.
+type ewma struct {
+	mu sync.Mutex
+	v  time.Duration
+	n  int64
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+func (e *ewma) add(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.n == 0 {
+		e.v = d
+	} else {
+		e.v += (d - e.v) / 5
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	e.n++
 }
 
-// backoff is capped exponential backoff with full jitter: a random wait in
-// [0, min(maxWait, base·2^attempt)).
-func backoff(attempt int, base, maxWait time.Duration) time.Duration {
-	d := base << min(attempt, 20)
-	if d <= 0 || d > maxWait {
-		d = maxWait
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+func (e *ewma) get() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.v
 }

@@ -202,41 +202,21 @@ func (c *Client) CreateUser(ctx context.Context, action string, info NewUser) (*
 		Action   string  `json:"action"`
 		UserInfo NewUser `json:"user_info"`
 	}{action, info}
-	ambiguous := false
-	var lastErr error
-	for attempt := 0; attempt < c.cfg.MaxAttempts; attempt++ {
-		var out CreatedUser
-		_, err := c.do(ctx, call{ep: epCreateUser, body: body, out: &out})
-		if err == nil {
-			out.Recovered = ambiguous
-			return &out, nil
-		}
-		if ambiguous && HasCode(err, CodeEmailInUse) {
-			if u, ferr := c.FindUser(ctx, info.Email); ferr == nil && u != nil {
-				return createdFrom(u), nil
+	var out CreatedUser
+	res, err := c.do(ctx, call{ep: epCreateUser, body: body, out: &out,
+		settle: func(ctx context.Context, _ error) (bool, error) {
+			u, err := c.FindUser(ctx, info.Email)
+			if err != nil || u == nil {
+				return false, err
 			}
-		}
-		if _, ok := errAs[*AmbiguousError](err); !ok {
-			return nil, err
-		}
-		ambiguous, lastErr = true, err
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		u, ferr := c.FindUser(ctx, info.Email)
-		if ferr != nil {
-			// Cannot tell whether it exists: stop rather than risk a double.
-			return nil, &AmbiguousError{Method: http.MethodPost, Path: "/users", Err: ferr}
-		}
-		if u != nil {
-			return createdFrom(u), nil
-		}
-		c.stats.retries[Light].Add(1)
-		if err := sleep(ctx, backoff(attempt, c.cfg.BackoffBase, c.cfg.BackoffMax)); err != nil {
-			return nil, err
-		}
+			out = *createdFrom(u)
+			return true, nil
+		}})
+	if err != nil {
+		return nil, err
 	}
-	return nil, lastErr
+	out.Recovered = res.doubt
+	return &out, nil
 }
 
 func createdFrom(u *User) *CreatedUser {
@@ -259,12 +239,11 @@ const (
 // SetUserStatus activates or deactivates a user. After a lost answer the
 // user is read back: when the status is already the one asked, it worked.
 func (c *Client) SetUserStatus(ctx context.Context, idOrEmail, action string) error {
-	res, err := c.do(ctx, call{ep: epUserStatus, params: []string{idOrEmail}, body: map[string]string{"action": action}})
-	if err != nil && res.ambiguous {
-		if u, ferr := c.GetUser(ctx, idOrEmail); ferr == nil && u.Status == statusAfter(action) {
-			return nil
-		}
-	}
+	_, err := c.do(ctx, call{ep: epUserStatus, params: []string{idOrEmail}, body: map[string]string{"action": action},
+		settle: func(ctx context.Context, _ error) (bool, error) {
+			u, err := c.GetUser(ctx, idOrEmail)
+			return err == nil && u.Status == statusAfter(action), err
+		}})
 	return err
 }
 
@@ -295,10 +274,8 @@ func (c *Client) DeleteUser(ctx context.Context, idOrEmail string, opts DeleteOp
 			q.Set(what, "true")
 		}
 	}
-	res, err := c.do(ctx, call{ep: epDeleteUser, params: []string{idOrEmail}, query: q})
-	if err != nil && res.ambiguous && HasCode(err, CodeUserNotFound) {
-		return nil
-	}
+	_, err := c.do(ctx, call{ep: epDeleteUser, params: []string{idOrEmail}, query: q,
+		settle: func(_ context.Context, err error) (bool, error) { return HasCode(err, CodeUserNotFound), nil }})
 	return err
 }
 
@@ -400,6 +377,6 @@ func (c *Client) UpdateFeatures(ctx context.Context, u FeatureUpdate) (*FeatureR
 	if err != nil {
 		return nil, err
 	}
-	out.Ambiguous = res.ambiguous
+	out.Ambiguous = res.doubt
 	return &out, nil
 }
