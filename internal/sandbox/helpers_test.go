@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"bytes"
@@ -10,6 +10,19 @@ import (
 	"testing"
 	"time"
 )
+
+// newTestServer starts a sandbox on 127.0.0.1:0 for the length of a test.
+// (The package zoomtest has the exported helper; it imports this package,
+// so this package's own tests cannot use it.)
+func newTestServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := Start("", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
 
 // fakeClock is the injected clock for tests where time matters.
 type fakeClock struct {

@@ -1,4 +1,4 @@
-// Package zoomtest is an in-memory Zoom ("the sandbox"): the Users API
+// Package sandbox is an in-memory Zoom ("the sandbox"): the Users API
 // endpoints zoombulk calls, with the reference's bodies, status codes and
 // Zoom error codes, next_page_token pagination, the account tier's
 // per-category rate limits and daily caps, a Server-to-Server OAuth token
@@ -8,11 +8,15 @@
 // It deliberately does not import the API client (internal/zoom): the
 // client's tests import this package, and a sandbox that shared the client's
 // types would agree with the client's mistakes instead of catching them.
-package zoomtest
+package sandbox
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +28,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -43,6 +46,16 @@ type Options struct {
 	// LicensedSeats caps the users of type 2; 0 takes the seed's
 	// licensed_seats, and 0 there is unlimited.
 	LicensedSeats int
+	// BasicSeats caps the users of type 1 and NoMeetingSeats those of type 4
+	// (the "maximum basic user limit" of some plans); 0 is unlimited.
+	// Creating one past the cap answers 2033 (basic) or 3412, converting or
+	// activating one answers 3412 (and 2033 for activating a basic user).
+	BasicSeats, NoMeetingSeats int
+	// TokenErrorsAs400 answers a bad or expired token with HTTP 400 code 124
+	// on the operations whose reference lists it so (List users, Get user
+	// summary, Get a user's token) instead of Zoom's usual 401. Off by
+	// default: clients that refresh only on 401 would not recover.
+	TokenErrorsAs400 bool
 	// TokenTTL is the access token lifetime (default 1h).
 	TokenTTL                          time.Duration
 	AccountID, ClientID, ClientSecret string // defaults "sandbox-account" (or the seed's account id), "sandbox-client", "sandbox-secret"
@@ -55,6 +68,13 @@ type Options struct {
 	Seed *Seed
 	// Users additionally generates this many users, deterministically.
 	Users int
+	// ValidateRequest, when set, checks every routed API request before
+	// anything else looks at it (body already read: body). An error answers
+	// 400 with code 300 and a message starting "strict sandbox:", spends no
+	// quota, and is kept for Violations. The test helper (zoomtest) sets it
+	// to a check against Zoom's OpenAPI file; the shipped sandbox leaves it
+	// nil, as Zoom itself ignores unknown fields.
+	ValidateRequest func(r *http.Request, body []byte) error
 }
 
 // Server is a sandbox. Create it with New (no listener) or Start.
@@ -72,6 +92,10 @@ type Server struct {
 	faults  *faultInjector
 	stats   *statsRecorder
 	pageKey []byte
+	track   trackingIDs
+
+	vmu        sync.Mutex // guards violations
+	violations []string
 
 	ln      net.Listener
 	srv     *http.Server
@@ -87,7 +111,7 @@ func New(opts Options) (*Server, error) {
 	}
 	tier, ok := tiers[strings.ToLower(opts.Tier)]
 	if !ok {
-		return nil, fmt.Errorf("zoomtest: unknown tier %q (want free, pro or business)", opts.Tier)
+		return nil, fmt.Errorf("sandbox: unknown tier %q (want free, pro or business)", opts.Tier)
 	}
 	opts.Tier = strings.ToLower(opts.Tier)
 	if opts.FeaturesInterval == 0 {
@@ -97,10 +121,10 @@ func New(opts Options) (*Server, error) {
 		opts.TokenTTL = time.Hour
 	}
 	if opts.Latency < 0 {
-		return nil, errors.New("zoomtest: negative latency")
+		return nil, errors.New("sandbox: negative latency")
 	}
 	if opts.Users < 0 {
-		return nil, errors.New("zoomtest: negative number of users to generate")
+		return nil, errors.New("sandbox: negative number of users to generate")
 	}
 	if opts.AccountID == "" && opts.Seed != nil {
 		opts.AccountID = opts.Seed.Account.ID
@@ -118,7 +142,7 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	if err := opts.Faults.validate(); err != nil {
-		return nil, fmt.Errorf("zoomtest: %w", err)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	createCap := opts.DailyCreateCap
 	if createCap == 0 {
@@ -140,12 +164,12 @@ func New(opts Options) (*Server, error) {
 		s.seats = opts.Seed.LicensedSeats
 	}
 	if s.seats < 0 {
-		return nil, errors.New("zoomtest: negative licensed seats")
+		return nil, errors.New("sandbox: negative licensed seats")
 	}
 	rand.Read(s.pageKey)
 	s.st = newState(newIDGen(1))
 	if err := s.load(opts.Seed); err != nil {
-		return nil, fmt.Errorf("zoomtest: seed: %w", err)
+		return nil, fmt.Errorf("sandbox: seed: %w", err)
 	}
 	s.generate(opts.Users)
 	return s, nil
@@ -174,7 +198,7 @@ func Start(addr string, opts Options) (*Server, error) {
 func (s *Server) listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("zoomtest: %w", err)
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	s.ln = ln
 	s.base = "http://" + ln.Addr().String()
@@ -191,7 +215,7 @@ func (s *Server) listen(addr string) error {
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("zoomtest: bad address %q: %w", addr, err)
+		return fmt.Errorf("sandbox: bad address %q: %w", addr, err)
 	}
 	if strings.EqualFold(host, "localhost") {
 		return nil
@@ -200,20 +224,9 @@ func checkLoopback(addr string) error {
 		return nil
 	}
 	if host == "" {
-		return fmt.Errorf("zoomtest: address %q listens on every interface; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
+		return fmt.Errorf("sandbox: address %q listens on every interface; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
 	}
-	return fmt.Errorf("zoomtest: address %q is not a loopback address; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
-}
-
-// NewTestServer starts a sandbox on 127.0.0.1:0 for the length of a test.
-func NewTestServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := Start("", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return fmt.Errorf("sandbox: address %q is not a loopback address; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
 }
 
 // URL is the server's root, "http://127.0.0.1:PORT" ("" when not started).
@@ -250,6 +263,8 @@ func (s *Server) Close() {
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// Zoom tags every answer with a tracking ID its support asks for.
+	w.Header().Set(TrackingHeader, s.track.next())
 	switch p := r.URL.Path; {
 	case p == "/oauth/token":
 		s.serveToken(w, r)
@@ -268,16 +283,18 @@ type route struct {
 	category string
 	handle   func(*Server, *call) response
 	segs     []string
+	// token400: the reference lists a bad token as 400 (not 401) code 124.
+	token400 bool
 }
 
 func (rt *route) key() string { return rt.method + " " + rt.pattern }
 
 var routes = func() []*route {
 	rs := []*route{
-		{method: "GET", pattern: "/users", category: Medium, handle: (*Server).listUsers},
+		{method: "GET", pattern: "/users", category: Medium, handle: (*Server).listUsers, token400: true},
 		{method: "POST", pattern: "/users", category: Light, handle: (*Server).createUser},
 		{method: "GET", pattern: "/users/email", category: Light, handle: (*Server).checkEmail},
-		{method: "GET", pattern: "/users/summary", category: Medium, handle: (*Server).userSummary},
+		{method: "GET", pattern: "/users/summary", category: Medium, handle: (*Server).userSummary, token400: true},
 		{method: "POST", pattern: "/users/features", category: Medium, handle: (*Server).bulkFeatures},
 		{method: "GET", pattern: "/users/{userId}", category: Light, handle: (*Server).getUser},
 		{method: "PATCH", pattern: "/users/{userId}", category: Light, handle: (*Server).updateUser},
@@ -312,9 +329,8 @@ var routes = func() []*route {
 }()
 
 // match finds the route for a method and path below /v2. A literal segment
-// beats a parameter, so /users/email is not user "email". allowed lists the
-// methods the path has when the method itself has no route.
-func match(method, path string) (rt *route, params map[string]string, allowed []string) {
+// beats a parameter, so /users/email is not user "email".
+func match(method, path string) (rt *route, params map[string]string) {
 	path = strings.TrimSuffix(strings.TrimPrefix(path, "/v2"), "/")
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	best := -1
@@ -347,16 +363,13 @@ func match(method, path string) (rt *route, params map[string]string, allowed []
 			continue
 		}
 		if cand.method != method {
-			if !slices.Contains(allowed, cand.method) {
-				allowed = append(allowed, cand.method)
-			}
 			continue
 		}
 		if literals > best {
 			rt, params, best = cand, ps, literals
 		}
 	}
-	return rt, params, allowed
+	return rt, params
 }
 
 // call is one API request as handlers see it.
@@ -414,17 +427,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if !s.sleep(ctx, s.opts.Latency) {
 		return
 	}
+	rt, params := match(r.Method, r.URL.EscapedPath())
 	if resp := s.authenticate(r); resp != nil {
+		if s.opts.TokenErrorsAs400 && rt != nil && rt.token400 {
+			resp.status = http.StatusBadRequest
+		}
 		writeJSON(w, resp.status, resp.body)
 		return
 	}
-	rt, params, allowed := match(r.Method, r.URL.EscapedPath())
 	if rt == nil {
-		if len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeJSON(w, http.StatusMethodNotAllowed, errNotRecognized)
-			return
-		}
+		// Zoom answers a method a path does not have as it answers an
+		// unknown path: 404, code 2300 (not 405).
 		writeJSON(w, http.StatusNotFound, errNotRecognized)
 		return
 	}
@@ -438,6 +451,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if len(body) > maxBody {
 		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Code: 300, Message: "Request Body is too large."})
 		return
+	}
+	if v := s.opts.ValidateRequest; v != nil {
+		if err := v(r, body); err != nil {
+			msg := fmt.Sprintf("%s %s: %v", r.Method, r.URL.RequestURI(), err)
+			s.vmu.Lock()
+			s.violations = append(s.violations, msg)
+			s.vmu.Unlock()
+			s.stats.invalid(key)
+			writeJSON(w, http.StatusBadRequest, apiError{Code: 300, Message: "strict sandbox: " + err.Error()})
+			return
+		}
 	}
 
 	// Faults that answer instead of Zoom come before the limiter: they stand
@@ -496,6 +520,38 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr.set(w.Header())
 	writeJSON(w, resp.status, resp.body)
+}
+
+// Violations lists the requests ValidateRequest refused, as "METHOD
+// /v2/path?query: reason", in the order they came.
+func (s *Server) Violations() []string {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	return slices.Clone(s.violations)
+}
+
+// TrackingHeader is the header Zoom sends with every answer.
+const TrackingHeader = "x-zm-trackingid"
+
+// trackingIDs hands out tracking IDs shaped like Zoom's
+// ("v=2.0;clid=us06;rid=WEB_<32 hex>"): unique per answer, and not
+// guessable from one another, as they identify a call to support.
+type trackingIDs struct {
+	mu  sync.Mutex
+	key [16]byte
+	n   uint64
+}
+
+func (t *trackingIDs) next() string {
+	t.mu.Lock()
+	if t.n == 0 {
+		rand.Read(t.key[:])
+	}
+	t.n++
+	m := hmac.New(sha256.New, t.key[:])
+	binary.Write(m, binary.BigEndian, t.n)
+	t.mu.Unlock()
+	return "v=2.0;clid=us06;rid=WEB_" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // sleep waits d unless the request or the server ends first; it reports
