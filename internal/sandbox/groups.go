@@ -128,6 +128,11 @@ func (s *Server) listGroupMembers(c *call) response {
 		_, ok := g.members[u.ID]
 		return ok && !u.gone
 	}
+	if a, n, given, bad := byPageNumber(c, s.st.users, func(u *user) int64 { return u.seq }, keep, size); bad != nil {
+		return *bad
+	} else if given {
+		after, pageNo = a, n
+	}
 	page, more := collect(s.st.users, func(u *user) int64 { return u.seq }, after, size, keep)
 	out := struct {
 		Members       []groupMemberJSON `json:"members"`

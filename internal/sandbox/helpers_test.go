@@ -193,3 +193,20 @@ func seedSmall() *Seed {
 		ContactGroups: []SeedContactGroup{{Name: "Office", Members: []string{"ann@test.example", "bob@test.example"}}},
 	}
 }
+
+// featureSettingsJSON is the feature section of Get user settings.
+type featureSettingsJSON struct {
+	MeetingCapacity        int    `json:"meeting_capacity"`
+	LargeMeeting           bool   `json:"large_meeting"`
+	LargeMeetingCapacity   int    `json:"large_meeting_capacity,omitempty"`
+	Webinar                bool   `json:"webinar"`
+	WebinarCapacity        int    `json:"webinar_capacity,omitempty"`
+	ZoomEvents             bool   `json:"zoom_events"`
+	ZoomEventsCapacity     int    `json:"zoom_events_capacity,omitempty"`
+	ConcurrentMeeting      string `json:"concurrent_meeting"`
+	ZoomWhiteboard         bool   `json:"zoom_whiteboard"`
+	ZoomRevenueAccelerator bool   `json:"zoom_revenue_accelerator"`
+	ZoomIQForSales         bool   `json:"zoom_iq_for_sales"`
+	ZoomClipsPlus          bool   `json:"zoom_clips_plus"`
+	ZoomPhone              bool   `json:"zoom_phone"`
+}

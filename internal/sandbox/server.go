@@ -51,6 +51,10 @@ type Options struct {
 	// Creating one past the cap answers 2033 (basic) or 3412, converting or
 	// activating one answers 3412 (and 2033 for activating a basic user).
 	BasicSeats, NoMeetingSeats int
+	// FeatureSeats caps, per feature_type of Bulk update features (e.g.
+	// "webinar": 10), the users who may have the feature; past it a user
+	// is listed in fail_details as "Not enough seats". Absent is unlimited.
+	FeatureSeats map[string]int
 	// TokenErrorsAs400 answers a bad or expired token with HTTP 400 code 124
 	// on the operations whose reference lists it so (List users, Get user
 	// summary, Get a user's token) instead of Zoom's usual 401. Off by
@@ -301,6 +305,7 @@ var routes = func() []*route {
 		{method: "DELETE", pattern: "/users/{userId}", category: Light, handle: (*Server).deleteUser},
 		{method: "PUT", pattern: "/users/{userId}/status", category: Light, handle: (*Server).userStatus},
 		{method: "GET", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).userSettings},
+		{method: "PATCH", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).updateSettings},
 
 		{method: "GET", pattern: "/groups", category: Medium, handle: (*Server).listGroups},
 		{method: "POST", pattern: "/groups", category: Light, handle: (*Server).createGroup},

@@ -119,6 +119,9 @@ type user struct {
 	User
 	seq  int64
 	gone bool // deleted; left in the slice until the next compaction
+	// settings are what PATCH /users/{userId}/settings changed (nil: all
+	// defaults).
+	settings map[string]any
 }
 
 type group struct {
