@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"time"
 )
 
 const (
@@ -75,19 +75,27 @@ func (s *Server) createGroup(c *call) response {
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
 	}
+	if bad := s.paidOnly(); bad != nil {
+		return *bad
+	}
 	name := strings.TrimSpace(b.Name)
-	switch {
-	case name == "":
-		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Invalid parameter: name.",
-			Errors: []fieldError{{Field: "name", Message: "This field is required."}}}}
-	case utf8.RuneCountInString(name) > maxGroupName:
-		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Invalid parameter: name.",
-			Errors: []fieldError{{Field: "name", Message: "Must be less than 128 characters."}}}}
-	case s.st.groupByName[strings.ToLower(name)] != nil:
-		return fail(http.StatusConflict, 4132, "The group name \"%s\" is already in use.", name)
-	case len(s.st.groups) >= maxGroups:
+	if bad := s.groupNameProblem(name, nil); bad != nil {
+		return *bad
+	}
+	if len(s.st.groups) >= maxGroups {
 		return fail(http.StatusBadRequest, 300, "It has reached the maximum number of groups. You can clean up some groups then add.")
 	}
+	// At most 100 creations per account and UTC day (DailyGroupCap).
+	daily := s.opts.DailyGroupCap
+	if daily == 0 {
+		daily = defaultGroupDaily
+	}
+	day := c.now.UTC().Truncate(24 * time.Hour)
+	s.st.groupCreations = slices.DeleteFunc(s.st.groupCreations, func(t time.Time) bool { return t.Before(day) })
+	if daily > 0 && len(s.st.groupCreations) >= daily {
+		return fail(http.StatusBadRequest, 300, "You can add a maximum of %d groups in one account per day. Try again tomorrow.", daily)
+	}
+	s.st.groupCreations = append(s.st.groupCreations, c.now)
 	g := s.st.addGroup("", name)
 	return reply(http.StatusCreated, toGroupJSON(g))
 }

@@ -20,6 +20,8 @@ import (
 //	subscriptions: [SUBREF-ACME-2026]
 //	licensed_seats: 0
 //	blocked_domains: [blocked.example]
+//	managed_domains: [acme.example, acme-new.example]   # default: the users' domains
+//	external_users: [someone@elsewhere.example]          # have a Zoom account elsewhere
 //	groups: [ { name: Engineering }, { name: Sales, id: optional-fixed-id } ]
 //	divisions: [ { name: Main Division, main: true }, { name: EMEA, description: Europe } ]
 //	contact_groups: [ { name: Office A, privacy: 1, members: [someone@acme.example, Sales] } ]
@@ -35,7 +37,8 @@ type Seed struct {
 	LicensedSeats  int         `yaml:"licensed_seats"`
 	BlockedDomains []string    `yaml:"blocked_domains"`
 	// ManagedDomains are the account's managed (associated) domains:
-	// Update a user's email only moves users to these.
+	// Update a user's email only moves users to these. Without the list,
+	// the domains of the seed's users are.
 	ManagedDomains []string `yaml:"managed_domains"`
 	// ExternalUsers are addresses that hold a Zoom account elsewhere:
 	// they can be invited (action create) but not created (1009).
@@ -288,6 +291,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 		st.addUser(u)
 		for _, g := range u.GroupIDs {
 			st.groupByID[g].members[u.ID] = struct{}{}
+		}
+		if len(sd.ManagedDomains) == 0 {
+			// Without a list, the domains the account's users have are its
+			// managed domains.
+			st.managed[emailDomain(u.Email)] = true
 		}
 	}
 	if sd.LicensedSeats > 0 && st.licensed > sd.LicensedSeats {

@@ -51,6 +51,9 @@ type Options struct {
 	// Creating one past the cap answers 2033 (basic) or 3412, converting or
 	// activating one answers 3412 (and 2033 for activating a basic user).
 	BasicSeats, NoMeetingSeats int
+	// DailyGroupCap limits Create a group per UTC day; 0 is Zoom's 100,
+	// negative is none.
+	DailyGroupCap int
 	// FeatureSeats caps, per feature_type of Bulk update features (e.g.
 	// "webinar": 10), the users who may have the feature; past it a user
 	// is listed in fail_details as "Not enough seats". Absent is unlimited.
@@ -306,10 +309,23 @@ var routes = func() []*route {
 		{method: "PUT", pattern: "/users/{userId}/status", category: Light, handle: (*Server).userStatus},
 		{method: "GET", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).userSettings},
 		{method: "PATCH", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).updateSettings},
+		{method: "PUT", pattern: "/users/{userId}/email", category: Light, handle: (*Server).updateEmail},
+		{method: "DELETE", pattern: "/users/{userId}/token", category: Light, handle: (*Server).revokeSSOToken},
+		{method: "POST", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).uploadPicture},
+		{method: "DELETE", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).deletePicture},
+		{method: "GET", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).listAssistants},
+		{method: "POST", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).addAssistants},
+		{method: "DELETE", pattern: "/users/{userId}/assistants", category: Light, handle: (*Server).deleteAssistants},
+		{method: "DELETE", pattern: "/users/{userId}/assistants/{assistantId}", category: Light, handle: (*Server).deleteAssistant},
 
 		{method: "GET", pattern: "/groups", category: Medium, handle: (*Server).listGroups},
 		{method: "POST", pattern: "/groups", category: Light, handle: (*Server).createGroup},
 		{method: "GET", pattern: "/groups/{groupId}", category: Light, handle: (*Server).getGroup},
+		{method: "PATCH", pattern: "/groups/{groupId}", category: Light, handle: (*Server).updateGroup},
+		{method: "DELETE", pattern: "/groups/{groupId}", category: Light, handle: (*Server).deleteGroup},
+		{method: "GET", pattern: "/groups/{groupId}/admins", category: Medium, handle: (*Server).listGroupAdmins},
+		{method: "POST", pattern: "/groups/{groupId}/admins", category: Medium, handle: (*Server).addGroupAdmins},
+		{method: "DELETE", pattern: "/groups/{groupId}/admins/{userId}", category: Light, handle: (*Server).deleteGroupAdmin},
 		{method: "GET", pattern: "/groups/{groupId}/members", category: Medium, handle: (*Server).listGroupMembers},
 		{method: "POST", pattern: "/groups/{groupId}/members", category: Medium, handle: (*Server).addGroupMembers},
 		{method: "PATCH", pattern: "/groups/{groupId}/members/{memberId}", category: Medium, handle: (*Server).updateGroupMember},
@@ -318,11 +334,16 @@ var routes = func() []*route {
 		{method: "GET", pattern: "/divisions", category: Light, handle: (*Server).listDivisions},
 		{method: "POST", pattern: "/divisions", category: Light, handle: (*Server).createDivision},
 		{method: "GET", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).getDivision},
+		{method: "PATCH", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).updateDivision},
+		{method: "DELETE", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).deleteDivision},
 		{method: "GET", pattern: "/divisions/{divisionId}/users", category: Light, handle: (*Server).listDivisionUsers},
 		{method: "POST", pattern: "/divisions/{divisionId}/users", category: Medium, handle: (*Server).assignDivision},
 
 		{method: "GET", pattern: "/contacts/groups", category: Medium, handle: (*Server).listContactGroups},
+		{method: "POST", pattern: "/contacts/groups", category: Heavy, handle: (*Server).createContactGroup},
 		{method: "GET", pattern: "/contacts/groups/{groupId}", category: Light, handle: (*Server).getContactGroup},
+		{method: "PATCH", pattern: "/contacts/groups/{groupId}", category: Heavy, handle: (*Server).updateContactGroup},
+		{method: "DELETE", pattern: "/contacts/groups/{groupId}", category: Heavy, handle: (*Server).deleteContactGroup},
 		{method: "GET", pattern: "/contacts/groups/{groupId}/members", category: Medium, handle: (*Server).listContactMembers},
 		{method: "POST", pattern: "/contacts/groups/{groupId}/members", category: Heavy, handle: (*Server).addContactMembers},
 		{method: "DELETE", pattern: "/contacts/groups/{groupId}/members", category: Heavy, handle: (*Server).removeContactMembers},
@@ -379,10 +400,11 @@ func match(method, path string) (rt *route, params map[string]string) {
 
 // call is one API request as handlers see it.
 type call struct {
-	params map[string]string
-	query  url.Values
-	body   []byte
-	now    time.Time
+	params      map[string]string
+	contentType string
+	query       url.Values
+	body        []byte
+	now         time.Time
 }
 
 // response is a handler's answer, written after the state lock is released.
@@ -425,7 +447,9 @@ func invalid(field, problem string) response {
 	}}
 }
 
-const maxBody = 1 << 20
+// maxBody bounds a request body: a profile picture of up to 2 MB with its
+// multipart framing fits, anything far larger is refused unread.
+const maxBody = 3 << 20
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -496,7 +520,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	c := &call{params: params, query: r.URL.Query(), body: body, now: now}
+	c := &call{params: params, contentType: r.Header.Get("Content-Type"), query: r.URL.Query(), body: body, now: now}
 	var resp response
 	if write {
 		s.mu.Lock()
