@@ -37,9 +37,12 @@ func newSandboxCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Serve a local, in-memory Zoom API to try zoombulk on",
 		Long: `Serve an in-memory Zoom on a loopback address: the Users, Groups, Divisions and
-Contact Groups endpoints zoombulk uses, a Server-to-Server OAuth token endpoint,
-the account tier's rate limits (429s with X-RateLimit-* headers), the one call
-every 10 s rule of bulk feature updates and the daily create cap.
+Contact Groups endpoints zoombulk uses (users and their settings, email changes,
+SSO tokens, profile pictures, assistants, group admins, contact groups), with
+Zoom's status and error codes, a Server-to-Server OAuth token endpoint, the
+account tier's rate limits (429s with X-RateLimit-* headers), the one call every
+10 s rule of bulk feature updates, the daily create and group caps, and an
+x-zm-trackingid header on every answer.
 
 It prints the export lines that point zoombulk at it; paste them into another
 shell. Nothing leaves the machine and nothing is kept: stopping the sandbox

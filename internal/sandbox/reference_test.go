@@ -136,7 +136,7 @@ func TestReferenceErrorCodes(t *testing.T) {
 }
 
 func TestFeaturesFreeUsersAndSeats(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, FeatureSeats: map[string]int{"webinar": 2}})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, FeatureSeats: map[string]int{"webinar": 2}, PaidFeaturesOnly: true})
 	c := newClient(t, s)
 	type answer struct {
 		Success []string     `json:"success_user_ids"`
@@ -272,5 +272,18 @@ func TestPageNumberAndPageSizeLimits(t *testing.T) {
 				t.Errorf("GET %s%s: page_size %d, want %d", tt.path, q, *p.PageSize, want)
 			}
 		}
+	}
+}
+
+// Without PaidFeaturesOnly the sandbox grants add-ons to basic users too.
+func TestFeaturesForFreeUsersWhenNotPaidOnly(t *testing.T) {
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1})
+	c := newClient(t, s)
+	var a struct {
+		Success []string `json:"success_user_ids"`
+	}
+	c.ok("POST", "/users/features", map[string]any{"feature_type": "webinar", "feature_value": "1", "users": []map[string]string{{"id": "u-bob"}}}, 201, &a)
+	if fmt.Sprint(a.Success) != "[u-bob]" {
+		t.Fatalf("answer %+v", a)
 	}
 }
