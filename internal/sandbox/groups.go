@@ -24,6 +24,10 @@ func memberNotFound() response {
 func (s *Server) groupParam(c *call) (*group, *response) {
 	id := c.params["groupId"]
 	g := s.st.groupByID[id]
+	if g == nil && s.st.foreignGroups[id] {
+		r := fail(http.StatusBadRequest, 1010, "Group does not belong to this account:%s.", s.opts.AccountID)
+		return nil, &r
+	}
 	if g == nil {
 		r := groupNotFound(id)
 		return nil, &r

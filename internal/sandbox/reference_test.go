@@ -287,3 +287,18 @@ func TestFeaturesForFreeUsersWhenNotPaidOnly(t *testing.T) {
 		t.Fatalf("answer %+v", a)
 	}
 }
+
+func TestGroupOfAnotherAccount(t *testing.T) {
+	seed := seedSmall()
+	seed.ForeignGroupIDs = []string{"grp-elsewhere"}
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seed})
+	c := newClient(t, s)
+	for _, call := range []struct{ method, path string }{
+		{"GET", "/groups/grp-elsewhere"},
+		{"DELETE", "/groups/grp-elsewhere/members/u-ann"},
+		{"GET", "/groups/grp-elsewhere/members"},
+	} {
+		wantErr(t, c.do(call.method, call.path, nil), 400, 1010, "Group does not belong to this account:acct-1.")
+	}
+	wantErr(t, c.do("GET", "/groups/grp-nowhere", nil), 404, 4130, "")
+}

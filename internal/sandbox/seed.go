@@ -42,11 +42,14 @@ type Seed struct {
 	ManagedDomains []string `yaml:"managed_domains"`
 	// ExternalUsers are addresses that hold a Zoom account elsewhere:
 	// they can be invited (action create) but not created (1009).
-	ExternalUsers []string           `yaml:"external_users"`
-	Groups        []SeedGroup        `yaml:"groups"`
-	Divisions     []SeedDivision     `yaml:"divisions"`
-	ContactGroups []SeedContactGroup `yaml:"contact_groups"`
-	Users         []SeedUser         `yaml:"users"`
+	ExternalUsers []string `yaml:"external_users"`
+	// ForeignGroupIDs are group IDs of other accounts: group calls naming
+	// them answer 1010 instead of 4130.
+	ForeignGroupIDs []string           `yaml:"foreign_group_ids"`
+	Groups          []SeedGroup        `yaml:"groups"`
+	Divisions       []SeedDivision     `yaml:"divisions"`
+	ContactGroups   []SeedContactGroup `yaml:"contact_groups"`
+	Users           []SeedUser         `yaml:"users"`
 }
 
 // SeedAccount names the account; its ID is the account_id the token
@@ -214,6 +217,12 @@ func (sd *Seed) build(st *state, now time.Time) error {
 			return fmt.Errorf("managed_domains[%d]: %q is not a domain", i, sd.ManagedDomains[i])
 		}
 		st.managed[d] = true
+	}
+	for i, id := range sd.ForeignGroupIDs {
+		if strings.TrimSpace(id) == "" {
+			return fmt.Errorf("foreign_group_ids[%d]: empty", i)
+		}
+		st.foreignGroups[strings.TrimSpace(id)] = true
 	}
 	for i, e := range sd.ExternalUsers {
 		if e = strings.TrimSpace(e); !validEmail(e) {

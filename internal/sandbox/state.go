@@ -182,6 +182,7 @@ type state struct {
 	blocked       map[string]bool // lower-cased domains
 	managed       map[string]bool // lower-cased managed domains
 	external      map[string]bool // lower-cased emails with a Zoom account elsewhere
+	foreignGroups map[string]bool // group IDs of other accounts (1010)
 	transfers     []Transfer
 	// assistantLinks counts (user, assistant) pairs and adminLinks
 	// (group, admin) pairs, to skip scans when there are none.
@@ -207,6 +208,7 @@ func newState(ids *idGen) *state {
 		blocked:       map[string]bool{},
 		managed:       map[string]bool{},
 		external:      map[string]bool{},
+		foreignGroups: map[string]bool{},
 		ids:           ids,
 	}
 }
