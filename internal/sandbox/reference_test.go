@@ -100,9 +100,11 @@ func TestReferenceErrorCodes(t *testing.T) {
 	seed := seedSmall()
 	seed.ExternalUsers = []string{"elsewhere@x.example"}
 	seed.Users = append(seed.Users, SeedUser{Email: "late@test.example", Type: 1, Status: "pending", ID: "u-late", InvitationExpired: true})
-	// seedSmall: 3 licensed (owner, admin, ann), 4 basic with late (bob,
-	// pat, ina, late).
+	// seedSmall: 3 licensed (owner, admin, ann), 3 basic seats taken with
+	// late (bob, pat, late; ina is deactivated and holds none).
 	s := newTestServer(t, Options{NoRateLimits: true, Seed: seed, BasicSeats: 5, NoMeetingSeats: 1, FeaturesInterval: -1})
+	c0 := newClient(t, s)
+	c0.ok("POST", "/users", createBody("autoCreate", "b4@x.example", 1), 201, nil)
 	c := newClient(t, s)
 
 	// 1009: an address with a Zoom account elsewhere is invited, not created.
@@ -114,7 +116,10 @@ func TestReferenceErrorCodes(t *testing.T) {
 	if !strings.Contains(e.Message, `"Licensed" user to a "Basic" user`) || !strings.Contains(e.Message, `"5"`) {
 		t.Errorf("3412 message %q", e.Message)
 	}
-	c.ok("PATCH", "/users/u-bob", map[string]any{"type": 4}, 204, nil)
+	// Ina is deactivated: activating her needs a basic seat (2033).
+	wantErr(t, c.do("PUT", "/users/u-ina/status", map[string]any{"action": "activate"}), 400, 2033, "")
+	c.ok("PATCH", "/users/u-bob", map[string]any{"type": 4}, 204, nil) // frees a basic seat
+	c.ok("PUT", "/users/u-ina/status", map[string]any{"action": "activate"}, 200, nil)
 	wantErr(t, c.do("PATCH", "/users/u-ina", map[string]any{"type": 4}), 400, 3412, "")
 	wantErr(t, c.do("POST", "/users", createBody("autoCreate", "nm@x.example", 4)), 400, 3412, "")
 	// 1120: a pending user whose invitation ran out.

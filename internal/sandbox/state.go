@@ -164,7 +164,7 @@ type state struct {
 	byEmail     map[string]*user // lower-cased email
 	statusCount map[string]int
 	licensed    int         // users of type 2
-	typeCount   map[int]int // users (pending ones too) by type
+	typeCount   map[int]int // active and pending users by type: the seats the basic and no-meeting caps count
 
 	groups      []*group
 	groupByID   map[string]*group
@@ -259,7 +259,9 @@ func (st *state) addUser(u *user) {
 	st.byID[u.ID] = u
 	st.byEmail[strings.ToLower(u.Email)] = u
 	st.statusCount[u.Status]++
-	st.typeCount[u.Type]++
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]++
+	}
 	if u.Type == 2 {
 		st.licensed++
 	}
@@ -282,7 +284,9 @@ func (st *state) removeUser(u *user) {
 	delete(st.byID, u.ID)
 	delete(st.byEmail, strings.ToLower(u.Email))
 	st.statusCount[u.Status]--
-	st.typeCount[u.Type]--
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]--
+	}
 	if u.Type == 2 {
 		st.licensed--
 	}
@@ -333,6 +337,12 @@ func (st *state) assistantOwners(id string) []*user {
 }
 
 func (st *state) setStatus(u *user, status string) {
+	switch {
+	case u.Status == "inactive" && status != "inactive":
+		st.typeCount[u.Type]++
+	case u.Status != "inactive" && status == "inactive":
+		st.typeCount[u.Type]--
+	}
 	st.statusCount[u.Status]--
 	u.Status = status
 	st.statusCount[status]++
@@ -342,8 +352,10 @@ func (st *state) setType(u *user, typ int) {
 	if u.Type == 2 {
 		st.licensed--
 	}
-	st.typeCount[u.Type]--
-	st.typeCount[typ]++
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]--
+		st.typeCount[typ]++
+	}
 	u.Type = typ
 	if typ == 2 {
 		st.licensed++

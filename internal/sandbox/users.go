@@ -790,6 +790,13 @@ func (s *Server) userStatus(c *call) response {
 	if u.Status == "pending" {
 		return fail(http.StatusBadRequest, 300, "The user %s has not accepted the invitation yet; a pending user cannot be activated or deactivated.", u.Email)
 	}
+	if b.Action == "activate" && u.Status == "inactive" && u.Type != 2 && s.seatsFullFor(u.Type) {
+		// A deactivated user holds no seat; coming back needs one.
+		if u.Type == 1 {
+			return fail(http.StatusBadRequest, 2033, `Your request to activate the "Basic" user was not approved because you have already reached the maximum "Basic" user limit allowed in your account. For additional help regarding this issue, contact the Zoom Customer Support team.`)
+		}
+		return fail(http.StatusBadRequest, 3412, "Your request to activate the user was not approved at this time because your account has reached the permitted maximum number of %d no-meeting-license users. Remove the existing no-meeting-license user(s) from your \"Users\" list or the \"Pending Users\" list before attempting to activate this user.", s.opts.NoMeetingSeats)
+	}
 	if b.Action == "activate" {
 		s.st.setStatus(u, "active")
 	} else {
