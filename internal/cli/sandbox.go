@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+	"github.com/zoombulk/zoombulk/internal/sandbox"
 )
 
 func init() { register(newSandboxCmd) }
@@ -37,9 +37,12 @@ func newSandboxCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 		Use:   "sandbox",
 		Short: "Serve a local, in-memory Zoom API to try zoombulk on",
 		Long: `Serve an in-memory Zoom on a loopback address: the Users, Groups, Divisions and
-Contact Groups endpoints zoombulk uses, a Server-to-Server OAuth token endpoint,
-the account tier's rate limits (429s with X-RateLimit-* headers), the one call
-every 10 s rule of bulk feature updates and the daily create cap.
+Contact Groups endpoints zoombulk uses (users and their settings, email changes,
+SSO tokens, profile pictures, assistants, group admins, contact groups), with
+Zoom's status and error codes, a Server-to-Server OAuth token endpoint, the
+account tier's rate limits (429s with X-RateLimit-* headers), the one call every
+10 s rule of bulk feature updates, the daily create and group caps, and an
+x-zm-trackingid header on every answer.
 
 It prints the export lines that point zoombulk at it; paste them into another
 shell. Nothing leaves the machine and nothing is kept: stopping the sandbox
@@ -86,9 +89,9 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	s, err := zoomtest.Start(o.addr, opts)
+	s, err := sandbox.Start(o.addr, opts)
 	if err != nil {
-		return exitf(ExitUsage, "sandbox: %v", strings.TrimPrefix(err.Error(), "zoomtest: "))
+		return exitf(ExitUsage, "sandbox: %v", strings.TrimPrefix(err.Error(), "sandbox: "))
 	}
 	defer s.Close()
 
@@ -101,7 +104,7 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 		what = opts.Seed.Account.Name + ", " + what
 	}
 	fmt.Fprintf(stdio.Out, "# Zoom sandbox (%s, %s tier) serving %s\n", what, o.tier, s.APIURL())
-	if opts.Faults != (zoomtest.Faults{}) {
+	if opts.Faults != (sandbox.Faults{}) {
 		fmt.Fprintf(stdio.Out, "# injecting faults: %s\n", opts.Faults)
 	}
 	fmt.Fprintln(stdio.Out, "# Paste the export lines into another shell. Press Ctrl-C here to stop; changes are not kept.")
@@ -126,8 +129,8 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 
 // options turns the flags into sandbox options, refusing bad values before
 // anything listens.
-func (o *sandboxOptions) options(seedGiven bool) (zoomtest.Options, error) {
-	opts := zoomtest.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval}
+func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
+	opts := sandbox.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval}
 	switch strings.ToLower(o.tier) {
 	case "free", "pro", "business":
 		opts.Tier = strings.ToLower(o.tier)
@@ -147,7 +150,7 @@ func (o *sandboxOptions) options(seedGiven bool) (zoomtest.Options, error) {
 	if o.featuresInterval == 0 {
 		opts.FeaturesInterval = -1 // the sandbox's "off"
 	}
-	faults, err := zoomtest.ParseFaults(o.faults)
+	faults, err := sandbox.ParseFaults(o.faults)
 	if err != nil {
 		return opts, fmt.Errorf("--faults: %w", err)
 	}
@@ -168,7 +171,7 @@ var SampleSeed []byte
 // loadSeed reads a sandbox seed. The default path falls back to the
 // built-in sample seed when the file is not there; a path the user gave
 // must exist. "" is an empty account.
-func loadSeed(path string, given bool) (*zoomtest.Seed, error) {
+func loadSeed(path string, given bool) (*sandbox.Seed, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -176,9 +179,9 @@ func loadSeed(path string, given bool) (*zoomtest.Seed, error) {
 		if SampleSeed == nil {
 			return nil, nil
 		}
-		return zoomtest.ParseSeed("the built-in sample seed", SampleSeed)
+		return sandbox.ParseSeed("the built-in sample seed", SampleSeed)
 	}
-	return zoomtest.LoadSeed(path)
+	return sandbox.LoadSeed(path)
 }
 
 // shellQuote quotes s for a POSIX shell.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/zoombulk/zoombulk/internal/sandbox"
 	"github.com/zoombulk/zoombulk/internal/zoom"
-	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
 // defaultSeed is the sandbox's data when --sandbox is given.
@@ -77,10 +77,10 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 	return c, close, nil
 }
 
-func (f *zoomFlags) startSandbox() (*zoomtest.Server, error) {
+func (f *zoomFlags) startSandbox() (*sandbox.Server, error) {
 	seed, err := loadSeed(f.sandboxSeed, f.sandboxSeed != defaultSeed)
 	if err != nil {
 		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
-	return zoomtest.Start("", zoomtest.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
+	return sandbox.Start("", sandbox.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
 }

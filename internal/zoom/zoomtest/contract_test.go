@@ -44,7 +44,21 @@ var spec = apispec.NewLoader(narrowUserSettingsAnswer)
 // oneOf can never pass. The reference documents the same alternatives keyed
 // by the option query parameter; without it the answer is "User settings",
 // so that alternative is the one validated. Only this operation changes.
+//
+// The body of PATCH /users/{userId}/settings is the same kind of oneOf (the
+// bodies of the ?option= variants beside the settings); without option it
+// is the settings, so that alternative is kept for the request too.
 func narrowUserSettingsAnswer(doc *openapi3.T) error {
+	if pi := doc.Paths.Value("/users/{userId}/settings"); pi != nil && pi.Patch != nil && pi.Patch.RequestBody != nil {
+		if mt := pi.Patch.RequestBody.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			for _, alt := range mt.Schema.Value.OneOf {
+				if alt.Value != nil && alt.Value.Properties["recording"] != nil {
+					mt.Schema = alt
+					break
+				}
+			}
+		}
+	}
 	if pi := doc.Paths.Value("/users/{userId}/settings"); pi != nil && pi.Get != nil {
 		if ok := pi.Get.Responses.Status(http.StatusOK); ok != nil && ok.Value != nil {
 			if mt := ok.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
@@ -129,6 +143,10 @@ type apiCall struct {
 	query        url.Values
 	body         any    // JSON-encoded unless nil
 	token        string // "" is the sandbox's token
+	// raw and contentType, when raw is set, are the body as sent (a
+	// multipart upload) in place of body.
+	raw         []byte
+	contentType string
 }
 
 // answer is a call and the sandbox's answer.
@@ -154,6 +172,9 @@ func (cs *contractSandbox) request(t *testing.T, c apiCall) (*http.Request, []by
 			t.Fatal(err)
 		}
 	}
+	if c.raw != nil {
+		payload = c.raw
+	}
 	req, err := http.NewRequest(c.method, target, bytes.NewReader(payload))
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +187,9 @@ func (cs *contractSandbox) request(t *testing.T, c apiCall) (*http.Request, []by
 	req.Header.Set("Accept", "application/json")
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.contentType != "" {
+		req.Header.Set("Content-Type", c.contentType)
 	}
 	return req, payload
 }

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"net/http"

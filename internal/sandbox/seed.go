@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"bytes"
@@ -20,6 +20,8 @@ import (
 //	subscriptions: [SUBREF-ACME-2026]
 //	licensed_seats: 0
 //	blocked_domains: [blocked.example]
+//	managed_domains: [acme.example, acme-new.example]   # default: the users' domains
+//	external_users: [someone@elsewhere.example]          # have a Zoom account elsewhere
 //	groups: [ { name: Engineering }, { name: Sales, id: optional-fixed-id } ]
 //	divisions: [ { name: Main Division, main: true }, { name: EMEA, description: Europe } ]
 //	contact_groups: [ { name: Office A, privacy: 1, members: [someone@acme.example, Sales] } ]
@@ -30,14 +32,24 @@ import (
 // Groups and divisions are named by name or ID. Contact group members are
 // user emails (type 1 members) or group names or IDs (type 2).
 type Seed struct {
-	Account        SeedAccount        `yaml:"account"`
-	Subscriptions  []string           `yaml:"subscriptions"`
-	LicensedSeats  int                `yaml:"licensed_seats"`
-	BlockedDomains []string           `yaml:"blocked_domains"`
-	Groups         []SeedGroup        `yaml:"groups"`
-	Divisions      []SeedDivision     `yaml:"divisions"`
-	ContactGroups  []SeedContactGroup `yaml:"contact_groups"`
-	Users          []SeedUser         `yaml:"users"`
+	Account        SeedAccount `yaml:"account"`
+	Subscriptions  []string    `yaml:"subscriptions"`
+	LicensedSeats  int         `yaml:"licensed_seats"`
+	BlockedDomains []string    `yaml:"blocked_domains"`
+	// ManagedDomains are the account's managed (associated) domains:
+	// Update a user's email only moves users to these. Without the list,
+	// the domains of the seed's users are.
+	ManagedDomains []string `yaml:"managed_domains"`
+	// ExternalUsers are addresses that hold a Zoom account elsewhere:
+	// they can be invited (action create) but not created (1009).
+	ExternalUsers []string `yaml:"external_users"`
+	// ForeignGroupIDs are group IDs of other accounts: group calls naming
+	// them answer 1010 instead of 4130.
+	ForeignGroupIDs []string           `yaml:"foreign_group_ids"`
+	Groups          []SeedGroup        `yaml:"groups"`
+	Divisions       []SeedDivision     `yaml:"divisions"`
+	ContactGroups   []SeedContactGroup `yaml:"contact_groups"`
+	Users           []SeedUser         `yaml:"users"`
 }
 
 // SeedAccount names the account; its ID is the account_id the token
@@ -95,6 +107,9 @@ type SeedUser struct {
 	Features    map[string]string `yaml:"features"`
 	Created     string            `yaml:"created"`
 	LastLogin   string            `yaml:"last_login"`
+	// InvitationExpired marks a pending user whose invitation ran out
+	// (Zoom answers changes to it with 1120).
+	InvitationExpired bool `yaml:"invitation_expired"`
 }
 
 // LoadSeed reads a seed file. Unknown keys are errors, and every error names
@@ -124,7 +139,7 @@ func ParseSeed(name string, data []byte) (*Seed, error) {
 }
 
 var (
-	yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type zoomtest\.(\w+)`)
+	yamlFieldRE = regexp.MustCompile(`field (\S+) not found in type sandbox\.(\w+)`)
 	yamlSection = map[string]string{
 		"Seed": "at the top level", "SeedAccount": "in account", "SeedGroup": "in a groups entry",
 		"SeedDivision": "in a divisions entry", "SeedContactGroup": "in a contact_groups entry", "SeedUser": "in a users entry",
@@ -144,7 +159,7 @@ func yamlError(err error) string {
 			sub := yamlFieldRE.FindStringSubmatch(s)
 			return fmt.Sprintf("unknown key %q %s", sub[1], yamlSection[sub[2]])
 		})
-		m = strings.ReplaceAll(m, "zoomtest.", "")
+		m = strings.ReplaceAll(m, "sandbox.", "")
 		msgs = append(msgs, m)
 	}
 	return strings.Join(msgs, "; ")
@@ -195,6 +210,25 @@ func (sd *Seed) build(st *state, now time.Time) error {
 			return fmt.Errorf("blocked_domains[%d]: %q is not a domain", i, sd.BlockedDomains[i])
 		}
 		st.blocked[d] = true
+	}
+	for i, d := range sd.ManagedDomains {
+		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		if d == "" || strings.Contains(d, "@") {
+			return fmt.Errorf("managed_domains[%d]: %q is not a domain", i, sd.ManagedDomains[i])
+		}
+		st.managed[d] = true
+	}
+	for i, id := range sd.ForeignGroupIDs {
+		if strings.TrimSpace(id) == "" {
+			return fmt.Errorf("foreign_group_ids[%d]: empty", i)
+		}
+		st.foreignGroups[strings.TrimSpace(id)] = true
+	}
+	for i, e := range sd.ExternalUsers {
+		if e = strings.TrimSpace(e); !validEmail(e) {
+			return fmt.Errorf("external_users[%d]: %q is not a valid email address", i, sd.ExternalUsers[i])
+		}
+		st.external[strings.ToLower(e)] = true
 	}
 
 	// Divisions: there is always exactly one main division. Without one
@@ -266,6 +300,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 		st.addUser(u)
 		for _, g := range u.GroupIDs {
 			st.groupByID[g].members[u.ID] = struct{}{}
+		}
+		if len(sd.ManagedDomains) == 0 {
+			// Without a list, the domains the account's users have are its
+			// managed domains.
+			st.managed[emailDomain(u.Email)] = true
 		}
 	}
 	if sd.LicensedSeats > 0 && st.licensed > sd.LicensedSeats {
@@ -342,6 +381,12 @@ func (sd *Seed) seedUser(st *state, su SeedUser, now time.Time) (*user, error) {
 	}
 	if !slices.Contains(seedStatuses, u.Status) {
 		return nil, fmt.Errorf("status: %q is not active, inactive or pending", su.Status)
+	}
+	if su.InvitationExpired {
+		if u.Status != "pending" {
+			return nil, errors.New("invitation_expired: only a pending user has an invitation")
+		}
+		u.InvitationExpired = true
 	}
 	if u.DisplayName == "" {
 		u.DisplayName = strings.TrimSpace(u.FirstName + " " + u.LastName)

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"fmt"
@@ -139,6 +139,11 @@ func (s *Server) listUsers(c *call) response {
 	keep := func(u *user) bool {
 		return !u.gone && u.Status == status && (roleID == "" || roleIDs[u.Role] == roleID)
 	}
+	if a, n, given, bad := byPageNumber(c, s.st.users, func(u *user) int64 { return u.seq }, keep, size); bad != nil {
+		return *bad
+	} else if given {
+		after, pageNo = a, n
+	}
 	page, more := collect(s.st.users, func(u *user) int64 { return u.seq }, after, size, keep)
 	total := s.st.statusCount[status]
 	if roleID != "" {
@@ -199,7 +204,48 @@ func seatsMessageUpdate() string {
 const planUnitedInvalid = `The value provided for "plan_united_type" parameter is invalid. Try again with a valid value.`
 
 // seatsFull says whether one more type 2 user would exceed the licensed seats.
-func (s *Server) seatsFull() bool { return s.seats > 0 && s.st.licensed >= s.seats }
+func (s *Server) seatsFull() bool { return s.seatsFullFor(2) }
+
+// seatsFullFor says whether one more user of type typ would exceed that
+// type's seats (Options.LicensedSeats, BasicSeats, NoMeetingSeats).
+func (s *Server) seatsFullFor(typ int) bool {
+	switch typ {
+	case 2:
+		return s.seats > 0 && s.st.licensed >= s.seats
+	case 1:
+		return s.opts.BasicSeats > 0 && s.st.typeCount[1] >= s.opts.BasicSeats
+	case 4:
+		return s.opts.NoMeetingSeats > 0 && s.st.typeCount[4] >= s.opts.NoMeetingSeats
+	}
+	return false
+}
+
+var typeNames = map[int]string{1: "Basic", 2: "Licensed", 4: "No-Meeting License", 99: "None"}
+
+// seatsAnswer is the answer to creating (create) or converting a user to
+// type typ when its seats are taken, with the codes the reference gives.
+func (s *Server) seatsAnswer(typ, from int, create bool) response {
+	switch {
+	case typ == 2 && create:
+		return fail(http.StatusBadRequest, 2034, "%s", seatsMessageCreate())
+	case typ == 2:
+		return fail(http.StatusBadRequest, 2034, "%s", seatsMessageUpdate())
+	case typ == 1 && create:
+		return fail(http.StatusBadRequest, 2033, "Your request to add a basic user wasn't approved because you've already reached the maximum basic user limit allowed in your account. For additional help regarding this issue, contact the Zoom Customer Support team.")
+	case typ == 1:
+		return fail(http.StatusBadRequest, 3412, `Your request to convert the user type of this "%s" user to a "Basic" user was not approved at this time because your account has reached the permitted maximum number of "%d" Basic users. Remove existing basic user(s) from your "Users" list or the "Pending Users" list before attempting to convert a user to a Basic user.`, typeNames[from], s.opts.BasicSeats)
+	case create:
+		return fail(http.StatusBadRequest, 3412, `Your request to add a new "%s" user couldn't be approved at this time because your account has reached the permitted maximum number of "%d" paying users. Please purchase additional licenses or contact the Zoom support team to provision additional users in your account.`, typeNames[typ], s.opts.NoMeetingSeats)
+	default:
+		return fail(http.StatusBadRequest, 3412, `Your request to convert the user type of a "%s" user to a "No-Meeting License" user was not approved at this time because your account has reached the permitted maximum number of "%d" No-Meeting License users. Remove the existing No-Meeting License user(s) from your "Users" list or the "Pending Users" list before attempting to convert a user to a No-Meeting License user.`, typeNames[from], s.opts.NoMeetingSeats)
+	}
+}
+
+// invitationExpired is Zoom's answer to changing a pending user whose
+// invitation ran out.
+func invitationExpired() response {
+	return fail(http.StatusBadRequest, 1120, "A valid invitation to join the Zoom account was not found for this user.")
+}
 
 // POST /users
 func (s *Server) createUser(c *call) response {
@@ -255,8 +301,13 @@ func (s *Server) createUser(c *call) response {
 	if s.st.byEmail[strings.ToLower(email)] != nil {
 		return fail(http.StatusConflict, 1005, "Email \"%s\" has already been used.", email)
 	}
-	if *in.Type == 2 && s.seatsFull() {
-		return fail(http.StatusBadRequest, 2034, "%s", seatsMessageCreate())
+	if s.st.external[strings.ToLower(email)] && b.Action != "create" {
+		// An address with a Zoom account elsewhere can be invited (create),
+		// not taken over.
+		return fail(http.StatusBadRequest, 1009, "The user %s already holds an active account.", email)
+	}
+	if s.seatsFullFor(*in.Type) {
+		return s.seatsAnswer(*in.Type, 0, true)
 	}
 	var div *division
 	if len(in.DivisionIDs) == 1 {
@@ -375,6 +426,19 @@ type getUserJSON struct {
 	Cluster            string   `json:"cluster"`
 	ZoomOneType        int64    `json:"zoom_one_type,omitempty"`
 	PlanUnitedType     string   `json:"plan_united_type,omitempty"`
+
+	Pronouns         string            `json:"pronouns,omitempty"`
+	PronounsOption   int               `json:"pronouns_option,omitempty"`
+	PhoneCountry     string            `json:"phone_country,omitempty"`
+	PhoneNumbers     []PhoneNumber     `json:"phone_numbers,omitempty"`
+	VanityURL        string            `json:"vanity_url,omitempty"`
+	CMSUserID        string            `json:"cms_user_id,omitempty"`
+	CustomAttributes []CustomAttribute `json:"custom_attributes,omitempty"`
+	PicURL           string            `json:"pic_url,omitempty"`
+	// Not in the Get schema, but what Update a user set must be readable.
+	AboutMe     string `json:"about_me,omitempty"`
+	LinkedInURL string `json:"linkedin_url,omitempty"`
+	HostKey     string `json:"host_key,omitempty"` // only with include_fields=host_key
 }
 
 // GET /users/{userId}
@@ -389,7 +453,7 @@ func (s *Server) getUser(c *call) response {
 		created = ts(c.now)
 	}
 	zot, _ := strconv.ParseInt(u.Features["zoom_one_type"], 10, 64)
-	return reply(http.StatusOK, getUserJSON{
+	j := getUserJSON{
 		ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, DisplayName: u.DisplayName,
 		Email: u.Email, Type: u.Type, RoleName: roleNames[u.Role], PMI: u.PMI,
 		PersonalMeetingURL: fmt.Sprintf("https://zoom.us/j/%d", u.PMI), Timezone: u.Timezone,
@@ -400,7 +464,20 @@ func (s *Server) getUser(c *call) response {
 		PhoneNumber: u.PhoneNumber, Status: u.Status, RoleID: roleIDs[u.Role], JobTitle: u.JobTitle,
 		Location: u.Location, Company: u.Company, Manager: u.Manager, CostCenter: u.CostCenter,
 		LoginTypes: []int{100}, Cluster: "us06", ZoomOneType: zot, PlanUnitedType: u.Features["plan_united_type"],
-	})
+		UsePMI: u.UsePMI, Pronouns: u.Pronouns, PronounsOption: u.PronounsOption, PhoneCountry: u.PhoneCountry,
+		PhoneNumbers: slices.Clone(u.PhoneNumbers), CMSUserID: u.CMSUserID, CustomAttributes: slices.Clone(u.CustomAttributes),
+		AboutMe: u.AboutMe, LinkedInURL: u.LinkedInURL,
+	}
+	if u.VanityName != "" {
+		j.VanityURL = "https://zoom.us/my/" + u.VanityName
+	}
+	if u.Picture != "" {
+		j.PicURL = "https://us06web.zoom.us/p/v2/" + strings.ToLower(u.ID) + "/picture"
+	}
+	if slices.Contains(strings.Split(c.query.Get("include_fields"), ","), "host_key") {
+		j.HostKey = u.HostKey
+	}
+	return reply(http.StatusOK, j)
 }
 
 // updateUserBody holds the Update-a-user fields the sandbox stores; a nil
@@ -424,7 +501,30 @@ type updateUserBody struct {
 	DivisionIDs    *[]string `json:"division_ids"`
 	ZoomOneType    *int64    `json:"zoom_one_type"`
 	PlanUnitedType *string   `json:"plan_united_type"`
+
+	Pronouns         *string            `json:"pronouns"`
+	PronounsOption   *int               `json:"pronouns_option"`
+	PhoneCountry     *string            `json:"phone_country"`
+	PhoneNumbers     *[]PhoneNumber     `json:"phone_numbers"`
+	AboutMe          *string            `json:"about_me"`
+	LinkedInURL      *string            `json:"linkedin_url"`
+	HostKey          *string            `json:"host_key"`
+	VanityName       *string            `json:"vanity_name"`
+	UsePMI           *bool              `json:"use_pmi"`
+	CMSUserID        *string            `json:"cms_user_id"`
+	CustomAttributes *[]CustomAttribute `json:"custom_attributes"`
+	Feature          *struct {
+		ZoomPhone *bool `json:"zoom_phone"`
+	} `json:"feature"`
 }
+
+// htmlOrLinkRE finds what about_me may not hold: HTML tags or hyperlinks.
+var htmlOrLinkRE = regexp.MustCompile(`(?i)<[a-z/!][^>]*>|https?://|www\.`)
+
+// hostKeyRE is Zoom's host key rule: 6 to 10 digits.
+var hostKeyRE = regexp.MustCompile(`^[0-9]{6,10}$`)
+
+var phoneLabels = []string{"Mobile", "Office", "Home", "Fax"}
 
 // PATCH /users/{userId}
 func (s *Server) updateUser(c *call) response {
@@ -435,6 +535,9 @@ func (s *Server) updateUser(c *call) response {
 	var b updateUserBody
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
+	}
+	if u.Status == "pending" && u.InvitationExpired {
+		return invitationExpired()
 	}
 	str := func(p *string) string {
 		if p == nil {
@@ -471,8 +574,34 @@ func (s *Server) updateUser(c *call) response {
 		default:
 			return invalid("type", "must be 1, 2 or 4")
 		}
-		if *b.Type == 2 && u.Type != 2 && s.seatsFull() {
-			return fail(http.StatusBadRequest, 2034, "%s", seatsMessageUpdate())
+		if *b.Type != u.Type && s.seatsFullFor(*b.Type) {
+			return s.seatsAnswer(*b.Type, u.Type, false)
+		}
+	}
+	if b.AboutMe != nil && htmlOrLinkRE.MatchString(*b.AboutMe) {
+		return fail(http.StatusBadRequest, 300, "The `about_me` field is illegal and can't contain hyperlinks or HTML code.")
+	}
+	if b.LinkedInURL != nil && *b.LinkedInURL != "" && !strings.Contains(strings.ToLower(*b.LinkedInURL), "linkedin.com") {
+		return fail(http.StatusBadRequest, 300, "The `linkedin_url` field is illegal. The URL must contain `linkedin.com`.")
+	}
+	if b.PronounsOption != nil && (*b.PronounsOption < 1 || *b.PronounsOption > 3) {
+		return invalid("pronouns_option", "must be 1, 2 or 3")
+	}
+	if b.HostKey != nil && !hostKeyRE.MatchString(*b.HostKey) {
+		return invalid("host_key", "must be 6 to 10 digits")
+	}
+	if b.PhoneNumbers != nil {
+		for i, pn := range *b.PhoneNumbers {
+			if pn.Label != "" && !slices.Contains(phoneLabels, pn.Label) {
+				return invalid(fmt.Sprintf("phone_numbers[%d].label", i), "must be Mobile, Office, Home or Fax")
+			}
+		}
+	}
+	if b.VanityName != nil && *b.VanityName != "" {
+		for _, o := range s.st.byID {
+			if o != u && strings.EqualFold(o.VanityName, *b.VanityName) {
+				return fail(http.StatusBadRequest, 4100, `User is already taken by another user from your account. Choose another "Personal Link Name".`)
+			}
 		}
 	}
 	if b.PlanUnitedType != nil && *b.PlanUnitedType != "none" && !slices.Contains(planUnitedTypes, *b.PlanUnitedType) {
@@ -522,6 +651,28 @@ func (s *Server) updateUser(c *call) response {
 	set(&u.Language, b.Language)
 	set(&u.PhoneNumber, b.PhoneNumber)
 	set(&u.CostCenter, b.CostCenter)
+	set(&u.Pronouns, b.Pronouns)
+	set(&u.PhoneCountry, b.PhoneCountry)
+	set(&u.AboutMe, b.AboutMe)
+	set(&u.LinkedInURL, b.LinkedInURL)
+	set(&u.HostKey, b.HostKey)
+	set(&u.VanityName, b.VanityName)
+	set(&u.CMSUserID, b.CMSUserID)
+	if b.PronounsOption != nil {
+		u.PronounsOption = *b.PronounsOption
+	}
+	if b.UsePMI != nil {
+		u.UsePMI = *b.UsePMI
+	}
+	if b.PhoneNumbers != nil {
+		u.PhoneNumbers = slices.Clone(*b.PhoneNumbers)
+	}
+	if b.CustomAttributes != nil {
+		u.CustomAttributes = slices.Clone(*b.CustomAttributes)
+	}
+	if b.Feature != nil && b.Feature.ZoomPhone != nil {
+		u.ZoomPhone = *b.Feature.ZoomPhone
+	}
 	switch {
 	case b.DisplayName != nil && *b.DisplayName != "":
 		u.DisplayName = *b.DisplayName
@@ -566,17 +717,48 @@ func (s *Server) deleteUser(c *call) response {
 	if u.Role == "owner" || u.Role == "admin" {
 		return fail(http.StatusBadRequest, 1117, "You can not disassociate an Admin user.")
 	}
+	if u.Status == "pending" && u.InvitationExpired {
+		return invitationExpired()
+	}
+	flags := map[string]bool{}
+	for _, what := range transferKinds {
+		v := c.query.Get("transfer_" + what)
+		switch v {
+		case "", "false":
+		case "true":
+			flags[what] = true
+		default:
+			return invalid("transfer_"+what, "must be true or false")
+		}
+	}
+	var to *user
 	if te := c.query.Get("transfer_email"); te != "" {
 		if strings.EqualFold(te, u.Email) {
 			return fail(http.StatusBadRequest, 300, "The transfer-to email address cannot be the same as the unlinked or deleted user's email address.")
 		}
-		if s.st.byEmail[strings.ToLower(te)] == nil {
+		if to = s.st.byEmail[strings.ToLower(te)]; to == nil {
 			return userNotFound(te)
+		}
+	}
+	if to != nil {
+		t := Transfer{FromID: u.ID, FromEmail: u.Email, ToID: to.ID, ToEmail: to.Email, Action: action}
+		for _, what := range transferKinds {
+			if flags[what] {
+				t.What = append(t.What, what)
+			}
+		}
+		if len(t.What) > 0 {
+			s.st.transfers = append(s.st.transfers, t)
 		}
 	}
 	s.st.removeUser(u)
 	return reply(http.StatusNoContent, nil)
 }
+
+// transferKinds are the transfer_* flags of Delete a user, as Zoom's
+// OpenAPI file lists them; without transfer_email none of them moves
+// anything.
+var transferKinds = []string{"meeting", "webinar", "recording", "whiteboard", "clipfiles", "notes", "visitors", "docs"}
 
 // PUT /users/{userId}/status
 func (s *Server) userStatus(c *call) response {
@@ -602,8 +784,18 @@ func (s *Server) userStatus(c *call) response {
 	if u.Role == "owner" || u.Role == "admin" {
 		return fail(http.StatusBadRequest, 200, "Zoom Room and Admin users' status cannot be activated or deactivated.")
 	}
+	if u.Status == "pending" && u.InvitationExpired {
+		return invitationExpired()
+	}
 	if u.Status == "pending" {
 		return fail(http.StatusBadRequest, 300, "The user %s has not accepted the invitation yet; a pending user cannot be activated or deactivated.", u.Email)
+	}
+	if b.Action == "activate" && u.Status == "inactive" && u.Type != 2 && s.seatsFullFor(u.Type) {
+		// A deactivated user holds no seat; coming back needs one.
+		if u.Type == 1 {
+			return fail(http.StatusBadRequest, 2033, `Your request to activate the "Basic" user was not approved because you have already reached the maximum "Basic" user limit allowed in your account. For additional help regarding this issue, contact the Zoom Customer Support team.`)
+		}
+		return fail(http.StatusBadRequest, 3412, "Your request to activate the user was not approved at this time because your account has reached the permitted maximum number of %d no-meeting-license users. Remove the existing no-meeting-license user(s) from your \"Users\" list or the \"Pending Users\" list before attempting to activate this user.", s.opts.NoMeetingSeats)
 	}
 	if b.Action == "activate" {
 		s.st.setStatus(u, "active")

@@ -1,5 +1,5 @@
 //go:build !race
 
-package zoomtest
+package sandbox
 
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestTokenEndpoint(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, TokenTTL: 90 * time.Minute})
+	s := newTestServer(t, Options{NoRateLimits: true, TokenTTL: 90 * time.Minute})
 	post := func(query, id, secret string) (*http.Response, map[string]any) {
 		t.Helper()
 		req, _ := http.NewRequest("POST", s.OAuthURL()+query, nil)
@@ -64,7 +64,7 @@ func TestTokenEndpoint(t *testing.T) {
 
 func TestAPIAuth(t *testing.T) {
 	clock := newFakeClock()
-	s := NewTestServer(t, Options{NoRateLimits: true, Now: clock.Now})
+	s := newTestServer(t, Options{NoRateLimits: true, Now: clock.Now})
 	c := newClient(t, s)
 	c.ok("GET", "/users", nil, 200, nil)
 
@@ -93,14 +93,44 @@ func TestAPIAuth(t *testing.T) {
 }
 
 func TestUnknownEndpoint(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true})
+	s := newTestServer(t, Options{NoRateLimits: true})
 	c := newClient(t, s)
 	wantErr(t, c.do("GET", "/meetings", nil), 404, 2300, "This API endpoint is not recognized.")
 	wantErr(t, c.do("GET", "/users/x/y/z", nil), 404, 2300, "This API endpoint is not recognized.")
+	// A method the path does not have is answered like an unknown path, as
+	// Zoom does (404 code 2300), not with 405.
 	r := c.do("PUT", "/groups", nil)
-	wantErr(t, r, 405, 2300, "")
-	if !strings.Contains(r.hdr.Get("Allow"), "GET") {
-		t.Errorf("Allow = %q", r.hdr.Get("Allow"))
+	wantErr(t, r, 404, 2300, "This API endpoint is not recognized.")
+	if a := r.hdr.Get("Allow"); a != "" {
+		t.Errorf("Allow = %q, want none", a)
+	}
+}
+
+func TestEveryAnswerCarriesATrackingID(t *testing.T) {
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	c := newClient(t, s)
+	seen := map[string]bool{}
+	for _, r := range []*result{
+		c.do("GET", "/users", nil),                  // 200
+		c.do("GET", "/users/nobody@x.example", nil), // 404 1001
+		c.do("GET", "/meetings", nil),               // unknown route
+		c.do("PATCH", "/users/u-bob", `{"dept":"R&D"}`),
+	} {
+		id := r.hdr.Get("x-zm-trackingid")
+		if !strings.HasPrefix(id, "v=2.0;clid=") || seen[id] {
+			t.Errorf("status %d: x-zm-trackingid %q, want a new Zoom-shaped ID", r.status, id)
+		}
+		seen[id] = true
+	}
+	// The token endpoint too.
+	req, _ := http.NewRequest("POST", s.OAuthURL()+"?grant_type=account_credentials&account_id=nope", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("x-zm-trackingid") == "" {
+		t.Error("token answer has no x-zm-trackingid")
 	}
 }
 
@@ -119,7 +149,7 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
-	s := NewTestServer(t, Options{Seed: seedSmall()})
+	s := newTestServer(t, Options{Seed: seedSmall()})
 	env := strings.Join(s.Env(), "\n")
 	for _, want := range []string{"ZOOM_ACCOUNT_ID=acct-1", "ZOOM_CLIENT_ID=sandbox-client", "ZOOM_CLIENT_SECRET=sandbox-secret",
 		"ZOOM_API_URL=" + s.URL() + "/v2", "ZOOM_OAUTH_URL=" + s.URL() + "/oauth/token"} {

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"bytes"
@@ -10,6 +10,19 @@ import (
 	"testing"
 	"time"
 )
+
+// newTestServer starts a sandbox on 127.0.0.1:0 for the length of a test.
+// (The package zoomtest has the exported helper; it imports this package,
+// so this package's own tests cannot use it.)
+func newTestServer(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := Start("", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
 
 // fakeClock is the injected clock for tests where time matters.
 type fakeClock struct {
@@ -179,4 +192,21 @@ func seedSmall() *Seed {
 		},
 		ContactGroups: []SeedContactGroup{{Name: "Office", Members: []string{"ann@test.example", "bob@test.example"}}},
 	}
+}
+
+// featureSettingsJSON is the feature section of Get user settings.
+type featureSettingsJSON struct {
+	MeetingCapacity        int    `json:"meeting_capacity"`
+	LargeMeeting           bool   `json:"large_meeting"`
+	LargeMeetingCapacity   int    `json:"large_meeting_capacity,omitempty"`
+	Webinar                bool   `json:"webinar"`
+	WebinarCapacity        int    `json:"webinar_capacity,omitempty"`
+	ZoomEvents             bool   `json:"zoom_events"`
+	ZoomEventsCapacity     int    `json:"zoom_events_capacity,omitempty"`
+	ConcurrentMeeting      string `json:"concurrent_meeting"`
+	ZoomWhiteboard         bool   `json:"zoom_whiteboard"`
+	ZoomRevenueAccelerator bool   `json:"zoom_revenue_accelerator"`
+	ZoomIQForSales         bool   `json:"zoom_iq_for_sales"`
+	ZoomClipsPlus          bool   `json:"zoom_clips_plus"`
+	ZoomPhone              bool   `json:"zoom_phone"`
 }

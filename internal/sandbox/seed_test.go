@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-const sampleSeed = "../../../samples/sandbox-seed.yaml"
+const sampleSeed = "../../samples/sandbox-seed.yaml"
 
 func TestLoadSampleSeed(t *testing.T) {
 	sd, err := LoadSeed(sampleSeed)

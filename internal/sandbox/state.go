@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"maps"
@@ -24,6 +24,62 @@ type User struct {
 	Features      map[string]string
 	CreatedAt     time.Time
 	LastLoginTime time.Time // zero = never logged in
+
+	// The rest of the profile Update a user takes.
+	Pronouns         string
+	PronounsOption   int // 1 ask, 2 always, 3 never; 0 unset
+	PhoneCountry     string
+	PhoneNumbers     []PhoneNumber
+	AboutMe          string
+	LinkedInURL      string
+	HostKey          string
+	VanityName       string
+	UsePMI           bool
+	CMSUserID        string
+	CustomAttributes []CustomAttribute
+	ZoomPhone        bool
+	// InvitationExpired marks a pending user whose invitation ran out:
+	// Zoom answers 1120 to changes of such a user.
+	InvitationExpired bool
+	// Picture is the profile picture's content type ("image/png"), with
+	// PictureSize bytes; "" is none.
+	Picture     string
+	PictureSize int
+	// SSOTokenRevocations counts DELETE /users/{userId}/token calls.
+	SSOTokenRevocations int
+	// EmailChanges are the times the email was changed (PUT
+	// /users/{userId}/email), for the three-a-day rule.
+	EmailChanges []time.Time
+	// PreviousEmails are the addresses the user had, oldest first.
+	PreviousEmails []string
+	// Assistants are the assistants' user IDs, in the order added.
+	Assistants []string
+}
+
+// PhoneNumber is an item of a user's phone_numbers.
+type PhoneNumber struct {
+	Code    string `json:"code,omitempty"`
+	Country string `json:"country,omitempty"`
+	Label   string `json:"label,omitempty"`
+	Number  string `json:"number,omitempty"`
+}
+
+// CustomAttribute is an item of a user's custom_attributes.
+type CustomAttribute struct {
+	Key   string `json:"key,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// Transfer is one deletion that handed a user's data to another user: the
+// transfer_* flags of Delete a user that were true, by their name without
+// the prefix ("meeting", "webinar", "recording", "whiteboard", "clipfiles",
+// "notes", "visitors", "docs"), in that order.
+type Transfer struct {
+	FromID, FromEmail string
+	ToID, ToEmail     string
+	Action            string // disassociate | delete
+	What              []string
 }
 
 // Group is a user group.
@@ -49,6 +105,11 @@ type ContactGroup struct {
 func (u User) clone() User {
 	u.GroupIDs = slices.Clone(u.GroupIDs)
 	u.Features = maps.Clone(u.Features)
+	u.PhoneNumbers = slices.Clone(u.PhoneNumbers)
+	u.CustomAttributes = slices.Clone(u.CustomAttributes)
+	u.EmailChanges = slices.Clone(u.EmailChanges)
+	u.PreviousEmails = slices.Clone(u.PreviousEmails)
+	u.Assistants = slices.Clone(u.Assistants)
 	return u
 }
 
@@ -58,12 +119,16 @@ type user struct {
 	User
 	seq  int64
 	gone bool // deleted; left in the slice until the next compaction
+	// settings are what PATCH /users/{userId}/settings changed (nil: all
+	// defaults).
+	settings map[string]any
 }
 
 type group struct {
 	id, name string
 	seq      int64
 	members  map[string]struct{} // user IDs
+	admins   map[string]int64    // user ID -> sequence when added
 }
 
 type division struct {
@@ -98,7 +163,8 @@ type state struct {
 	byID        map[string]*user
 	byEmail     map[string]*user // lower-cased email
 	statusCount map[string]int
-	licensed    int // users of type 2
+	licensed    int         // users of type 2
+	typeCount   map[int]int // active and pending users by type: the seats the basic and no-meeting caps count
 
 	groups      []*group
 	groupByID   map[string]*group
@@ -114,6 +180,15 @@ type state struct {
 
 	subscriptions map[string]bool
 	blocked       map[string]bool // lower-cased domains
+	managed       map[string]bool // lower-cased managed domains
+	external      map[string]bool // lower-cased emails with a Zoom account elsewhere
+	foreignGroups map[string]bool // group IDs of other accounts (1010)
+	transfers     []Transfer
+	// assistantLinks counts (user, assistant) pairs and adminLinks
+	// (group, admin) pairs, to skip scans when there are none.
+	assistantLinks, adminLinks int
+	// groupCreations are the times groups were created, for the daily cap.
+	groupCreations []time.Time
 
 	ids *idGen
 }
@@ -123,6 +198,7 @@ func newState(ids *idGen) *state {
 		byID:          map[string]*user{},
 		byEmail:       map[string]*user{},
 		statusCount:   map[string]int{},
+		typeCount:     map[int]int{},
 		groupByID:     map[string]*group{},
 		groupByName:   map[string]*group{},
 		divByID:       map[string]*division{},
@@ -130,6 +206,9 @@ func newState(ids *idGen) *state {
 		contactBy:     map[string]*contactGroup{},
 		subscriptions: map[string]bool{},
 		blocked:       map[string]bool{},
+		managed:       map[string]bool{},
+		external:      map[string]bool{},
+		foreignGroups: map[string]bool{},
 		ids:           ids,
 	}
 }
@@ -180,6 +259,9 @@ func (st *state) addUser(u *user) {
 	st.byID[u.ID] = u
 	st.byEmail[strings.ToLower(u.Email)] = u
 	st.statusCount[u.Status]++
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]++
+	}
 	if u.Type == 2 {
 		st.licensed++
 	}
@@ -202,6 +284,9 @@ func (st *state) removeUser(u *user) {
 	delete(st.byID, u.ID)
 	delete(st.byEmail, strings.ToLower(u.Email))
 	st.statusCount[u.Status]--
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]--
+	}
 	if u.Type == 2 {
 		st.licensed--
 	}
@@ -216,6 +301,19 @@ func (st *state) removeUser(u *user) {
 	for _, cg := range st.contacts {
 		cg.members = slices.DeleteFunc(cg.members, func(m contactMember) bool { return m.typ == 1 && m.id == u.ID })
 	}
+	for _, o := range st.assistantOwners(u.ID) {
+		o.Assistants = slices.DeleteFunc(slices.Clone(o.Assistants), func(id string) bool { return id == u.ID })
+		st.assistantLinks--
+	}
+	st.assistantLinks -= len(u.Assistants)
+	if st.adminLinks > 0 {
+		for _, g := range st.groups {
+			if _, ok := g.admins[u.ID]; ok {
+				delete(g.admins, u.ID)
+				st.adminLinks--
+			}
+		}
+	}
 	st.goneCount++
 	if st.goneCount > 64 && st.goneCount*2 > len(st.users) {
 		st.users = slices.DeleteFunc(st.users, func(u *user) bool { return u.gone })
@@ -223,7 +321,28 @@ func (st *state) removeUser(u *user) {
 	}
 }
 
+// assistantOwners lists the users who have id as an assistant. Most
+// accounts have none, so the scan is skipped then.
+func (st *state) assistantOwners(id string) []*user {
+	if st.assistantLinks == 0 {
+		return nil
+	}
+	var out []*user
+	for _, o := range st.byID {
+		if slices.Contains(o.Assistants, id) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 func (st *state) setStatus(u *user, status string) {
+	switch {
+	case u.Status == "inactive" && status != "inactive":
+		st.typeCount[u.Type]++
+	case u.Status != "inactive" && status == "inactive":
+		st.typeCount[u.Type]--
+	}
 	st.statusCount[u.Status]--
 	u.Status = status
 	st.statusCount[status]++
@@ -232,6 +351,10 @@ func (st *state) setStatus(u *user, status string) {
 func (st *state) setType(u *user, typ int) {
 	if u.Type == 2 {
 		st.licensed--
+	}
+	if u.Status != "inactive" {
+		st.typeCount[u.Type]--
+		st.typeCount[typ]++
 	}
 	u.Type = typ
 	if typ == 2 {
@@ -271,7 +394,7 @@ func (st *state) addGroup(id, name string) *group {
 	if id == "" {
 		id = st.newID()
 	}
-	g := &group{id: id, name: name, seq: st.nextSeq(), members: map[string]struct{}{}}
+	g := &group{id: id, name: name, seq: st.nextSeq(), members: map[string]struct{}{}, admins: map[string]int64{}}
 	st.groups = append(st.groups, g)
 	st.groupByID[id] = g
 	st.groupByName[strings.ToLower(name)] = g
@@ -363,6 +486,18 @@ func (s *Server) Divisions() []Division {
 	out := make([]Division, 0, len(s.st.divisions))
 	for _, d := range s.st.divisions {
 		out = append(out, Division{ID: d.id, Name: d.name, Description: d.desc, Main: d.main})
+	}
+	return out
+}
+
+// Transfers lists what deletions handed over to other users, in order.
+func (s *Server) Transfers() []Transfer {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Transfer, len(s.st.transfers))
+	for i, t := range s.st.transfers {
+		t.What = slices.Clone(t.What)
+		out[i] = t
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"fmt"
@@ -16,7 +16,7 @@ func groupOf(s *Server, id string) Group {
 }
 
 func TestGroups(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 
 	var list struct {
@@ -73,7 +73,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestGroupMemberMoveAndPrimary(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	groups := func(email string) string { return fmt.Sprint(s.mustUser(t, email).GroupIDs) }
 
@@ -113,7 +113,7 @@ func TestGroupMemberMoveAndPrimary(t *testing.T) {
 }
 
 func TestDivisions(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	type divList struct {
 		Divisions    []divisionJSON `json:"divisions"`
@@ -171,7 +171,7 @@ func TestDivisions(t *testing.T) {
 }
 
 func TestContactGroups(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	var list struct {
 		Groups   []contactGroupJSON `json:"groups"`

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"errors"
@@ -55,7 +55,7 @@ func TestParseFaults(t *testing.T) {
 // TestFaultKinds sets each fault to certainty and looks at what a client
 // sees and what the account holds afterwards.
 func TestFaultKinds(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	create := func(email string) (*result, error) {
 		return c.send("POST", "/users", createBody("autoCreate", email, 1))
@@ -194,7 +194,7 @@ func TestFaultsDeterministic(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Latency: 80 * time.Millisecond})
+	s := newTestServer(t, Options{NoRateLimits: true, Latency: 80 * time.Millisecond})
 	c := newClient(t, s)
 	start := time.Now()
 	c.token() // the token endpoint has no latency

@@ -1,4 +1,4 @@
-// Package zoomtest is an in-memory Zoom ("the sandbox"): the Users API
+// Package sandbox is an in-memory Zoom ("the sandbox"): the Users API
 // endpoints zoombulk calls, with the reference's bodies, status codes and
 // Zoom error codes, next_page_token pagination, the account tier's
 // per-category rate limits and daily caps, a Server-to-Server OAuth token
@@ -8,11 +8,15 @@
 // It deliberately does not import the API client (internal/zoom): the
 // client's tests import this package, and a sandbox that shared the client's
 // types would agree with the client's mistakes instead of catching them.
-package zoomtest
+package sandbox
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +28,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -43,6 +46,29 @@ type Options struct {
 	// LicensedSeats caps the users of type 2; 0 takes the seed's
 	// licensed_seats, and 0 there is unlimited.
 	LicensedSeats int
+	// BasicSeats caps the users of type 1 and NoMeetingSeats those of type 4
+	// (the "maximum basic user limit" of some plans); 0 is unlimited.
+	// Creating one past the cap answers 2033 (basic) or 3412, converting or
+	// activating one answers 3412 (and 2033 for activating a basic user).
+	BasicSeats, NoMeetingSeats int
+	// PaidFeaturesOnly lists users who are not licensed (type 2) in
+	// fail_details as "Can't update for free users" when Bulk update
+	// features gives them an add-on (webinar, large_meeting, zoom_events,
+	// ...), as Zoom does. Off by default until the jobs plan for it: with
+	// it off, the sandbox grants add-ons to anyone.
+	PaidFeaturesOnly bool
+	// DailyGroupCap limits Create a group per UTC day; 0 is Zoom's 100,
+	// negative is none.
+	DailyGroupCap int
+	// FeatureSeats caps, per feature_type of Bulk update features (e.g.
+	// "webinar": 10), the users who may have the feature; past it a user
+	// is listed in fail_details as "Not enough seats". Absent is unlimited.
+	FeatureSeats map[string]int
+	// TokenErrorsAs400 answers a bad or expired token with HTTP 400 code 124
+	// on the operations whose reference lists it so (List users, Get user
+	// summary, Get a user's token) instead of Zoom's usual 401. Off by
+	// default: clients that refresh only on 401 would not recover.
+	TokenErrorsAs400 bool
 	// TokenTTL is the access token lifetime (default 1h).
 	TokenTTL                          time.Duration
 	AccountID, ClientID, ClientSecret string // defaults "sandbox-account" (or the seed's account id), "sandbox-client", "sandbox-secret"
@@ -55,6 +81,13 @@ type Options struct {
 	Seed *Seed
 	// Users additionally generates this many users, deterministically.
 	Users int
+	// ValidateRequest, when set, checks every routed API request before
+	// anything else looks at it (body already read: body). An error answers
+	// 400 with code 300 and a message starting "strict sandbox:", spends no
+	// quota, and is kept for Violations. The test helper (zoomtest) sets it
+	// to a check against Zoom's OpenAPI file; the shipped sandbox leaves it
+	// nil, as Zoom itself ignores unknown fields.
+	ValidateRequest func(r *http.Request, body []byte) error
 }
 
 // Server is a sandbox. Create it with New (no listener) or Start.
@@ -72,6 +105,10 @@ type Server struct {
 	faults  *faultInjector
 	stats   *statsRecorder
 	pageKey []byte
+	track   trackingIDs
+
+	vmu        sync.Mutex // guards violations
+	violations []string
 
 	ln      net.Listener
 	srv     *http.Server
@@ -87,7 +124,7 @@ func New(opts Options) (*Server, error) {
 	}
 	tier, ok := tiers[strings.ToLower(opts.Tier)]
 	if !ok {
-		return nil, fmt.Errorf("zoomtest: unknown tier %q (want free, pro or business)", opts.Tier)
+		return nil, fmt.Errorf("sandbox: unknown tier %q (want free, pro or business)", opts.Tier)
 	}
 	opts.Tier = strings.ToLower(opts.Tier)
 	if opts.FeaturesInterval == 0 {
@@ -97,10 +134,10 @@ func New(opts Options) (*Server, error) {
 		opts.TokenTTL = time.Hour
 	}
 	if opts.Latency < 0 {
-		return nil, errors.New("zoomtest: negative latency")
+		return nil, errors.New("sandbox: negative latency")
 	}
 	if opts.Users < 0 {
-		return nil, errors.New("zoomtest: negative number of users to generate")
+		return nil, errors.New("sandbox: negative number of users to generate")
 	}
 	if opts.AccountID == "" && opts.Seed != nil {
 		opts.AccountID = opts.Seed.Account.ID
@@ -118,7 +155,7 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	if err := opts.Faults.validate(); err != nil {
-		return nil, fmt.Errorf("zoomtest: %w", err)
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	createCap := opts.DailyCreateCap
 	if createCap == 0 {
@@ -140,12 +177,12 @@ func New(opts Options) (*Server, error) {
 		s.seats = opts.Seed.LicensedSeats
 	}
 	if s.seats < 0 {
-		return nil, errors.New("zoomtest: negative licensed seats")
+		return nil, errors.New("sandbox: negative licensed seats")
 	}
 	rand.Read(s.pageKey)
 	s.st = newState(newIDGen(1))
 	if err := s.load(opts.Seed); err != nil {
-		return nil, fmt.Errorf("zoomtest: seed: %w", err)
+		return nil, fmt.Errorf("sandbox: seed: %w", err)
 	}
 	s.generate(opts.Users)
 	return s, nil
@@ -174,7 +211,7 @@ func Start(addr string, opts Options) (*Server, error) {
 func (s *Server) listen(addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("zoomtest: %w", err)
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	s.ln = ln
 	s.base = "http://" + ln.Addr().String()
@@ -191,7 +228,7 @@ func (s *Server) listen(addr string) error {
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("zoomtest: bad address %q: %w", addr, err)
+		return fmt.Errorf("sandbox: bad address %q: %w", addr, err)
 	}
 	if strings.EqualFold(host, "localhost") {
 		return nil
@@ -200,20 +237,9 @@ func checkLoopback(addr string) error {
 		return nil
 	}
 	if host == "" {
-		return fmt.Errorf("zoomtest: address %q listens on every interface; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
+		return fmt.Errorf("sandbox: address %q listens on every interface; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
 	}
-	return fmt.Errorf("zoomtest: address %q is not a loopback address; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
-}
-
-// NewTestServer starts a sandbox on 127.0.0.1:0 for the length of a test.
-func NewTestServer(t testing.TB, opts Options) *Server {
-	t.Helper()
-	s, err := Start("", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
+	return fmt.Errorf("sandbox: address %q is not a loopback address; the sandbox only serves loopback (e.g. 127.0.0.1:8765)", addr)
 }
 
 // URL is the server's root, "http://127.0.0.1:PORT" ("" when not started).
@@ -250,6 +276,8 @@ func (s *Server) Close() {
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	// Zoom tags every answer with a tracking ID its support asks for.
+	w.Header().Set(TrackingHeader, s.track.next())
 	switch p := r.URL.Path; {
 	case p == "/oauth/token":
 		s.serveToken(w, r)
@@ -268,26 +296,42 @@ type route struct {
 	category string
 	handle   func(*Server, *call) response
 	segs     []string
+	// token400: the reference lists a bad token as 400 (not 401) code 124.
+	token400 bool
 }
 
 func (rt *route) key() string { return rt.method + " " + rt.pattern }
 
 var routes = func() []*route {
 	rs := []*route{
-		{method: "GET", pattern: "/users", category: Medium, handle: (*Server).listUsers},
+		{method: "GET", pattern: "/users", category: Medium, handle: (*Server).listUsers, token400: true},
 		{method: "POST", pattern: "/users", category: Light, handle: (*Server).createUser},
 		{method: "GET", pattern: "/users/email", category: Light, handle: (*Server).checkEmail},
-		{method: "GET", pattern: "/users/summary", category: Medium, handle: (*Server).userSummary},
+		{method: "GET", pattern: "/users/summary", category: Medium, handle: (*Server).userSummary, token400: true},
 		{method: "POST", pattern: "/users/features", category: Medium, handle: (*Server).bulkFeatures},
 		{method: "GET", pattern: "/users/{userId}", category: Light, handle: (*Server).getUser},
 		{method: "PATCH", pattern: "/users/{userId}", category: Light, handle: (*Server).updateUser},
 		{method: "DELETE", pattern: "/users/{userId}", category: Light, handle: (*Server).deleteUser},
 		{method: "PUT", pattern: "/users/{userId}/status", category: Light, handle: (*Server).userStatus},
 		{method: "GET", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).userSettings},
+		{method: "PATCH", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).updateSettings},
+		{method: "PUT", pattern: "/users/{userId}/email", category: Light, handle: (*Server).updateEmail},
+		{method: "DELETE", pattern: "/users/{userId}/token", category: Light, handle: (*Server).revokeSSOToken},
+		{method: "POST", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).uploadPicture},
+		{method: "DELETE", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).deletePicture},
+		{method: "GET", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).listAssistants},
+		{method: "POST", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).addAssistants},
+		{method: "DELETE", pattern: "/users/{userId}/assistants", category: Light, handle: (*Server).deleteAssistants},
+		{method: "DELETE", pattern: "/users/{userId}/assistants/{assistantId}", category: Light, handle: (*Server).deleteAssistant},
 
 		{method: "GET", pattern: "/groups", category: Medium, handle: (*Server).listGroups},
 		{method: "POST", pattern: "/groups", category: Light, handle: (*Server).createGroup},
 		{method: "GET", pattern: "/groups/{groupId}", category: Light, handle: (*Server).getGroup},
+		{method: "PATCH", pattern: "/groups/{groupId}", category: Light, handle: (*Server).updateGroup},
+		{method: "DELETE", pattern: "/groups/{groupId}", category: Light, handle: (*Server).deleteGroup},
+		{method: "GET", pattern: "/groups/{groupId}/admins", category: Medium, handle: (*Server).listGroupAdmins},
+		{method: "POST", pattern: "/groups/{groupId}/admins", category: Medium, handle: (*Server).addGroupAdmins},
+		{method: "DELETE", pattern: "/groups/{groupId}/admins/{userId}", category: Light, handle: (*Server).deleteGroupAdmin},
 		{method: "GET", pattern: "/groups/{groupId}/members", category: Medium, handle: (*Server).listGroupMembers},
 		{method: "POST", pattern: "/groups/{groupId}/members", category: Medium, handle: (*Server).addGroupMembers},
 		{method: "PATCH", pattern: "/groups/{groupId}/members/{memberId}", category: Medium, handle: (*Server).updateGroupMember},
@@ -296,11 +340,16 @@ var routes = func() []*route {
 		{method: "GET", pattern: "/divisions", category: Light, handle: (*Server).listDivisions},
 		{method: "POST", pattern: "/divisions", category: Light, handle: (*Server).createDivision},
 		{method: "GET", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).getDivision},
+		{method: "PATCH", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).updateDivision},
+		{method: "DELETE", pattern: "/divisions/{divisionId}", category: Light, handle: (*Server).deleteDivision},
 		{method: "GET", pattern: "/divisions/{divisionId}/users", category: Light, handle: (*Server).listDivisionUsers},
 		{method: "POST", pattern: "/divisions/{divisionId}/users", category: Medium, handle: (*Server).assignDivision},
 
 		{method: "GET", pattern: "/contacts/groups", category: Medium, handle: (*Server).listContactGroups},
+		{method: "POST", pattern: "/contacts/groups", category: Heavy, handle: (*Server).createContactGroup},
 		{method: "GET", pattern: "/contacts/groups/{groupId}", category: Light, handle: (*Server).getContactGroup},
+		{method: "PATCH", pattern: "/contacts/groups/{groupId}", category: Heavy, handle: (*Server).updateContactGroup},
+		{method: "DELETE", pattern: "/contacts/groups/{groupId}", category: Heavy, handle: (*Server).deleteContactGroup},
 		{method: "GET", pattern: "/contacts/groups/{groupId}/members", category: Medium, handle: (*Server).listContactMembers},
 		{method: "POST", pattern: "/contacts/groups/{groupId}/members", category: Heavy, handle: (*Server).addContactMembers},
 		{method: "DELETE", pattern: "/contacts/groups/{groupId}/members", category: Heavy, handle: (*Server).removeContactMembers},
@@ -312,9 +361,8 @@ var routes = func() []*route {
 }()
 
 // match finds the route for a method and path below /v2. A literal segment
-// beats a parameter, so /users/email is not user "email". allowed lists the
-// methods the path has when the method itself has no route.
-func match(method, path string) (rt *route, params map[string]string, allowed []string) {
+// beats a parameter, so /users/email is not user "email".
+func match(method, path string) (rt *route, params map[string]string) {
 	path = strings.TrimSuffix(strings.TrimPrefix(path, "/v2"), "/")
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	best := -1
@@ -347,24 +395,22 @@ func match(method, path string) (rt *route, params map[string]string, allowed []
 			continue
 		}
 		if cand.method != method {
-			if !slices.Contains(allowed, cand.method) {
-				allowed = append(allowed, cand.method)
-			}
 			continue
 		}
 		if literals > best {
 			rt, params, best = cand, ps, literals
 		}
 	}
-	return rt, params, allowed
+	return rt, params
 }
 
 // call is one API request as handlers see it.
 type call struct {
-	params map[string]string
-	query  url.Values
-	body   []byte
-	now    time.Time
+	params      map[string]string
+	contentType string
+	query       url.Values
+	body        []byte
+	now         time.Time
 }
 
 // response is a handler's answer, written after the state lock is released.
@@ -407,24 +453,26 @@ func invalid(field, problem string) response {
 	}}
 }
 
-const maxBody = 1 << 20
+// maxBody bounds a request body: a profile picture of up to 2 MB with its
+// multipart framing fits, anything far larger is refused unread.
+const maxBody = 3 << 20
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !s.sleep(ctx, s.opts.Latency) {
 		return
 	}
+	rt, params := match(r.Method, r.URL.EscapedPath())
 	if resp := s.authenticate(r); resp != nil {
+		if s.opts.TokenErrorsAs400 && rt != nil && rt.token400 {
+			resp.status = http.StatusBadRequest
+		}
 		writeJSON(w, resp.status, resp.body)
 		return
 	}
-	rt, params, allowed := match(r.Method, r.URL.EscapedPath())
 	if rt == nil {
-		if len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeJSON(w, http.StatusMethodNotAllowed, errNotRecognized)
-			return
-		}
+		// Zoom answers a method a path does not have as it answers an
+		// unknown path: 404, code 2300 (not 405).
 		writeJSON(w, http.StatusNotFound, errNotRecognized)
 		return
 	}
@@ -438,6 +486,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if len(body) > maxBody {
 		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{Code: 300, Message: "Request Body is too large."})
 		return
+	}
+	if v := s.opts.ValidateRequest; v != nil {
+		if err := v(r, body); err != nil {
+			msg := fmt.Sprintf("%s %s: %v", r.Method, r.URL.RequestURI(), err)
+			s.vmu.Lock()
+			s.violations = append(s.violations, msg)
+			s.vmu.Unlock()
+			s.stats.invalid(key)
+			writeJSON(w, http.StatusBadRequest, apiError{Code: 300, Message: "strict sandbox: " + err.Error()})
+			return
+		}
 	}
 
 	// Faults that answer instead of Zoom come before the limiter: they stand
@@ -467,7 +526,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	c := &call{params: params, query: r.URL.Query(), body: body, now: now}
+	c := &call{params: params, contentType: r.Header.Get("Content-Type"), query: r.URL.Query(), body: body, now: now}
 	var resp response
 	if write {
 		s.mu.Lock()
@@ -496,6 +555,38 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	hdr.set(w.Header())
 	writeJSON(w, resp.status, resp.body)
+}
+
+// Violations lists the requests ValidateRequest refused, as "METHOD
+// /v2/path?query: reason", in the order they came.
+func (s *Server) Violations() []string {
+	s.vmu.Lock()
+	defer s.vmu.Unlock()
+	return slices.Clone(s.violations)
+}
+
+// TrackingHeader is the header Zoom sends with every answer.
+const TrackingHeader = "x-zm-trackingid"
+
+// trackingIDs hands out tracking IDs shaped like Zoom's
+// ("v=2.0;clid=us06;rid=WEB_<32 hex>"): unique per answer, and not
+// guessable from one another, as they identify a call to support.
+type trackingIDs struct {
+	mu  sync.Mutex
+	key [16]byte
+	n   uint64
+}
+
+func (t *trackingIDs) next() string {
+	t.mu.Lock()
+	if t.n == 0 {
+		rand.Read(t.key[:])
+	}
+	t.n++
+	m := hmac.New(sha256.New, t.key[:])
+	binary.Write(m, binary.BigEndian, t.n)
+	t.mu.Unlock()
+	return "v=2.0;clid=us06;rid=WEB_" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // sleep waits d unless the request or the server ends first; it reports

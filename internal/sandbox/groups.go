@@ -1,10 +1,10 @@
-package zoomtest
+package sandbox
 
 import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"time"
 )
 
 const (
@@ -24,6 +24,10 @@ func memberNotFound() response {
 func (s *Server) groupParam(c *call) (*group, *response) {
 	id := c.params["groupId"]
 	g := s.st.groupByID[id]
+	if g == nil && s.st.foreignGroups[id] {
+		r := fail(http.StatusBadRequest, 1010, "Group does not belong to this account:%s.", s.opts.AccountID)
+		return nil, &r
+	}
 	if g == nil {
 		r := groupNotFound(id)
 		return nil, &r
@@ -75,19 +79,27 @@ func (s *Server) createGroup(c *call) response {
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
 	}
+	if bad := s.paidOnly(); bad != nil {
+		return *bad
+	}
 	name := strings.TrimSpace(b.Name)
-	switch {
-	case name == "":
-		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Invalid parameter: name.",
-			Errors: []fieldError{{Field: "name", Message: "This field is required."}}}}
-	case utf8.RuneCountInString(name) > maxGroupName:
-		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Invalid parameter: name.",
-			Errors: []fieldError{{Field: "name", Message: "Must be less than 128 characters."}}}}
-	case s.st.groupByName[strings.ToLower(name)] != nil:
-		return fail(http.StatusConflict, 4132, "The group name \"%s\" is already in use.", name)
-	case len(s.st.groups) >= maxGroups:
+	if bad := s.groupNameProblem(name, nil); bad != nil {
+		return *bad
+	}
+	if len(s.st.groups) >= maxGroups {
 		return fail(http.StatusBadRequest, 300, "It has reached the maximum number of groups. You can clean up some groups then add.")
 	}
+	// At most 100 creations per account and UTC day (DailyGroupCap).
+	daily := s.opts.DailyGroupCap
+	if daily == 0 {
+		daily = defaultGroupDaily
+	}
+	day := c.now.UTC().Truncate(24 * time.Hour)
+	s.st.groupCreations = slices.DeleteFunc(s.st.groupCreations, func(t time.Time) bool { return t.Before(day) })
+	if daily > 0 && len(s.st.groupCreations) >= daily {
+		return fail(http.StatusBadRequest, 300, "You can add a maximum of %d groups in one account per day. Try again tomorrow.", daily)
+	}
+	s.st.groupCreations = append(s.st.groupCreations, c.now)
 	g := s.st.addGroup("", name)
 	return reply(http.StatusCreated, toGroupJSON(g))
 }
@@ -127,6 +139,11 @@ func (s *Server) listGroupMembers(c *call) response {
 	keep := func(u *user) bool {
 		_, ok := g.members[u.ID]
 		return ok && !u.gone
+	}
+	if a, n, given, bad := byPageNumber(c, s.st.users, func(u *user) int64 { return u.seq }, keep, size); bad != nil {
+		return *bad
+	} else if given {
+		after, pageNo = a, n
 	}
 	page, more := collect(s.st.users, func(u *user) int64 { return u.seq }, after, size, keep)
 	out := struct {

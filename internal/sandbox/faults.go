@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"errors"
@@ -185,7 +185,7 @@ func (fi *faultInjector) set(f Faults) {
 // sequence. Invalid probabilities are a programming error and panic.
 func (s *Server) SetFaults(f Faults) {
 	if err := f.validate(); err != nil {
-		panic("zoomtest: SetFaults: " + err.Error())
+		panic("sandbox: SetFaults: " + err.Error())
 	}
 	s.faults.set(f)
 }

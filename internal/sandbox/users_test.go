@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestCreateUser(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 
 	var created struct {
@@ -68,7 +68,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestLicensedSeats(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), LicensedSeats: 4, FeaturesInterval: -1})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), LicensedSeats: 4, FeaturesInterval: -1})
 	c := newClient(t, s) // the seed has 3 licensed users
 	c.ok("POST", "/users", createBody("autoCreate", "fourth@x.example", 2), 201, nil)
 	e := wantErr(t, c.do("POST", "/users", createBody("autoCreate", "fifth@x.example", 2)), 400, 2034, "")
@@ -107,7 +107,7 @@ func (s *Server) mustUser(t testing.TB, email string) User {
 }
 
 func TestGetUpdateUser(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	wantErr(t, c.do("GET", "/users/ghost@x.example", nil), 404, 1001, "User does not exist: ghost@x.example.")
 	wantErr(t, c.do("PATCH", "/users/nobody", map[string]any{}), 404, 1001, "User does not exist: nobody.")
@@ -150,7 +150,7 @@ func TestGetUpdateUser(t *testing.T) {
 }
 
 func TestUserStatusAndDelete(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	c.ok("PUT", "/users/u-bob/status", map[string]string{"action": "deactivate"}, 200, nil)
 	if u := s.mustUser(t, "bob@test.example"); u.Status != "inactive" {
@@ -194,7 +194,7 @@ func TestUserStatusAndDelete(t *testing.T) {
 }
 
 func TestCheckEmailAndSummary(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	var e struct {
 		Existed bool `json:"existed_email"`
@@ -220,7 +220,7 @@ func TestCheckEmailAndSummary(t *testing.T) {
 }
 
 func TestBulkFeaturesAndSettings(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro"})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro", PaidFeaturesOnly: true})
 	c := newClient(t, s)
 	var res struct {
 		Success []string     `json:"success_user_ids"`
@@ -228,7 +228,8 @@ func TestBulkFeaturesAndSettings(t *testing.T) {
 	}
 	c.ok("POST", "/users/features", map[string]any{"feature_type": "webinar", "feature_value": "64",
 		"users": []map[string]string{{"id": "u-ann"}, {"email": "BOB@test.example"}, {"email": "ghost@test.example"}}}, 201, &res)
-	if fmt.Sprint(res.Success) != "[u-ann u-bob]" || len(res.Fail) != 1 || res.Fail[0].Reason != "Users not found" {
+	// Bob is a Basic (free) user: add-ons go on licensed users only.
+	if fmt.Sprint(res.Success) != "[u-ann]" || fmt.Sprint(res.Fail) != "[{Can't update for free users [u-bob]} {Users not found [ghost@test.example]}]" {
 		t.Fatalf("answer %+v", res)
 	}
 	c.ok("POST", "/users/features", map[string]any{"feature_type": "webinar", "feature_value": "64",

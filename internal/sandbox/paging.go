@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"crypto/hmac"
@@ -136,4 +136,33 @@ func (s *Server) finish(c *call, scope string, lastSeq int64, more bool, pageNo,
 		pi.next = s.pageToken(scope, lastSeq, pageNo+1, c.now)
 	}
 	return pi
+}
+
+// byPageNumber honours page_number, which the reference keeps (deprecated)
+// on List users and List group members: without a next_page_token, page N
+// starts after the first (N-1)*size matching items. It reports whether
+// page_number was given; a next_page_token wins over it, as in Zoom.
+func byPageNumber[T any](c *call, items []T, seq func(T) int64, keep func(T) bool, size int) (after int64, page int, given bool, bad *response) {
+	v := c.query.Get("page_number")
+	if v == "" || c.query.Get("next_page_token") != "" {
+		return 0, 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r := invalid("page_number", "must be a positive integer")
+		return 0, 0, true, &r
+	}
+	skip := (n - 1) * size
+	if skip == 0 {
+		return 0, 1, true, nil
+	}
+	for _, it := range items {
+		if !keep(it) {
+			continue
+		}
+		if skip--; skip == 0 {
+			return seq(it), n, true, nil
+		}
+	}
+	return 1 << 62, n, true, nil // past the end: an empty page
 }

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"net/http"
@@ -115,6 +115,9 @@ func (s *Server) bulkFeatures(c *call) response {
 	case len(b.Users) > maxFeatureUsers:
 		return invalid("users", "can hold at most 30 users per request")
 	}
+	if s.opts.Tier == "free" {
+		return fail(http.StatusBadRequest, 200, "Current account must be a paid account.")
+	}
 	if b.SubscriptionID != "" && !s.st.subscriptions[b.SubscriptionID] {
 		return fail(http.StatusBadRequest, 300, "The subscription \"%s\" you entered does not exist. Please choose a different subscription and try again.", b.SubscriptionID)
 	}
@@ -163,66 +166,43 @@ func (s *Server) bulkFeatures(c *call) response {
 			failed("No need to update", u.ID)
 			continue
 		}
+		if s.opts.PaidFeaturesOnly && paidOnly(b.FeatureType) && u.Type != 2 && !featureOff(b.FeatureValue) {
+			// Add-ons go on licensed users only.
+			failed("Can't update for free users", u.ID)
+			continue
+		}
+		if !on && !featureOff(b.FeatureValue) && s.featureSeatsFull(b.FeatureType) {
+			failed("Not enough seats", u.ID)
+			continue
+		}
 		u.setFeature(b.FeatureType, b.FeatureValue)
 		out.Success = append(out.Success, u.ID)
 	}
 	return reply(http.StatusCreated, out)
 }
 
-type featureSettingsJSON struct {
-	MeetingCapacity        int    `json:"meeting_capacity"`
-	LargeMeeting           bool   `json:"large_meeting"`
-	LargeMeetingCapacity   int    `json:"large_meeting_capacity,omitempty"`
-	Webinar                bool   `json:"webinar"`
-	WebinarCapacity        int    `json:"webinar_capacity,omitempty"`
-	ZoomEvents             bool   `json:"zoom_events"`
-	ZoomEventsCapacity     int    `json:"zoom_events_capacity,omitempty"`
-	ConcurrentMeeting      string `json:"concurrent_meeting"`
-	ZoomWhiteboard         bool   `json:"zoom_whiteboard"`
-	ZoomRevenueAccelerator bool   `json:"zoom_revenue_accelerator"`
-	ZoomIQForSales         bool   `json:"zoom_iq_for_sales"`
-	ZoomClipsPlus          bool   `json:"zoom_clips_plus"`
-	ZoomPhone              bool   `json:"zoom_phone"`
+// paidOnly says whether a feature is an add-on of licensed users; plans
+// (plan_united_type, zoom_one_type) change the user's plan instead.
+func paidOnly(ft string) bool {
+	switch ft {
+	case "large_meeting", "webinar", "zoom_events", "concurrent_meeting", "zoom_iq_for_sales", "zoom_revenue_accelerator", "zoom_clips_plus", "zoom_whiteboard":
+		return true
+	}
+	return false
 }
 
-// GET /users/{userId}/settings: the feature object derived from the user's
-// features, plus a little of in_meeting and schedule_meeting.
-func (s *Server) userSettings(c *call) response {
-	u, bad := s.userParam(c)
-	if bad != nil {
-		return *bad
+// featureSeatsFull says whether every seat of a feature (Options.FeatureSeats)
+// is taken.
+func (s *Server) featureSeatsFull(ft string) bool {
+	most := s.opts.FeatureSeats[ft]
+	if most <= 0 {
+		return false
 	}
-	f := featureSettingsJSON{ConcurrentMeeting: "None"}
-	switch u.Type {
-	case 2:
-		f.MeetingCapacity = s.tier.meetingCapacity
-	case 1:
-		f.MeetingCapacity = 100
+	n := 0
+	for _, u := range s.st.byID {
+		if _, on := u.Features[ft]; on {
+			n++
+		}
 	}
-	if v, ok := u.Features["large_meeting"]; ok {
-		f.LargeMeeting, f.LargeMeetingCapacity = true, largeMeetingCapacity[v]
-	}
-	if v, ok := u.Features["webinar"]; ok {
-		f.Webinar, f.WebinarCapacity = true, webinarCapacity[v]
-	}
-	if v, ok := u.Features["zoom_events"]; ok {
-		f.ZoomEvents = true
-		f.ZoomEventsCapacity, _ = strconv.Atoi(v)
-	}
-	if v, ok := u.Features["concurrent_meeting"]; ok {
-		f.ConcurrentMeeting = v
-	}
-	f.ZoomWhiteboard = u.Features["zoom_whiteboard"] == "true"
-	f.ZoomRevenueAccelerator = u.Features["zoom_revenue_accelerator"] == "true" || u.Features["zoom_iq_for_sales"] == "true"
-	f.ZoomIQForSales = f.ZoomRevenueAccelerator
-	f.ZoomClipsPlus = u.Features["zoom_clips_plus"] == "true"
-	return reply(http.StatusOK, struct {
-		Feature         featureSettingsJSON `json:"feature"`
-		InMeeting       map[string]any      `json:"in_meeting"`
-		ScheduleMeeting map[string]any      `json:"schedule_meeting"`
-	}{
-		Feature:         f,
-		InMeeting:       map[string]any{"chat": true, "private_chat": true, "breakout_room": true, "waiting_room": false, "whiteboard": true},
-		ScheduleMeeting: map[string]any{"host_video": true, "participants_video": true, "join_before_host": false, "use_pmi_for_scheduled_meetings": false},
-	})
+	return n >= most
 }

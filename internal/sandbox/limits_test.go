@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ func TestCategoryLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.tier+" "+tt.method+" "+tt.path, func(t *testing.T) {
 			clock := newFakeClock()
-			s := NewTestServer(t, Options{Tier: tt.tier, Seed: seedSmall(), Now: clock.Now})
+			s := newTestServer(t, Options{Tier: tt.tier, Seed: seedSmall(), Now: clock.Now})
 			c := newClient(t, s)
 			var body any
 			if tt.method == "PUT" {
@@ -88,7 +88,7 @@ func TestCategoryLimits(t *testing.T) {
 
 func TestCategoriesAreIndependent(t *testing.T) {
 	clock := newFakeClock()
-	s := NewTestServer(t, Options{Tier: "pro", Seed: seedSmall(), Now: clock.Now})
+	s := newTestServer(t, Options{Tier: "pro", Seed: seedSmall(), Now: clock.Now})
 	c := newClient(t, s)
 	for range 20 {
 		c.ok("GET", "/users", nil, 200, nil)
@@ -98,7 +98,7 @@ func TestCategoriesAreIndependent(t *testing.T) {
 }
 
 func TestNoRateLimits(t *testing.T) {
-	s := NewTestServer(t, Options{Tier: "free", NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{Tier: "free", NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	for range 50 {
 		c.ok("GET", "/users", nil, 200, nil)
@@ -150,7 +150,7 @@ func TestFreeDailyCaps(t *testing.T) {
 func TestFeaturesInterval(t *testing.T) {
 	clock := newFakeClock()
 	// The rule holds without the category limits too.
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), Now: clock.Now})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), Now: clock.Now})
 	c := newClient(t, s)
 	body := func(v string) map[string]any {
 		return map[string]any{"feature_type": "webinar", "feature_value": v, "users": []map[string]string{{"id": "u-ann"}}}
@@ -178,7 +178,7 @@ func TestFeaturesInterval(t *testing.T) {
 }
 
 func TestFeaturesIntervalRealClock(t *testing.T) {
-	s := NewTestServer(t, Options{Seed: seedSmall(), FeaturesInterval: 50 * time.Millisecond})
+	s := newTestServer(t, Options{Seed: seedSmall(), FeaturesInterval: 50 * time.Millisecond})
 	c := newClient(t, s)
 	body := map[string]any{"feature_type": "zoom_whiteboard", "feature_value": "true", "users": []map[string]string{{"email": "bob@test.example"}}}
 	c.ok("POST", "/users/features", body, 201, nil)
@@ -189,7 +189,7 @@ func TestFeaturesIntervalRealClock(t *testing.T) {
 
 func TestDailyCreateCap(t *testing.T) {
 	clock := newFakeClock()
-	s := NewTestServer(t, Options{NoRateLimits: true, DailyCreateCap: 3, Now: clock.Now})
+	s := newTestServer(t, Options{NoRateLimits: true, DailyCreateCap: 3, Now: clock.Now})
 	c := newClient(t, s)
 	for i := range 3 {
 		c.ok("POST", "/users", createBody("create", fmt.Sprintf("new%d@x.example", i), 1), 201, nil)

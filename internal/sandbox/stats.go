@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"maps"
@@ -23,6 +23,8 @@ type Stats struct {
 	Applied map[string]int
 	// Faults counts injected faults by kind: 5xx, reset, lost, html429, slow.
 	Faults map[string]int
+	// Invalid counts requests ValidateRequest refused, by endpoint key.
+	Invalid map[string]int
 	// Tokens counts access tokens issued.
 	Tokens int
 }
@@ -40,7 +42,7 @@ func newStatsRecorder() *statsRecorder {
 
 func (r *statsRecorder) reset() {
 	r.s = Stats{Calls: map[string]int{}, ByCategory: map[string]int{}, QPS429: map[string]int{},
-		Daily429: map[string]int{}, Applied: map[string]int{}, Faults: map[string]int{}}
+		Daily429: map[string]int{}, Applied: map[string]int{}, Faults: map[string]int{}, Invalid: map[string]int{}}
 }
 
 func (r *statsRecorder) call(key, category string) {
@@ -63,6 +65,12 @@ func (r *statsRecorder) rejected(rj *rejection) {
 func (r *statsRecorder) applied(key string) {
 	r.mu.Lock()
 	r.s.Applied[key]++
+	r.mu.Unlock()
+}
+
+func (r *statsRecorder) invalid(key string) {
+	r.mu.Lock()
+	r.s.Invalid[key]++
 	r.mu.Unlock()
 }
 
@@ -89,6 +97,7 @@ func (s *Server) Stats() Stats {
 	c.Daily429 = maps.Clone(c.Daily429)
 	c.Applied = maps.Clone(c.Applied)
 	c.Faults = maps.Clone(c.Faults)
+	c.Invalid = maps.Clone(c.Invalid)
 	return c
 }
 

@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"fmt"
@@ -10,7 +10,7 @@ import (
 // TestConcurrentUse hammers one sandbox from several goroutines with writes,
 // reads, inspection and faults; run with -race it checks the locking.
 func TestConcurrentUse(t *testing.T) {
-	s := NewTestServer(t, Options{Seed: seedSmall(), Users: 200, FeaturesInterval: time.Millisecond,
+	s := newTestServer(t, Options{Seed: seedSmall(), Users: 200, FeaturesInterval: time.Millisecond,
 		Faults: Faults{Seed: 9, ServerError: 0.05, Reset: 0.02, LostAnswer: 0.02, HTML429: 0.02}})
 	c := newClient(t, s)
 	var wg sync.WaitGroup

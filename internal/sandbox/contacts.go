@@ -1,7 +1,6 @@
-package zoomtest
+package sandbox
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -122,10 +121,7 @@ func (s *Server) addContactMembers(c *call) response {
 		return *bad
 	}
 	var b struct {
-		Members []struct {
-			Type int    `json:"type"`
-			ID   string `json:"id"`
-		} `json:"group_members"`
+		Members []contactMemberRef `json:"group_members"`
 	}
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
@@ -133,40 +129,10 @@ func (s *Server) addContactMembers(c *call) response {
 	if len(b.Members) == 0 {
 		return invalid("group_members", "is required")
 	}
-	users, groups := 0, 0
-	for i, m := range b.Members {
-		switch m.Type {
-		case 1:
-			users++
-		case 2:
-			groups++
-		default:
-			return invalid(fmt.Sprintf("group_members[%d].type", i), "must be 1 (user) or 2 (user group)")
-		}
-		if m.ID == "" {
-			return invalid(fmt.Sprintf("group_members[%d].id", i), "is required")
-		}
+	if bad := checkContactMembers("group_members", b.Members); bad != nil {
+		return *bad
 	}
-	if users > maxContactUsers {
-		return fail(http.StatusBadRequest, 300, "The maximum number of user member per request is 50.")
-	}
-	if groups > maxContactGroups {
-		return fail(http.StatusBadRequest, 300, "The maximum number of group member per request is 3.")
-	}
-	added := []string{}
-	for _, m := range b.Members {
-		id := ""
-		if m.Type == 1 {
-			if u := s.st.lookupUser(m.ID); u != nil {
-				id = u.ID
-			}
-		} else if g := s.st.groupByID[m.ID]; g != nil {
-			id = g.id
-		}
-		if id != "" && s.st.addContactMember(cg, id, m.Type) {
-			added = append(added, id)
-		}
-	}
+	added := s.addContactRefs(cg, b.Members)
 	return reply(http.StatusCreated, struct {
 		MemberIDs []string `json:"member_ids"`
 	}{added})

@@ -1,6 +1,6 @@
 //go:build race
 
-package zoomtest
+package sandbox
 
 // raceEnabled lets the heaviest tests shrink under the race detector, which
 // slows JSON-heavy code about tenfold.

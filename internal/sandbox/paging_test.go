@@ -1,4 +1,4 @@
-package zoomtest
+package sandbox
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ type userPage struct {
 // TestPaginationStable lists 1,000 users 77 at a time while users are created
 // and deleted: every user that existed throughout is seen exactly once.
 func TestPaginationStable(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Users: 1000})
+	s := newTestServer(t, Options{NoRateLimits: true, Users: 1000})
 	c := newClient(t, s)
 	before := map[string]bool{}
 	for _, u := range s.Users() {
@@ -80,7 +80,7 @@ func TestPaginationStable(t *testing.T) {
 }
 
 func TestPaginationStatusesAndClamp(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Users: 300})
+	s := newTestServer(t, Options{NoRateLimits: true, Users: 300})
 	c := newClient(t, s)
 	counts := map[string]int{}
 	for _, u := range s.Users() {
@@ -111,7 +111,7 @@ func TestPaginationStatusesAndClamp(t *testing.T) {
 
 func TestPageTokenInvalid(t *testing.T) {
 	clock := newFakeClock()
-	s := NewTestServer(t, Options{NoRateLimits: true, Users: 100, Now: clock.Now, TokenTTL: 24 * time.Hour})
+	s := newTestServer(t, Options{NoRateLimits: true, Users: 100, Now: clock.Now, TokenTTL: 24 * time.Hour})
 	c := newClient(t, s)
 	var p userPage
 	c.ok("GET", "/users?page_size=10", nil, 200, &p)
@@ -129,7 +129,7 @@ func TestPageTokenInvalid(t *testing.T) {
 }
 
 func TestPendingUsersHaveNoIDInList(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
 	c := newClient(t, s)
 	var created struct{ ID string }
 	c.ok("POST", "/users", createBody("create", "newbie@x.example", 1), 201, &created)
@@ -168,7 +168,7 @@ func TestPendingUsersHaveNoIDInList(t *testing.T) {
 }
 
 func TestGroupMembersPaging(t *testing.T) {
-	s := NewTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), Users: 500})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), Users: 500})
 	c := newClient(t, s)
 	want := 0
 	for _, g := range s.Groups() {
