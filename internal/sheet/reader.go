@@ -1,7 +1,10 @@
 package sheet
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,4 +288,32 @@ func missingHeaderError(file string, row, last int) *InputError {
 		msg = fmt.Sprintf("the file ends at row %d, before the header row %d", last, row)
 	}
 	return &InputError{File: file, Msg: msg, Hint: "check the header row setting"}
+}
+
+// All ranges over the rest of r's rows, one at a time (memory does not grow
+// with the row count), for
+//
+//	for row, err := range sheet.All(r) {
+//		if err != nil { return err }
+//		...
+//	}
+//
+// A read error is yielded once, with a zero Row, and ends the loop; io.EOF
+// is not an error here. r stays open: the caller closes it.
+func All(r Reader) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield(Row{}, err)
+				return
+			}
+			if !yield(row, nil) {
+				return
+			}
+		}
+	}
 }

@@ -208,7 +208,7 @@ func (x *xlsxReader) zipFile(name string) *zip.File {
 func (x *xlsxReader) openPart(f *zip.File, limit int64) (io.ReadCloser, error) {
 	size, packed := f.UncompressedSize64, f.CompressedSize64
 	bad := func(le *LimitError) error {
-		return limitInputError(x.name, 0, le, "the workbook is too large to read safely ("+le.Error()+" bytes)",
+		return limitInputError(x.name, 0, le, "the workbook is too large to read safely: "+le.Error(),
 			"a workbook that inflates this much is damaged or a decompression bomb; export the data as CSV")
 	}
 	if size > uint64(limit) {
@@ -222,7 +222,7 @@ func (x *xlsxReader) openPart(f *zip.File, limit int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, openError(x.name, err)
 	}
-	return &cappedReader{rc: rc, left: limit, bad: bad, what: "the inflated size of " + f.Name, limit: limit}, nil
+	return &cappedReader{rc: rc, left: limit, bad: bad, what: "the inflated size of " + f.Name, limit: limit, declared: size}, nil
 }
 
 // cappedReader fails once more than limit bytes came out.
@@ -232,6 +232,9 @@ type cappedReader struct {
 	limit int64
 	what  string
 	bad   func(*LimitError) error
+	// declared is the size the zip directory gives; archive/zip answers
+	// ErrFormat when the data inflates to more than that.
+	declared uint64
 }
 
 func (c *cappedReader) Read(p []byte) (int, error) {
@@ -243,6 +246,10 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	}
 	n, err := c.rc.Read(p)
 	c.left -= int64(n)
+	if errors.Is(err, zip.ErrFormat) {
+		return n, c.bad(&LimitError{What: c.what + " (more than the " + strconv.FormatUint(c.declared, 10) + " bytes its zip entry declares)",
+			Limit: int64(min(c.declared, math.MaxInt64))})
+	}
 	if c.left < 0 {
 		return n, c.bad(&LimitError{What: c.what, Limit: c.limit})
 	}
@@ -693,7 +700,7 @@ func (x *xlsxReader) damaged(row int, err error) *InputError {
 		return ie
 	}
 	msg := "the sheet's XML is damaged (" + err.Error() + "); rows from here on cannot be read"
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errCutShort) {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, errCutShort) || errors.Is(err, errXMLCutShort) {
 		msg = "the sheet ends in the middle of its data (the file is cut short); rows from here on are missing"
 	}
 	return &InputError{File: x.name, Sheet: x.sheet, Row: row, Msg: msg,
