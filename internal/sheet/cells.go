@@ -3,6 +3,7 @@ package sheet
 import (
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,11 @@ type Cell struct {
 	I    int64
 	T    time.Time
 	B    bool
+	// Format is a number format code (e.g. "0.00%", "dd/mm/yyyy") for
+	// Number, Integer, Date and DateTime cells in workbooks; "" uses the
+	// kind's own format. The XLSX reader sets it from the input cell, so a
+	// value written back looks as it did. CSV ignores it.
+	Format string
 }
 
 // TextCell is a text value. Workbooks cut text at Excel's limit of 32,767
@@ -94,36 +100,139 @@ func (c Cell) String() string {
 	return c.S
 }
 
-// formulaLike reports whether s starts with a character that makes Excel,
-// LibreOffice or Google Sheets treat a typed or imported value as a formula.
-func formulaLike(s string) bool {
-	if s == "" {
-		return false
-	}
-	switch s[0] {
+// formulaChar reports whether c, first in a value, can start a formula in
+// Excel, LibreOffice or Google Sheets.
+func formulaChar(c byte) bool {
+	switch c {
 	case '=', '+', '-', '@', '\t', '\r':
 		return true
 	}
 	return false
 }
 
-// needsEscape reports whether s starts with a formula character, possibly
-// after apostrophes: those strings get one more apostrophe, which keeps
-// UnescapeFormula(EscapeFormula(s)) == s for every s.
+// formulaLike reports whether a spreadsheet program opening a CSV would
+// evaluate s as a formula. The rule:
+//
+//   - a leading = or @, tab or CR: always (=HYPERLINK(...), @SUM(...), and
+//     the tab/CR tricks that hide a formula behind white space);
+//   - a leading + or -: unless what follows is inert, that is either a
+//     plain decimal number ("-5", "+3.25": read as a number, nothing is
+//     evaluated) or one or more "-"-joined words of letters, digits and
+//     underscores, each holding a letter or underscore, none a cell
+//     reference (A1, XFD1048576, R1C1) or TRUE/FALSE. That covers Zoom IDs
+//     such as "-gbbm4KGTsSvL5zmELDJdw": with no operator, parenthesis,
+//     reference, "|" or "!" there is nothing to call, no DDE and no value
+//     to fetch, so at worst a program shows it as an unknown name. Anything
+//     else ("+1 555 0100", "-2+3", "-A1", "-cmd|' /C calc'!A0") is guarded.
+func formulaLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '@', '\t', '\r':
+		return true
+	case '+', '-':
+		return !inertSigned(s[1:])
+	}
+	return false
+}
+
+// inertSigned reports whether rest, after a leading + or -, is a plain
+// number or words that cannot form a formula (see formulaLike).
+func inertSigned(rest string) bool {
+	if rest == "" {
+		return false
+	}
+	if plainNumber(rest) {
+		return true
+	}
+	for part := range strings.SplitSeq(rest, "-") {
+		if part == "" || strings.EqualFold(part, "TRUE") || strings.EqualFold(part, "FALSE") || cellRefLike(part) {
+			return false
+		}
+		word := false
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+				word = true
+			case c >= '0' && c <= '9':
+			default:
+				return false
+			}
+		}
+		if !word {
+			return false
+		}
+	}
+	return true
+}
+
+// plainNumber: digits, with at most one '.' between digits.
+func plainNumber(s string) bool {
+	dot := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+		case c == '.' && !dot && i > 0 && i < len(s)-1:
+			dot = true
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// cellRefLike reports whether s reads as a cell reference: 1-3 letters and
+// digits (A1 style), or R<digits>C<digits> (R1C1 style).
+func cellRefLike(s string) bool {
+	i := 0
+	for i < len(s) && (s[i] >= 'A' && s[i] <= 'Z' || s[i] >= 'a' && s[i] <= 'z') {
+		i++
+	}
+	if i >= 1 && i <= 3 && i < len(s) && allDigits(s[i:]) {
+		return true
+	}
+	u := strings.ToUpper(s)
+	if strings.HasPrefix(u, "R") {
+		if r, c, ok := strings.Cut(u[1:], "C"); ok && (r == "" || allDigits(r)) && (c == "" || allDigits(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// needsEscape reports whether EscapeFormula guards s: a value a
+// spreadsheet would evaluate, or one that starts with apostrophes followed
+// by any formula character (those get one more apostrophe, so that
+// UnescapeFormula(EscapeFormula(s)) == s for every s).
 func needsEscape(s string) bool {
 	i := 0
 	for i < len(s) && s[i] == '\'' {
 		i++
 	}
-	return formulaLike(s[i:])
+	if i > 0 {
+		return i < len(s) && formulaChar(s[i])
+	}
+	return formulaLike(s)
 }
 
-// EscapeFormula prefixes s with an apostrophe when it starts with = + - @ tab
-// or CR (OWASP "CSV injection"), so spreadsheet programs opening a CSV show
-// it as text instead of evaluating it. So that the escaping can be undone
-// exactly, a value that already starts with apostrophes followed by one of
-// those characters gets one more apostrophe too. Other values are returned
-// as is.
+// EscapeFormula prefixes s with an apostrophe when a spreadsheet program
+// opening a CSV would evaluate it as a formula (OWASP "CSV injection"; the
+// exact rule is formulaLike's: = @ tab CR always, + and - unless what
+// follows is a plain number or an ID-like word such as a Zoom user ID).
+// So that the escaping can be undone exactly, a value that already starts
+// with apostrophes followed by = + - @ tab or CR gets one more apostrophe
+// too. Other values are returned as is.
 func EscapeFormula(s string) string {
 	if needsEscape(s) {
 		return "'" + s
@@ -133,10 +242,19 @@ func EscapeFormula(s string) string {
 
 // UnescapeFormula undoes EscapeFormula: it strips exactly one leading
 // apostrophe when what follows starts with = + - @ tab or CR (possibly
-// after more apostrophes). Apply it to cells read back from our own CSV
-// files (see Options.UnescapeFormulas).
+// after more apostrophes). That also undoes the guard of files written
+// before the rule narrowed (e.g. "'-gbbm4KGTsSvL5zmELDJdw" reads back as
+// the ID). Apply it to cells read back from our own CSV files (see
+// Options.UnescapeFormulas).
 func UnescapeFormula(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && needsEscape(s[1:]) {
+	if len(s) < 2 || s[0] != '\'' {
+		return s
+	}
+	j := 1
+	for j < len(s) && s[j] == '\'' {
+		j++
+	}
+	if j < len(s) && formulaChar(s[j]) {
 		return s[1:]
 	}
 	return s

@@ -116,6 +116,9 @@ func (c *csvReader) readHeader() error {
 			unescapeAll(fields)
 		}
 		c.header = headerFrom(fields)
+		if max := c.opts.maxColumns(); len(c.header) > max {
+			return tooWideError(c.name, line, len(c.header), max)
+		}
 		return nil
 	}
 }
@@ -138,7 +141,11 @@ func (c *csvReader) Next() (Row, error) {
 		if c.opts.UnescapeFormulas {
 			unescapeAll(fields)
 		}
-		return shapeRow(line, fields, len(c.header)), nil
+		if err := checkWidth(c.name, line, fields, c.opts.maxColumns()); err != nil {
+			c.done = true
+			return Row{}, err
+		}
+		return shapeRow(line, fields, len(c.header), c.opts), nil
 	}
 	return Row{}, io.EOF
 }

@@ -350,13 +350,13 @@ func TestOpenUnsupported(t *testing.T) {
 }
 
 func TestFormulaEscaping(t *testing.T) {
-	for _, s := range []string{"=1+1", "+1 555", "-5", "@SUM(A1)", "\tx", "\rx"} {
+	for _, s := range []string{"=1+1", "+1 555", "-5+1", "@SUM(A1)", "\tx", "\rx", "-", "+", "-R1C1", "-true", "-ab-12", "--x", "-A1", "-cmd|' /C calc'!A0"} {
 		e := EscapeFormula(s)
 		if e != "'"+s || UnescapeFormula(e) != s {
 			t.Errorf("%q -> %q -> %q", s, e, UnescapeFormula(e))
 		}
 	}
-	for _, s := range []string{"", "plain", "'quoted", "5-3", "a=b", "'", "''"} {
+	for _, s := range []string{"", "plain", "'quoted", "5-3", "a=b", "'", "''", "-5", "+3.25", "-gbbm4KGTsSvL5zmELDJdw", "-abc-def_9", "-_x"} {
 		if EscapeFormula(s) != s || UnescapeFormula(s) != s {
 			t.Errorf("%q changed: %q / %q", s, EscapeFormula(s), UnescapeFormula(s))
 		}

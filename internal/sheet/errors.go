@@ -11,11 +11,16 @@ import (
 // Callers match it with errors.As; it may come back wrapped.
 type InputError struct {
 	File   string // base name of the file, e.g. "users.csv"
+	Sheet  string // XLSX: the sheet, when the problem is inside one (damaged XML); "" otherwise
 	Row    int    // 1-based sheet row; 0 when the problem is not about one row
 	Column string // header name; "" when unknown or not about one cell
 	Msg    string // what is wrong
 	Hint   string // what to do about it; may be ""
+	Err    error  // the cause, when there is one (e.g. a *LimitError); see Unwrap
 }
+
+// Unwrap returns the cause, so errors.As finds a *LimitError.
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Error renders `users.csv: row 7, column "Email": <msg> (<hint>)`, leaving
 // out the parts that are empty.
@@ -25,8 +30,14 @@ func (e *InputError) Error() string {
 		b.WriteString(e.File)
 	}
 	where := ""
+	if e.Sheet != "" {
+		where = "sheet " + strconv.Quote(e.Sheet)
+	}
 	if e.Row > 0 {
-		where = "row " + strconv.Itoa(e.Row)
+		if where != "" {
+			where += ", "
+		}
+		where += "row " + strconv.Itoa(e.Row)
 	}
 	if e.Column != "" {
 		if where != "" {

@@ -33,9 +33,11 @@ type goldenFormat struct {
 }
 
 type goldenRow struct {
-	Number int      `json:"n"`
-	Cells  []string `json:"cells"`
-	Extra  []string `json:"extra,omitempty"`
+	Number  int      `json:"n"`
+	Cells   []string `json:"cells"`
+	Extra   []string `json:"extra,omitempty"`
+	Hidden  bool     `json:"hidden,omitempty"`
+	Comment bool     `json:"comment,omitempty"`
 }
 
 // readAll drains r, returning the rows read before any error.
@@ -71,7 +73,7 @@ func docFor(t *testing.T, path string, opts Options) goldenDoc {
 	doc.Header = r.Header()
 	rows, err := readAll(r)
 	for _, row := range rows {
-		doc.Rows = append(doc.Rows, goldenRow(row))
+		doc.Rows = append(doc.Rows, goldenRow{Number: row.Number, Cells: row.Cells, Extra: row.Extra, Hidden: row.Hidden, Comment: row.Comment})
 	}
 	if err != nil {
 		doc.Error = err.Error()

@@ -1,7 +1,10 @@
 package sheet
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +27,26 @@ type Options struct {
 	// one of our own reports (results.csv, failed.csv). Ignored for XLSX,
 	// where our writer needs no escaping.
 	UnescapeFormulas bool
+	// MaxColumns refuses a sheet whose header, or any row, has more
+	// non-blank columns than this (0 = DefaultMaxColumns): such widths are
+	// damaged or hostile files, and would make every report as wide.
+	MaxColumns int
+	// MaxInflated caps the inflated size in bytes of the XLSX sheet read
+	// (0 = DefaultMaxInflated). Ignored for CSV.
+	MaxInflated int64
+	// ExampleMarkers are first-cell values (compared trimmed and
+	// case-insensitively) that mark a template's example rows; such rows,
+	// and conventional comment rows (first cell "#", "# text" or "##..."),
+	// come back with Row.Comment set. Other rows whose first cell starts
+	// with "#" (e.g. "#ops@acme.example") are ordinary data.
+	ExampleMarkers []string
+}
+
+func (o Options) maxColumns() int {
+	if o.MaxColumns <= 0 {
+		return DefaultMaxColumns
+	}
+	return o.MaxColumns
 }
 
 func (o Options) headerRow() int {
@@ -44,6 +67,48 @@ type Row struct {
 	// Extra holds the non-empty cells beyond the header width (ragged
 	// rows), in order; nil if there are none.
 	Extra []string
+	// Hidden is set when the row is hidden in the workbook (by a filter or
+	// by hand). Always false for CSV.
+	Hidden bool
+	// Comment is set when the row is a comment or a template example row
+	// (see Options.ExampleMarkers). The reader still returns it, so the
+	// caller can say which rows it skipped.
+	Comment bool
+	// Values holds the cells typed as the file had them (XLSX: number,
+	// date, date-time, boolean or text, with the cell's number format in
+	// Cell.Format), parallel to Cells; nil for CSV. Use Value(i).
+	Values []Cell
+}
+
+// Value returns cell i typed: Values[i] when the reader kept the type,
+// otherwise the text of Cells[i].
+func (r Row) Value(i int) Cell {
+	if i < len(r.Values) && !r.Values[i].empty() {
+		return r.Values[i]
+	}
+	if i < len(r.Cells) {
+		return TextCell(r.Cells[i])
+	}
+	return EmptyCell()
+}
+
+// IsComment reports whether a row with this first cell is a comment:
+// "#" alone, "#" followed by white space or by another "#", or one of
+// markers (a template's example rows; compared trimmed, ignoring case).
+func IsComment(first string, markers []string) bool {
+	s := strings.TrimSpace(first)
+	if !strings.HasPrefix(s, "#") {
+		return false
+	}
+	if len(s) == 1 || s[1] == '#' || s[1] == ' ' || s[1] == '\t' {
+		return true
+	}
+	for _, m := range markers {
+		if strings.EqualFold(s, strings.TrimSpace(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Reader streams the rows of one table.
@@ -80,6 +145,25 @@ func Describe(r Reader) Format {
 		return Format{Kind: "xlsx", Sheet: r.sheet}
 	}
 	return Format{}
+}
+
+// Merges returns the merged ranges whose value an XLSX reader has copied
+// into every cell of the range so far (call it after the last row); nil
+// for CSV and for readers not made by this package.
+func Merges(r Reader) []MergedRange {
+	if x, ok := r.(*xlsxReader); ok {
+		return append([]MergedRange(nil), x.filled...)
+	}
+	return nil
+}
+
+// HiddenColumns returns the 0-based indexes (into Header()) of the columns
+// the workbook hides; nil for CSV.
+func HiddenColumns(r Reader) []int {
+	if x, ok := r.(*xlsxReader); ok {
+		return x.hiddenColumns()
+	}
+	return nil
 }
 
 // Supported file extensions, for messages.
@@ -148,8 +232,11 @@ func headerFrom(cells []string) []string {
 
 // shapeRow fits cells to the header width: padded with "", with the
 // non-blank cells beyond the width moved to Extra. It copies the slice.
-func shapeRow(number int, cells []string, width int) Row {
+func shapeRow(number int, cells []string, width int, opts Options) Row {
 	row := Row{Number: number, Cells: make([]string, width)}
+	if len(cells) > 0 {
+		row.Comment = IsComment(cells[0], opts.ExampleMarkers)
+	}
 	copy(row.Cells, cells)
 	if len(cells) > width {
 		for _, c := range cells[width:] {
@@ -159,6 +246,31 @@ func shapeRow(number int, cells []string, width int) Row {
 		}
 	}
 	return row
+}
+
+// checkWidth refuses a row with more non-blank cells than max.
+func checkWidth(file string, number int, cells []string, max int) error {
+	if len(cells) <= max {
+		return nil
+	}
+	n := 0
+	for _, c := range cells {
+		if !isBlank(c) {
+			n++
+		}
+	}
+	if n <= max {
+		return nil
+	}
+	return limitInputError(file, number, &LimitError{What: "the number of columns", Limit: int64(max), Got: int64(n)},
+		fmt.Sprintf("the row has %d filled columns; at most %d are supported", n, max),
+		"the file is damaged, or holds something other than one user a row; remove the extra columns")
+}
+
+func tooWideError(file string, row, n, max int) error {
+	return limitInputError(file, row, &LimitError{What: "the number of columns", Limit: int64(max), Got: int64(n)},
+		fmt.Sprintf("the header row has %d columns; at most %d are supported", n, max),
+		"remove the columns the job does not use, or check that this is the right header row")
 }
 
 func blankHeaderError(file string, row int) *InputError {
@@ -176,4 +288,32 @@ func missingHeaderError(file string, row, last int) *InputError {
 		msg = fmt.Sprintf("the file ends at row %d, before the header row %d", last, row)
 	}
 	return &InputError{File: file, Msg: msg, Hint: "check the header row setting"}
+}
+
+// All ranges over the rest of r's rows, one at a time (memory does not grow
+// with the row count), for
+//
+//	for row, err := range sheet.All(r) {
+//		if err != nil { return err }
+//		...
+//	}
+//
+// A read error is yielded once, with a zero Row, and ends the loop; io.EOF
+// is not an error here. r stays open: the caller closes it.
+func All(r Reader) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		for {
+			row, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				yield(Row{}, err)
+				return
+			}
+			if !yield(row, nil) {
+				return
+			}
+		}
+	}
 }

@@ -21,7 +21,7 @@ var (
 )
 
 // formulaLikes are text values spreadsheet programs would evaluate.
-var formulaLikes = []string{"=1+1", `=HYPERLINK("http://evil","x")`, "+1 555 0100", "-5", "@SUM(A1)", "\tTabbed", "\rCR"}
+var formulaLikes = []string{"=1+1", `=HYPERLINK("http://evil","x")`, "+1 555 0100", "-2+3", "@SUM(A1)", "\tTabbed", "\rCR"}
 
 func TestCSVWriter(t *testing.T) {
 	var b bytes.Buffer
@@ -53,7 +53,7 @@ func TestCSVWriter(t *testing.T) {
 	want := "\uFEFFEmail,Seats,Note,'=Head\r\n" +
 		"a@example.com,42,'=1+1,TRUE\r\n" +
 		"b@example.com,0.5,\"a, \"\"b\"\"\nc\",\r\n" +
-		"c@example.com,-5,'-5,2026-03-01\r\n" +
+		"c@example.com,-5,-5,2026-03-01\r\n" +
 		"d@example.com,,2026-03-01 09:30:00,\r\n" +
 		"e@example.com,1000000000000000,''=already,\r\n"
 	if got := b.String(); got != want {

@@ -45,7 +45,7 @@ func TestXLSXValues(t *testing.T) {
 // fixtureUsers is what the "Users" sheet of writeFixtureXLSX reads as.
 var fixtureUsers = [][]string{
 	{"ann@example.com", "6589310093", "42", "0.5", "1000000000000000", "2026-03-01", "2026-03-01T09:30:00", "TRUE", "13178620186", "VIP"},
-	{"bob@example.com", "merged value", "", "0.125", "1234567", "2026-12-31", "-5.5", "FALSE", "3.5", "2026-07-04"},
+	{"bob@example.com", "merged value", "merged value", "0.125", "1234567", "2026-12-31", "-5.5", "FALSE", "3.5", "2026-07-04"},
 	{"  cy@example.com ", "00123", "2026-03-01", "14:15:00", "30:00:00", "12345.678", "=not a formula", "text in a date cell", "-0.0001", "0.3"},
 }
 

@@ -22,6 +22,9 @@ const (
 	// maxExactInt is the largest integer Excel shows exactly (15 digits);
 	// bigger IntCells are written as text so no digit is lost.
 	maxExactInt = 999_999_999_999_999
+	// maxSizedColumns is how many columns of a table get a width set (see
+	// xlsxTable.start).
+	maxSizedColumns = 256
 )
 
 // Workbook writes an XLSX workbook with one or more tables, each streamed
@@ -194,6 +197,7 @@ type styleKey struct {
 	row    RowStyle
 	kind   Kind
 	header bool
+	format string // Cell.Format, for number and date kinds
 }
 
 func (wb *Workbook) style(k styleKey) (int, error) {
@@ -212,6 +216,16 @@ func (wb *Workbook) style(k styleKey) (int, error) {
 	case DateTime:
 		code := "yyyy-mm-dd hh:mm"
 		st.CustomNumFmt = &code
+	}
+	if k.format != "" && k.kind != Text && k.kind != Bool {
+		// The input cell's own format: a built-in one by its id, so it
+		// keeps following the reader's locale (14 is the short date).
+		if id, ok := builtinFormatID(k.format); ok {
+			st.NumFmt, st.CustomNumFmt = id, nil
+		} else {
+			code := k.format
+			st.NumFmt, st.CustomNumFmt = 0, &code
+		}
 	}
 	if k.header {
 		st.Font = &excelize.Font{Bold: true}
@@ -277,20 +291,31 @@ func (t *xlsxTable) WriteRow(cells []Cell, style RowStyle) error {
 // held back so far.
 func (t *xlsxTable) start() error {
 	t.started = true
-	// Last column first: excelize puts each new <col> before the existing
-	// ones, and Excel wants them in ascending order.
-	for i := len(t.cols) - 1; i >= 0; i-- {
-		c := t.cols[i]
-		w := c.Width
+	// excelize's StreamWriter.SetColWidth merges each call into the
+	// column list in time proportional to the columns set so far (10,000
+	// columns took minutes), so: one call per run of equal widths, and
+	// explicit widths for the first maxSizedColumns columns only; the rest
+	// keep Excel's default width. Last run first: excelize puts each new
+	// <col> before the existing ones, and Excel wants them in ascending
+	// order.
+	n := min(len(t.cols), maxSizedColumns)
+	widths := make([]float64, n)
+	for i := range n {
+		w := t.cols[i].Width
 		if w <= 0 {
-			w = autoWidth(c, t.contentWidth[i])
+			w = autoWidth(t.cols[i], t.contentWidth[i])
 		}
-		if w > 255 {
-			w = 255
+		widths[i] = min(w, 255)
+	}
+	for hi := n - 1; hi >= 0; {
+		lo := hi
+		for lo > 0 && widths[lo-1] == widths[hi] {
+			lo--
 		}
-		if err := t.sw.SetColWidth(i+1, i+1, w); err != nil {
+		if err := t.sw.SetColWidth(lo+1, hi+1, widths[hi]); err != nil {
 			return err
 		}
+		hi = lo - 1
 	}
 	if err := t.sw.SetPanes(&excelize.Panes{
 		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
@@ -361,7 +386,11 @@ func (t *xlsxTable) writeRow(cells []Cell, style RowStyle, header bool) error {
 			vals[i] = nil
 			continue
 		}
-		id, err := t.wb.style(styleKey{row: style, kind: kind, header: header})
+		format := ""
+		if kind == c.Kind {
+			format = c.Format
+		}
+		id, err := t.wb.style(styleKey{row: style, kind: kind, header: header, format: format})
 		if err != nil {
 			return err
 		}
