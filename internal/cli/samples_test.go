@@ -19,7 +19,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -581,7 +581,7 @@ var stepLine = regexp.MustCompile(`^\s*- (\w+)`)
 func templatesMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| kind | for | columns (required in bold) | steps |\n|---|---|---|---|\n")
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		var cols, steps []string
 		for _, c := range k.Columns {
 			if c.Required {
@@ -611,9 +611,9 @@ const longList = 9
 
 func fieldsMarkdown() string {
 	var b strings.Builder
-	var below []report.FieldDoc
+	var below []templates.FieldDoc
 	b.WriteString("| field | type and limits | values | `<clear>` | step | what |\n|---|---|---|---|---|---|\n")
-	for _, d := range report.FieldDocs() {
+	for _, d := range templates.FieldDocs() {
 		values := ""
 		switch {
 		case len(d.Values) > longList:

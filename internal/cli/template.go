@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
 func init() { register(newTemplateCmd) }
@@ -23,7 +23,7 @@ type templateOptions struct {
 func newTemplateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
 	var o templateOptions
 	var kinds strings.Builder
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		fmt.Fprintf(&kinds, "  %-13s %s\n", k.Name, k.Summary)
 	}
 	cmd := &cobra.Command{
@@ -45,10 +45,10 @@ dropdowns. Existing files are kept unless --force.`,
   zoombulk template licenses -o q1-licenses.xlsx --from-account
   zoombulk template offboarding -o leavers.csv
   zoombulk template group-moves -o moves.xlsx --from-account --sandbox`,
-		ValidArgs: report.TemplateKindNames(),
+		ValidArgs: templates.KindNames(),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exitf(ExitUsage, "name one kind of template: %s", strings.Join(report.TemplateKindNames(), ", "))
+				return exitf(ExitUsage, "name one kind of template: %s", strings.Join(templates.KindNames(), ", "))
 			}
 			return nil
 		},
@@ -75,20 +75,20 @@ dropdowns. Existing files are kept unless --force.`,
 
 func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions) error {
 	// Offline checks first: a typo costs no call.
-	k, format, err := report.CheckTemplate(kind, o.out, o.force)
+	k, format, err := templates.Check(kind, o.out, o.force)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	opts := report.TemplateOptions{Kind: k.Name, Path: o.out, Force: o.force}
+	opts := templates.Options{Kind: k.Name, Path: o.out, Force: o.force}
 	if o.fromAccount {
-		if format != report.XLSX {
+		if format != templates.XLSX {
 			return exitf(ExitUsage, "--from-account fills the workbook's dropdowns, and a .csv file has none: write an .xlsx file")
 		}
 		if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags); err != nil {
 			return err
 		}
 	}
-	files, err := report.WriteTemplate(opts)
+	files, err := templates.Write(opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -97,8 +97,8 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 		run += " " + f
 	}
 	w := stdio.Out
-	if format == report.XLSX {
-		fmt.Fprintf(w, "Wrote %s (sheets %s and %s) and %s.\n", files.Sheet, k.Sheet, report.InstructionsSheet, files.Job)
+	if format == templates.XLSX {
+		fmt.Fprintf(w, "Wrote %s (sheets %s and %s) and %s.\n", files.Sheet, k.Sheet, templates.InstructionsSheet, files.Job)
 	} else {
 		fmt.Fprintf(w, "Wrote %s and %s.\n", files.Sheet, files.Job)
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
-	"github.com/zoombulk/zoombulk/internal/report"
 	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -148,7 +148,7 @@ func dropdowns(t *testing.T, f *excelize.File, name string) map[string][]string 
 func TestTemplateEveryKind(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			path := filepath.Join(dir, k.Name+".xlsx")
 			r := zb(t, nil, "template", k.Name, "-o", path)
@@ -164,7 +164,7 @@ func TestTemplateEveryKind(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if got := f.GetSheetList(); !slices.Equal(got[:2], []string{k.Sheet, report.InstructionsSheet}) {
+			if got := f.GetSheetList(); !slices.Equal(got[:2], []string{k.Sheet, templates.InstructionsSheet}) {
 				t.Errorf("sheets %q", got)
 			}
 			rows := xlsxRows(t, f, k.Sheet)
@@ -205,7 +205,7 @@ func TestTemplateEveryKind(t *testing.T) {
 					}
 				}
 			}
-			instr := xlsxRows(t, f, report.InstructionsSheet)
+			instr := xlsxRows(t, f, templates.InstructionsSheet)
 			if !slices.Equal(instr[0][:4], []string{"Column", "Field", "Required", "Allowed values"}) {
 				t.Errorf("instructions header %q", instr[0])
 			}
@@ -373,7 +373,7 @@ func TestTemplateFromAccount(t *testing.T) {
 		if !slices.Equal(dd["Group"], groups) || !slices.Equal(dd["Division"], divisions) {
 			t.Errorf("%s: group dropdown %q, division dropdown %q", name, dd["Group"], dd["Division"])
 		}
-		instr := xlsxRows(t, f, report.InstructionsSheet)
+		instr := xlsxRows(t, f, templates.InstructionsSheet)
 		if !strings.Contains(instr[8][3], "one of the account's 7 groups") {
 			t.Errorf("%s: instructions for Group: %q", name, instr[8])
 		}
@@ -388,7 +388,7 @@ func TestTemplateFromAccount(t *testing.T) {
 // and the CSV variant of create-users.
 func templateFiles(t *testing.T) []string {
 	var out []string
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		out = append(out, k.Name+".xlsx")
 	}
 	return append(out, "csv/create-users.csv")
@@ -407,7 +407,7 @@ func TestTemplatesCommittedAreCurrent(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", name, r.code, r.stderr)
 		}
 		committed := repoPath(t, "templates/"+name)
-		for _, pair := range [][2]string{{committed, fresh}, {report.TemplateJobPath(committed), report.TemplateJobPath(fresh)}} {
+		for _, pair := range [][2]string{{committed, fresh}, {templates.JobPath(committed), templates.JobPath(fresh)}} {
 			if filepath.Ext(pair[0]) == ".xlsx" {
 				compareWorkbooks(t, pair[0], pair[1])
 				continue
@@ -471,11 +471,11 @@ func TestTemplateExamplesRunOnSandbox(t *testing.T) {
 		kind := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
 			t.Parallel()
-			k, _ := report.LookupTemplate(kind)
+			k, _ := templates.Lookup(kind)
 			dir := t.TempDir()
 			src := repoPath(t, "templates/"+name)
 			sheetPath := filepath.Join(dir, filepath.Base(name))
-			copyFile(t, report.TemplateJobPath(src), report.TemplateJobPath(sheetPath))
+			copyFile(t, templates.JobPath(src), templates.JobPath(sheetPath))
 			if filepath.Ext(name) == ".csv" {
 				data, err := os.ReadFile(src)
 				if err != nil {
@@ -505,7 +505,7 @@ func TestTemplateExamplesRunOnSandbox(t *testing.T) {
 				f.Close()
 			}
 			out := filepath.Join(dir, "run")
-			args := append([]string{"run", report.TemplateJobPath(sheetPath), "--sandbox", "--sandbox-seed", seed, "--yes", "--out", out}, k.RunFlags...)
+			args := append([]string{"run", templates.JobPath(sheetPath), "--sandbox", "--sandbox-seed", seed, "--yes", "--out", out}, k.RunFlags...)
 			r := zb(t, func(string) string { return "" }, args...)
 			if r.code != ExitOK {
 				t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -572,7 +572,7 @@ func TestTemplateHelp(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d", r.code)
 	}
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		if !strings.Contains(r.stdout, k.Name) || !strings.Contains(r.stdout, k.Summary) {
 			t.Errorf("help lacks %s: %s", k.Name, k.Summary)
 		}

@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"cmp"
@@ -85,7 +85,7 @@ func BuildSummary(ctx context.Context, c *zoom.Client, opts SummaryOptions) (*Su
 		return nil, fmt.Errorf("reading the user summary: %w", err)
 	}
 	s.Account = *acct
-	dir, err := LoadDirectory(ctx, c, true, true, opts.Warn)
+	dir, err := zoom.LoadDirectory(ctx, c, true, true, opts.Warn)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (t *tally) add(u *zoom.User) {
 	}
 }
 
-func (t *tally) finish(s *Summary, dir *Directory) {
+func (t *tally) finish(s *Summary, dir *zoom.Directory) {
 	get := func(c *Count) Count {
 		if c == nil {
 			return Count{}

@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"context"
@@ -316,7 +316,7 @@ func TestExportUsersUsageErrors(t *testing.T) {
 			if err == nil || !IsUsage(err) || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("err = %v, want a usage error with %q", err, tt.wantMsg)
 			}
-			var un *UnknownNameError
+			var un *zoom.UnknownNameError
 			if tt.closest != nil && (!errors.As(err, &un) || !slices.Equal(un.Closest[:1], tt.closest)) {
 				t.Errorf("closest %v, want %v", un, tt.closest)
 			}
