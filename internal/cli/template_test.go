@@ -318,6 +318,8 @@ func TestTemplateUsageErrors(t *testing.T) {
 		{[]string{"template", "licenses", "-o", filepath.Join(dir, "nope", "x.xlsx")}, "does not exist: create it first"},
 		{[]string{"template", "licenses", "-o", out, "--sandbox"}, "--sandbox only matters with --from-account"},
 		{[]string{"template", "licenses", "-o", filepath.Join(dir, "x.csv"), "--from-account", "--sandbox"}, "a .csv file has none"},
+		// The licenses workbook has no Group or Division column: nothing to fill.
+		{[]string{"template", "licenses", "-o", out, "--from-account", "--sandbox"}, "the licenses template has neither column: drop --from-account"},
 	}
 	for _, tt := range tests {
 		r := zb(t, nil, tt.args...)
@@ -329,7 +331,7 @@ func TestTemplateUsageErrors(t *testing.T) {
 		t.Errorf("files written on errors: %v", entries)
 	}
 	// Without credentials, --from-account is an authentication problem.
-	r := zb(t, func(string) string { return "" }, "template", "licenses", "-o", out, "--from-account")
+	r := zb(t, func(string) string { return "" }, "template", "create-users", "-o", out, "--from-account")
 	if r.code != ExitAuth || !strings.Contains(r.stderr, "ZOOM_ACCOUNT_ID") {
 		t.Errorf("no credentials: exit %d, %s", r.code, r.stderr)
 	}
@@ -381,6 +383,40 @@ func TestTemplateFromAccount(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Calls["GET /groups"] != 1 || st.Calls["GET /divisions"] != 1 {
 		t.Errorf("calls: %v", st.Calls)
+	}
+}
+
+// A kind with one of the two columns announces and reads only that one.
+func TestTemplateFromAccountOneList(t *testing.T) {
+	t.Parallel()
+	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t)})
+	dir := t.TempDir()
+	tests := []struct {
+		kind, want, dropdown, missing, call, noCall string
+	}{
+		{"group-moves", "Dropdown: 7 groups from the account (column Group).", "Group", "Division", "GET /groups", "GET /divisions"},
+		{"divisions", "Dropdown: 4 divisions from the account (column Division).", "Division", "Group", "GET /divisions", "GET /groups"},
+	}
+	for _, tt := range tests {
+		before := srv.Stats()
+		path := filepath.Join(dir, tt.kind+".xlsx")
+		r := zb(t, sandboxEnv(srv), "template", tt.kind, "-o", path, "--from-account")
+		if r.code != ExitOK || !strings.Contains(r.stdout, tt.want) || strings.Contains(r.stdout, "Dropdowns:") {
+			t.Fatalf("%s: exit %d, stdout %q, want %q", tt.kind, r.code, r.stdout, tt.want)
+		}
+		after := srv.Stats()
+		if after.Calls[tt.call]-before.Calls[tt.call] != 1 || after.Calls[tt.noCall] != before.Calls[tt.noCall] {
+			t.Errorf("%s: calls %v", tt.kind, after.Calls)
+		}
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := dropdowns(t, f, f.GetSheetList()[0])
+		if len(dd[tt.dropdown]) == 0 || dd[tt.missing] != nil {
+			t.Errorf("%s: dropdowns %v", tt.kind, dd)
+		}
+		f.Close()
 	}
 }
 

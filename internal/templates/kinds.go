@@ -6,6 +6,7 @@ package templates
 // with its examples turned into real rows runs as it is on the sandbox.
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
@@ -269,4 +270,17 @@ func Lookup(name string) (Kind, bool) {
 		}
 	}
 	return Kind{}, false
+}
+
+// AccountLists are the fields of the kind whose dropdown --from-account
+// fills from the account: "group" and/or "division", in that order; none
+// for kinds without those columns.
+func (k Kind) AccountLists() []string {
+	var out []string
+	for _, f := range []string{"group", "division"} {
+		if slices.ContainsFunc(k.Columns, func(c Column) bool { return c.Field == f }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
