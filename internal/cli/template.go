@@ -108,7 +108,8 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 	}
 	w := stdio.Out
 	if format == templates.XLSX {
-		fmt.Fprintf(w, "Wrote %s (sheets %s and %s) and %s.\n", files.Sheet, k.Sheet, templates.InstructionsSheet, files.Job)
+		fmt.Fprintf(w, "Wrote %s (sheets %s and %s; the workbook carries its job too: zoombulk job %s prints it) and %s.\n",
+			files.Sheet, k.Sheet, templates.InstructionsSheet, files.Sheet, files.Job)
 	} else {
 		fmt.Fprintf(w, "Wrote %s and %s.\n", files.Sheet, files.Job)
 	}

@@ -254,7 +254,11 @@ func (t *templateWriter) writeXLSX(path string) error {
 	if err := wb.Write(&buf); err != nil {
 		return err
 	}
-	data, err := canonicalZip(buf.Bytes())
+	data, err := embedJob(buf.Bytes(), t.jobYAML())
+	if err != nil {
+		return err
+	}
+	data, err = canonicalZip(data)
 	if err != nil {
 		return err
 	}
@@ -418,6 +422,10 @@ func (t *templateWriter) howTo() []string {
 		"  "+run+"   (shows the plan, asks to confirm, applies it; results in runs/)",
 		"Every run writes results.xlsx (one line per row, with the reason and a hint for each failure) and failed.csv, which can be fixed and run again with --input.",
 	)
+	if t.format == XLSX {
+		lines = append(lines, "",
+			fmt.Sprintf("This workbook also carries the job, in the hidden sheet %s: zoombulk job %s prints it. A job file beside the workbook wins over it.", JobSheet, t.base))
+	}
 	return lines
 }
 
