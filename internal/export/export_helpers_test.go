@@ -2,11 +2,21 @@ package export
 
 import (
 	"archive/zip"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,3 +151,82 @@ func exDir(t testing.TB, dir string) []string {
 }
 
 func exPath(dir, name string) string { return filepath.Join(dir, name) }
+
+// pageNumberFront stands in front of a sandbox that ignores page_number and
+// answers List users the way Zoom does when it honours it: page N of a
+// status at a page size, with page_number and page_count set. The pages
+// are those the sandbox's own token chain gives, read once per status and
+// size. Every listing answer, numbered or not, waits latency first (the
+// sandbox behind should have none). numbered counts the numbered answers.
+func pageNumberFront(t testing.TB, srv *zoomtest.Server, latency time.Duration) (apiURL string, numbered *atomic.Int64) {
+	t.Helper()
+	target, _ := url.Parse(srv.URL())
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	numbered = new(atomic.Int64)
+	var mu sync.Mutex
+	cache := map[string][]map[string]any{}
+	chain := func(r *http.Request, status, size string) ([]map[string]any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		key := status + "/" + size
+		if pages, ok := cache[key]; ok {
+			return pages, nil
+		}
+		var pages []map[string]any
+		token := ""
+		for {
+			q := url.Values{"status": {status}, "page_size": {size}}
+			if token != "" {
+				q.Set("next_page_token", token)
+			}
+			req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, srv.APIURL()+"/users?"+q.Encode(), nil)
+			req.Header.Set("Authorization", r.Header.Get("Authorization"))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return nil, err
+			}
+			var p map[string]any
+			err = json.NewDecoder(res.Body).Decode(&p)
+			res.Body.Close()
+			if err != nil || res.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("listing %s: %d %v", status, res.StatusCode, err)
+			}
+			pages = append(pages, p)
+			token, _ = p["next_page_token"].(string)
+			if token == "" {
+				break
+			}
+		}
+		cache[key] = pages
+		return pages, nil
+	}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !strings.HasSuffix(r.URL.Path, "/users") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		time.Sleep(latency) // the answer's time, as Zoom's
+		n, _ := strconv.Atoi(q.Get("page_number"))
+		if n < 1 || q.Get("next_page_token") != "" {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		numbered.Add(1)
+		pages, err := chain(r, q.Get("status"), q.Get("page_size"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		page := map[string]any{"users": []any{}, "total_records": pages[0]["total_records"], "page_size": pages[0]["page_size"]}
+		if n <= len(pages) {
+			page = maps.Clone(pages[n-1])
+		}
+		page["page_number"], page["page_count"] = n, len(pages)
+		delete(page, "next_page_token")
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(page)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
+}

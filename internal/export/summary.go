@@ -65,8 +65,11 @@ type Summary struct {
 // SummaryOptions shape a summary export.
 type SummaryOptions struct {
 	PageSize, Ahead int
-	Progress        func(Progress)
-	Warn            func(string)
+	// PageNumbers lists several pages at once with page_number (see
+	// UsersOptions.PageNumbers).
+	PageNumbers bool
+	Progress    func(Progress)
+	Warn        func(string)
 	// Now is the export time (default time.Now); login ages count from it.
 	Now func() time.Time
 }
@@ -92,7 +95,7 @@ func BuildSummary(ctx context.Context, c *zoom.Client, opts SummaryOptions) (*Su
 	}
 	t := newTally(s.At)
 	var pr Progress
-	for page, err := range listUsers(ctx, c, AllStatuses, opts.PageSize, opts.Ahead) {
+	for page, err := range listUsers(ctx, c, AllStatuses, listOptions{PageSize: opts.PageSize, Ahead: opts.Ahead, PageNumbers: opts.PageNumbers}) {
 		if err != nil {
 			return nil, err
 		}

@@ -148,9 +148,20 @@ type UsersOptions struct {
 	Workers int
 	// PageSize of the listing (default and most: 2000).
 	PageSize int
-	// Ahead is how many pages each status's listing may fetch ahead of
-	// the writer (default 2).
+	// Ahead is how many pages the first status's listing may fetch ahead
+	// of the writer (default 2); the other statuses list into a temporary
+	// file meanwhile.
 	Ahead int
+	// PageNumbers fetches several pages of a status at once with
+	// page_number, which the reference keeps but marks deprecated: without
+	// it a status's pages come one after the other (each needs the previous
+	// page's next_page_token), and at 300 ms an answer that is what bounds
+	// the export's time. When an answer shows page_number is not honoured,
+	// the listing goes on with next_page_token.
+	PageNumbers bool
+	// ListWorkers bounds the page_number fetches in flight per status
+	// (default: the listing rate times the first answer's time, 2 to 16).
+	ListWorkers int
 	// Progress, if set, is called from the writer goroutine as pages and
 	// users are handled.
 	Progress func(Progress)
@@ -255,7 +266,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		return nil
 	}
 	warned := false
-	for page, err := range listUsers(ctx, c, statuses, opts.PageSize, opts.Ahead) {
+	for page, err := range listUsers(ctx, c, statuses, listOptions{PageSize: opts.PageSize, Ahead: opts.Ahead, PageNumbers: opts.PageNumbers, Workers: opts.ListWorkers}) {
 		if err != nil {
 			return nil, err
 		}
