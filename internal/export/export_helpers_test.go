@@ -2,11 +2,11 @@ package export
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -154,9 +154,10 @@ func exPath(dir, name string) string { return filepath.Join(dir, name) }
 
 // pageNumberFront stands in front of a sandbox that ignores page_number and
 // answers List users the way Zoom does when it honours it: page N of a
-// status at a page size, with page_number and page_count set. The pages
-// are those the sandbox's own token chain gives, read once per status and
-// size. Every listing answer, numbered or not, waits latency first (the
+// status at a page size, with page_number and page_count set. Page N is
+// the sandbox's own page N, read with the token the chain gives for it
+// (the chain is walked once per status and size, and only its tokens are
+// kept). Every API answer, numbered or not, waits latency first (the
 // sandbox behind should have none). numbered counts the numbered answers.
 func pageNumberFront(t testing.TB, srv *zoomtest.Server, latency time.Duration) (apiURL string, numbered *atomic.Int64) {
 	t.Helper()
@@ -164,68 +165,81 @@ func pageNumberFront(t testing.TB, srv *zoomtest.Server, latency time.Duration) 
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	numbered = new(atomic.Int64)
 	var mu sync.Mutex
-	cache := map[string][]map[string]any{}
-	chain := func(r *http.Request, status, size string) ([]map[string]any, error) {
+	cache := map[string][]string{}
+	get := func(r *http.Request, status, size, token string) ([]byte, error) {
+		q := url.Values{"status": {status}, "page_size": {size}}
+		if token != "" {
+			q.Set("next_page_token", token)
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, srv.APIURL()+"/users?"+q.Encode(), nil)
+		req.Header.Set("Authorization", r.Header.Get("Authorization"))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil || res.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("listing %s: %d %v %s", status, res.StatusCode, err, body)
+		}
+		return body, nil
+	}
+	// tokens are the tokens of pages 1..count ("" for the first).
+	tokens := func(r *http.Request, status, size string) ([]string, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		key := status + "/" + size
-		if pages, ok := cache[key]; ok {
-			return pages, nil
+		if toks, ok := cache[key]; ok {
+			return toks, nil
 		}
-		var pages []map[string]any
-		token := ""
+		toks := []string{""}
 		for {
-			q := url.Values{"status": {status}, "page_size": {size}}
-			if token != "" {
-				q.Set("next_page_token", token)
-			}
-			req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, srv.APIURL()+"/users?"+q.Encode(), nil)
-			req.Header.Set("Authorization", r.Header.Get("Authorization"))
-			res, err := http.DefaultClient.Do(req)
+			body, err := get(r, status, size, toks[len(toks)-1])
 			if err != nil {
 				return nil, err
 			}
-			var p map[string]any
-			err = json.NewDecoder(res.Body).Decode(&p)
-			res.Body.Close()
-			if err != nil || res.StatusCode != http.StatusOK {
-				return nil, fmt.Errorf("listing %s: %d %v", status, res.StatusCode, err)
+			var p struct {
+				Next string `json:"next_page_token"`
 			}
-			pages = append(pages, p)
-			token, _ = p["next_page_token"].(string)
-			if token == "" {
+			if err := json.Unmarshal(body, &p); err != nil {
+				return nil, err
+			}
+			if p.Next == "" {
 				break
 			}
+			toks = append(toks, p.Next)
 		}
-		cache[key] = pages
-		return pages, nil
+		cache[key] = toks
+		return toks, nil
 	}
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if !strings.HasSuffix(r.URL.Path, "/users") {
-			proxy.ServeHTTP(w, r)
-			return
+		if strings.HasPrefix(r.URL.Path, "/v2/") {
+			time.Sleep(latency) // the answer's time, as Zoom's
 		}
-		time.Sleep(latency) // the answer's time, as Zoom's
+		q := r.URL.Query()
 		n, _ := strconv.Atoi(q.Get("page_number"))
-		if n < 1 || q.Get("next_page_token") != "" {
+		if !strings.HasSuffix(r.URL.Path, "/users") || n < 1 || q.Get("next_page_token") != "" {
 			proxy.ServeHTTP(w, r)
 			return
 		}
 		numbered.Add(1)
-		pages, err := chain(r, q.Get("status"), q.Get("page_size"))
+		status, size := q.Get("status"), q.Get("page_size")
+		toks, err := tokens(r, status, size)
+		var body []byte
+		if err == nil {
+			if n > len(toks) {
+				body, err = []byte(`{"users":[],"total_records":0}`), nil
+			} else {
+				body, err = get(r, status, size, toks[n-1])
+			}
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		page := map[string]any{"users": []any{}, "total_records": pages[0]["total_records"], "page_size": pages[0]["page_size"]}
-		if n <= len(pages) {
-			page = maps.Clone(pages[n-1])
-		}
-		page["page_number"], page["page_count"] = n, len(pages)
-		delete(page, "next_page_token")
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(page)
+		fmt.Fprintf(w, `{"page_number":%d,"page_count":%d,`, n, len(toks))
+		w.Write(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("{")))
 	}))
 	t.Cleanup(front.Close)
 	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
