@@ -20,11 +20,11 @@ demo: build
 	echo "Open runs/demo/results.xlsx: every row has its status; the rows that fail on purpose say why, with a hint."
 
 # DESIGN.md section 7: the steps and the users export against the sandbox
-# (bench/), validate (internal/jobs) and export (internal/report) costs; one
+# (bench/), validate (internal/jobs) and export (internal/export) costs; one
 # package at a time so they do not compete for the CPU. bench/benchtable
 # passes the output through and prints the Markdown table of
 # bench/RESULTS.md; it fails when a benchmark failed or missed its target.
-BENCH_PKGS ?= ./bench ./internal/jobs ./internal/report
+BENCH_PKGS ?= ./bench ./internal/jobs ./internal/export
 
 bench:
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m $(BENCH_PKGS) 2>&1 | $(GO) run ./bench/benchtable
@@ -48,5 +48,6 @@ templates: build
 	done
 	@$(BIN) template create-users -o templates/csv/create-users.csv --force >/dev/null
 	@$(GO) run ./samples/migration/gen -o samples/migration/new-hires.xlsx
+	@$(GO) generate ./internal/templates
 	@$(GO) test ./internal/cli -run '^TestReadmeGenerated$$' -count=1 -args -update-readme
 	@echo "Regenerated templates/, samples/migration/new-hires.xlsx and the README's generated sections."

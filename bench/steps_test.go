@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/jobs"
-	"github.com/zoombulk/zoombulk/internal/report"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -304,7 +304,7 @@ func benchExport(b *testing.B) {
 		w.heapStart = heapInUse()
 		stop := heapPeak()
 		w.start = take(c, srv)
-		res, err := report.ExportUsers(context.Background(), c, path, report.UsersOptions{})
+		res, err := export.ExportUsers(context.Background(), c, path, export.UsersOptions{})
 		w.end = take(c, srv)
 		w.heapPeak = stop()
 		if err != nil {

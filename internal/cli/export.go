@@ -14,7 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
@@ -62,16 +62,16 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
 		newExportUsersCmd(stdio, sigs),
 		newExportSummaryCmd(stdio, sigs),
 		newExportTableCmd(stdio, sigs, "groups", "Export the groups: name, ID, member count", "groups",
-			func(ctx context.Context, c *zoom.Client, path string) (*report.Result, error) {
-				return report.ExportGroups(ctx, c, path)
+			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+				return export.ExportGroups(ctx, c, path)
 			}),
 		newExportTableCmd(stdio, sigs, "divisions", "Export the divisions: name, ID, description, main, member count", "divisions",
-			func(ctx context.Context, c *zoom.Client, path string) (*report.Result, error) {
-				return report.ExportDivisions(ctx, c, path)
+			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+				return export.ExportDivisions(ctx, c, path)
 			}),
 		newExportTableCmd(stdio, sigs, "contact-groups", "Export the contact groups: name, ID, privacy, description, member counts", "contact groups",
-			func(ctx context.Context, c *zoom.Client, path string) (*report.Result, error) {
-				return report.ExportContactGroups(ctx, c, path)
+			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+				return export.ExportContactGroups(ctx, c, path)
 			}),
 		newExportGroupMembersCmd(stdio, sigs),
 	)
@@ -83,12 +83,13 @@ type exportUsersOptions struct {
 	statuses, fields []string
 	group, division  string
 	details          bool
+	pageNumbers      bool
 }
 
 func newExportUsersCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o exportUsersOptions
 	var fields []string
-	for _, c := range report.UserColumns() {
+	for _, c := range export.UserColumns() {
 		note := ""
 		if c.Details {
 			note = " (with --details)"
@@ -114,17 +115,17 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Offline checks first: a typo costs no call.
-			if _, err := report.ParseStatuses(o.statuses); err != nil {
+			if _, err := export.ParseStatuses(o.statuses); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
-			if _, err := report.SelectUserColumns(o.fields); err != nil {
+			if _, err := export.SelectUserColumns(o.fields); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
 			return runExport(cmd.Context(), stdio, sigs, &o.exportOptions, "users", nil,
-				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*report.Result, error) {
-					return report.ExportUsers(ctx, c, o.out, report.UsersOptions{
+				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*export.Result, error) {
+					return export.ExportUsers(ctx, c, o.out, export.UsersOptions{
 						Statuses: o.statuses, Fields: o.fields, Group: o.group, Division: o.division,
-						Details: o.details, Progress: ui.update, Warn: ui.warn,
+						Details: o.details, PageNumbers: o.pageNumbers, Progress: ui.update, Warn: ui.warn,
 					})
 				})
 		},
@@ -135,12 +136,19 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 	f.StringVar(&o.group, "group", "", "only the members of this group (name or ID)")
 	f.StringVar(&o.division, "division", "", "only the users of this division (name or ID)")
 	f.BoolVar(&o.details, "details", false, "read each user (one Light call per user) to fill job title, location, language and pending users' IDs")
+	f.BoolVar(&o.pageNumbers, "page-numbers", false, pageNumbersUsage)
 	o.exportOptions.register(cmd, "users.xlsx or users.csv")
 	return cmd
 }
 
+// pageNumbersUsage explains --page-numbers, which is off by default because
+// the reference marks page_number deprecated.
+const pageNumbersUsage = "read several pages of a status at once with page_number, which Zoom marks deprecated (faster when answers are slow; " +
+	"the listing goes on with next_page_token as soon as an answer shows it is not honoured)"
+
 func newExportSummaryCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o exportOptions
+	var pageNumbers bool
 	cmd := &cobra.Command{
 		Use:   "summary -o FILE.xlsx",
 		Short: "Export the account's user counts and breakdowns, with charts",
@@ -148,14 +156,18 @@ func newExportSummaryCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 listing of every user, breakdowns by type, status, group, division, department and last
 login (never, under 30 days, 30 to 90, over 90: licensed users counted apart, the
 licence-reclaim view), charts for type, division and last login, and a Details sheet
-with the raw numbers and the time of the export (UTC). Workbook only (.xlsx).`,
+with the raw numbers and the time of the export (UTC). Workbook only (.xlsx).
+
+Pending users (invited, not activated yet) count in the Users columns and on their own
+By Type line, never as Licensed: the same rule as Zoom's own licensed count, so every
+sheet's Licensed numbers agree.`,
 		Example: `  zoombulk export summary -o summary.xlsx`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var sum *report.Summary
-			err := runExport(cmd.Context(), stdio, sigs, &o, "summary", []report.Format{report.XLSX},
-				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*report.Result, error) {
-					res, s, err := report.ExportSummary(ctx, c, o.out, report.SummaryOptions{Progress: ui.update, Warn: ui.warn})
+			var sum *export.Summary
+			err := runExport(cmd.Context(), stdio, sigs, &o, "summary", []export.Format{export.XLSX},
+				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*export.Result, error) {
+					res, s, err := export.ExportSummary(ctx, c, o.out, export.SummaryOptions{PageNumbers: pageNumbers, Progress: ui.update, Warn: ui.warn})
 					sum = s
 					return res, err
 				})
@@ -165,13 +177,14 @@ with the raw numbers and the time of the export (UTC). Workbook only (.xlsx).`,
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&pageNumbers, "page-numbers", false, pageNumbersUsage)
 	o.register(cmd, "summary.xlsx")
 	return cmd
 }
 
 // newExportTableCmd builds the exports that are one small listing.
 func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what string,
-	export func(context.Context, *zoom.Client, string) (*report.Result, error)) *cobra.Command {
+	run func(context.Context, *zoom.Client, string) (*export.Result, error)) *cobra.Command {
 	var o exportOptions
 	cmd := &cobra.Command{
 		Use:     name + " -o FILE.xlsx|FILE.csv",
@@ -180,8 +193,8 @@ func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what strin
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runExport(cmd.Context(), stdio, sigs, &o, what, nil,
-				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*report.Result, error) {
-					return export(ctx, c, o.out)
+				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*export.Result, error) {
+					return run(ctx, c, o.out)
 				})
 		},
 	}
@@ -201,8 +214,8 @@ Last Name, User Type, Type Code, User ID), so the file can feed a job.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runExport(cmd.Context(), stdio, sigs, &o, "members", nil,
-				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*report.Result, error) {
-					return report.ExportGroupMembers(ctx, c, o.out, group)
+				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*export.Result, error) {
+					return export.ExportGroupMembers(ctx, c, o.out, group)
 				})
 		},
 	}
@@ -215,9 +228,9 @@ Last Name, User Type, Type Code, User ID), so the file can feed a job.`,
 // runExport is what every export does around its own call: check the
 // output name offline, connect and authenticate, watch Ctrl-C, show
 // progress, say what was written, and map failures to exit codes.
-func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportOptions, what string, formats []report.Format,
-	export func(context.Context, *zoom.Client, *exportUI) (*report.Result, error)) error {
-	if _, err := report.CheckOutput(o.out, formats...); err != nil {
+func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportOptions, what string, formats []export.Format,
+	run func(context.Context, *zoom.Client, *exportUI) (*export.Result, error)) error {
+	if _, err := export.CheckOutput(o.out, formats...); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	client, closeSandbox, err := o.connect(ctx, stdio)
@@ -233,7 +246,7 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 		"Stopping the export (Ctrl-C again to quit at once); no file will be written.", "")
 
 	ui := newExportUI(stdio.ErrOut, stdio.ErrTTY, what)
-	res, err := export(work, client, ui)
+	res, err := run(work, client, ui)
 	ui.finish(err == nil)
 	if err != nil {
 		return exportExit(err, interrupted.Load())
@@ -262,7 +275,7 @@ func exportPlural(n int, noun string) string {
 func exportExit(err error, interrupted bool) error {
 	var authErr *zoom.AuthError
 	switch {
-	case report.IsUsage(err):
+	case export.IsUsage(err):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case interrupted && errors.Is(err, context.Canceled):
 		return exitf(ExitAborted, "interrupted: no file was written")
@@ -282,7 +295,7 @@ type exportUI struct {
 
 	mu     sync.Mutex
 	bar    *progressbar.ProgressBar
-	last   report.Progress
+	last   export.Progress
 	logged time.Time
 	start  time.Time
 }
@@ -292,7 +305,7 @@ func newExportUI(w io.Writer, tty bool, what string) *exportUI {
 	return &exportUI{w: w, tty: tty, what: what, every: exportLogEvery, logged: now, start: now}
 }
 
-func (ui *exportUI) update(p report.Progress) {
+func (ui *exportUI) update(p export.Progress) {
 	ui.mu.Lock()
 	defer ui.mu.Unlock()
 	ui.last = p
@@ -327,7 +340,7 @@ func (ui *exportUI) update(p report.Progress) {
 }
 
 // line is the non-terminal progress line.
-func (ui *exportUI) line(p report.Progress) {
+func (ui *exportUI) line(p export.Progress) {
 	rate := 0.0
 	if s := p.Elapsed.Seconds(); s > 0 {
 		rate = float64(p.Done) / s

@@ -21,8 +21,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
-	"github.com/zoombulk/zoombulk/internal/mapping"
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -546,8 +545,8 @@ func TestReadmeGenerated(t *testing.T) {
 	path := repoPath(t, "README.md")
 	text := readme(t)
 	sections := map[string]string{
-		"templates":       templatesMarkdown(),
-		"fields":          fieldsMarkdown(),
+		"templates":       templates.TemplatesMarkdown(), // also go generate ./internal/templates
+		"fields":          templates.FieldsMarkdown(),
 		"troubleshooting": troubleshootingMarkdown(t),
 	}
 	names := make([]string, 0, len(sections))
@@ -580,89 +579,6 @@ func TestReadmeGenerated(t *testing.T) {
 }
 
 func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-var stepLine = regexp.MustCompile(`^\s*- (\w+)`)
-
-func templatesMarkdown() string {
-	var b strings.Builder
-	b.WriteString("| kind | for | columns (required in bold) | steps |\n|---|---|---|---|\n")
-	for _, k := range report.TemplateKinds() {
-		var cols, steps []string
-		for _, c := range k.Columns {
-			if c.Required {
-				cols = append(cols, "**"+c.Header+"**")
-			} else {
-				cols = append(cols, c.Header)
-			}
-		}
-		for _, l := range k.Steps {
-			if m := stepLine.FindStringSubmatch(l); m != nil {
-				steps = append(steps, "`"+m[1]+"`")
-			}
-		}
-		run := ""
-		if len(k.RunFlags) > 0 {
-			run = " (run with `" + strings.Join(k.RunFlags, " ") + "`)"
-		}
-		fmt.Fprintf(&b, "| [`%s`](templates/%s.xlsx) | %s | %s | %s%s |\n", k.Name, k.Name, mdCell(k.Summary),
-			strings.Join(cols, ", "), strings.Join(steps, ", "), run)
-	}
-	b.WriteString("\nThe CSV variant of `create-users` is in `templates/csv/`.\n")
-	return b.String()
-}
-
-// longList is the length past which a field's values go below the table.
-const longList = 9
-
-func fieldsMarkdown() string {
-	var b strings.Builder
-	var below []report.FieldDoc
-	b.WriteString("| field | type and limits | values | `<clear>` | step | what |\n|---|---|---|---|---|---|\n")
-	for _, d := range report.FieldDocs() {
-		values := ""
-		switch {
-		case len(d.Values) > longList:
-			values = fmt.Sprintf("%d codes, [below](#values-of-%s)", len(d.Values), d.Name)
-			below = append(below, d)
-		case len(d.Values) > 0:
-			values = codeList(d.Values)
-		}
-		if len(d.Aliases) > 0 {
-			values += "; also " + strings.Join(quoteAll(d.Aliases), ", ")
-		}
-		clear := ""
-		if d.Clearable {
-			clear = "yes"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, mdCell(d.Rule()), mdCell(values), clear, mdCell(d.Step), mdCell(d.Doc))
-	}
-	for _, d := range below {
-		fmt.Fprintf(&b, "\n#### Values of %s\n\n%s.\n", d.Name, codeList(d.Values))
-	}
-	return b.String()
-}
-
-// codeList writes "1 (Basic)" as "`1` Basic".
-func codeList(values []string) string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		code, label, ok := strings.Cut(v, " (")
-		if ok {
-			out[i] = "`" + code + "` " + strings.TrimSuffix(label, ")")
-		} else {
-			out[i] = "`" + v + "`"
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = "`" + s + "`"
-	}
-	return out
-}
 
 // codeMeanings says what each Zoom error code of hints.go means, from the
 // API reference and FACTS.md. A code added to hints.go needs a line here.
@@ -824,15 +740,4 @@ func zoomConstants(t *testing.T) map[string]int {
 		}
 	}
 	return out
-}
-
-// Every catalogue field is in the README's generated table (a guard on the
-// generator itself).
-func TestFieldsMarkdownHasEveryField(t *testing.T) {
-	md := fieldsMarkdown()
-	for _, f := range mapping.Catalogue() {
-		if !strings.Contains(md, "| `"+f.Name+"` |") {
-			t.Errorf("no row for %s", f.Name)
-		}
-	}
 }

@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
 func init() { register(newTemplateCmd) }
@@ -23,8 +24,12 @@ type templateOptions struct {
 func newTemplateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
 	var o templateOptions
 	var kinds strings.Builder
-	for _, k := range report.TemplateKinds() {
+	var withLists []string
+	for _, k := range templates.Kinds() {
 		fmt.Fprintf(&kinds, "  %-13s %s\n", k.Name, k.Summary)
+		if len(k.AccountLists()) > 0 {
+			withLists = append(withLists, k.Name)
+		}
 	}
 	cmd := &cobra.Command{
 		Use:   "template KIND -o FILE.xlsx|FILE.csv",
@@ -40,15 +45,16 @@ Kinds:
 ` + kinds.String() + `
 --from-account reads the account's groups and divisions (with the credentials in
 the environment, or --sandbox) and puts their names in the Group and Division
-dropdowns. Existing files are kept unless --force.`,
+dropdowns of the kinds that have those columns (` + strings.Join(withLists, ", ") + `).
+Existing files are kept unless --force.`,
 		Example: `  zoombulk template create-users -o hires.xlsx
   zoombulk template licenses -o q1-licenses.xlsx --from-account
   zoombulk template offboarding -o leavers.csv
   zoombulk template group-moves -o moves.xlsx --from-account --sandbox`,
-		ValidArgs: report.TemplateKindNames(),
+		ValidArgs: templates.KindNames(),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return exitf(ExitUsage, "name one kind of template: %s", strings.Join(report.TemplateKindNames(), ", "))
+				return exitf(ExitUsage, "name one kind of template: %s", strings.Join(templates.KindNames(), ", "))
 			}
 			return nil
 		},
@@ -75,20 +81,24 @@ dropdowns. Existing files are kept unless --force.`,
 
 func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions) error {
 	// Offline checks first: a typo costs no call.
-	k, format, err := report.CheckTemplate(kind, o.out, o.force)
+	k, format, err := templates.Check(kind, o.out, o.force)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	opts := report.TemplateOptions{Kind: k.Name, Path: o.out, Force: o.force}
+	opts := templates.Options{Kind: k.Name, Path: o.out, Force: o.force}
+	lists := k.AccountLists()
 	if o.fromAccount {
-		if format != report.XLSX {
+		if format != templates.XLSX {
 			return exitf(ExitUsage, "--from-account fills the workbook's dropdowns, and a .csv file has none: write an .xlsx file")
 		}
-		if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags); err != nil {
+		if len(lists) == 0 {
+			return exitf(ExitUsage, "--from-account fills the Group and Division dropdowns, and the %s template has neither column: drop --from-account", k.Name)
+		}
+		if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags, lists); err != nil {
 			return err
 		}
 	}
-	files, err := report.WriteTemplate(opts)
+	files, err := templates.Write(opts)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -97,39 +107,54 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 		run += " " + f
 	}
 	w := stdio.Out
-	if format == report.XLSX {
-		fmt.Fprintf(w, "Wrote %s (sheets %s and %s) and %s.\n", files.Sheet, k.Sheet, report.InstructionsSheet, files.Job)
+	if format == templates.XLSX {
+		fmt.Fprintf(w, "Wrote %s (sheets %s and %s; the workbook carries its job too: zoombulk job %s prints it) and %s.\n",
+			files.Sheet, k.Sheet, templates.InstructionsSheet, files.Sheet, files.Job)
 	} else {
 		fmt.Fprintf(w, "Wrote %s and %s.\n", files.Sheet, files.Job)
 	}
 	if o.fromAccount {
-		fmt.Fprintf(w, "Dropdowns: %d groups and %d divisions from the account.\n", len(opts.Groups), len(opts.Divisions))
+		// Say only what the workbook has: a kind has a Group column, a
+		// Division column, or both.
+		switch {
+		case len(lists) == 2:
+			fmt.Fprintf(w, "Dropdowns: %d groups and %d divisions from the account.\n", len(opts.Groups), len(opts.Divisions))
+		case lists[0] == "group":
+			fmt.Fprintf(w, "Dropdown: %d groups from the account (column Group).\n", len(opts.Groups))
+		default:
+			fmt.Fprintf(w, "Dropdown: %d divisions from the account (column Division).\n", len(opts.Divisions))
+		}
 	}
 	fmt.Fprintf(w, "Fill it in (rows starting with # are examples and are ignored), then:\n")
 	fmt.Fprintf(w, "  zoombulk validate %s\n  %s --dry-run\n  %s\n", files.Job, run, run)
 	return nil
 }
 
-// accountNames reads the names of the account's groups and divisions.
-func accountNames(ctx context.Context, stdio *IO, zf *zoomFlags) (groups, divisions []string, err error) {
+// accountNames reads the names of the account's groups and divisions, only
+// those of lists ("group", "division").
+func accountNames(ctx context.Context, stdio *IO, zf *zoomFlags, lists []string) (groups, divisions []string, err error) {
 	client, closeSandbox, err := zf.connect(ctx, stdio)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer closeSandbox()
-	gs, err := client.ListGroups(ctx)
-	if err != nil {
-		return nil, nil, exitf(ExitPartial, "listing the groups: %w\n(the app needs the group:read:admin scope)", err)
+	if slices.Contains(lists, "group") {
+		gs, err := client.ListGroups(ctx)
+		if err != nil {
+			return nil, nil, exitf(ExitPartial, "listing the groups: %w\n(the app needs the group:read:admin scope)", err)
+		}
+		for _, g := range gs {
+			groups = append(groups, g.Name)
+		}
 	}
-	for _, g := range gs {
-		groups = append(groups, g.Name)
-	}
-	ds, err := client.ListDivisions(ctx)
-	if err != nil {
-		return nil, nil, exitf(ExitPartial, "listing the divisions: %w\n(the app needs the division:read:admin scope; accounts without divisions can drop --from-account)", err)
-	}
-	for _, d := range ds {
-		divisions = append(divisions, d.Name)
+	if slices.Contains(lists, "division") {
+		ds, err := client.ListDivisions(ctx)
+		if err != nil {
+			return nil, nil, exitf(ExitPartial, "listing the divisions: %w\n(the app needs the division:read:admin scope; accounts without divisions can drop --from-account)", err)
+		}
+		for _, d := range ds {
+			divisions = append(divisions, d.Name)
+		}
 	}
 	return groups, divisions, nil
 }

@@ -18,8 +18,8 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
-	"github.com/zoombulk/zoombulk/internal/report"
 	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -156,7 +156,7 @@ func dropdowns(t *testing.T, f *excelize.File, name string) map[string][]string 
 func TestTemplateEveryKind(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			path := filepath.Join(dir, k.Name+".xlsx")
 			r := zb(t, nil, "template", k.Name, "-o", path)
@@ -172,7 +172,7 @@ func TestTemplateEveryKind(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if got := f.GetSheetList(); !slices.Equal(got[:2], []string{k.Sheet, report.InstructionsSheet}) {
+			if got := f.GetSheetList(); !slices.Equal(got[:2], []string{k.Sheet, templates.InstructionsSheet}) {
 				t.Errorf("sheets %q", got)
 			}
 			rows := xlsxRows(t, f, k.Sheet)
@@ -213,7 +213,7 @@ func TestTemplateEveryKind(t *testing.T) {
 					}
 				}
 			}
-			instr := xlsxRows(t, f, report.InstructionsSheet)
+			instr := xlsxRows(t, f, templates.InstructionsSheet)
 			if !slices.Equal(instr[0][:4], []string{"Column", "Field", "Required", "Allowed values"}) {
 				t.Errorf("instructions header %q", instr[0])
 			}
@@ -326,6 +326,8 @@ func TestTemplateUsageErrors(t *testing.T) {
 		{[]string{"template", "licenses", "-o", filepath.Join(dir, "nope", "x.xlsx")}, "does not exist: create it first"},
 		{[]string{"template", "licenses", "-o", out, "--sandbox"}, "--sandbox only matters with --from-account"},
 		{[]string{"template", "licenses", "-o", filepath.Join(dir, "x.csv"), "--from-account", "--sandbox"}, "a .csv file has none"},
+		// The licenses workbook has no Group or Division column: nothing to fill.
+		{[]string{"template", "licenses", "-o", out, "--from-account", "--sandbox"}, "the licenses template has neither column: drop --from-account"},
 	}
 	for _, tt := range tests {
 		r := zb(t, nil, tt.args...)
@@ -337,7 +339,7 @@ func TestTemplateUsageErrors(t *testing.T) {
 		t.Errorf("files written on errors: %v", entries)
 	}
 	// Without credentials, --from-account is an authentication problem.
-	r := zb(t, func(string) string { return "" }, "template", "licenses", "-o", out, "--from-account")
+	r := zb(t, func(string) string { return "" }, "template", "create-users", "-o", out, "--from-account")
 	if r.code != ExitAuth || !strings.Contains(r.stderr, "ZOOM_ACCOUNT_ID") {
 		t.Errorf("no credentials: exit %d, %s", r.code, r.stderr)
 	}
@@ -381,7 +383,7 @@ func TestTemplateFromAccount(t *testing.T) {
 		if !slices.Equal(dd["Group"], groups) || !slices.Equal(dd["Division"], divisions) {
 			t.Errorf("%s: group dropdown %q, division dropdown %q", name, dd["Group"], dd["Division"])
 		}
-		instr := xlsxRows(t, f, report.InstructionsSheet)
+		instr := xlsxRows(t, f, templates.InstructionsSheet)
 		if !strings.Contains(instr[8][3], "one of the account's 7 groups") {
 			t.Errorf("%s: instructions for Group: %q", name, instr[8])
 		}
@@ -392,11 +394,45 @@ func TestTemplateFromAccount(t *testing.T) {
 	}
 }
 
+// A kind with one of the two columns announces and reads only that one.
+func TestTemplateFromAccountOneList(t *testing.T) {
+	t.Parallel()
+	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t)})
+	dir := t.TempDir()
+	tests := []struct {
+		kind, want, dropdown, missing, call, noCall string
+	}{
+		{"group-moves", "Dropdown: 7 groups from the account (column Group).", "Group", "Division", "GET /groups", "GET /divisions"},
+		{"divisions", "Dropdown: 4 divisions from the account (column Division).", "Division", "Group", "GET /divisions", "GET /groups"},
+	}
+	for _, tt := range tests {
+		before := srv.Stats()
+		path := filepath.Join(dir, tt.kind+".xlsx")
+		r := zb(t, sandboxEnv(srv), "template", tt.kind, "-o", path, "--from-account")
+		if r.code != ExitOK || !strings.Contains(r.stdout, tt.want) || strings.Contains(r.stdout, "Dropdowns:") {
+			t.Fatalf("%s: exit %d, stdout %q, want %q", tt.kind, r.code, r.stdout, tt.want)
+		}
+		after := srv.Stats()
+		if after.Calls[tt.call]-before.Calls[tt.call] != 1 || after.Calls[tt.noCall] != before.Calls[tt.noCall] {
+			t.Errorf("%s: calls %v", tt.kind, after.Calls)
+		}
+		f, err := excelize.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := dropdowns(t, f, f.GetSheetList()[0])
+		if len(dd[tt.dropdown]) == 0 || dd[tt.missing] != nil {
+			t.Errorf("%s: dropdowns %v", tt.kind, dd)
+		}
+		f.Close()
+	}
+}
+
 // templateFiles are the committed templates: a workbook and a job per kind,
 // and the CSV variant of create-users.
 func templateFiles(t *testing.T) []string {
 	var out []string
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		out = append(out, k.Name+".xlsx")
 	}
 	return append(out, "csv/create-users.csv")
@@ -415,7 +451,7 @@ func TestTemplatesCommittedAreCurrent(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", name, r.code, r.stderr)
 		}
 		committed := repoPath(t, "templates/"+name)
-		for _, pair := range [][2]string{{committed, fresh}, {report.TemplateJobPath(committed), report.TemplateJobPath(fresh)}} {
+		for _, pair := range [][2]string{{committed, fresh}, {templates.JobPath(committed), templates.JobPath(fresh)}} {
 			if filepath.Ext(pair[0]) == ".xlsx" {
 				compareWorkbooks(t, pair[0], pair[1])
 				continue
@@ -479,11 +515,11 @@ func TestTemplateExamplesRunOnSandbox(t *testing.T) {
 		kind := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 		t.Run(strings.ReplaceAll(name, "/", "_"), func(t *testing.T) {
 			t.Parallel()
-			k, _ := report.LookupTemplate(kind)
+			k, _ := templates.Lookup(kind)
 			dir := t.TempDir()
 			src := repoPath(t, "templates/"+name)
 			sheetPath := filepath.Join(dir, filepath.Base(name))
-			copyFile(t, report.TemplateJobPath(src), report.TemplateJobPath(sheetPath))
+			copyFile(t, templates.JobPath(src), templates.JobPath(sheetPath))
 			if filepath.Ext(name) == ".csv" {
 				data, err := os.ReadFile(src)
 				if err != nil {
@@ -513,7 +549,7 @@ func TestTemplateExamplesRunOnSandbox(t *testing.T) {
 				f.Close()
 			}
 			out := filepath.Join(dir, "run")
-			args := append([]string{"run", report.TemplateJobPath(sheetPath), "--sandbox", "--sandbox-seed", seed, "--yes", "--out", out}, k.RunFlags...)
+			args := append([]string{"run", templates.JobPath(sheetPath), "--sandbox", "--sandbox-seed", seed, "--yes", "--out", out}, k.RunFlags...)
 			r := zb(t, func(string) string { return "" }, args...)
 			if r.code != ExitOK {
 				t.Fatalf("exit %d\n%s", r.code, r.stderr)
@@ -580,7 +616,7 @@ func TestTemplateHelp(t *testing.T) {
 	if r.code != ExitOK {
 		t.Fatalf("exit %d", r.code)
 	}
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		if !strings.Contains(r.stdout, k.Name) || !strings.Contains(r.stdout, k.Summary) {
 			t.Errorf("help lacks %s: %s", k.Name, k.Summary)
 		}

@@ -148,6 +148,9 @@ func printValidation(w io.Writer, job *jobfile.Job, sh *jobs.Sheet, problems []m
 	fmt.Fprintf(w, "Job:    %s (%s)\n", job.Path, strings.Join(steps, ", "))
 	fmt.Fprintf(w, "Input:  %s\n", sh.File)
 	fmt.Fprintf(w, "Rows read:          %s\n", groupDigits(len(sh.Rows)))
+	for _, note := range sh.Notes() {
+		fmt.Fprintf(w, "Input:              %s\n", note)
+	}
 	fmt.Fprintf(w, "Rows with problems: %s\n", groupDigits(rowsWithProblems(problems)))
 	if len(problems) == 0 {
 		if len(sh.Rows) == 0 {

@@ -15,7 +15,9 @@ import (
 // apply runs the steps in order. stop ends the taking of new work; calls
 // already sent finish under a context that stop does not cancel.
 func (e *engine) apply(stop context.Context) {
-	calls := context.WithoutCancel(stop)
+	// Calls on the wire finish whatever happens; calls still waiting for a
+	// rate-limit slot or the features gate when the stop comes are not sent.
+	calls := zoom.WithStop(context.WithoutCancel(stop), stop.Done())
 	for _, r := range e.rows {
 		if r.invalid != nil {
 			e.countFailure()
@@ -59,7 +61,7 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 	}
 	for j := range i {
 		switch res := r.steps[j].result; {
-		case res == nil, res.Status == results.NotRun:
+		case res == nil, res.Status == results.NotRun, res.Status == results.Partial:
 			return &results.StepResult{Status: results.NotRun}
 		case res.Status == results.Failed, res.Status == results.Skipped:
 			return &results.StepResult{Status: results.Skipped, Reason: "an earlier step failed"}

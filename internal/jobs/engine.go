@@ -149,6 +149,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	e.sheet = sheet
+	for _, note := range sheet.Notes() {
+		r.Events.Logf("Input: %s", note)
+	}
 	if r.Opts.Strict {
 		if probs := sheet.Problems(); len(probs) > 0 {
 			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
@@ -241,7 +244,7 @@ func (e *engine) concurrency(cat zoom.Category) int {
 	if e.Opts.Concurrency > 0 {
 		return e.Opts.Concurrency
 	}
-	latency := e.latency.mean()
+	latency := max(e.latency.mean(), e.Client.Latency(cat))
 	if latency <= 0 {
 		latency = 500 * time.Millisecond
 	}

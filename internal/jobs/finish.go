@@ -77,15 +77,21 @@ func (e *engine) table() *results.Results {
 	return res
 }
 
-// inputCells are a row's cells without the zb_ columns.
-func (e *engine) inputCells(r *rowRun) []string {
+// inputCells are a row's cells without the zb_ columns, as text and as
+// typed values (nil for CSV).
+func (e *engine) inputCells(r *rowRun) ([]string, []sheet.Cell) {
 	out := make([]string, 0, len(r.row.Cells))
+	var typed []sheet.Cell
 	for i, h := range e.sheet.Header {
-		if !results.IsReportColumn(h) && i < len(r.row.Cells) {
-			out = append(out, r.row.Cells[i])
+		if results.IsReportColumn(h) || i >= len(r.row.Cells) {
+			continue
+		}
+		out = append(out, r.row.Cells[i])
+		if r.row.Values != nil {
+			typed = append(typed, sheet.Row{Cells: r.row.Cells, Values: r.row.Values}.Value(i))
 		}
 	}
-	return out
+	return out, typed
 }
 
 // finish settles every row, writes the reports and run.json.
@@ -137,7 +143,8 @@ func (e *engine) finish(sum *Summary) error {
 // resultLine is a row's line in results.csv; steps that never ran are
 // not_run.
 func (e *engine) resultLine(r *rowRun) results.ResultRow {
-	line := results.ResultRow{Number: r.row.Number, Cells: e.inputCells(r), UserID: r.knownID()}
+	line := results.ResultRow{Number: r.row.Number, UserID: r.knownID()}
+	line.Cells, line.Values = e.inputCells(r)
 	if r.invalid != nil {
 		line.Status, line.Step, line.Reason, line.Hint = string(results.Failed), "validate", r.invalid.Reason, r.invalid.Hint
 		for range r.steps {
@@ -171,7 +178,8 @@ func (e *engine) resultLine(r *rowRun) results.ResultRow {
 
 // planLine is a row's line in the plan: zb_status is the planned action.
 func (e *engine) planLine(r *rowRun) results.ResultRow {
-	line := results.ResultRow{Number: r.row.Number, Cells: e.inputCells(r), UserID: r.knownID()}
+	line := results.ResultRow{Number: r.row.Number, UserID: r.knownID()}
+	line.Cells, line.Values = e.inputCells(r)
 	if r.invalid != nil {
 		line.Status, line.Step, line.Reason, line.Hint = string(results.ActFail), "validate", r.invalid.Reason, r.invalid.Hint
 		for range r.steps {

@@ -48,7 +48,7 @@ var featureHints = map[string]string{
 
 // failure turns an error from a call into a row's failed result.
 func failure(err error) *results.StepResult {
-	res := &results.StepResult{Status: results.Failed, Reason: err.Error()}
+	res := &results.StepResult{Status: results.Failed, Reason: err.Error(), TrackingID: zoom.TrackingID(err)}
 	var api *zoom.APIError
 	var amb *zoom.AmbiguousError
 	var auth *zoom.AuthError
@@ -97,4 +97,4 @@ func problemText(p mapping.Problem) string {
 
 // notSent says whether a call was kept from being sent by the run's stop:
 // the row-step did not run.
-func notSent(err error) bool { return false }
+func notSent(err error) bool { return errors.Is(err, zoom.ErrNotSent) }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -21,6 +23,44 @@ type Sheet struct {
 	Header    []string // as read
 	Mapper    *mapping.Mapper
 	Rows      []Row // every data row, in input order (comments and blank rows excluded)
+	// Comments are the row numbers of comment rows (a first cell "#",
+	// "# ...", or "##..."), which are not data.
+	Comments []int
+	// Hidden are the row numbers of hidden rows; with hidden_rows: skip
+	// they are not data either.
+	Hidden []int
+	// Merged are the merged ranges whose value was copied into each cell.
+	Merged []sheet.MergedRange
+}
+
+// Notes say what the reader did besides reading rows: skipped comments and
+// hidden rows, filled merged cells.
+func (s *Sheet) Notes() []string {
+	var out []string
+	if len(s.Comments) > 0 {
+		out = append(out, fmt.Sprintf("skipped %d comment rows (first cell \"#\" or \"# ...\"): %s", len(s.Comments), rowList(s.Comments)))
+	}
+	if len(s.Hidden) > 0 {
+		out = append(out, fmt.Sprintf("%d hidden rows: %s", len(s.Hidden), rowList(s.Hidden)))
+	}
+	for _, m := range s.Merged {
+		out = append(out, fmt.Sprintf("merged cells %s: %q filled into every row of the range", m.Ref, m.Value))
+	}
+	return out
+}
+
+// rowList reads "2, 3, 9 and 4 more".
+func rowList(rows []int) string {
+	const show = 10
+	parts := make([]string, 0, show)
+	for _, n := range rows[:min(len(rows), show)] {
+		parts = append(parts, strconv.Itoa(n))
+	}
+	s := strings.Join(parts, ", ")
+	if len(rows) > show {
+		s += fmt.Sprintf(" and %d more", len(rows)-show)
+	}
+	return s
 }
 
 // Row is one data row of the input.
@@ -28,6 +68,9 @@ type Row struct {
 	Index  int      // 0-based position among the data rows
 	Number int      // the sheet's own row number
 	Cells  []string // the input cells as read (len(Header))
+	// Values are the cells typed as the file had them (XLSX), for reports
+	// that keep numbers and dates; nil for CSV.
+	Values []sheet.Cell
 	Record mapping.Record
 }
 
@@ -45,7 +88,9 @@ type ReadOptions struct {
 // as errors (*sheet.InputError, *mapping.ColumnError); row problems are in
 // each Row's Record.Problems.
 //
-// Rows whose first cell starts with "#" are comments and are skipped. CSV
+// Comment rows (a first cell "#", "# ..." or "##...": a template's example
+// rows) are skipped and listed in Comments; "#ops@acme.example" is data.
+// Hidden rows are refused unless input.hidden_rows says include or skip. CSV
 // cells our own reports escaped against formula injection ('=...) are
 // unescaped, so results.csv and failed.csv can be fed back with --input.
 // Every row needs the key field (email, or id when match is id; a job with
@@ -70,6 +115,9 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 		sheetName = opts.Sheet
 	}
 	r, err := sheet.Open(path, sheet.Options{Sheet: sheetName, HeaderRow: job.Input.HeaderRow, UnescapeFormulas: true})
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
+		return nil, &sheet.InputError{File: path, Msg: "the input file does not exist", Hint: "check input.path in the job, or the --input path"}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +139,15 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(row.Cells) > 0 && strings.HasPrefix(strings.TrimSpace(row.Cells[0]), "#") {
+		switch {
+		case row.Comment:
+			s.Comments = append(s.Comments, row.Number)
 			continue
+		case row.Hidden && job.Input.HiddenRows == "skip":
+			s.Hidden = append(s.Hidden, row.Number)
+			continue
+		case row.Hidden && job.Input.HiddenRows == "":
+			s.Hidden = append(s.Hidden, row.Number)
 		}
 		rec := m.Map(row)
 		for _, n := range needs {
@@ -108,8 +163,13 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 				number = n
 			}
 		}
-		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: number, Cells: row.Cells, Record: rec})
+		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: number, Cells: row.Cells, Values: row.Values, Record: rec})
 	}
+	if len(s.Hidden) > 0 && job.Input.HiddenRows == "" {
+		return nil, &sheet.InputError{File: filepath.Base(path), Msg: fmt.Sprintf("%d rows are hidden (by a filter or by hand): %s", len(s.Hidden), rowList(s.Hidden)),
+			Hint: "show them, or say what to do with them in the job: input: { hidden_rows: skip } or input: { hidden_rows: include }"}
+	}
+	s.Merged = sheet.Merges(r)
 	key := job.Match
 	if key == "" {
 		key = "email"

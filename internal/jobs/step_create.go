@@ -146,6 +146,13 @@ func (createStep) apply(a *applier, rows []*rowRun) {
 		}
 		if len(st.patch) > 0 {
 			if err := c.UpdateUser(ctx, cu.ID, st.patch); err != nil {
+				if notSent(err) {
+					// Created, but the stop came before the rest of the
+					// profile: the resume finishes it (the journal's
+					// intent tells it the user is ours).
+					return &results.StepResult{Status: results.Partial, UserID: cu.ID,
+						Reason: "created; the rest of the profile was not set before the run stopped"}
+				}
 				res := failure(err)
 				res.Reason = "created, but setting the rest of the profile failed: " + res.Reason
 				res.UserID = cu.ID

@@ -13,6 +13,10 @@ import (
 type ResultRow struct {
 	Number     int      // the sheet's row number (zb_row)
 	Cells      []string // the input cells as read
+	// Values are the input cells typed as the file had them (XLSX:
+	// numbers, dates, booleans with their formats), parallel to Cells;
+	// nil for CSV. The workbooks write them typed.
+	Values     []sheet.Cell
 	Status     string   // zb_status
 	Step       string   // zb_step: the step that failed or was deferred
 	HTTPStatus int
@@ -83,14 +87,19 @@ func (r *Results) columns() []sheet.Column {
 	return cols
 }
 
-func (r *Results) cells(row ResultRow) []sheet.Cell {
+// cells is a row's line; typed keeps the input's numbers and dates (for
+// workbooks), else the input cells are the text as read (for CSV).
+func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 	cells := make([]sheet.Cell, 0, len(r.Header)+8+len(r.Steps))
 	for i := range r.Header {
-		v := ""
-		if i < len(row.Cells) {
-			v = row.Cells[i]
+		switch {
+		case typed && i < len(row.Values):
+			cells = append(cells, row.Values[i])
+		case i < len(row.Cells):
+			cells = append(cells, sheet.TextCell(row.Cells[i]))
+		default:
+			cells = append(cells, sheet.EmptyCell())
 		}
-		cells = append(cells, sheet.TextCell(v))
 	}
 	num := func(n int) sheet.Cell {
 		if n == 0 {
@@ -116,7 +125,7 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 	paths := []string{filepath.Join(dir, ResultsCSV), filepath.Join(dir, ResultsXLSX), filepath.Join(dir, FailedCSV)}
 	if err := writeCSV(paths[0], r.columns(), func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
-			if err := w.WriteRow(r.cells(row), sheet.Plain); err != nil {
+			if err := w.WriteRow(r.cells(row, false), sheet.Plain); err != nil {
 				return err
 			}
 		}
@@ -184,7 +193,7 @@ func (r *Results) writeWorkbook(path string) error {
 			case Deferred, NotRun, Partial:
 				style = sheet.Warning
 			}
-			if err := t.WriteRow(r.cells(row), style); err != nil {
+			if err := t.WriteRow(r.cells(row, true), style); err != nil {
 				return err
 			}
 		}

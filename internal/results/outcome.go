@@ -14,7 +14,7 @@ const (
 	Succeeded Status = "succeeded"
 	Unchanged Status = "unchanged" // already as asked: no call was spent
 	Failed    Status = "failed"
-	Partial   Status = "partial"  // a row only: some steps done, the rest did not run
+	Partial   Status = "partial"  // some of the work done, the rest did not run (a row's steps, or a step's calls)
 	Skipped   Status = "skipped"  // an earlier step of the row failed, or the row cannot finish
 	Deferred  Status = "deferred" // a daily limit stopped the step; --resume finishes it
 	NotRun    Status = "not_run"  // the run stopped before reaching it
@@ -105,6 +105,11 @@ func Reduce(steps []*StepResult) RowOutcome {
 			}
 		case res.Status == Succeeded:
 			changed = true
+		case res.Status == Partial:
+			changed = true
+			if notRun < 0 {
+				notRun = i
+			}
 		}
 	}
 	switch {

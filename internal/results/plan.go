@@ -79,7 +79,7 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	cols := p.Rows.columns()
 	if err := writeCSV(rowsCSV, cols, func(w sheet.TableWriter) error {
 		for _, row := range p.Rows.Rows {
-			if err := w.WriteRow(p.Rows.cells(row), sheet.Plain); err != nil {
+			if err := w.WriteRow(p.Rows.cells(row, false), sheet.Plain); err != nil {
 				return err
 			}
 		}
@@ -120,7 +120,7 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 		if row.Status == string(ActFail) {
 			style = sheet.Failed
 		}
-		if err := rt.WriteRow(p.Rows.cells(row), style); err != nil {
+		if err := rt.WriteRow(p.Rows.cells(row, true), style); err != nil {
 			return nil, err
 		}
 	}

@@ -1,12 +1,16 @@
 package zoom
 
+// Group and division names: the account's groups and divisions read once,
+// to turn IDs into names (exports) and names into IDs (jobs, --group).
+
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"net/http"
 	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
 // Directory is the account's groups and divisions, read once, to turn the
@@ -113,7 +117,7 @@ func (d *Directory) Group(nameOrID string) (Group, error) {
 		}
 		names[i] = g.Name
 	}
-	return Group{}, unknownName("group", nameOrID, names)
+	return Group{}, UnknownName("group", nameOrID, names)
 }
 
 // Division finds a division by name (trimmed, any case) or ID.
@@ -129,7 +133,7 @@ func (d *Directory) Division(nameOrID string) (Division, error) {
 		}
 		names[i] = v.Name
 	}
-	return Division{}, unknownName("division", nameOrID, names)
+	return Division{}, UnknownName("division", nameOrID, names)
 }
 
 // UnknownNameError is a group, division or field that does not exist, with
@@ -158,7 +162,9 @@ func (e *UnknownNameError) Hint() string {
 	return fmt.Sprintf("there are %d %ss, e.g. %s", len(e.Known), e.Kind, quoteList(e.Known[:12]))
 }
 
-func unknownName(kind, name string, known []string) *UnknownNameError {
+// UnknownName builds the error for a name of that kind that is not among
+// known, with the three closest names.
+func UnknownName(kind, name string, known []string) *UnknownNameError {
 	return &UnknownNameError{Kind: kind, Name: name, Closest: fuzzy.Closest(name, known, 3), Known: known}
 }
 

@@ -1,4 +1,7 @@
-package report
+// Package templates writes the spreadsheets to fill in, one per kind of
+// bulk change, with the job that reads them, and documents the job file's
+// fields in words.
+package templates
 
 // Templates: a spreadsheet to fill in and the job that reads it, written
 // side by side (FILE.xlsx or FILE.csv, and FILE.yaml). The workbook has the
@@ -28,8 +31,23 @@ import (
 // InstructionsSheet is the name of the workbook's help sheet.
 const InstructionsSheet = "Instructions"
 
-// TemplateOptions say which template to write where.
-type TemplateOptions struct {
+// Format is the kind of spreadsheet a template is.
+type Format string
+
+// Template formats.
+const (
+	CSV  Format = "csv"  // header and example rows only
+	XLSX Format = "xlsx" // dropdowns, Instructions sheet and the embedded job
+)
+
+// UsageError is a problem with what was asked (an unknown kind, a file
+// type, a file that exists): nothing was written.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Options say which template to write where.
+type Options struct {
 	Kind string
 	// Path is the spreadsheet, .xlsx or .csv; the job goes beside it with
 	// the extension .yaml.
@@ -41,37 +59,42 @@ type TemplateOptions struct {
 	Groups, Divisions []string
 }
 
-// TemplateFiles are the files a template wrote.
-type TemplateFiles struct {
-	Kind  TemplateKind
+// Files are the files a template wrote.
+type Files struct {
+	Kind  Kind
 	Sheet string // the spreadsheet
 	Job   string // the job file
 }
 
-// TemplateJobPath is the job file that goes with a template spreadsheet:
+// JobPath is the job file that goes with a template spreadsheet:
 // the same name with the extension .yaml.
-func TemplateJobPath(path string) string {
+func JobPath(path string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ".yaml"
 }
 
-// CheckTemplate checks, before anything is read from Zoom, that a template
+// Check checks, before anything is read from Zoom, that a template
 // can be written: the kind exists, the extension is .xlsx or .csv, the
 // folder exists and, without force, neither file exists yet. Problems are
 // *UsageError.
-func CheckTemplate(kind, path string, force bool) (TemplateKind, Format, error) {
-	k, ok := LookupTemplate(kind)
+func Check(kind, path string, force bool) (Kind, Format, error) {
+	k, ok := Lookup(kind)
 	if !ok {
 		msg := fmt.Sprintf("unknown template %q", kind)
-		if near := fuzzy.Closest(kind, TemplateKindNames(), 1); len(near) > 0 {
+		if near := fuzzy.Closest(kind, KindNames(), 1); len(near) > 0 {
 			msg += fmt.Sprintf(" (did you mean %q?)", near[0])
 		}
-		return k, "", &UsageError{Msg: msg + "; the templates are " + strings.Join(TemplateKindNames(), ", ")}
+		return k, "", &UsageError{Msg: msg + "; the templates are " + strings.Join(KindNames(), ", ")}
 	}
 	if strings.TrimSpace(path) == "" {
 		return k, "", &UsageError{Msg: "no output file: give -o FILE.xlsx or -o FILE.csv"}
 	}
-	format, err := FormatOf(path)
-	if err != nil {
+	var format Format
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx":
+		format = XLSX
+	case ".csv":
+		format = CSV
+	default:
 		ext := filepath.Ext(path)
 		what := fmt.Sprintf("unsupported file type %q", ext)
 		if ext == "" {
@@ -83,7 +106,7 @@ func CheckTemplate(kind, path string, force bool) (TemplateKind, Format, error) 
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return k, "", &UsageError{Msg: fmt.Sprintf("%s: the folder %s does not exist: create it first", path, dir)}
 	}
-	for _, p := range []string{path, TemplateJobPath(path)} {
+	for _, p := range []string{path, JobPath(path)} {
 		st, err := os.Stat(p)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -98,13 +121,13 @@ func CheckTemplate(kind, path string, force bool) (TemplateKind, Format, error) 
 	return k, format, nil
 }
 
-// WriteTemplate writes a template's spreadsheet and its job file.
-func WriteTemplate(o TemplateOptions) (*TemplateFiles, error) {
-	kind, format, err := CheckTemplate(o.Kind, o.Path, o.Force)
+// Write writes a template's spreadsheet and its job file.
+func Write(o Options) (*Files, error) {
+	kind, format, err := Check(o.Kind, o.Path, o.Force)
 	if err != nil {
 		return nil, err
 	}
-	jobPath := TemplateJobPath(o.Path)
+	jobPath := JobPath(o.Path)
 	t := &templateWriter{kind: kind, format: format, base: filepath.Base(o.Path), job: filepath.Base(jobPath)}
 	t.choices = map[string][]string{"group": sortedNames(o.Groups), "division": sortedNames(o.Divisions)}
 	if format == XLSX {
@@ -118,7 +141,7 @@ func WriteTemplate(o TemplateOptions) (*TemplateFiles, error) {
 	if err := writeFileAtomic(jobPath, []byte(t.jobYAML())); err != nil {
 		return nil, err
 	}
-	return &TemplateFiles{Kind: kind, Sheet: o.Path, Job: jobPath}, nil
+	return &Files{Kind: kind, Sheet: o.Path, Job: jobPath}, nil
 }
 
 // sortedNames sorts names case-insensitively and drops blanks and repeats.
@@ -143,7 +166,7 @@ func sortedNames(names []string) []string {
 }
 
 type templateWriter struct {
-	kind    TemplateKind
+	kind    Kind
 	format  Format
 	base    string              // the spreadsheet's file name
 	job     string              // the job's file name
@@ -160,7 +183,7 @@ func (t *templateWriter) header() []sheet.Column {
 
 // dropdown is the list a column offers: its values map, or the account's
 // groups or divisions.
-func (t *templateWriter) dropdown(c TemplateColumn) []string {
+func (t *templateWriter) dropdown(c Column) []string {
 	if len(c.Values) > 0 {
 		out := make([]string, len(c.Values))
 		for i, v := range c.Values {
@@ -231,7 +254,11 @@ func (t *templateWriter) writeXLSX(path string) error {
 	if err := wb.Write(&buf); err != nil {
 		return err
 	}
-	data, err := canonicalZip(buf.Bytes())
+	data, err := embedJob(buf.Bytes(), t.jobYAML())
+	if err != nil {
+		return err
+	}
+	data, err = canonicalZip(data)
 	if err != nil {
 		return err
 	}
@@ -281,13 +308,17 @@ func canonicalZip(data []byte) ([]byte, error) {
 }
 
 func (t *templateWriter) writeCSV(path string) error {
-	return writeCSV(path, t.header(), func(w sheet.TableWriter) error {
+	return sheet.WriteAtomic(path, func(f io.Writer) error {
+		w, err := sheet.NewCSVWriter(f, t.header())
+		if err != nil {
+			return err
+		}
 		for _, row := range t.examples() {
 			if err := w.WriteRow(row, sheet.Muted); err != nil {
-				return err
+				return fmt.Errorf("writing %s: %w", path, err)
 			}
 		}
-		return nil
+		return w.Close()
 	})
 }
 
@@ -317,7 +348,7 @@ func (t *templateWriter) instructions() [][]string {
 	return rows
 }
 
-func (t *templateWriter) required(c TemplateColumn) string {
+func (t *templateWriter) required(c Column) string {
 	switch {
 	case c.Required:
 		return "yes"
@@ -337,7 +368,7 @@ func cellFor(values []ValueKey, v string) string {
 	return v
 }
 
-func (t *templateWriter) allowed(c TemplateColumn, f mapping.Field) string {
+func (t *templateWriter) allowed(c Column, f mapping.Field) string {
 	d := DescribeField(f)
 	var s string
 	switch {
@@ -391,6 +422,10 @@ func (t *templateWriter) howTo() []string {
 		"  "+run+"   (shows the plan, asks to confirm, applies it; results in runs/)",
 		"Every run writes results.xlsx (one line per row, with the reason and a hint for each failure) and failed.csv, which can be fixed and run again with --input.",
 	)
+	if t.format == XLSX {
+		lines = append(lines, "",
+			fmt.Sprintf("This workbook also carries the job, in the hidden sheet %s: zoombulk job %s prints it. A job file beside the workbook wins over it.", JobSheet, t.base))
+	}
 	return lines
 }
 
@@ -438,7 +473,7 @@ func (t *templateWriter) jobYAML() string {
 	return b.String()
 }
 
-func writeField(b *strings.Builder, c TemplateColumn) {
+func writeField(b *strings.Builder, c Column) {
 	required := c.Required && c.Field != "email"
 	if len(c.Values) == 0 && c.Default == "" && !required {
 		fmt.Fprintf(b, "  %s: %s\n", c.Field, yamlText(c.Header))

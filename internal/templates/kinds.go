@@ -1,4 +1,4 @@
-package report
+package templates
 
 // The templates `zoombulk template KIND` writes. Each is a sheet (headers,
 // two example rows) and the job that reads it; the example rows name users
@@ -6,17 +6,18 @@ package report
 // with its examples turned into real rows runs as it is on the sandbox.
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
 )
 
-// TemplateKind is one kind of template.
-type TemplateKind struct {
+// Kind is one kind of template.
+type Kind struct {
 	Name    string // create-users, update-users, ...
 	Summary string // one line, for --help and the job file's first line
 	Sheet   string // the data sheet of the workbook
-	Columns []TemplateColumn
+	Columns []Column
 	// About says what the job does, a line each, for the head of the job
 	// file and the Instructions sheet.
 	About []string
@@ -30,8 +31,8 @@ type TemplateKind struct {
 	RunFlags []string
 }
 
-// TemplateColumn is one column of a template and its mapping in the job.
-type TemplateColumn struct {
+// Column is one column of a template and its mapping in the job.
+type Column struct {
 	Header string
 	Field  string // catalogue name
 	// Required columns must be filled on every row ("required: true" in the
@@ -81,13 +82,13 @@ func capacityNote(who string) string {
 
 var onOffValues = []ValueKey{{"On", "true"}, {"Off", "false"}}
 
-// templateKinds lists the kinds in the order --help shows them.
-var templateKinds = []TemplateKind{
+// kinds lists the kinds in the order --help shows them.
+var kinds = []Kind{
 	{
 		Name:    "create-users",
 		Summary: "add new users, with their license, profile, group and division",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "First Name", Field: "first_name", Required: true},
 			{Header: "Last Name", Field: "last_name", Required: true},
@@ -111,15 +112,15 @@ var templateKinds = []TemplateKind{
 			"  - assign_division: { to: division }",
 		},
 		Examples: [][]string{
-			{"#jane.doe@acme.example", "Jane", "Doe", "Licensed", "Sales", "Account Executive", "Chicago", "Sales", "Americas"},
-			{"#li.wei@acme.example", "Li", "Wei", "Basic", "Engineering", "Software Engineer", "Singapore", "Engineering", "APAC"},
+			{"# jane.doe@acme.example", "Jane", "Doe", "Licensed", "Sales", "Account Executive", "Chicago", "Sales", "Americas"},
+			{"# li.wei@acme.example", "Li", "Wei", "Basic", "Engineering", "Software Engineer", "Singapore", "Engineering", "APAC"},
 		},
 	},
 	{
 		Name:    "update-users",
 		Summary: "change profile fields of existing users (names, department, job title, ...)",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "First Name", Field: "first_name"},
 			{Header: "Last Name", Field: "last_name"},
@@ -142,15 +143,15 @@ var templateKinds = []TemplateKind{
 			"  - update_users",
 		},
 		Examples: [][]string{
-			{"#grace.hopper@acme.example", "", "", "", "", "Distinguished Engineer", "Arlington"},
-			{"#priya.patel@acme.example", "", "", "", "Customer Success", "Support Manager"},
+			{"# grace.hopper@acme.example", "", "", "", "", "Distinguished Engineer", "Arlington"},
+			{"# priya.patel@acme.example", "", "", "", "Customer Success", "Support Manager"},
 		},
 	},
 	{
 		Name:    "licenses",
 		Summary: "change license types (Basic, Licensed) and feature seats (webinar, large meetings, ...)",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "License", Field: "type", Values: licenseValues},
 			{Header: "Webinar", Field: "webinar", Values: capacityValues("webinar"), Note: capacityNote("attendees")},
@@ -169,15 +170,15 @@ var templateKinds = []TemplateKind{
 			"  - update_features: [webinar, large_meeting, zoom_events, zoom_whiteboard]",
 		},
 		Examples: [][]string{
-			{"#linus.berg@acme.example", "Licensed", "500"},
-			{"#kenji.sato@acme.example", "Basic"},
+			{"# linus.berg@acme.example", "Licensed", "500"},
+			{"# kenji.sato@acme.example", "Basic"},
 		},
 	},
 	{
 		Name:    "group-moves",
 		Summary: "move users to another group",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "Group", Field: "group", Required: true},
 		},
@@ -191,15 +192,15 @@ var templateKinds = []TemplateKind{
 			"  - move_group: { to: group, mode: move }",
 		},
 		Examples: [][]string{
-			{"#linus.berg@acme.example", "Operations"},
-			{"#priya.patel@acme.example", "Engineering"},
+			{"# linus.berg@acme.example", "Operations"},
+			{"# priya.patel@acme.example", "Engineering"},
 		},
 	},
 	{
 		Name:    "divisions",
 		Summary: "assign users to divisions",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "Division", Field: "division", Required: true},
 		},
@@ -211,15 +212,15 @@ var templateKinds = []TemplateKind{
 			"  - assign_division: { to: division }",
 		},
 		Examples: [][]string{
-			{"#linus.berg@acme.example", "Americas"},
-			{"#wei.chen@acme.example", "EMEA"},
+			{"# linus.berg@acme.example", "Americas"},
+			{"# wei.chen@acme.example", "EMEA"},
 		},
 	},
 	{
 		Name:    "offboarding",
 		Summary: "remove leavers from the account (disassociate or delete), or deactivate them",
 		Sheet:   "Users",
-		Columns: []TemplateColumn{
+		Columns: []Column{
 			{Header: "Email", Field: "email", Required: true},
 			{Header: "Transfer Data To", Field: "transfer_email",
 				Note: "Their meetings, webinars and cloud recordings move to this user; empty: nothing is transferred"},
@@ -238,35 +239,48 @@ var templateKinds = []TemplateKind{
 			"  - delete_users: { action: disassociate, transfer_email: transfer_email }",
 		},
 		Examples: [][]string{
-			{"#dan.dormant@acme.example", "frank.numbers@acme.example"},
-			{"#ivy.nogroup@acme.example", "adam.admin@acme.example"},
+			{"# dan.dormant@acme.example", "frank.numbers@acme.example"},
+			{"# ivy.nogroup@acme.example", "adam.admin@acme.example"},
 		},
 		RunFlags: []string{"--allow-delete"},
 	},
 }
 
-// TemplateKinds lists every kind of template.
-func TemplateKinds() []TemplateKind {
-	out := make([]TemplateKind, len(templateKinds))
-	copy(out, templateKinds)
+// Kinds lists every kind of template.
+func Kinds() []Kind {
+	out := make([]Kind, len(kinds))
+	copy(out, kinds)
 	return out
 }
 
-// TemplateKindNames lists the kinds' names.
-func TemplateKindNames() []string {
-	out := make([]string, len(templateKinds))
-	for i, k := range templateKinds {
+// KindNames lists the kinds' names.
+func KindNames() []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
 		out[i] = k.Name
 	}
 	return out
 }
 
-// LookupTemplate finds a kind by name (any case).
-func LookupTemplate(name string) (TemplateKind, bool) {
-	for _, k := range templateKinds {
+// Lookup finds a kind by name (any case).
+func Lookup(name string) (Kind, bool) {
+	for _, k := range kinds {
 		if strings.EqualFold(k.Name, strings.TrimSpace(name)) {
 			return k, true
 		}
 	}
-	return TemplateKind{}, false
+	return Kind{}, false
+}
+
+// AccountLists are the fields of the kind whose dropdown --from-account
+// fills from the account: "group" and/or "division", in that order; none
+// for kinds without those columns.
+func (k Kind) AccountLists() []string {
+	var out []string
+	for _, f := range []string{"group", "division"} {
+		if slices.ContainsFunc(k.Columns, func(c Column) bool { return c.Field == f }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

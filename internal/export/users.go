@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"context"
@@ -24,11 +24,11 @@ type UserColumn struct {
 	// Groups / Divisions mark columns that need the names of the account's
 	// groups / divisions.
 	Groups, Divisions bool
-	cell              func(u *zoom.User, d *Directory) sheet.Cell
+	cell              func(u *zoom.User, d *zoom.Directory) sheet.Cell
 }
 
-func textOf(f func(u *zoom.User) string) func(*zoom.User, *Directory) sheet.Cell {
-	return func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.TextCell(f(u)) }
+func textOf(f func(u *zoom.User) string) func(*zoom.User, *zoom.Directory) sheet.Cell {
+	return func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.TextCell(f(u)) }
 }
 
 // userColumns is every column of the users export, in the default order.
@@ -38,12 +38,12 @@ var userColumns = []UserColumn{
 	{Key: "last_name", Header: "Last Name", cell: textOf(func(u *zoom.User) string { return u.LastName })},
 	{Key: "display_name", Header: "Display Name", cell: textOf(func(u *zoom.User) string { return u.DisplayName })},
 	{Key: "type", Header: "User Type", cell: textOf(func(u *zoom.User) string { return zoom.TypeName(u.Type) })},
-	{Key: "type_code", Header: "Type Code", Kind: sheet.Integer, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.IntCell(int64(u.Type)) }},
+	{Key: "type_code", Header: "Type Code", Kind: sheet.Integer, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.IntCell(int64(u.Type)) }},
 	{Key: "status", Header: "Status", cell: textOf(func(u *zoom.User) string { return u.Status })},
 	{Key: "dept", Header: "Department", cell: textOf(func(u *zoom.User) string { return u.Dept })},
 	{Key: "job_title", Header: "Job Title", Details: true, cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
 	{Key: "location", Header: "Location", Details: true, cell: textOf(func(u *zoom.User) string { return u.Location })},
-	{Key: "groups", Header: "Groups", Groups: true, cell: func(u *zoom.User, d *Directory) sheet.Cell {
+	{Key: "groups", Header: "Groups", Groups: true, cell: func(u *zoom.User, d *zoom.Directory) sheet.Cell {
 		names := make([]string, 0, len(u.GroupIDs))
 		for _, id := range u.GroupIDs {
 			if n := d.GroupName(id); n != "" {
@@ -55,12 +55,12 @@ var userColumns = []UserColumn{
 		return sheet.TextCell(strings.Join(names, ";"))
 	}},
 	{Key: "group_ids", Header: "Group IDs", cell: textOf(func(u *zoom.User) string { return strings.Join(u.GroupIDs, ";") })},
-	{Key: "division", Header: "Division", Divisions: true, cell: func(u *zoom.User, d *Directory) sheet.Cell {
+	{Key: "division", Header: "Division", Divisions: true, cell: func(u *zoom.User, d *zoom.Directory) sheet.Cell {
 		return sheet.TextCell(d.DivisionName(divisionID(u)))
 	}},
 	{Key: "division_id", Header: "Division ID", cell: textOf(divisionID)},
-	{Key: "created_at", Header: "Created", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.DateTimeCell(u.CreatedAt.UTC()) }},
-	{Key: "last_login_time", Header: "Last Login", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *Directory) sheet.Cell { return sheet.DateTimeCell(u.LastLoginTime.UTC()) }},
+	{Key: "created_at", Header: "Created", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.CreatedAt.UTC()) }},
+	{Key: "last_login_time", Header: "Last Login", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.LastLoginTime.UTC()) }},
 	{Key: "timezone", Header: "Timezone", cell: textOf(func(u *zoom.User) string { return u.Timezone })},
 	{Key: "language", Header: "Language", Details: true, cell: textOf(func(u *zoom.User) string { return u.Language })},
 	{Key: "id", Header: "User ID", cell: textOf(func(u *zoom.User) string { return u.ID })},
@@ -116,7 +116,7 @@ func SelectUserColumns(fields []string) ([]UserColumn, error) {
 			}
 			i, ok := byName[normField(name)]
 			if !ok {
-				return nil, unknownName("field", strings.TrimSpace(name), keys)
+				return nil, zoom.UnknownName("field", strings.TrimSpace(name), keys)
 			}
 			if !seen[i] {
 				seen[i] = true
@@ -148,9 +148,20 @@ type UsersOptions struct {
 	Workers int
 	// PageSize of the listing (default and most: 2000).
 	PageSize int
-	// Ahead is how many pages each status's listing may fetch ahead of
-	// the writer (default 2).
+	// Ahead is how many pages the first status's listing may fetch ahead
+	// of the writer (default 2); the other statuses list into a temporary
+	// file meanwhile.
 	Ahead int
+	// PageNumbers fetches several pages of a status at once with
+	// page_number, which the reference keeps but marks deprecated: without
+	// it a status's pages come one after the other (each needs the previous
+	// page's next_page_token), and at 300 ms an answer that is what bounds
+	// the export's time. When an answer shows page_number is not honoured,
+	// the listing goes on with next_page_token.
+	PageNumbers bool
+	// ListWorkers bounds the page_number fetches in flight per status
+	// (default: the listing rate times the first answer's time, 2 to 16).
+	ListWorkers int
 	// Progress, if set, is called from the writer goroutine as pages and
 	// users are handled.
 	Progress func(Progress)
@@ -192,7 +203,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 
 	needGroups := opts.Group != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Groups })
 	needDivs := opts.Division != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Divisions })
-	dir, err := LoadDirectory(ctx, c, needGroups, needDivs, opts.Warn)
+	dir, err := zoom.LoadDirectory(ctx, c, needGroups, needDivs, opts.Warn)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +266,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		return nil
 	}
 	warned := false
-	for page, err := range listUsers(ctx, c, statuses, opts.PageSize, opts.Ahead) {
+	for page, err := range listUsers(ctx, c, statuses, listOptions{PageSize: opts.PageSize, Ahead: opts.Ahead, PageNumbers: opts.PageNumbers, Workers: opts.ListWorkers}) {
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"cmp"
@@ -32,8 +32,9 @@ const (
 )
 
 // Names of the breakdown lines for users without a group, division or
-// department.
+// department, and the By Type line of pending users.
 const (
+	PendingType  = "Pending (not activated yet)"
 	NoGroup      = "(no group)"
 	NoDivision   = "(no division)"
 	NoDepartment = "(no department)"
@@ -64,8 +65,11 @@ type Summary struct {
 // SummaryOptions shape a summary export.
 type SummaryOptions struct {
 	PageSize, Ahead int
-	Progress        func(Progress)
-	Warn            func(string)
+	// PageNumbers lists several pages at once with page_number (see
+	// UsersOptions.PageNumbers).
+	PageNumbers bool
+	Progress    func(Progress)
+	Warn        func(string)
 	// Now is the export time (default time.Now); login ages count from it.
 	Now func() time.Time
 }
@@ -85,13 +89,13 @@ func BuildSummary(ctx context.Context, c *zoom.Client, opts SummaryOptions) (*Su
 		return nil, fmt.Errorf("reading the user summary: %w", err)
 	}
 	s.Account = *acct
-	dir, err := LoadDirectory(ctx, c, true, true, opts.Warn)
+	dir, err := zoom.LoadDirectory(ctx, c, true, true, opts.Warn)
 	if err != nil {
 		return nil, err
 	}
 	t := newTally(s.At)
 	var pr Progress
-	for page, err := range listUsers(ctx, c, AllStatuses, opts.PageSize, opts.Ahead) {
+	for page, err := range listUsers(ctx, c, AllStatuses, listOptions{PageSize: opts.PageSize, Ahead: opts.Ahead, PageNumbers: opts.PageNumbers}) {
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +134,16 @@ func ExportSummary(ctx context.Context, c *zoom.Client, path string, opts Summar
 	return &Result{Path: path, Format: XLSX, Rows: s.Users, Pages: s.Pages, Elapsed: time.Since(start), Calls: s.Calls}, s, nil
 }
 
-// tally counts users as they stream by.
+// pendingCode is the key pending users are counted under in tally.types:
+// no type code, so that By Type says what Zoom's summary says.
+const pendingCode = -1
+
+// tally counts users as they stream by. One rule holds on every sheet, the
+// same as Zoom's user summary (licensed_users_count): a pending user (one
+// who has not accepted the invitation) is not Licensed, Basic or
+// Unassigned yet. It counts in the Users columns, on its own By Type line
+// and on the pending By Status line, never in a Licensed column; so the
+// Licensed numbers of every sheet add up to the Summary sheet's.
 type tally struct {
 	at     time.Time
 	types  map[int]*Count
@@ -173,8 +186,13 @@ func loginBucket(last, at time.Time) int {
 }
 
 func (t *tally) add(u *zoom.User) {
-	lic := u.Type == zoom.TypeLicensed
-	bumpCount(t.types, u.Type, lic)
+	pending := u.Status == zoom.StatusPending
+	lic := u.Type == zoom.TypeLicensed && !pending
+	if pending {
+		bumpCount(t.types, pendingCode, false)
+	} else {
+		bumpCount(t.types, u.Type, lic)
+	}
 	bumpCount(t.status, u.Status, lic)
 	seen := 0
 	for i, gid := range u.GroupIDs {
@@ -196,7 +214,7 @@ func (t *tally) add(u *zoom.User) {
 	}
 }
 
-func (t *tally) finish(s *Summary, dir *Directory) {
+func (t *tally) finish(s *Summary, dir *zoom.Directory) {
 	get := func(c *Count) Count {
 		if c == nil {
 			return Count{}
@@ -206,7 +224,7 @@ func (t *tally) finish(s *Summary, dir *Directory) {
 	// Types: the three an admin assigns always, others when present.
 	codes := []int{zoom.TypeBasic, zoom.TypeLicensed, zoom.TypeUnassigned}
 	for code := range t.types {
-		if !slices.Contains(codes, code) {
+		if code != pendingCode && !slices.Contains(codes, code) {
 			codes = append(codes, code)
 		}
 	}
@@ -215,6 +233,9 @@ func (t *tally) finish(s *Summary, dir *Directory) {
 		c := get(t.types[code])
 		c.Name, c.ID = zoom.TypeName(code), strconv.Itoa(code)
 		s.ByType = append(s.ByType, c)
+	}
+	if c := t.types[pendingCode]; c != nil {
+		s.ByType = append(s.ByType, Count{Name: PendingType, Users: c.Users})
 	}
 	statuses := slices.Clone(AllStatuses)
 	for st := range t.status {
@@ -323,7 +344,7 @@ func (s *Summary) WriteXLSX(path string) error {
 		{"Unassigned (join-only) users", s.Account.JoinOnlyUsers},
 		{"On-prem users", s.Account.OnPremUsers},
 		{"Room users", s.Account.RoomUsers},
-		{"Pending users", s.Account.PendingUsers},
+		{"Pending users (not activated yet; never counted as Licensed)", s.Account.PendingUsers},
 		{"Total users (Zoom's count, pending users not included)", s.Account.TotalUsers},
 	}
 	for _, st := range s.ByStatus {

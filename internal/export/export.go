@@ -1,4 +1,7 @@
-package report
+// Package export writes the account for people: the users, groups,
+// divisions, group members and contact groups as CSV or Excel, and the
+// summary workbook.
+package export
 
 // Account exports: users, groups, divisions, group members, contact groups
 // and the summary workbook. This file holds what they share: the output
@@ -15,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -88,49 +90,11 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// UnknownNameError is a group, division or field that does not exist, with
-// the closest names that do.
-type UnknownNameError struct {
-	Kind    string   // "group", "division", "field"
-	Name    string   // as given
-	Closest []string // nearest existing names, best first
-	Known   []string // every existing name, for when none is close
-}
-
-func (e *UnknownNameError) Error() string {
-	return fmt.Sprintf("unknown %s %q; %s", e.Kind, e.Name, e.Hint())
-}
-
-// Hint is what to write instead: the closest names, or those that exist.
-func (e *UnknownNameError) Hint() string {
-	switch {
-	case len(e.Closest) > 0:
-		return fmt.Sprintf("did you mean %s?", quoteList(e.Closest))
-	case len(e.Known) == 0:
-		return fmt.Sprintf("the account has no %ss", e.Kind)
-	case len(e.Known) <= 12:
-		return fmt.Sprintf("the %ss are %s", e.Kind, quoteList(e.Known))
-	}
-	return fmt.Sprintf("there are %d %ss, e.g. %s", len(e.Known), e.Kind, quoteList(e.Known[:12]))
-}
-
-func unknownName(kind, name string, known []string) *UnknownNameError {
-	return &UnknownNameError{Kind: kind, Name: name, Closest: fuzzy.Closest(name, known, 3), Known: known}
-}
-
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
-}
-
 // IsUsage reports whether err is a problem with the request itself (exit
 // code 2), as opposed to Zoom or the disk failing.
 func IsUsage(err error) bool {
 	var u *UsageError
-	var n *UnknownNameError
+	var n *zoom.UnknownNameError
 	return errors.As(err, &u) || errors.As(err, &n)
 }
 

@@ -1,4 +1,4 @@
-package report_test
+package templates_test
 
 import (
 	"errors"
@@ -16,14 +16,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zoombulk/zoombulk/internal/mapping"
-	"github.com/zoombulk/zoombulk/internal/report"
+	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
 // Every kind is consistent with the catalogue: its fields exist, its values
 // maps send allowed values, its examples fit its columns.
 func TestTemplateKindsMatchTheCatalogue(t *testing.T) {
 	names := map[string]bool{}
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		if names[k.Name] {
 			t.Errorf("kind %s twice", k.Name)
 		}
@@ -61,7 +61,7 @@ func TestTemplateKindsMatchTheCatalogue(t *testing.T) {
 }
 
 func TestCapacityValues(t *testing.T) {
-	k, _ := report.LookupTemplate("licenses")
+	k, _ := templates.Lookup("licenses")
 	want := map[string]map[string]string{
 		"Webinar":       {"100": "16", "500": "1", "1000": "64", "Promo 500": "16384", "None": "0"},
 		"Large Meeting": {"100": "1", "500": "128", "5000": "2048", "None": "0"},
@@ -88,10 +88,10 @@ func TestCapacityValues(t *testing.T) {
 // with their values maps, and names the spreadsheet beside it.
 func TestTemplateJobs(t *testing.T) {
 	dir := t.TempDir()
-	for _, k := range report.TemplateKinds() {
+	for _, k := range templates.Kinds() {
 		for _, ext := range []string{".xlsx", ".csv"} {
 			path := filepath.Join(dir, k.Name+ext)
-			files, err := report.WriteTemplate(report.TemplateOptions{Kind: k.Name, Path: path, Force: true})
+			files, err := templates.Write(templates.Options{Kind: k.Name, Path: path, Force: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +143,7 @@ func TestTemplateDropdownsFromTheAccount(t *testing.T) {
 	}
 	groups = append(groups, "team 07", " ", "Ünïcode & Co")
 	path := filepath.Join(dir, "hires.xlsx")
-	_, err := report.WriteTemplate(report.TemplateOptions{Kind: "create-users", Path: path,
+	_, err := templates.Write(templates.Options{Kind: "create-users", Path: path,
 		Groups: groups, Divisions: []string{"EMEA", "Americas"}})
 	if err != nil {
 		t.Fatal(err)
@@ -200,14 +200,14 @@ func TestCheckTemplate(t *testing.T) {
 		{"licenses", "", false, "no output file"},
 	}
 	for _, tt := range tests {
-		_, _, err := report.CheckTemplate(tt.kind, tt.path, tt.force)
+		_, _, err := templates.Check(tt.kind, tt.path, tt.force)
 		switch {
 		case tt.want == "" && err != nil:
 			t.Errorf("%s %s: %v", tt.kind, tt.path, err)
 		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 			t.Errorf("%s %s: %v, want %q", tt.kind, tt.path, err, tt.want)
 		}
-		var ue *report.UsageError
+		var ue *templates.UsageError
 		if err != nil && !errors.As(err, &ue) {
 			t.Errorf("%v is not a usage error", err)
 		}
@@ -227,16 +227,16 @@ func TestDescribeField(t *testing.T) {
 	}
 	for name, want := range tests {
 		f, _ := mapping.Lookup(name)
-		if got := report.DescribeField(f).Rule(); got != want {
+		if got := templates.DescribeField(f).Rule(); got != want {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
 	f, _ := mapping.Lookup("type")
-	d := report.DescribeField(f)
+	d := templates.DescribeField(f)
 	if !slices.Equal(d.Values, []string{"1 (Basic)", "2 (Licensed)", "4 (Unassigned without Meetings Basic)"}) || !slices.Contains(d.Aliases, "licensed") {
 		t.Errorf("type: %+v", d)
 	}
-	if docs := report.FieldDocs(); len(docs) != len(mapping.Catalogue()) {
+	if docs := templates.FieldDocs(); len(docs) != len(mapping.Catalogue()) {
 		t.Errorf("%d docs", len(docs))
 	}
 }

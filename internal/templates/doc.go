@@ -1,4 +1,4 @@
-package report
+package templates
 
 // Field descriptions in words, from the mapping catalogue: the templates'
 // Instructions sheets and the README's job file reference both use them, so

@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"context"
@@ -128,7 +128,7 @@ func ExportGroupMembers(ctx context.Context, c *zoom.Client, path, group string)
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
 	}
-	dir, err := LoadDirectory(ctx, c, true, false, nil)
+	dir, err := zoom.LoadDirectory(ctx, c, true, false, nil)
 	if err != nil {
 		return nil, err
 	}

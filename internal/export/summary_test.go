@@ -1,4 +1,4 @@
-package report
+package export
 
 import (
 	"context"
@@ -45,8 +45,13 @@ func expectedSummary(srv *zoomtest.Server, at time.Time) (map[string]map[string]
 	}
 	var acct zoom.UserSummary
 	for _, u := range srv.Users() {
-		lic := u.Type == zoom.TypeLicensed
-		add("By Type", zoom.TypeName(u.Type), lic)
+		// Pending users are never Licensed, as in Zoom's own summary.
+		lic := u.Type == zoom.TypeLicensed && u.Status != zoom.StatusPending
+		if u.Status == zoom.StatusPending {
+			add("By Type", PendingType, false)
+		} else {
+			add("By Type", zoom.TypeName(u.Type), lic)
+		}
 		add("By Status", u.Status, lic)
 		if len(u.GroupIDs) == 0 {
 			add("By Group", NoGroup, lic)
@@ -173,7 +178,7 @@ func TestExportSummarySandbox(t *testing.T) {
 		kv[r[0]] = r[1]
 	}
 	for k, v := range map[string]int{
-		"Licensed users": acct.LicensedUsers, "Pending users": acct.PendingUsers,
+		"Licensed users": acct.LicensedUsers, "Pending users (not activated yet; never counted as Licensed)": acct.PendingUsers,
 		"Users listed: all statuses": len(users), "Licensed users who never logged in or not for over 90 days": s.ReclaimCandidates(),
 	} {
 		if kv[k] != strconv.Itoa(v) {
@@ -207,11 +212,60 @@ func TestExportSummarySandbox(t *testing.T) {
 		t.Errorf("%d charts in %d drawings, want 3 in 3: %q", charts, drawings, names)
 	}
 	_, parts := exZip(t, path, "xl/charts/chart1.xml")
-	if x := parts["xl/charts/chart1.xml"]; !strings.Contains(x, "Users by type") || !strings.Contains(x, "By Type&#39;!$A$2:$A$4") {
+	if x := parts["xl/charts/chart1.xml"]; !strings.Contains(x, "Users by type") || !strings.Contains(x, fmt.Sprintf("By Type&#39;!$A$2:$A$%d", len(s.ByType)+1)) {
 		t.Errorf("chart1 is not the type chart over the type lines: %q", regexp.MustCompile(`<f>[^<]*</f>|Users by \w+`).FindAllString(x, -1))
 	}
 	if got := exDir(t, dir); !slices.Equal(got, []string{"summary.xlsx"}) {
 		t.Errorf("folder holds %q", got)
+	}
+}
+
+// One rule for pending users on every sheet: the Licensed numbers of the
+// Summary sheet, the By Type sheet and every breakdown's Licensed column
+// agree, even when pending users were invited as Licensed.
+func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{Users: 600})
+	pendingLicensed := 0
+	for _, u := range srv.Users() {
+		if u.Status == zoom.StatusPending && u.Type == zoom.TypeLicensed {
+			pendingLicensed++
+		}
+	}
+	if pendingLicensed == 0 {
+		t.Fatal("the sandbox has no pending Licensed user: the test would prove nothing")
+	}
+	c := exClient(t, srv, "", nil)
+	path := exPath(t.TempDir(), "summary.xlsx")
+	if _, _, err := ExportSummary(context.Background(), c, path, SummaryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	kv := map[string]string{}
+	for _, r := range exRead(t, path, "Summary").rows {
+		kv[r[0]] = r[1]
+	}
+	want := kv["Licensed users"]
+	if want == "" {
+		t.Fatalf("no Licensed users line on the Summary sheet: %v", kv)
+	}
+	byType := exRead(t, path, "By Type")
+	for _, r := range byType.rows {
+		if r[0] == "Licensed" && r[byType.col(t, "Users")] != want {
+			t.Errorf("By Type says Licensed %s, the Summary sheet %s", r[byType.col(t, "Users")], want)
+		}
+	}
+	for _, name := range []string{"By Status", "By Division", "By Department", "Last Login"} {
+		tb := exRead(t, path, name)
+		lc, sum := tb.col(t, "Licensed"), 0
+		for _, r := range tb.rows {
+			n, _ := strconv.Atoi(r[lc])
+			sum += n
+			if r[0] == zoom.StatusPending && n != 0 {
+				t.Errorf("%s counts %d pending users as Licensed", name, n)
+			}
+		}
+		if strconv.Itoa(sum) != want {
+			t.Errorf("%s: the Licensed column adds up to %d, the Summary sheet says %s", name, sum, want)
+		}
 	}
 }
 

@@ -1,0 +1,241 @@
+package export
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// heapPeak samples the heap every few milliseconds until stopped and
+// returns the largest value seen, in bytes.
+func heapPeak() (stop func() uint64) {
+	const name = "/memory/classes/heap/objects:bytes"
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s := []metrics.Sample{{Name: name}}
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak.Load()
+	}
+}
+
+func heapNow() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// BenchmarkExportUsers100k exports 100,000 users to XLSX at 50 ms and
+// 300 ms answer time, following next_page_token ("tokens") and with
+// --page-numbers ("numbers"). The sandbox runs in this process (its users
+// count in the heap), enforces the business tier, and the client uses all
+// of it (share 1.0); a front adds the latency to every API answer and
+// answers page_number as Zoom does where it honours it.
+//
+// Targets: with page numbers, the listing's rate-limit bound (pages at the
+// Medium rate) + 3 s. Following tokens, a status's pages come one after
+// the other, so the longest status's chain of answers (pages x latency)
+// bounds the time whatever the rate: the target is the larger of the two
+// bounds + 3 s. The heap stays under 300 MB (the sandbox's included).
+//
+//	go test ./internal/export -run '^$' -bench ExportUsers100k -benchtime 1x
+func BenchmarkExportUsers100k(b *testing.B) {
+	const n = 100_000
+	for _, latency := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
+		for _, numbers := range []bool{false, true} {
+			mode := "tokens"
+			if numbers {
+				mode = "numbers"
+			}
+			b.Run(fmt.Sprintf("latency=%s/%s", latency, mode), func(b *testing.B) {
+				benchExport(b, n, latency, numbers)
+			})
+		}
+	}
+}
+
+func benchExport(b *testing.B, n int, latency time.Duration, numbers bool) {
+	srv := exSandbox(b, zoomtest.Options{Users: n, Tier: "business"})
+	front, _ := pageNumberFront(b, srv, latency)
+	c := exClient(b, srv, front, func(cfg *zoom.Config) { cfg.Share = 1 })
+	byStatus := map[string]int{}
+	users := srv.Users()
+	for _, u := range users {
+		byStatus[u.Status]++
+	}
+	total := len(users)
+	users = nil
+	pages, chain := 0, 0
+	for _, s := range AllStatuses {
+		p := (byStatus[s] + 1999) / 2000
+		pages += p
+		chain = max(chain, p)
+	}
+	rateBound := time.Duration(float64(pages) / c.Rate(zoom.Medium) * float64(time.Second))
+	chainBound := time.Duration(chain) * latency
+	target := rateBound + 3*time.Second
+	if !numbers {
+		target = max(rateBound, chainBound) + 3*time.Second
+	}
+	dir := b.TempDir()
+	path := exPath(dir, "users.xlsx")
+	opts := UsersOptions{PageNumbers: numbers}
+	if numbers {
+		// Untimed: the front reads the sandbox's pages once.
+		if _, err := ExportUsers(context.Background(), c, path, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.GC()
+	base := heapNow()
+	stop := heapPeak()
+	b.ResetTimer()
+	var elapsed time.Duration
+	for b.Loop() {
+		start := time.Now()
+		res, err := ExportUsers(context.Background(), c, path, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		if res.Rows != total || res.Pages != pages {
+			b.Fatalf("%d rows in %d pages, want %d in %d", res.Rows, res.Pages, total, pages)
+		}
+	}
+	peak := stop()
+	b.StopTimer()
+	per := elapsed / time.Duration(b.N)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(per.Seconds(), "s/export")
+	b.ReportMetric(rateBound.Seconds(), "bound-s")
+	b.ReportMetric(chainBound.Seconds(), "chain-s")
+	b.ReportMetric(per.Seconds()/rateBound.Seconds(), "x-bound")
+	b.ReportMetric(float64(total)/per.Seconds(), "users/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak-min(peak, base))/(1<<20), "export-heap-MB")
+	b.ReportMetric(float64(st.Size())/(1<<20), "file-MB")
+	if per > target {
+		b.Errorf("export took %s; the target is %s (listing bound %s, chain %s)", per, target, rateBound, chainBound)
+	}
+	if peak > 300<<20 {
+		b.Errorf("peak heap %d MB; the target is under 300 MB", peak>>20)
+	}
+}
+
+// BenchmarkExportUsersRSS300k runs `zoombulk export users` on 300,000
+// users in a process of its own, against `zoombulk sandbox` in another,
+// and reports the export's peak resident memory (the kernel's maxrss): the
+// target is under 150 MB for the XLSX file. (The sandbox cannot run in
+// this process: a child's maxrss starts at its parent's size when it is
+// forked.)
+//
+//	go test ./internal/export -run '^$' -bench ExportUsersRSS300k -benchtime 1x
+func BenchmarkExportUsersRSS300k(b *testing.B) {
+	const n = 300_000
+	bin := filepath.Join(b.TempDir(), "zoombulk")
+	build := exec.Command("go", "build", "-o", bin, "github.com/zoombulk/zoombulk")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	env := startSandboxProcess(b, bin, "--users", strconv.Itoa(n), "--tier", "business")
+	dir := b.TempDir()
+	for _, ext := range []string{"xlsx", "csv"} {
+		b.Run(ext, func(b *testing.B) {
+			path := exPath(dir, "users."+ext)
+			var rss int64
+			var elapsed time.Duration
+			for b.Loop() {
+				cmd := exec.Command(bin, "export", "users", "-o", path, "--tier", "business", "--share", "1")
+				cmd.Env = append(os.Environ(), env...)
+				start := time.Now()
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("export: %v\n%s", err, out)
+				}
+				elapsed += time.Since(start)
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					rss = max(rss, ru.Maxrss*1024) // kilobytes on Linux
+				}
+			}
+			b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/export")
+			b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MB")
+			if rss == 0 {
+				b.Skip("no rusage on this system")
+			}
+			if ext == "xlsx" && rss > 150<<20 {
+				b.Errorf("peak RSS %d MB; the target is under 150 MB", rss>>20)
+			}
+		})
+	}
+}
+
+// startSandboxProcess runs `zoombulk sandbox` on a free loopback port and
+// returns the environment that points zoombulk at it.
+func startSandboxProcess(b *testing.B, bin string, args ...string) []string {
+	b.Helper()
+	cmd := exec.Command(bin, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	var env []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if k, ok := strings.CutPrefix(line, "export "); ok {
+			name, v, _ := strings.Cut(k, "=")
+			env = append(env, name+"="+strings.Trim(v, "'"))
+		}
+		if strings.HasPrefix(line, "# Zoom sandbox") {
+			go io.Copy(io.Discard, out)
+			return env
+		}
+	}
+	b.Fatalf("the sandbox did not start: %v", sc.Err())
+	return nil
+}

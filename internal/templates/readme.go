@@ -1,0 +1,126 @@
+package templates
+
+// The README's tables of the templates and of the job file's fields are
+// generated from the kinds and the catalogue, so that they never disagree
+// with what the tool writes and checks:
+//
+//	go generate ./internal/templates
+//
+// rewrites them, and TestReadmeIsCurrent fails when they are stale.
+
+//go:generate go run ./gen -readme ../../README.md
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// ReadmeSections are the README sections this package generates, by name:
+// each sits between "<!-- BEGIN GENERATED: NAME (make templates) -->" and
+// "<!-- END GENERATED: NAME -->".
+func ReadmeSections() map[string]string {
+	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown()}
+}
+
+// UpdateReadme replaces the generated sections in a README's text.
+func UpdateReadme(text string, sections map[string]string) (string, error) {
+	for name, body := range sections {
+		begin := "<!-- BEGIN GENERATED: " + name + " (make templates) -->\n"
+		end := "<!-- END GENERATED: " + name + " -->"
+		i := strings.Index(text, begin)
+		j := strings.Index(text, end)
+		if i < 0 || j < i {
+			return "", fmt.Errorf("the README has no %q ... %q section", strings.TrimSpace(begin), end)
+		}
+		text = text[:i+len(begin)] + body + text[j:]
+	}
+	return text, nil
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+var stepLine = regexp.MustCompile(`^\s*- (\w+)`)
+
+// TemplatesMarkdown is the README's table of template kinds.
+func TemplatesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| kind | for | columns (required in bold) | steps |\n|---|---|---|---|\n")
+	for _, k := range Kinds() {
+		var cols, steps []string
+		for _, c := range k.Columns {
+			if c.Required {
+				cols = append(cols, "**"+c.Header+"**")
+			} else {
+				cols = append(cols, c.Header)
+			}
+		}
+		for _, l := range k.Steps {
+			if m := stepLine.FindStringSubmatch(l); m != nil {
+				steps = append(steps, "`"+m[1]+"`")
+			}
+		}
+		run := ""
+		if len(k.RunFlags) > 0 {
+			run = " (run with `" + strings.Join(k.RunFlags, " ") + "`)"
+		}
+		fmt.Fprintf(&b, "| [`%s`](templates/%s.xlsx) | %s | %s | %s%s |\n", k.Name, k.Name, mdCell(k.Summary),
+			strings.Join(cols, ", "), strings.Join(steps, ", "), run)
+	}
+	b.WriteString("\nThe CSV variant of `create-users` is in `templates/csv/`.\n")
+	return b.String()
+}
+
+// longList is the length past which a field's values go below the table.
+const longList = 9
+
+// FieldsMarkdown is the README's table of the job file's fields.
+func FieldsMarkdown() string {
+	var b strings.Builder
+	var below []FieldDoc
+	b.WriteString("| field | type and limits | values | `<clear>` | step | what |\n|---|---|---|---|---|---|\n")
+	for _, d := range FieldDocs() {
+		values := ""
+		switch {
+		case len(d.Values) > longList:
+			values = fmt.Sprintf("%d codes, [below](#values-of-%s)", len(d.Values), d.Name)
+			below = append(below, d)
+		case len(d.Values) > 0:
+			values = codeList(d.Values)
+		}
+		if len(d.Aliases) > 0 {
+			values += "; also " + strings.Join(quoteAll(d.Aliases), ", ")
+		}
+		clear := ""
+		if d.Clearable {
+			clear = "yes"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", d.Name, mdCell(d.Rule()), mdCell(values), clear, mdCell(d.Step), mdCell(d.Doc))
+	}
+	for _, d := range below {
+		fmt.Fprintf(&b, "\n#### Values of %s\n\n%s.\n", d.Name, codeList(d.Values))
+	}
+	return b.String()
+}
+
+// codeList writes "1 (Basic)" as "`1` Basic".
+func codeList(values []string) string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		code, label, ok := strings.Cut(v, " (")
+		if ok {
+			out[i] = "`" + code + "` " + strings.TrimSuffix(label, ")")
+		} else {
+			out[i] = "`" + v + "`"
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = "`" + s + "`"
+	}
+	return out
+}
