@@ -579,6 +579,12 @@ func (x *xlsxReader) loadSharedStrings(f *zip.File) error {
 		case tokText:
 			if inT {
 				buf = append(buf, sc.text...)
+				if len(buf) > 4*maxCellChars {
+					le := &LimitError{What: fmt.Sprintf("the size of shared string %d", len(x.sst)), Limit: maxCellChars}
+					return limitInputError(x.name, 0, le,
+						fmt.Sprintf("a text in the workbook holds more than the %d characters Excel allows in a cell", maxCellChars),
+						"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+				}
 			}
 		case tokEnd:
 			switch string(sc.local()) {
@@ -789,9 +795,11 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 			}
 			if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
 				le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
-				return 0, false, limitInputError(x.name, num, le,
+				ie := limitInputError(x.name, num, le,
 					fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
 					"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+				ie.Sheet = x.sheet
+				return 0, false, ie
 			}
 		case tokEnd:
 			switch string(sc.local()) {
