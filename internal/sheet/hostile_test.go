@@ -212,6 +212,8 @@ func Test17_9DecompressionBomb(t *testing.T) {
 		wantLimit              bool
 	}{
 		{name: "sheet_bomb.xlsx", part: "xl/worksheets/sheet1.xml", head: sheetHead, tail: sheetTail, wantLimit: true},
+		{name: "giant_cell.xlsx", part: "xl/worksheets/sheet1.xml", head: sheetHead, tail: sheetTail, units: 10, wantLimit: true},
+		{name: "giant_shared_string.xlsx", part: "xl/sharedStrings.xml", head: sstHead, tail: sstTail, units: 10, extra: sst, wantLimit: true},
 		{name: "ratio_bomb.xlsx", part: "xl/worksheets/sheet1.xml", head: sheetHead, tail: sheetTail, units: 300, wantLimit: true},
 		{name: "lying_sheet_bomb.xlsx", part: "xl/worksheets/sheet1.xml", head: sheetHead, tail: sheetTail, declared: 8 << 20, wantLimit: true},
 		{name: "sst_bomb.xlsx", part: "xl/sharedStrings.xml", head: sstHead, tail: sstTail, extra: sst, wantLimit: true},

@@ -87,6 +87,7 @@ type xlsxReader struct {
 	values []Cell
 	vbuf   []byte
 	tbuf   []byte
+	cref   []byte // the current cell's reference, for errors
 }
 
 // xfInfo is what a cell style means for reading: its number format code
@@ -579,6 +580,12 @@ func (x *xlsxReader) loadSharedStrings(f *zip.File) error {
 		case tokText:
 			if inT {
 				buf = append(buf, sc.text...)
+				if len(buf) > 4*maxCellChars {
+					le := &LimitError{What: fmt.Sprintf("the size of shared string %d", len(x.sst)), Limit: maxCellChars}
+					return limitInputError(x.name, 0, le,
+						fmt.Sprintf("a text in the workbook holds more than the %d characters Excel allows in a cell", maxCellChars),
+						"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+				}
 			}
 		case tokEnd:
 			switch string(sc.local()) {
@@ -720,7 +727,7 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 	col := 0
 	var (
 		inV, inT, inIS, inRPh, hasF bool
-		ctype, cref                 string
+		ctype                       string
 		cstyle                      int
 	)
 	sc := x.sc
@@ -753,21 +760,49 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				if !inRow {
 					continue
 				}
-				ctype, cref, cstyle, hasF = "", "", 0, false
+				ctype, cstyle, hasF = "", 0, false
 				x.vbuf, x.tbuf = x.vbuf[:0], x.tbuf[:0]
-				cref, _ = sc.attr("r")
-				ctype, _ = sc.attr("t")
-				if v, ok := sc.attr("s"); ok {
-					cstyle, _ = strconv.Atoi(v)
+				// One pass over the attributes: this is the hot path.
+				var refBytes []byte
+				for i := 0; ; {
+					key, val, next, ok := sc.nextAttr(i)
+					if !ok {
+						break
+					}
+					i = next
+					switch string(key) {
+					case "r":
+						refBytes = val
+					case "t":
+						switch string(val) {
+						case "s":
+							ctype = "s"
+						case "n", "":
+							ctype = ""
+						case "inlineStr":
+							ctype = "inlineStr"
+						case "str":
+							ctype = "str"
+						case "b":
+							ctype = "b"
+						case "e":
+							ctype = "e"
+						default:
+							ctype = string(val)
+						}
+					case "s":
+						cstyle = atoiBytes(val)
+					}
 				}
 				col++
-				if cref != "" {
-					c, ok := refColumn(cref)
+				if len(refBytes) > 0 {
+					c, ok := refColumn(refBytes)
 					if !ok {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", cref))
+						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", refBytes))
 					}
 					col = c
 				}
+				x.cref = append(x.cref[:0], refBytes...)
 			case "v":
 				inV = true
 			case "f":
@@ -788,10 +823,13 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				x.tbuf = append(x.tbuf, sc.text...)
 			}
 			if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
+				cref := string(x.cref)
 				le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
-				return 0, false, limitInputError(x.name, num, le,
+				ie := limitInputError(x.name, num, le,
 					fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
 					"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+				ie.Sheet = x.sheet
+				return 0, false, ie
 			}
 		case tokEnd:
 			switch string(sc.local()) {
@@ -809,11 +847,11 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				}
 				text, val, err := x.cellValue(ctype, cstyle, x.vbuf, x.tbuf, hasF)
 				if err != nil {
-					return 0, false, x.damaged(num, fmt.Errorf("cell %s: %w", cref, err))
+					return 0, false, x.damaged(num, fmt.Errorf("cell %s: %w", x.cref, err))
 				}
 				if text != "" {
 					if col > excelize.MaxColumns {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", cref))
+						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", x.cref))
 					}
 					for len(x.cells) < col {
 						x.cells = append(x.cells, "")
@@ -832,8 +870,23 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 	}
 }
 
+// atoiBytes parses a small non-negative decimal; -1 when it is not one.
+func atoiBytes(b []byte) int {
+	if len(b) == 0 || len(b) > 9 {
+		return -1
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
 // refColumn returns the 1-based column of an A1-style reference.
-func refColumn(ref string) (int, bool) {
+func refColumn(ref []byte) (int, bool) {
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		c := ref[i]
@@ -937,7 +990,39 @@ func (x *xlsxReader) cellValue(ctype string, style int, v, inline []byte, hasF b
 		}
 		return text, c, nil
 	}
-	return canonicalNumber(f), Cell{Kind: Number, N: f, Format: code}, nil
+	text := raw
+	if !canonicalAlready(raw) {
+		text = canonicalNumber(f)
+	}
+	return text, Cell{Kind: Number, N: f, Format: code}, nil
+}
+
+// canonicalAlready reports whether a stored number is already in the form
+// canonicalNumber gives (most are: 42, 6589310093, 0.125), which saves
+// formatting it twice.
+func canonicalAlready(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	if s == "" || s[0] == '.' || (len(s) > 1 && s[0] == '0' && s[1] != '.') {
+		return false
+	}
+	digits, dot := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && dot < 0:
+			dot = i
+		default:
+			return false
+		}
+	}
+	if dot >= 0 && (dot == len(s)-1 || s[len(s)-1] == '0') {
+		return false
+	}
+	lead := strings.TrimLeft(strings.ReplaceAll(s, ".", ""), "0")
+	return digits <= 15 && len(lead) <= 15
 }
 
 // excelTime converts a serial date to a UTC time, false outside Excel's

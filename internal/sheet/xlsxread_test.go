@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -247,6 +248,20 @@ func TestCanonicalNumber(t *testing.T) {
 	for f, want := range cases {
 		if got := canonicalNumber(f); got != want {
 			t.Errorf("canonicalNumber(%v) = %q, want %q", f, got, want)
+		}
+	}
+}
+
+// TestCanonicalAlready: the fast path agrees with canonicalNumber.
+func TestCanonicalAlready(t *testing.T) {
+	for _, s := range []string{"42", "-42", "0", "0.5", "-0.125", "6589310093", "1000000000000000", "0.1000", "1.", "007", "1E+15",
+		"0.30000000000000004", "123456789012345", "1234567890123456", "-0", ".5", "46082.395833333336", "12345.678"} {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			continue
+		}
+		if canonicalAlready(s) && canonicalNumber(f) != s {
+			t.Errorf("%q: fast path says canonical, canonicalNumber gives %q", s, canonicalNumber(f))
 		}
 	}
 }

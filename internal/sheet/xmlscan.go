@@ -318,38 +318,40 @@ func (s *xmlScanner) skipTo(end string) error {
 	}
 }
 
-// attr returns the decoded value of the current start tag's attribute with
-// this local name, and whether it is there.
-func (s *xmlScanner) attr(name string) (string, bool) {
+// nextAttr returns the attribute of the current start tag that starts at
+// or after offset i (0 for the first): its local name, its raw value (not
+// entity-decoded) and the offset of the next one; false after the last.
+func (s *xmlScanner) nextAttr(i int) (key, val []byte, next int, ok bool) {
 	t := s.tag
-	i := 0
-	for i < len(t) && !isNameEnd(t[i]) {
-		i++
+	if i == 0 {
+		for i < len(t) && !isNameEnd(t[i]) {
+			i++
+		}
 	}
-	for i < len(t) {
+	for {
 		for i < len(t) && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r') {
 			i++
 		}
 		if i >= len(t) {
-			break
+			return nil, nil, i, false
 		}
 		start := i
 		for i < len(t) && t[i] != '=' && t[i] != ' ' {
 			i++
 		}
-		key := t[start:i]
+		key = t[start:i]
 		for i < len(t) && t[i] != '"' && t[i] != '\'' {
 			i++
 		}
 		if i >= len(t) {
-			break
+			return nil, nil, i, false
 		}
 		q := t[i]
 		j := bytes.IndexByte(t[i+1:], q)
 		if j < 0 {
-			break
+			return nil, nil, len(t), false
 		}
-		val := t[i+1 : i+1+j]
+		val = t[i+1 : i+1+j]
 		i += j + 2
 		if k := bytes.IndexByte(key, ':'); k >= 0 {
 			if string(key[:k]) == "xmlns" {
@@ -357,16 +359,29 @@ func (s *xmlScanner) attr(name string) (string, bool) {
 			}
 			key = key[k+1:]
 		}
-		if string(key) == name {
-			if bytes.IndexByte(val, '&') < 0 {
-				return string(val), true
-			}
-			v, err := decodeEntities(nil, val)
-			if err != nil {
-				return "", false
-			}
-			return string(v), true
-		}
+		return key, val, i, true
 	}
-	return "", false
+}
+
+// attr returns the decoded value of the current start tag's attribute with
+// this local name, and whether it is there.
+func (s *xmlScanner) attr(name string) (string, bool) {
+	for i := 0; ; {
+		key, val, next, ok := s.nextAttr(i)
+		if !ok {
+			return "", false
+		}
+		i = next
+		if string(key) != name {
+			continue
+		}
+		if bytes.IndexByte(val, '&') < 0 {
+			return string(val), true
+		}
+		v, err := decodeEntities(nil, val)
+		if err != nil {
+			return "", false
+		}
+		return string(v), true
+	}
 }
