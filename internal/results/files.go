@@ -11,14 +11,14 @@ import (
 
 // ResultRow is one input row's line in the results.
 type ResultRow struct {
-	Number     int      // the sheet's row number (zb_row)
-	Cells      []string // the input cells as read
+	Number int      // the sheet's row number (zb_row)
+	Cells  []string // the input cells as read
 	// Values are the input cells typed as the file had them (XLSX:
 	// numbers, dates, booleans with their formats), parallel to Cells;
 	// nil for CSV. The workbooks write them typed.
 	Values     []sheet.Cell
-	Status     string   // zb_status
-	Step       string   // zb_step: the step that failed or was deferred
+	Status     string // zb_status
+	Step       string // zb_step: the step that failed or was deferred
 	HTTPStatus int
 	ErrorCode  int
 	Reason     string
