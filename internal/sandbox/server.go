@@ -319,6 +319,7 @@ var routes = func() []*route {
 		{method: "GET", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).userSettings},
 		{method: "PATCH", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).updateSettings},
 		{method: "PUT", pattern: "/users/{userId}/email", category: Light, handle: (*Server).updateEmail},
+		{method: "GET", pattern: "/users/{userId}/token", category: Light, handle: (*Server).userToken, token400: true},
 		{method: "DELETE", pattern: "/users/{userId}/token", category: Light, handle: (*Server).revokeSSOToken},
 		{method: "POST", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).uploadPicture},
 		{method: "DELETE", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).deletePicture},
