@@ -29,6 +29,9 @@ type sandboxOptions struct {
 	users            int
 	featuresInterval time.Duration
 	tokenTTL         time.Duration
+	licensedSeats    int
+	basicSeats       int
+	paidFeatures     bool
 }
 
 func newSandboxCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
@@ -78,6 +81,9 @@ forgets every change.
 	f.IntVar(&o.users, "users", 0, "generate this many extra users")
 	f.DurationVar(&o.featuresInterval, "features-interval", 10*time.Second, "minimum spacing of bulk feature updates (0 turns the rule off)")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
+	f.IntVar(&o.licensedSeats, "licensed-seats", 0, "licensed (type 2) users the account may have; 0 takes the seed's, or unlimited (answers 2034 past it)")
+	f.IntVar(&o.basicSeats, "basic-seats", 0, "basic (type 1) users the account may have; 0 is unlimited (answers 2033/3412 past it)")
+	f.BoolVar(&o.paidFeatures, "paid-features-only", false, `grant add-ons (webinar, large_meeting, ...) to licensed users only, as Zoom does ("Can't update for free users")`)
 	return cmd
 }
 
@@ -130,7 +136,8 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 // options turns the flags into sandbox options, refusing bad values before
 // anything listens.
 func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
-	opts := sandbox.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval}
+	opts := sandbox.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval,
+		LicensedSeats: o.licensedSeats, BasicSeats: o.basicSeats, PaidFeaturesOnly: o.paidFeatures}
 	switch strings.ToLower(o.tier) {
 	case "free", "pro", "business":
 		opts.Tier = strings.ToLower(o.tier)
@@ -146,6 +153,10 @@ func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
 		return opts, fmt.Errorf("--features-interval %v: must not be negative", o.featuresInterval)
 	case o.tokenTTL <= 0:
 		return opts, fmt.Errorf("--token-ttl %v: must be positive", o.tokenTTL)
+	case o.licensedSeats < 0:
+		return opts, fmt.Errorf("--licensed-seats %d: must not be negative", o.licensedSeats)
+	case o.basicSeats < 0:
+		return opts, fmt.Errorf("--basic-seats %d: must not be negative", o.basicSeats)
 	}
 	if o.featuresInterval == 0 {
 		opts.FeaturesInterval = -1 // the sandbox's "off"

@@ -95,6 +95,29 @@ func (s *Server) revokeSSOToken(c *call) response {
 	return reply(http.StatusNoContent, nil)
 }
 
+// GET /users/{userId}/token?type=token|zak. A type=token answer says the
+// old token is gone, as Zoom answers accounts not on its allowlist; zak
+// answers a token derived from the user and the revocation count, so that
+// revoking changes it.
+func (s *Server) userToken(c *call) response {
+	u, bad := s.userParam(c)
+	if bad != nil {
+		return *bad
+	}
+	switch typ := c.query.Get("type"); typ {
+	case "", "token":
+		return reply(http.StatusOK, struct {
+			Token string `json:"token"`
+		}{"Token is no longer supported. Please use ZAK token instead."})
+	case "zak":
+		return reply(http.StatusOK, struct {
+			Token string `json:"token"`
+		}{fmt.Sprintf("zak-%s-%d", strings.ToLower(u.ID), u.SSOTokenRevocations)})
+	default:
+		return invalid("type", "must be token or zak")
+	}
+}
+
 // POST /users/{userId}/picture, multipart/form-data with the file in
 // pic_file: JPEG or PNG (by content, not name), at most 2 MB.
 func (s *Server) uploadPicture(c *call) response {

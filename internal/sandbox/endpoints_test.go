@@ -84,8 +84,19 @@ func TestRevokeSSOToken(t *testing.T) {
 		t.Fatalf("revocations %d", u.SSOTokenRevocations)
 	}
 	wantErr(t, c.do("DELETE", "/users/ghost@test.example/token", nil), 404, 1001, "")
-	if st := s.Stats(); st.ByCategory[Light] != 2 {
-		t.Fatalf("Light calls %d, want 2", st.ByCategory[Light])
+	var tok struct {
+		Token string `json:"token"`
+	}
+	c.ok("GET", "/users/u-bob/token?type=zak", nil, 200, &tok)
+	before := tok.Token
+	c.ok("DELETE", "/users/u-bob/token", nil, 204, nil)
+	c.ok("GET", "/users/u-bob/token?type=zak", nil, 200, &tok)
+	if tok.Token == before || tok.Token == "" {
+		t.Errorf("ZAK %q before and %q after a revocation", before, tok.Token)
+	}
+	wantErr(t, c.do("GET", "/users/u-bob/token?type=pin", nil), 400, 300, "")
+	if st := s.Stats(); st.ByCategory[Light] != 6 {
+		t.Fatalf("Light calls %d, want 6", st.ByCategory[Light])
 	}
 }
 

@@ -37,7 +37,7 @@ type tierLimits struct {
 	meetingCapacity int
 }
 
-// tiers holds FACTS.md's rate-limit table.
+// tiers holds Zoom's published rate-limit table (per category and plan).
 var tiers = map[string]tierLimits{
 	"free": {
 		qps:             map[string]quota{Light: {4, time.Second}, Medium: {2, time.Second}, Heavy: {1, time.Second}, ResourceIntensive: {10, time.Minute}},

@@ -178,6 +178,7 @@ func TestTokenErrorsAs400WhereTheReferenceSaysSo(t *testing.T) {
 		}
 		wantErr(t, c.do("GET", "/users", nil), want, 124, "Invalid access token.")
 		wantErr(t, c.do("GET", "/users/summary", nil), want, 124, "")
+		wantErr(t, c.do("GET", "/users/u-ann/token?type=zak", nil), want, 124, "")
 		wantErr(t, c.do("GET", "/users/u-ann", nil), 401, 124, "") // Get a user lists no 400/124
 	}
 }

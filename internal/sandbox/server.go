@@ -6,8 +6,11 @@
 // sandbox` serves it on loopback.
 //
 // It deliberately does not import the API client (internal/zoom): the
-// client's tests import this package, and a sandbox that shared the client's
+// client's tests run against it, and a sandbox that shared the client's
 // types would agree with the client's mistakes instead of catching them.
+// It does not import package testing either, as the shipped binary serves
+// it; the test helpers (NewTestServer, NewClient, strict request checks
+// against Zoom's OpenAPI file) are in internal/zoom/zoomtest.
 package sandbox
 
 import (
@@ -316,6 +319,7 @@ var routes = func() []*route {
 		{method: "GET", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).userSettings},
 		{method: "PATCH", pattern: "/users/{userId}/settings", category: Medium, handle: (*Server).updateSettings},
 		{method: "PUT", pattern: "/users/{userId}/email", category: Light, handle: (*Server).updateEmail},
+		{method: "GET", pattern: "/users/{userId}/token", category: Light, handle: (*Server).userToken, token400: true},
 		{method: "DELETE", pattern: "/users/{userId}/token", category: Light, handle: (*Server).revokeSSOToken},
 		{method: "POST", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).uploadPicture},
 		{method: "DELETE", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).deletePicture},

@@ -99,6 +99,13 @@ func TestSandboxNewOperationsMatchTheOpenAPISpec(t *testing.T) {
 					t.Errorf("existed_email = %v", v)
 				}
 			}},
+		{name: "GetUserToken zak", op: "userToken", status: 200,
+			call: fixed(apiCall{method: "GET", path: "/users/" + grace + "/token", query: url.Values{"type": {"zak"}}}),
+			check: func(t *testing.T, body any) {
+				if str(body, "token") == "" {
+					t.Errorf("no token: %v", body)
+				}
+			}},
 		{name: "RevokeSSOToken", op: "userSSOTokenDelete", status: 204,
 			call: fixed(apiCall{method: "DELETE", path: "/users/" + grace + "/token"})},
 		{name: "UploadPicture", op: "userPicture", status: 201,

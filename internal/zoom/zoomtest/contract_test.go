@@ -577,7 +577,7 @@ func TestResponseValidatorCatchesBadAnswers(t *testing.T) {
 
 // TestSandboxErrorsMatchTheErrorResponse validates error answers against the
 // spec's default response, the ErrorResponse schema, and the codes against
-// the reference and FACTS.md. ErrorResponse requires nothing, so code and
+// the reference and Zoom's published error codes. ErrorResponse requires nothing, so code and
 // message are asserted by hand.
 func TestSandboxErrorsMatchTheErrorResponse(t *testing.T) {
 	cs := newContractSandbox(t)
