@@ -16,6 +16,7 @@ const (
 	Integer             // digits only (e.g. pmi)
 	Enum                // one of Allowed (canonical spelling), after Aliases
 	Bool                // true/false (yes/no, 1/0 accepted and canonicalised to true/false)
+	Digits              // digits only, sent to Zoom as a JSON string (host_key: "012345" keeps its 0)
 )
 
 func (k Kind) String() string {
@@ -26,6 +27,8 @@ func (k Kind) String() string {
 		return "email"
 	case Integer:
 		return "integer"
+	case Digits:
+		return "digits"
 	case Enum:
 		return "enum"
 	case Bool:
@@ -265,7 +268,7 @@ var catalogue = []Field{
 	{Name: "pmi", Kind: Integer, Target: Profile, MinLen: 10, MaxLen: 10,
 		Doc: "Personal meeting ID: exactly 10 digits."},
 	text("vanity_name", lenName, true, false, "Personal meeting room name, at most 64 characters."),
-	{Name: "host_key", Kind: Integer, Target: Profile, MinLen: 6, MaxLen: 10,
+	{Name: "host_key", Kind: Digits, Target: Profile, MinLen: 6, MaxLen: 10,
 		Doc: "Host key: 6 to 10 digits."},
 	text("pronouns", lenName, true, false, "Pronouns, at most 64 characters."),
 	{Name: "about_me", Kind: Text, Target: Profile, MaxLen: 150, Clearable: true, noLinks: true,

@@ -470,7 +470,7 @@ func (f Field) Canonical(value string) (string, *Problem) {
 	switch f.Kind {
 	case Email:
 		return checkEmail(f, s)
-	case Integer:
+	case Integer, Digits:
 		return checkInteger(f, s)
 	case Enum, Bool:
 		return checkEnum(f, s)

@@ -52,7 +52,7 @@ func DescribeField(f mapping.Field) FieldDoc {
 	case mapping.Email:
 		d.Type = "email"
 		d.Limits = lengthRule(0, f.MaxLen, "characters")
-	case mapping.Integer:
+	case mapping.Integer, mapping.Digits:
 		d.Type = "digits"
 		d.Limits = lengthRule(f.MinLen, f.MaxLen, "digits")
 	case mapping.Enum:
