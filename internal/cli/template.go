@@ -91,11 +91,12 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 		if format != templates.XLSX {
 			return exitf(ExitUsage, "--from-account fills the workbook's dropdowns, and a .csv file has none: write an .xlsx file")
 		}
-		if len(lists) == 0 {
-			return exitf(ExitUsage, "--from-account fills the Group and Division dropdowns, and the %s template has neither column: drop --from-account", k.Name)
-		}
-		if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags, lists); err != nil {
-			return err
+		// A kind without those columns has nothing to read: no call, and
+		// the end says so instead of announcing dropdowns.
+		if len(lists) > 0 {
+			if opts.Groups, opts.Divisions, err = accountNames(ctx, stdio, &o.zoomFlags, lists); err != nil {
+				return err
+			}
 		}
 	}
 	files, err := templates.Write(opts)
@@ -117,6 +118,8 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 		// Say only what the workbook has: a kind has a Group column, a
 		// Division column, or both.
 		switch {
+		case len(lists) == 0:
+			fmt.Fprintf(w, "No dropdown from the account: the %s template has no Group or Division column (nothing was read).\n", k.Name)
 		case len(lists) == 2:
 			fmt.Fprintf(w, "Dropdowns: %d groups and %d divisions from the account.\n", len(opts.Groups), len(opts.Divisions))
 		case lists[0] == "group":
