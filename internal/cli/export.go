@@ -27,13 +27,15 @@ var exportLogEvery = 5 * time.Second
 // exportOptions are the flags every export shares.
 type exportOptions struct {
 	zoomFlags
-	out string
+	out   string
+	force bool
 }
 
 func (o *exportOptions) register(cmd *cobra.Command, example string) {
 	f := cmd.Flags()
 	f.StringVarP(&o.out, "output", "o", "", "the file to write: "+example)
 	_ = cmd.MarkFlagRequired("output")
+	f.BoolVar(&o.force, "force", false, "replace the output file if it exists")
 	o.zoomFlags.register(f)
 }
 
@@ -232,6 +234,9 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 	run func(context.Context, *zoom.Client, *exportUI) (*export.Result, error)) error {
 	if _, err := export.CheckOutput(o.out, formats...); err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if _, err := os.Stat(o.out); err == nil && !o.force {
+		return exitf(ExitUsage, "%s exists already: add --force to replace it, or choose another -o", o.out)
 	}
 	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {

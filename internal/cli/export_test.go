@@ -367,3 +367,24 @@ func TestExportHelp(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17 item 17: export -o keeps an existing file unless --force, as
+// template does.
+func TestExportKeepsAnExistingFileUnlessForced(t *testing.T) {
+	srv := exportSandbox(t, zoomtest.Options{})
+	env := exportEnv(srv, "")
+	path := filepath.Join(t.TempDir(), "groups.csv")
+	if err := os.WriteFile(path, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runExportCLI(t, &IO{Getenv: env}, nil, "export", "groups", "-o", path)
+	if data, _ := os.ReadFile(path); r.code != ExitUsage || !strings.Contains(r.stderr, "--force") || string(data) != "keep me\n" {
+		t.Fatalf("exit %d, file %q; stderr:\n%s", r.code, data, r.stderr)
+	}
+	if r := runExportCLI(t, &IO{Getenv: env}, nil, "export", "groups", "-o", path, "--force"); r.code != ExitOK {
+		t.Fatalf("--force: exit %d\n%s", r.code, r.stderr)
+	}
+	if data, _ := os.ReadFile(path); strings.Contains(string(data), "keep me") {
+		t.Error("--force did not replace the file")
+	}
+}

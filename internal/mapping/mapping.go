@@ -297,6 +297,7 @@ const (
 	KindMissingField = "missing field"
 	KindClear        = "clear"
 	KindFormat       = "format"
+	KindExcelError   = "excel error" // a formula's error value (#DIV/0!, #N/A, ...)
 )
 
 // Record is one row, mapped.
@@ -381,6 +382,22 @@ func (m *Mapper) Map(row sheet.Row) (rec Record) {
 	return rec
 }
 
+// excelErrors are the error values a formula leaves in a cell; a workbook
+// stores them as text, and they would pass for a name or a value.
+var excelErrors = []string{"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+
+func excelError(s string) bool {
+	if !strings.HasPrefix(s, "#") {
+		return false
+	}
+	for _, e := range excelErrors {
+		if strings.EqualFold(s, e) {
+			return true
+		}
+	}
+	return false
+}
+
 type setValue struct {
 	name string
 	v    Value
@@ -398,6 +415,10 @@ func (c *compiled) cell(raw, clear string) (v Value, set bool, p *Problem) {
 				Hint: "fill it in, or give the field a default in the job file"}
 		}
 		return v, false, nil
+	}
+	if excelError(s) {
+		return v, false, &Problem{Kind: KindExcelError, Msg: fmt.Sprintf("the cell holds Excel's error value %s, not a %s", s, c.f.Name),
+			Hint: "fix the formula behind the cell, or type the value in"}
 	}
 	if strings.EqualFold(s, clear) {
 		if !c.f.Clearable {

@@ -309,3 +309,20 @@ func TestColumnName(t *testing.T) {
 		}
 	}
 }
+
+// Issue 17 item 17: a formula's error value is a row problem, not a name.
+func TestExcelErrorValuesAreProblems(t *testing.T) {
+	m, err := Compile([]Spec{{Field: "email", Column: "Email"}, {Field: "group", Column: "Group"}}, []string{"Email", "Group"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"#DIV/0!", "#N/A", "#ref!", "#NAME?"} {
+		rec := m.Map(sheet.Row{Number: 2, Cells: []string{"a@acme.example", bad}})
+		if len(rec.Problems) != 1 || rec.Problems[0].Kind != KindExcelError || rec.Problems[0].Column != "Group" {
+			t.Errorf("%s: problems %+v, want one excel error in Group", bad, rec.Problems)
+		}
+	}
+	if rec := m.Map(sheet.Row{Number: 2, Cells: []string{"a@acme.example", "#ops"}}); len(rec.Problems) != 0 {
+		t.Errorf("#ops is a name: %+v", rec.Problems)
+	}
+}
