@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"testing"
 
@@ -178,5 +179,43 @@ func writeWorkbook(t *testing.T, path string, sheets map[string][][]string) {
 	}
 	if err := f.SaveAs(path); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Issue 12 item 5: results.xlsx and plan.xlsx keep the input's numbers and
+// dates typed, as the input had them.
+func TestReportsKeepTypedCells(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	in := filepath.Join(e.dir, "in.xlsx")
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"Email", "Dept", "Employee ID", "Start Date"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"grace.hopper@acme.example", "Research", 100231, time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)})
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	f.SetCellStyle("Sheet1", "D2", "D2", style)
+	if err := f.SaveAs(in); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	job := e.write("job.yaml", "version: 1\ninput: in.xlsx\nfields: {email: Email, dept: Dept}\nsteps: [update_users]\n")
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"results.xlsx", "plan.xlsx"} {
+		wb, err := excelize.OpenFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sheetName := wb.GetSheetName(0)
+		if name == "plan.xlsx" {
+			sheetName = "Rows"
+		}
+		idType, _ := wb.GetCellType(sheetName, "C2")
+		raw, _ := wb.GetCellValue(sheetName, "D2", excelize.Options{RawCellValue: true})
+		shown, _ := wb.GetCellValue(sheetName, "D2")
+		if idType == excelize.CellTypeSharedString || idType == excelize.CellTypeInlineString || raw != "46391" || !strings.Contains(shown, "2027") && !strings.Contains(shown, "27") {
+			t.Errorf("%s: Employee ID type %v, Start Date raw %q shown %q: want a number and a date serial", name, idType, raw, shown)
+		}
+		wb.Close()
 	}
 }
