@@ -34,19 +34,36 @@ type runEvents struct {
 	// printed is the done count of the last plain line, so a step's end
 	// does not print the same line again.
 	printed int
+	// The features step waits interval between calls: the line says when
+	// the next call goes, counted from the last answer (lastDone).
+	interval time.Duration
+	lastDone time.Time
+	tick     chan struct{} // closed when the step ends
+	refresh  time.Duration // how often the wait is refreshed
 }
 
 func newRunEvents(w io.Writer, tty bool) *runEvents {
-	return &runEvents{w: w, tty: tty, every: 5 * time.Second}
+	return &runEvents{w: w, tty: tty, every: 5 * time.Second, refresh: time.Second}
 }
 
-func (ev *runEvents) Planned(p *jobs.Plan) { printPlan(ev.w, p) }
+func (ev *runEvents) Planned(p *jobs.Plan) {
+	ev.mu.Lock()
+	ev.interval = p.FeaturesInterval
+	ev.mu.Unlock()
+	printPlan(ev.w, p)
+}
 
 func (ev *runEvents) StepStarted(step jobfile.Step, total int) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	ev.step, ev.total, ev.done, ev.failed, ev.printed = step, total, 0, 0, -1
-	ev.started, ev.logged = time.Now(), time.Now()
+	ev.started, ev.logged, ev.lastDone = time.Now(), time.Now(), time.Now()
+	if step.Kind == jobs.UpdateFeatures && total > 0 && ev.interval > 0 {
+		// Between features calls nothing moves for up to the interval:
+		// say when the next call goes, once a second.
+		ev.tick = make(chan struct{})
+		go ev.features(ev.tick)
+	}
 	if ev.tty && total > 0 {
 		ev.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(ev.w),
@@ -67,6 +84,7 @@ func (ev *runEvents) RowDone(_ jobfile.Step, o results.Status) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
 	ev.done++
+	ev.lastDone = time.Now()
 	if o == results.Failed {
 		ev.failed++
 	}
@@ -81,9 +99,52 @@ func (ev *runEvents) RowDone(_ jobfile.Step, o results.Status) {
 	}
 }
 
+// features refreshes the features step's wait until done is closed.
+func (ev *runEvents) features(done chan struct{}) {
+	t := time.NewTicker(ev.refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		ev.mu.Lock()
+		if ev.tick != done { // the step has ended
+			ev.mu.Unlock()
+			return
+		}
+		if ev.bar != nil {
+			ev.bar.Describe(fmt.Sprintf("%-16s %s", ev.step.Kind, ev.rateText()))
+			_ = ev.bar.RenderBlank()
+		} else if time.Since(ev.logged) >= ev.every {
+			ev.logged = time.Now()
+			ev.printed = -1 // the wait changed even if the count did not
+			ev.line()
+		}
+		ev.mu.Unlock()
+	}
+}
+
+// featuresWait is "next features call in 7s" ("" outside that step).
+func (ev *runEvents) featuresWait() string {
+	if ev.tick == nil || ev.done >= ev.total {
+		return ""
+	}
+	left := time.Until(ev.lastDone.Add(ev.interval)).Round(time.Second)
+	if left < time.Second {
+		return ", next features call now"
+	}
+	return fmt.Sprintf(", next features call in %s", left)
+}
+
 func (ev *runEvents) StepFinished(jobfile.Step) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
+	if ev.tick != nil {
+		close(ev.tick)
+		ev.tick = nil
+	}
 	if ev.bar != nil {
 		_ = ev.bar.Finish()
 		ev.bar = nil
@@ -106,7 +167,7 @@ func (ev *runEvents) rateText() string {
 	if ev.failed > 0 {
 		s += fmt.Sprintf(", %d failed", ev.failed)
 	}
-	return s
+	return s + ev.featuresWait()
 }
 
 // line is the non-terminal progress line, printed once per count.
