@@ -66,7 +66,7 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		clock:    clk,
 		features: newFeaturesGate(cfg.FeaturesInterval, clk),
 	}
-	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk}
+	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk, wire: c.slowestLatency}
 	for _, cat := range Categories {
 		r := tier.PerSecond[cat] * cfg.Share
 		if math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
@@ -101,6 +101,15 @@ func (c *Client) Latency(cat Category) time.Duration {
 		return 0
 	}
 	return c.latency[cat].get()
+}
+
+// slowestLatency is the largest recent answer time of any category.
+func (c *Client) slowestLatency() time.Duration {
+	var m time.Duration
+	for i := range c.latency {
+		m = max(m, c.latency[i].get())
+	}
+	return m
 }
 
 // Authenticate gets a token now, so that bad credentials show up before

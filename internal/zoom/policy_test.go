@@ -642,3 +642,20 @@ func TestConfigRefusesUnusableShares(t *testing.T) {
 		t.Errorf("ConfigFromEnv share = %v, want the default", cfg.Share)
 	}
 }
+
+func TestStopAfterALostAnswerIsAmbiguousNotUnsent(t *testing.T) {
+	stop := make(chan struct{})
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		close(stop) // the run stops while this write is on the wire
+		zoomErr(w, 502, 0, "bad gateway")
+	})
+	c := f.client(t, nil)
+	err := c.UpdateUser(zoom.WithStop(context.Background(), stop), "u1", map[string]any{"dept": "Ops"})
+	var amb *zoom.AmbiguousError
+	if !errors.As(err, &amb) || errors.Is(err, zoom.ErrNotSent) {
+		t.Fatalf("err = %v, want *AmbiguousError (the write may have been applied), not ErrNotSent", err)
+	}
+	if n := f.count("PATCH /users/u1"); n != 1 {
+		t.Errorf("PATCH sent %d times, want 1 (no resend after the stop)", n)
+	}
+}
