@@ -198,7 +198,7 @@ type attemptState struct {
 	payload     []byte
 	n           int    // the attempt's number, from 0
 	rejected    string // a token Zoom refused
-	authRetried bool
+	refreshes   int    // fresh tokens this call asked for
 	lastErr     error // the last error that left the write in doubt
 }
 
@@ -353,12 +353,15 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	apiErr := parseAPIError(resp, body, cl.ep)
 	switch {
 	case tokenRejected(apiErr):
-		if st.authRetried {
+		if st.refreshes >= maxRefreshes || tok == st.rejected {
 			return false, apiErr
 		}
-		// The token expired early or was revoked: one fresh token (shared
-		// with every worker that met the same refusal), then the error stands.
-		st.rejected, st.authRetried = tok, true
+		// The token expired early (or was slow to reach Zoom) or was
+		// revoked: a fresh token, shared with every worker that met the
+		// same refusal. A token refused again and again means the
+		// credentials themselves are the problem: the error stands.
+		st.rejected = tok
+		st.refreshes++
 		return true, after(0, apiErr)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		limited := cat
@@ -407,6 +410,9 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	}
 	return false, apiErr
 }
+
+// maxRefreshes bounds the fresh tokens one call asks for after refusals.
+const maxRefreshes = 2
 
 // tokenRejected says Zoom refused the access token itself: 401 or 400 with
 // code 124, and the divisions API's own 401 codes.
