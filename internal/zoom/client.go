@@ -194,12 +194,12 @@ type response struct {
 
 // attemptState is what the attempts of one call share.
 type attemptState struct {
-	target      string
-	payload     []byte
-	n           int    // the attempt's number, from 0
-	rejected    string // a token Zoom refused
-	refreshes   int    // fresh tokens this call asked for
-	lastErr     error // the last error that left the write in doubt
+	target    string
+	payload   []byte
+	n         int    // the attempt's number, from 0
+	rejected  string // a token Zoom refused
+	refreshes int    // fresh tokens this call asked for
+	lastErr   error  // the last error that left the write in doubt
 }
 
 // do runs a call under the retry policy (retry.go), with settle deciding
