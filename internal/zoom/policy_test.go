@@ -659,3 +659,28 @@ func TestStopAfterALostAnswerIsAmbiguousNotUnsent(t *testing.T) {
 		t.Errorf("PATCH sent %d times, want 1 (no resend after the stop)", n)
 	}
 }
+
+// TestFeaturesSpacingSpendsNo429OnTheSandbox sends features calls back to
+// back through the sandbox, which enforces the interval as Zoom does: every
+// call goes through on its first try (the old fixed-margin gate met 429s
+// here in most runs on a loaded machine), and the step takes no more than
+// calls × interval.
+func TestFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
+	const calls, interval = 10, 200 * time.Millisecond
+	srv := seeded(t, zoomtest.Options{Tier: "business", FeaturesInterval: interval, Latency: 30 * time.Millisecond, Users: 20})
+	c := newClient(t, srv, func(cfg *zoom.Config) { cfg.FeaturesInterval = interval })
+	users := srv.Users()
+	start := time.Now()
+	for i := range calls {
+		if _, err := c.UpdateFeatures(context.Background(), zoom.FeatureUpdate{FeatureType: "webinar", FeatureValue: "64",
+			Users: []zoom.UserRef{{ID: users[i].ID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	st := srv.Stats()
+	if n := st.Calls["POST /users/features"]; n != calls {
+		t.Errorf("features calls sent = %d, want %d (429s: %v)", n, calls, st.QPS429)
+	}
+	t.Logf("%d calls in %v: %.3f of calls × interval", calls, elapsed, float64(elapsed)/float64(calls*interval))
+}
