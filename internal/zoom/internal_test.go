@@ -342,3 +342,41 @@ func TestTruncateKeepsRunesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryAfterDateIsHonoured runs a call on a fake clock against a server
+// that answers 503 with Retry-After as an HTTP date, then as an ISO time,
+// then succeeds: the client waits exactly what was asked, and no backoff.
+func TestRetryAfterDateIsHonoured(t *testing.T) {
+	clk := newFakeClock()
+	start := clk.Now()
+	calls := 0
+	hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/oauth/token" {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: nopCloser(`{"access_token":"t","expires_in":3600}`)}, nil
+		}
+		calls++
+		h := http.Header{}
+		switch calls {
+		case 1:
+			h.Set("Retry-After", clk.Now().Add(30*time.Second).UTC().Format(http.TimeFormat))
+		case 2:
+			h.Set("Retry-After", clk.Now().Add(45*time.Second).UTC().Format(time.RFC3339))
+		default:
+			return &http.Response{StatusCode: 200, Header: h, Body: nopCloser(`{"total_users_count":3}`)}, nil
+		}
+		return &http.Response{StatusCode: 503, Header: h, Body: nopCloser(`{"code":503,"message":"busy"}`)}, nil
+	})}
+	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, NoLimits: true,
+		APIURL: "https://zoom.test/v2", OAuthURL: "https://zoom.test/oauth/token", HTTPClient: hc,
+		BackoffBase: time.Hour, BackoffMax: time.Hour}, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.UserSummary(context.Background())
+	if err != nil || s.TotalUsers != 3 {
+		t.Fatalf("UserSummary = %+v, %v", s, err)
+	}
+	if got := clk.Now().Sub(start); got != 75*time.Second {
+		t.Errorf("waited %v, want the 30s + 45s Zoom asked for", got)
+	}
+}
