@@ -414,7 +414,20 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 	// lapse on the wire: the client must take a fresh one before sending,
 	// and Zoom must never see an expired token.
 	srv := seeded(t, zoomtest.Options{NoRateLimits: true, TokenTTL: time.Second, FeaturesInterval: time.Second})
-	c := newClient(t, srv, func(cfg *zoom.Config) { cfg.FeaturesInterval = time.Second })
+	var refused atomic.Int64 // 401 answers, counted by a proxy in front of the sandbox
+	sandbox := srv.Handler()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		sandbox.ServeHTTP(rec, r)
+		if rec.status == http.StatusUnauthorized {
+			refused.Add(1)
+		}
+	}))
+	defer proxy.Close()
+	c := newClient(t, srv, func(cfg *zoom.Config) {
+		cfg.FeaturesInterval = time.Second
+		cfg.APIURL, cfg.OAuthURL = proxy.URL+"/v2", proxy.URL+"/oauth/token"
+	})
 	users := srv.Users()
 	ctx := context.Background()
 	for i := range 2 {
@@ -423,8 +436,11 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if n := refused.Load(); n != 0 {
+		t.Errorf("Zoom refused %d calls for an expired token, want 0: the token must be fresh when the call goes out", n)
+	}
 	if n := srv.Stats().Calls["POST /users/features"]; n != 2 {
-		t.Errorf("features calls sent = %d, want 2 (none refused for an expired token)", n)
+		t.Errorf("features calls sent = %d, want 2", n)
 	}
 	if got := c.Stats().Tokens; got != 2 {
 		t.Errorf("tokens = %d, want 2", got)
@@ -683,4 +699,15 @@ func TestFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
 		t.Errorf("features calls sent = %d, want %d (429s: %v)", n, calls, st.QPS429)
 	}
 	t.Logf("%d calls in %v: %.3f of calls × interval", calls, elapsed, float64(elapsed)/float64(calls*interval))
+}
+
+// statusRecorder notes the status a handler answers with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
 }
