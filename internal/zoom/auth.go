@@ -23,10 +23,14 @@ type tokenSource struct {
 	http  *http.Client
 	clock clock
 
+	// wire is how long calls take to reach Zoom lately (the slowest
+	// category's recent answer time); nil in tests without calls.
+	wire func() time.Duration
+
 	mu       sync.Mutex
 	token    string
-	expires  time.Time // when Zoom stops taking it
-	margin   time.Duration
+	expires  time.Time // when Zoom stops taking it, counted from the request
+	ttl      time.Duration
 	fetches  int
 	inflight *tokenFetch
 }
@@ -39,15 +43,14 @@ type tokenFetch struct {
 }
 
 // get returns the shared access token, fetching one when there is none, it
-// equals rejected (Zoom said 124 to it), or it would lapse within its margin
-// (a tenth of its lifetime, at most five minutes). Callers take the token
-// right before sending, after every other wait, so the margin only has to
-// cover the request itself.
+// equals rejected (Zoom refused it), or it would lapse within its margin.
+// Callers take the token right before sending, after every other wait, so
+// the margin only has to cover the request itself.
 func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error) {
 	stop := stopOf(ctx)
 	for {
 		ts.mu.Lock()
-		if ts.token != "" && ts.token != rejected && ts.clock.Now().Add(ts.margin).Before(ts.expires) {
+		if ts.token != "" && ts.token != rejected && ts.clock.Now().Add(ts.margin()).Before(ts.expires) {
 			tok := ts.token
 			ts.mu.Unlock()
 			return tok, nil
@@ -73,21 +76,34 @@ func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error)
 		ts.inflight = f
 		ts.mu.Unlock()
 
+		asked := ts.clock.Now()
 		tok, ttl, err := ts.fetch(ctx)
 
 		ts.mu.Lock()
 		f.tok, f.err = tok, err
 		ts.inflight = nil
 		if err == nil {
-			ts.token = tok
-			ts.expires = ts.clock.Now().Add(ttl)
-			ts.margin = min(ttl/10, 5*time.Minute)
+			// The lifetime runs from when Zoom issued the token, which is
+			// before we read the answer: count it from the request.
+			ts.token, ts.ttl = tok, ttl
+			ts.expires = asked.Add(ttl)
 			ts.fetches++
 		}
 		ts.mu.Unlock()
 		close(f.done)
 		return tok, err
 	}
+}
+
+// margin is the life a token must have left to be sent: a tenth of its
+// lifetime (at most five minutes), or three recent answer times when calls
+// are slow to reach Zoom, but never more than half the lifetime.
+func (ts *tokenSource) margin() time.Duration {
+	m := min(ts.ttl/10, 5*time.Minute)
+	if ts.wire != nil {
+		m = max(m, 3*ts.wire())
+	}
+	return min(m, ts.ttl/2)
 }
 
 // isCallerEnd says err ends a call because of its caller, not because of

@@ -66,7 +66,7 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		clock:    clk,
 		features: newFeaturesGate(cfg.FeaturesInterval, clk),
 	}
-	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk}
+	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk, wire: c.slowestLatency}
 	for _, cat := range Categories {
 		r := tier.PerSecond[cat] * cfg.Share
 		if math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
@@ -101,6 +101,15 @@ func (c *Client) Latency(cat Category) time.Duration {
 		return 0
 	}
 	return c.latency[cat].get()
+}
+
+// slowestLatency is the largest recent answer time of any category.
+func (c *Client) slowestLatency() time.Duration {
+	var m time.Duration
+	for i := range c.latency {
+		m = max(m, c.latency[i].get())
+	}
+	return m
 }
 
 // Authenticate gets a token now, so that bad credentials show up before
@@ -185,12 +194,12 @@ type response struct {
 
 // attemptState is what the attempts of one call share.
 type attemptState struct {
-	target      string
-	payload     []byte
-	n           int    // the attempt's number, from 0
-	rejected    string // a token Zoom refused
-	authRetried bool
-	lastErr     error // the last error that left the write in doubt
+	target    string
+	payload   []byte
+	n         int    // the attempt's number, from 0
+	rejected  string // a token Zoom refused
+	refreshes int    // fresh tokens this call asked for
+	lastErr   error  // the last error that left the write in doubt
 }
 
 // do runs a call under the retry policy (retry.go), with settle deciding
@@ -344,12 +353,15 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	apiErr := parseAPIError(resp, body, cl.ep)
 	switch {
 	case tokenRejected(apiErr):
-		if st.authRetried {
+		if st.refreshes >= maxRefreshes || tok == st.rejected {
 			return false, apiErr
 		}
-		// The token expired early or was revoked: one fresh token (shared
-		// with every worker that met the same refusal), then the error stands.
-		st.rejected, st.authRetried = tok, true
+		// The token expired early (or was slow to reach Zoom) or was
+		// revoked: a fresh token, shared with every worker that met the
+		// same refusal. A token refused again and again means the
+		// credentials themselves are the problem: the error stands.
+		st.rejected = tok
+		st.refreshes++
 		return true, after(0, apiErr)
 	case resp.StatusCode == http.StatusTooManyRequests:
 		limited := cat
@@ -398,6 +410,9 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	}
 	return false, apiErr
 }
+
+// maxRefreshes bounds the fresh tokens one call asks for after refusals.
+const maxRefreshes = 2
 
 // tokenRejected says Zoom refused the access token itself: 401 or 400 with
 // code 124, and the divisions API's own 401 codes.

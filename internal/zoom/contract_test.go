@@ -126,7 +126,7 @@ var referenceOnlyFields = map[string][]string{
 }
 
 // enumRule is a value list the spec lost when its enums were stripped,
-// restored from the text reference (or FACTS.md where the reference has no
+// restored from the text reference (or Zoom's documentation where the reference has no
 // query parameters).
 type enumRule struct {
 	in      string // "query" or "body"
@@ -135,7 +135,7 @@ type enumRule struct {
 }
 
 var requestEnums = map[string][]enumRule{
-	// FACTS.md (the reference lists no query parameters): status = active | inactive | pending.
+	// Zoom's List users documentation (the reference lists no query parameters): status = active | inactive | pending.
 	"users": {{"query", "status", []string{"active", "inactive", "pending"}}},
 	// Create users: action and user_info.type.
 	"userCreate": {
@@ -146,7 +146,7 @@ var requestEnums = map[string][]enumRule{
 	"userUpdate": {{"body", "type", []string{"1", "2", "4", "99"}}},
 	// Update user status: action.
 	"userStatus": {{"body", "action", []string{"activate", "deactivate", "clock_in", "clock_out"}}},
-	// FACTS.md: DELETE /users/{userId} action = disassociate | delete.
+	// Zoom's Delete a user documentation: action = disassociate | delete.
 	"userDelete": {{"query", "action", []string{"disassociate", "delete"}}},
 	// Bulk update features for users: feature_type.
 	"bulkUpdateFeature": {{"body", "feature_type", []string{"user_type", "concurrent_meeting", "large_meeting", "webinar",

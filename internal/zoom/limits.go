@@ -231,18 +231,22 @@ func (g *featuresGate) next() time.Time {
 // round trips, so the gate takes off floorCaution times their mean excess
 // over the fastest, scaled up while it rests on few calls (the spread of k
 // samples underestimates the true one by about (k-1)/(k+1)). The first
-// call may also have been slow all by itself, so a prior allowance, half
-// the round trip but at most 5% of the interval, is taken off too, fading
-// as 1/k² (a twentieth of an interval over a whole run).
+// call may also have been slow all by itself, so a prior allowance is taken
+// off too, fading as 1/k²: after one call, half its round trip or a
+// twentieth of the interval, whichever is more (all of a short round trip:
+// on a fast link, scheduling jitter is the whole of it).
 func (g *featuresGate) floor() time.Duration {
 	k := float64(g.samples)
-	prior := float64(min(g.minRTT/2, g.interval/20)) / (k * k)
+	prior := float64(min(g.minRTT, max(g.minRTT/2, g.interval/20))) / (k * k)
 	off := prior
 	if g.samples >= 2 {
 		excess := float64(g.sumRTT)/k - float64(g.minRTT)
 		off += excess * floorCaution * (k + 1) / (k - 1)
 	}
-	return max(g.minRTT-time.Duration(off), 0)
+	// Always take off at least 1% of the interval: on a fast
+	// link (the sandbox here) the round trip is all jitter, and waiting it
+	// out costs nothing.
+	return max(g.minRTT-max(time.Duration(off), g.interval/100), 0)
 }
 
 // floorCaution weighs the risk of a 429 against the features time budget

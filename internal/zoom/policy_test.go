@@ -414,7 +414,20 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 	// lapse on the wire: the client must take a fresh one before sending,
 	// and Zoom must never see an expired token.
 	srv := seeded(t, zoomtest.Options{NoRateLimits: true, TokenTTL: time.Second, FeaturesInterval: time.Second})
-	c := newClient(t, srv, func(cfg *zoom.Config) { cfg.FeaturesInterval = time.Second })
+	var refused atomic.Int64 // 401 answers, counted by a proxy in front of the sandbox
+	sandbox := srv.Handler()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		sandbox.ServeHTTP(rec, r)
+		if rec.status == http.StatusUnauthorized {
+			refused.Add(1)
+		}
+	}))
+	defer proxy.Close()
+	c := newClient(t, srv, func(cfg *zoom.Config) {
+		cfg.FeaturesInterval = time.Second
+		cfg.APIURL, cfg.OAuthURL = proxy.URL+"/v2", proxy.URL+"/oauth/token"
+	})
 	users := srv.Users()
 	ctx := context.Background()
 	for i := range 2 {
@@ -423,8 +436,11 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if n := refused.Load(); n != 0 {
+		t.Errorf("Zoom refused %d calls for an expired token, want 0: the token must be fresh when the call goes out", n)
+	}
 	if n := srv.Stats().Calls["POST /users/features"]; n != 2 {
-		t.Errorf("features calls sent = %d, want 2 (none refused for an expired token)", n)
+		t.Errorf("features calls sent = %d, want 2", n)
 	}
 	if got := c.Stats().Tokens; got != 2 {
 		t.Errorf("tokens = %d, want 2", got)
@@ -641,4 +657,57 @@ func TestConfigRefusesUnusableShares(t *testing.T) {
 	if cfg := zoom.ConfigFromEnv(func(string) string { return "" }); cfg.Share != zoom.DefaultShare {
 		t.Errorf("ConfigFromEnv share = %v, want the default", cfg.Share)
 	}
+}
+
+func TestStopAfterALostAnswerIsAmbiguousNotUnsent(t *testing.T) {
+	stop := make(chan struct{})
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		close(stop) // the run stops while this write is on the wire
+		zoomErr(w, 502, 0, "bad gateway")
+	})
+	c := f.client(t, nil)
+	err := c.UpdateUser(zoom.WithStop(context.Background(), stop), "u1", map[string]any{"dept": "Ops"})
+	var amb *zoom.AmbiguousError
+	if !errors.As(err, &amb) || errors.Is(err, zoom.ErrNotSent) {
+		t.Fatalf("err = %v, want *AmbiguousError (the write may have been applied), not ErrNotSent", err)
+	}
+	if n := f.count("PATCH /users/u1"); n != 1 {
+		t.Errorf("PATCH sent %d times, want 1 (no resend after the stop)", n)
+	}
+}
+
+// TestFeaturesSpacingSpendsNo429OnTheSandbox sends features calls back to
+// back through the sandbox, which enforces the interval as Zoom does: every
+// call goes through on its first try (the old fixed-margin gate met 429s
+// here in most runs on a loaded machine), and the step takes no more than
+// calls × interval.
+func TestFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
+	const calls, interval = 10, 200 * time.Millisecond
+	srv := seeded(t, zoomtest.Options{Tier: "business", FeaturesInterval: interval, Latency: 30 * time.Millisecond, Users: 20})
+	c := newClient(t, srv, func(cfg *zoom.Config) { cfg.FeaturesInterval = interval })
+	users := srv.Users()
+	start := time.Now()
+	for i := range calls {
+		if _, err := c.UpdateFeatures(context.Background(), zoom.FeatureUpdate{FeatureType: "webinar", FeatureValue: "64",
+			Users: []zoom.UserRef{{ID: users[i].ID}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	st := srv.Stats()
+	if n := st.Calls["POST /users/features"]; n != calls {
+		t.Errorf("features calls sent = %d, want %d (429s: %v)", n, calls, st.QPS429)
+	}
+	t.Logf("%d calls in %v: %.3f of calls × interval", calls, elapsed, float64(elapsed)/float64(calls*interval))
+}
+
+// statusRecorder notes the status a handler answers with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
 }
