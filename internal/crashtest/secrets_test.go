@@ -46,7 +46,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	run("rerun", 1, sb.env(), append([]string{"run", job, "--out", "rerun"}, runArgs...)...)
 	for _, f := range []string{"users.xlsx", "users.csv", "summary.xlsx", "groups.csv"} {
 		kind := strings.TrimSuffix(strings.TrimSuffix(f, ".xlsx"), ".csv")
-		run("export "+f, 0, sb.env(), "export", kind, "-o", f, "--tier", "business", "--share", "1")
+		// export- names: users.csv is the job's input, which an export
+		// does not replace without --force.
+		run("export "+f, 0, sb.env(), "export", kind, "-o", "export-"+f, "--tier", "business", "--share", "1")
 	}
 	run("auth check", 0, sb.env(), "auth", "check", "--tier", "business")
 
