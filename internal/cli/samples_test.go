@@ -3,15 +3,11 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -544,11 +540,7 @@ func TestReadmeCoversTheReference(t *testing.T) {
 func TestReadmeGenerated(t *testing.T) {
 	path := repoPath(t, "README.md")
 	text := readme(t)
-	sections := map[string]string{
-		"templates":       templates.TemplatesMarkdown(), // also go generate ./internal/templates
-		"fields":          templates.FieldsMarkdown(),
-		"troubleshooting": troubleshootingMarkdown(t),
-	}
+	sections := templates.ReadmeSections() // also go generate ./internal/templates
 	names := make([]string, 0, len(sections))
 	for name := range sections {
 		names = append(names, name)
@@ -578,166 +570,3 @@ func TestReadmeGenerated(t *testing.T) {
 	t.Errorf("README.md's generated sections are stale: run make templates")
 }
 
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-
-// codeMeanings says what each Zoom error code of hints.go means, from the
-// API reference and FACTS.md. A code added to hints.go needs a line here.
-var codeMeanings = map[int]string{
-	124:   "The access token is invalid or expired (HTTP 401); zoombulk gets a new one once, so a second 124 means the app is refused.",
-	200:   "No privilege or permission, or the plan does not allow it (e.g. admins' status cannot change; a feature needs a paid account).",
-	300:   "A field or parameter was refused (HTTP 400); the message names it.",
-	1001:  "The user does not exist in this account (HTTP 404).",
-	1005:  "The email is already used by a user of this account (HTTP 409).",
-	1009:  "The email already holds an active Zoom account of its own.",
-	1010:  "The user or group belongs to another account.",
-	1107:  "The email's domain is blocked for this account, or managed by another one.",
-	1117:  "Owners and admins cannot be disassociated or deleted.",
-	2033:  "The account's maximum of Basic users is reached.",
-	2034:  "No licenses of that type are left.",
-	3412:  "Activating the user was refused: the account's user limit is reached.",
-	4130:  "The group does not exist.",
-	4131:  "The user is not a member of that group.",
-	4132:  "A group with that name exists already.",
-	40406: "The division does not exist.",
-}
-
-func troubleshootingMarkdown(t *testing.T) string {
-	codes, reasons := readHints(t)
-	var b strings.Builder
-	b.WriteString("| code | what Zoom means | what to do (`zb_hint`) |\n|---|---|---|\n")
-	keys := make([]int, 0, len(codes))
-	for c := range codes {
-		keys = append(keys, c)
-	}
-	sort.Ints(keys)
-	for _, c := range keys {
-		meaning, ok := codeMeanings[c]
-		if !ok {
-			t.Errorf("hints.go has code %d: add what it means to codeMeanings in %s", c, "internal/cli/samples_test.go")
-		}
-		fmt.Fprintf(&b, "| %d | %s | %s |\n", c, mdCell(meaning), mdCell(codes[c]))
-	}
-	b.WriteString("\n`update_features` answers per user; a user it could not update gets Zoom's reason and this hint:\n\n")
-	b.WriteString("| reason (`fail_details`) | what to do (`zb_hint`) |\n|---|---|\n")
-	rs := make([]string, 0, len(reasons))
-	for r := range reasons {
-		rs = append(rs, r)
-	}
-	sort.Strings(rs)
-	for _, r := range rs {
-		fmt.Fprintf(&b, "| %s | %s |\n", mdCell(r), mdCell(reasons[r]))
-	}
-	return b.String()
-}
-
-// readHints reads the hints maps of internal/jobs/hints.go: by Zoom code,
-// and by the reason of a features call's fail_details.
-func readHints(t *testing.T) (map[int]string, map[string]string) {
-	t.Helper()
-	constants := zoomConstants(t)
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, repoPath(t, "internal/jobs/hints.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes, reasons := map[int]string{}, map[string]string{}
-	found := 0
-	ast.Inspect(file, func(n ast.Node) bool {
-		vs, ok := n.(*ast.ValueSpec)
-		if !ok || len(vs.Names) != 1 || len(vs.Values) != 1 {
-			return true
-		}
-		name := vs.Names[0].Name
-		if name != "hints" && name != "featureHints" {
-			return true
-		}
-		found++
-		lit, ok := vs.Values[0].(*ast.CompositeLit)
-		if !ok {
-			t.Fatalf("hints.go: %s is not a map literal: update readHints", name)
-		}
-		for _, el := range lit.Elts {
-			kv := el.(*ast.KeyValueExpr)
-			value, err := stringLit(kv.Value)
-			if err != nil {
-				t.Fatalf("hints.go:%d: %v: update readHints", fset.Position(kv.Pos()).Line, err)
-			}
-			if name == "featureHints" {
-				key, err := stringLit(kv.Key)
-				if err != nil {
-					t.Fatalf("hints.go:%d: %v", fset.Position(kv.Pos()).Line, err)
-				}
-				reasons[key] = value
-				continue
-			}
-			switch k := kv.Key.(type) {
-			case *ast.BasicLit:
-				c, err := strconv.Atoi(k.Value)
-				if err != nil {
-					t.Fatalf("hints.go:%d: %v", fset.Position(k.Pos()).Line, err)
-				}
-				codes[c] = value
-			case *ast.SelectorExpr:
-				c, ok := constants[k.Sel.Name]
-				if !ok {
-					t.Fatalf("hints.go:%d: unknown constant %s", fset.Position(k.Pos()).Line, k.Sel.Name)
-				}
-				codes[c] = value
-			default:
-				t.Fatalf("hints.go:%d: a key readHints cannot read", fset.Position(kv.Pos()).Line)
-			}
-		}
-		return false
-	})
-	if found != 2 || len(codes) == 0 || len(reasons) == 0 {
-		t.Fatalf("hints.go: found %d maps, %d codes, %d reasons: update readHints", found, len(codes), len(reasons))
-	}
-	return codes, reasons
-}
-
-func stringLit(e ast.Expr) (string, error) {
-	lit, ok := e.(*ast.BasicLit)
-	if !ok || lit.Kind != token.STRING {
-		return "", fmt.Errorf("not a string literal")
-	}
-	return strconv.Unquote(lit.Value)
-}
-
-// zoomConstants reads the integer constants of internal/zoom.
-func zoomConstants(t *testing.T) map[string]int {
-	t.Helper()
-	fset := token.NewFileSet()
-	files, err := filepath.Glob(repoPath(t, "internal/zoom/*.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range file.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, s := range gd.Specs {
-				vs := s.(*ast.ValueSpec)
-				for i, name := range vs.Names {
-					if i < len(vs.Values) {
-						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.INT {
-							if v, err := strconv.Atoi(lit.Value); err == nil {
-								out[name.Name] = v
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return out
-}

@@ -12,15 +12,37 @@ package templates
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
 )
 
 // ReadmeSections are the README sections this package generates, by name:
 // each sits between "<!-- BEGIN GENERATED: NAME (make templates) -->" and
 // "<!-- END GENERATED: NAME -->".
 func ReadmeSections() map[string]string {
-	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown()}
+	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown(), "troubleshooting": TroubleshootingMarkdown()}
+}
+
+// TroubleshootingMarkdown is the README's table of Zoom's error codes and
+// the features call's reasons, with the hint the results give for each.
+func TroubleshootingMarkdown() string {
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	var b strings.Builder
+	b.WriteString("| code | what Zoom means | what to do (`zb_hint`) |\n|---|---|---|\n")
+	for _, h := range jobs.Hints() {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", h.Code, cell(h.Meaning), cell(h.Do))
+	}
+	b.WriteString("\n`update_features` answers per user; a user it could not update gets Zoom's reason and this hint:\n\n")
+	b.WriteString("| reason (`fail_details`) | what to do (`zb_hint`) |\n|---|---|\n")
+	reasons := jobs.FeatureHints()
+	for _, r := range slices.Sorted(maps.Keys(reasons)) {
+		fmt.Fprintf(&b, "| %s | %s |\n", cell(r), cell(reasons[r]))
+	}
+	return b.String()
 }
 
 // UpdateReadme replaces the generated sections in a README's text.
