@@ -49,5 +49,4 @@ templates: build
 	@$(BIN) template create-users -o templates/csv/create-users.csv --force >/dev/null
 	@$(GO) run ./samples/migration/gen -o samples/migration/new-hires.xlsx
 	@$(GO) generate ./internal/templates
-	@$(GO) test ./internal/cli -run '^TestReadmeGenerated$$' -count=1 -args -update-readme
 	@echo "Regenerated templates/, samples/migration/new-hires.xlsx and the README's generated sections."
