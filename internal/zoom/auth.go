@@ -40,6 +40,9 @@ type tokenFetch struct {
 	done chan struct{}
 	tok  string
 	err  error
+	// callerEnded: the fetching worker was stopped or cancelled; the fetch
+	// says nothing about the token endpoint.
+	callerEnded bool
 }
 
 // get returns the shared access token, fetching one when there is none, it
@@ -67,7 +70,7 @@ func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error)
 			if f.err == nil {
 				return f.tok, nil
 			}
-			if isCallerEnd(f.err) && ctx.Err() == nil && !stopped(stop) {
+			if f.callerEnded && ctx.Err() == nil && !stopped(stop) {
 				continue // the fetching worker was stopped, not this one: try again
 			}
 			return "", f.err
@@ -81,6 +84,7 @@ func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error)
 
 		ts.mu.Lock()
 		f.tok, f.err = tok, err
+		f.callerEnded = err != nil && callerEnded(ctx, err)
 		ts.inflight = nil
 		if err == nil {
 			// The lifetime runs from when Zoom issued the token, which is
@@ -106,10 +110,11 @@ func (ts *tokenSource) margin() time.Duration {
 	return min(m, ts.ttl/2)
 }
 
-// isCallerEnd says err ends a call because of its caller, not because of
-// Zoom: a cancelled context or a stop.
-func isCallerEnd(err error) bool {
-	return errors.Is(err, ErrNotSent) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+// callerEnded says err ended a call because of its caller (its context
+// ended, or the run stopped), not because of Zoom. An HTTP timeout also
+// wraps context.DeadlineExceeded, so the caller's context is what tells.
+func callerEnded(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, ErrNotSent)
 }
 
 // fetch asks the token endpoint for a token, under the client's retry policy:

@@ -247,7 +247,7 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 	if _, ok := errAs[*AmbiguousError](err); ok {
 		return res, err
 	}
-	if isCallerEnd(err) {
+	if callerEnded(ctx, err) {
 		// Stopped or cancelled while the write was in doubt: not "not sent".
 		return res, &AmbiguousError{Method: cl.ep.method, Path: cl.ep.path, Err: st.lastErr}
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -710,4 +711,30 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
+}
+
+func TestCreateThatTimesOutIsReadBack(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			// Never answers: the client's timeout ends it. The body is read
+			// first, so the server notices the closed connection.
+			io.ReadAll(r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
+		user(w, "pending")
+	})
+	// One attempt, so the read-back is the one at the end of the call; an
+	// HTTP timeout is Zoom's silence, not the caller giving up.
+	c := f.client(t, func(cfg *zoom.Config) { cfg.Timeout, cfg.MaxAttempts = 50*time.Millisecond, 1 })
+	u, err := c.CreateUser(context.Background(), zoom.ActionCreate, zoom.NewUser{Email: "a@acme.example", Type: 1})
+	if err != nil {
+		t.Fatalf("create whose answer timed out: %v, want the user found by the read-back", err)
+	}
+	if !u.Recovered || u.ID != "u1" {
+		t.Errorf("got %+v, want the looked-up user, recovered", u)
+	}
 }
