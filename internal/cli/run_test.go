@@ -300,3 +300,17 @@ func writes(st zoomtest.Stats) int {
 	}
 	return n
 }
+
+// Issue 10 item 4 / issue 12 item 3: Zoom out of reach is exit 4, said as
+// such, not as a credentials problem.
+func TestRunUnreachableZoom(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	jobPath := e.file("job.yaml", createJob)
+	e.file("users.csv", hires(1, "Sales"))
+	// A loopback port nothing listens on.
+	e.env["ZOOM_OAUTH_URL"] = "http://127.0.0.1:1/oauth/token"
+	code, text := e.main(nil, "run", jobPath, "--yes", "--out", filepath.Join(e.dir, "out"))
+	if code != ExitAuth || !strings.Contains(text, "cannot reach") || strings.Contains(text, "check ZOOM_ACCOUNT_ID") {
+		t.Fatalf("exit %d, want 4 saying it cannot reach Zoom:\n%s", code, text)
+	}
+}

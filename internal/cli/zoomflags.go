@@ -72,6 +72,11 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 	}
 	if err := c.Authenticate(ctx); err != nil {
 		close()
+		var unreachable *zoom.UnreachableError
+		if errors.As(err, &unreachable) {
+			// Not a credentials problem: say where, and why.
+			return nil, nil, &ExitError{Code: ExitAuth, Err: err}
+		}
 		return nil, nil, &ExitError{Code: ExitAuth, Err: fmt.Errorf("%w\ncheck ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET (a Server-to-Server OAuth app, activated, with the user, group and division scopes)", err)}
 	}
 	return c, close, nil

@@ -308,7 +308,8 @@ func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category,
 		}
 		var auth *zoom.AuthError
 		var daily *zoom.DailyLimitError
-		if errors.As(err, &auth) || errors.As(err, &daily) || ctx.Err() != nil || zoom.HasCode(err, zoom.CodeInvalidToken) {
+		var unreachable *zoom.UnreachableError
+		if errors.As(err, &auth) || errors.As(err, &daily) || errors.As(err, &unreachable) || ctx.Err() != nil || zoom.HasCode(err, zoom.CodeInvalidToken) {
 			mu.Lock()
 			if fatal == nil {
 				fatal = err
