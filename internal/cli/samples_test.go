@@ -569,4 +569,3 @@ func TestReadmeGenerated(t *testing.T) {
 	}
 	t.Errorf("README.md's generated sections are stale: run make templates")
 }
-
