@@ -14,9 +14,14 @@ import (
 type tokenStore struct {
 	mu     sync.Mutex
 	expiry map[string]time.Time
+	// uses counts each token's calls, for Options.TokenUses.
+	uses    map[string]int
+	maxUses int
 }
 
-func newTokenStore() *tokenStore { return &tokenStore{expiry: map[string]time.Time{}} }
+func newTokenStore() *tokenStore {
+	return &tokenStore{expiry: map[string]time.Time{}, uses: map[string]int{}}
+}
 
 func (ts *tokenStore) issue(now time.Time, ttl time.Duration) string {
 	b := make([]byte, 32)
@@ -35,6 +40,12 @@ func (ts *tokenStore) check(tok string, now time.Time) (known, expired bool) {
 	exp, ok := ts.expiry[tok]
 	if !ok {
 		return false, false
+	}
+	if ts.maxUses > 0 {
+		ts.uses[tok]++
+		if ts.uses[tok] > ts.maxUses {
+			return true, true
+		}
 	}
 	return true, !now.Before(exp)
 }

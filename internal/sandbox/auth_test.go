@@ -161,3 +161,15 @@ func TestEnv(t *testing.T) {
 		t.Errorf("URL = %s", s.URL())
 	}
 }
+
+// TokenUses expires a token after that many calls, whatever the time.
+func TestTokenUses(t *testing.T) {
+	ts := newTokenStore()
+	ts.maxUses = 2
+	tok := ts.issue(time.Now(), time.Hour)
+	for i, want := range []bool{false, false, true} {
+		if known, expired := ts.check(tok, time.Now()); !known || expired != want {
+			t.Errorf("call %d: known %v expired %v, want expired %v", i+1, known, expired, want)
+		}
+	}
+}

@@ -73,7 +73,10 @@ type Options struct {
 	// default: clients that refresh only on 401 would not recover.
 	TokenErrorsAs400 bool
 	// TokenTTL is the access token lifetime (default 1h).
-	TokenTTL                          time.Duration
+	TokenTTL time.Duration
+	// TokenUses, when set, expires each token after that many API calls:
+	// tokens that lapse mid-run, whatever the machine's speed (tests).
+	TokenUses                         int
 	AccountID, ClientID, ClientSecret string // defaults "sandbox-account" (or the seed's account id), "sandbox-client", "sandbox-secret"
 	Faults                            Faults
 	// Now is the clock for token expiry, rate limits, daily windows,
@@ -176,6 +179,7 @@ func New(opts Options) (*Server, error) {
 		pageKey: make([]byte, 32),
 		done:    make(chan struct{}),
 	}
+	s.tokens.maxUses = opts.TokenUses
 	if s.seats == 0 && opts.Seed != nil {
 		s.seats = opts.Seed.LicensedSeats
 	}
