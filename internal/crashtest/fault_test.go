@@ -55,7 +55,10 @@ func faultProfiles(creates int) []profile {
 		// for the category's quota and slows the category down, so with
 		// the tier enforced the rate is kept low enough to finish soon.
 		{name: "html-429", paced: true, sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 4, HTML429: 0.01}}, check: injected("html429")},
-		{name: "token-expiry", paced: true, sbox: zoomtest.Options{TokenUses: 40}, check: func(t *testing.T, st zoomtest.Stats) {
+		// Tokens lapse after a number of calls rather than seconds, so the
+		// profile does not depend on the machine's speed; more uses than
+		// the calls a pool has in flight, as an hour's token has.
+		{name: "token-expiry", paced: true, sbox: zoomtest.Options{TokenUses: 250}, check: func(t *testing.T, st zoomtest.Stats) {
 			if st.Tokens < 3 {
 				t.Errorf("%d tokens issued: the run did not outlive its tokens", st.Tokens)
 			}
@@ -67,7 +70,7 @@ func faultProfiles(creates int) []profile {
 		// only the injected ones time out (issue 17 item 21).
 		{name: "slow-past-timeout", timout: 2 * time.Second,
 			sbox: zoomtest.Options{Faults: zoomtest.Faults{Seed: 5, Slow: 0.03, SlowDelay: 6 * time.Second}}, check: injected("slow")},
-		{name: "everything", timout: 2 * time.Second, sbox: zoomtest.Options{TokenUses: 60, Faults: zoomtest.Faults{Seed: 6,
+		{name: "everything", timout: 2 * time.Second, sbox: zoomtest.Options{TokenUses: 300, Faults: zoomtest.Faults{Seed: 6,
 			ServerError: 0.03, Reset: 0.02, LostAnswer: 0.02, HTML429: 0.02, Slow: 0.01, SlowDelay: 6 * time.Second}},
 			check: injected("5xx", "reset", "lost", "html429")},
 		{name: "daily-cap", daily: true, sbox: zoomtest.Options{DailyCreateCap: (creates + 1) / 2}, check: func(t *testing.T, st zoomtest.Stats) {
