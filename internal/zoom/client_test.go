@@ -16,25 +16,7 @@ import (
 )
 
 // newClient points a client at a sandbox, with fast backoff for tests.
-func newClient(t *testing.T, srv *zoomtest.Server, tweak func(*zoom.Config)) *zoom.Client {
-	t.Helper()
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
-	cfg.Tier, cfg.Share = "business", 1
-	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 50*time.Millisecond
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	c, err := zoom.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
+var newClient = zoomtest.NewClient
 
 func seeded(t *testing.T, opts zoomtest.Options) *zoomtest.Server {
 	t.Helper()
