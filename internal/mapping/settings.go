@@ -140,3 +140,16 @@ func SettingText(v any) string {
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// CommonSettings is the set "export users --settings all-common" writes:
+// the settings admins roll out most (recording, waiting room, sharing,
+// chat, video and passcodes at scheduling).
+var CommonSettings = []string{
+	"recording.cloud_recording", "recording.local_recording", "recording.auto_recording",
+	"recording.auto_delete_cmr", "recording.auto_delete_cmr_days",
+	"in_meeting.waiting_room", "in_meeting.chat", "in_meeting.private_chat", "in_meeting.screen_sharing",
+	"in_meeting.who_can_share_screen", "in_meeting.breakout_room", "in_meeting.co_host",
+	"in_meeting.virtual_background", "in_meeting.polling",
+	"schedule_meeting.host_video", "schedule_meeting.participants_video", "schedule_meeting.join_before_host",
+	"schedule_meeting.require_password_for_scheduled_meetings", "schedule_meeting.audio_type",
+}
