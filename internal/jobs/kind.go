@@ -39,6 +39,13 @@ type preparer interface {
 	prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error
 }
 
+// planWarner is implemented by kinds whose planned actions call for a
+// warning in the plan (change_email: renames count against Zoom's daily
+// limit, undo included).
+type planWarner interface {
+	warnings(sp StepPlan) []string
+}
+
 // directoryUser is implemented by kinds that resolve group or division names.
 type directoryUser interface {
 	directory() (groups, divisions bool)
