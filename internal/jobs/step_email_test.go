@@ -137,7 +137,7 @@ func TestChangeEmailColumn(t *testing.T) {
 		{"grace.hopper@acme.example", "grace.hopper@acme.example"}, // unchanged
 		{"olivia.owner@acme.example", ""},                          // no new address
 		{"nobody@acme.example", "nobody2@acme.example"},            // missing user
-		{"ada.lovelace@acme.example", "not an email"},               // bad value
+		{"ada.lovelace@acme.example", "not an email"},              // bad value
 		{"sam.seller@acme.example", "same@acme.example"},           // twice
 		{"kenji.sato@acme.example", "same@acme.example"},           // twice
 		{"linus.berg@acme.example", "linus@elsewhere.example"},     // not a managed domain
