@@ -5,7 +5,6 @@ import (
 	"context"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"strings"
 )
 
@@ -41,15 +40,13 @@ func (c *Client) RevokeSSOToken(ctx context.Context, idOrEmail string) error {
 const MaxPictureBytes = 2 << 20
 
 // UploadPicture sets a user's profile picture (Upload a user's profile
-// picture, multipart/form-data, Medium). contentType is image/jpeg or
-// image/png.
-func (c *Client) UploadPicture(ctx context.Context, idOrEmail, fileName, contentType string, data []byte) error {
+// picture, multipart/form-data, Medium). The file goes in the pic_file part
+// as application/octet-stream, as Zoom's OpenAPI file describes it (a
+// binary string); Zoom tells JPG from PNG by the content.
+func (c *Client) UploadPicture(ctx context.Context, idOrEmail, fileName string, data []byte) error {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="pic_file"; filename="`+strings.NewReplacer(`"`, "", "\r", "", "\n", "").Replace(fileName)+`"`)
-	h.Set("Content-Type", contentType)
-	part, err := w.CreatePart(h)
+	part, err := w.CreateFormFile("pic_file", fileName)
 	if err != nil {
 		return err
 	}
