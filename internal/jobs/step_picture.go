@@ -58,7 +58,9 @@ func (pictureStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (an
 	return o, ok
 }
 
-func (pictureStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*PictureOptions).Field} }
+func (pictureStep) Fields(s jobfile.Step) []string {
+	return []string{s.Options.(*PictureOptions).Field}
+}
 
 // Check: the folder must exist when the job is loaded.
 func (pictureStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
