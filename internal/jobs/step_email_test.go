@@ -14,10 +14,14 @@ import (
 
 // renameSeed is an account of n users at old.example in group Staff; the
 // users taken[i] already exist at new.example.
-func renameSeed(t *testing.T, n int, taken []int) *zoomtest.Seed {
+func renameSeed(t *testing.T, n int, taken []int, external ...string) *zoomtest.Seed {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("account: { id: rename, name: Rename Inc }\nmanaged_domains: [old.example, new.example]\ngroups: [ { name: Staff }, { name: Moved } ]\nusers:\n")
+	b.WriteString("account: { id: rename, name: Rename Inc }\nmanaged_domains: [old.example, new.example]\ngroups: [ { name: Staff }, { name: Moved } ]\n")
+	if len(external) > 0 {
+		b.WriteString("external_users: [" + strings.Join(external, ", ") + "]\n")
+	}
+	b.WriteString("users:\n")
 	for i := range n {
 		fmt.Fprintf(&b, "  - { email: user%03d@old.example, first_name: U, last_name: N%d, type: 1, groups: [Staff] }\n", i, i)
 	}
@@ -181,5 +185,36 @@ func TestChangeEmailColumn(t *testing.T) {
 		if r["zb_status"] != "failed" || !strings.Contains(r["zb_reason"], "3 email changes per user in 24 hours") || !strings.Contains(r["zb_hint"], "24 hours") {
 			t.Errorf("fourth change: %s %q %q, want a failure naming the daily limit", r["zb_status"], r["zb_reason"], r["zb_hint"])
 		}
+	}
+}
+
+// An address that holds a Zoom account outside this account passes Check a
+// user email (it only sees this account) and is refused by Zoom at the
+// change: the row fails saying the address is taken, and its later step is
+// skipped.
+func TestChangeEmailTakenOutsideTheAccount(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 3, nil, "user001@new.example")})
+	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{
+		{"user000@old.example", "Moved"}, {"user001@old.example", "Moved"}, {"user002@old.example", "Moved"}})
+	job := e.write("job.yaml", `version: 1
+input: in.csv
+fields: { email: Email, group: Group }
+steps:
+  - change_email: { from_domain: old.example, to_domain: new.example }
+  - move_group
+`)
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	res := readResults(t, out)
+	if r := res[1]; r["zb_status"] != "failed" || !strings.Contains(r["zb_reason"], "already used by a Zoom user") || r["zb_step"] != "change_email" {
+		t.Errorf("row 3: %v", r)
+	}
+	if res[0]["zb_status"] != "succeeded" || res[2]["zb_status"] != "succeeded" {
+		t.Errorf("rows 2 and 4: %s, %s", res[0]["zb_status"], res[2]["zb_status"])
+	}
+	if u, _ := e.srv.UserByEmail("user001@old.example"); groupName(e, u.GroupIDs[0]) != "Staff" {
+		t.Errorf("the failed row was still moved: %v", u.GroupIDs)
 	}
 }
