@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,9 @@ const (
 	updateRows   = 2000 // 2,000 updates at 80/s: 25 s
 	moveRows     = 1500 // 1,500 moves at 60/s: 25 s
 	divisionRows = 24000
-	featureRows  = 590 // 300 + 290: 10 + 10 calls, one a second: 20 s
+	featureRows  = 590  // 300 + 290: 10 + 10 calls, one a second: 20 s
+	settingsRows = 1500 // 1,500 settings PATCHes at 60/s: 25 s
+	emailRows    = 2000 // 2,000 email changes at 80/s: 25 s
 	exportUsers  = 100_000
 	naiveRows    = 100
 	naiveFeature = 6
@@ -49,6 +52,8 @@ func BenchmarkAPI(b *testing.B) {
 	b.Run("move_group", benchMove)
 	b.Run("assign_division", benchDivision)
 	b.Run("update_features", benchFeatures)
+	b.Run("update_settings", benchSettings)
+	b.Run("change_email", benchChangeEmail)
 	b.Run("export_users", benchExport)
 }
 
@@ -130,6 +135,75 @@ steps:
 		})
 		res.naiveRows = naiveRows
 		res.report(b, "update_users")
+	}
+}
+
+func benchSettings(b *testing.B) {
+	for b.Loop() {
+		srv := startSandbox(b, settingsRows+naiveRows+800)
+		users := members(srv, nil)
+		need(b, users, settingsRows+naiveRows, "members")
+		var rows [][]string
+		for _, u := range users[:settingsRows] {
+			rows = append(rows, []string{u.Email, "TRUE", "cloud"})
+		}
+		job := `version: 1
+name: bench-settings
+input: { path: input.csv }
+fields:
+  email: Email
+  settings.in_meeting.waiting_room: Waiting Room
+  settings.recording.auto_recording: Auto Recording
+steps:
+  - update_settings
+`
+		_, w := runStep(b, srv, jobs.UpdateSettings, job, []string{"Email", "Waiting Room", "Auto Recording"}, rows)
+		if n := w.srvCalls("PATCH /users/{userId}/settings"); n != settingsRows {
+			b.Fatalf("%d settings calls, want one per row (%d)", n, settingsRows)
+		}
+		c := newClient(b, srv, true)
+		res := perCall(c, w, zoom.Medium, len(rows), mediumTarget)
+		script := users[settingsRows:]
+		res.naiveRow = naive(b, naiveRows, func(ctx context.Context, i int) error {
+			return c.UpdateSettings(ctx, script[i].Email, map[string]any{"in_meeting.waiting_room": true})
+		})
+		res.naiveRows = naiveRows
+		res.report(b, "update_settings")
+	}
+}
+
+func benchChangeEmail(b *testing.B) {
+	for b.Loop() {
+		srv := startSandbox(b, emailRows+naiveRows+1000)
+		users := members(srv, func(u zoomtest.User) bool { return strings.HasSuffix(u.Email, "@example.com") })
+		need(b, users, emailRows+naiveRows, "members")
+		var rows [][]string
+		for _, u := range users[:emailRows] {
+			rows = append(rows, []string{u.Email})
+		}
+		// The generated users are on example.com; acme-corp.example is a
+		// managed domain of the sample seed.
+		job := `version: 1
+name: bench-email
+input: { path: input.csv }
+fields:
+  email: Email
+steps:
+  - change_email: { from_domain: example.com, to_domain: acme-corp.example }
+`
+		_, w := runStep(b, srv, jobs.ChangeEmail, job, []string{"Email"}, rows)
+		if n := w.srvCalls("PUT /users/{userId}/email"); n != emailRows {
+			b.Fatalf("%d email calls, want one per row (%d)", n, emailRows)
+		}
+		c := newClient(b, srv, true)
+		res := perCall(c, w, zoom.Light, len(rows), lightTarget)
+		script := users[emailRows:]
+		res.naiveRow = naive(b, naiveRows, func(ctx context.Context, i int) error {
+			local, _, _ := strings.Cut(script[i].Email, "@")
+			return c.ChangeEmail(ctx, script[i].Email, local+"@acme-corp.example")
+		})
+		res.naiveRows = naiveRows
+		res.report(b, "change_email")
 	}
 }
 

@@ -83,6 +83,7 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
 type exportUsersOptions struct {
 	exportOptions
 	statuses, fields []string
+	settings         []string
 	group, division  string
 	details          bool
 	pageNumbers      bool
@@ -113,7 +114,8 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 ` + strings.Join(fields, "\n"),
 		Example: `  zoombulk export users -o users.xlsx
   zoombulk export users -o users.csv --status active,inactive --fields email,first_name,last_name,dept
-  zoombulk export users -o emea.xlsx --division EMEA --details`,
+  zoombulk export users -o emea.xlsx --division EMEA --details
+  zoombulk export users -o recording.csv --settings recording.cloud_recording,in_meeting.waiting_room`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Offline checks first: a typo costs no call.
@@ -123,11 +125,14 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 			if _, err := export.SelectUserColumns(o.fields); err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
+			if _, err := export.SelectSettings(o.settings); err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
 			return runExport(cmd.Context(), stdio, sigs, &o.exportOptions, "users", nil,
 				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*export.Result, error) {
 					return export.ExportUsers(ctx, c, o.out, export.UsersOptions{
 						Statuses: o.statuses, Fields: o.fields, Group: o.group, Division: o.division,
-						Details: o.details, PageNumbers: o.pageNumbers, Progress: ui.update, Warn: ui.warn,
+						Details: o.details, PageNumbers: o.pageNumbers, Progress: ui.update, Warn: ui.warn, Settings: o.settings,
 					})
 				})
 		},
@@ -139,6 +144,7 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 	f.StringVar(&o.division, "division", "", "only the users of this division (name or ID)")
 	f.BoolVar(&o.details, "details", false, "read each user (one Light call per user) to fill job title, location, language and pending users' IDs")
 	f.BoolVar(&o.pageNumbers, "page-numbers", false, pageNumbersUsage)
+	f.StringSliceVar(&o.settings, "settings", nil, "add setting columns (Get user settings, one Medium call per user): paths such as recording.cloud_recording,in_meeting.waiting_room, or all-common; the headers map straight back onto an update_settings job")
 	o.exportOptions.register(cmd, "users.xlsx or users.csv")
 	return cmd
 }

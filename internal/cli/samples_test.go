@@ -34,6 +34,9 @@ var sampleJobs = []string{
 	"samples/migration/job.yaml",
 	"samples/offboarding/deactivate.yaml",
 	"samples/offboarding/remove.yaml",
+	"samples/offboarding/transfer.yaml",
+	"samples/recording-policy/job.yaml",
+	"samples/domain-rename/job.yaml",
 }
 
 func TestSampleJobsAreAllTested(t *testing.T) {
@@ -300,6 +303,19 @@ func TestSamples(t *testing.T) {
 		for _, who := range []string{"frank.numbers", "adam.admin", "mark.eting"} {
 			s.user(t, who+"@acme.example") // the transfer targets stay
 		}
+	})
+
+	t.Run("offboarding-transfer", func(t *testing.T) {
+		t.Parallel()
+		testOffboardingTransferSample(t)
+	})
+	t.Run("recording-policy", func(t *testing.T) {
+		t.Parallel()
+		testRecordingPolicySample(t)
+	})
+	t.Run("domain-rename", func(t *testing.T) {
+		t.Parallel()
+		testDomainRenameSample(t)
 	})
 }
 

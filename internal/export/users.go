@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -168,6 +170,64 @@ type UsersOptions struct {
 	// Warn, if set, receives notes worth telling the admin (the time
 	// --details implies, divisions missing on the account).
 	Warn func(string)
+	// Settings adds a column per setting (SelectSettings: paths such as
+	// recording.cloud_recording, or "all-common"), read with Get user
+	// settings (Medium, one call per user). The headers are the job's field
+	// names (settings.recording.cloud_recording), so the file maps straight
+	// back onto an update_settings job.
+	Settings []string
+}
+
+// SelectSettings resolves --settings: setting paths with or without the
+// settings. prefix, comma-separated or repeated, and "all-common" for
+// mapping.CommonSettings. An unknown path is an *UnknownNameError naming the
+// closest one.
+func SelectSettings(names []string) ([]mapping.Field, error) {
+	var out []mapping.Field
+	seen := map[string]bool{}
+	add := func(f mapping.Field) {
+		if !seen[f.Name] {
+			seen[f.Name] = true
+			out = append(out, f)
+		}
+	}
+	for _, n := range names {
+		for _, name := range strings.Split(n, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			switch {
+			case name == "":
+				continue
+			case name == "all-common" || name == "all_common":
+				for _, p := range mapping.CommonSettings {
+					f, _ := mapping.Lookup(mapping.SettingsPrefix + p)
+					add(f)
+				}
+				continue
+			}
+			full := name
+			if !strings.HasPrefix(full, mapping.SettingsPrefix) {
+				full = mapping.SettingsPrefix + full
+			}
+			f, ok := mapping.Lookup(full)
+			if !ok || f.Target != mapping.Setting {
+				e := &zoom.UnknownNameError{Kind: "setting", Name: name, Known: mapping.CommonSettings}
+				if s := mapping.SuggestSetting(full); s != "" {
+					e.Closest = []string{strings.TrimPrefix(s, mapping.SettingsPrefix)}
+				}
+				return nil, e
+			}
+			add(f)
+		}
+	}
+	return out, nil
+}
+
+func settingColumn(f mapping.Field, of func(u *zoom.User) zoom.Settings) UserColumn {
+	path := f.SettingPath()
+	return UserColumn{Key: f.Name, Header: f.Name, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell {
+		v, _ := of(u).Get(path)
+		return sheet.TextCell(mapping.SettingText(v))
+	}}
 }
 
 // DetailsDuration is how long reading n users one by one takes at the
@@ -194,6 +254,16 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	statuses, err := ParseStatuses(opts.Statuses)
 	if err != nil {
 		return nil, err
+	}
+	settingFields, err := SelectSettings(opts.Settings)
+	if err != nil {
+		return nil, err
+	}
+	// settings holds the users being written's settings, by email.
+	var settings map[string]zoom.Settings
+	var settingsMu sync.Mutex
+	for _, f := range settingFields {
+		cols = append(cols, settingColumn(f, func(u *zoom.User) zoom.Settings { return settings[strings.ToLower(u.Email)] }))
 	}
 	out, err := newOutput(path)
 	if err != nil {
@@ -290,7 +360,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 			}
 		}
 		pr.Done += len(users) - len(kept)
-		if !opts.Details {
+		if !opts.Details && len(settingFields) == 0 {
 			if err := write(kept); err != nil {
 				return nil, err
 			}
@@ -305,8 +375,16 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		chunk := 4 * workers
 		for len(kept) > 0 {
 			n := min(chunk, len(kept))
-			if err := readDetails(ctx, c, kept[:n], workers); err != nil {
-				return nil, err
+			if opts.Details {
+				if err := readDetails(ctx, c, kept[:n], workers); err != nil {
+					return nil, err
+				}
+			}
+			if len(settingFields) > 0 {
+				settings = map[string]zoom.Settings{}
+				if err := readSettings(ctx, c, kept[:n], settings, &settingsMu); err != nil {
+					return nil, err
+				}
 			}
 			if err := write(kept[:n]); err != nil {
 				return nil, err
@@ -343,6 +421,30 @@ func readDetails(ctx context.Context, c *zoom.Client, users []zoom.User, workers
 				return fmt.Errorf("reading user %s: %w", u.Email, err)
 			}
 			mergeDetails(u, full)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// readSettings reads the users' settings (Get user settings, Medium) into
+// into, by lower-cased email; a user deleted since the listing has none.
+func readSettings(ctx context.Context, c *zoom.Client, users []zoom.User, into map[string]zoom.Settings, mu *sync.Mutex) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(min(max(int(c.Rate(zoom.Medium)/2), 4), 32))
+	for i := range users {
+		u := &users[i]
+		g.Go(func() error {
+			s, err := c.GetSettings(gctx, zoom.UserRef{ID: u.ID, Email: u.Email}.Key())
+			if zoom.HasCode(err, zoom.CodeUserNotFound) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("reading the settings of %s: %w", u.Email, err)
+			}
+			mu.Lock()
+			into[strings.ToLower(u.Email)] = s
+			mu.Unlock()
 			return nil
 		})
 	}

@@ -466,8 +466,11 @@ func (l *Loader) fields(n *yaml.Node) {
 		f, ok := mapping.Lookup(name)
 		if !ok {
 			hint := DidYouMean(name, names)
+			if s := mapping.SuggestSetting(name); strings.HasPrefix(name, mapping.SettingsPrefix) && s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
 			if hint == "" {
-				hint = "fields are named as the Zoom API names them: email, first_name, type, dept, group, webinar, ..."
+				hint = "fields are named as the Zoom API names them: email, first_name, type, dept, group, webinar, settings.recording.cloud_recording, ..."
 			}
 			l.Errorf(kn, key, hint, "unknown field %q", name)
 			return

@@ -170,6 +170,11 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 			Hint: "show them, or say what to do with them in the job: input: { hidden_rows: skip } or input: { hidden_rows: include }"}
 	}
 	s.Merged = sheet.Merges(r)
+	for _, st := range job.Steps {
+		if c, ok := kindOf(st).(rowChecker); ok {
+			c.checkRows(job, st, s)
+		}
+	}
 	key := job.Match
 	if key == "" {
 		key = "email"

@@ -39,6 +39,20 @@ type preparer interface {
 	prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error
 }
 
+// planWarner is implemented by kinds whose planned actions call for a
+// warning in the plan (change_email: renames count against Zoom's daily
+// limit, undo included).
+type planWarner interface {
+	warnings(sp StepPlan) []string
+}
+
+// rowChecker is implemented by kinds that check rows beyond their cells
+// when the input is read (upload_picture: the files exist and Zoom takes
+// them), so validate reports them and the rows are never sent.
+type rowChecker interface {
+	checkRows(job *jobfile.Job, step jobfile.Step, sh *Sheet)
+}
+
 // directoryUser is implemented by kinds that resolve group or division names.
 type directoryUser interface {
 	directory() (groups, divisions bool)

@@ -493,6 +493,9 @@ func (e *engine) summarize() *Plan {
 		}
 		p.Duration += sp.Duration
 		p.Steps = append(p.Steps, sp)
+		if w, ok := k.(planWarner); ok {
+			p.Warnings = append(p.Warnings, w.warnings(sp)...)
+		}
 	}
 	if limit := e.Client.Tier().DailyCreates; creates > limit {
 		reset := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)

@@ -65,12 +65,28 @@ func TestStepKindsByAccountState(t *testing.T) {
 			{"as asked", "grace.hopper@acme.example", map[string]string{"Division": "Americas"}, "unchanged", "", 0},
 			{"different", "kenji.sato@acme.example", map[string]string{"Division": "EMEA"}, "succeeded", "", 1},
 		}},
+		{"update_settings", "update_settings", []state{
+			{"missing", missing, map[string]string{"WR": "yes"}, "failed", "no user with this email", 0},
+			{"as asked", "grace.hopper@acme.example", map[string]string{"WR": "FALSE"}, "unchanged", "", 0},
+			{"different", "alan.turing@acme.example", map[string]string{"WR": "1"}, "succeeded", "", 1},
+		}},
+		{"change_email", "change_email", []state{
+			{"missing", missing, map[string]string{"NewEmail": "x@acme.example"}, "failed", "no user with this email", 0},
+			{"as asked", "grace.hopper@acme.example", map[string]string{"NewEmail": "grace.hopper@acme.example"}, "unchanged", "", 0},
+			{"taken", "alan.turing@acme.example", map[string]string{"NewEmail": "grace.hopper@acme.example"}, "failed", "already used", 0},
+			{"different", "alan.turing@acme.example", map[string]string{"NewEmail": "alan@acme.example"}, "succeeded", "", 1},
+		}},
+		{"revoke_sso_token", "revoke_sso_token", []state{
+			{"missing", missing, nil, "failed", "no user with this email", 0},
+			{"pending", "nina.newhire@acme.example", nil, "unchanged", "", 0},
+			{"active", "grace.hopper@acme.example", nil, "succeeded", "", 1},
+		}},
 		{"delete_users", "delete_users", []state{
 			{"missing", missing, nil, "unchanged", "", 0},
 			{"present", "dan.dormant@acme.example", nil, "succeeded", "", 1},
 		}},
 	}
-	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat"}
+	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "WR", "NewEmail"}
 	for _, k := range kinds {
 		for _, s := range k.states {
 			t.Run(k.kind+"/"+s.name, func(t *testing.T) {
@@ -92,6 +108,8 @@ fields:
   group: Group
   division: Division
   user_type: Seat
+  settings.in_meeting.waiting_room: WR
+  new_email: NewEmail
 steps:
   - `+k.step+"\n")
 				before := writes(e.srv.Stats())

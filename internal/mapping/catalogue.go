@@ -4,6 +4,8 @@
 package mapping
 
 import (
+	"strings"
+
 	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
@@ -50,6 +52,9 @@ const (
 	Subscription                // subscription_id of Bulk update features
 	TransferEmail               // transfer_email of Delete a user
 	Password                    // password of Create users (autoCreate)
+	NewEmail                    // the address change_email moves the user to
+	Picture                     // a picture file name for upload_picture
+	Setting                     // a leaf of Update user settings, named settings.<section>.<key>
 )
 
 // Field is one entry of the catalogue.
@@ -77,6 +82,8 @@ type Field struct {
 	InListing bool
 	// Doc is one line for the Instructions sheet, --help and the README.
 	Doc string
+	// JSON is the type a Setting is sent as: boolean, integer or string.
+	JSON string
 
 	// contains, when set, must appear in a Text value (case-insensitively):
 	// "linkedin.com" for linkedin_url.
@@ -319,6 +326,12 @@ var catalogue = []Field{
 		Doc: "delete_users: the user who receives the deleted user's data."},
 	{Name: "password", Kind: Text, Target: Password, MinLen: 8, MaxLen: 32,
 		Doc: "Password for create_users with action autoCreate: 8 to 32 characters."},
+
+	// Email change and picture.
+	{Name: "new_email", Kind: Email, Target: NewEmail, MaxLen: lenLong,
+		Doc: "change_email: the address the user moves to (a managed domain of the account)."},
+	{Name: "picture", Kind: Text, Target: Picture, MaxLen: lenURL,
+		Doc: "upload_picture: a JPG or PNG file name (at most 2 MB), in the step's folder."},
 }
 
 var byName = func() map[string]int {
@@ -337,10 +350,14 @@ func Catalogue() []Field {
 	return out
 }
 
-// Lookup finds a field by name (exact, lower-case API name).
+// Lookup finds a field by name (exact, lower-case API name); a setting is
+// named settings.<section>.<key> (settings.recording.cloud_recording).
 func Lookup(name string) (Field, bool) {
 	i, ok := byName[name]
 	if !ok {
+		if j, ok := settingByName[name]; ok {
+			return settingFields[j], true
+		}
 		return Field{}, false
 	}
 	return catalogue[i], true
@@ -352,6 +369,9 @@ func Suggest(name string) string {
 	names := make([]string, len(catalogue))
 	for i, f := range catalogue {
 		names[i] = f.Name
+	}
+	if strings.HasPrefix(name, SettingsPrefix) {
+		return SuggestSetting(name)
 	}
 	return fuzzy.Key(name, names)
 }

@@ -53,6 +53,9 @@ const (
 	ActDisassoc   Action = "disassociate"
 	ActDone       Action = "done"      // finished in an earlier run (resume)
 	ActRecovered  Action = "recovered" // an interrupted run's create took effect
+	ActRename     Action = "rename"    // change_email: the user moves to a new address
+	ActRevoke     Action = "revoke"    // revoke_sso_token: the user is signed out
+	ActUpload     Action = "upload"    // upload_picture: a new profile picture
 )
 
 // Writes says whether the action spends a write call.

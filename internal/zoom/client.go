@@ -170,7 +170,11 @@ type call struct {
 	params []string
 	query  url.Values
 	body   any
-	out    any
+	// raw is a body sent as is, with contentType (multipart uploads);
+	// body is then nil.
+	raw         []byte
+	contentType string
+	out         any
 	// settle is a write's "read back after a lost answer": when an attempt
 	// may have been applied without our knowing (the answer was lost, or was
 	// a 5xx), it says whether the write took effect after all. err is the
@@ -218,6 +222,8 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 		if st.payload, err = json.Marshal(cl.body); err != nil {
 			return res, fmt.Errorf("zoom: %s: encoding the body: %w", cl.ep, err)
 		}
+	} else if cl.raw != nil {
+		st.payload = cl.raw
 	}
 	write := cl.ep.method != http.MethodGet
 	err = retryLoop(ctx, c.clock, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
@@ -299,7 +305,10 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
-	if st.payload != nil {
+	switch {
+	case cl.contentType != "":
+		req.Header.Set("Content-Type", cl.contentType)
+	case st.payload != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	// The last moment to honour a stop: after this the call is on the wire.

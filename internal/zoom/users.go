@@ -254,6 +254,11 @@ func statusAfter(action string) string {
 	return StatusActive
 }
 
+// TransferFlags are every transfer query flag Delete a user takes: with a
+// transfer_email, all of the leaver's data goes to that user.
+var TransferFlags = []string{"transfer_meeting", "transfer_webinar", "transfer_recording", "transfer_whiteboard",
+	"transfer_clipfiles", "transfer_notes", "transfer_docs", "transfer_visitors"}
+
 // DeleteOptions shape Delete a user.
 type DeleteOptions struct {
 	// Action is disassociate (Zoom's default) or delete.
@@ -270,7 +275,7 @@ func (c *Client) DeleteUser(ctx context.Context, idOrEmail string, opts DeleteOp
 	}
 	if opts.TransferEmail != "" {
 		q.Set("transfer_email", opts.TransferEmail)
-		for _, what := range []string{"transfer_meeting", "transfer_webinar", "transfer_recording"} {
+		for _, what := range TransferFlags {
 			q.Set(what, "true")
 		}
 	}

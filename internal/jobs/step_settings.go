@@ -1,0 +1,144 @@
+package jobs
+
+import (
+	"context"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// UpdateSettings sets the user settings the job maps as
+// settings.<section>.<key> fields (PATCH /users/{id}/settings, Medium),
+// sending only the keys that differ from what Get user settings reads.
+const UpdateSettings jobfile.StepKind = "update_settings"
+
+// SettingsOptions are update_settings' options: the setting fields it sets.
+type SettingsOptions struct {
+	Fields []string // mapped settings.* fields, in job order
+}
+
+type settingsStep struct{}
+
+func init() { register(settingsStep{}) }
+
+func (settingsStep) Name() jobfile.StepKind { return UpdateSettings }
+
+func isSetting(f mapping.Field) bool { return f.Target == mapping.Setting }
+
+func (settingsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &SettingsOptions{}
+	if n == nil {
+		// Bare update_settings: every mapped setting field.
+		for _, s := range l.Job().Fields {
+			if f, _ := mapping.Lookup(s.Field); isSetting(f) {
+				o.Fields = append(o.Fields, f.Name)
+			}
+		}
+		if len(o.Fields) == 0 {
+			l.AddError(l.StepLine(), key, "update_settings has nothing to set: the job maps no settings.* field",
+				"map a setting under fields, e.g. settings.recording.cloud_recording: Cloud Recording")
+			return nil, false
+		}
+		return o, true
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		l.Errorf(n, key, "e.g. update_settings: [ settings.recording.cloud_recording ], or a bare update_settings for every mapped setting",
+			"update_settings takes a list of setting fields, not %s", jobfile.KindName(n))
+		return nil, false
+	}
+	ok := true
+	for _, item := range n.Content {
+		name, good := l.FieldRef(jobfile.ResolveAlias(item), key, isSetting, "a setting (settings.<section>.<key>)")
+		if good && !l.Mapped(name) {
+			l.Errorf(item, key, "map it under fields: "+name+": <column>", "setting %s is not mapped to a column", name)
+			good = false
+		}
+		if good {
+			o.Fields = append(o.Fields, name)
+		}
+		ok = ok && good
+	}
+	return o, ok
+}
+
+func (settingsStep) Fields(s jobfile.Step) []string { return s.Options.(*SettingsOptions).Fields }
+
+func (settingsStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+
+// rowSettings is a row's settings as Get user settings answered them.
+type rowSettings struct{ zoom.Settings }
+
+// prepare reads the settings of the rows that have a settings cell (Get
+// user settings, Medium): rows with none cost no read.
+func (settingsStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
+	o := e.steps[i].Options.(*SettingsOptions)
+	var need []*rowRun
+	for _, r := range rows {
+		if r.user == nil || r.steps[i].result != nil {
+			continue
+		}
+		for _, f := range o.Fields {
+			if _, ok := r.value(f); ok {
+				need = append(need, r)
+				break
+			}
+		}
+	}
+	return e.forRows(ctx, need, zoom.Medium, func(ctx context.Context, r *rowRun) error {
+		s, err := e.Client.GetSettings(ctx, r.ref().Key())
+		if err != nil {
+			return err
+		}
+		r.steps[i].extra = &rowSettings{s}
+		return nil
+	})
+}
+
+func (settingsStep) decide(d *decision) {
+	o := d.step.Options.(*SettingsOptions)
+	cur, _ := d.st.extra.(*rowSettings)
+	d.st.patch = map[string]any{}
+	for _, name := range o.Fields {
+		want, ok := d.value(name)
+		if !ok {
+			continue // an empty cell leaves the setting as it is
+		}
+		f, _ := mapping.Lookup(name)
+		path := f.SettingPath()
+		have := "(not read)"
+		switch {
+		case d.created:
+			have = "(new user)"
+		case cur != nil:
+			v, found := cur.Get(path)
+			if found && strings.EqualFold(mapping.SettingText(v), want) {
+				continue
+			}
+			have = pick(found, mapping.SettingText(v), "(not set)")
+		}
+		d.st.patch[path] = f.JSONValue(want)
+		d.change(name, have, want, "")
+	}
+	d.set(pick(len(d.st.patch) > 0, results.ActUpdate, results.ActUnchanged))
+}
+
+func (settingsStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if st.action == results.ActUpdate {
+		return []callCost{{cat: zoom.Medium}}
+	}
+	return nil
+}
+
+func (settingsStep) apply(a *applier, rows []*rowRun) {
+	a.perRow(zoom.Medium, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		if err := a.e.Client.UpdateSettings(ctx, r.ref().Key(), st.patch); err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}
