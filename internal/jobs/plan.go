@@ -443,7 +443,7 @@ func (e *engine) summarize() *Plan {
 				continue
 			}
 			for _, c := range st.changes {
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: st.action,
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: pick(c.action != "", c.action, st.action),
 					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
 				if c.removal != "" {
 					p.Removals[c.removal]++
