@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -83,10 +84,20 @@ func (d *decision) planCreate(kind, name string) (*newEntry, string, bool) {
 	return ne, newPrefix + k, true
 }
 
+// plannedEntry is the group or division of that name an earlier row or
+// step creates, or nil.
+func (e *engine) plannedEntry(kind, name string) *newEntry {
+	if e.creates == nil {
+		return nil
+	}
+	return e.creates.entries[newKey(kind, name)]
+}
+
 // createCost is the one Light call a new group or division costs, shared
 // by every row that needs it.
 func createCost(st *rowStep) []callCost {
-	if ne, ok := st.extra.(*newEntry); ok && st.action.Writes() {
+	isCreate := func(c fieldChange) bool { return c.action == results.ActCreate }
+	if ne, ok := st.extra.(*newEntry); ok && st.action.Writes() && slices.ContainsFunc(st.changes, isCreate) {
 		return []callCost{{cat: zoom.Light, batch: newPrefix + ne.kind + ":" + strings.ToLower(ne.name), size: 1 << 30}}
 	}
 	return nil
@@ -155,4 +166,16 @@ func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *result
 		return "", res
 	}
 	return id, nil
+}
+
+// rowKeyText names a row that is not a user (a group, a contact group and
+// a member) for the journal and resume: its key fields, lower-cased.
+func rowKeyText(row *Row, fields []string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		if v, ok := row.Record.Get(f); ok {
+			parts[i] = strings.ToLower(v.Text)
+		}
+	}
+	return strings.Join(parts, " / ")
 }

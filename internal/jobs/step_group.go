@@ -203,7 +203,16 @@ func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, b
 	switch {
 	case err == nil:
 		return g, true
-	case !create || !errors.As(err, &unknown):
+	case !errors.As(err, &unknown):
+		d.failErr(err)
+		return g, false
+	case d.e.plannedEntry(kind, want) != nil:
+		// an earlier step of the job creates it (upsert_groups): no
+		// create line here, the earlier step's row has it
+		ne, target, _ := d.planCreate(kind, want)
+		d.st.extra = ne
+		return zoom.Group{ID: target, Name: ne.name}, true
+	case !create:
 		d.failErr(err)
 		return g, false
 	}
