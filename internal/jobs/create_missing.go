@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -39,6 +40,19 @@ type newEntry struct {
 type directoryCreates struct {
 	entries map[string]*newEntry
 	count   map[string]int // kind -> entries
+
+	// What the group_admins and contact_groups steps read before deciding.
+	mu       sync.Mutex
+	admins   map[string]map[string]bool // group ID -> lower-cased admin emails
+	contacts *contactState
+}
+
+// dirState is the run's directory bookkeeping, made on first use.
+func (e *engine) dirState() *directoryCreates {
+	if e.creates == nil {
+		e.creates = &directoryCreates{entries: map[string]*newEntry{}, count: map[string]int{}, admins: map[string]map[string]bool{}}
+	}
+	return e.creates
 }
 
 func newKey(kind, name string) string {
@@ -51,9 +65,7 @@ func newKey(kind, name string) string {
 // cap would stop the create.
 func (d *decision) planCreate(kind, name string) (*newEntry, string, bool) {
 	e := d.e
-	if e.creates == nil {
-		e.creates = &directoryCreates{entries: map[string]*newEntry{}, count: map[string]int{}}
-	}
+	e.dirState()
 	k := newKey(kind, name)
 	if ne := e.creates.entries[k]; ne != nil {
 		return ne, newPrefix + k, true

@@ -1,0 +1,4 @@
+package jobs
+
+// contactState is what contact_groups read before deciding.
+type contactState struct{}
