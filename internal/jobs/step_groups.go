@@ -69,4 +69,3 @@ func (upsertGroupsStep) apply(a *applier, rows []*rowRun) {
 		a.record(r, succeeded())
 	}
 }
-
