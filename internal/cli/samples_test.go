@@ -36,6 +36,9 @@ var updateReadme = flag.Bool("update-readme", false, "rewrite the generated sect
 var sampleJobs = []string{
 	"samples/license-reshuffle/job.yaml",
 	"samples/migration/job.yaml",
+	"samples/new-account/1-groups.yaml",
+	"samples/new-account/2-users.yaml",
+	"samples/new-account/3-contacts.yaml",
 	"samples/offboarding/deactivate.yaml",
 	"samples/offboarding/remove.yaml",
 }
@@ -740,4 +743,112 @@ func zoomConstants(t *testing.T) map[string]int {
 		}
 	}
 	return out
+}
+
+// The new-account sample: from an account with no groups, divisions or
+// contact groups to everything in place, from one workbook run as three
+// jobs (one a sheet); run again, every row is unchanged and nothing is
+// written.
+func TestNewAccountSample(t *testing.T) {
+	t.Parallel()
+	seed, err := zoomtest.LoadSeed(repoPath(t, "samples/new-account/seed/account.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: seed, Tier: "business"})
+	// Zoom always has a main division; nothing else is there.
+	if len(srv.Groups())+len(srv.ContactGroups()) != 0 || len(srv.Divisions()) != 1 {
+		t.Fatal("the seed is not an empty account")
+	}
+	jobs := []string{"samples/new-account/1-groups.yaml", "samples/new-account/2-users.yaml", "samples/new-account/3-contacts.yaml"}
+	run := func(pass string) map[string][]map[string]string {
+		out := map[string][]map[string]string{}
+		for _, job := range jobs {
+			dir := filepath.Join(t.TempDir(), pass)
+			r := zb(t, sandboxEnv(srv), "run", repoPath(t, job), "--yes", "--tier", "business", "--out", dir)
+			if r.code != ExitOK {
+				t.Fatalf("%s %s: exit %d\n%s%s", pass, job, r.code, r.stdout, r.stderr)
+			}
+			out[job] = resultRows(t, dir)
+		}
+		return out
+	}
+	first := run("first")
+	for job, rows := range first {
+		for _, r := range rows {
+			if r["zb_status"] != "succeeded" && r["zb_status"] != "unchanged" {
+				t.Errorf("%s row %s: %s (%s)", job, r["zb_row"], r["zb_status"], r["zb_reason"])
+			}
+		}
+	}
+	names := func(ids []string, of map[string]string) []string {
+		var out []string
+		for _, id := range ids {
+			out = append(out, of[id])
+		}
+		slices.Sort(out)
+		return out
+	}
+	groupName, userEmail := map[string]string{}, map[string]string{}
+	for _, g := range srv.Groups() {
+		groupName[g.ID] = g.Name
+	}
+	for _, u := range srv.Users() {
+		userEmail[u.ID] = u.Email
+	}
+	var gs []string
+	for _, g := range srv.Groups() {
+		gs = append(gs, g.Name)
+	}
+	if !slices.Equal(gs, []string{"Engineering", "Sales", "Support", "Contractors"}) {
+		t.Errorf("groups %v", gs)
+	}
+	var divs []string
+	for _, d := range srv.Divisions() {
+		divs = append(divs, d.Name)
+	}
+	for _, want := range []string{"Americas", "EMEA", "APAC"} {
+		if !slices.Contains(divs, want) {
+			t.Errorf("divisions %v: no %s", divs, want)
+		}
+	}
+	nora, ok := srv.UserByEmail("nora.chief@globex.example")
+	if !ok || groupName[nora.GroupIDs[0]] != "Sales" {
+		t.Fatalf("nora: %+v", nora)
+	}
+	if got := names(nora.Assistants, userEmail); !slices.Equal(got, []string{"ivan.aide@globex.example", "tess.aide@globex.example"}) {
+		t.Errorf("nora's assistants %v", got)
+	}
+	cgs := map[string][]string{}
+	for _, cg := range srv.ContactGroups() {
+		var ms []string
+		for _, id := range cg.MemberIDs {
+			ms = append(ms, userEmail[id]+groupName[id]) // one of the two is empty
+		}
+		slices.Sort(ms)
+		cgs[cg.Name] = ms
+	}
+	want := map[string][]string{
+		"Leadership": {"nora.chief@globex.example", "olivia.owner@globex.example"},
+		"Builders":   {"Engineering"},
+		"Help Desk":  {"Support", "adam.admin@globex.example"},
+	}
+	if fmt.Sprint(cgs) != fmt.Sprint(want) {
+		t.Errorf("contact groups %v, want %v", cgs, want)
+	}
+
+	srv.ResetStats()
+	again := run("again")
+	for job, rows := range again {
+		for _, r := range rows {
+			if r["zb_status"] != "unchanged" {
+				t.Errorf("rerun %s row %s: %s (%s)", job, r["zb_row"], r["zb_status"], r["zb_reason"])
+			}
+		}
+	}
+	for ep, n := range srv.Stats().Calls {
+		if !strings.HasPrefix(ep, "GET ") && ep != "POST /oauth/token" {
+			t.Errorf("the rerun wrote %s x%d", ep, n)
+		}
+	}
 }
