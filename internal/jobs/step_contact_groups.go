@@ -191,7 +191,26 @@ func (contactGroupsStep) decide(d *decision) {
 	if o.Description != "" {
 		desc, hasDesc = d.value(o.Description)
 	}
+	// The member first: a row that fails claims no create or update (the
+	// next row of its contact group does).
 	cr := &contactRow{}
+	member, hasMember := d.value(o.Member)
+	if hasMember {
+		if strings.Contains(member, "@") {
+			if d.u == nil {
+				d.fail("no user with this email in the account", "check the member's email, or create the user first")
+				return
+			}
+			cr.memberID, cr.memberType = d.u.ID, 1
+		} else {
+			g, err := d.e.dir.Group(member)
+			if err != nil {
+				d.failErr(err)
+				return
+			}
+			cr.memberID, cr.memberType = g.ID, 2
+		}
+	}
 	ent := cs.byName[strings.ToLower(name)]
 	switch {
 	case ent == nil:
@@ -231,26 +250,11 @@ func (contactGroupsStep) decide(d *decision) {
 	}
 	cr.entry = ent
 	d.st.extra = cr
-	member, ok := d.value(o.Member)
-	if !ok {
+	if !hasMember {
 		if d.st.action == "" {
 			d.set(results.ActUnchanged)
 		}
 		return
-	}
-	if strings.Contains(member, "@") {
-		if d.u == nil {
-			d.fail("no user with this email in the account", "check the member's email, or create the user first")
-			return
-		}
-		cr.memberID, cr.memberType = d.u.ID, 1
-	} else {
-		g, err := d.e.dir.Group(member)
-		if err != nil {
-			d.failErr(err)
-			return
-		}
-		cr.memberID, cr.memberType = g.ID, 2
 	}
 	set := cs.members[ent.group.ID]
 	if ent.create {
@@ -271,7 +275,7 @@ func (contactGroupsStep) decide(d *decision) {
 	if d.st.action == "" {
 		d.set(results.ActAdd)
 	}
-	d.change("member", "", member, "")
+	d.st.changes = append(d.st.changes, fieldChange{field: "member", new: member, action: results.ActAdd})
 }
 
 func contactKey(cr *contactRow) string { return strings.ToLower(cr.entry.group.Name) }

@@ -215,6 +215,9 @@ func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, b
 	case !create:
 		d.failErr(err)
 		return g, false
+	case kind == "division" && d.e.dir.NoDivisions:
+		d.fail("divisions are not available on this account", "turn divisions on in the account's settings, or remove create_missing")
+		return g, false
 	}
 	ne, target, ok := d.planCreate(kind, want)
 	if !ok {
