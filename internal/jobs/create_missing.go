@@ -29,6 +29,7 @@ const newPrefix = "new:"
 type newEntry struct {
 	kind        string // "group" or "division"
 	name        string
+	stepLine    int // the step that plans it (its job file line): its rows list the create
 	description string
 	done        bool
 	id          string
@@ -90,7 +91,7 @@ func (d *decision) planCreate(kind, name string) (*newEntry, string, bool) {
 			return nil, "", false
 		}
 	}
-	ne := &newEntry{kind: kind, name: strings.TrimSpace(name)}
+	ne := &newEntry{kind: kind, name: strings.TrimSpace(name), stepLine: d.step.Line}
 	e.creates.entries[k] = ne
 	e.creates.count[kind]++
 	return ne, newPrefix + k, true

@@ -206,7 +206,7 @@ func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, b
 	case !errors.As(err, &unknown):
 		d.failErr(err)
 		return g, false
-	case d.e.plannedEntry(kind, want) != nil:
+	case d.e.plannedEntry(kind, want) != nil && d.e.plannedEntry(kind, want).stepLine != d.step.Line:
 		// an earlier step of the job creates it (upsert_groups): no
 		// create line here, the earlier step's row has it
 		ne, target, _ := d.planCreate(kind, want)
