@@ -57,23 +57,33 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
   zoombulk export group-members --group Engineering -o engineering.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return exitf(ExitUsage, "say what to export: users, groups, divisions, group-members, contact-groups or summary (see zoombulk export --help)")
+			return exitf(ExitUsage, "say what to export: users, groups, divisions, group-members, contact-groups, assistants or summary (see zoombulk export --help)")
 		},
 	}
 	cmd.AddCommand(
 		newExportUsersCmd(stdio, sigs),
 		newExportSummaryCmd(stdio, sigs),
-		newExportTableCmd(stdio, sigs, "groups", "Export the groups: name, ID, member count", "groups",
+		newExportTableCmd(stdio, sigs, "groups", "Export the groups: name, ID, member count (--admins: a row per admin)", "groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.ExportGroups(ctx, c, path)
-			}),
+			}, tableSwitch{"admins", "one row per group admin (Group, Admin), the shape upsert_groups and group_admins read",
+				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+					return export.ExportGroupAdmins(ctx, c, path)
+				}}),
 		newExportTableCmd(stdio, sigs, "divisions", "Export the divisions: name, ID, description, main, member count", "divisions",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.ExportDivisions(ctx, c, path)
 			}),
-		newExportTableCmd(stdio, sigs, "contact-groups", "Export the contact groups: name, ID, privacy, description, member counts", "contact groups",
+		newExportTableCmd(stdio, sigs, "contact-groups", "Export the contact groups: name, ID, privacy, description, member counts (--members: a row per member)", "contact groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.ExportContactGroups(ctx, c, path)
+			}, tableSwitch{"members", "one row per member (Contact Group, Member, Privacy, Description), the shape contact_groups reads",
+				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+					return export.ExportContactGroupMembers(ctx, c, path)
+				}}),
+		newExportTableCmd(stdio, sigs, "assistants", "Export the licensed users' assistants (Email, Assistants), the shape set_assistants reads", "users with assistants",
+			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+				return export.ExportAssistants(ctx, c, path)
 			}),
 		newExportGroupMembersCmd(stdio, sigs),
 	)
@@ -191,20 +201,38 @@ sheet's Licensed numbers agree.`,
 }
 
 // newExportTableCmd builds the exports that are one small listing.
+// tableSwitch is a flag that makes a table export write another shape of
+// the same thing (groups --admins, contact-groups --members).
+type tableSwitch struct {
+	flag, usage string
+	run         func(context.Context, *zoom.Client, string) (*export.Result, error)
+}
+
 func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what string,
-	run func(context.Context, *zoom.Client, string) (*export.Result, error)) *cobra.Command {
+	run func(context.Context, *zoom.Client, string) (*export.Result, error), switches ...tableSwitch) *cobra.Command {
 	var o exportOptions
+	on := make([]bool, len(switches))
 	cmd := &cobra.Command{
 		Use:     name + " -o FILE.xlsx|FILE.csv",
 		Short:   short,
 		Example: fmt.Sprintf("  zoombulk export %s -o %s.xlsx", name, name),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			chosen := run
+			for i, sw := range switches {
+				if on[i] {
+					chosen = sw.run
+				}
+			}
 			return runExport(cmd.Context(), stdio, sigs, &o, what, nil,
 				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*export.Result, error) {
-					return run(ctx, c, o.out)
+					return chosen(ctx, c, o.out)
 				})
 		},
+	}
+	for i, sw := range switches {
+		cmd.Flags().BoolVar(&on[i], sw.flag, false, sw.usage)
+		cmd.Example += fmt.Sprintf("\n  zoombulk export %s --%s -o %s.xlsx", name, sw.flag, name)
 	}
 	o.register(cmd, name+".xlsx or "+name+".csv")
 	return cmd

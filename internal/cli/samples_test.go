@@ -32,6 +32,9 @@ var updateReadme = flag.Bool("update-readme", false, "rewrite the generated sect
 var sampleJobs = []string{
 	"samples/license-reshuffle/job.yaml",
 	"samples/migration/job.yaml",
+	"samples/new-account/1-groups.yaml",
+	"samples/new-account/2-users.yaml",
+	"samples/new-account/3-contacts.yaml",
 	"samples/offboarding/deactivate.yaml",
 	"samples/offboarding/remove.yaml",
 	"samples/offboarding/transfer.yaml",
@@ -357,6 +360,9 @@ var readmeExit = map[string]int{
 	"zoombulk validate samples/migration/job.yaml":                                          ExitUsage,   // one broken email, on purpose
 	"zoombulk run samples/migration/job.yaml --sandbox --yes --out runs/demo":               ExitPartial, // two bad rows, on purpose
 	"zoombulk run samples/migration/job.yaml --sandbox --dry-run --out runs/migration-plan": ExitPartial, // the plan fails the same two
+	// Alone on a fresh account, the contact groups' members (the users and
+	// groups of steps 1 and 2) are not there yet: the plan fails their rows.
+	"zoombulk run samples/new-account/3-contacts.yaml --sandbox --sandbox-seed samples/new-account/seed/account.yaml --dry-run --out runs/new-account-contacts": ExitPartial,
 }
 
 // shellWords splits a command line as a POSIX shell would for the simple

@@ -59,12 +59,62 @@ func (j *Job) HasStep(k StepKind) bool {
 	return false
 }
 
-// Key is the field that names a row's user: email (default) or id.
+// Key is the field that names a row's user: email (default) or id. When
+// the rows are not users (groups, divisions, contact groups) it is the
+// first field of RowKey.
 func (j *Job) Key() string {
+	if k := j.RowKey(); len(k) > 0 {
+		return k[0]
+	}
 	if j == nil || j.Match == "" {
 		return "email"
 	}
 	return j.Match
+}
+
+// RowKeyer is implemented by step kinds whose rows are not users: a group,
+// a division, a contact group and its member. RowKey lists the fields that
+// name a row, the first one required in every row (rows repeat the first
+// field with different values of the others: a group and each admin).
+type RowKeyer interface {
+	RowKey(step Step) []string
+}
+
+// RowKey is the fields that name a row when every step of the job works on
+// rows that are not users (their union, in step order), or nil when the
+// rows are users, named by Key.
+func (j *Job) RowKey() []string {
+	if j == nil || len(j.Steps) == 0 {
+		return nil
+	}
+	var key []string
+	for _, s := range j.Steps {
+		k, ok := kinds[s.Kind].(RowKeyer)
+		if !ok {
+			return nil
+		}
+		for _, f := range k.RowKey(s) {
+			if !inList(key, f) {
+				key = append(key, f)
+			}
+		}
+	}
+	return key
+}
+
+// RowRequired is the fields every row must set when the rows are not
+// users: the first RowKey field of each step.
+func (j *Job) RowRequired() []string {
+	if j.RowKey() == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range j.Steps {
+		if k := kinds[s.Kind].(RowKeyer).RowKey(s); len(k) > 0 && !inList(out, k[0]) {
+			out = append(out, k[0])
+		}
+	}
+	return out
 }
 
 // Mapped says whether the job maps a field.

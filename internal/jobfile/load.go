@@ -751,8 +751,31 @@ func (l *Loader) AddError(line int, key, msg, hint string) {
 // mapped, and feature value fields only produce the feature's values.
 func (l *Loader) checkNeeds() {
 	job := l.job
-	// The key field, once for every step.
+	// The key field, once for every step. Steps whose rows are not users
+	// (groups, contact groups) are named by their own fields and cannot
+	// share a sheet with steps whose rows are users.
+	keyed := 0
+	for _, s := range job.Steps {
+		if _, ok := kinds[s.Kind].(RowKeyer); ok {
+			keyed++
+		}
+	}
 	switch {
+	case keyed > 0 && keyed < len(job.Steps):
+		var users, others []string
+		for _, s := range job.Steps {
+			if _, ok := kinds[s.Kind].(RowKeyer); ok {
+				others = append(others, string(s.Kind))
+			} else {
+				users = append(users, string(s.Kind))
+			}
+		}
+		l.errs = append(l.errs, &JobError{File: l.file, Line: job.Steps[0].Line, Key: "steps",
+			Msg: fmt.Sprintf("the rows of %s are users, the rows of %s are not: one job cannot run both on the same sheet",
+				strings.Join(users, ", "), strings.Join(others, ", ")),
+			Hint: "put them in two jobs, one per sheet (input: { sheet: Groups })"})
+	case keyed > 0:
+		// every step names its own fields, checked below
 	case job.Match == "id" && !l.Mapped("id"):
 		l.errs = append(l.errs, &JobError{File: l.file, Line: l.matchLine, Key: "match",
 			Msg: `match: id needs the field "id", but the job does not map it`, Hint: `add it under fields, e.g. id: "User ID"`})
@@ -764,7 +787,7 @@ func (l *Loader) checkNeeds() {
 	for i, s := range job.Steps {
 		key := fmt.Sprintf("steps[%d].%s", i, s.Kind)
 		for _, f := range s.Fields(job) {
-			if f == job.Match || l.Mapped(f) {
+			if (f == job.Match && keyed == 0) || l.Mapped(f) {
 				continue
 			}
 			hint := fmt.Sprintf("add it under fields, e.g. %s: %q", f, ExampleHeader(f))

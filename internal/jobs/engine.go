@@ -106,6 +106,7 @@ type engine struct {
 
 	dir      *zoom.Directory // groups and divisions, for the names rows give
 	transfer *transferTargets
+	creates  *directoryCreates // groups and divisions create_missing makes
 	prior    *journalState
 	journal  *journal
 	lock     *runLock

@@ -175,6 +175,12 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 			c.checkRows(job, st, s)
 		}
 	}
+	if rk := job.RowKey(); rk != nil {
+		// Rows that are not users (groups, contact group members) are
+		// named by their own fields together.
+		s.markDuplicates(rk...)
+		return s, nil
+	}
 	key := job.Match
 	if key == "" {
 		key = "email"
@@ -203,6 +209,14 @@ type rowNeed struct{ field, msg, hint string }
 
 // rowNeeds lists the fields every row must set.
 func rowNeeds(job *jobfile.Job) []rowNeed {
+	if req := job.RowRequired(); req != nil {
+		var out []rowNeed
+		for _, f := range req {
+			out = append(out, rowNeed{f, fmt.Sprintf("%s is empty, so the row names nothing to work on", f),
+				fmt.Sprintf("fill in the %s, or delete the row", f)})
+		}
+		return out
+	}
 	key := job.Match
 	if key == "" {
 		key = "email"
@@ -233,14 +247,24 @@ func rowNeeds(job *jobfile.Job) []rowNeed {
 }
 
 // markDuplicates gives every row whose field value appears in another row
-// a "duplicate" problem naming the other rows.
-func (s *Sheet) markDuplicates(field string) {
+// a "duplicate" problem naming the other rows. With several fields, rows
+// are duplicates when they hold the same values in all of them (a value
+// compared without case: group and contact group names are).
+func (s *Sheet) markDuplicates(fields ...string) {
+	field := fields[0]
 	first := make(map[string]int, len(s.Rows))
 	var dups map[string][]int
 	for i := range s.Rows {
 		v, ok := s.Rows[i].Record.Values[field]
 		if !ok || v.Clear || v.Text == "" {
 			continue
+		}
+		if len(fields) > 1 {
+			key := strings.ToLower(v.Text)
+			for _, f := range fields[1:] {
+				key += "\x00" + strings.ToLower(s.Rows[i].Record.Values[f].Text)
+			}
+			v.Text = key
 		}
 		if j, seen := first[v.Text]; seen {
 			if dups == nil {
@@ -279,8 +303,8 @@ func (s *Sheet) markDuplicates(field string) {
 			}
 			row.Record.Problems = append(row.Record.Problems, mapping.Problem{Row: row.Number, Column: col, Field: field,
 				Value: raw, Kind: mapping.KindDuplicate,
-				Msg:  fmt.Sprintf("%s %q is also in %s %s", field, value, word, list),
-				Hint: "each user may appear once in a file: merge the rows or delete the extra ones"})
+				Msg:  fmt.Sprintf("%s %q is also in %s %s", strings.Join(fields, " + "), strings.ReplaceAll(value, "\x00", " / "), word, list),
+				Hint: pick(len(fields) > 1, "each one may appear once in a file: delete the extra rows", "each user may appear once in a file: merge the rows or delete the extra ones")})
 		}
 	}
 }

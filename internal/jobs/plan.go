@@ -124,7 +124,9 @@ func (e *engine) plan(ctx context.Context) error {
 		row := &e.sheet.Rows[i]
 		r := &rowRun{row: row, steps: make([]rowStep, len(e.steps))}
 		e.rows[i] = r
-		if v, ok := row.Record.Get(keyField); ok {
+		if rk := e.Job.RowKey(); rk != nil {
+			r.key = rowKeyText(row, rk)
+		} else if v, ok := row.Record.Get(keyField); ok {
 			r.key = v.Text
 		} else if v, ok := row.Record.Get("email"); ok {
 			// match: id with create_users lets a new user's id be empty:
@@ -147,8 +149,10 @@ func (e *engine) plan(ctx context.Context) error {
 	if err := e.loadDirectory(ctx, active); err != nil {
 		return err
 	}
-	if err := e.readUsers(ctx, active); err != nil {
-		return err
+	if e.Job.RowKey() == nil { // rows that are groups have no user to find
+		if err := e.readUsers(ctx, active); err != nil {
+			return err
+		}
 	}
 	for i, step := range e.steps {
 		if p, ok := kindOf(step).(preparer); ok && e.stepPending(active, i) {
@@ -444,7 +448,7 @@ func (e *engine) summarize() *Plan {
 				continue
 			}
 			for _, c := range st.changes {
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: st.action,
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: pick(c.action != "", c.action, st.action),
 					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
 				if c.removal != "" {
 					p.Removals[c.removal]++

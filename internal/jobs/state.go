@@ -42,6 +42,9 @@ type rowStep struct {
 type fieldChange struct {
 	field, current, new string
 	removal             string // "" or a results.Remove* kind
+	// action, when set, is the change's own action in the plan (create
+	// for a group a move_group row makes); else the step's.
+	action results.Action
 }
 
 // resultsOf lists the step results (nil for steps that did not run).

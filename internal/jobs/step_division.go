@@ -19,6 +19,9 @@ const AssignDivision jobfile.StepKind = "assign_division"
 // DivisionOptions are assign_division's options.
 type DivisionOptions struct {
 	To string // the field holding the division (default division)
+	// CreateMissing creates a division the account does not have (once,
+	// before the first row that needs it) instead of failing the row.
+	CreateMissing bool
 }
 
 type divisionStep struct{}
@@ -35,9 +38,14 @@ func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (a
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "create_missing"}, func(k string, _, vn *yaml.Node) {
 		var good bool
-		o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
+		switch k {
+		case "to":
+			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
+		case "create_missing":
+			o.CreateMissing, good = l.Bool(vn, key+"."+k)
+		}
 		ok = ok && good
 	})
 	return o, ok && isMap
@@ -46,15 +54,19 @@ func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (a
 func (divisionStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*DivisionOptions).To} }
 
 func (divisionStep) decide(d *decision) {
-	want, ok := d.value(d.step.Options.(*DivisionOptions).To)
+	o := d.step.Options.(*DivisionOptions)
+	want, ok := d.value(o.To)
 	if !ok {
 		d.set(results.ActUnchanged)
 		return
 	}
-	div, err := d.e.dir.Division(want)
-	if err != nil {
-		d.failErr(err)
+	found, ok := d.lookupOrCreate("division", want, o.CreateMissing)
+	if !ok {
 		return
+	}
+	div := zoom.Division{ID: found.ID, Name: found.Name}
+	if _, isNew := d.st.extra.(*newEntry); !isNew {
+		div, _ = d.e.dir.Division(found.ID)
 	}
 	d.st.target = div.ID
 	cur := ""
@@ -71,13 +83,15 @@ func (divisionStep) decide(d *decision) {
 }
 
 func (divisionStep) cost(_ *rowRun, st *rowStep) []callCost {
+	out := createCost(st)
 	if st.action == results.ActAssign {
-		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxDivisionAssign}}
+		return append(out, callCost{cat: zoom.Medium, batch: st.target, size: zoom.MaxDivisionAssign})
 	}
-	return nil
+	return out
 }
 
 func (divisionStep) apply(a *applier, rows []*rowRun) {
+	rows = a.ensureCreated(rows)
 	a.batches(zoom.Medium, zoom.MaxDivisionAssign, rows, func(r *rowRun) string { return r.steps[a.i].target },
 		func(ctx context.Context, b batch) ([]*results.StepResult, error) {
 			users := make([]zoom.DivisionUser, len(b.rows))

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -20,6 +21,9 @@ const MoveGroup jobfile.StepKind = "move_group"
 type GroupOptions struct {
 	To   string // the field holding the group (default group)
 	Mode string // move (default) | add | set_primary
+	// CreateMissing creates a group the account does not have (once,
+	// before the first row that needs it) instead of failing the row.
+	CreateMissing bool
 }
 
 var moveModes = []string{"move", "add", "set_primary"}
@@ -38,13 +42,15 @@ func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any,
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to", "mode"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "mode", "create_missing"}, func(k string, _, vn *yaml.Node) {
 		var good bool
 		switch k {
 		case "to":
 			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
 		case "mode":
 			o.Mode, good = l.OneOf(vn, key+"."+k, moveModes)
+		case "create_missing":
+			o.CreateMissing, good = l.Bool(vn, key+"."+k)
 		}
 		ok = ok && good
 	})
@@ -60,9 +66,8 @@ func (groupStep) decide(d *decision) {
 		d.set(results.ActUnchanged)
 		return
 	}
-	g, err := d.e.dir.Group(want)
-	if err != nil {
-		d.failErr(err)
+	g, ok := d.lookupOrCreate("group", want, o.CreateMissing)
+	if !ok {
 		return
 	}
 	u := d.u
@@ -113,16 +118,18 @@ func (groupStep) decide(d *decision) {
 }
 
 func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
+	out := createCost(st)
 	switch st.action {
 	case results.ActAdd:
-		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd}}
+		return append(out, callCost{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd})
 	case results.ActMove, results.ActSetPrimary:
-		return []callCost{{cat: zoom.Medium}}
+		return append(out, callCost{cat: zoom.Medium})
 	}
-	return nil
+	return out
 }
 
 func (groupStep) apply(a *applier, rows []*rowRun) {
+	rows = a.ensureCreated(rows)
 	var single, batched []*rowRun
 	for _, r := range rows {
 		if r.steps[a.i].action == results.ActAdd {
@@ -176,6 +183,49 @@ func (e *engine) landedAll(ctx context.Context, b batch, added []string, what st
 			Hint: "check the user in the web portal and run the failed rows again"}
 	}
 	return out
+}
+
+// lookupOrCreate finds the group or division a row names. An unknown name
+// fails the row with the closest names, unless create is set: then the
+// run creates it (the plan shows a create line on every row that needs
+// it) and the target is a placeholder apply resolves.
+func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, bool) {
+	var g zoom.Group
+	var err error
+	if kind == "group" {
+		g, err = d.e.dir.Group(want)
+	} else {
+		var dv zoom.Division
+		dv, err = d.e.dir.Division(want)
+		g = zoom.Group{ID: dv.ID, Name: dv.Name}
+	}
+	var unknown *zoom.UnknownNameError
+	switch {
+	case err == nil:
+		return g, true
+	case !errors.As(err, &unknown):
+		d.failErr(err)
+		return g, false
+	case d.e.plannedEntry(kind, want) != nil && d.e.plannedEntry(kind, want).stepLine != d.step.Line:
+		// an earlier step of the job creates it (upsert_groups): no
+		// create line here, the earlier step's row has it
+		ne, target, _ := d.planCreate(kind, want)
+		d.st.extra = ne
+		return zoom.Group{ID: target, Name: ne.name}, true
+	case !create:
+		d.failErr(err)
+		return g, false
+	case kind == "division" && d.e.dir.NoDivisions:
+		d.fail("divisions are not available on this account", "turn divisions on in the account's settings, or remove create_missing")
+		return g, false
+	}
+	ne, target, ok := d.planCreate(kind, want)
+	if !ok {
+		return g, false
+	}
+	d.st.extra = ne
+	d.st.changes = append(d.st.changes, fieldChange{field: kind, new: ne.name, action: results.ActCreate})
+	return zoom.Group{ID: target, Name: ne.name}, true
 }
 
 // namesOf lists group IDs by name, for the plan.

@@ -81,6 +81,28 @@ func TestStepKindsByAccountState(t *testing.T) {
 			{"pending", "nina.newhire@acme.example", nil, "unchanged", "", 0},
 			{"active", "grace.hopper@acme.example", nil, "succeeded", "", 1},
 		}},
+		{"move_group create_missing", "move_group: { create_missing: true }", []state{
+			{"unknown group", "grace.hopper@acme.example", map[string]string{"Group": "Platform"}, "succeeded", "", 2},
+			{"as asked", "grace.hopper@acme.example", map[string]string{"Group": "Engineering"}, "unchanged", "", 0},
+		}},
+		{"assign_division create_missing", "assign_division: { create_missing: true }", []state{
+			{"unknown division", "kenji.sato@acme.example", map[string]string{"Division": "Nordics"}, "succeeded", "", 2},
+		}},
+		// Rows that are groups or divisions: the Email column, when the
+		// step reads it, is a group admin.
+		{"upsert_groups", "upsert_groups", []state{
+			{"missing", "", map[string]string{"Group": "Platform"}, "succeeded", "", 1},
+			{"as asked", "", map[string]string{"Group": "sales"}, "unchanged", "", 0},
+		}},
+		{"upsert_divisions", "upsert_divisions", []state{
+			{"missing", "", map[string]string{"Division": "Nordics"}, "succeeded", "", 1},
+			{"as asked", "", map[string]string{"Division": "EMEA"}, "unchanged", "", 0},
+		}},
+		{"group_admins", "group_admins", []state{
+			{"missing user", missing, map[string]string{"Group": "Sales"}, "failed", "no user with this email", 0},
+			{"unknown group", "grace.hopper@acme.example", map[string]string{"Group": "Salse"}, "failed", `no group named "Salse"`, 0},
+			{"different", "grace.hopper@acme.example", map[string]string{"Group": "Sales"}, "succeeded", "", 1},
+		}},
 		{"delete_users", "delete_users", []state{
 			{"missing", missing, nil, "unchanged", "", 0},
 			{"present", "dan.dormant@acme.example", nil, "succeeded", "", 1},

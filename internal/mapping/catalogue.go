@@ -55,6 +55,11 @@ const (
 	NewEmail                    // the address change_email moves the user to
 	Picture                     // a picture file name for upload_picture
 	Setting                     // a leaf of Update user settings, named settings.<section>.<key>
+	ContactGroup                // a contact group name or ID (contact_groups)
+	Member                      // a contact group member: a user email or a user group name (contact_groups)
+	Description                 // a division's or contact group's description (upsert_divisions, contact_groups)
+	Privacy                     // a contact group's privacy (contact_groups)
+	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
 )
 
 // Field is one entry of the catalogue.
@@ -332,6 +337,20 @@ var catalogue = []Field{
 		Doc: "change_email: the address the user moves to (a managed domain of the account)."},
 	{Name: "picture", Kind: Text, Target: Picture, MaxLen: lenURL,
 		Doc: "upload_picture: a JPG or PNG file name (at most 2 MB), in the step's folder."},
+	// Contact groups, descriptions, assistants.
+	{Name: "contact_group", Kind: Text, Target: ContactGroup, MaxLen: lenLong,
+		Doc: "A contact group name or ID; contact_groups creates it when missing and adds the row's member."},
+	{Name: "member", Kind: Text, Target: Member, MaxLen: lenLong,
+		Doc: "A contact group member: a user's email or a user group's name."},
+	{Name: "description", Kind: Text, Target: Description, MaxLen: 500, Clearable: true,
+		Doc: "A division's or contact group's description (upsert_divisions, contact_groups)."},
+	{Name: "privacy", Kind: Enum, Target: Privacy,
+		Allowed: []string{"1", "2", "3"},
+		Labels:  map[string]string{"1": "Visible to anyone, searchable by anyone", "2": "Visible to members only, searchable by anyone", "3": "Visible to members only, searchable by members only"},
+		Aliases: map[string]string{"public": "1", "anyone": "1", "members": "2", "private": "3"},
+		Doc:     "Contact group privacy: 1 visible to anyone, 2 visible to members (searchable by anyone), 3 members only; or public, members, private."},
+	{Name: "assistants", Kind: Text, Target: Assistants, MaxLen: 4000, Clearable: true,
+		Doc: "A user's assistants: emails separated by semicolons (set_assistants)."},
 }
 
 var byName = func() map[string]int {

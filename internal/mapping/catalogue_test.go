@@ -12,7 +12,8 @@ func TestCatalogueShape(t *testing.T) {
 	cat := Catalogue()
 	seen := map[string]bool{}
 	lastTarget := Key
-	order := []Target{Key, Profile, Status, Group, Division, Feature, Subscription, TransferEmail, Password, NewEmail, Picture}
+	order := []Target{Key, Profile, Status, Group, Division, Feature, Subscription, TransferEmail, Password, NewEmail, Picture,
+		ContactGroup, Member, Description, Privacy, Assistants}
 	rank := func(tg Target) int { return slices.Index(order, tg) }
 	for _, f := range cat {
 		if seen[f.Name] {

@@ -111,6 +111,12 @@ func fieldStep(f mapping.Field) string {
 		return "delete_users"
 	case mapping.Password:
 		return "create_users (autoCreate)"
+	case mapping.ContactGroup, mapping.Member, mapping.Privacy:
+		return "contact_groups"
+	case mapping.Description:
+		return "upsert_divisions, contact_groups"
+	case mapping.Assistants:
+		return "set_assistants"
 	}
 	return ""
 }

@@ -116,3 +116,11 @@ func (c *Client) AssignDivision(ctx context.Context, divisionID string, users []
 	_, err := c.do(ctx, call{ep: epAssignDivision, params: []string{divisionID}, body: map[string]any{"users": users}, out: &out})
 	return splitIDs(out.IDs), err
 }
+
+var epUpdateDivision = endpoint{method: http.MethodPatch, path: "/divisions/{divisionId}", category: Light, idempotent: true}
+
+// UpdateDivision sets a division's description (the name stays).
+func (c *Client) UpdateDivision(ctx context.Context, id, description string) error {
+	_, err := c.do(ctx, call{ep: epUpdateDivision, params: []string{id}, body: map[string]string{"division_description": description}})
+	return err
+}

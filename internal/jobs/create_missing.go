@@ -1,0 +1,194 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// Zoom's caps on what create_missing (and upsert_groups/upsert_divisions)
+// may create, from the Users API reference: checked in the plan so a run
+// never finds them half-way.
+const (
+	maxGroupCreatesPerDay = 100  // Create a group: 100 requests a day
+	maxGroups             = 5000 // groups an account may hold
+	maxDivisions          = 500  // divisions an account may hold
+)
+
+// newPrefix marks a row-step target that names a group or division the run
+// creates; apply swaps it for the new ID.
+const newPrefix = "new:"
+
+// newEntry is one group or division the run creates: once, before the
+// first row that needs it.
+type newEntry struct {
+	kind        string // "group" or "division"
+	name        string
+	stepLine    int // the step that plans it (its job file line): its rows list the create
+	description string
+	done        bool
+	id          string
+	err         *results.StepResult // the create failed: every row that needs it fails so
+}
+
+// directoryCreates holds the groups and divisions the plan decided to
+// create, by kind and lower-cased name.
+type directoryCreates struct {
+	entries map[string]*newEntry
+	count   map[string]int // kind -> entries
+
+	// What the group_admins and contact_groups steps read before deciding.
+	mu       sync.Mutex
+	admins   map[string]map[string]bool // group ID -> lower-cased admin emails
+	contacts *contactState
+}
+
+// dirState is the run's directory bookkeeping, made on first use.
+func (e *engine) dirState() *directoryCreates {
+	if e.creates == nil {
+		e.creates = &directoryCreates{entries: map[string]*newEntry{}, count: map[string]int{}, admins: map[string]map[string]bool{}}
+	}
+	return e.creates
+}
+
+func newKey(kind, name string) string {
+	return kind + "\x00" + strings.ToLower(strings.TrimSpace(name))
+}
+
+// planCreate notes that a row needs a group or division the account does
+// not have. It returns the entry (shared by every row naming it) and the
+// row-step target to carry, or ok=false with the step failed when a Zoom
+// cap would stop the create.
+func (d *decision) planCreate(kind, name string) (*newEntry, string, bool) {
+	e := d.e
+	e.dirState()
+	k := newKey(kind, name)
+	if ne := e.creates.entries[k]; ne != nil {
+		return ne, newPrefix + k, true
+	}
+	n := e.creates.count[kind]
+	switch kind {
+	case "group":
+		if n >= maxGroupCreatesPerDay {
+			d.fail(fmt.Sprintf("the run would create more than %d groups, Zoom's daily limit for Create a group", maxGroupCreatesPerDay),
+				"create the other groups tomorrow, or create them in the web portal")
+			return nil, "", false
+		}
+		if len(e.dir.Groups)+n >= maxGroups {
+			d.fail(fmt.Sprintf("the account has %d groups: creating %q would pass Zoom's limit of %d", len(e.dir.Groups), name, maxGroups),
+				"use an existing group, or delete unused groups first")
+			return nil, "", false
+		}
+	case "division":
+		if len(e.dir.Divisions)+n >= maxDivisions {
+			d.fail(fmt.Sprintf("the account has %d divisions: creating %q would pass Zoom's limit of %d", len(e.dir.Divisions), name, maxDivisions),
+				"use an existing division, or delete unused divisions first")
+			return nil, "", false
+		}
+	}
+	ne := &newEntry{kind: kind, name: strings.TrimSpace(name), stepLine: d.step.Line}
+	e.creates.entries[k] = ne
+	e.creates.count[kind]++
+	return ne, newPrefix + k, true
+}
+
+// plannedEntry is the group or division of that name an earlier row or
+// step creates, or nil.
+func (e *engine) plannedEntry(kind, name string) *newEntry {
+	if e.creates == nil {
+		return nil
+	}
+	return e.creates.entries[newKey(kind, name)]
+}
+
+// createCost is the one Light call a new group or division costs, shared
+// by every row that needs it.
+func createCost(st *rowStep) []callCost {
+	isCreate := func(c fieldChange) bool { return c.action == results.ActCreate }
+	if ne, ok := st.extra.(*newEntry); ok && st.action.Writes() && slices.ContainsFunc(st.changes, isCreate) {
+		return []callCost{{cat: zoom.Light, batch: newPrefix + ne.kind + ":" + strings.ToLower(ne.name), size: 1 << 30}}
+	}
+	return nil
+}
+
+// ensureCreated creates, once each and in row order, the groups or
+// divisions the rows need, and points the rows at the new IDs. Rows whose
+// create failed get the failure; the rows left have real targets.
+func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
+	out := rows[:0:0]
+	for _, r := range rows {
+		st := &r.steps[a.i]
+		ne, ok := st.extra.(*newEntry)
+		if !ok {
+			out = append(out, r)
+			continue
+		}
+		if !ne.done {
+			if a.stop.Err() != nil {
+				a.record(r, &results.StepResult{Status: results.NotRun})
+				continue
+			}
+			if res := a.e.deferred(); res != nil {
+				a.record(r, res)
+				continue
+			}
+			ne.done = true
+			a.e.Events.Logf("Creating %s %q", ne.kind, ne.name)
+			ne.id, ne.err = a.e.createEntry(a.calls, ne)
+		}
+		if ne.err != nil {
+			cp := *ne.err
+			a.record(r, &cp)
+			continue
+		}
+		st.target = ne.id
+		out = append(out, r)
+	}
+	return out
+}
+
+// createEntry sends the create. A name already in use (a group made
+// between the plan and the run) is the group wanted: it is used.
+func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *results.StepResult) {
+	var id string
+	var err error
+	switch ne.kind {
+	case "group":
+		var g *zoom.Group
+		g, err = e.Client.CreateGroup(ctx, ne.name)
+		if g != nil {
+			id, err = g.ID, nil
+		}
+	default:
+		var dv *zoom.Division
+		dv, err = e.Client.CreateDivision(ctx, ne.name, ne.description)
+		if dv != nil {
+			id = dv.ID
+		}
+	}
+	if err != nil {
+		res := e.outcomeOf(err)
+		if res.Status == results.Failed {
+			res.Reason = fmt.Sprintf("creating the %s %q: %s", ne.kind, ne.name, res.Reason)
+		}
+		return "", res
+	}
+	return id, nil
+}
+
+// rowKeyText names a row that is not a user (a group, a contact group and
+// a member) for the journal and resume: its key fields, lower-cased.
+func rowKeyText(row *Row, fields []string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		if v, ok := row.Record.Get(f); ok {
+			parts[i] = strings.ToLower(v.Text)
+		}
+	}
+	return strings.Join(parts, " / ")
+}

@@ -1,0 +1,174 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// GroupAdmins makes users administrators of groups: each row is a group
+// and one admin's email (List group admins, Medium, read once a group;
+// Add group admins, Medium, 30 a call). Admins not listed are left alone.
+const GroupAdmins jobfile.StepKind = "group_admins"
+
+// GroupAdminsOptions are group_admins' options.
+type GroupAdminsOptions struct {
+	Group string // the field holding the group (default group)
+	Admin string // the field holding the admin's email (default email)
+}
+
+type groupAdminsStep struct{}
+
+func init() { register(groupAdminsStep{}) }
+
+func (groupAdminsStep) Name() jobfile.StepKind                      { return GroupAdmins }
+func (groupAdminsStep) directory() (groups, divs bool)              { return true, false }
+func (groupAdminsStep) userOptional()                               {}
+func (groupAdminsStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (groupAdminsStep) RowKey(s jobfile.Step) []string {
+	o := s.Options.(*GroupAdminsOptions)
+	return []string{o.Group, o.Admin}
+}
+func (k groupAdminsStep) Fields(s jobfile.Step) []string { return k.RowKey(s) }
+
+func (groupAdminsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &GroupAdminsOptions{Group: "group", Admin: "email"}
+	if n == nil {
+		return o, true
+	}
+	ok := true
+	isMap := l.Map(n, key, []string{"group", "admin"}, func(k string, _, vn *yaml.Node) {
+		var good bool
+		switch k {
+		case "group":
+			o.Group, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
+		case "admin":
+			o.Admin, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Kind == mapping.Email }, "an email field (email)")
+		}
+		ok = ok && good
+	})
+	return o, ok && isMap
+}
+
+// prepare finds each admin's user and reads the admins of every existing
+// group the rows name, once a group.
+func (groupAdminsStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
+	o := e.steps[i].Options.(*GroupAdminsOptions)
+	st := e.dirState()
+	var withAdmin []*rowRun
+	groups := map[string]bool{}
+	for _, r := range rows {
+		if r.steps[i].result != nil {
+			continue
+		}
+		if _, ok := r.value(o.Admin); ok {
+			withAdmin = append(withAdmin, r)
+		}
+		name, _ := r.value(o.Group)
+		if g, err := e.dir.Group(name); err == nil {
+			groups[g.ID] = true
+		}
+	}
+	if err := e.forRows(ctx, withAdmin, zoom.Light, func(ctx context.Context, r *rowRun) error {
+		email, _ := r.value(o.Admin)
+		u, err := e.Client.FindUser(ctx, email)
+		r.user = u
+		return err
+	}); err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	var mu sync.Mutex
+	var first error
+	forEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) {
+		admins, err := e.Client.ListGroupAdmins(ctx, id)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("listing the admins of group %s: %w", e.dir.GroupName(id), err)
+			}
+			return
+		}
+		set := map[string]bool{}
+		for _, a := range admins {
+			set[strings.ToLower(a.Email)] = true
+		}
+		st.mu.Lock()
+		st.admins[id] = set
+		st.mu.Unlock()
+	})
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+func (groupAdminsStep) decide(d *decision) {
+	o := d.step.Options.(*GroupAdminsOptions)
+	name, _ := d.value(o.Group)
+	email, ok := d.value(o.Admin)
+	g, found := d.lookupOrCreate("group", name, false)
+	if !found {
+		return
+	}
+	d.st.target = g.ID
+	if !ok {
+		d.set(results.ActUnchanged) // a group without an admin on this row
+		return
+	}
+	if d.u == nil {
+		d.fail("no user with this email in the account", "check the email, or create the user first")
+		return
+	}
+	st := d.e.dirState()
+	set := st.admins[g.ID]
+	if set == nil {
+		set = map[string]bool{}
+		st.admins[g.ID] = set
+	}
+	if set[strings.ToLower(email)] {
+		d.set(results.ActUnchanged)
+		return
+	}
+	set[strings.ToLower(email)] = true
+	d.set(results.ActAdd)
+	d.change("admin", "", email, "")
+}
+
+func (groupAdminsStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if st.action == results.ActAdd {
+		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupAdminsAdd}}
+	}
+	return nil
+}
+
+func (groupAdminsStep) apply(a *applier, rows []*rowRun) {
+	rows = a.ensureCreated(rows)
+	a.batches(zoom.Medium, zoom.MaxGroupAdminsAdd, rows, func(r *rowRun) string { return r.steps[a.i].target },
+		func(ctx context.Context, b batch) ([]*results.StepResult, error) {
+			refs := make([]zoom.UserRef, len(b.rows))
+			for j, r := range b.rows {
+				refs[j] = r.ref()
+			}
+			if _, err := a.e.Client.AddGroupAdmins(ctx, b.target, refs); err != nil {
+				return nil, err
+			}
+			out := make([]*results.StepResult, len(b.rows))
+			for j := range out {
+				out[j] = succeeded()
+			}
+			return out, nil
+		})
+}
