@@ -366,6 +366,9 @@ func (e *engine) decide(r *rowRun) {
 		}
 		d.step, d.st = step, st
 		k := kindOf(step)
+		if e.Opts.Undo && e.undoDecide(d) {
+			continue
+		}
 		if _, optional := k.(userOptional); d.u == nil && !optional {
 			if d.gone {
 				d.fail("an earlier step of this row removes the user", "remove this step or the removal from the row")
@@ -374,6 +377,9 @@ func (e *engine) decide(r *rowRun) {
 			}
 		} else {
 			k.decide(d)
+			if e.Opts.Undo {
+				e.undoConflicts(d)
+			}
 		}
 		if st.action == results.ActFail {
 			failed = i
@@ -442,6 +448,10 @@ func (e *engine) summarize() *Plan {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActFail, Reason: st.fail.Reason})
 				continue
 			}
+			for _, c := range st.conflicts {
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActConflict,
+					Field: c.field, Current: c.found, New: c.set, Reason: "changed after the run: left as found (current: the value found; new: the value the run had set)"})
+			}
 			for _, c := range st.changes {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: st.action,
 					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
@@ -498,6 +508,7 @@ func (e *engine) summarize() *Plan {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d users to create, but the %s tier allows %d creates a day: %d rows will be deferred; finish them with --resume after %s",
 			creates, e.Client.Tier().Name, limit, creates-limit, reset.Format(time.RFC3339)))
 	}
+	p.Warnings = append(p.Warnings, e.undoWarnings()...)
 	for _, step := range e.steps {
 		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",

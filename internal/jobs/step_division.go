@@ -67,6 +67,7 @@ func (divisionStep) decide(d *decision) {
 	}
 	d.set(results.ActAssign)
 	d.change("division", d.e.dir.DivisionName(cur), div.Name, "")
+	d.undoable("division", pick(cur == "", mainDivision(d.e.dir), cur), div.ID)
 	d.u.DivisionIDs = []string{div.ID}
 }
 
@@ -90,4 +91,15 @@ func (divisionStep) apply(a *applier, rows []*rowRun) {
 			}
 			return a.e.landedAll(ctx, b, added, "division", func(u *zoom.User) bool { return slices.Contains(u.DivisionIDs, b.target) }), nil
 		})
+}
+
+// mainDivision is the ID of the account's main division: where a user
+// without a division is.
+func mainDivision(dir *zoom.Directory) string {
+	for _, v := range dir.Divisions {
+		if v.IsMain {
+			return v.ID
+		}
+	}
+	return ""
 }

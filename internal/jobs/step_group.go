@@ -56,6 +56,11 @@ func (groupStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*G
 func (groupStep) decide(d *decision) {
 	o := d.step.Options.(*GroupOptions)
 	want, ok := d.value(o.To)
+	set, undo := d.undoSet("group")
+	if undo && set != "" && !ok {
+		undoAdd(d, set)
+		return
+	}
 	if !ok {
 		d.set(results.ActUnchanged)
 		return
@@ -73,6 +78,11 @@ func (groupStep) decide(d *decision) {
 		primary = groups[0]
 	}
 	name := d.e.dir.GroupName
+	if undo && set != "" && primary != g.ID && primary != set {
+		// Moved elsewhere since the run: leave it.
+		d.conflictOn("group", name(primary), name(set))
+		return
+	}
 	switch o.Mode {
 	case "add":
 		if slices.Contains(groups, g.ID) {
@@ -81,6 +91,7 @@ func (groupStep) decide(d *decision) {
 		}
 		d.set(results.ActAdd)
 		d.change("groups", namesOf(groups, name), namesOf(append(slices.Clone(groups), g.ID), name), "")
+		d.undoable("group", "", g.ID)
 		u.GroupIDs = append(slices.Clone(groups), g.ID)
 	case "set_primary":
 		switch {
@@ -90,6 +101,7 @@ func (groupStep) decide(d *decision) {
 			d.set(results.ActSetPrimary)
 			d.st.from = primary
 			d.change("primary_group", name(primary), g.Name, "")
+			d.undoable("group", primary, g.ID)
 			u.GroupIDs = append([]string{g.ID}, slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == g.ID })...)
 		default:
 			d.fail("the user is not a member of \""+g.Name+"\"", "use mode: move or add to put the user in the group")
@@ -101,11 +113,13 @@ func (groupStep) decide(d *decision) {
 		case primary == "":
 			d.set(results.ActAdd)
 			d.change("group", "", g.Name, "")
+			d.undoable("group", "", g.ID)
 			u.GroupIDs = []string{g.ID}
 		default:
 			d.set(results.ActMove)
 			d.st.from = primary
 			d.change("group", name(primary), g.Name, "")
+			d.undoable("group", primary, g.ID)
 			rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == primary || id == g.ID })
 			u.GroupIDs = append([]string{g.ID}, rest...)
 		}
@@ -116,7 +130,7 @@ func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
 	switch st.action {
 	case results.ActAdd:
 		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd}}
-	case results.ActMove, results.ActSetPrimary:
+	case results.ActMove, results.ActSetPrimary, results.ActRemove:
 		return []callCost{{cat: zoom.Medium}}
 	}
 	return nil
@@ -145,9 +159,12 @@ func (groupStep) apply(a *applier, rows []*rowRun) {
 		})
 	a.perRow(zoom.Medium, single, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
 		var err error
-		if st.action == results.ActSetPrimary {
+		switch st.action {
+		case results.ActRemove:
+			err = a.e.Client.RemoveGroupMember(ctx, st.target, r.ref().Key())
+		case results.ActSetPrimary:
 			err = a.e.Client.SetPrimaryGroup(ctx, st.from, r.ref().Key(), st.target)
-		} else {
+		default:
 			err = a.e.Client.MoveGroupMember(ctx, st.from, r.ref().Key(), st.target)
 		}
 		if err != nil {
@@ -188,4 +205,20 @@ func namesOf(ids []string, name func(string) string) string {
 		out += name(id)
 	}
 	return out
+}
+
+// undoAdd plans the undo of a run that put the user in a group it was not
+// in: take the user out of it again.
+func undoAdd(d *decision, groupID string) {
+	groups := d.u.GroupIDs
+	if !slices.Contains(groups, groupID) {
+		d.set(results.ActUnchanged) // out of it already
+		return
+	}
+	rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == groupID })
+	d.set(results.ActRemove)
+	d.st.target = groupID
+	d.change("groups", namesOf(groups, d.e.dir.GroupName), namesOf(rest, d.e.dir.GroupName), results.RemoveGroup)
+	d.undoable("group", groupID, "")
+	d.u.GroupIDs = rest
 }
