@@ -70,7 +70,7 @@ func (p *Plan) RemovalCount() int {
 // RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
 func (p *Plan) RemovalText() string {
 	var parts []string
-	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup} {
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision} {
 		if n := p.Removals[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
 		}
@@ -159,6 +159,9 @@ func (e *engine) plan(ctx context.Context) error {
 	}
 	for _, r := range active {
 		e.decide(r)
+	}
+	if err := e.planSync(ctx, active); err != nil {
+		return err
 	}
 	e.planned = e.summarize()
 	return ctx.Err()

@@ -19,6 +19,11 @@ const AssignDivision jobfile.StepKind = "assign_division"
 // DivisionOptions are assign_division's options.
 type DivisionOptions struct {
 	To string // the field holding the division (default division)
+	// Sync: add_only (default), remove_only or exact, as for move_group;
+	// a member taken out of a division is assigned to Fallback (default
+	// the main division).
+	Sync     string
+	Fallback string
 }
 
 type divisionStep struct{}
@@ -30,14 +35,21 @@ func (divisionStep) directory() (groups, divs bool)              { return false,
 func (divisionStep) Check(*jobfile.Loader, string, jobfile.Step) {}
 
 func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &DivisionOptions{To: "division"}
+	o := &DivisionOptions{To: "division", Sync: SyncAddOnly}
 	if n == nil {
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "sync", "fallback_division"}, func(k string, _, vn *yaml.Node) {
 		var good bool
-		o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
+		switch k {
+		case "to":
+			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
+		case "sync":
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+		case "fallback_division":
+			o.Fallback, good = l.Str(vn, key+"."+k)
+		}
 		ok = ok && good
 	})
 	return o, ok && isMap
@@ -57,6 +69,10 @@ func (divisionStep) decide(d *decision) {
 		return
 	}
 	d.st.target = div.ID
+	if d.step.Options.(*DivisionOptions).Sync == SyncRemoveOnly {
+		d.set(results.ActUnchanged) // the rows only say who stays
+		return
+	}
 	cur := ""
 	if len(d.u.DivisionIDs) > 0 {
 		cur = d.u.DivisionIDs[0]

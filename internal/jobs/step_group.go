@@ -20,6 +20,13 @@ const MoveGroup jobfile.StepKind = "move_group"
 type GroupOptions struct {
 	To   string // the field holding the group (default group)
 	Mode string // move (default) | add | set_primary
+	// Sync is add_only (default: rows only put users in), remove_only
+	// (members of the groups the file names that no row lists are taken
+	// out; listed users are not added) or exact (both).
+	Sync string
+	// Fallback is the group removed members are moved to ("": they are
+	// only taken out of the group).
+	Fallback string
 }
 
 var moveModes = []string{"move", "add", "set_primary"}
@@ -33,14 +40,18 @@ func (groupStep) directory() (groups, divs bool)              { return true, fal
 func (groupStep) Check(*jobfile.Loader, string, jobfile.Step) {}
 
 func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &GroupOptions{To: "group", Mode: "move"}
+	o := &GroupOptions{To: "group", Mode: "move", Sync: SyncAddOnly}
 	if n == nil {
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to", "mode"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "mode", "sync", "fallback_group"}, func(k string, _, vn *yaml.Node) {
 		var good bool
 		switch k {
+		case "sync":
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+		case "fallback_group":
+			o.Fallback, good = l.Str(vn, key+"."+k)
 		case "to":
 			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
 		case "mode":
@@ -78,6 +89,11 @@ func (groupStep) decide(d *decision) {
 		primary = groups[0]
 	}
 	name := d.e.dir.GroupName
+	if o.Sync == SyncRemoveOnly {
+		// The rows only say who stays: no one is added.
+		d.set(results.ActUnchanged)
+		return
+	}
 	if undo && set != "" && primary != g.ID && primary != set {
 		// Moved elsewhere since the run: leave it.
 		d.conflictOn("group", name(primary), name(set))

@@ -1,0 +1,114 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// bigGroupSeed is an account with a 200-member group "Big", 30 users in no
+// group, a group "Parked" and two divisions.
+func bigGroupSeed() *zoomtest.Seed {
+	s := &zoomtest.Seed{Account: zoomtest.SeedAccount{ID: "acct1", Name: "Acme"}, LicensedSeats: 1000,
+		Groups:    []zoomtest.SeedGroup{{Name: "Big"}, {Name: "Parked"}},
+		Divisions: []zoomtest.SeedDivision{{Name: "Main", Main: true}, {Name: "EMEA"}}}
+	s.Users = append(s.Users, zoomtest.SeedUser{Email: "owner@acme.example", FirstName: "O", LastName: "Owner", Type: 2, Role: "owner"})
+	for i := range 200 {
+		s.Users = append(s.Users, zoomtest.SeedUser{Email: fmt.Sprintf("member%03d@acme.example", i), FirstName: "M", LastName: "Ember",
+			Type: 1, Groups: []string{"Big"}, Division: "EMEA"})
+	}
+	for i := range 30 {
+		s.Users = append(s.Users, zoomtest.SeedUser{Email: fmt.Sprintf("new%02d@acme.example", i), FirstName: "N", LastName: "Ew", Type: 1})
+	}
+	return s
+}
+
+// The file lists 180 of Big's 200 members and 30 users in no group: exact
+// sync takes the other 20 out and puts the 30 in, and spends only those
+// calls; max_removals: 10 stops it before any call.
+func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
+	var rows [][]string
+	for i := range 180 {
+		rows = append(rows, []string{fmt.Sprintf("member%03d@acme.example", i), "Big"})
+	}
+	for i := range 30 {
+		rows = append(rows, []string{fmt.Sprintf("new%02d@acme.example", i), "Big"})
+	}
+	for _, tc := range []struct {
+		name, options string
+		limit         string
+		writes        map[string]int // endpoint -> calls
+		parked        int            // members in Parked after
+		aborted       bool
+	}{
+		{name: "remove", options: "{ sync: exact }",
+			writes: map[string]int{"POST /groups/{groupId}/members": 1, "DELETE /groups/{groupId}/members/{memberId}": 20}},
+		{name: "fallback", options: "{ sync: exact, fallback_group: Parked }",
+			writes: map[string]int{"POST /groups/{groupId}/members": 1, "PATCH /groups/{groupId}/members/{memberId}": 20}, parked: 20},
+		{name: "remove_only", options: "{ sync: remove_only }",
+			writes: map[string]int{"DELETE /groups/{groupId}/members/{memberId}": 20}},
+		{name: "over max_removals", options: "{ sync: exact }", limit: "limits:\n  max_removals: 10\n", aborted: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigGroupSeed()})
+			e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
+			job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: "+tc.options+"\n"+tc.limit)
+			before := e.srv.Stats()
+			sum, err := e.run(context.Background(), job, filepath.Join(e.dir, "run"), nil)
+			got := map[string]int{}
+			for ep, n := range e.srv.Stats().Calls {
+				if !strings.HasPrefix(ep, "GET ") {
+					if d := n - before.Calls[ep]; d > 0 {
+						got[ep] = d
+					}
+				}
+			}
+			if tc.aborted {
+				if !errors.Is(err, jobs.ErrAborted) || !strings.Contains(sum.Aborted, "max_removals") {
+					t.Fatalf("err %v, aborted %q: want a stop at max_removals", err, sum.Aborted)
+				}
+				if len(got) > 0 {
+					t.Errorf("write calls before the stop: %v", got)
+				}
+				if n := sum.Plan.Removals["group removal"]; n != 20 {
+					t.Errorf("plan removals %d, want 20", n)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.writes) {
+				t.Errorf("write calls %v, want %v", got, tc.writes)
+			}
+			members, parked := 0, 0
+			for _, g := range e.srv.Groups() {
+				switch g.Name {
+				case "Big":
+					members = len(g.MemberIDs)
+				case "Parked":
+					parked = len(g.MemberIDs)
+				}
+			}
+			want := 210
+			if tc.name == "remove_only" {
+				want = 180
+			}
+			if members != want || parked != tc.parked {
+				t.Errorf("Big has %d members (want %d), Parked %d (want %d)", members, want, parked, tc.parked)
+			}
+			lines := readResults(t, filepath.Join(e.dir, "run"))
+			removed := slices.IndexFunc(lines, func(m map[string]string) bool { return m["Email"] == "member190@acme.example" })
+			if removed < 0 || lines[removed]["zb_status"] != "succeeded" {
+				t.Errorf("the results do not report the removal of member190")
+			}
+		})
+	}
+}
