@@ -25,6 +25,10 @@ type FeatureStep struct {
 	FeatureType  string // a catalogue Feature field name, e.g. "webinar"
 	Value        string // the field holding the value (default: FeatureType)
 	Subscription string // the field holding subscription_id ("" = none)
+	// Sync: add_only (default), remove_only or exact: the holders of each
+	// value the file names that no row lists with it get the feature
+	// turned off.
+	Sync string
 }
 
 // FeaturesOptions are update_features' options: the features to set.
@@ -32,7 +36,7 @@ type FeaturesOptions struct {
 	Features []FeatureStep
 }
 
-var featureKeys = []string{"feature_type", "value", "subscription"}
+var featureKeys = []string{"feature_type", "value", "subscription", "sync"}
 
 type featuresStep struct{}
 
@@ -100,6 +104,8 @@ func (featuresStep) ParseOptions(l *jobfile.Loader, key string, opts *yaml.Node)
 					fs.FeatureType, g = l.FieldRef(vn, kk, isFeature, "a feature_type of Bulk update features")
 				case "value":
 					fs.Value, g = l.FieldRef(vn, kk, nil, "")
+				case "sync":
+					fs.Sync, g = l.OneOf(vn, kk, syncModes)
 				case "subscription":
 					fs.Subscription, g = l.FieldRef(vn, kk, func(f mapping.Field) bool { return f.Target == mapping.Subscription }, "a subscription field (subscription_id)")
 				}
@@ -214,6 +220,9 @@ func (featuresStep) decide(d *decision) {
 		want, ok := d.value(fs.Value)
 		if !ok {
 			continue
+		}
+		if fs.Sync == SyncRemoveOnly {
+			continue // the rows only say who keeps the feature
 		}
 		w := featureWant{feature: fi, value: want, action: results.ActUpdate}
 		if fs.Subscription != "" {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -206,6 +207,129 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			d.change("division", e.dir.DivisionName(did), e.dir.DivisionName(fallback), results.RemoveDivision)
 			d.undoable("division", did, fallback)
 			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// anyValue keys the users a row names any value of a feature for.
+const anyValue = "\x00any"
+
+// offValue is the value that turns a feature off (a Basic license for
+// user_type).
+func offValue(featureType string) string {
+	switch featureType {
+	case "user_type":
+		return "1"
+	case "concurrent_meeting":
+		return "None"
+	case "zoom_whiteboard":
+		return "false"
+	}
+	return "0"
+}
+
+func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*FeaturesOptions)
+	type syncFeature struct {
+		fi    int
+		named listed // value -> listed users
+	}
+	var feats []syncFeature
+	for fi, fs := range o.Features {
+		if fs.Sync != SyncExact && fs.Sync != SyncRemoveOnly {
+			continue
+		}
+		sf := syncFeature{fi: fi, named: listed{}}
+		for _, r := range rows {
+			v, ok := r.value(fs.Value)
+			if !ok || r.steps[i].action == results.ActFail {
+				continue
+			}
+			// A row that names a value for the user decides the
+			// feature itself: sync leaves it to the row.
+			sf.named.add(anyValue, r)
+			if !isOff(v) && v != offValue(fs.FeatureType) {
+				sf.named.add(v, r)
+			}
+		}
+		if len(sf.named) > 1 {
+			feats = append(feats, sf)
+		}
+	}
+	if len(feats) == 0 {
+		return nil, nil
+	}
+	// The holders can be anyone in the account: list every user, and read
+	// the settings of those no row lists when a feature needs them.
+	var users []zoom.User
+	for _, status := range []string{zoom.StatusActive, zoom.StatusInactive} {
+		for u, err := range e.Client.ListUsers(ctx, zoom.ListUsersOptions{Status: status}) {
+			if err != nil {
+				return nil, fmt.Errorf("listing %s users: %w", status, err)
+			}
+			if u.ID != "" {
+				users = append(users, u)
+			}
+		}
+	}
+	settings := make([]*zoom.FeatureSettings, len(users))
+	needSettings := slices.ContainsFunc(feats, func(sf syncFeature) bool { return needsSettings(o.Features[sf.fi].FeatureType) })
+	if needSettings {
+		idx := make([]int, len(users))
+		for j := range idx {
+			idx[j] = j
+		}
+		var firstErr error
+		var mu sync.Mutex
+		forEach(ctx, e.concurrency(zoom.Medium), idx, func(j int) {
+			s, err := e.Client.GetUserSettings(ctx, users[j].ID)
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("reading the settings of %s: %w", users[j].Email, err)
+				}
+				mu.Unlock()
+				return
+			}
+			settings[j] = &s.Feature
+		})
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var out []*rowRun
+	for _, sf := range feats {
+		fs := o.Features[sf.fi]
+		off := offValue(fs.FeatureType)
+		for j, u := range users {
+			if sf.named.has(anyValue, u.ID, u.Email) {
+				continue
+			}
+			for _, v := range sf.named.targets() {
+				if v == anyValue {
+					continue
+				}
+				if same, known := featureAsAsked(fs.FeatureType, v, &u, settings[j]); !same || !known {
+					continue
+				}
+				r := e.removalRow(u, i)
+				r.settings = settings[j]
+				st := &r.steps[i]
+				st.action = results.ActUpdate
+				wantsOf(st).wants = []featureWant{{feature: sf.fi, value: off, action: results.ActUpdate}}
+				d := &decision{e: e, r: r, step: e.steps[i], st: st}
+				cur := currentFeature(fs.FeatureType, &u, settings[j])
+				d.change(fs.FeatureType, cur, off, pick(fs.FeatureType == "user_type", results.RemoveDowngrade, results.RemoveFeature))
+				if was, ok := featureCode(fs.FeatureType, &u, settings[j]); ok {
+					d.undoable(fs.FeatureType, was, off)
+				}
+				out = append(out, r)
+				break
+			}
 		}
 	}
 	return out, nil

@@ -112,3 +112,66 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 		})
 	}
 }
+
+// Exact sync of a feature value turns it off for the holders no row lists
+// (other values are left alone), and of a division puts the members no row
+// lists in the main division; the run's undo puts both back.
+func TestSyncExactFeatureAndDivisionAndUndo(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	start := accountState(e.srv)
+	e.writeCSV("in.csv", []string{"Email", "Webinar", "Division"}, [][]string{
+		{"olivia.owner@acme.example", "1", "EMEA"},
+		{"linus.berg@acme.example", "1", "EMEA"},
+		{"kenji.sato@acme.example", "", "EMEA"},
+	})
+	job := e.write("job.yaml", `version: 1
+input: in.csv
+fields:
+  email: Email
+  webinar: Webinar
+  division: Division
+steps:
+  - update_features: [ { feature_type: webinar, sync: exact } ]
+  - assign_division: { sync: exact }
+`)
+	run := filepath.Join(e.dir, "run")
+	sum, err := e.run(context.Background(), job, run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark, _ := e.srv.UserByEmail("mark.eting@acme.example")
+	sam, _ := e.srv.UserByEmail("sam.seller@acme.example")
+	linus, _ := e.srv.UserByEmail("linus.berg@acme.example")
+	if mark.Features["webinar"] != "" || sam.Features["webinar"] != "64" || linus.Features["webinar"] != "1" {
+		t.Errorf("webinar: mark %q (want off), sam %q (want 64 kept), linus %q (want 1)", mark.Features["webinar"], sam.Features["webinar"], linus.Features["webinar"])
+	}
+	if sum.Plan.Removals["feature removal"] != 1 {
+		t.Errorf("feature removals %d, want 1 (mark)", sum.Plan.Removals["feature removal"])
+	}
+	var emea []string
+	for _, u := range e.srv.Users() {
+		if u.DivisionID == divisionID(e, "EMEA") {
+			emea = append(emea, u.Email)
+		}
+	}
+	slices.Sort(emea)
+	want := []string{"kenji.sato@acme.example", "linus.berg@acme.example", "olivia.owner@acme.example"}
+	if !slices.Equal(emea, want) {
+		t.Errorf("EMEA members %v, want %v", emea, want)
+	}
+	if _, err := e.undo(context.Background(), run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffState(start, accountState(e.srv)); len(d) > 0 {
+		t.Errorf("after undo:\n%s", strings.Join(d, "\n"))
+	}
+}
+
+func divisionID(e *env, name string) string {
+	for _, d := range e.srv.Divisions() {
+		if d.Name == name {
+			return d.ID
+		}
+	}
+	return ""
+}
