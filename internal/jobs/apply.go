@@ -63,6 +63,8 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 		switch res := r.steps[j].result; {
 		case res == nil, res.Status == results.NotRun, res.Status == results.Partial:
 			return &results.StepResult{Status: results.NotRun}
+		case (res.Status == results.Failed || res.Status == results.Skipped) && e.Opts.Undo:
+			// An undo's steps are independent: put back what can be.
 		case res.Status == results.Failed, res.Status == results.Skipped:
 			return &results.StepResult{Status: results.Skipped, Reason: "an earlier step failed"}
 		case res.Status == results.Deferred:

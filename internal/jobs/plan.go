@@ -360,7 +360,7 @@ func (e *engine) decide(r *rowRun) {
 				failed = i
 			}
 			continue
-		case failed >= 0:
+		case failed >= 0 && !e.Opts.Undo:
 			st.action = results.ActSkip
 			continue
 		case st.action == results.ActFail: // a read failed
@@ -388,7 +388,8 @@ func (e *engine) decide(r *rowRun) {
 			failed = i
 		}
 	}
-	if failed < 0 || e.Job.Limits.PartialRows || r.steps[failed].result != nil {
+	// An undo puts back what it can: its steps are independent.
+	if failed < 0 || e.Job.Limits.PartialRows || e.Opts.Undo || r.steps[failed].result != nil {
 		return // nothing failed in the plan (a prior run's failure already skips what follows)
 	}
 	why := r.steps[failed].fail

@@ -2,9 +2,11 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -304,4 +306,34 @@ steps:
 			t.Log("undo.yaml loads with no step") // the CLI says "nothing to undo" for it
 		}
 	})
+}
+
+// A run interrupted and resumed records one before-image across both
+// parts: its undo puts the account back as it was before the first part.
+func TestUndoOfAResumedRun(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{Tier: "business"})
+	start := accountState(e.srv)
+	rows := mixedRows(e.srv, 40)
+	e.writeCSV("users.csv", mixedHeader, rows)
+	jobPath := e.write("job.yaml", mixedJob)
+	out := filepath.Join(e.dir, "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for e.srv.Stats().Applied["POST /users"] < 15 {
+			runtime.Gosched()
+		}
+		cancel()
+	}()
+	if _, err := e.run(ctx, jobPath, out, nil); !errors.Is(err, jobs.ErrAborted) {
+		t.Fatalf("err = %v, want ErrAborted", err)
+	}
+	if _, err := e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume = true }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.undo(context.Background(), out, filepath.Join(out, "undo"), func(o *jobs.Options) { o.AllowDelete = true }); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffState(start, accountState(e.srv)); len(d) > 0 {
+		t.Errorf("after undo of the resumed run:\n%s", strings.Join(d, "\n"))
+	}
 }
