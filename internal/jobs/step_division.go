@@ -30,9 +30,16 @@ type divisionStep struct{}
 
 func init() { register(divisionStep{}) }
 
-func (divisionStep) Name() jobfile.StepKind                      { return AssignDivision }
-func (divisionStep) directory() (groups, divs bool)              { return false, true }
-func (divisionStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (divisionStep) Name() jobfile.StepKind         { return AssignDivision }
+func (divisionStep) directory() (groups, divs bool) { return false, true }
+
+// Check: a fallback division only serves a sync that removes members.
+func (divisionStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
+	if o := s.Options.(*DivisionOptions); o.Fallback != "" && o.Sync == SyncAddOnly {
+		l.AddError(s.Line, key+".fallback_division", "fallback_division is where sync puts the members no row lists, and sync is add_only",
+			"add sync: exact (or remove_only), or remove fallback_division")
+	}
+}
 
 func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &DivisionOptions{To: "division", Sync: SyncAddOnly}

@@ -35,9 +35,16 @@ type groupStep struct{}
 
 func init() { register(groupStep{}) }
 
-func (groupStep) Name() jobfile.StepKind                      { return MoveGroup }
-func (groupStep) directory() (groups, divs bool)              { return true, false }
-func (groupStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (groupStep) Name() jobfile.StepKind         { return MoveGroup }
+func (groupStep) directory() (groups, divs bool) { return true, false }
+
+// Check: a fallback group only serves a sync that removes members.
+func (groupStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
+	if o := s.Options.(*GroupOptions); o.Fallback != "" && o.Sync == SyncAddOnly {
+		l.AddError(s.Line, key+".fallback_group", "fallback_group is where sync moves the members no row lists, and sync is add_only",
+			"add sync: exact (or remove_only), or remove fallback_group")
+	}
+}
 
 func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &GroupOptions{To: "group", Mode: "move", Sync: SyncAddOnly}
@@ -89,6 +96,17 @@ func (groupStep) decide(d *decision) {
 		primary = groups[0]
 	}
 	name := d.e.dir.GroupName
+	if undo && set == undoRemoved {
+		// The run took the user out of the group: put it back in.
+		if slices.Contains(groups, g.ID) {
+			d.set(results.ActUnchanged)
+			return
+		}
+		d.set(results.ActAdd)
+		d.change("groups", namesOf(groups, name), namesOf(append(slices.Clone(groups), g.ID), name), "")
+		u.GroupIDs = append(slices.Clone(groups), g.ID)
+		return
+	}
 	if o.Sync == SyncRemoveOnly {
 		// The rows only say who stays: no one is added.
 		d.set(results.ActUnchanged)

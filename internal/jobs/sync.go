@@ -155,6 +155,7 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 			} else {
 				st.action, st.target = results.ActRemove, gid
 				d.change("groups", e.dir.GroupName(gid), "(removed)", results.RemoveGroup)
+				d.undoable("group", gid, undoRemoved)
 			}
 			out = append(out, r)
 		}
@@ -211,6 +212,10 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 	}
 	return out, nil
 }
+
+// undoRemoved is the value a sync that took a user out of a group (with no
+// fallback) leaves in undo.csv's zb_set_group: the undo adds the user back.
+const undoRemoved = "(removed)"
 
 // anyValue keys the users a row names any value of a feature for.
 const anyValue = "\x00any"

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -104,6 +106,23 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 			if members != want || parked != tc.parked {
 				t.Errorf("Big has %d members (want %d), Parked %d (want %d)", members, want, parked, tc.parked)
 			}
+			if tc.name != "remove_only" {
+				// The undo takes the 30 out and puts the 20 back.
+				if _, err := e.undo(context.Background(), filepath.Join(e.dir, "run"), filepath.Join(e.dir, "undo"), nil); err != nil {
+					t.Fatal(err)
+				}
+				for _, g := range e.srv.Groups() {
+					if n := len(g.MemberIDs); g.Name == "Big" && n != 200 || g.Name == "Parked" && n != 0 {
+						t.Errorf("after undo %s has %d members", g.Name, n)
+					}
+				}
+				defer func() {
+					if t.Failed() {
+						data, _ := os.ReadFile(filepath.Join(e.dir, "run", "undo.csv"))
+						t.Logf("undo.csv:\n%s", data)
+					}
+				}()
+			}
 			lines := readResults(t, filepath.Join(e.dir, "run"))
 			removed := slices.IndexFunc(lines, func(m map[string]string) bool { return m["Email"] == "member190@acme.example" })
 			if removed < 0 || lines[removed]["zb_status"] != "succeeded" {
@@ -174,4 +193,20 @@ func divisionID(e *env, name string) string {
 		}
 	}
 	return ""
+}
+
+func TestSyncOptionsAreChecked(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.writeCSV("in.csv", []string{"Email", "Group", "Division"}, [][]string{{"a@acme.example", "Sales", "EMEA"}})
+	for _, tc := range []struct{ step, says string }{
+		{"move_group: { fallback_group: Parked }", "fallback_group"},
+		{"assign_division: { fallback_division: Main }", "fallback_division"},
+		{"move_group: { sync: everything }", "exact"},
+		{"update_features: [ { feature_type: webinar, sync: maybe } ]", "remove_only"},
+	} {
+		job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\n  division: Division\n  webinar: Group\nsteps:\n  - "+tc.step+"\n")
+		if _, err := jobfile.Load(job); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: %v, want an error naming %s", tc.step, err, tc.says)
+		}
+	}
 }
