@@ -35,14 +35,14 @@ func (divisionStep) directory() (groups, divs bool) { return false, true }
 
 // Check: a fallback division only serves a sync that removes members.
 func (divisionStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
-	if o := s.Options.(*DivisionOptions); o.Fallback != "" && o.Sync == SyncAddOnly {
+	if o := s.Options.(*DivisionOptions); o.Fallback != "" && (o.Sync == "" || o.Sync == SyncAddOnly) {
 		l.AddError(s.Line, key+".fallback_division", "fallback_division is where sync puts the members no row lists, and sync is add_only",
 			"add sync: exact (or remove_only), or remove fallback_division")
 	}
 }
 
 func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &DivisionOptions{To: "division", Sync: SyncAddOnly}
+	o := &DivisionOptions{To: "division"}
 	if n == nil {
 		return o, true
 	}

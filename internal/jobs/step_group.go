@@ -40,14 +40,14 @@ func (groupStep) directory() (groups, divs bool) { return true, false }
 
 // Check: a fallback group only serves a sync that removes members.
 func (groupStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
-	if o := s.Options.(*GroupOptions); o.Fallback != "" && o.Sync == SyncAddOnly {
+	if o := s.Options.(*GroupOptions); o.Fallback != "" && (o.Sync == "" || o.Sync == SyncAddOnly) {
 		l.AddError(s.Line, key+".fallback_group", "fallback_group is where sync moves the members no row lists, and sync is add_only",
 			"add sync: exact (or remove_only), or remove fallback_group")
 	}
 }
 
 func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &GroupOptions{To: "group", Mode: "move", Sync: SyncAddOnly}
+	o := &GroupOptions{To: "group", Mode: "move"}
 	if n == nil {
 		return o, true
 	}

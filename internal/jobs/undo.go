@@ -37,9 +37,24 @@ type undoEntry struct {
 	created, deleted bool
 }
 
+// undoKind is implemented by step kinds (beyond the built-in ones) whose
+// changes an undo job can put back: their decide records each change with
+// d.undoable(field, was, set); fields lists those job fields, and step is
+// the undo job's step (a line of its steps list, e.g. "update_settings")
+// for the fields of undo.csv that kind restores ("" for none).
+type undoKind interface {
+	undoFields() []string
+	undoStep(s jobfile.Step, fields []string) string
+}
+
 // undoField says whether an undo job can put a field back, and with which
 // step kind.
 func undoField(field string) (jobfile.StepKind, bool) {
+	for name, k := range stepKinds {
+		if u, ok := k.(undoKind); ok && slices.Contains(u.undoFields(), field) {
+			return name, true
+		}
+	}
 	switch field {
 	case "status":
 		return SetStatus, true
@@ -242,6 +257,18 @@ func (e *engine) undoJob(cols []string, created bool) string {
 		case DeleteUsers:
 			// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
 		default:
+			if u, ok := kindOf(s).(undoKind); ok {
+				var mine []string
+				for _, c := range cols {
+					if k, _ := undoField(c); k == s.Kind {
+						mine = append(mine, c)
+					}
+				}
+				if line := u.undoStep(s, mine); line != "" && len(mine) > 0 {
+					add(line)
+				}
+				continue
+			}
 			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", s.Kind)
 		}
 	}
