@@ -203,6 +203,18 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	}
 	if r := p.RemovalText(); r != "" {
 		fmt.Fprintf(w, "Removals: %s (listed in changes.csv)\n", r)
+		n := 0
+		for _, c := range p.Changes {
+			if c.Removal == "" {
+				continue
+			}
+			if n == maxListed {
+				fmt.Fprintf(w, "  ... and %d more\n", p.RemovalCount()-maxListed)
+				break
+			}
+			n++
+			fmt.Fprintf(w, "  %s %s: %s %s -> %s (%s)\n", c.Email, c.Step, c.Field, c.Current, c.New, c.Removal)
+		}
 	}
 	var calls []string
 	for _, c := range zoom.Categories {

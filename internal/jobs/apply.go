@@ -63,6 +63,8 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 		switch res := r.steps[j].result; {
 		case res == nil, res.Status == results.NotRun, res.Status == results.Partial:
 			return &results.StepResult{Status: results.NotRun}
+		case (res.Status == results.Failed || res.Status == results.Skipped) && e.Opts.Undo:
+			// An undo's steps are independent: put back what can be.
 		case res.Status == results.Failed, res.Status == results.Skipped:
 			return &results.StepResult{Status: results.Skipped, Reason: "an earlier step failed"}
 		case res.Status == results.Deferred:
@@ -77,6 +79,11 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 		return &results.StepResult{Status: results.Skipped, Reason: "an earlier step failed"}
 	case results.ActUnchanged:
 		return &results.StepResult{Status: results.Unchanged, UserID: r.knownID()}
+	case results.ActConflict:
+		return &results.StepResult{Status: results.Unchanged, UserID: r.knownID()} // record says conflict
+	case results.ActKeep:
+		return &results.StepResult{Status: results.Kept, UserID: r.knownID(), Reason: "created by the run undone; kept",
+			Hint: "undo with --allow-delete to delete the users the run created"}
 	case results.ActRecovered:
 		return &results.StepResult{Status: results.Succeeded, UserID: r.knownID(), Reason: "created by the interrupted run (found on resume)"}
 	case "":
@@ -89,6 +96,12 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 	if res.UserID == "" {
 		res.UserID = r.knownID()
+	}
+	if cs := r.steps[i].conflicts; len(cs) > 0 && (res.Status == results.Succeeded || res.Status == results.Unchanged) {
+		// An undo that put back what it could and left what someone
+		// changed since: the row says so, with both values.
+		res.Status, res.Reason, res.Hint = results.Conflict, conflictText(cs),
+			"the field was changed after the run: set it by hand if the run's value should go"
 	}
 	r.steps[i].result = res
 	if e.journal != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,10 @@ type Options struct {
 	Overwrite   bool
 	DryRun      bool
 	AllowDelete bool
+	// Undo runs an undo job (undo.yaml of a run folder): fields changed
+	// since that run are left as found (conflict), created users are
+	// deleted only with AllowDelete (else kept).
+	Undo bool
 	// Strict refuses the whole file when any row has a problem.
 	Strict bool
 	// Concurrency bounds the calls in flight; 0 sizes it from the limits.
@@ -128,6 +133,26 @@ type engine struct {
 
 	// jobSum and inputSum identify the job and input files of the run.
 	jobSum, inputSum string
+	// column is the index of each input header, lower-cased.
+	column map[string]int
+}
+
+// cell is a row's cell in a column the mapping does not read (the zb_
+// columns of an undo file); ok is false when the column or the cell is
+// missing.
+func (e *engine) cell(r *rowRun, header string) (string, bool) {
+	if e.column == nil {
+		e.column = map[string]int{}
+		for i, h := range e.sheet.Header {
+			e.column[strings.ToLower(strings.TrimSpace(h))] = i
+		}
+	}
+	i, ok := e.column[header]
+	if !ok || i >= len(r.row.Cells) {
+		return "", false
+	}
+	v := strings.TrimSpace(r.row.Cells[i])
+	return v, v != ""
 }
 
 // Run plans and applies the job. Cancelling ctx stops taking new work:
@@ -141,7 +166,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
 
 	for _, s := range e.steps {
-		if s.Kind == DeleteUsers && !r.Opts.AllowDelete {
+		if s.Kind == DeleteUsers && !r.Opts.AllowDelete && !r.Opts.Undo {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}

@@ -125,6 +125,11 @@ func (e *engine) finish(sum *Summary) error {
 	if err != nil {
 		return err
 	}
+	undo, err := e.writeUndo()
+	if err != nil {
+		return err
+	}
+	files = append(files, undo...)
 	path := filepath.Join(e.Opts.OutDir, runJSON)
 	data, _ := json.MarshalIndent(info, "", "  ")
 	if err := sheet.WriteAtomic(path, func(w io.Writer) error {
@@ -277,7 +282,7 @@ func (e *engine) planSummary() [][2]string {
 		var parts string
 		for _, a := range []results.Action{results.ActCreate, results.ActUpdate, results.ActUnchanged, results.ActFail, results.ActSkip,
 			results.ActMove, results.ActAdd, results.ActSetPrimary, results.ActAssign, results.ActActivate, results.ActDeactivate,
-			results.ActDelete, results.ActDisassoc, results.ActDone, results.ActRecovered} {
+			results.ActDelete, results.ActDisassoc, results.ActDone, results.ActRecovered, results.ActRemove, results.ActConflict, results.ActKeep} {
 			if n := sp.Actions[a]; n > 0 {
 				if parts != "" {
 					parts += ", "

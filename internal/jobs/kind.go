@@ -126,6 +126,35 @@ func (d *decision) change(field, current, new, removal string) {
 	d.st.changes = append(d.st.changes, fieldChange{field: field, current: current, new: new, removal: removal})
 }
 
+// undoable records the raw values of the change just recorded, for the
+// run's before-image: col is the job field an undo job writes to put was
+// back, set the value the step leaves. A change on a user this run
+// creates needs none: undoing the create deletes the user.
+func (d *decision) undoable(col, was, set string) {
+	if d.created || len(d.st.changes) == 0 {
+		return
+	}
+	c := &d.st.changes[len(d.st.changes)-1]
+	c.col, c.was, c.set = col, was, set
+}
+
+// conflictOn leaves a field an undo finds changed since the run it undoes:
+// no call, and the row says conflict with both values.
+func (d *decision) conflictOn(field, found, set string) {
+	d.st.conflicts = append(d.st.conflicts, conflict{field: field, found: found, set: set})
+	d.st.action, d.st.changes, d.st.patch = results.ActConflict, nil, nil
+}
+
+// undoSet is the value the undone run set in a field (its zb_set_<field>
+// column); ok is false outside an undo or when the row has no such cell.
+func (d *decision) undoSet(field string) (string, bool) {
+	if !d.e.Opts.Undo {
+		return "", false
+	}
+	v, ok := d.e.cell(d.r, undoSetPrefix+field)
+	return fromCell(v), ok
+}
+
 // set is the step's action.
 func (d *decision) set(a results.Action) { d.st.action = a }
 

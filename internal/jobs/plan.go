@@ -70,7 +70,7 @@ func (p *Plan) RemovalCount() int {
 // RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
 func (p *Plan) RemovalText() string {
 	var parts []string
-	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup} {
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision} {
 		if n := p.Removals[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
 		}
@@ -163,6 +163,9 @@ func (e *engine) plan(ctx context.Context) error {
 	}
 	for _, r := range active {
 		e.decide(r)
+	}
+	if err := e.planSync(ctx, active); err != nil {
+		return err
 	}
 	e.planned = e.summarize()
 	return ctx.Err()
@@ -362,7 +365,7 @@ func (e *engine) decide(r *rowRun) {
 				failed = i
 			}
 			continue
-		case failed >= 0:
+		case failed >= 0 && !e.Opts.Undo:
 			st.action = results.ActSkip
 			continue
 		case st.action == results.ActFail: // a read failed
@@ -371,6 +374,9 @@ func (e *engine) decide(r *rowRun) {
 		}
 		d.step, d.st = step, st
 		k := kindOf(step)
+		if e.Opts.Undo && e.undoDecide(d) {
+			continue
+		}
 		if _, optional := k.(userOptional); d.u == nil && !optional {
 			if d.gone {
 				d.fail("an earlier step of this row removes the user", "remove this step or the removal from the row")
@@ -379,12 +385,16 @@ func (e *engine) decide(r *rowRun) {
 			}
 		} else {
 			k.decide(d)
+			if e.Opts.Undo {
+				e.undoConflicts(d)
+			}
 		}
 		if st.action == results.ActFail {
 			failed = i
 		}
 	}
-	if failed < 0 || e.Job.Limits.PartialRows || r.steps[failed].result != nil {
+	// An undo puts back what it can: its steps are independent.
+	if failed < 0 || e.Job.Limits.PartialRows || e.Opts.Undo || r.steps[failed].result != nil {
 		return // nothing failed in the plan (a prior run's failure already skips what follows)
 	}
 	why := r.steps[failed].fail
@@ -447,6 +457,10 @@ func (e *engine) summarize() *Plan {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActFail, Reason: st.fail.Reason})
 				continue
 			}
+			for _, c := range st.conflicts {
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActConflict,
+					Field: c.field, Current: c.found, New: c.set, Reason: "changed after the run: left as found (current: the value found; new: the value the run had set)"})
+			}
 			for _, c := range st.changes {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: pick(c.action != "", c.action, st.action),
 					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
@@ -506,6 +520,7 @@ func (e *engine) summarize() *Plan {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d users to create, but the %s tier allows %d creates a day: %d rows will be deferred; finish them with --resume after %s",
 			creates, e.Client.Tier().Name, limit, creates-limit, reset.Format(time.RFC3339)))
 	}
+	p.Warnings = append(p.Warnings, e.undoWarnings()...)
 	for _, step := range e.steps {
 		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",

@@ -148,6 +148,9 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 			newText = typeName(int(asInt(v.Text)))
 		}
 		d.change(field, cur, newText, removal)
+		if known {
+			d.undoable(field, have, pick(v.Clear, "", v.Text))
+		}
 	}
 	if d.u != nil {
 		applyPatch(d.u, d.st.patch)

@@ -36,6 +36,14 @@ type rowStep struct {
 	from    string              // the group a move leaves
 	extra   any                 // the kind's own plan (features: *featurePlan)
 	result  *results.StepResult // nil until the step ran
+	// conflicts are the fields an undo leaves alone because someone
+	// changed them after the run (undo runs only).
+	conflicts []conflict
+}
+
+// conflict is a field an undo found changed since the run it undoes.
+type conflict struct {
+	field, found, set string
 }
 
 // fieldChange is one field a step changes: current -> new.
@@ -45,6 +53,12 @@ type fieldChange struct {
 	// action, when set, is the change's own action in the plan (create
 	// for a group a move_group row makes); else the step's.
 	action results.Action
+	// The before-image, for undo: col is the job field that puts the
+	// value back (a profile field, a feature type, status, group,
+	// division), was the raw value found (an ID or code, not a display
+	// text) and set the raw value the step sets. col is "" for a change
+	// no undo restores.
+	col, was, set string
 }
 
 // resultsOf lists the step results (nil for steps that did not run).

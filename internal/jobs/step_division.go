@@ -22,15 +22,27 @@ type DivisionOptions struct {
 	// CreateMissing creates a division the account does not have (once,
 	// before the first row that needs it) instead of failing the row.
 	CreateMissing bool
+	// Sync: add_only (default), remove_only or exact, as for move_group;
+	// a member taken out of a division is assigned to Fallback (default
+	// the main division).
+	Sync     string
+	Fallback string
 }
 
 type divisionStep struct{}
 
 func init() { register(divisionStep{}) }
 
-func (divisionStep) Name() jobfile.StepKind                      { return AssignDivision }
-func (divisionStep) directory() (groups, divs bool)              { return false, true }
-func (divisionStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (divisionStep) Name() jobfile.StepKind         { return AssignDivision }
+func (divisionStep) directory() (groups, divs bool) { return false, true }
+
+// Check: a fallback division only serves a sync that removes members.
+func (divisionStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
+	if o := s.Options.(*DivisionOptions); o.Fallback != "" && (o.Sync == "" || o.Sync == SyncAddOnly) {
+		l.AddError(s.Line, key+".fallback_division", "fallback_division is where sync puts the members no row lists, and sync is add_only",
+			"add sync: exact (or remove_only), or remove fallback_division")
+	}
+}
 
 func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &DivisionOptions{To: "division"}
@@ -38,13 +50,17 @@ func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (a
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to", "create_missing"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "create_missing", "sync", "fallback_division"}, func(k string, _, vn *yaml.Node) {
 		var good bool
 		switch k {
 		case "to":
 			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
 		case "create_missing":
 			o.CreateMissing, good = l.Bool(vn, key+"."+k)
+		case "sync":
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+		case "fallback_division":
+			o.Fallback, good = l.Str(vn, key+"."+k)
 		}
 		ok = ok && good
 	})
@@ -69,6 +85,10 @@ func (divisionStep) decide(d *decision) {
 		div, _ = d.e.dir.Division(found.ID)
 	}
 	d.st.target = div.ID
+	if d.step.Options.(*DivisionOptions).Sync == SyncRemoveOnly {
+		d.set(results.ActUnchanged) // the rows only say who stays
+		return
+	}
 	cur := ""
 	if len(d.u.DivisionIDs) > 0 {
 		cur = d.u.DivisionIDs[0]
@@ -79,6 +99,7 @@ func (divisionStep) decide(d *decision) {
 	}
 	d.set(results.ActAssign)
 	d.change("division", d.e.dir.DivisionName(cur), div.Name, "")
+	d.undoable("division", pick(cur == "", mainDivision(d.e.dir), cur), div.ID)
 	d.u.DivisionIDs = []string{div.ID}
 }
 
@@ -104,4 +125,15 @@ func (divisionStep) apply(a *applier, rows []*rowRun) {
 			}
 			return a.e.landedAll(ctx, b, added, "division", func(u *zoom.User) bool { return slices.Contains(u.DivisionIDs, b.target) }), nil
 		})
+}
+
+// mainDivision is the ID of the account's main division: where a user
+// without a division is.
+func mainDivision(dir *zoom.Directory) string {
+	for _, v := range dir.Divisions {
+		if v.IsMain {
+			return v.ID
+		}
+	}
+	return ""
 }

@@ -25,6 +25,10 @@ type FeatureStep struct {
 	FeatureType  string // a catalogue Feature field name, e.g. "webinar"
 	Value        string // the field holding the value (default: FeatureType)
 	Subscription string // the field holding subscription_id ("" = none)
+	// Sync: add_only (default), remove_only or exact: the holders of each
+	// value the file names that no row lists with it get the feature
+	// turned off.
+	Sync string
 }
 
 // FeaturesOptions are update_features' options: the features to set.
@@ -32,7 +36,7 @@ type FeaturesOptions struct {
 	Features []FeatureStep
 }
 
-var featureKeys = []string{"feature_type", "value", "subscription"}
+var featureKeys = []string{"feature_type", "value", "subscription", "sync"}
 
 type featuresStep struct{}
 
@@ -100,6 +104,8 @@ func (featuresStep) ParseOptions(l *jobfile.Loader, key string, opts *yaml.Node)
 					fs.FeatureType, g = l.FieldRef(vn, kk, isFeature, "a feature_type of Bulk update features")
 				case "value":
 					fs.Value, g = l.FieldRef(vn, kk, nil, "")
+				case "sync":
+					fs.Sync, g = l.OneOf(vn, kk, syncModes)
 				case "subscription":
 					fs.Subscription, g = l.FieldRef(vn, kk, func(f mapping.Field) bool { return f.Target == mapping.Subscription }, "a subscription field (subscription_id)")
 				}
@@ -215,6 +221,9 @@ func (featuresStep) decide(d *decision) {
 		if !ok {
 			continue
 		}
+		if fs.Sync == SyncRemoveOnly {
+			continue // the rows only say who keeps the feature
+		}
 		w := featureWant{feature: fi, value: want, action: results.ActUpdate}
 		if fs.Subscription != "" {
 			w.subscription, _ = d.value(fs.Subscription)
@@ -232,6 +241,9 @@ func (featuresStep) decide(d *decision) {
 		} else {
 			d.set(results.ActUpdate)
 			d.change(fs.FeatureType, cur, want, featureRemoval(fs.FeatureType, cur, want))
+			if was, ok := featureCode(fs.FeatureType, u, d.r.settings); ok {
+				d.undoable(fs.FeatureType, was, want)
+			}
 			if fs.FeatureType == "user_type" {
 				u.Type, _ = strconv.Atoi(want)
 			}
@@ -424,6 +436,69 @@ var (
 		"1024": 20000, "2048": 30000, "4096": 40000, "8192": 50000, "16384": 500, "32768": 1000}
 	largeMeetingCapacity = map[string]int{"1": 100, "32": 200, "64": 300, "128": 500, "256": 1000, "1024": 3000, "2048": 5000}
 )
+
+// featureCode is a feature's current value as the code Bulk update
+// features takes, for the before-image: Get user settings reports
+// capacities, so an on feature maps back to the first paid code of its
+// capacity. ok is false when the settings were not read or the capacity
+// has no code.
+func featureCode(featureType string, u *zoom.User, s *zoom.FeatureSettings) (string, bool) {
+	if featureType == "user_type" {
+		return strconv.Itoa(u.Type), true
+	}
+	if s == nil {
+		return "", false
+	}
+	byCapacity := func(table map[string]int, capacity int) (string, bool) {
+		best := ""
+		for code, c := range table {
+			if c == capacity && (best == "" || asInt(code) < asInt(best)) {
+				best = code
+			}
+		}
+		return best, best != ""
+	}
+	switch featureType {
+	case "webinar":
+		if !s.Webinar {
+			return "0", true
+		}
+		return byCapacity(webinarCapacity, s.WebinarCapacity)
+	case "large_meeting":
+		if !s.LargeMeeting {
+			return "0", true
+		}
+		return byCapacity(largeMeetingCapacity, s.LargeMeetingCapacity)
+	case "zoom_events":
+		if !s.ZoomEvents {
+			return "0", true
+		}
+		return strconv.Itoa(s.ZoomEventsCapacity), true
+	case "concurrent_meeting":
+		return pick(s.ConcurrentMeeting != "", s.ConcurrentMeeting, "None"), true
+	case "zoom_whiteboard":
+		return strconv.FormatBool(s.ZoomWhiteboard), true
+	}
+	return "", false
+}
+
+// sameFeatureCode says whether two codes of a feature give the same seat:
+// off is off, and codes of one capacity (paid or promo) are alike.
+func sameFeatureCode(featureType, a, b string) bool {
+	if a == b {
+		return true
+	}
+	if isOff(a) || isOff(b) {
+		return isOff(a) && isOff(b)
+	}
+	switch featureType {
+	case "webinar":
+		return webinarCapacity[a] != 0 && webinarCapacity[a] == webinarCapacity[b]
+	case "large_meeting":
+		return largeMeetingCapacity[a] != 0 && largeMeetingCapacity[a] == largeMeetingCapacity[b]
+	}
+	return false
+}
 
 // needsSettings says whether comparing a feature needs Get user settings.
 func needsSettings(featureType string) bool {

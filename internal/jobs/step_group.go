@@ -24,6 +24,13 @@ type GroupOptions struct {
 	// CreateMissing creates a group the account does not have (once,
 	// before the first row that needs it) instead of failing the row.
 	CreateMissing bool
+	// Sync is add_only (default: rows only put users in), remove_only
+	// (members of the groups the file names that no row lists are taken
+	// out; listed users are not added) or exact (both).
+	Sync string
+	// Fallback is the group removed members are moved to ("": they are
+	// only taken out of the group).
+	Fallback string
 }
 
 var moveModes = []string{"move", "add", "set_primary"}
@@ -32,9 +39,16 @@ type groupStep struct{}
 
 func init() { register(groupStep{}) }
 
-func (groupStep) Name() jobfile.StepKind                      { return MoveGroup }
-func (groupStep) directory() (groups, divs bool)              { return true, false }
-func (groupStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (groupStep) Name() jobfile.StepKind         { return MoveGroup }
+func (groupStep) directory() (groups, divs bool) { return true, false }
+
+// Check: a fallback group only serves a sync that removes members.
+func (groupStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
+	if o := s.Options.(*GroupOptions); o.Fallback != "" && (o.Sync == "" || o.Sync == SyncAddOnly) {
+		l.AddError(s.Line, key+".fallback_group", "fallback_group is where sync moves the members no row lists, and sync is add_only",
+			"add sync: exact (or remove_only), or remove fallback_group")
+	}
+}
 
 func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &GroupOptions{To: "group", Mode: "move"}
@@ -42,9 +56,13 @@ func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any,
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"to", "mode", "create_missing"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"to", "mode", "create_missing", "sync", "fallback_group"}, func(k string, _, vn *yaml.Node) {
 		var good bool
 		switch k {
+		case "sync":
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+		case "fallback_group":
+			o.Fallback, good = l.Str(vn, key+"."+k)
 		case "to":
 			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
 		case "mode":
@@ -62,6 +80,11 @@ func (groupStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*G
 func (groupStep) decide(d *decision) {
 	o := d.step.Options.(*GroupOptions)
 	want, ok := d.value(o.To)
+	set, undo := d.undoSet("group")
+	if undo && set != "" && !ok {
+		undoAdd(d, set)
+		return
+	}
 	if !ok {
 		d.set(results.ActUnchanged)
 		return
@@ -78,6 +101,27 @@ func (groupStep) decide(d *decision) {
 		primary = groups[0]
 	}
 	name := d.e.dir.GroupName
+	if undo && set == undoRemoved {
+		// The run took the user out of the group: put it back in.
+		if slices.Contains(groups, g.ID) {
+			d.set(results.ActUnchanged)
+			return
+		}
+		d.set(results.ActAdd)
+		d.change("groups", namesOf(groups, name), namesOf(append(slices.Clone(groups), g.ID), name), "")
+		u.GroupIDs = append(slices.Clone(groups), g.ID)
+		return
+	}
+	if o.Sync == SyncRemoveOnly {
+		// The rows only say who stays: no one is added.
+		d.set(results.ActUnchanged)
+		return
+	}
+	if undo && set != "" && primary != g.ID && primary != set {
+		// Moved elsewhere since the run: leave it.
+		d.conflictOn("group", name(primary), name(set))
+		return
+	}
 	switch o.Mode {
 	case "add":
 		if slices.Contains(groups, g.ID) {
@@ -86,6 +130,7 @@ func (groupStep) decide(d *decision) {
 		}
 		d.set(results.ActAdd)
 		d.change("groups", namesOf(groups, name), namesOf(append(slices.Clone(groups), g.ID), name), "")
+		d.undoable("group", "", g.ID)
 		u.GroupIDs = append(slices.Clone(groups), g.ID)
 	case "set_primary":
 		switch {
@@ -95,6 +140,7 @@ func (groupStep) decide(d *decision) {
 			d.set(results.ActSetPrimary)
 			d.st.from = primary
 			d.change("primary_group", name(primary), g.Name, "")
+			d.undoable("group", primary, g.ID)
 			u.GroupIDs = append([]string{g.ID}, slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == g.ID })...)
 		default:
 			d.fail("the user is not a member of \""+g.Name+"\"", "use mode: move or add to put the user in the group")
@@ -106,11 +152,13 @@ func (groupStep) decide(d *decision) {
 		case primary == "":
 			d.set(results.ActAdd)
 			d.change("group", "", g.Name, "")
+			d.undoable("group", "", g.ID)
 			u.GroupIDs = []string{g.ID}
 		default:
 			d.set(results.ActMove)
 			d.st.from = primary
 			d.change("group", name(primary), g.Name, "")
+			d.undoable("group", primary, g.ID)
 			rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == primary || id == g.ID })
 			u.GroupIDs = append([]string{g.ID}, rest...)
 		}
@@ -122,7 +170,7 @@ func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
 	switch st.action {
 	case results.ActAdd:
 		return append(out, callCost{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd})
-	case results.ActMove, results.ActSetPrimary:
+	case results.ActMove, results.ActSetPrimary, results.ActRemove:
 		return append(out, callCost{cat: zoom.Medium})
 	}
 	return out
@@ -152,9 +200,12 @@ func (groupStep) apply(a *applier, rows []*rowRun) {
 		})
 	a.perRow(zoom.Medium, single, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
 		var err error
-		if st.action == results.ActSetPrimary {
+		switch st.action {
+		case results.ActRemove:
+			err = a.e.Client.RemoveGroupMember(ctx, st.target, r.ref().Key())
+		case results.ActSetPrimary:
 			err = a.e.Client.SetPrimaryGroup(ctx, st.from, r.ref().Key(), st.target)
-		} else {
+		default:
 			err = a.e.Client.MoveGroupMember(ctx, st.from, r.ref().Key(), st.target)
 		}
 		if err != nil {
@@ -238,4 +289,20 @@ func namesOf(ids []string, name func(string) string) string {
 		out += name(id)
 	}
 	return out
+}
+
+// undoAdd plans the undo of a run that put the user in a group it was not
+// in: take the user out of it again.
+func undoAdd(d *decision, groupID string) {
+	groups := d.u.GroupIDs
+	if !slices.Contains(groups, groupID) {
+		d.set(results.ActUnchanged) // out of it already
+		return
+	}
+	rest := slices.DeleteFunc(slices.Clone(groups), func(id string) bool { return id == groupID })
+	d.set(results.ActRemove)
+	d.st.target = groupID
+	d.change("groups", namesOf(groups, d.e.dir.GroupName), namesOf(rest, d.e.dir.GroupName), results.RemoveGroup)
+	d.undoable("group", groupID, "")
+	d.u.GroupIDs = rest
 }

@@ -55,6 +55,7 @@ func (statusStep) decide(d *decision) {
 	default:
 		d.set(pick(want == zoom.StatusInactive, results.ActDeactivate, results.ActActivate))
 		d.change("status", u.Status, want, pick(want == zoom.StatusInactive, results.RemoveDeactivate, ""))
+		d.undoable("status", u.Status, want)
 		u.Status = want
 	}
 }

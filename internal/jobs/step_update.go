@@ -42,7 +42,9 @@ func (updateStep) decide(d *decision) {
 	switch {
 	case len(d.st.patch) == 0:
 		d.set(results.ActUnchanged)
-	case pending:
+	case pending && !d.e.Opts.Undo:
+		// (An undo sends it: the run it undoes sent the same PATCH, and
+		// if Zoom kept the old value there is nothing to put back.)
 		// Zoom answers 204 but keeps the old values: say so rather than
 		// report a success that did not happen.
 		d.st.changes = nil

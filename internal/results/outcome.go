@@ -18,17 +18,19 @@ const (
 	Skipped   Status = "skipped"  // an earlier step of the row failed, or the row cannot finish
 	Deferred  Status = "deferred" // a daily limit stopped the step; --resume finishes it
 	NotRun    Status = "not_run"  // the run stopped before reaching it
+	Conflict  Status = "conflict" // undo: someone changed the field after the run; left as found
+	Kept      Status = "kept"     // undo: a user the run created, kept (deleting it needs --allow-delete)
 )
 
 // Statuses lists every status in report order.
-var Statuses = []Status{Succeeded, Unchanged, Failed, Partial, Skipped, Deferred, NotRun}
+var Statuses = []Status{Succeeded, Unchanged, Failed, Partial, Skipped, Deferred, NotRun, Conflict, Kept}
 
 // Final says whether a step result is final: a resumed run leaves it
 // alone. Skipped is not: whether a step starts is the plan's to decide
 // again.
 func (s Status) Final() bool {
 	switch s {
-	case Succeeded, Unchanged, Failed:
+	case Succeeded, Unchanged, Failed, Conflict, Kept:
 		return true
 	}
 	return false
@@ -56,12 +58,15 @@ const (
 	ActRename     Action = "rename"    // change_email: the user moves to a new address
 	ActRevoke     Action = "revoke"    // revoke_sso_token: the user is signed out
 	ActUpload     Action = "upload"    // upload_picture: a new profile picture
+	ActRemove     Action = "remove"    // take the user out of a group
+	ActConflict   Action = "conflict"  // undo: changed since the run, left as found
+	ActKeep       Action = "keep"      // undo: a created user is kept (no --allow-delete)
 )
 
 // Writes says whether the action spends a write call.
 func (a Action) Writes() bool {
 	switch a {
-	case "", ActUnchanged, ActFail, ActSkip, ActDone, ActRecovered:
+	case "", ActUnchanged, ActFail, ActSkip, ActDone, ActRecovered, ActConflict, ActKeep:
 		return false
 	}
 	return true
@@ -91,11 +96,21 @@ type RowOutcome struct {
 //   - deferred when a daily limit deferred a step;
 //   - partial when some step changed the account and another did not run;
 //   - not_run when a step did not run and none changed anything;
+//   - conflict when an undo left a field someone changed since the run;
+//   - kept when an undo kept a user the run created;
 //   - succeeded when a step changed something, else unchanged.
 func Reduce(steps []*StepResult) RowOutcome {
-	deferred, notRun, changed := -1, -1, false
+	deferred, notRun, changed, conflict, kept := -1, -1, false, -1, -1
 	for i, res := range steps {
 		switch {
+		case res != nil && res.Status == Conflict:
+			if conflict < 0 {
+				conflict = i
+			}
+		case res != nil && res.Status == Kept:
+			if kept < 0 {
+				kept = i
+			}
 		case res == nil || res.Status == NotRun:
 			if notRun < 0 {
 				notRun = i
@@ -122,6 +137,10 @@ func Reduce(steps []*StepResult) RowOutcome {
 		return RowOutcome{Status: Partial, Step: notRun, Result: steps[notRun]}
 	case notRun >= 0:
 		return RowOutcome{Status: NotRun, Step: notRun, Result: steps[notRun]}
+	case conflict >= 0:
+		return RowOutcome{Status: Conflict, Step: conflict, Result: steps[conflict]}
+	case kept >= 0:
+		return RowOutcome{Status: Kept, Step: kept, Result: steps[kept]}
 	case changed:
 		return RowOutcome{Status: Succeeded, Step: -1}
 	}
@@ -141,7 +160,8 @@ func (c Counts) Total() int {
 }
 
 // AsAsked says whether every row ended succeeded or unchanged.
-func (c Counts) AsAsked() bool { return c[Succeeded]+c[Unchanged] == c.Total() }
+// A user an undo kept is as asked: keeping it was the choice.
+func (c Counts) AsAsked() bool { return c[Succeeded]+c[Unchanged]+c[Kept] == c.Total() }
 
 // Exit codes, as the README's table gives them.
 const (

@@ -15,6 +15,7 @@ const (
 	RemoveDeactivate = "deactivation"
 	RemoveDelete     = "deletion"
 	RemoveGroup      = "group removal"
+	RemoveDivision   = "division removal"
 )
 
 // Change is one field a plan changes for one row in one step: the diff an

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/jobs"
+)
+
+func init() { register(newUndoCmd) }
+
+type undoOptions struct {
+	zoomFlags
+	out              string
+	resume, dryRun   bool
+	yes, allowDelete bool
+	overwrite        bool
+	concurrency      int
+}
+
+func newUndoCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
+	var o undoOptions
+	cmd := &cobra.Command{
+		Use:   "undo RUN_DIR",
+		Short: "Put back what a run changed",
+		Long: `Every real run records, in its folder, the value each field had before the run
+changed it (undo.csv) and a job that puts those values back (undo.yaml). undo
+plans and applies that job like any run: plan files, the prompt, results, --resume.
+
+A field someone changed after the run is left as found: the row says conflict,
+with the value found and the value the run had set. Users the run created are
+deleted only with --allow-delete (else the row says kept). Users the run deleted
+cannot come back: the plan says so before anyone confirms.
+
+Exit codes as for run: 0 every row put back (or kept); 1 some rows failed or
+are in conflict; 2 usage error or no undo.yaml in the folder; 3 interrupted or
+declined; 4 cannot authenticate or cannot reach Zoom.`,
+		Example: `  zoombulk undo runs/license-reshuffle-20261127T101500Z --dry-run
+  zoombulk undo runs/license-reshuffle-20261127T101500Z
+  zoombulk undo runs/migration-20261127T101500Z --allow-delete --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return undoRun(cmd.Context(), stdio, sigs, args[0], &o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "", "the undo's run folder (default RUN_DIR/undo)")
+	f.BoolVar(&o.resume, "resume", false, "finish an interrupted or deferred undo in its folder")
+	f.BoolVar(&o.overwrite, "overwrite", false, "replace a finished undo in the --out folder")
+	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
+	f.BoolVar(&o.allowDelete, "allow-delete", false, "delete the users the run created (else they are kept)")
+	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	o.zoomFlags.register(f)
+	return cmd
+}
+
+func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir string, o *undoOptions) error {
+	path, err := jobs.UndoJobPath(runDir)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	job, err := jobfile.Load(path)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if len(job.Steps) == 0 {
+		fmt.Fprintf(stdio.ErrOut, "Nothing to undo: the run in %s changed nothing an undo can put back (see %s).\n", runDir, filepath.Join(runDir, jobs.UndoCSV))
+		return nil
+	}
+	if !o.dryRun && !o.yes && !stdio.InTTY {
+		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	}
+	dir := o.out
+	if dir == "" {
+		dir = filepath.Join(runDir, "undo")
+	}
+	client, closeSandbox, err := o.connect(ctx, stdio)
+	if err != nil {
+		return err
+	}
+	defer closeSandbox()
+
+	work, stop := context.WithCancel(ctx)
+	defer stop()
+	go watchInterrupts(work, sigs, stop, stdio,
+		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
+		"Quitting now; the journal holds every finished row: finish with zoombulk undo --resume.")
+
+	runner := &jobs.Runner{
+		Client: client,
+		Job:    job,
+		Events: newRunEvents(stdio.ErrOut, stdio.ErrTTY),
+		Opts: jobs.Options{
+			OutDir:      dir,
+			Resume:      o.resume,
+			Overwrite:   o.overwrite,
+			DryRun:      o.dryRun,
+			AllowDelete: o.allowDelete,
+			Undo:        true,
+			Concurrency: o.concurrency,
+			Version:     Version,
+		},
+	}
+	if !o.dryRun {
+		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) {
+			if o.yes {
+				fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
+				return true, nil
+			}
+			return confirm(stdio, p)
+		}
+	}
+	sum, err := runner.Run(work)
+	if sum != nil {
+		printSummary(stdio, sum)
+	}
+	return runExit(sum, err)
+}

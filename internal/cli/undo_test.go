@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// zoombulk undo RUN_DIR: the plan names the kept users, --dry-run changes
+// nothing, --allow-delete deletes the users the run created, and a folder
+// without undo.yaml is a usage error.
+func TestUndoCommand(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.file("users.csv", hires(3, "Sales"))
+	job := e.file("job.yaml", createJob)
+	run := filepath.Join(e.dir, "run")
+	if code, out := e.main(nil, "run", job, "--yes", "--tier", "business", "--out", run); code != ExitOK {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	users := len(e.srv.Users())
+
+	code, out := e.main(nil, "undo", run, "--dry-run", "--tier", "business")
+	if code != ExitOK || !strings.Contains(out, "3 users the run created will be kept") || !strings.Contains(out, "Dry run: nothing was changed") {
+		t.Errorf("undo --dry-run: exit %d\n%s", code, out)
+	}
+	code, out = e.main(nil, "undo", run, "--yes", "--tier", "business", "--out", filepath.Join(e.dir, "kept"))
+	if code != ExitOK || !strings.Contains(out, "kept 3") || len(e.srv.Users()) != users {
+		t.Errorf("undo without --allow-delete: exit %d, %d users (want %d)\n%s", code, len(e.srv.Users()), users, out)
+	}
+	code, out = e.main(nil, "undo", run, "--yes", "--allow-delete", "--tier", "business", "--out", filepath.Join(e.dir, "deleted"))
+	if code != ExitOK || len(e.srv.Users()) != users-3 {
+		t.Errorf("undo --allow-delete: exit %d, %d users (want %d)\n%s", code, len(e.srv.Users()), users-3, out)
+	}
+	if code, out := e.main(nil, "undo", e.dir, "--yes"); code != ExitUsage || !strings.Contains(out, "undo.yaml") {
+		t.Errorf("undo of a folder without undo.yaml: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,341 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// Sync modes of move_group, assign_division and update_features.
+const (
+	SyncAddOnly    = "add_only"    // rows put users in; no one is taken out (default)
+	SyncRemoveOnly = "remove_only" // members no row lists are taken out; no one is put in
+	SyncExact      = "exact"       // both: the members are exactly the listed users
+)
+
+var syncModes = []string{SyncAddOnly, SyncRemoveOnly, SyncExact}
+
+// syncer is implemented by kinds with a sync option: after the rows are
+// decided, it lists the members of what the file names (groups, divisions,
+// feature values) that no row lists, and plans their removal as rows of
+// their own (row number 0 in the reports).
+type syncer interface {
+	sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error)
+}
+
+// planSync adds the removal rows of every sync step.
+func (e *engine) planSync(ctx context.Context, rows []*rowRun) error {
+	for i, step := range e.steps {
+		s, ok := kindOf(step).(syncer)
+		if !ok || !e.stepPending(rows, i) {
+			continue
+		}
+		extra, err := s.sync(ctx, e, i, rows)
+		if err != nil {
+			return err
+		}
+		e.rows = append(e.rows, extra...)
+	}
+	return nil
+}
+
+// listed is who the rows name for each target of a step (a group,
+// division or feature value): user IDs and lower-cased emails.
+type listed map[string]map[string]bool
+
+func (l listed) add(target string, r *rowRun) {
+	if l[target] == nil {
+		l[target] = map[string]bool{}
+	}
+	l[target][strings.ToLower(r.key)] = true
+	if r.user != nil {
+		l[target][r.user.ID] = true
+		l[target][strings.ToLower(r.user.Email)] = true
+	}
+}
+
+func (l listed) has(target, id, email string) bool {
+	m := l[target]
+	return m[id] || m[strings.ToLower(email)]
+}
+
+// targets are the listed targets in a stable order.
+func (l listed) targets() []string {
+	out := make([]string, 0, len(l))
+	for t := range l {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// removalRow is a user no row lists, to be taken out by step i: the other
+// steps have nothing to do for it.
+func (e *engine) removalRow(u zoom.User, i int) *rowRun {
+	// The report shows the user's email in the email column; the key
+	// keeps the journal's results of removals apart from the rows'.
+	cells := make([]string, len(e.sheet.Header))
+	for _, spec := range e.Job.Fields {
+		if spec.Field != "email" {
+			continue
+		}
+		for c, h := range e.sheet.Header {
+			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(spec.Column)) {
+				cells[c] = u.Email
+			}
+		}
+	}
+	r := &rowRun{row: &Row{Index: -1, Cells: cells}, key: "sync:" + strings.ToLower(u.Email), user: &u, steps: make([]rowStep, len(e.steps))}
+	for j := range r.steps {
+		if j != i {
+			r.steps[j] = rowStep{action: results.ActUnchanged, result: &results.StepResult{Status: results.Unchanged, UserID: u.ID}}
+		}
+	}
+	return r
+}
+
+// syncError is a sync option the account cannot satisfy (an unknown
+// fallback): the plan stops before any write.
+func syncError(e *engine, i int, err error) error {
+	return &jobfile.JobError{File: e.Job.Path, Line: e.steps[i].Line, Key: "steps", Msg: err.Error(),
+		Hint: "name a group or division the account has"}
+}
+
+func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*GroupOptions)
+	if o.Sync == SyncAddOnly || o.Sync == "" {
+		return nil, nil
+	}
+	var fallback *zoom.Group
+	if o.Fallback != "" {
+		g, err := e.dir.Group(o.Fallback)
+		if err != nil {
+			return nil, syncError(e, i, fmt.Errorf("fallback_group: %w", err))
+		}
+		fallback = &g
+	}
+	named, leaving := listed{}, listed{}
+	for _, r := range rows {
+		st := &r.steps[i]
+		want, ok := r.value(o.To)
+		if !ok || st.action == results.ActFail {
+			continue
+		}
+		g, err := e.dir.Group(want)
+		if err != nil {
+			continue
+		}
+		named.add(g.ID, r)
+		if st.action == results.ActMove && st.from != "" {
+			leaving.add(st.from, r) // the row's own move takes the user out
+		}
+	}
+	var out []*rowRun
+	for _, gid := range named.targets() {
+		for m, err := range e.Client.ListGroupMembers(ctx, gid) {
+			if err != nil {
+				return nil, fmt.Errorf("listing the members of group %q: %w", e.dir.GroupName(gid), err)
+			}
+			if named.has(gid, m.ID, m.Email) || leaving.has(gid, m.ID, m.Email) || (fallback != nil && fallback.ID == gid) {
+				continue
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type}, i)
+			st := &r.steps[i]
+			d := &decision{e: e, r: r, step: e.steps[i], st: st}
+			if fallback != nil {
+				st.action, st.from, st.target = results.ActMove, gid, fallback.ID
+				d.change("group", e.dir.GroupName(gid), fallback.Name, results.RemoveGroup)
+				d.undoable("group", gid, fallback.ID)
+			} else {
+				st.action, st.target = results.ActRemove, gid
+				d.change("groups", e.dir.GroupName(gid), "(removed)", results.RemoveGroup)
+				d.undoable("group", gid, undoRemoved)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*DivisionOptions)
+	if o.Sync == SyncAddOnly || o.Sync == "" {
+		return nil, nil
+	}
+	fallback := mainDivision(e.dir)
+	if o.Fallback != "" {
+		v, err := e.dir.Division(o.Fallback)
+		if err != nil {
+			return nil, syncError(e, i, fmt.Errorf("fallback_division: %w", err))
+		}
+		fallback = v.ID
+	}
+	if fallback == "" {
+		return nil, syncError(e, i, fmt.Errorf("sync: %s needs a division to put removed members in, and the account has no main division", o.Sync))
+	}
+	named := listed{}
+	for _, r := range rows {
+		want, ok := r.value(o.To)
+		if !ok || r.steps[i].action == results.ActFail {
+			continue
+		}
+		if v, err := e.dir.Division(want); err == nil {
+			named.add(v.ID, r)
+		}
+	}
+	var out []*rowRun
+	for _, did := range named.targets() {
+		if did == fallback {
+			continue // everyone not elsewhere is in it: no one can be taken out
+		}
+		for m, err := range e.Client.ListDivisionMembers(ctx, did) {
+			if err != nil {
+				return nil, fmt.Errorf("listing the members of division %q: %w", e.dir.DivisionName(did), err)
+			}
+			if named.has(did, m.ID, m.Email) {
+				continue
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email}, i)
+			st := &r.steps[i]
+			d := &decision{e: e, r: r, step: e.steps[i], st: st}
+			st.action, st.target = results.ActAssign, fallback
+			d.change("division", e.dir.DivisionName(did), e.dir.DivisionName(fallback), results.RemoveDivision)
+			d.undoable("division", did, fallback)
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// undoRemoved is the value a sync that took a user out of a group (with no
+// fallback) leaves in undo.csv's zb_set_group: the undo adds the user back.
+const undoRemoved = "(removed)"
+
+// anyValue keys the users a row names any value of a feature for.
+const anyValue = "\x00any"
+
+// offValue is the value that turns a feature off (a Basic license for
+// user_type).
+func offValue(featureType string) string {
+	switch featureType {
+	case "user_type":
+		return "1"
+	case "concurrent_meeting":
+		return "None"
+	case "zoom_whiteboard":
+		return "false"
+	}
+	return "0"
+}
+
+func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*FeaturesOptions)
+	type syncFeature struct {
+		fi    int
+		named listed // value -> listed users
+	}
+	var feats []syncFeature
+	for fi, fs := range o.Features {
+		if fs.Sync != SyncExact && fs.Sync != SyncRemoveOnly {
+			continue
+		}
+		sf := syncFeature{fi: fi, named: listed{}}
+		for _, r := range rows {
+			v, ok := r.value(fs.Value)
+			if !ok || r.steps[i].action == results.ActFail {
+				continue
+			}
+			// A row that names a value for the user decides the
+			// feature itself: sync leaves it to the row.
+			sf.named.add(anyValue, r)
+			if !isOff(v) && v != offValue(fs.FeatureType) {
+				sf.named.add(v, r)
+			}
+		}
+		if len(sf.named) > 1 {
+			feats = append(feats, sf)
+		}
+	}
+	if len(feats) == 0 {
+		return nil, nil
+	}
+	// The holders can be anyone in the account: list every user, and read
+	// the settings of those no row lists when a feature needs them.
+	var users []zoom.User
+	for _, status := range []string{zoom.StatusActive, zoom.StatusInactive} {
+		for u, err := range e.Client.ListUsers(ctx, zoom.ListUsersOptions{Status: status}) {
+			if err != nil {
+				return nil, fmt.Errorf("listing %s users: %w", status, err)
+			}
+			if u.ID != "" {
+				users = append(users, u)
+			}
+		}
+	}
+	settings := make([]*zoom.FeatureSettings, len(users))
+	needSettings := slices.ContainsFunc(feats, func(sf syncFeature) bool { return needsSettings(o.Features[sf.fi].FeatureType) })
+	if needSettings {
+		idx := make([]int, len(users))
+		for j := range idx {
+			idx[j] = j
+		}
+		var firstErr error
+		var mu sync.Mutex
+		forEach(ctx, e.concurrency(zoom.Medium), idx, func(j int) {
+			s, err := e.Client.GetUserSettings(ctx, users[j].ID)
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("reading the settings of %s: %w", users[j].Email, err)
+				}
+				mu.Unlock()
+				return
+			}
+			settings[j] = &s.Feature
+		})
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	var out []*rowRun
+	for _, sf := range feats {
+		fs := o.Features[sf.fi]
+		off := offValue(fs.FeatureType)
+		for j, u := range users {
+			if sf.named.has(anyValue, u.ID, u.Email) {
+				continue
+			}
+			for _, v := range sf.named.targets() {
+				if v == anyValue {
+					continue
+				}
+				if same, known := featureAsAsked(fs.FeatureType, v, &u, settings[j]); !same || !known {
+					continue
+				}
+				r := e.removalRow(u, i)
+				r.settings = settings[j]
+				st := &r.steps[i]
+				st.action = results.ActUpdate
+				wantsOf(st).wants = []featureWant{{feature: sf.fi, value: off, action: results.ActUpdate}}
+				d := &decision{e: e, r: r, step: e.steps[i], st: st}
+				cur := currentFeature(fs.FeatureType, &u, settings[j])
+				d.change(fs.FeatureType, cur, off, pick(fs.FeatureType == "user_type", results.RemoveDowngrade, results.RemoveFeature))
+				if was, ok := featureCode(fs.FeatureType, &u, settings[j]); ok {
+					d.undoable(fs.FeatureType, was, off)
+				}
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out, nil
+}
