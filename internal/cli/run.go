@@ -35,12 +35,13 @@ type runOptions struct {
 	yes, allowDelete bool
 	strict           bool
 	concurrency      int
+	auto             autoOptions
 }
 
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run JOB.yaml",
+		Use:   "run JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Plan a job against the account and apply it",
 		Long: `Reads the job's spreadsheet, checks every row, reads the account to plan each row
 (create, update, unchanged, fail), shows the plan, asks to confirm (on a terminal;
@@ -56,11 +57,19 @@ Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
 removals and the time. A dry run or a declined prompt writes the plan files only.
 
+The job is a job file; or a workbook written by zoombulk template, which carries
+its job (a job file beside it with the same name wins); or a spreadsheet whose
+headers are the tool's own labels (those of its exports and templates, any case
+or spacing) with --steps naming the steps: the plan prints the mapping it used
+and the columns it ignored.
+
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
 (nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
 authenticate or cannot reach Zoom.`,
 		Example: `  zoombulk run hires.yaml --dry-run
+  zoombulk run hires.xlsx
+  zoombulk run users.csv --steps update_users,move_group
   zoombulk run hires.yaml
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
@@ -83,15 +92,19 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	registerAutoFlags(f, &o.auto)
 	o.zoomFlags.register(f)
 	return cmd
 }
 
 func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath string, o *runOptions) error {
-	job, err := jobfile.Load(jobPath)
+	o.auto.sheet = o.sheetName
+	src, err := loadJobArg("run", jobPath, o.auto)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return usageErr(err)
 	}
+	job := src.job
+	printMapping(stdio.ErrOut, src)
 	if o.check {
 		o.dryRun = true
 	}
@@ -148,6 +161,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		}
 	}
 	sum, err := runner.Run(work)
+	err = headerRowHint(job, o.input, o.sheetName, err)
 	if o.check && err == nil {
 		return checkExit(stdio, job, sum)
 	}

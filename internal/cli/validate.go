@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,12 +31,13 @@ type validateOptions struct {
 	input string
 	sheet string
 	out   string
+	auto  autoOptions
 }
 
 func newValidateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
 	var o validateOptions
 	cmd := &cobra.Command{
-		Use:   "validate JOB.yaml",
+		Use:   "validate JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Check a job file and every row of its input, offline",
 		Long: `validate reads the job file and every row of its input and reports every
 problem at once: unknown keys and fields in the job, missing columns, and per
@@ -44,13 +46,19 @@ that the job's values maps do not cover, and users listed twice.
 
 Nothing is sent to Zoom and no credentials are read. The summary and the
 first 20 problems are printed; every problem goes to validation.csv (row,
-column, field, value, problem, hint), which opens in Excel.
+column, field, value, problem, hint), which opens in Excel, in the run folder
+(--out, default runs/<job name>-<UTC time>).
+
+Like run, validate takes a workbook that carries its job, or a spreadsheet
+with --steps to map its headers.
 
 Exit status: 0 when every row is ready, 2 when the job, the input or any row
 has a problem.`,
 		Example: `  zoombulk validate hires.yaml
   zoombulk validate hires.yaml --input fixed-hires.csv --out reports/
-  zoombulk validate migration.yaml --sheet "New users"`,
+  zoombulk validate migration.yaml --sheet "New users"
+  zoombulk validate hires.xlsx
+  zoombulk validate users.csv --steps update_users`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(stdio, args[0], o)
@@ -59,23 +67,32 @@ has a problem.`,
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "read this `FILE` instead of the job's input.path (.csv or .xlsx)")
 	f.StringVar(&o.sheet, "sheet", "", "read this `SHEET` of the workbook instead of the job's input.sheet")
-	f.StringVar(&o.out, "out", ".", "write validation.csv to this `DIR`")
+	f.StringVar(&o.out, "out", "", "write validation.csv to this `DIR` (default runs/<job name>-<UTC time>)")
+	registerAutoFlags(f, &o.auto)
 	return cmd
 }
 
 func runValidate(stdio *IO, jobPath string, o validateOptions) error {
-	job, err := jobfile.Load(jobPath)
+	o.auto.sheet = o.sheet
+	src, err := loadJobArg("validate", jobPath, o.auto)
 	if err != nil {
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			return err
+		}
 		return &ExitError{Code: ExitUsage, Err: errorLines("the job file has problems", err)}
 	}
+	job := src.job
+	printMapping(stdio.Out, src)
 	sh, err := jobs.ReadSheet(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet})
 	if err != nil {
+		err = headerRowHint(job, o.input, o.sheet, err)
 		return &ExitError{Code: ExitUsage, Err: errorLines("the input cannot be used", err)}
 	}
 	problems := sh.Problems()
 	out := o.out
 	if out == "" {
-		out = "."
+		out = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
 	report := filepath.Join(out, validationFile)
 	if err := writeValidation(report, problems); err != nil {

@@ -77,7 +77,7 @@ func EmbeddedJob(path string) (job []byte, ok bool, err error) {
 		}
 		return nil, false, err
 	}
-	if !strings.EqualFold(filepath.Ext(path), ".xlsx") {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".xlsx" && ext != ".xlsm" {
 		return nil, false, nil
 	}
 	f, err := excelize.OpenFile(path)
