@@ -115,7 +115,7 @@ func notAJobError(cmd, arg string, workbook, besideExists bool) error {
 	if besideExists {
 		msg += fmt.Sprintf("; its job file seems to be %s: zoombulk %s %s", templates.JobPath(arg), cmd, templates.JobPath(arg))
 	}
-	return &jobfile.JobError{File: arg, Msg: msg}
+	return &jobfile.JobError{Msg: msg}
 }
 
 // label is what a header that is one of the tool's own labels maps to.

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/results"
 )
 
@@ -85,6 +87,10 @@ func StdIO() *IO {
 func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) int {
 	root := NewRootCmd(stdio, sigs)
 	root.SetArgs(args)
+	if err := unknownSubcommand(root, args); err != nil {
+		fmt.Fprintln(stdio.ErrOut, "zoombulk:", err)
+		return ExitUsage
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -131,3 +137,28 @@ Credentials come from the environment (a Server-to-Server OAuth app):
 var commands []func(*IO, <-chan os.Signal) *cobra.Command
 
 func register(f func(*IO, <-chan os.Signal) *cobra.Command) { commands = append(commands, f) }
+
+// unknownSubcommand names the mistake in "zoombulk export user": a word
+// after a command that has subcommands and is none of them. cobra would
+// otherwise complain about the next flag instead.
+func unknownSubcommand(root *cobra.Command, args []string) error {
+	cmd, rest, err := root.Find(args)
+	if err != nil || cmd == root || !cmd.HasAvailableSubCommands() || len(rest) == 0 {
+		return nil
+	}
+	word := rest[0]
+	if strings.HasPrefix(word, "-") {
+		return nil
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	msg := fmt.Sprintf("%s has no %q", cmd.CommandPath(), word)
+	if near := fuzzy.Closest(word, names, 1); len(near) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", near[0])
+	}
+	return fmt.Errorf("%s; choose one of %s", msg, strings.Join(names, ", "))
+}

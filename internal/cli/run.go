@@ -301,13 +301,14 @@ func runExit(sum *jobs.Summary, err error) error {
 	var colErr *mapping.ColumnError
 	var inErr *sheet.InputError
 	var dirErr *jobs.RunDirError
+	var hdrErr *HeaderRowError
 	var authErr *zoom.AuthError
 	var unreachable *zoom.UnreachableError
 	switch {
 	case err == nil:
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
-	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &authErr), errors.As(err, &unreachable), zoom.HasCode(err, zoom.CodeInvalidToken):
 		return &ExitError{Code: ExitAuth, Err: err}
