@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -61,6 +62,19 @@ type IO struct {
 	Getenv func(string) string
 	// Exit ends the process at once (a second Ctrl-C); tests replace it.
 	Exit func(int)
+
+	// prompt is where questions go: stderr, even under --quiet.
+	prompt io.Writer
+	// quiet and json are the global --quiet and the command's --json.
+	quiet bool
+}
+
+// promptOut is where a question to the user goes.
+func (stdio *IO) promptOut() io.Writer {
+	if stdio.prompt != nil {
+		return stdio.prompt
+	}
+	return stdio.ErrOut
 }
 
 func (stdio *IO) exit(code int) {
@@ -76,7 +90,7 @@ func StdIO() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())) && !plainTerminal(os.Getenv),
 		Getenv: os.Getenv,
 		Exit:   os.Exit,
 	}
@@ -85,10 +99,13 @@ func StdIO() *IO {
 // Main runs zoombulk with args and returns the process exit code. Interrupts
 // arrive on sigs; commands that run long watch them.
 func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) int {
+	// Errors go to stderr even when --quiet silences the rest.
+	errOut := stdio.ErrOut
+	defer func() { stdio.ErrOut = errOut }()
 	root := NewRootCmd(stdio, sigs)
 	root.SetArgs(args)
 	if err := unknownSubcommand(root, args); err != nil {
-		fmt.Fprintln(stdio.ErrOut, "zoombulk:", err)
+		fmt.Fprintln(errOut, "zoombulk:", err)
 		return ExitUsage
 	}
 	err := root.ExecuteContext(ctx)
@@ -98,12 +115,12 @@ func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) 
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		if exit.Err != nil {
-			fmt.Fprintln(stdio.ErrOut, "zoombulk:", exit.Err)
+			fmt.Fprintln(errOut, "zoombulk:", exit.Err)
 		}
 		return exit.Code
 	}
 	// cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(stdio.ErrOut, "zoombulk:", err)
+	fmt.Fprintln(errOut, "zoombulk:", err)
 	return ExitUsage
 }
 
@@ -119,16 +136,30 @@ and exports users, groups, divisions and a summary report to Excel.
 Credentials come from the environment (a Server-to-Server OAuth app):
   ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET
   ZOOM_API_URL   (default https://api.zoom.us/v2)
-  ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)`,
+  ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)
+
+zoombulk writes no colour; NO_COLOR or TERM=dumb also turn the live progress
+bars into one line per step.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(debug.ReadBuildInfo()),
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if stdio.quiet {
+				stdio.prompt = stdio.ErrOut
+				stdio.ErrOut = io.Discard
+				stdio.ErrTTY = false
+			}
+		},
 	}
+	root.SetVersionTemplate("zoombulk {{.Version}}\n")
+	root.PersistentFlags().BoolVarP(&stdio.quiet, "quiet", "q", false, "print only errors (and the questions asked, and --json output)")
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.ErrOut)
 	for _, add := range commands {
 		root.AddCommand(add(stdio, sigs))
 	}
+	addCompletions(root)
 	return root
 }
 

@@ -36,6 +36,10 @@ type runOptions struct {
 	strict           bool
 	concurrency      int
 	auto             autoOptions
+	json             bool
+	// src and sum are what the run read and ended with, for --json.
+	src *jobSource
+	sum *jobs.Summary
 }
 
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
@@ -76,7 +80,13 @@ authenticate or cannot reach Zoom.`,
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runJob(cmd.Context(), stdio, sigs, args[0], &o)
+			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
+			if o.json {
+				if jerr := jsonOut(stdio.Out, newRunReport(args[0], o.src, o.sum, err)); jerr != nil && err == nil {
+					return jerr
+				}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -93,6 +103,7 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	registerAutoFlags(f, &o.auto)
+	f.BoolVar(&o.json, "json", false, "also write the final summary to stdout as one JSON object, for scripts")
 	o.zoomFlags.register(f)
 	return cmd
 }
@@ -103,6 +114,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	if err != nil {
 		return usageErr(err)
 	}
+	o.src = src
 	job := src.job
 	printMapping(stdio.ErrOut, src)
 	if o.check {
@@ -162,6 +174,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	sum, err := runner.Run(work)
 	err = headerRowHint(job, o.input, o.sheetName, err)
+	o.sum = sum
 	if o.check && err == nil {
 		return checkExit(stdio, job, sum)
 	}
@@ -203,7 +216,7 @@ func promptLine(p *jobs.Plan) string {
 }
 
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	fmt.Fprint(stdio.ErrOut, promptLine(p)+" [y/N] ")
+	fmt.Fprint(stdio.promptOut(), promptLine(p)+" [y/N] ")
 	line, err := bufio.NewReader(stdio.In).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil

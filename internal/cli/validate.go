@@ -32,6 +32,7 @@ type validateOptions struct {
 	sheet string
 	out   string
 	auto  autoOptions
+	json  bool
 }
 
 func newValidateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
@@ -61,7 +62,15 @@ has a problem.`,
   zoombulk validate users.csv --steps update_users`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runValidate(stdio, args[0], o)
+			rep := &validateReport{Job: args[0], ProblemsByKind: map[string]int{}, Problems: []problemJSON{}}
+			err := runValidate(stdio, args[0], o, rep)
+			if o.json {
+				rep.ExitCode, rep.Error = exitCodeOf(err), errText(err)
+				if jerr := jsonOut(stdio.Out, rep); jerr != nil && err == nil {
+					return jerr
+				}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -69,10 +78,19 @@ has a problem.`,
 	f.StringVar(&o.sheet, "sheet", "", "read this `SHEET` of the workbook instead of the job's input.sheet")
 	f.StringVar(&o.out, "out", "", "write validation.csv to this `DIR` (default runs/<job name>-<UTC time>)")
 	registerAutoFlags(f, &o.auto)
+	f.BoolVar(&o.json, "json", false, "write the summary and every problem to stdout as one JSON object (the report goes to stderr)")
 	return cmd
 }
 
-func runValidate(stdio *IO, jobPath string, o validateOptions) error {
+func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateReport) error {
+	// The report is for people: on stdout, unless stdout carries JSON.
+	human := stdio.Out
+	if o.json {
+		human = stdio.ErrOut
+	}
+	if stdio.quiet {
+		human = io.Discard
+	}
 	o.auto.sheet = o.sheet
 	src, err := loadJobArg("validate", jobPath, o.auto)
 	if err != nil {
@@ -83,7 +101,12 @@ func runValidate(stdio *IO, jobPath string, o validateOptions) error {
 		return &ExitError{Code: ExitUsage, Err: errorLines("the job file has problems", err)}
 	}
 	job := src.job
-	printMapping(stdio.Out, src)
+	rep.Job = job.Name
+	for _, m := range src.mapped {
+		rep.Mapping = append(rep.Mapping, mappedColumn{Column: m[0], Field: m[1]})
+	}
+	rep.Ignored = src.ignored
+	printMapping(human, src)
 	sh, err := jobs.ReadSheet(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet})
 	if err != nil {
 		err = headerRowHint(job, o.input, o.sheet, err)
@@ -98,7 +121,10 @@ func runValidate(stdio *IO, jobPath string, o validateOptions) error {
 	if err := writeValidation(report, problems); err != nil {
 		return exitf(ExitUsage, "writing %s: %v", report, err)
 	}
-	printValidation(stdio.Out, job, sh, problems, report)
+	rep.Input, rep.Rows, rep.Report = sh.File, len(sh.Rows), report
+	rep.RowsWithProblems = rowsWithProblems(problems)
+	rep.Problems, rep.ProblemsByKind = problemsJSON(problems)
+	printValidation(human, job, sh, problems, report)
 	if len(problems) == 0 {
 		return nil
 	}
