@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/zoombulk/zoombulk/internal/credentials"
 	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/results"
 )
@@ -62,6 +63,11 @@ type IO struct {
 	Getenv func(string) string
 	// Exit ends the process at once (a second Ctrl-C); tests replace it.
 	Exit func(int)
+	// ConfigDir is the user's configuration folder, where the account
+	// profiles live (default os.UserConfigDir); Keyring holds profiles'
+	// secrets (default the OS keyring). Tests replace both.
+	ConfigDir func() (string, error)
+	Keyring   credentials.Keyring
 
 	// prompt is where questions go: stderr, even under --quiet.
 	prompt io.Writer
@@ -137,6 +143,8 @@ Credentials come from the environment (a Server-to-Server OAuth app):
   ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET
   ZOOM_API_URL   (default https://api.zoom.us/v2)
   ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)
+or from a named profile (--profile NAME; zoombulk auth profile add writes one),
+whose secret is in an environment variable it names or in the OS keyring.
 
 zoombulk writes no colour; NO_COLOR or TERM=dumb also turn the live progress
 bars into one line per step.`,
