@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -63,6 +64,9 @@ type IO struct {
 	Getenv func(string) string
 	// Exit ends the process at once (a second Ctrl-C); tests replace it.
 	Exit func(int)
+	// Now is the clock of reports that measure time (export reclaim);
+	// default time.Now.
+	Now func() time.Time
 	// ConfigDir is the user's configuration folder, where the account
 	// profiles live (default os.UserConfigDir); Keyring holds profiles'
 	// secrets (default the OS keyring). Tests replace both.
@@ -167,6 +171,13 @@ bars into one line per step.`,
 	for _, add := range commands {
 		root.AddCommand(add(stdio, sigs))
 	}
+	for _, sub := range subcommands {
+		for _, c := range root.Commands() {
+			if c.Name() == sub.parent {
+				c.AddCommand(sub.add(stdio, sigs))
+			}
+		}
+	}
 	addCompletions(root)
 	return root
 }
@@ -176,6 +187,20 @@ bars into one line per step.`,
 var commands []func(*IO, <-chan os.Signal) *cobra.Command
 
 func register(f func(*IO, <-chan os.Signal) *cobra.Command) { commands = append(commands, f) }
+
+// subcommands are commands that go under a top-level one (export reclaim)
+// from a file of their own, so that the parent's file need not list them.
+var subcommands []struct {
+	parent string
+	add    func(*IO, <-chan os.Signal) *cobra.Command
+}
+
+func registerSub(parent string, f func(*IO, <-chan os.Signal) *cobra.Command) {
+	subcommands = append(subcommands, struct {
+		parent string
+		add    func(*IO, <-chan os.Signal) *cobra.Command
+	}{parent, f})
+}
 
 // unknownSubcommand names the mistake in "zoombulk export user": a word
 // after a command that has subcommands and is none of them. cobra would

@@ -139,3 +139,8 @@ func retarget(job, file string) string {
 	}
 	return job
 }
+
+// EmbedJob adds the hidden job sheet to a workbook's bytes, for other
+// workbooks that carry their job (the reclaim export): run and validate
+// read it as they read a template's.
+func EmbedJob(workbook []byte, job string) ([]byte, error) { return embedJob(workbook, job) }
