@@ -390,7 +390,7 @@ func headerRowHint(job *jobfile.Job, input, sheetName string, err error) error {
 // which it ignores.
 func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 	if src.note != "" {
-		fmt.Fprintf(w, "Job:    %s\n", src.note)
+		fmt.Fprintf(w, "Using:  %s\n", src.note)
 	}
 	if src.mapped == nil && src.ignored == nil {
 		return
