@@ -9,10 +9,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/zoombulk/zoombulk/internal/credentials"
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
 	"github.com/zoombulk/zoombulk/internal/results"
 )
 
@@ -59,6 +64,27 @@ type IO struct {
 	Getenv func(string) string
 	// Exit ends the process at once (a second Ctrl-C); tests replace it.
 	Exit func(int)
+	// Now is the clock of reports that measure time (export reclaim);
+	// default time.Now.
+	Now func() time.Time
+	// ConfigDir is the user's configuration folder, where the account
+	// profiles live (default os.UserConfigDir); Keyring holds profiles'
+	// secrets (default the OS keyring). Tests replace both.
+	ConfigDir func() (string, error)
+	Keyring   credentials.Keyring
+
+	// prompt is where questions go: stderr, even under --quiet.
+	prompt io.Writer
+	// quiet and json are the global --quiet and the command's --json.
+	quiet bool
+}
+
+// promptOut is where a question to the user goes.
+func (stdio *IO) promptOut() io.Writer {
+	if stdio.prompt != nil {
+		return stdio.prompt
+	}
+	return stdio.ErrOut
 }
 
 func (stdio *IO) exit(code int) {
@@ -74,7 +100,7 @@ func StdIO() *IO {
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
-		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())) && !plainTerminal(os.Getenv),
 		Getenv: os.Getenv,
 		Exit:   os.Exit,
 	}
@@ -83,8 +109,15 @@ func StdIO() *IO {
 // Main runs zoombulk with args and returns the process exit code. Interrupts
 // arrive on sigs; commands that run long watch them.
 func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) int {
+	// Errors go to stderr even when --quiet silences the rest.
+	errOut := stdio.ErrOut
+	defer func() { stdio.ErrOut = errOut }()
 	root := NewRootCmd(stdio, sigs)
 	root.SetArgs(args)
+	if err := unknownSubcommand(root, args); err != nil {
+		fmt.Fprintln(errOut, "zoombulk:", err)
+		return ExitUsage
+	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -92,12 +125,12 @@ func Main(ctx context.Context, args []string, stdio *IO, sigs <-chan os.Signal) 
 	var exit *ExitError
 	if errors.As(err, &exit) {
 		if exit.Err != nil {
-			fmt.Fprintln(stdio.ErrOut, "zoombulk:", exit.Err)
+			fmt.Fprintln(errOut, "zoombulk:", exit.Err)
 		}
 		return exit.Code
 	}
 	// cobra's own errors (unknown flag, wrong arguments) are usage errors.
-	fmt.Fprintln(stdio.ErrOut, "zoombulk:", err)
+	fmt.Fprintln(errOut, "zoombulk:", err)
 	return ExitUsage
 }
 
@@ -113,16 +146,39 @@ and exports users, groups, divisions and a summary report to Excel.
 Credentials come from the environment (a Server-to-Server OAuth app):
   ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET
   ZOOM_API_URL   (default https://api.zoom.us/v2)
-  ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)`,
+  ZOOM_OAUTH_URL (default https://zoom.us/oauth/token)
+or from a named profile (--profile NAME; zoombulk auth profile add writes one),
+whose secret is in an environment variable it names or in the OS keyring.
+
+zoombulk writes no colour; NO_COLOR or TERM=dumb also turn the live progress
+bars into one line per step.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(debug.ReadBuildInfo()),
+		PersistentPreRun: func(*cobra.Command, []string) {
+			if stdio.quiet {
+				stdio.prompt = stdio.ErrOut
+				stdio.ErrOut = io.Discard
+				stdio.ErrTTY = false
+			}
+		},
 	}
+	root.SetVersionTemplate("zoombulk {{.Version}}\n")
+	root.PersistentFlags().BoolVarP(&stdio.quiet, "quiet", "q", false, "print only errors (and the questions asked, and --json output)")
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.ErrOut)
 	for _, add := range commands {
 		root.AddCommand(add(stdio, sigs))
 	}
+	for _, sub := range subcommands {
+		for _, c := range root.Commands() {
+			if c.Name() == sub.parent {
+				c.AddCommand(sub.add(stdio, sigs))
+			}
+		}
+	}
+	addCompletions(root)
 	return root
 }
 
@@ -131,3 +187,42 @@ Credentials come from the environment (a Server-to-Server OAuth app):
 var commands []func(*IO, <-chan os.Signal) *cobra.Command
 
 func register(f func(*IO, <-chan os.Signal) *cobra.Command) { commands = append(commands, f) }
+
+// subcommands are commands that go under a top-level one (export reclaim)
+// from a file of their own, so that the parent's file need not list them.
+var subcommands []struct {
+	parent string
+	add    func(*IO, <-chan os.Signal) *cobra.Command
+}
+
+func registerSub(parent string, f func(*IO, <-chan os.Signal) *cobra.Command) {
+	subcommands = append(subcommands, struct {
+		parent string
+		add    func(*IO, <-chan os.Signal) *cobra.Command
+	}{parent, f})
+}
+
+// unknownSubcommand names the mistake in "zoombulk export user": a word
+// after a command that has subcommands and is none of them. cobra would
+// otherwise complain about the next flag instead.
+func unknownSubcommand(root *cobra.Command, args []string) error {
+	cmd, rest, err := root.Find(args)
+	if err != nil || cmd == root || !cmd.HasAvailableSubCommands() || len(rest) == 0 {
+		return nil
+	}
+	word := rest[0]
+	if strings.HasPrefix(word, "-") {
+		return nil
+	}
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	msg := fmt.Sprintf("%s has no %q", cmd.CommandPath(), word)
+	if near := fuzzy.Closest(word, names, 1); len(near) > 0 {
+		msg += fmt.Sprintf(" (did you mean %q?)", near[0])
+	}
+	return fmt.Errorf("%s; choose one of %s", msg, strings.Join(names, ", "))
+}

@@ -35,12 +35,17 @@ type runOptions struct {
 	yes, allowDelete bool
 	strict           bool
 	concurrency      int
+	auto             autoOptions
+	json             bool
+	// src and sum are what the run read and ended with, for --json.
+	src *jobSource
+	sum *jobs.Summary
 }
 
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run JOB.yaml",
+		Use:   "run JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Plan a job against the account and apply it",
 		Long: `Reads the job's spreadsheet, checks every row, reads the account to plan each row
 (create, update, unchanged, fail), shows the plan, asks to confirm (on a terminal;
@@ -56,18 +61,32 @@ Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
 removals and the time. A dry run or a declined prompt writes the plan files only.
 
+The job is a job file; or a workbook written by zoombulk template, which carries
+its job (a job file beside it with the same name wins); or a spreadsheet whose
+headers are the tool's own labels (those of its exports and templates, any case
+or spacing) with --steps naming the steps: the plan prints the mapping it used
+and the columns it ignored.
+
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
 (nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
 authenticate or cannot reach Zoom.`,
 		Example: `  zoombulk run hires.yaml --dry-run
+  zoombulk run hires.xlsx
+  zoombulk run users.csv --steps update_users,move_group
   zoombulk run hires.yaml
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runJob(cmd.Context(), stdio, sigs, args[0], &o)
+			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
+			if o.json {
+				if jerr := jsonOut(stdio.Out, newRunReport(args[0], o.src, o.sum, err)); jerr != nil && err == nil {
+					return jerr
+				}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -83,15 +102,21 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	registerAutoFlags(f, &o.auto)
+	f.BoolVar(&o.json, "json", false, "also write the final summary to stdout as one JSON object, for scripts")
 	o.zoomFlags.register(f)
 	return cmd
 }
 
 func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath string, o *runOptions) error {
-	job, err := jobfile.Load(jobPath)
+	o.auto.sheet = o.sheetName
+	src, err := loadJobArg("run", jobPath, o.auto)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return usageErr(err)
 	}
+	o.src = src
+	job := src.job
+	printMapping(stdio.ErrOut, src)
 	if o.check {
 		o.dryRun = true
 	}
@@ -148,6 +173,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		}
 	}
 	sum, err := runner.Run(work)
+	err = headerRowHint(job, o.input, o.sheetName, err)
+	o.sum = sum
 	if o.check && err == nil {
 		return checkExit(stdio, job, sum)
 	}
@@ -189,7 +216,7 @@ func promptLine(p *jobs.Plan) string {
 }
 
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	fmt.Fprint(stdio.ErrOut, promptLine(p)+" [y/N] ")
+	fmt.Fprint(stdio.promptOut(), promptLine(p)+" [y/N] ")
 	line, err := bufio.NewReader(stdio.In).ReadString('\n')
 	if err != nil && line == "" {
 		return false, nil
@@ -287,13 +314,14 @@ func runExit(sum *jobs.Summary, err error) error {
 	var colErr *mapping.ColumnError
 	var inErr *sheet.InputError
 	var dirErr *jobs.RunDirError
+	var hdrErr *HeaderRowError
 	var authErr *zoom.AuthError
 	var unreachable *zoom.UnreachableError
 	switch {
 	case err == nil:
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
-	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &authErr), errors.As(err, &unreachable), zoom.HasCode(err, zoom.CodeInvalidToken):
 		return &ExitError{Code: ExitAuth, Err: err}

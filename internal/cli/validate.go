@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,12 +31,14 @@ type validateOptions struct {
 	input string
 	sheet string
 	out   string
+	auto  autoOptions
+	json  bool
 }
 
 func newValidateCmd(stdio *IO, _ <-chan os.Signal) *cobra.Command {
 	var o validateOptions
 	cmd := &cobra.Command{
-		Use:   "validate JOB.yaml",
+		Use:   "validate JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Check a job file and every row of its input, offline",
 		Long: `validate reads the job file and every row of its input and reports every
 problem at once: unknown keys and fields in the job, missing columns, and per
@@ -44,44 +47,84 @@ that the job's values maps do not cover, and users listed twice.
 
 Nothing is sent to Zoom and no credentials are read. The summary and the
 first 20 problems are printed; every problem goes to validation.csv (row,
-column, field, value, problem, hint), which opens in Excel.
+column, field, value, problem, hint), which opens in Excel, in the run folder
+(--out, default runs/<job name>-<UTC time>).
+
+Like run, validate takes a workbook that carries its job, or a spreadsheet
+with --steps to map its headers.
 
 Exit status: 0 when every row is ready, 2 when the job, the input or any row
 has a problem.`,
 		Example: `  zoombulk validate hires.yaml
   zoombulk validate hires.yaml --input fixed-hires.csv --out reports/
-  zoombulk validate migration.yaml --sheet "New users"`,
+  zoombulk validate migration.yaml --sheet "New users"
+  zoombulk validate hires.xlsx
+  zoombulk validate users.csv --steps update_users`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runValidate(stdio, args[0], o)
+			rep := &validateReport{Job: args[0], ProblemsByKind: map[string]int{}, Problems: []problemJSON{}}
+			err := runValidate(stdio, args[0], o, rep)
+			if o.json {
+				rep.ExitCode, rep.Error = exitCodeOf(err), errText(err)
+				if jerr := jsonOut(stdio.Out, rep); jerr != nil && err == nil {
+					return jerr
+				}
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "read this `FILE` instead of the job's input.path (.csv or .xlsx)")
 	f.StringVar(&o.sheet, "sheet", "", "read this `SHEET` of the workbook instead of the job's input.sheet")
-	f.StringVar(&o.out, "out", ".", "write validation.csv to this `DIR`")
+	f.StringVar(&o.out, "out", "", "write validation.csv to this `DIR` (default runs/<job name>-<UTC time>)")
+	registerAutoFlags(f, &o.auto)
+	f.BoolVar(&o.json, "json", false, "write the summary and every problem to stdout as one JSON object (the report goes to stderr)")
 	return cmd
 }
 
-func runValidate(stdio *IO, jobPath string, o validateOptions) error {
-	job, err := jobfile.Load(jobPath)
+func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateReport) error {
+	// The report is for people: on stdout, unless stdout carries JSON.
+	human := stdio.Out
+	if o.json {
+		human = stdio.ErrOut
+	}
+	if stdio.quiet {
+		human = io.Discard
+	}
+	o.auto.sheet = o.sheet
+	src, err := loadJobArg("validate", jobPath, o.auto)
 	if err != nil {
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			return err
+		}
 		return &ExitError{Code: ExitUsage, Err: errorLines("the job file has problems", err)}
 	}
+	job := src.job
+	rep.Job = job.Name
+	for _, m := range src.mapped {
+		rep.Mapping = append(rep.Mapping, mappedColumn{Column: m[0], Field: m[1]})
+	}
+	rep.Ignored = src.ignored
+	printMapping(human, src)
 	sh, err := jobs.ReadSheet(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet})
 	if err != nil {
+		err = headerRowHint(job, o.input, o.sheet, err)
 		return &ExitError{Code: ExitUsage, Err: errorLines("the input cannot be used", err)}
 	}
 	problems := sh.Problems()
 	out := o.out
 	if out == "" {
-		out = "."
+		out = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
 	report := filepath.Join(out, validationFile)
 	if err := writeValidation(report, problems); err != nil {
 		return exitf(ExitUsage, "writing %s: %v", report, err)
 	}
-	printValidation(stdio.Out, job, sh, problems, report)
+	rep.Input, rep.Rows, rep.Report = sh.File, len(sh.Rows), report
+	rep.RowsWithProblems = rowsWithProblems(problems)
+	rep.Problems, rep.ProblemsByKind = problemsJSON(problems)
+	printValidation(human, job, sh, problems, report)
 	if len(problems) == 0 {
 		return nil
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/zoombulk/zoombulk/internal/credentials"
 	"github.com/zoombulk/zoombulk/internal/sandbox"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -24,6 +26,10 @@ type zoomFlags struct {
 	// featuresInterval scales Zoom's 10 s features rule, for sandboxes
 	// that scale it too (zoombulk sandbox --features-interval); hidden.
 	featuresInterval time.Duration
+	// profile names the account profile to use instead of ZOOM_* variables.
+	profile string
+	// account is the account ID connect used, for messages.
+	account string
 }
 
 func (f *zoomFlags) register(fs *pflag.FlagSet) {
@@ -33,6 +39,7 @@ func (f *zoomFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.sandboxSeed, "sandbox-seed", defaultSeed, "with --sandbox: the YAML file the sandbox starts from")
 	fs.DurationVar(&f.featuresInterval, "features-interval", 0, "spacing of feature calls (default Zoom's 10s); only for sandboxes that scale it")
 	_ = fs.MarkHidden("features-interval")
+	fs.StringVar(&f.profile, "profile", "", "use this account profile (zoombulk auth profile list) instead of the ZOOM_* variables")
 }
 
 // connect builds a client from the environment, or starts an embedded
@@ -42,6 +49,15 @@ func (f *zoomFlags) register(fs *pflag.FlagSet) {
 func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, close func(), err error) {
 	getenv := stdio.Getenv
 	close = func() {}
+	if f.profile != "" {
+		if f.sandbox {
+			return nil, nil, exitf(ExitUsage, "--profile and --sandbox name two different accounts: give one")
+		}
+		getenv, err = f.profileEnv(stdio)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	if f.sandbox {
 		srv, err := f.startSandbox()
 		if err != nil {
@@ -61,6 +77,7 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 		fmt.Fprintf(stdio.ErrOut, "Using an embedded sandbox Zoom at %s (%s tier).\n", srv.APIURL(), f.tier)
 	}
 	cfg := zoom.ConfigFromEnv(getenv)
+	f.account = cfg.AccountID
 	cfg.Tier, cfg.Share, cfg.FeaturesInterval = f.tier, f.share, f.featuresInterval
 	c, err = zoom.New(cfg)
 	if err != nil {
@@ -88,4 +105,44 @@ func (f *zoomFlags) startSandbox() (*sandbox.Server, error) {
 		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
 	return sandbox.Start("", sandbox.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
+}
+
+// profilesPath is the profiles file of the user's configuration folder.
+func profilesPath(stdio *IO) (string, error) {
+	dirOf := stdio.ConfigDir
+	if dirOf == nil {
+		dirOf = os.UserConfigDir
+	}
+	dir, err := dirOf()
+	if err != nil {
+		return "", exitf(ExitUsage, "cannot find the configuration folder for the profiles: %v", err)
+	}
+	return credentials.Path(dir), nil
+}
+
+// profileEnv reads the profile and returns the environment the client
+// would read, with the profile's values in the ZOOM_* variables.
+func (f *zoomFlags) profileEnv(stdio *IO) (func(string) string, error) {
+	path, err := profilesPath(stdio)
+	if err != nil {
+		return nil, err
+	}
+	p, err := credentials.Find(path, f.profile)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	secret, err := p.Secret(stdio.Getenv, stdio.Keyring)
+	if err != nil {
+		return nil, &ExitError{Code: ExitAuth, Err: err}
+	}
+	vals := map[string]string{
+		"ZOOM_ACCOUNT_ID": p.AccountID, "ZOOM_CLIENT_ID": p.ClientID, "ZOOM_CLIENT_SECRET": secret,
+		"ZOOM_API_URL": p.APIURL, "ZOOM_OAUTH_URL": p.OAuthURL,
+	}
+	return func(k string) string {
+		if v, ok := vals[k]; ok {
+			return v
+		}
+		return stdio.Getenv(k)
+	}, nil
 }

@@ -216,6 +216,12 @@ func (e *JobError) Unwrap() error { return e.Err }
 // that each step's fields are mapped. Errors are *JobError.
 func Load(path string) (*Job, error) { return loadJob(path) }
 
+// LoadBytes reads a job given as text rather than as a file: the job a
+// workbook carries, or one built from a spreadsheet's headers. path stands
+// for the file in messages and gives the job its folder (input paths are
+// relative to it) and its default name.
+func LoadBytes(path string, data []byte) (*Job, error) { return loadData(path, data) }
+
 // Kind is what the job file knows of a step kind. The engine's step files
 // register one each, so a new step is one file there.
 type Kind interface {

@@ -46,11 +46,15 @@ type Loader struct {
 func (l *Loader) StepLine() int { return l.stepLine }
 
 func loadJob(path string) (*Job, error) {
-	l := &Loader{file: path, fieldLine: map[string]int{}}
 	data, err := readJobFile(path)
 	if err != nil {
 		return nil, err
 	}
+	return loadData(path, data)
+}
+
+func loadData(path string, data []byte) (*Job, error) {
+	l := &Loader{file: path, fieldLine: map[string]int{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(path, data, err)

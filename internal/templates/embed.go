@@ -77,7 +77,7 @@ func EmbeddedJob(path string) (job []byte, ok bool, err error) {
 		}
 		return nil, false, err
 	}
-	if !strings.EqualFold(filepath.Ext(path), ".xlsx") {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".xlsx" && ext != ".xlsm" {
 		return nil, false, nil
 	}
 	f, err := excelize.OpenFile(path)
@@ -139,3 +139,8 @@ func retarget(job, file string) string {
 	}
 	return job
 }
+
+// EmbedJob adds the hidden job sheet to a workbook's bytes, for other
+// workbooks that carry their job (the reclaim export): run and validate
+// read it as they read a template's.
+func EmbedJob(workbook []byte, job string) ([]byte, error) { return embedJob(workbook, job) }

@@ -33,6 +33,9 @@ type tokenSource struct {
 	ttl      time.Duration
 	fetches  int
 	inflight *tokenFetch
+	// scope is what the last token endpoint answer said the token may do
+	// (space-separated), for auth check.
+	scope string
 }
 
 // tokenFetch is one fetch under way; done closes when it ends.
@@ -176,10 +179,14 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 		var t struct {
 			AccessToken string `json:"access_token"`
 			ExpiresIn   int    `json:"expires_in"`
+			Scope       string `json:"scope"`
 		}
 		if err := json.Unmarshal(body, &t); err != nil || t.AccessToken == "" {
 			return false, &AuthError{HTTPStatus: resp.StatusCode, Reason: "the token endpoint answered without an access_token"}
 		}
+		ts.mu.Lock()
+		ts.scope = t.Scope
+		ts.mu.Unlock()
 		tok, ttl = t.AccessToken, time.Duration(t.ExpiresIn)*time.Second
 		if ttl <= 0 {
 			ttl = time.Hour
@@ -212,4 +219,12 @@ func redactQuery(raw string) string {
 		return raw[:i]
 	}
 	return raw
+}
+
+// Scopes are the scopes the token endpoint granted with the current token,
+// as it listed them (none before Authenticate, or when it listed none).
+func (c *Client) Scopes() []string {
+	c.tokens.mu.Lock()
+	defer c.tokens.mu.Unlock()
+	return strings.Fields(c.tokens.scope)
 }

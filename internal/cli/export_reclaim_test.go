@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/zoombulk/zoombulk/internal/export"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+const reclaimSeed = `account: { id: reclaim-test, name: Reclaim Test }
+groups: [ { name: Sales }, { name: Engineering } ]
+divisions: [ { name: Main Division, main: true } ]
+users:
+  - { email: owner@acme.example, first_name: O, last_name: Owner, type: 2, role: owner, dept: IT, last_login: 2026-11-30 }
+  - { email: ada.idle@acme.example, first_name: Ada, last_name: Idle, type: 2, dept: Sales, groups: [Sales], features: { webinar: "1" }, last_login: 2026-06-01 }
+  - { email: bo.keep@acme.example, first_name: Bo, last_name: Keep, type: 2, dept: Engineering, groups: [Engineering], last_login: 2026-08-01 }
+  - { email: cy.never@acme.example, first_name: Cy, last_name: Never, type: 2, dept: Sales, groups: [Sales] }
+  - { email: di.active@acme.example, first_name: Di, last_name: Active, type: 2, dept: Sales, last_login: 2026-11-28 }
+  - { email: ed.basic@acme.example, first_name: Ed, last_name: Basic, type: 1, last_login: 2026-01-01 }
+`
+
+// Export reclaim on a sandbox with known last-login times, delete one
+// row, run the workbook: only the remaining users lose their license.
+func TestExportReclaimRunsAsAJob(t *testing.T) {
+	seed, err := zoomtest.ParseSeed("reclaim.yaml", []byte(reclaimSeed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: seed, NoRateLimits: true, FeaturesInterval: time.Millisecond})
+	env := sandboxEnv(srv)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	wb := filepath.Join(dir, "reclaim.xlsx")
+	main := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env, Now: func() time.Time { return now },
+			Exit: func(code int) { t.Errorf("exited with %d", code) }}
+		code := Main(context.Background(), args, stdio, nil)
+		return code, out.String(), errOut.String()
+	}
+
+	code, out, errOut := main("export", "reclaim", "--idle", "90d", "-o", wb)
+	if code != ExitOK || !strings.Contains(out, "Exported 3 idle licensed users to "+wb) || !strings.Contains(out, "1 of them never logged in") {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	f, err := excelize.OpenFile(wb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(export.ReclaimSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[0])
+	}
+	// Never logged in first, then the oldest login; the owner, the active
+	// user and the Basic user are not there.
+	if want := []string{"cy.never@acme.example", "ada.idle@acme.example", "bo.keep@acme.example"}; !slices.Equal(got, want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	header := rows[0]
+	col := func(name string) int { return slices.Index(header, name) }
+	if ada := rows[2]; ada[col("Groups")] != "Sales" || ada[col("Department")] != "Sales" || ada[col("Webinar")] != "500" || ada[col("License")] != "Licensed" {
+		t.Errorf("ada's row %q (header %q)", ada, header)
+	}
+	about, _ := f.GetRows(export.ReclaimAbout)
+	if !strings.Contains(strings.Join(flatten(about), "\n"), "buffer of about three days") {
+		t.Errorf("the About sheet does not mention the three-day buffer: %q", about)
+	}
+	// The admin keeps Bo: deletes his row.
+	if err := f.RemoveRow(export.ReclaimSheet, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	code, out, errOut = main("run", wb, "--yes", "--features-interval", "1ms", "--out", filepath.Join(dir, "run"))
+	if code != ExitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	for email, want := range map[string]int{
+		"ada.idle@acme.example": 1, "cy.never@acme.example": 1, "bo.keep@acme.example": 2,
+		"di.active@acme.example": 2, "owner@acme.example": 2, "ed.basic@acme.example": 1,
+	} {
+		u, ok := srv.UserByEmail(email)
+		if !ok || u.Type != want {
+			t.Errorf("%s: type %d, want %d", email, u.Type, want)
+		}
+	}
+	if u, _ := srv.UserByEmail("ada.idle@acme.example"); u.Features["webinar"] != "" && u.Features["webinar"] != "0" {
+		t.Errorf("ada keeps the webinar seat %q", u.Features["webinar"])
+	}
+}
+
+func flatten(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+func TestParseIdle(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * 24 * time.Hour, "12w": 84 * 24 * time.Hour, "36h": 36 * time.Hour} {
+		if got, err := export.ParseIdle(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "0d", "-3d", "ninety"} {
+		if _, err := export.ParseIdle(in); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}

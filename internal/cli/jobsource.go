@@ -1,0 +1,426 @@
+package cli
+
+// What run and validate accept in place of a job file: a workbook that
+// carries its job (zoombulk template writes them), or a spreadsheet whose
+// headers are the tool's own labels plus --steps. Both become a job text
+// loaded like any job file, so every check of the job file applies.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/zoombulk/zoombulk/internal/export"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/templates"
+)
+
+// autoOptions build a job from a spreadsheet's headers.
+type autoOptions struct {
+	steps []string
+	match string
+	sheet string
+}
+
+// jobSource is the job a command runs and how it was found.
+type jobSource struct {
+	job *jobfile.Job
+	// Note says where the job came from when it is not a job file given
+	// as such ("the job the workbook carries", "the job file beside it").
+	note string
+	// Mapping is the header mapping of a job built from headers: the
+	// columns used (header -> field) and those ignored.
+	mapped  [][2]string
+	ignored []string
+}
+
+// spreadsheetExt says whether a path names a spreadsheet rather than a job.
+func spreadsheetExt(path string) (workbook, ok bool) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx", ".xlsm":
+		return true, true
+	case ".csv", ".tsv", ".txt":
+		return false, true
+	}
+	return false, false
+}
+
+// loadJobArg turns the argument of run or validate into a job: a job file;
+// a workbook with a job file beside it (which wins), or that carries its
+// job; or, with --steps, a spreadsheet mapped by its headers.
+func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
+	workbook, isSheet := spreadsheetExt(arg)
+	if !isSheet {
+		if len(auto.steps) > 0 || auto.match != "" {
+			return nil, exitf(ExitUsage, "--steps and --match build a job from a spreadsheet's headers; %s is a job file, which names its own steps and match", arg)
+		}
+		job, err := jobfile.Load(arg)
+		if err != nil {
+			return nil, err
+		}
+		return &jobSource{job: job}, nil
+	}
+	if _, err := os.Stat(arg); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &sheet.InputError{File: arg, Msg: "the file does not exist"}
+		}
+		return nil, err
+	}
+	if len(auto.steps) > 0 {
+		return autoJob(arg, auto)
+	}
+	beside := templates.JobPath(arg)
+	_, err := os.Stat(beside)
+	besideExists := err == nil
+	if workbook {
+		if besideExists {
+			job, err := jobfile.Load(beside)
+			if err != nil {
+				return nil, err
+			}
+			return &jobSource{job: job, note: "the job file beside the workbook, " + beside + " (it wins over the job inside)"}, nil
+		}
+		data, ok, err := templates.EmbeddedJob(arg)
+		if err != nil {
+			return nil, &sheet.InputError{File: arg, Msg: err.Error()}
+		}
+		if ok {
+			job, err := jobfile.LoadBytes(arg, data)
+			if err != nil {
+				return nil, err
+			}
+			return &jobSource{job: job, note: "the job " + filepath.Base(arg) + " carries (zoombulk job " + filepath.Base(arg) + " prints it)"}, nil
+		}
+	}
+	return nil, notAJobError(cmd, arg, workbook, besideExists)
+}
+
+// notAJobError says what run and validate expected when given a
+// spreadsheet that carries no job and no --steps.
+func notAJobError(cmd, arg string, workbook, besideExists bool) error {
+	what := "a spreadsheet"
+	if workbook {
+		what = "a workbook that carries no job"
+	}
+	msg := fmt.Sprintf("%s is %s; %s takes a job file (.yaml), a workbook written by zoombulk template, or a spreadsheet with --steps to map its headers, e.g. zoombulk %s %s --steps update_users",
+		arg, what, cmd, cmd, arg)
+	if besideExists {
+		msg += fmt.Sprintf("; its job file seems to be %s: zoombulk %s %s", templates.JobPath(arg), cmd, templates.JobPath(arg))
+	}
+	return &jobfile.JobError{Msg: msg}
+}
+
+// label is what a header that is one of the tool's own labels maps to.
+type label struct {
+	field  string
+	values []templates.ValueKey
+	header string // as written by the tool, for messages
+}
+
+// normLabel folds case, spaces, underscores and hyphens: "First Name",
+// "first_name" and "FIRSTNAME" are one label.
+func normLabel(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '_', '-', '\t':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// labels are the headers a job maps by themselves: the catalogue's field
+// names, the templates' headers and the users export's headers.
+func labels() map[string]label {
+	out := map[string]label{}
+	add := func(header, field string, values []templates.ValueKey) {
+		if _, ok := mapping.Lookup(field); !ok {
+			return
+		}
+		k := normLabel(header)
+		if _, dup := out[k]; !dup {
+			out[k] = label{field: field, values: values, header: header}
+		}
+	}
+	for _, k := range templates.Kinds() {
+		for _, c := range k.Columns {
+			add(c.Header, c.Field, c.Values)
+		}
+	}
+	for _, c := range export.UserColumns() {
+		field := c.Key
+		if field == "groups" {
+			field = "group"
+		}
+		add(c.Header, field, nil)
+	}
+	for _, f := range mapping.Catalogue() {
+		add(f.Name, f.Name, nil)
+	}
+	return out
+}
+
+// stepTargets says which fields each step reads; a step this table does
+// not know reads every field.
+var stepTargets = map[string][]mapping.Target{
+	"create_users":    {mapping.Profile, mapping.Password},
+	"update_users":    {mapping.Profile},
+	"update_features": {mapping.Feature, mapping.Subscription},
+	"move_group":      {mapping.Group},
+	"assign_division": {mapping.Division},
+	"set_status":      {mapping.Status},
+	"delete_users":    {mapping.TransferEmail},
+}
+
+func (o autoOptions) wants(f mapping.Field) bool {
+	key := o.match
+	if key == "" {
+		key = "email"
+	}
+	if f.Target == mapping.Key {
+		return f.Name == key || (f.Name == "email" && slices.Contains(o.steps, "create_users"))
+	}
+	for _, s := range o.steps {
+		targets, known := stepTargets[s]
+		if !known || slices.Contains(targets, f.Target) {
+			return true
+		}
+	}
+	return false
+}
+
+// autoJob builds the job for a spreadsheet whose headers are the tool's
+// own labels: each known header maps its field when a step reads it; the
+// others are listed as ignored.
+func autoJob(path string, o autoOptions) (*jobSource, error) {
+	for i, s := range o.steps {
+		o.steps[i] = strings.TrimSpace(s)
+		if !slices.Contains(stepNames(), o.steps[i]) {
+			msg := fmt.Sprintf("--steps: unknown step %q", o.steps[i])
+			if h := jobfile.DidYouMean(o.steps[i], stepNames()); h != "" {
+				msg += " (" + h + ")"
+			}
+			return nil, exitf(ExitUsage, "%s; the steps are %s", msg, strings.Join(stepNames(), ", "))
+		}
+	}
+	if o.match != "" && o.match != "email" && o.match != "id" {
+		return nil, exitf(ExitUsage, "--match is email or id, not %q", o.match)
+	}
+	r, err := sheet.Open(path, sheet.Options{Sheet: o.sheet})
+	if err != nil {
+		return nil, err
+	}
+	header := r.Header()
+	sheetName := sheet.Describe(r).Sheet
+	r.Close()
+	known := labels()
+	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")"}
+	var b strings.Builder
+	base := filepath.Base(path)
+	fmt.Fprintf(&b, "version: 1\nname: %s\ninput: { path: %s", yamlQuote(strings.TrimSuffix(base, filepath.Ext(base))), yamlQuote(base))
+	if sheetName != "" {
+		fmt.Fprintf(&b, ", sheet: %s", yamlQuote(sheetName))
+	}
+	b.WriteString(" }\n")
+	if o.match != "" {
+		fmt.Fprintf(&b, "match: %s\n", o.match)
+	}
+	b.WriteString("fields:\n")
+	seen := map[string]bool{}
+	for _, h := range header {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		l, ok := known[normLabel(h)]
+		f, _ := mapping.Lookup(l.field)
+		if !ok || seen[l.field] || !o.wants(f) {
+			src.ignored = append(src.ignored, h)
+			continue
+		}
+		seen[l.field] = true
+		src.mapped = append(src.mapped, [2]string{h, l.field})
+		if len(l.values) == 0 {
+			fmt.Fprintf(&b, "  %s: %s\n", l.field, yamlQuote(h))
+			continue
+		}
+		fmt.Fprintf(&b, "  %s:\n    column: %s\n    values: {", l.field, yamlQuote(h))
+		for i, v := range l.values {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %s: %s", yamlQuote(v.Cell), yamlQuote(v.Value))
+		}
+		b.WriteString(" }\n")
+	}
+	b.WriteString("steps:\n")
+	for _, s := range o.steps {
+		fmt.Fprintf(&b, "  - %s\n", s)
+	}
+	job, err := jobfile.LoadBytes(path, []byte(b.String()))
+	if err != nil {
+		return nil, &autoMapError{path: path, header: header, err: err}
+	}
+	src.job = job
+	return src, nil
+}
+
+// autoMapError is a job built from headers that does not load: it says
+// which headers the tool reads.
+type autoMapError struct {
+	path   string
+	header []string
+	err    error
+}
+
+func (e *autoMapError) Error() string {
+	return fmt.Sprintf("%s: the headers do not give the steps what they need: %v\n  (headers the tool reads by themselves are those of its exports and templates, e.g. Email, First Name, Department, License, Group; or write a job file: zoombulk template KIND writes one)",
+		e.path, e.err)
+}
+
+func (e *autoMapError) Unwrap() error { return e.err }
+
+// yamlQuote writes s as a double-quoted YAML string.
+func yamlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// stepNames are the registered step kinds.
+func stepNames() []string {
+	var out []string
+	for _, k := range jobfile.Kinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// headerRowScan bounds the rows searched for a header that is not where
+// the job says.
+const headerRowScan = 20
+
+// HeaderRowError says the job's columns are all on another row: a title or
+// a blank line sits above the header.
+type HeaderRowError struct {
+	File string
+	Row  int
+}
+
+func (e *HeaderRowError) Error() string {
+	return fmt.Sprintf("%s: the header seems to be on row %d: add `input: { header_row: %d }` to the job", e.File, e.Row, e.Row)
+}
+
+// headerRowHint replaces missing-column errors (or a blank header row) by
+// one line naming the row that holds every column the job reads, when one
+// of the first rows does; otherwise err stays.
+func headerRowHint(job *jobfile.Job, input, sheetName string, err error) error {
+	if err == nil || job == nil {
+		return err
+	}
+	var missing []string
+	var col *mapping.ColumnError
+	var in *sheet.InputError
+	switch {
+	case errors.As(err, &col):
+		var walk func(error)
+		walk = func(e error) {
+			if many, ok := e.(interface{ Unwrap() []error }); ok {
+				for _, e := range many.Unwrap() {
+					walk(e)
+				}
+				return
+			}
+			var c *mapping.ColumnError
+			if errors.As(e, &c) && c.Column != "" && strings.Contains(c.Msg, "is not in the header") {
+				missing = append(missing, normLabel(c.Column))
+			}
+		}
+		walk(err)
+	case errors.As(err, &in) && strings.Contains(in.Msg, "header row is blank"):
+		for _, s := range job.Fields {
+			if s.Column != "" {
+				missing = append(missing, normLabel(s.Column))
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return err
+	}
+	path := job.Input.Path
+	if input != "" {
+		path = input
+	}
+	if sheetName == "" {
+		sheetName = job.Input.Sheet
+	}
+	current := max(job.Input.HeaderRow, 1)
+	for row := 1; row <= headerRowScan; row++ {
+		if row == current {
+			continue
+		}
+		r, oerr := sheet.Open(path, sheet.Options{Sheet: sheetName, HeaderRow: row})
+		if oerr != nil {
+			continue
+		}
+		have := map[string]bool{}
+		for _, c := range r.Header() {
+			have[normLabel(c)] = true
+		}
+		r.Close()
+		all := true
+		for _, m := range missing {
+			all = all && have[m]
+		}
+		if all {
+			return &HeaderRowError{File: filepath.Base(path), Row: row}
+		}
+	}
+	return err
+}
+
+// printMapping says which columns a job built from headers reads, and
+// which it ignores.
+func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
+	if src.note != "" {
+		fmt.Fprintf(w, "Using:  %s\n", src.note)
+	}
+	if src.mapped == nil && src.ignored == nil {
+		return
+	}
+	parts := make([]string, len(src.mapped))
+	for i, m := range src.mapped {
+		parts[i] = fmt.Sprintf("%q -> %s", m[0], m[1])
+	}
+	fmt.Fprintf(w, "Mapping: %s\n", strings.Join(parts, ", "))
+	if len(src.ignored) > 0 {
+		q := make([]string, len(src.ignored))
+		for i, h := range src.ignored {
+			q[i] = fmt.Sprintf("%q", h)
+		}
+		fmt.Fprintf(w, "Ignored columns (no step reads them): %s\n", strings.Join(q, ", "))
+	}
+}
+
+// registerAutoFlags adds --steps and --match, which build a job from a
+// spreadsheet's headers.
+func registerAutoFlags(f *pflag.FlagSet, o *autoOptions) {
+	f.StringSliceVar(&o.steps, "steps", nil, "with a spreadsheet instead of a job: the steps to run, comma-separated (e.g. update_users,move_group); columns are mapped by their headers")
+	f.StringVar(&o.match, "match", "", "with --steps: name each row's user by email (default) or id")
+}
+
+// usageErr is a problem found before anything is sent: exit 2.
+func usageErr(err error) error {
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return err
+	}
+	return &ExitError{Code: ExitUsage, Err: err}
+}

@@ -1,0 +1,58 @@
+package credentials
+
+import "slices"
+
+// ScopeUse is one call zoombulk makes and the scope it needs: the README's
+// scopes table, as data.
+type ScopeUse struct {
+	Call     string   // "GET /users"
+	Steps    []string // the job steps that make the call ("*" every job's plan)
+	Granular string   // the granular scope
+	Classic  string   // the classic scope that covers it
+}
+
+// Scopes is every call a job makes, with its scopes.
+var Scopes = []ScopeUse{
+	{"GET /users", []string{"*"}, "user:read:list_users:admin", "user:read:admin"},
+	{"GET /users/{userId}", []string{"*"}, "user:read:user:admin", "user:read:admin"},
+	{"GET /users/{userId}/settings", []string{"update_features"}, "user:read:settings:admin", "user:read:admin"},
+	{"POST /users", []string{"create_users"}, "user:write:user:admin", "user:write:admin"},
+	{"PATCH /users/{userId}", []string{"create_users", "update_users"}, "user:update:user:admin", "user:write:admin"},
+	{"PUT /users/{userId}/status", []string{"set_status"}, "user:update:status:admin", "user:write:admin"},
+	{"DELETE /users/{userId}", []string{"delete_users"}, "user:delete:user:admin", "user:write:admin"},
+	{"POST /users/features", []string{"update_features"}, "user:write:feature:admin", "user:write:admin"},
+	{"GET /groups", []string{"move_group"}, "group:read:list_groups:admin", "group:read:admin"},
+	{"POST /groups/{groupId}/members", []string{"move_group"}, "group:write:member:admin", "group:write:admin"},
+	{"PATCH /groups/{groupId}/members/{memberId}", []string{"move_group"}, "group:update:member:admin", "group:write:admin"},
+	{"GET /divisions", []string{"assign_division"}, "division:read:list_divisions:admin", "division:read:admin"},
+	{"POST /divisions/{divisionId}/users", []string{"assign_division"}, "division:write:member:admin", "division:write:admin"},
+}
+
+// Need is a scope a job needs and whether the token has it.
+type Need struct {
+	Scope   string // granular
+	Classic string
+	Calls   []string
+	Granted bool
+}
+
+// Needs lists the scopes a job with these steps needs, in the table's
+// order, each marked granted when the token has it or its classic scope.
+func Needs(steps []string, granted []string) []Need {
+	var out []Need
+	at := map[string]int{}
+	for _, u := range Scopes {
+		if !slices.Contains(u.Steps, "*") && !slices.ContainsFunc(u.Steps, func(s string) bool { return slices.Contains(steps, s) }) {
+			continue
+		}
+		i, seen := at[u.Granular]
+		if !seen {
+			i = len(out)
+			at[u.Granular] = i
+			out = append(out, Need{Scope: u.Granular, Classic: u.Classic,
+				Granted: slices.Contains(granted, u.Granular) || slices.Contains(granted, u.Classic)})
+		}
+		out[i].Calls = append(out[i].Calls, u.Call)
+	}
+	return out
+}

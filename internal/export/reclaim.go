@@ -1,0 +1,238 @@
+package export
+
+// The reclaim export: the licensed users who do not use their license, as
+// a workbook that carries the job that takes the licenses back. The admin
+// deletes the rows of the users to keep and runs the workbook.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/templates"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// ReclaimSheet is the data sheet of the reclaim workbook; ReclaimAbout
+// says what the workbook is and what running it does.
+const (
+	ReclaimSheet = "Reclaim"
+	ReclaimAbout = "About"
+)
+
+// LoginBuffer is how far behind Zoom's last-login times may be: Zoom
+// updates them with a buffer of about three days.
+const LoginBuffer = 72 * time.Hour
+
+// ReclaimOptions choose who is idle.
+type ReclaimOptions struct {
+	// Idle is how long ago the last login must be; users who never
+	// logged in are always idle.
+	Idle time.Duration
+	// Now is the time idleness is measured from (tests fix it).
+	Now time.Time
+}
+
+// ReclaimResult is what the reclaim export wrote.
+type ReclaimResult struct {
+	*Result
+	Licensed int // licensed active users read
+	Never    int // of the rows, users who never logged in
+}
+
+// ParseIdle reads --idle: days ("90d"), weeks ("12w") or a Go duration
+// ("2160h").
+func ParseIdle(s string) (time.Duration, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	bad := &UsageError{Msg: fmt.Sprintf("--idle %q: give days (90d), weeks (12w) or hours (2160h)", s)}
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil || v <= 0 {
+				return 0, bad
+			}
+			return time.Duration(v) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// reclaimFeatures are the feature seats the job takes back, in the order
+// it takes them (seats first: a user needs the license to hold them), and
+// their headers.
+var reclaimFeatures = []struct{ field, header string }{
+	{"webinar", "Webinar"}, {"large_meeting", "Large Meeting"}, {"zoom_events", "Zoom Events"},
+}
+
+// reclaimJob is the job the workbook carries.
+func reclaimJob(file string) string {
+	var b strings.Builder
+	b.WriteString(`# The job this reclaim workbook carries (zoombulk job FILE.xlsx prints it).
+# Each row's user loses the feature seats they hold (webinar, large meeting,
+# Zoom Events), then goes from Licensed to Basic (the user_type feature).
+# Delete the rows of the users to keep before running: zoombulk run FILE.xlsx
+version: 1
+name: reclaim
+`)
+	fmt.Fprintf(&b, "input: { path: %s, sheet: %s }\n", strconv.Quote(file), ReclaimSheet)
+	b.WriteString("fields:\n  email: Email\n")
+	var steps []string
+	for _, f := range reclaimFeatures {
+		fmt.Fprintf(&b, "  %s: { default: \"0\" }    # the seat taken away\n", f.field)
+		steps = append(steps, f.field)
+	}
+	b.WriteString("  user_type: { default: \"1\" }  # Basic\n")
+	steps = append(steps, "user_type")
+	fmt.Fprintf(&b, "steps:\n  - update_features: [%s]\n", strings.Join(steps, ", "))
+	return b.String()
+}
+
+// ExportReclaim writes the licensed users whose last login is older than
+// o.Idle, and those who never logged in, with their department, groups,
+// division and feature seats, to an .xlsx workbook that carries the job
+// taking their licenses back.
+func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions) (*ReclaimResult, error) {
+	start, before := time.Now(), c.Stats()
+	if _, err := CheckOutput(path, XLSX); err != nil {
+		return nil, err
+	}
+	if o.Idle <= 0 {
+		return nil, &UsageError{Msg: "give --idle, e.g. --idle 90d"}
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	cutoff := o.Now.Add(-o.Idle)
+	dir, err := zoom.LoadDirectory(ctx, c, true, true, nil)
+	if err != nil {
+		return nil, err
+	}
+	res := &ReclaimResult{}
+	var idle []zoom.User
+	for u, err := range c.ListUsers(ctx, zoom.ListUsersOptions{Status: zoom.StatusActive}) {
+		if err != nil {
+			return nil, fmt.Errorf("listing the users: %w", err)
+		}
+		if u.Type != zoom.TypeLicensed {
+			continue
+		}
+		res.Licensed++
+		if u.LastLoginTime.IsZero() || u.LastLoginTime.Before(cutoff) {
+			idle = append(idle, u)
+		}
+	}
+	// Longest idle first: never logged in, then the oldest login.
+	slices.SortStableFunc(idle, func(a, b zoom.User) int { return a.LastLoginTime.Compare(b.LastLoginTime) })
+
+	wb := sheet.NewWorkbook()
+	defer wb.Close()
+	cols := []sheet.Column{
+		{Header: "Email"}, {Header: "First Name"}, {Header: "Last Name"}, {Header: "Department"},
+		{Header: "Groups"}, {Header: "Division"}, {Header: "Last Login", Kind: sheet.DateTime},
+		{Header: "Days Since Login", Kind: sheet.Integer}, {Header: "License"},
+	}
+	for _, f := range reclaimFeatures {
+		cols = append(cols, sheet.Column{Header: f.header})
+	}
+	tw, err := wb.AddTable(sheet.Table{Name: ReclaimSheet, Columns: cols})
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range idle {
+		st, err := c.GetUserSettings(ctx, u.ID)
+		var api *zoom.APIError
+		switch {
+		case errors.As(err, &api) && api.HTTPStatus == 404:
+			continue // deleted since the listing
+		case err != nil:
+			return nil, fmt.Errorf("reading the features of %s: %w", u.Email, err)
+		}
+		groups := make([]string, len(u.GroupIDs))
+		for i, id := range u.GroupIDs {
+			groups[i] = dir.GroupName(id)
+		}
+		login, days := sheet.TextCell(""), sheet.TextCell("never")
+		if u.LastLoginTime.IsZero() {
+			res.Never++
+		} else {
+			login = sheet.DateTimeCell(u.LastLoginTime.UTC())
+			days = sheet.IntCell(int64(o.Now.Sub(u.LastLoginTime) / (24 * time.Hour)))
+		}
+		f := st.Feature
+		seat := func(on bool, capacity int) sheet.Cell {
+			switch {
+			case !on:
+				return sheet.TextCell("")
+			case capacity > 0:
+				return sheet.TextCell(strconv.Itoa(capacity))
+			}
+			return sheet.TextCell("yes")
+		}
+		row := []sheet.Cell{
+			sheet.TextCell(u.Email), sheet.TextCell(u.FirstName), sheet.TextCell(u.LastName), sheet.TextCell(u.Dept),
+			sheet.TextCell(strings.Join(groups, "; ")), sheet.TextCell(dir.DivisionName(divisionID(&u))), login, days,
+			sheet.TextCell(zoom.TypeName(u.Type)),
+			seat(f.Webinar, f.WebinarCapacity), seat(f.LargeMeeting, f.LargeMeetingCapacity), seat(f.ZoomEvents, f.ZoomEventsCapacity),
+		}
+		if err := tw.WriteRow(row, sheet.Plain); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	about, err := wb.AddTable(sheet.Table{Name: ReclaimAbout, Columns: []sheet.Column{{Header: "About this workbook", Width: 110}}})
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range []string{
+		fmt.Sprintf("Licensed active users whose last login is before %s (idle %s or more), and those who never logged in: %d of %d licensed users.",
+			cutoff.UTC().Format("2006-01-02 15:04 MST"), idleText(o.Idle), len(idle), res.Licensed),
+		"Zoom updates last-login times with a buffer of about three days: a user shown idle may have signed in during the last three days.",
+		"Running this workbook (zoombulk run " + filepath.Base(path) + ") takes each row's webinar, large meeting and Zoom Events seats away, then makes the user Basic.",
+		"Delete the rows of the users who keep their license before running it; zoombulk run --dry-run shows the plan first.",
+		"The job is in the hidden zoombulk-job sheet: zoombulk job " + filepath.Base(path) + " prints it.",
+	} {
+		if err := about.WriteRow([]sheet.Cell{sheet.TextCell(line)}, sheet.Plain); err != nil {
+			return nil, err
+		}
+	}
+	if err := about.Close(); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		return nil, err
+	}
+	data, err := templates.EmbedJob(buf.Bytes(), reclaimJob(filepath.Base(path)))
+	if err != nil {
+		return nil, err
+	}
+	if err := sheet.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	res.Result = tableResult(c, before, start, path, XLSX, len(idle))
+	return res, nil
+}
+
+func idleText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
+}
