@@ -428,9 +428,13 @@ func (r result) report(b *testing.B, what string) {
 		b.ReportMetric(total.Seconds()/r.dur.Seconds(), "batch-speedup")
 	}
 	cmp := map[bool]string{true: "≤", false: "≥"}[r.atMost]
-	b.Logf("%s %s: %d rows, %d calls in %s; bound %s; ratio %.3f (target %s %.2f); %d 429s; plan's estimate %s (%.2f of actual); peak RSS %.0f MB",
+	est := "no plan"
+	if r.estimate > 0 {
+		est = fmt.Sprintf("plan's estimate %s (%.2f of actual)", r.estimate.Round(time.Millisecond), r.estRatio())
+	}
+	b.Logf("%s %s: %d rows, %d calls in %s; bound %s; ratio %.3f (target %s %.2f); %d 429s; %s; peak RSS %.0f MB",
 		what, r.s.name(), r.rows, r.calls, r.dur.Round(time.Millisecond), r.bound.Round(time.Millisecond), r.ratio,
-		cmp, r.target, r.limited, r.estimate.Round(time.Millisecond), r.estRatio(), float64(r.rss)/(1<<20))
+		cmp, r.target, r.limited, est, float64(r.rss)/(1<<20))
 	// Misses do not fail the benchmark: a failed benchmark prints no
 	// metrics, and the table must show the numbers of a miss.
 	// bench/benchtable marks the row and exits non-zero.

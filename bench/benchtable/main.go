@@ -40,7 +40,7 @@ type parsed struct {
 	benches []*bench
 	misses  []string
 	cpu     string
-	pkgFail []string // FAIL lines, panics, timeouts
+	pkgFail []string // a package's FAIL line, panics, timeouts
 }
 
 func parse(r io.Reader, echo io.Writer) parsed {
@@ -59,7 +59,7 @@ func parse(r io.Reader, echo io.Writer) parsed {
 		switch {
 		case strings.HasPrefix(line, "cpu: ") && p.cpu == "":
 			p.cpu = strings.TrimPrefix(line, "cpu: ")
-		case strings.HasPrefix(line, "FAIL"), strings.HasPrefix(line, "panic:"), strings.HasPrefix(line, "*** Test killed"):
+		case strings.HasPrefix(line, "FAIL\t"), strings.HasPrefix(line, "panic:"), strings.HasPrefix(line, "*** Test killed"):
 			p.pkgFail = append(p.pkgFail, line)
 		}
 		if m := missLine.FindStringSubmatch(line); m != nil {

@@ -21,6 +21,7 @@ BenchmarkAPI/update_users/pro_0.8/50ms-2 	1	100 ns/op	0 429s	0 at-most	10 bound-
                 harness_test.go:80: move_group: 3 of 32 rows succeeded
 FAIL
 exit status 1
+FAIL	github.com/zoombulk/zoombulk/bench	1.0s
 `
 	p := parse(strings.NewReader(out), nil)
 	var b strings.Builder
@@ -44,7 +45,7 @@ exit status 1
 	if strings.Contains(table, "| API |") || strings.Count(table, "| move_group |") != 1 {
 		t.Errorf("the failed parents must not get rows of their own:\n%s", table)
 	}
-	if len(p.pkgFail) == 0 {
-		t.Error("the package's FAIL line was not seen")
+	if len(p.pkgFail) != 1 {
+		t.Errorf("package failures %q, want the package's FAIL line alone", p.pkgFail)
 	}
 }
