@@ -172,7 +172,7 @@ func (a *applier) record(r *rowRun, res *results.StepResult) { a.e.record(r, a.i
 // perRow makes one call (or two) per row, as many at once as the
 // category's limit keeps busy.
 func (a *applier) perRow(cat zoom.Category, rows []*rowRun, call func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult) {
-	forEach(a.stop, a.e.concurrency(cat), rows, func(r *rowRun) {
+	forEachSized(a.stop, func() int { return a.e.concurrency(cat) }, rows, func(r *rowRun) {
 		if res := a.e.deferred(); res != nil {
 			a.record(r, res)
 			return
@@ -212,7 +212,7 @@ func chunk(rows []*rowRun, size int, key func(*rowRun) string) []batch {
 // result, in the batch's order, or an error for the whole call.
 func (a *applier) batches(cat zoom.Category, size int, rows []*rowRun, key func(*rowRun) string,
 	send func(ctx context.Context, b batch) ([]*results.StepResult, error)) {
-	forEach(a.stop, a.e.concurrency(cat), chunk(rows, size, key), func(b batch) {
+	forEachSized(a.stop, func() int { return a.e.concurrency(cat) }, chunk(rows, size, key), func(b batch) {
 		if res := a.e.deferred(); res != nil {
 			for _, r := range b.rows {
 				cp := *res

@@ -264,16 +264,30 @@ func (e *engine) reason() string {
 }
 
 // concurrency is the worker count for a category: by Little's law, enough
-// calls in flight to keep its limit busy at the latency seen so far (half
-// a second before any answer), within [4, 200]; --concurrency overrides.
+// calls in flight to keep its limit busy at the latency seen so far, within
+// [4, 200]; --concurrency overrides. The pool re-reads it as answers come
+// (forEachSized).
 func (e *engine) concurrency(cat zoom.Category) int {
 	if e.Opts.Concurrency > 0 {
 		return e.Opts.Concurrency
 	}
-	latency := max(e.latency.mean(), e.Client.Latency(cat))
-	if latency <= 0 {
-		latency = 500 * time.Millisecond
-	}
-	n := e.Client.Rate(cat) * latency.Seconds() * 1.25
+	n := e.Client.Rate(cat) * e.latencyOf(cat).Seconds() * 1.25
 	return min(max(int(math.Ceil(n)), 4), 200)
+}
+
+// latencyOf is the answer time to expect of a category: its own answers',
+// else the slowest seen in any category (the plan's reads), else half a
+// second.
+func (e *engine) latencyOf(cat zoom.Category) time.Duration {
+	if l := e.Client.Latency(cat); l > 0 {
+		return l
+	}
+	l := e.latency.mean()
+	for _, c := range zoom.Categories {
+		l = max(l, e.Client.Latency(c))
+	}
+	if l <= 0 {
+		l = 500 * time.Millisecond
+	}
+	return l
 }

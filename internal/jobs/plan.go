@@ -470,7 +470,6 @@ func (e *engine) summarize() *Plan {
 			}
 		}
 	}
-	latency := e.latency.mean()
 	creates := 0
 	for i, step := range e.steps {
 		sp := StepPlan{Kind: string(step.Kind), Actions: map[results.Action]int{}, Calls: map[zoom.Category]int{}}
@@ -501,12 +500,12 @@ func (e *engine) summarize() *Plan {
 		}
 		for cat, n := range sp.Calls {
 			p.Calls[cat] += n
-			sp.Duration = max(sp.Duration, e.estimate(cat, n, latency))
+			sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
 		}
 		if step.Kind == UpdateFeatures {
 			p.FeatureCalls = sp.Calls[zoom.Medium]
 			if n := p.FeatureCalls; n > 0 {
-				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + latency
+				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)
 			}
 		}
 		p.Duration += sp.Duration

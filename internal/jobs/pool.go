@@ -2,8 +2,7 @@ package jobs
 
 import (
 	"context"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
 )
 
 // forEach runs fn over items with at most n at a time. It stops taking new
@@ -11,18 +10,46 @@ import (
 // a call in flight is finished rather than abandoned. fn reports its own
 // failures: one bad item never cancels the others.
 func forEach[T any](stop context.Context, n int, items []T, fn func(T)) {
-	var g errgroup.Group
-	g.SetLimit(max(n, 1))
+	forEachSized(stop, func() int { return n }, items, fn)
+}
+
+// forEachSized is forEach with a pool size read again before each item
+// starts, so that the pool grows (or shrinks) as the answers' latency
+// becomes known: by Little's law the workers a rate needs are rate ×
+// latency, and the first answers of a step are what tell the latency.
+func forEachSized[T any](stop context.Context, size func() int, items []T, fn func(T)) {
+	var (
+		mu       sync.Mutex
+		cond     = sync.NewCond(&mu)
+		inFlight int
+		wg       sync.WaitGroup
+	)
 	for _, it := range items {
+		mu.Lock()
+		for inFlight >= max(size(), 1) {
+			cond.Wait()
+		}
+		inFlight++
+		mu.Unlock()
 		if stop.Err() != nil {
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
 			break
 		}
-		g.Go(func() error {
+		wg.Add(1)
+		go func() {
+			defer func() {
+				mu.Lock()
+				inFlight--
+				cond.Signal()
+				mu.Unlock()
+				wg.Done()
+			}()
 			if stop.Err() == nil {
 				fn(it)
 			}
-			return nil
-		})
+		}()
 	}
-	_ = g.Wait()
+	wg.Wait()
 }
