@@ -293,6 +293,8 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			again = append(again, r) // settle a lost create by asking directly
 		case r.user == nil && e.Job.Match == "id":
 			again = append(again, r) // pending users are listed without IDs
+		case r.user == nil && r.userID != "":
+			again = append(again, r) // known by ID from the journal: renamed since (change_email)
 		case r.user != nil && (r.user.ID == "" || detail):
 			again = append(again, r)
 		}

@@ -218,3 +218,38 @@ steps:
 		t.Errorf("the failed row was still moved: %v", u.GroupIDs)
 	}
 }
+
+// A resume after the renames: the journal knows the users by ID, so the
+// later step finds them under their new address (30 rows: the plan reads
+// the users with one listing, by email, where the old addresses are gone).
+func TestChangeEmailResumeFindsRenamedUsers(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 30, nil)})
+	var rows [][]string
+	for i := range 30 {
+		rows = append(rows, []string{fmt.Sprintf("user%03d@old.example", i), "Moved"})
+	}
+	e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
+	const head = "version: 1\ninput: in.csv\nfields: { email: Email, group: Group }\nsteps:\n  - change_email: { from_domain: old.example, to_domain: new.example }\n"
+	job := e.write("job.yaml", head)
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The same run folder, resumed with the move added (as if the run had
+	// stopped between the steps).
+	e.write("job.yaml", head+"  - move_group\n")
+	if _, err := e.run(context.Background(), job, out, func(o *jobs.Options) { o.Resume, o.Force = true, true }); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range readResults(t, out) {
+		if r["zb_status"] != "succeeded" {
+			t.Fatalf("row %d: %s %q", i+2, r["zb_status"], r["zb_reason"])
+		}
+	}
+	for i := range 30 {
+		u, ok := e.srv.UserByEmail(fmt.Sprintf("user%03d@new.example", i))
+		if !ok || groupName(e, u.GroupIDs[0]) != "Moved" {
+			t.Fatalf("user %d: %v %v", i, ok, u.GroupIDs)
+		}
+	}
+}
