@@ -37,3 +37,19 @@ func TestUndoCommand(t *testing.T) {
 		t.Errorf("undo of a folder without undo.yaml: exit %d\n%s", code, out)
 	}
 }
+
+// A sync's removals are listed before the prompt, each with its user.
+func TestSyncRemovalsArePrintedBeforeThePrompt(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.file("users.csv", "Email,Group\nsam.seller@acme.example,Sales\n")
+	job := e.file("job.yaml", "version: 1\nname: sync\ninput: users.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact }\n")
+	code, out := e.main(nil, "run", job, "--dry-run", "--tier", "business", "--out", filepath.Join(e.dir, "plan"))
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"Removals: 2 group removals", "maria.garcia@acme.example move_group: groups Sales -> (removed) (group removal)", "kenji.sato@acme.example"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (e *engine) finish(sum *Summary) error {
 		case results.Deferred:
 			sum.DeferredTo = e.deferredTo
 			fallthrough
-		case results.Failed, results.Partial, results.NotRun:
+		case results.Failed, results.Partial, results.NotRun, results.Conflict:
 			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: results.Status(line.Status), Reason: line.Reason})
 		}
 		res.Rows = append(res.Rows, line)
