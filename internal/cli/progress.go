@@ -133,9 +133,9 @@ func (ev *runEvents) featuresWait() string {
 	}
 	left := time.Until(ev.lastDone.Add(ev.interval)).Round(time.Second)
 	if left < time.Second {
-		return ", next features call now"
+		return "next features call now"
 	}
-	return fmt.Sprintf(", next features call in %s", left)
+	return fmt.Sprintf("next features call in %s", left)
 }
 
 func (ev *runEvents) StepFinished(jobfile.Step) {
@@ -155,19 +155,21 @@ func (ev *runEvents) StepFinished(jobfile.Step) {
 	}
 }
 
-// rateText is "12.5 rows/s, 2 failed": rows per wall second since the
-// step started.
+// rateText is "12.5 rows/s, 2 failed, next features call in 7s": rows
+// per wall second since the step started (once a second has passed).
 func (ev *runEvents) rateText() string {
 	secs := time.Since(ev.started).Seconds()
-	rate := 0.0
-	if secs >= 1 {
-		rate = float64(ev.done) / secs
+	var parts []string
+	if secs >= 1 { // before a second has passed a rate says nothing
+		parts = append(parts, fmt.Sprintf("%.1f rows/s", float64(ev.done)/secs))
 	}
-	s := fmt.Sprintf("%.1f rows/s", rate)
 	if ev.failed > 0 {
-		s += fmt.Sprintf(", %d failed", ev.failed)
+		parts = append(parts, fmt.Sprintf("%d failed", ev.failed))
 	}
-	return s + ev.featuresWait()
+	if w := ev.featuresWait(); w != "" {
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // line is the non-terminal progress line, printed once per count.
@@ -176,7 +178,11 @@ func (ev *runEvents) line() {
 		return
 	}
 	ev.printed = ev.done
-	fmt.Fprintf(ev.w, "%s: %d/%d rows (%s)\n", ev.step.Kind, ev.done, ev.total, ev.rateText())
+	if rate := ev.rateText(); rate != "" {
+		fmt.Fprintf(ev.w, "%s: %d/%d rows (%s)\n", ev.step.Kind, ev.done, ev.total, rate)
+		return
+	}
+	fmt.Fprintf(ev.w, "%s: %d/%d rows\n", ev.step.Kind, ev.done, ev.total)
 }
 
 func (ev *runEvents) Logf(format string, args ...any) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
@@ -154,7 +155,34 @@ func (e *engine) outcomeOf(err error) *results.StepResult {
 	if notSent(err) {
 		return &results.StepResult{Status: results.NotRun}
 	}
-	return failure(err)
+	res := failure(err)
+	if zoom.HasCode(err, zoom.CodeNoLicenses) {
+		e.noSeats.CompareAndSwap(nil, res)
+	}
+	return res
+}
+
+// seatsGone is the result for a row that needs a license after Zoom said
+// none are left: the row fails with that reason and no call is spent.
+func (e *engine) seatsGone(r *rowRun, st *rowStep) *results.StepResult {
+	first := e.noSeats.Load()
+	if first == nil || !needsSeat(r, st) {
+		return nil
+	}
+	return &results.StepResult{Status: results.Failed, HTTPStatus: first.HTTPStatus, Code: first.Code,
+		Reason: "not sent: Zoom answered that no licenses are left (" + first.Reason + ")", Hint: first.Hint}
+}
+
+// needsSeat says whether a row-step takes a license: a create or an update
+// to type 2 (Licensed).
+func needsSeat(r *rowRun, st *rowStep) bool {
+	if st.action == results.ActCreate && strings.TrimSpace(textOf(r, "type")) == "2" {
+		return true
+	}
+	if v, ok := st.patch["type"]; ok {
+		return fmt.Sprint(v) == "2"
+	}
+	return false
 }
 
 // applier is one step being applied: the kinds' apply methods use its
@@ -174,6 +202,10 @@ func (a *applier) record(r *rowRun, res *results.StepResult) { a.e.record(r, a.i
 func (a *applier) perRow(cat zoom.Category, rows []*rowRun, call func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult) {
 	forEachSized(a.stop, func() int { return a.e.concurrency(cat) }, rows, func(r *rowRun) {
 		if res := a.e.deferred(); res != nil {
+			a.record(r, res)
+			return
+		}
+		if res := a.e.seatsGone(r, &r.steps[a.i]); res != nil {
 			a.record(r, res)
 			return
 		}

@@ -131,6 +131,10 @@ type engine struct {
 	deferWhy   string
 	deferredTo time.Time // the latest reset of any deferral, for the summary
 
+	// noSeats is the first "no licenses left" answer (2034): the rows that
+	// need a license after it fail without a call.
+	noSeats atomic.Pointer[results.StepResult]
+
 	// jobSum and inputSum identify the job and input files of the run.
 	jobSum, inputSum string
 	// column is the index of each input header, lower-cased.

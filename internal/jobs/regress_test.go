@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -217,5 +218,46 @@ func TestReportsKeepTypedCells(t *testing.T) {
 			t.Errorf("%s: Employee ID type %v, Start Date raw %q shown %q: want a number and a date serial", name, idType, raw, shown)
 		}
 		wb.Close()
+	}
+}
+
+// Issue 11 item 7: after Zoom's first "no licenses left" (2034) the rows
+// that need a license fail with that reason, and no more calls are spent.
+func TestNoSeatsStopsSpendingCalls(t *testing.T) {
+	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	licensed := 0
+	for _, u := range seed.Users {
+		if u.Type == 2 {
+			licensed++
+		}
+	}
+	// The seed's licensed users, plus two seats.
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: seed, LicensedSeats: licensed + 2})
+	var rows [][]string
+	for i := range 6 {
+		rows = append(rows, []string{fmt.Sprintf("seat%d@acme.example", i), "Seat", "User", "2"})
+	}
+	rows = append(rows, []string{"basic@acme.example", "Basic", "User", "1"})
+	e.writeCSV("in.csv", []string{"Email", "First", "Last", "Type"}, rows)
+	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, first_name: First, last_name: Last, type: Type}\nsteps: [create_users]\n")
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, func(o *jobs.Options) { o.Concurrency = 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.Stats().Calls["POST /users"]; n != 4 {
+		t.Errorf("%d creates sent, want 4: two that fit, the one Zoom refused, and the Basic user", n)
+	}
+	for _, l := range readResults(t, out) {
+		switch {
+		case l["Email"] == "basic@acme.example" || l["Email"] == "seat0@acme.example" || l["Email"] == "seat1@acme.example":
+			if l["zb_status"] != "succeeded" {
+				t.Errorf("%s: %s %s", l["Email"], l["zb_status"], l["zb_reason"])
+			}
+		case l["zb_status"] != "failed" || l["zb_error_code"] != "2034":
+			t.Errorf("%s: %s %s %s, want failed with 2034", l["Email"], l["zb_status"], l["zb_error_code"], l["zb_reason"])
+		}
 	}
 }

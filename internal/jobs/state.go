@@ -100,6 +100,11 @@ func (r *rowRun) email() string {
 	if r.user != nil {
 		return r.user.Email
 	}
+	for _, p := range r.row.Record.Problems {
+		if p.Field == "email" {
+			return p.Value // as written, for the console and changes.csv
+		}
+	}
 	return ""
 }
 
