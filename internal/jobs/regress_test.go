@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"maps"
@@ -259,5 +260,51 @@ func TestNoSeatsStopsSpendingCalls(t *testing.T) {
 		case l["zb_status"] != "failed" || l["zb_error_code"] != "2034":
 			t.Errorf("%s: %s %s %s, want failed with 2034", l["Email"], l["zb_status"], l["zb_error_code"], l["zb_reason"])
 		}
+	}
+}
+
+// Issue 12 item 4: failed.csv keeps the input columns plus zb_row, zb_step,
+// zb_reason and zb_hint; fed back with --input, the zb_ columns are not
+// mapped and the report keeps the original row numbers.
+func TestFailedCSVRoundTrip(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.writeCSV("in.csv", []string{"Email", "First", "Last", "Group"}, [][]string{
+		{"ok1@acme.example", "Ok", "One", "Sales"},
+		{"bad.group@acme.example", "Bad", "Group", "Salse"},
+		{"ok2@acme.example", "Ok", "Two", "Sales"},
+		{"bad-email", "Bad", "Email", "Sales"},
+	})
+	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, first_name: First, last_name: Last, type: {default: 1}, group: Group}\nsteps: [create_users, move_group]\n")
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "failed.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(recs[0], ","); got != "Email,First,Last,Group,zb_row,zb_step,zb_reason,zb_hint" || len(recs) != 3 {
+		t.Fatalf("failed.csv:\n%s", data)
+	}
+	if recs[1][4] != "3" || recs[1][5] != "move_group" || !strings.Contains(recs[1][7], "Sales") || recs[2][4] != "5" || recs[2][5] != "validate" {
+		t.Errorf("failed.csv rows: %v", recs[1:])
+	}
+	// Fixed and fed back: the report keeps rows 3 and 5.
+	fixed := strings.Replace(strings.Replace(string(data), "Salse", "Sales", 1), "bad-email", "fixed@acme.example", 1)
+	failed := e.write("failed.csv", fixed)
+	out2 := filepath.Join(e.dir, "rerun")
+	if _, err := e.run(context.Background(), job, out2, func(o *jobs.Options) { o.Input.Path = failed }); err != nil {
+		t.Fatal(err)
+	}
+	lines := readResults(t, out2)
+	if len(lines) != 2 || lines[0]["zb_row"] != "3" || lines[1]["zb_row"] != "5" || lines[0]["zb_status"] != "succeeded" || lines[1]["zb_status"] != "succeeded" {
+		t.Errorf("rerun of failed.csv: %v", lines)
+	}
+	if _, dup := lines[0]["zb_step"]; !dup {
+		t.Error("no zb_step column in the rerun's results")
 	}
 }
