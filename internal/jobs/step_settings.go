@@ -121,11 +121,29 @@ func (settingsStep) decide(d *decision) {
 			}
 			have = pick(found, mapping.SettingText(v), "(not set)")
 		}
-		d.st.patch[path] = f.JSONValue(want)
+		// Keyed by field (as every step's patch is, so an undo can drop a
+		// conflicting field); apply sends the settings' paths.
+		d.st.patch[name] = f.JSONValue(want)
 		d.change(name, have, want, "")
+		if cur != nil && !d.created {
+			if v, found := cur.Get(path); found {
+				d.undoable(name, mapping.SettingText(v), want)
+			}
+		}
 	}
 	d.set(pick(len(d.st.patch) > 0, results.ActUpdate, results.ActUnchanged))
 }
+
+// undoFields: an undo puts settings back with update_settings.
+func (settingsStep) undoFields() []string {
+	var out []string
+	for _, f := range mapping.Settings() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func (settingsStep) undoStep(jobfile.Step, []string) string { return "update_settings" }
 
 func (settingsStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action == results.ActUpdate {
@@ -136,7 +154,12 @@ func (settingsStep) cost(_ *rowRun, st *rowStep) []callCost {
 
 func (settingsStep) apply(a *applier, rows []*rowRun) {
 	a.perRow(zoom.Medium, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
-		if err := a.e.Client.UpdateSettings(ctx, r.ref().Key(), st.patch); err != nil {
+		byPath := make(map[string]any, len(st.patch))
+		for name, v := range st.patch {
+			f, _ := mapping.Lookup(name)
+			byPath[f.SettingPath()] = v
+		}
+		if err := a.e.Client.UpdateSettings(ctx, r.ref().Key(), byPath); err != nil {
 			return a.e.outcomeOf(err)
 		}
 		return succeeded()

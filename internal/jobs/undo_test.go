@@ -337,3 +337,46 @@ func TestUndoOfAResumedRun(t *testing.T) {
 		t.Errorf("after undo of the resumed run:\n%s", strings.Join(d, "\n"))
 	}
 }
+
+// Issue 15 item 1: settings are in the before-image, and an undo puts them
+// back.
+func TestUndoOfUpdateSettings(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	paths := []string{"in_meeting.waiting_room", "recording.auto_recording"}
+	read := func() []string {
+		s, err := e.client.GetSettings(ctx, "alan.turing@acme.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range paths {
+			v, _ := s.Get(p)
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	start := read()
+	want := []string{"true", "cloud"}
+	if start[0] == "true" {
+		want[0] = "false"
+	}
+	if start[1] == "cloud" {
+		want[1] = "local"
+	}
+	e.writeCSV("in.csv", []string{"Email", "WR", "Auto"}, [][]string{{"alan.turing@acme.example", want[0], want[1]}})
+	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, settings.in_meeting.waiting_room: WR, settings.recording.auto_recording: Auto}\nsteps: [update_settings]\n")
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !slices.Equal(got, want) {
+		t.Fatalf("after the run: %v, want %v", got, want)
+	}
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); !slices.Equal(got, start) {
+		t.Errorf("after the undo: %v, want the start %v", got, start)
+	}
+}
