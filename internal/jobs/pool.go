@@ -53,3 +53,24 @@ func forEachSized[T any](stop context.Context, size func() int, items []T, fn fu
 	}
 	wg.Wait()
 }
+
+// readEach runs read over items, n at a time, for the plan's reads: the
+// first error stops nothing already started but is what it returns (then
+// the context's, if it ended). read must be safe for concurrent use.
+func readEach[T any](ctx context.Context, n int, items []T, read func(T) error) error {
+	var mu sync.Mutex
+	var first error
+	forEach(ctx, n, items, func(it T) {
+		if err := read(it); err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+		}
+	})
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}

@@ -152,28 +152,19 @@ func (contactGroupsStep) prepare(ctx context.Context, e *engine, i int, rows []*
 		ids = append(ids, id)
 	}
 	var mu sync.Mutex
-	var first error
-	forEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) {
+	return readEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) error {
 		set := map[string]bool{}
-		var lerr error
 		for m, err := range e.Client.ListContactGroupMembers(ctx, id) {
 			if err != nil {
-				lerr = err
-				break
+				return fmt.Errorf("listing the members of contact group %s: %w", id, err)
 			}
 			set[m.ID] = true
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if lerr != nil && first == nil {
-			first = fmt.Errorf("listing the members of contact group %s: %w", id, lerr)
-		}
 		cs.members[id] = set
+		return nil
 	})
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }
 
 func (contactGroupsStep) decide(d *decision) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -89,17 +88,10 @@ func (groupAdminsStep) prepare(ctx context.Context, e *engine, i int, rows []*ro
 	for id := range groups {
 		ids = append(ids, id)
 	}
-	var mu sync.Mutex
-	var first error
-	forEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) {
+	return readEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) error {
 		admins, err := e.Client.ListGroupAdmins(ctx, id)
-		mu.Lock()
-		defer mu.Unlock()
 		if err != nil {
-			if first == nil {
-				first = fmt.Errorf("listing the admins of group %s: %w", e.dir.GroupName(id), err)
-			}
-			return
+			return fmt.Errorf("listing the admins of group %s: %w", e.dir.GroupName(id), err)
 		}
 		set := map[string]bool{}
 		for _, a := range admins {
@@ -108,11 +100,8 @@ func (groupAdminsStep) prepare(ctx context.Context, e *engine, i int, rows []*ro
 		st.mu.Lock()
 		st.admins[id] = set
 		st.mu.Unlock()
+		return nil
 	})
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
 }
 
 func (groupAdminsStep) decide(d *decision) {

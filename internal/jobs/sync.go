@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -285,24 +284,14 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 		for j := range idx {
 			idx[j] = j
 		}
-		var firstErr error
-		var mu sync.Mutex
-		forEach(ctx, e.concurrency(zoom.Medium), idx, func(j int) {
+		if err := readEach(ctx, e.concurrency(zoom.Medium), idx, func(j int) error {
 			s, err := e.Client.GetUserSettings(ctx, users[j].ID)
 			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("reading the settings of %s: %w", users[j].Email, err)
-				}
-				mu.Unlock()
-				return
+				return fmt.Errorf("reading the settings of %s: %w", users[j].Email, err)
 			}
 			settings[j] = &s.Feature
-		})
-		if firstErr != nil {
-			return nil, firstErr
-		}
-		if err := ctx.Err(); err != nil {
+			return nil
+		}); err != nil {
 			return nil, err
 		}
 	}
