@@ -16,13 +16,21 @@ import (
 
 // SetAssistants gives each row's user the assistants its cell lists
 // (emails separated by semicolons): List user assistants (Medium, read in
-// the plan for the rows that list some), Add assistants (Medium). It only
-// adds: assistants a user has and the cell does not list stay.
+// the plan for the rows that list some), Add assistants (Medium). By
+// default it only adds; with sync: exact the assistants the cell does not
+// list are deleted (Delete a user assistant, Light), and remove_only only
+// deletes them.
 const SetAssistants jobfile.StepKind = "set_assistants"
 
 // AssistantsOptions are set_assistants' options.
 type AssistantsOptions struct {
 	Field string // the field holding the assistants (default assistants)
+	Sync  string // add_only (default) | remove_only | exact
+}
+
+// assistantsPlan is a row's assistants to add and to delete.
+type assistantsPlan struct {
+	add, remove []zoom.Assistant
 }
 
 type assistantsStep struct{}
@@ -41,9 +49,14 @@ func (assistantsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) 
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"field"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"field", "sync"}, func(k string, _, vn *yaml.Node) {
 		var good bool
-		o.Field, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Assistants }, "an assistants field (assistants)")
+		switch k {
+		case "field":
+			o.Field, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Assistants }, "an assistants field (assistants)")
+		case "sync":
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+		}
 		ok = ok && good
 	})
 	return o, ok && isMap
@@ -93,46 +106,70 @@ func (assistantsStep) decide(d *decision) {
 	for _, a := range have {
 		current = append(current, a.Email)
 	}
-	var add []zoom.Assistant
+	listed := func(email string) bool { return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(w, email) }) }
+	var p assistantsPlan
 	for _, w := range want {
 		if strings.EqualFold(w, d.u.Email) {
 			d.fail("a user cannot be their own assistant", "remove "+w+" from the row's assistants")
 			return
 		}
-		if !slices.ContainsFunc(current, func(c string) bool { return strings.EqualFold(c, w) }) {
-			add = append(add, zoom.Assistant{Email: w})
+		if o.Sync != SyncRemoveOnly && !slices.ContainsFunc(current, func(c string) bool { return strings.EqualFold(c, w) }) {
+			p.add = append(p.add, zoom.Assistant{Email: w})
 		}
 	}
-	if len(add) == 0 {
+	if o.Sync == SyncExact || o.Sync == SyncRemoveOnly {
+		for _, a := range have {
+			if !listed(a.Email) {
+				p.remove = append(p.remove, a)
+			}
+		}
+	}
+	if len(p.add) == 0 && len(p.remove) == 0 {
 		d.set(results.ActUnchanged)
 		return
 	}
-	after := slices.Clone(current)
-	for _, a := range add {
+	var after []string
+	for _, c := range current {
+		if !slices.ContainsFunc(p.remove, func(a zoom.Assistant) bool { return strings.EqualFold(a.Email, c) }) {
+			after = append(after, c)
+		}
+	}
+	for _, a := range p.add {
 		after = append(after, a.Email)
 	}
-	d.set(results.ActAdd)
+	d.set(pick(len(p.add) > 0, results.ActAdd, results.ActRemove))
 	d.change("assistants", strings.Join(current, "; "), strings.Join(after, "; "), "")
-	d.st.extra = add
+	for _, a := range p.remove {
+		d.change("assistant", a.Email, "", results.RemoveAssistant)
+	}
+	d.st.extra = &p
 }
 
 func (assistantsStep) cost(_ *rowRun, st *rowStep) []callCost {
-	if st.action != results.ActAdd {
+	p, _ := st.extra.(*assistantsPlan)
+	if p == nil || !st.action.Writes() {
 		return nil
 	}
-	add, _ := st.extra.([]zoom.Assistant)
-	out := make([]callCost, 0, 1)
-	for range slices.Chunk(add, zoom.MaxAssistantsAdd) {
+	var out []callCost
+	for range slices.Chunk(p.add, zoom.MaxAssistantsAdd) {
 		out = append(out, callCost{cat: zoom.Medium})
+	}
+	for range p.remove {
+		out = append(out, callCost{cat: zoom.Light})
 	}
 	return out
 }
 
 func (assistantsStep) apply(a *applier, rows []*rowRun) {
 	a.perRow(zoom.Medium, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
-		add, _ := st.extra.([]zoom.Assistant)
-		for chunk := range slices.Chunk(add, zoom.MaxAssistantsAdd) {
+		p, _ := st.extra.(*assistantsPlan)
+		for chunk := range slices.Chunk(p.add, zoom.MaxAssistantsAdd) {
 			if err := a.e.Client.AddAssistants(ctx, r.ref().Key(), chunk); err != nil {
+				return a.e.outcomeOf(err)
+			}
+		}
+		for _, as := range p.remove {
+			if err := a.e.Client.DeleteAssistant(ctx, r.ref().Key(), as.ID); err != nil {
 				return a.e.outcomeOf(err)
 			}
 		}

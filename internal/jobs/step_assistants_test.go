@@ -80,3 +80,53 @@ steps:
 		t.Errorf("rerun wrote: %v", e.srv.Stats().Calls)
 	}
 }
+
+// Issue 15 item 3: sync: exact makes a user's assistants exactly the
+// listed ones, counting each deletion as a removal; remove_only only
+// deletes.
+func TestSetAssistantsSyncExact(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	if err := e.client.AddAssistants(ctx, "sam.seller@acme.example", []zoom.Assistant{{Email: "maria.garcia@acme.example"}, {Email: "kenji.sato@acme.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	e.writeCSV("users.csv", []string{"Email", "Assistants"}, [][]string{{"sam.seller@acme.example", "kenji.sato@acme.example; grace.hopper@acme.example"}})
+	job := func(sync, limit string) string {
+		return e.write("assistants.yaml", "version: 1\ninput: users.csv\nfields: { email: Email, assistants: Assistants }\nsteps:\n  - set_assistants: { sync: "+sync+" }\n"+limit)
+	}
+	// Over the removal limit: nothing is sent.
+	e.srv.ResetStats()
+	if _, err := e.run(ctx, job("exact", "limits: { max_removals: 0 }\n"), filepath.Join(e.dir, "limited"), nil); err == nil {
+		t.Fatal("max_removals: 0 let a run that deletes an assistant start")
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Fatalf("%d writes over the removal limit", n)
+	}
+	e.srv.ResetStats()
+	out := filepath.Join(e.dir, "exact")
+	if _, err := e.run(ctx, job("exact", ""), out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := assistantsOf(t, e, "sam.seller@acme.example"); got != "grace.hopper@acme.example;kenji.sato@acme.example" {
+		t.Errorf("sam's assistants %q, want exactly kenji and grace", got)
+	}
+	st := e.srv.Stats()
+	if st.Calls["POST /users/{userId}/assistants"] != 1 || st.Calls["DELETE /users/{userId}/assistants/{assistantId}"] != 1 {
+		t.Errorf("calls %v, want one add and one delete", st.Calls)
+	}
+	e.srv.ResetStats()
+	if _, err := e.run(ctx, job("exact", ""), filepath.Join(e.dir, "rerun"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Errorf("rerun wrote: %v", e.srv.Stats().Calls)
+	}
+	// remove_only: a listed user who is not an assistant is not added.
+	e.writeCSV("users.csv", []string{"Email", "Assistants"}, [][]string{{"sam.seller@acme.example", "kenji.sato@acme.example; tom.nguyen@acme.example"}})
+	if _, err := e.run(ctx, job("remove_only", ""), filepath.Join(e.dir, "remove"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := assistantsOf(t, e, "sam.seller@acme.example"); got != "kenji.sato@acme.example" {
+		t.Errorf("sam's assistants %q after remove_only, want kenji alone", got)
+	}
+}

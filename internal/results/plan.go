@@ -16,6 +16,7 @@ const (
 	RemoveDelete     = "deletion"
 	RemoveGroup      = "group removal"
 	RemoveDivision   = "division removal"
+	RemoveAssistant  = "assistant removal"
 )
 
 // Change is one field a plan changes for one row in one step: the diff an
