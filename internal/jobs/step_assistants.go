@@ -106,7 +106,9 @@ func (assistantsStep) decide(d *decision) {
 	for _, a := range have {
 		current = append(current, a.Email)
 	}
-	listed := func(email string) bool { return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(w, email) }) }
+	listed := func(email string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(w, email) })
+	}
 	var p assistantsPlan
 	for _, w := range want {
 		if strings.EqualFold(w, d.u.Email) {
