@@ -155,11 +155,25 @@ func (e *engine) outcomeOf(err error) *results.StepResult {
 	if notSent(err) {
 		return &results.StepResult{Status: results.NotRun}
 	}
+	if stoppedUnanswered(e, err) {
+		// The stop cut the answer off and the read-back could not settle
+		// it: not a failure of the row. --resume reads the account again
+		// and finishes (or finds done) what is left.
+		return &results.StepResult{Status: results.NotRun, Reason: "the run stopped before Zoom's answer came: --resume checks the account and finishes it",
+			TrackingID: zoom.TrackingID(err)}
+	}
 	res := failure(err)
 	if zoom.HasCode(err, zoom.CodeNoLicenses) {
 		e.noSeats.CompareAndSwap(nil, res)
 	}
 	return res
+}
+
+// stoppedUnanswered says whether a call's outcome is unknown because the
+// run was stopping when its answer was lost.
+func stoppedUnanswered(e *engine, err error) bool {
+	var amb *zoom.AmbiguousError
+	return errors.As(err, &amb) && e.reason() != ""
 }
 
 // seatsGone is the result for a row that needs a license after Zoom said

@@ -146,7 +146,7 @@ func (createStep) apply(a *applier, rows []*rowRun) {
 		}
 		if len(st.patch) > 0 {
 			if err := c.UpdateUser(ctx, cu.ID, st.patch); err != nil {
-				if notSent(err) {
+				if notSent(err) || stoppedUnanswered(a.e, err) {
 					// Created, but the stop came before the rest of the
 					// profile: the resume finishes it (the journal's
 					// intent tells it the user is ours).
