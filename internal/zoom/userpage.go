@@ -2,7 +2,6 @@ package zoom
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 )
 
@@ -21,18 +20,7 @@ type NumberedUsersPage struct {
 // Whether Zoom honoured page_number shows in the answer's PageNumber.
 // Exports use it to walk several statuses, or several pages, at once.
 func (c *Client) UsersPageAt(ctx context.Context, opts ListUsersOptions, token string, number int) (*NumberedUsersPage, error) {
-	q := url.Values{}
-	if opts.Status != "" {
-		q.Set("status", opts.Status)
-	}
-	if opts.RoleID != "" {
-		q.Set("role_id", opts.RoleID)
-	}
-	size := opts.PageSize
-	if size <= 0 || size > maxUserPageSize {
-		size = maxUserPageSize
-	}
-	q.Set("page_size", strconv.Itoa(size))
+	q := opts.query()
 	switch {
 	case token != "":
 		q.Set("next_page_token", token)

@@ -123,19 +123,25 @@ type UsersPage struct {
 
 // ListUsersPages walks a listing page by page, following next_page_token.
 func (c *Client) ListUsersPages(ctx context.Context, opts ListUsersOptions) iter.Seq2[*UsersPage, error] {
+	return pages(ctx, c, epListUsers, nil, opts.query(), func(p *UsersPage) string { return p.NextPageToken })
+}
+
+// query is the listing's filters and page size (at most the reference's
+// 2,000 a page).
+func (o ListUsersOptions) query() url.Values {
 	q := url.Values{}
-	if opts.Status != "" {
-		q.Set("status", opts.Status)
+	if o.Status != "" {
+		q.Set("status", o.Status)
 	}
-	if opts.RoleID != "" {
-		q.Set("role_id", opts.RoleID)
+	if o.RoleID != "" {
+		q.Set("role_id", o.RoleID)
 	}
-	size := opts.PageSize
+	size := o.PageSize
 	if size <= 0 || size > maxUserPageSize {
 		size = maxUserPageSize
 	}
 	q.Set("page_size", strconv.Itoa(size))
-	return pages(ctx, c, epListUsers, nil, q, func(p *UsersPage) string { return p.NextPageToken })
+	return q
 }
 
 // ListUsers walks every user of a listing.
