@@ -116,7 +116,6 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
-	latency  latencyMeter
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
@@ -279,14 +278,14 @@ func (e *engine) concurrency(cat zoom.Category) int {
 	return min(max(int(math.Ceil(n)), 4), 200)
 }
 
-// latencyOf is the answer time to expect of a category: its own answers',
-// else the slowest seen in any category (the plan's reads), else half a
-// second.
+// latencyOf is the answer time to expect of a category: its own answers'
+// (the client measures every call), else the slowest seen in any category
+// (the plan's reads), else half a second.
 func (e *engine) latencyOf(cat zoom.Category) time.Duration {
 	if l := e.Client.Latency(cat); l > 0 {
 		return l
 	}
-	l := e.latency.mean()
+	var l time.Duration
 	for _, c := range zoom.Categories {
 		l = max(l, e.Client.Latency(c))
 	}

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -302,16 +301,13 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 	return again, nil
 }
 
-// forRows runs a read per row through the pool, timing each so the plan
-// can estimate the run. A failed read fails the row's first open step;
+// forRows runs a read per row through the pool. A failed read fails the row's first open step;
 // losing the credentials or a daily quota stops the plan.
 func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category, read func(context.Context, *rowRun) error) error {
 	var mu sync.Mutex
 	var fatal error
 	forEach(ctx, e.concurrency(cat), rows, func(r *rowRun) {
-		start := time.Now()
 		err := read(ctx, r)
-		e.latency.observe(time.Since(start))
 		if err == nil {
 			return
 		}
@@ -416,23 +412,6 @@ func (e *engine) decide(r *rowRun) {
 		cp.Reason = "not started: " + string(e.steps[failed].Kind) + ": " + why.Reason
 		r.steps[failed].fail = &cp
 	}
-}
-
-// latencyMeter averages the answer times the plan saw.
-type latencyMeter struct {
-	sum, n atomic.Int64
-}
-
-func (m *latencyMeter) observe(d time.Duration) {
-	m.sum.Add(int64(d))
-	m.n.Add(1)
-}
-
-func (m *latencyMeter) mean() time.Duration {
-	if n := m.n.Load(); n > 0 {
-		return time.Duration(m.sum.Load() / n)
-	}
-	return 0
 }
 
 // summarize counts the plan's actions, changes and removals, and the calls

@@ -159,7 +159,7 @@ func countsOf(info *RunInfo) string {
 // clearRun removes the files of a finished run (--overwrite).
 func clearRun(dir string) error {
 	for _, name := range []string{runJSON, journalName, results.ResultsCSV, results.ResultsXLSX, results.FailedCSV,
-		results.PlanCSV, results.PlanXLSX, results.ChangesCSV} {
+		results.PlanCSV, results.PlanXLSX, results.ChangesCSV, UndoCSV, UndoYAML} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
