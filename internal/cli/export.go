@@ -312,14 +312,12 @@ func exportPlural(n int, noun string) string {
 // exportExit maps an export's failure to an exit code. Nothing was written
 // in every case.
 func exportExit(err error, interrupted bool) error {
-	var authErr *zoom.AuthError
-	var unreachable *zoom.UnreachableError
 	switch {
 	case export.IsUsage(err):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case interrupted && errors.Is(err, context.Canceled):
 		return exitf(ExitAborted, "interrupted: no file was written")
-	case errors.As(err, &authErr), errors.As(err, &unreachable), zoom.HasCode(err, zoom.CodeInvalidToken):
+	case zoom.CannotConnect(err):
 		return &ExitError{Code: ExitAuth, Err: err}
 	}
 	return exitf(ExitPartial, "export failed, no file was written: %w", err)

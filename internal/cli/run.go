@@ -315,15 +315,13 @@ func runExit(sum *jobs.Summary, err error) error {
 	var inErr *sheet.InputError
 	var dirErr *jobs.RunDirError
 	var hdrErr *HeaderRowError
-	var authErr *zoom.AuthError
-	var unreachable *zoom.UnreachableError
 	switch {
 	case err == nil:
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
 	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
-	case errors.As(err, &authErr), errors.As(err, &unreachable), zoom.HasCode(err, zoom.CodeInvalidToken):
+	case zoom.CannotConnect(err):
 		return &ExitError{Code: ExitAuth, Err: err}
 	default:
 		return &ExitError{Code: ExitPartial, Err: err}

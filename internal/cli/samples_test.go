@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -17,11 +15,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
-	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
-
-var updateReadme = flag.Bool("update-readme", false, "rewrite the generated sections of README.md (make templates)")
 
 // ---------------------------------------------------------------------
 // The samples: every job runs on the sandbox with the results it is
@@ -558,36 +553,3 @@ func TestReadmeCoversTheReference(t *testing.T) {
 // The README's generated sections: `make templates` (or go test
 // ./internal/cli -run TestReadmeGenerated -args -update-readme) rewrites
 // them; this test fails when they are stale.
-
-func TestReadmeGenerated(t *testing.T) {
-	path := repoPath(t, "README.md")
-	text := readme(t)
-	sections := templates.ReadmeSections() // also go generate ./internal/templates
-	names := make([]string, 0, len(sections))
-	for name := range sections {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	updated := text
-	for _, name := range names {
-		begin := "<!-- BEGIN GENERATED: " + name + " (make templates) -->\n"
-		end := "<!-- END GENERATED: " + name + " -->"
-		i := strings.Index(updated, begin)
-		j := strings.Index(updated, end)
-		if i < 0 || j < i {
-			t.Fatalf("README.md has no %q ... %q section", strings.TrimSpace(begin), end)
-		}
-		updated = updated[:i+len(begin)] + sections[name] + updated[j:]
-	}
-	if updated == text {
-		return
-	}
-	if *updateReadme {
-		if err := os.WriteFile(path, []byte(updated), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("rewrote the generated sections of %s", path)
-		return
-	}
-	t.Errorf("README.md's generated sections are stale: run make templates")
-}

@@ -311,10 +311,8 @@ func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category,
 		if err == nil {
 			return
 		}
-		var auth *zoom.AuthError
 		var daily *zoom.DailyLimitError
-		var unreachable *zoom.UnreachableError
-		if errors.As(err, &auth) || errors.As(err, &daily) || errors.As(err, &unreachable) || ctx.Err() != nil || zoom.HasCode(err, zoom.CodeInvalidToken) {
+		if zoom.CannotConnect(err) || errors.As(err, &daily) || ctx.Err() != nil {
 			mu.Lock()
 			if fatal == nil {
 				fatal = err

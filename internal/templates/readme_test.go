@@ -22,7 +22,7 @@ func TestReadmeIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if updated != string(data) {
-		t.Errorf("README.md's generated template and field tables are stale: run go generate ./internal/templates")
+		t.Errorf("README.md's generated sections (templates, fields, troubleshooting) are stale: run go generate ./internal/templates")
 	}
 }
 

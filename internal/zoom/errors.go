@@ -232,3 +232,13 @@ func rootCause(err error) error {
 		err = next
 	}
 }
+
+// CannotConnect says whether err means zoombulk cannot work with Zoom at
+// all: the credentials are refused (*AuthError, a token refused twice) or
+// Zoom cannot be reached (*UnreachableError). No other call would fare
+// better, so the run or export stops (exit 4).
+func CannotConnect(err error) bool {
+	var auth *AuthError
+	var unreachable *UnreachableError
+	return errors.As(err, &auth) || errors.As(err, &unreachable) || HasCode(err, CodeInvalidToken)
+}
