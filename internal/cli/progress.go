@@ -89,7 +89,7 @@ func (ev *runEvents) RowDone(_ jobfile.Step, o results.Status) {
 		ev.failed++
 	}
 	if ev.bar != nil {
-		ev.bar.Describe(fmt.Sprintf("%-16s %s", ev.step.Kind, ev.rateText()))
+		ev.describe()
 		_ = ev.bar.Add(1)
 		return
 	}
@@ -115,7 +115,7 @@ func (ev *runEvents) features(done chan struct{}) {
 			return
 		}
 		if ev.bar != nil {
-			ev.bar.Describe(fmt.Sprintf("%-16s %s", ev.step.Kind, ev.rateText()))
+			ev.describe()
 			_ = ev.bar.RenderBlank()
 		} else if time.Since(ev.logged) >= ev.every {
 			ev.logged = time.Now()
@@ -170,6 +170,11 @@ func (ev *runEvents) rateText() string {
 		parts = append(parts, w)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describe puts the step and its rate on the bar.
+func (ev *runEvents) describe() {
+	ev.bar.Describe(fmt.Sprintf("%-16s %s", ev.step.Kind, ev.rateText()))
 }
 
 // line is the non-terminal progress line, printed once per count.

@@ -85,7 +85,7 @@ func (divisionStep) decide(d *decision) {
 		div, _ = d.e.dir.Division(found.ID)
 	}
 	d.st.target = div.ID
-	if d.step.Options.(*DivisionOptions).Sync == SyncRemoveOnly {
+	if o.Sync == SyncRemoveOnly {
 		d.set(results.ActUnchanged) // the rows only say who stays
 		return
 	}
