@@ -87,7 +87,7 @@ func applyPatch(u *zoom.User, patch map[string]any) {
 // stores it: trimmed, and case-insensitively for emails (manager).
 func sameValue(field, want, have string) bool {
 	want, have = strings.TrimSpace(want), strings.TrimSpace(have)
-	if field == "manager" {
+	if field == "manager" || field == "new_email" {
 		return strings.EqualFold(want, have)
 	}
 	return want == have

@@ -79,7 +79,7 @@ func (assistantsStep) prepare(ctx context.Context, e *engine, i int, rows []*row
 	o := e.steps[i].Options.(*AssistantsOptions)
 	var todo []*rowRun
 	for _, r := range rows {
-		if v, ok := r.value(o.Field); ok && v != "" && r.user != nil && r.user.ID != "" && r.steps[i].result == nil {
+		if v, ok := r.row.Record.Get(o.Field); ok && (v.Text != "" || v.Clear) && r.user != nil && r.user.ID != "" && r.steps[i].result == nil {
 			todo = append(todo, r)
 		}
 	}
@@ -95,9 +95,12 @@ func (assistantsStep) prepare(ctx context.Context, e *engine, i int, rows []*row
 
 func (assistantsStep) decide(d *decision) {
 	o := d.step.Options.(*AssistantsOptions)
-	cell, ok := d.value(o.Field)
-	want := splitEmails(cell)
-	if !ok || len(want) == 0 {
+	cell, ok := d.r.row.Record.Get(o.Field)
+	want := splitEmails(cell.Text)
+	// The clear token asks, with a sync that removes, for no assistants
+	// at all (an undo puts an empty list back that way).
+	none := cell.Clear && (o.Sync == SyncExact || o.Sync == SyncRemoveOnly)
+	if !ok || (len(want) == 0 && !none) {
 		d.set(results.ActUnchanged)
 		return
 	}
@@ -105,6 +108,10 @@ func (assistantsStep) decide(d *decision) {
 	var current []string
 	for _, a := range have {
 		current = append(current, a.Email)
+	}
+	if set, ok := d.undoSet("assistants"); ok && !sameEmails(strings.Join(current, "; "), set) {
+		d.conflictOn("assistants", strings.Join(current, "; "), set)
+		return
 	}
 	listed := func(email string) bool {
 		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(w, email) })
@@ -141,10 +148,28 @@ func (assistantsStep) decide(d *decision) {
 	}
 	d.set(pick(len(p.add) > 0, results.ActAdd, results.ActRemove))
 	d.change("assistants", strings.Join(current, "; "), strings.Join(after, "; "), "")
+	d.undoable("assistants", strings.Join(current, "; "), strings.Join(after, "; "))
 	for _, a := range p.remove {
 		d.change("assistant", a.Email, "", results.RemoveAssistant)
 	}
 	d.st.extra = &p
+}
+
+// An undo puts the list found before back exactly.
+func (assistantsStep) undoFields() []string { return []string{"assistants"} }
+func (assistantsStep) undoStep(jobfile.Step, []string) string {
+	return "set_assistants: { sync: exact }"
+}
+
+// sameEmails says whether two assistant cells list the same users, in any
+// order and case.
+func sameEmails(a, b string) bool {
+	norm := func(cell string) []string {
+		out := splitEmails(strings.ToLower(cell))
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(norm(a), norm(b))
 }
 
 func (assistantsStep) cost(_ *rowRun, st *rowStep) []callCost {

@@ -197,10 +197,16 @@ func (emailStep) decide(d *decision) {
 	default:
 		d.set(results.ActRename)
 		d.change("email", d.u.Email, p.to, "")
+		d.undoable("new_email", strings.ToLower(d.u.Email), p.to)
 		d.st.target = p.to
 		d.u.Email = p.to // later steps of the row see the new address
 	}
 }
+
+// An undo renames the user back: its row is keyed by the address the run
+// left (undo.csv's email) and its new_email is the address before.
+func (emailStep) undoFields() []string                   { return []string{"new_email"} }
+func (emailStep) undoStep(jobfile.Step, []string) string { return "change_email" }
 
 func (emailStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action == results.ActRename {

@@ -188,10 +188,10 @@ func (e *engine) writeUndo() ([]string, error) {
 	return []string{csvPath, yamlPath}, nil
 }
 
-// undoCell is a before value as the undo job's cell: an empty profile
-// field is put back with the clear token (an empty cell would leave it).
+// undoCell is a before value as the undo job's cell: an empty field is put
+// back with the clear token (an empty cell would leave it).
 func undoCell(field, v string) string {
-	if k, _ := undoField(field); k == UpdateUsers && v == "" {
+	if f, ok := mapping.Lookup(field); ok && f.Clearable && v == "" {
 		return mapping.DefaultClear
 	}
 	return v
@@ -374,8 +374,11 @@ func (e *engine) undoConflicts(d *decision) {
 
 // sameRaw compares two raw values of a field the way the account keeps it.
 func sameRaw(field, a, b string) bool {
-	if k, _ := undoField(field); k == UpdateFeatures {
+	switch k, _ := undoField(field); {
+	case k == UpdateFeatures:
 		return sameFeatureCode(field, a, b)
+	case k == SetAssistants:
+		return sameEmails(a, b)
 	}
 	return sameValue(field, a, b)
 }

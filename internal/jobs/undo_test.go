@@ -13,6 +13,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -26,9 +27,9 @@ func accountState(srv *zoomtest.Server) map[string]string {
 			feats = append(feats, k+"="+v)
 		}
 		slices.Sort(feats)
-		out[strings.ToLower(u.Email)] = fmt.Sprintf("type=%d status=%s name=%q/%q/%q dept=%q title=%q loc=%q company=%q manager=%q tz=%q lang=%q phone=%q cc=%q pmi=%d groups=%v div=%s feat=%v",
+		out[strings.ToLower(u.Email)] = fmt.Sprintf("type=%d status=%s name=%q/%q/%q dept=%q title=%q loc=%q company=%q manager=%q tz=%q lang=%q phone=%q cc=%q pmi=%d groups=%v div=%s feat=%v assistants=%v",
 			u.Type, u.Status, u.FirstName, u.LastName, u.DisplayName, u.Dept, u.JobTitle, u.Location, u.Company, u.Manager,
-			u.Timezone, u.Language, u.PhoneNumber, u.CostCenter, u.PMI, u.GroupIDs, u.DivisionID, feats)
+			u.Timezone, u.Language, u.PhoneNumber, u.CostCenter, u.PMI, u.GroupIDs, u.DivisionID, feats, u.Assistants)
 	}
 	return out
 }
@@ -211,27 +212,38 @@ func TestUndoOfEveryStepKind(t *testing.T) {
 		step  string
 		email string
 		cells map[string]string
+		setup func(*env) // the account before the run, when the seed is not it
 	}{
-		{"create_users/created", "create_users", "nobody@acme.example", map[string]string{"First": "No", "Last": "Body", "License": "1"}},
-		{"create_users/if_exists update", "create_users: { if_exists: update }", "linus.berg@acme.example", map[string]string{"First": "Linus", "Last": "Berg", "License": "2", "Dept": "Platform"}},
-		{"update_users/profile and type", "update_users", "alan.turing@acme.example", map[string]string{"Dept": "Research", "License": "1"}},
-		{"update_users/clear a field", "update_users", "alan.turing@acme.example", map[string]string{"Dept": "<clear>"}},
-		{"set_status/deactivate", "set_status", "grace.hopper@acme.example", map[string]string{"Status": "inactive"}},
-		{"set_status/activate", "set_status", "fatima.okafor@acme.example", map[string]string{"Status": "active"}},
-		{"update_features/user_type", "update_features: [ user_type ]", "linus.berg@acme.example", map[string]string{"Seat": "2"}},
-		{"update_features/webinar off", "update_features: [ webinar ]", "sam.seller@acme.example", map[string]string{"Webinar": "0"}},
-		{"update_features/webinar on", "update_features: [ webinar ]", "grace.hopper@acme.example", map[string]string{"Webinar": "128"}},
-		{"update_features/large_meeting change", "update_features: [ large_meeting ]", "grace.hopper@acme.example", map[string]string{"Large": "256"}},
-		{"move_group/move", "move_group", "sam.seller@acme.example", map[string]string{"Group": "Marketing"}},
-		{"move_group/no group before", "move_group", "ivy.nogroup@acme.example", map[string]string{"Group": "Marketing"}},
-		{"move_group/add", "move_group: { mode: add }", "sam.seller@acme.example", map[string]string{"Group": "Marketing"}},
-		{"move_group/set_primary", "move_group: { mode: set_primary }", "ada.lovelace@acme.example", map[string]string{"Group": "Operations"}},
-		{"assign_division", "assign_division", "kenji.sato@acme.example", map[string]string{"Division": "EMEA"}},
+		{"create_users/created", "create_users", "nobody@acme.example", map[string]string{"First": "No", "Last": "Body", "License": "1"}, nil},
+		{"create_users/if_exists update", "create_users: { if_exists: update }", "linus.berg@acme.example", map[string]string{"First": "Linus", "Last": "Berg", "License": "2", "Dept": "Platform"}, nil},
+		{"update_users/profile and type", "update_users", "alan.turing@acme.example", map[string]string{"Dept": "Research", "License": "1"}, nil},
+		{"update_users/clear a field", "update_users", "alan.turing@acme.example", map[string]string{"Dept": "<clear>"}, nil},
+		{"set_status/deactivate", "set_status", "grace.hopper@acme.example", map[string]string{"Status": "inactive"}, nil},
+		{"set_status/activate", "set_status", "fatima.okafor@acme.example", map[string]string{"Status": "active"}, nil},
+		{"update_features/user_type", "update_features: [ user_type ]", "linus.berg@acme.example", map[string]string{"Seat": "2"}, nil},
+		{"update_features/webinar off", "update_features: [ webinar ]", "sam.seller@acme.example", map[string]string{"Webinar": "0"}, nil},
+		{"update_features/webinar on", "update_features: [ webinar ]", "grace.hopper@acme.example", map[string]string{"Webinar": "128"}, nil},
+		{"update_features/large_meeting change", "update_features: [ large_meeting ]", "grace.hopper@acme.example", map[string]string{"Large": "256"}, nil},
+		{"move_group/move", "move_group", "sam.seller@acme.example", map[string]string{"Group": "Marketing"}, nil},
+		{"move_group/no group before", "move_group", "ivy.nogroup@acme.example", map[string]string{"Group": "Marketing"}, nil},
+		{"move_group/add", "move_group: { mode: add }", "sam.seller@acme.example", map[string]string{"Group": "Marketing"}, nil},
+		{"move_group/set_primary", "move_group: { mode: set_primary }", "ada.lovelace@acme.example", map[string]string{"Group": "Operations"}, nil},
+		{"assign_division", "assign_division", "kenji.sato@acme.example", map[string]string{"Division": "EMEA"}, nil},
+		{"change_email", "change_email", "alan.turing@acme.example", map[string]string{"New": "alan.t@acme.example", "Dept": "Research"}, nil},
+		{"set_assistants/none before", "set_assistants", "grace.hopper@acme.example", map[string]string{"Assistants": "alan.turing@acme.example; ada.lovelace@acme.example"}, nil},
+		{"set_assistants/exact", "set_assistants: { sync: exact }", "sam.seller@acme.example", map[string]string{"Assistants": "kenji.sato@acme.example"}, func(e *env) {
+			if err := e.client.AddAssistants(context.Background(), "sam.seller@acme.example", []zoom.Assistant{{Email: "maria.garcia@acme.example"}}); err != nil {
+				e.t.Fatal(err)
+			}
+		}},
 	}
-	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "Webinar", "Large"}
+	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "Webinar", "Large", "New", "Assistants"}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+			if c.setup != nil {
+				c.setup(e)
+			}
 			start := accountState(e.srv)
 			row := []string{c.email}
 			for _, h := range header[1:] {
@@ -252,6 +264,8 @@ fields:
   user_type: Seat
   webinar: Webinar
   large_meeting: Large
+  new_email: New
+  assistants: Assistants
 steps:
   - `+c.step+"\n")
 			run := filepath.Join(e.dir, "run")
