@@ -69,7 +69,7 @@ func (p *Plan) RemovalCount() int {
 // RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
 func (p *Plan) RemovalText() string {
 	var parts []string
-	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant} {
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant, results.RemoveContactMember, results.RemoveContactGroup, results.RemoveGroupAdmin} {
 		if n := p.Removals[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
 		}

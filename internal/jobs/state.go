@@ -39,6 +39,9 @@ type rowStep struct {
 	// conflicts are the fields an undo leaves alone because someone
 	// changed them after the run (undo runs only).
 	conflicts []conflict
+	// undoFlags are what the step did to the row beyond its fields, for
+	// the before-image (zb_added: a member added), when it succeeds.
+	undoFlags []string
 }
 
 // conflict is a field an undo found changed since the run it undoes.

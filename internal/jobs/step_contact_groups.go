@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,8 +21,18 @@ import (
 // is created with its privacy and description (Create a contact group,
 // Heavy), a privacy or description that differs is updated (Update a
 // contact group, Heavy), and members are added 50 users or 3 groups a call
-// (Add contact group members, Heavy). Members not listed are left alone.
+// (Add contact group members, Heavy). Members not listed are left alone,
+// unless sync says otherwise: with exact (or remove_only) the members of
+// each contact group the file names that no row lists are removed, 20 a
+// call (Remove members in a contact group, Heavy).
 const ContactGroups jobfile.StepKind = "contact_groups"
+
+// The before-image of contact_groups (undo.csv flags of a row).
+const (
+	flagMemberAdded   = "zb_member_added"   // the run added the member: an undo removes it
+	flagMemberRemoved = "zb_member_removed" // the run removed it (sync): an undo adds it back
+	flagGroupCreated  = "zb_group_created"  // the run created the group: an undo deletes it
+)
 
 // ContactGroupsOptions are contact_groups' options.
 type ContactGroupsOptions struct {
@@ -29,6 +40,7 @@ type ContactGroupsOptions struct {
 	Member      string // the field holding the member (default member)
 	Privacy     string // default privacy, when mapped
 	Description string // default description, when mapped
+	Sync        string // add_only (default) | remove_only | exact
 }
 
 // contactState is what contact_groups read before deciding, and the
@@ -36,6 +48,7 @@ type ContactGroupsOptions struct {
 type contactState struct {
 	byName  map[string]*contactEntry // lower-cased name and ID -> entry
 	members map[string]map[string]bool
+	lists   map[string][]zoom.ContactGroupMember // by group ID, as read
 }
 
 // contactEntry is one contact group the rows name.
@@ -44,16 +57,21 @@ type contactEntry struct {
 	exists  bool
 	create  bool
 	update  *zoom.ContactGroupUpdate
-	owner   *rowRun // the row whose plan carries the create or update
+	owner   *rowRun // the row whose plan carries the create, update or delete
 	done    bool
 	failure *results.StepResult
+	// Undo of a run that created the group: delete it, unless it has
+	// members the run did not add (then keep says why).
+	undoCreated  bool
+	delete, keep bool
 }
 
 // contactRow is one row's part: the group and the member to add.
 type contactRow struct {
 	entry      *contactEntry
 	memberID   string
-	memberType int // 1 user, 2 user group
+	memberType int  // 1 user, 2 user group
+	remove     bool // take the member out (sync, undo)
 }
 
 type contactGroupsStep struct{}
@@ -90,7 +108,13 @@ func (contactGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Nod
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"group", "member", "privacy", "description"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"group", "member", "privacy", "description", "sync"}, func(k string, _, vn *yaml.Node) {
+		if k == "sync" {
+			var good bool
+			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
+			ok = ok && good
+			return
+		}
 		var good bool
 		target := map[string]mapping.Target{"group": mapping.ContactGroup, "member": mapping.Member, "privacy": mapping.Privacy, "description": mapping.Description}[k]
 		ref, good := l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == target }, "a "+k+" field")
@@ -114,7 +138,7 @@ func (contactGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Nod
 func (contactGroupsStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
 	o := e.steps[i].Options.(*ContactGroupsOptions)
 	st := e.dirState()
-	cs := &contactState{byName: map[string]*contactEntry{}, members: map[string]map[string]bool{}}
+	cs := &contactState{byName: map[string]*contactEntry{}, members: map[string]map[string]bool{}, lists: map[string][]zoom.ContactGroupMember{}}
 	st.contacts = cs
 	groups, err := e.Client.ListContactGroups(ctx)
 	if err != nil {
@@ -152,20 +176,79 @@ func (contactGroupsStep) prepare(ctx context.Context, e *engine, i int, rows []*
 		ids = append(ids, id)
 	}
 	var mu sync.Mutex
-	return readEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) error {
+	if err := readEach(ctx, e.concurrency(zoom.Medium), ids, func(id string) error {
 		set := map[string]bool{}
+		var list []zoom.ContactGroupMember
 		for m, err := range e.Client.ListContactGroupMembers(ctx, id) {
 			if err != nil {
 				return fmt.Errorf("listing the members of contact group %s: %w", id, err)
 			}
 			set[m.ID] = true
+			list = append(list, m)
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		cs.members[id] = set
+		cs.members[id], cs.lists[id] = set, list
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	if e.Opts.Undo {
+		undoCreatedGroups(e, o, cs, rows)
+	}
+	return nil
 }
+
+// undoCreatedGroups marks the contact groups the undone run created: each
+// is deleted when every member it has now is one the run added.
+func undoCreatedGroups(e *engine, o *ContactGroupsOptions, cs *contactState, rows []*rowRun) {
+	added := map[*contactEntry]map[string]bool{}
+	for _, r := range rows {
+		name, _ := r.value(o.Group)
+		ent := cs.byName[strings.ToLower(strings.TrimSpace(name))]
+		if ent == nil {
+			continue
+		}
+		if v, _ := e.cell(r, flagGroupCreated); v == "yes" {
+			ent.undoCreated = true
+		}
+		if v, _ := e.cell(r, flagMemberAdded); v == "yes" {
+			if added[ent] == nil {
+				added[ent] = map[string]bool{}
+			}
+			if id, _, err := memberOf(e, r, o); err == nil {
+				added[ent][id] = true
+			}
+		}
+	}
+	for _, ent := range cs.byName {
+		if !ent.undoCreated || ent.delete || ent.keep {
+			continue
+		}
+		ent.delete = true
+		for id := range cs.members[ent.group.ID] {
+			if !added[ent][id] {
+				ent.delete, ent.keep = false, true
+			}
+		}
+	}
+}
+
+// memberOf resolves a row's member: a user (found by prepare) or a user
+// group of the account.
+func memberOf(e *engine, r *rowRun, o *ContactGroupsOptions) (id string, typ int, err error) {
+	member, _ := r.value(o.Member)
+	if strings.Contains(member, "@") {
+		if r.user == nil {
+			return "", 0, errNoMember
+		}
+		return r.user.ID, 1, nil
+	}
+	g, err := e.dir.Group(member)
+	return g.ID, 2, err
+}
+
+var errNoMember = errors.New("no user with this email in the account")
 
 func (contactGroupsStep) decide(d *decision) {
 	o := d.step.Options.(*ContactGroupsOptions)
@@ -187,28 +270,31 @@ func (contactGroupsStep) decide(d *decision) {
 	cr := &contactRow{}
 	member, hasMember := d.value(o.Member)
 	if hasMember {
-		if strings.Contains(member, "@") {
-			if d.u == nil {
-				d.fail("no user with this email in the account", "check the member's email, or create the user first")
-				return
-			}
-			cr.memberID, cr.memberType = d.u.ID, 1
-		} else {
-			g, err := d.e.dir.Group(member)
-			if err != nil {
-				d.failErr(err)
-				return
-			}
-			cr.memberID, cr.memberType = g.ID, 2
+		var err error
+		cr.memberID, cr.memberType, err = memberOf(d.e, d.r, o)
+		switch {
+		case errors.Is(err, errNoMember):
+			d.fail(err.Error(), "check the member's email, or create the user first")
+			return
+		case err != nil:
+			d.failErr(err)
+			return
 		}
 	}
 	ent := cs.byName[strings.ToLower(name)]
+	if d.e.Opts.Undo && undoDeletesGroup(d, ent) {
+		return
+	}
 	switch {
+	case ent == nil && o.Sync == SyncRemoveOnly:
+		d.set(results.ActUnchanged) // nothing to take out of a group that is not there
+		return
 	case ent == nil:
 		ent = &contactEntry{group: zoom.ContactGroup{Name: name, Privacy: privacy, Description: desc}, create: true, owner: d.r}
 		cs.byName[strings.ToLower(name)] = ent
 		d.set(results.ActCreate)
 		d.st.changes = append(d.st.changes, fieldChange{field: "contact_group", new: name, action: results.ActCreate})
+		d.st.undoFlags = append(d.st.undoFlags, flagGroupCreated)
 		if privacy > 0 {
 			d.change("privacy", "", strconv.Itoa(privacy), "")
 		}
@@ -219,13 +305,23 @@ func (contactGroupsStep) decide(d *decision) {
 		// created by an earlier row: a privacy or description there wins
 	default:
 		var up zoom.ContactGroupUpdate
-		if privacy > 0 && privacy != ent.group.Privacy {
-			d.change("privacy", strconv.Itoa(ent.group.Privacy), strconv.Itoa(privacy), "")
+		// changedSince: an undo leaves a value someone changed after the run.
+		changedSince := func(field, found string) bool {
+			set, ok := d.undoSet(field)
+			if ok && set != found {
+				d.st.conflicts = append(d.st.conflicts, conflict{field: field, found: found, set: set})
+			}
+			return ok && set != found
+		}
+		if was := strconv.Itoa(ent.group.Privacy); privacy > 0 && privacy != ent.group.Privacy && !changedSince("privacy", was) {
+			d.change("privacy", was, strconv.Itoa(privacy), "")
+			d.undoable("privacy", was, strconv.Itoa(privacy))
 			up.Privacy = &privacy
 			ent.group.Privacy = privacy
 		}
-		if hasDesc && desc != ent.group.Description {
-			d.change("description", ent.group.Description, desc, "")
+		if was := ent.group.Description; hasDesc && desc != was && !changedSince("description", was) {
+			d.change("description", was, desc, "")
+			d.undoable("description", was, desc)
 			up.Description = &desc
 			ent.group.Description = desc
 		}
@@ -255,7 +351,11 @@ func (contactGroupsStep) decide(d *decision) {
 		set = map[string]bool{}
 		cs.members[pick(ent.create, "new:"+strings.ToLower(name), ent.group.ID)] = set
 	}
-	if set[cr.memberID] {
+	if v, _ := d.e.cell(d.r, flagMemberAdded); d.e.Opts.Undo && v == "yes" {
+		undoAdded(d, cr, member, set[cr.memberID])
+		return
+	}
+	if set[cr.memberID] || o.Sync == SyncRemoveOnly {
 		cr.memberID = ""
 		if d.st.action == "" {
 			d.set(results.ActUnchanged)
@@ -267,6 +367,54 @@ func (contactGroupsStep) decide(d *decision) {
 		d.set(results.ActAdd)
 	}
 	d.st.changes = append(d.st.changes, fieldChange{field: "member", new: member, action: results.ActAdd})
+	d.st.undoFlags = append(d.st.undoFlags, flagMemberAdded)
+}
+
+// undoDeletesGroup decides an undo's row of a contact group the run
+// created or a member it added, when the group goes: deleted by the first
+// of its rows (the others go with it), or gone already. A created group
+// that has members the run did not add stays, with a conflict, and its
+// rows go on to take out the run's members.
+func undoDeletesGroup(d *decision, ent *contactEntry) bool {
+	created, _ := d.e.cell(d.r, flagGroupCreated)
+	added, _ := d.e.cell(d.r, flagMemberAdded)
+	if created != "yes" && added != "yes" {
+		return false
+	}
+	d.st.extra = &contactRow{entry: ent}
+	switch {
+	case ent == nil:
+		d.set(results.ActUnchanged)
+	case ent.delete && ent.owner == nil:
+		ent.owner = d.r
+		d.set(results.ActDelete)
+		d.change("contact_group", ent.group.Name, "(deleted)", results.RemoveContactGroup)
+	case ent.delete:
+		d.set(results.ActUnchanged)
+	default:
+		if created == "yes" {
+			d.st.conflicts = append(d.st.conflicts, conflict{field: "contact_group", found: "members the run did not add", set: "created by the run"})
+		}
+		return false
+	}
+	return true
+}
+
+// undoAdded plans an undo's removal of a member the run added, when it is
+// still in the group.
+func undoAdded(d *decision, cr *contactRow, member string, in bool) {
+	if !in {
+		cr.memberID = ""
+		if d.st.action == "" {
+			d.set(results.ActUnchanged)
+		}
+		return
+	}
+	cr.remove = true
+	if d.st.action == "" {
+		d.set(results.ActRemove)
+	}
+	d.change("member", member, "(removed)", results.RemoveContactMember)
 }
 
 func contactKey(cr *contactRow) string { return strings.ToLower(cr.entry.group.Name) }
@@ -277,15 +425,17 @@ func (contactGroupsStep) cost(r *rowRun, st *rowStep) []callCost {
 		return nil
 	}
 	var out []callCost
-	if cr.entry.owner == r && (cr.entry.create || cr.entry.update != nil) {
+	if cr.entry.owner == r && (cr.entry.create || cr.entry.update != nil || cr.entry.delete) {
 		out = append(out, callCost{cat: zoom.Heavy})
 	}
-	switch cr.memberType {
-	case 1:
+	switch {
+	case cr.remove:
+		out = append(out, callCost{cat: zoom.Heavy, batch: "drop:" + contactKey(cr), size: zoom.MaxContactMembersDrop})
+	case cr.memberType == 1:
 		if cr.memberID != "" {
 			out = append(out, callCost{cat: zoom.Heavy, batch: "users:" + contactKey(cr), size: zoom.MaxContactUsersAdd})
 		}
-	case 2:
+	case cr.memberType == 2:
 		if cr.memberID != "" {
 			out = append(out, callCost{cat: zoom.Heavy, batch: "groups:" + contactKey(cr), size: zoom.MaxContactGroupsAdd})
 		}
@@ -296,25 +446,29 @@ func (contactGroupsStep) cost(r *rowRun, st *rowStep) []callCost {
 func (contactGroupsStep) apply(a *applier, rows []*rowRun) {
 	// The contact groups first: each created or updated once, in row
 	// order, before any member is added.
-	var users, groups []*rowRun
+	var users, groups, drops []*rowRun
 	for _, r := range rows {
 		cr := r.steps[a.i].extra.(*contactRow)
 		ent := cr.entry
-		if !ent.done && (ent.create || ent.update != nil) {
+		if !ent.done && (ent.create || ent.update != nil || ent.delete) {
 			if a.stop.Err() != nil {
 				a.record(r, &results.StepResult{Status: results.NotRun})
 				continue
 			}
 			ent.done = true
 			var err error
-			if ent.create {
+			switch {
+			case ent.create:
 				a.e.Events.Logf("Creating contact group %q", ent.group.Name)
 				var g *zoom.ContactGroup
 				g, err = a.e.Client.CreateContactGroup(a.calls, ent.group.Name, ent.group.Privacy, ent.group.Description)
 				if g != nil {
 					ent.group.ID = g.ID
 				}
-			} else {
+			case ent.delete:
+				a.e.Events.Logf("Deleting contact group %q", ent.group.Name)
+				err = a.e.Client.DeleteContactGroup(a.calls, ent.group.ID)
+			default:
 				err = a.e.Client.UpdateContactGroup(a.calls, ent.group.ID, *ent.update)
 			}
 			if err != nil {
@@ -327,6 +481,8 @@ func (contactGroupsStep) apply(a *applier, rows []*rowRun) {
 			continue
 		}
 		switch {
+		case cr.remove:
+			drops = append(drops, r)
 		case cr.memberID == "":
 			a.record(r, succeeded())
 		case cr.memberType == 2:
@@ -353,4 +509,79 @@ func (contactGroupsStep) apply(a *applier, rows []*rowRun) {
 	target := func(r *rowRun) string { return r.steps[a.i].extra.(*contactRow).entry.group.ID }
 	a.batches(zoom.Heavy, zoom.MaxContactUsersAdd, users, target, send)
 	a.batches(zoom.Heavy, zoom.MaxContactGroupsAdd, groups, target, send)
+	// Removals last: Zoom refuses to empty a contact group, and the
+	// members the rows list are in it by now.
+	a.batches(zoom.Heavy, zoom.MaxContactMembersDrop, drops, target, func(ctx context.Context, b batch) ([]*results.StepResult, error) {
+		ids := make([]string, len(b.rows))
+		for j, r := range b.rows {
+			ids[j] = r.steps[a.i].extra.(*contactRow).memberID
+		}
+		if err := a.e.Client.RemoveContactGroupMembers(ctx, b.target, ids); err != nil {
+			return nil, err
+		}
+		out := make([]*results.StepResult, len(b.rows))
+		for j := range out {
+			out[j] = succeeded()
+		}
+		return out, nil
+	})
+}
+
+// An undo puts back privacy and description, takes out the members the
+// run added, adds back those its sync removed and deletes the contact
+// groups it created.
+func (contactGroupsStep) undoFields() []string {
+	return []string{"privacy", "description", flagMemberAdded, flagMemberRemoved, flagGroupCreated}
+}
+func (contactGroupsStep) undoStep(jobfile.Step, []string) string { return "contact_groups" }
+
+// sync lists the members of each contact group the rows name that no row
+// lists, and plans their removal (a user by email, a user group by name).
+func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*ContactGroupsOptions)
+	if o.Sync != SyncExact && o.Sync != SyncRemoveOnly {
+		return nil, nil
+	}
+	cs := e.dirState().contacts
+	named := map[*contactEntry]map[string]bool{}
+	var order []*contactEntry
+	for _, r := range rows {
+		cr, ok := r.steps[i].extra.(*contactRow)
+		if !ok || cr.entry == nil || !cr.entry.exists || r.steps[i].action == results.ActFail {
+			continue
+		}
+		if named[cr.entry] == nil {
+			named[cr.entry] = map[string]bool{}
+			order = append(order, cr.entry)
+		}
+		if id, _, err := memberOf(e, r, o); err == nil {
+			named[cr.entry][id] = true
+		}
+	}
+	var out []*rowRun
+	for _, ent := range order {
+		for _, m := range cs.lists[ent.group.ID] {
+			if named[ent][m.ID] {
+				continue
+			}
+			label, u := m.Name, (*zoom.User)(nil)
+			if m.Type == 1 {
+				found, err := e.Client.FindUser(ctx, m.ID)
+				if err != nil {
+					return nil, fmt.Errorf("reading member %s of contact group %q: %w", m.ID, ent.group.Name, err)
+				}
+				if found != nil {
+					label, u = found.Email, found
+				}
+			}
+			r := e.syncRow(map[string]string{o.Group: ent.group.Name, o.Member: label}, "sync:"+strings.ToLower(ent.group.Name+"/"+m.ID), u, i)
+			st := &r.steps[i]
+			st.action = results.ActRemove
+			st.extra = &contactRow{entry: ent, memberID: m.ID, memberType: m.Type, remove: true}
+			st.changes = append(st.changes, fieldChange{field: "member", current: label, new: "(removed)", removal: results.RemoveContactMember})
+			st.undoFlags = append(st.undoFlags, flagMemberRemoved)
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

@@ -2,10 +2,17 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/sandbox"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -100,5 +107,83 @@ func TestContactGroupsCreateUpdateAndBatchMembers(t *testing.T) {
 	}
 	if n := writes(e.srv.Stats()); n != 0 {
 		t.Errorf("rerun wrote: %v", e.srv.Stats().Calls)
+	}
+}
+
+// contactState is every contact group as an admin would compare them:
+// name, privacy, description and members in any order.
+func contactState(srv *zoomtest.Server) map[string]string {
+	out := map[string]string{}
+	for _, cg := range srv.ContactGroups() {
+		ids := slices.Clone(cg.MemberIDs)
+		slices.Sort(ids)
+		out[cg.Name] = fmt.Sprintf("privacy=%d description=%q members=%v", cg.Privacy, cg.Description, ids)
+	}
+	return out
+}
+
+// Issue 15: exact sync of contact groups takes out the members no row
+// lists (counted against max_removals), and the run's undo puts every
+// contact group back: members, description, and the group it created.
+func TestContactGroupsExactSyncAndUndo(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	start := contactState(e.srv)
+	e.writeCSV("contacts.csv", []string{"Contact Group", "Member", "Privacy", "Description"}, [][]string{
+		// Leadership has olivia, adam, frank and the Sales group.
+		{"Leadership", "olivia.owner@acme.example", "", ""},
+		{"Leadership", "grace.hopper@acme.example", "", ""},
+		{"London Office", "sam.seller@acme.example", "", "London people"},
+		{"Paris Office", "maria.garcia@acme.example", "public", "New"},
+		{"Paris Office", "kenji.sato@acme.example", "", ""},
+	})
+	sync := strings.Replace(contactJob, "  - contact_groups\n", "  - contact_groups: { sync: exact }\n", 1)
+	job := e.write("contacts.yaml", sync+"limits:\n  max_removals: 6\n")
+	stopped, err := e.run(ctx, job, filepath.Join(e.dir, "stopped"), nil)
+	if !errors.Is(err, jobs.ErrAborted) || !strings.Contains(stopped.Aborted, "max_removals") {
+		t.Fatalf("err %v, aborted %q: want a stop at max_removals (7 removals)", err, stopped.Aborted)
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Fatalf("the stopped run wrote %d calls", n)
+	}
+
+	job = e.write("contacts.yaml", sync)
+	e.srv.ResetStats()
+	run := filepath.Join(e.dir, "run")
+	sum, err := e.run(ctx, job, run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Leadership loses adam, frank and Sales; London keeps only sam.
+	if n := sum.Plan.Removals[results.RemoveContactMember]; n != 7 {
+		t.Errorf("the plan counts %d member removals, want 7", n)
+	}
+	st := e.srv.Stats()
+	if st.Calls["DELETE /contacts/groups/{groupId}/members"] != 2 || st.Calls["POST /contacts/groups/{groupId}/members"] != 3 || st.Calls["POST /contacts/groups"] != 1 {
+		t.Errorf("calls %v: want 2 removal calls (one per group), 3 adds, 1 create", st.Calls)
+	}
+	after := contactState(e.srv)
+	lead := e.srv.ContactGroups()[slices.IndexFunc(e.srv.ContactGroups(), func(cg sandbox.ContactGroup) bool { return cg.Name == "Leadership" })]
+	if len(lead.MemberIDs) != 2 {
+		t.Errorf("Leadership after exact sync: %s, want olivia and grace", after["Leadership"])
+	}
+	changes, _ := os.ReadFile(filepath.Join(run, "changes.csv"))
+	if got := strings.Count(string(changes), results.RemoveContactMember); got != 7 {
+		t.Errorf("changes.csv lists %d member removals, want 7:\n%s", got, changes)
+	}
+
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffState(start, contactState(e.srv)); len(d) > 0 {
+		data, _ := os.ReadFile(filepath.Join(run, "undo.csv"))
+		t.Errorf("after undo:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), data)
+	}
+	before := writes(e.srv.Stats())
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo2"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := writes(e.srv.Stats()) - before; n != 0 {
+		t.Errorf("a second undo spent %d write calls", n)
 	}
 }

@@ -127,25 +127,62 @@ func (groupAdminsStep) decide(d *decision) {
 		set = map[string]bool{}
 		st.admins[g.ID] = set
 	}
-	if set[strings.ToLower(email)] {
+	has := set[strings.ToLower(email)]
+	if v, _ := d.e.cell(d.r, flagAdminAdded); d.e.Opts.Undo && v == "yes" {
+		// The undone run made this user an admin: take that back.
+		if !has {
+			d.set(results.ActUnchanged)
+			return
+		}
+		delete(set, strings.ToLower(email))
+		d.set(results.ActRemove)
+		d.change("admin", email, "(removed)", results.RemoveGroupAdmin)
+		return
+	}
+	if has {
 		d.set(results.ActUnchanged)
 		return
 	}
 	set[strings.ToLower(email)] = true
 	d.set(results.ActAdd)
 	d.change("admin", "", email, "")
+	d.st.undoFlags = append(d.st.undoFlags, flagAdminAdded)
 }
 
+// flagAdminAdded is the undo.csv flag of a group admin the run added.
+const flagAdminAdded = "zb_admin_added"
+
+// An undo takes away the admin rights the run gave.
+func (groupAdminsStep) undoFields() []string                   { return []string{flagAdminAdded} }
+func (groupAdminsStep) undoStep(jobfile.Step, []string) string { return "group_admins" }
+
 func (groupAdminsStep) cost(_ *rowRun, st *rowStep) []callCost {
-	if st.action == results.ActAdd {
+	switch st.action {
+	case results.ActAdd:
 		return []callCost{{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupAdminsAdd}}
+	case results.ActRemove:
+		return []callCost{{cat: zoom.Light}}
 	}
 	return nil
 }
 
 func (groupAdminsStep) apply(a *applier, rows []*rowRun) {
 	rows = a.ensureCreated(rows)
-	a.batches(zoom.Medium, zoom.MaxGroupAdminsAdd, rows, func(r *rowRun) string { return r.steps[a.i].target },
+	var adds, removes []*rowRun
+	for _, r := range rows {
+		if r.steps[a.i].action == results.ActRemove {
+			removes = append(removes, r)
+		} else {
+			adds = append(adds, r)
+		}
+	}
+	a.perRow(zoom.Light, removes, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		if err := a.e.Client.DeleteGroupAdmin(ctx, st.target, r.ref().Key()); err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+	a.batches(zoom.Medium, zoom.MaxGroupAdminsAdd, adds, func(r *rowRun) string { return r.steps[a.i].target },
 		func(ctx context.Context, b batch) ([]*results.StepResult, error) {
 			refs := make([]zoom.UserRef, len(b.rows))
 			for j, r := range b.rows {

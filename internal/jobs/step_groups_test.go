@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -149,5 +150,38 @@ steps:
 	}
 	if n := writes(e.srv.Stats()); n != 0 {
 		t.Errorf("rerun wrote: %v", e.srv.Stats().Calls)
+	}
+}
+
+// Issue 15: an undo takes away the admin rights a run gave, and leaves
+// the admins the group had before.
+func TestUndoOfGroupAdmins(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	admins := func() string {
+		return strings.Join(groupAdmins(t, e, "Sales"), ",") + " | " + strings.Join(groupAdmins(t, e, "Marketing"), ",")
+	}
+	e.writeCSV("admins.csv", []string{"Group", "Admin"}, [][]string{
+		{"Sales", "grace.hopper@acme.example"},
+		{"Marketing", "alan.turing@acme.example"},
+	})
+	job := e.write("admins.yaml", "version: 1\ninput: admins.csv\nfields: { group: Group, email: Admin }\nsteps: [group_admins]\n")
+	start := admins()
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	if admins() == start {
+		t.Fatalf("the run added no admin: %s", start)
+	}
+	sum, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := admins(); got != start {
+		t.Errorf("admins after undo %q, want %q", got, start)
+	}
+	if n := sum.Plan.Removals[results.RemoveGroupAdmin]; n != 2 {
+		t.Errorf("the undo's plan counts %d admin removals, want 2", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -77,23 +78,35 @@ func (l listed) targets() []string {
 // removalRow is a user no row lists, to be taken out by step i: the other
 // steps have nothing to do for it.
 func (e *engine) removalRow(u zoom.User, i int) *rowRun {
-	// The report shows the user's email in the email column; the key
-	// keeps the journal's results of removals apart from the rows'.
+	// The key keeps the journal's results of removals apart from the rows'.
+	return e.syncRow(map[string]string{"email": u.Email}, "sync:"+strings.ToLower(u.Email), &u, i)
+}
+
+// syncRow is a row of a sync's own, with the given fields' cells (what the
+// reports show), planned by step i alone.
+func (e *engine) syncRow(fields map[string]string, key string, u *zoom.User, i int) *rowRun {
 	cells := make([]string, len(e.sheet.Header))
+	rec := mapping.Record{Values: map[string]mapping.Value{}}
 	for _, spec := range e.Job.Fields {
-		if spec.Field != "email" {
+		v, ok := fields[spec.Field]
+		if !ok {
 			continue
 		}
+		rec.Values[spec.Field] = mapping.Value{Text: v}
 		for c, h := range e.sheet.Header {
 			if strings.EqualFold(strings.TrimSpace(h), strings.TrimSpace(spec.Column)) {
-				cells[c] = u.Email
+				cells[c] = v
 			}
 		}
 	}
-	r := &rowRun{row: &Row{Index: -1, Cells: cells}, key: "sync:" + strings.ToLower(u.Email), user: &u, steps: make([]rowStep, len(e.steps))}
+	r := &rowRun{row: &Row{Index: -1, Cells: cells, Record: rec}, key: key, user: u, steps: make([]rowStep, len(e.steps))}
+	id := ""
+	if u != nil {
+		id = u.ID
+	}
 	for j := range r.steps {
 		if j != i {
-			r.steps[j] = rowStep{action: results.ActUnchanged, result: &results.StepResult{Status: results.Unchanged, UserID: u.ID}}
+			r.steps[j] = rowStep{action: results.ActUnchanged, result: &results.StepResult{Status: results.Unchanged, UserID: id}}
 		}
 	}
 	return r

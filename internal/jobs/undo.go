@@ -30,11 +30,22 @@ const (
 	colDeleted    = "zb_deleted"
 )
 
-// undoEntry is one user's before-image.
+// undoEntry is one row's before-image: a user's, or (in a job whose rows
+// are not users) a contact group member's.
 type undoEntry struct {
-	email            string
+	key              []string          // the cells of undoKeys: the email, or the row key
 	before, set      map[string]string // by field
 	created, deleted bool
+	flags            map[string]bool // rowStep.undoFlags
+}
+
+// undoKeys are the fields that name an undo.csv row: the email, or the
+// fields of the job's row key.
+func (e *engine) undoKeys() []string {
+	if rk := e.Job.RowKey(); rk != nil {
+		return rk
+	}
+	return []string{"email"}
 }
 
 // undoKind is implemented by step kinds (beyond the built-in ones) whose
@@ -80,20 +91,21 @@ func undoField(field string) (jobfile.StepKind, bool) {
 // first value seen before a change is the one to put back.
 func (e *engine) writeUndo() ([]string, error) {
 	dir := e.Opts.OutDir
-	byEmail := map[string]*undoEntry{}
+	keys := e.undoKeys()
+	byKey := map[string]*undoEntry{}
 	var order []string
-	entry := func(email string) *undoEntry {
-		k := strings.ToLower(email)
-		if ent := byEmail[k]; ent != nil {
+	entry := func(key []string) *undoEntry {
+		k := strings.ToLower(strings.Join(key, "\x00"))
+		if ent := byKey[k]; ent != nil {
 			return ent
 		}
-		ent := &undoEntry{email: email, before: map[string]string{}, set: map[string]string{}}
-		byEmail[k] = ent
+		ent := &undoEntry{key: key, before: map[string]string{}, set: map[string]string{}, flags: map[string]bool{}}
+		byKey[k] = ent
 		order = append(order, k)
 		return ent
 	}
 	if e.Opts.Resume {
-		if err := readUndo(filepath.Join(dir, UndoCSV), entry); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := readUndo(filepath.Join(dir, UndoCSV), len(keys), entry); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("reading the earlier run's %s: %w", UndoCSV, err)
 		}
 	}
@@ -101,11 +113,17 @@ func (e *engine) writeUndo() ([]string, error) {
 		if r.invalid != nil {
 			continue
 		}
-		email := r.email()
+		key := []string{r.email()}
 		if r.user != nil && r.user.Email != "" {
-			email = r.user.Email
+			key[0] = r.user.Email // the address the run left (change_email)
 		}
-		if email == "" {
+		if len(keys) > 1 || keys[0] != "email" {
+			key = make([]string, len(keys))
+			for j, f := range keys {
+				key[j] = textOf(r, f)
+			}
+		}
+		if key[0] == "" {
 			continue
 		}
 		for i := range r.steps {
@@ -117,13 +135,16 @@ func (e *engine) writeUndo() ([]string, error) {
 			done := res.Status == results.Succeeded || res.Status == results.Partial
 			switch {
 			case kind == CreateUsers && done && (st.action == results.ActCreate || r.intent):
-				entry(email).created = true
+				entry(key).created = true
 				continue
 			case kind == DeleteUsers && res.Status == results.Succeeded && st.action.Writes():
-				entry(email).deleted = true
+				entry(key).deleted = true
 				continue
 			case res.Status != results.Succeeded:
 				continue
+			}
+			for _, f := range st.undoFlags {
+				entry(key).flags[f] = true
 			}
 			for _, c := range st.changes {
 				if c.col == "" {
@@ -132,7 +153,7 @@ func (e *engine) writeUndo() ([]string, error) {
 				if _, ok := undoField(c.col); !ok {
 					continue
 				}
-				ent := entry(email)
+				ent := entry(key)
 				if _, seen := ent.before[c.col]; !seen {
 					ent.before[c.col] = c.was
 				}
@@ -140,28 +161,35 @@ func (e *engine) writeUndo() ([]string, error) {
 			}
 		}
 	}
-	var cols []string
+	var cols, flags []string
 	for _, k := range order {
-		for f := range byEmail[k].before {
+		for f := range byKey[k].before {
 			if !slices.Contains(cols, f) {
 				cols = append(cols, f)
 			}
 		}
+		for f := range byKey[k].flags {
+			if !slices.Contains(flags, f) {
+				flags = append(flags, f)
+			}
+		}
 	}
 	slices.Sort(cols)
-	header := []string{"email"}
+	slices.Sort(flags)
+	header := slices.Clone(keys)
 	header = append(header, cols...)
 	for _, c := range cols {
 		header = append(header, undoSetPrefix+c)
 	}
 	header = append(header, colCreated, colDeleted)
+	header = append(header, flags...)
 	csvPath := filepath.Join(dir, UndoCSV)
 	err := sheet.WriteAtomic(csvPath, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write(header)
 		for _, k := range order {
-			ent := byEmail[k]
-			rec := []string{ent.email}
+			ent := byKey[k]
+			rec := slices.Clone(ent.key)
 			for _, c := range cols {
 				v, ok := ent.before[c]
 				rec = append(rec, pick(ok, undoCell(c, v), ""))
@@ -171,6 +199,9 @@ func (e *engine) writeUndo() ([]string, error) {
 				rec = append(rec, pick(ok, undoCell(c, v), ""))
 			}
 			rec = append(rec, pick(ent.created, "yes", ""), pick(ent.deleted, "yes", ""))
+			for _, f := range flags {
+				rec = append(rec, pick(ent.flags[f], "yes", ""))
+			}
 			cw.Write(rec)
 		}
 		cw.Flush()
@@ -179,9 +210,9 @@ func (e *engine) writeUndo() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	created := slices.ContainsFunc(order, func(k string) bool { return byEmail[k].created })
+	created := slices.ContainsFunc(order, func(k string) bool { return byKey[k].created })
 	yamlPath := filepath.Join(dir, UndoYAML)
-	text := e.undoJob(cols, created)
+	text := e.undoJob(keys, cols, flags, created)
 	if err := sheet.WriteAtomic(yamlPath, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 		return nil, err
 	}
@@ -199,13 +230,17 @@ func undoCell(field, v string) string {
 
 // undoJob is undo.yaml: the steps of the run in reverse, each one that
 // put back a field the run changed.
-func (e *engine) undoJob(cols []string, created bool) string {
+func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Undo of the run in this folder (job %q): puts back the values the run changed.\n", e.Job.Name)
 	b.WriteString("# Run it with: zoombulk undo <this folder> (fields changed since the run are left as found:\n")
 	b.WriteString("# conflict; users the run created are deleted only with --allow-delete; users it deleted cannot come back).\n")
-	fmt.Fprintf(&b, "version: 1\nname: %s\ninput: %s\nmatch: email\nfields:\n  email: email\n", yamlQuote("undo-"+e.Job.Name), UndoCSV)
-	for _, c := range cols {
+	fmt.Fprintf(&b, "version: 1\nname: %s\ninput: %s\n", yamlQuote("undo-"+e.Job.Name), UndoCSV)
+	if e.Job.RowKey() == nil {
+		b.WriteString("match: email\n")
+	}
+	b.WriteString("fields:\n")
+	for _, c := range append(slices.Clone(keys), cols...) {
 		fmt.Fprintf(&b, "  %s: %s\n", c, c)
 	}
 	b.WriteString("steps:\n")
@@ -215,8 +250,10 @@ func (e *engine) undoJob(cols []string, created bool) string {
 			steps = append(steps, s)
 		}
 	}
+	// A kind's flags (zb_added...) are its cells too, though not fields.
+	all := append(slices.Clone(cols), flags...)
 	has := func(kind jobfile.StepKind) bool {
-		return slices.ContainsFunc(cols, func(c string) bool { k, _ := undoField(c); return k == kind })
+		return slices.ContainsFunc(all, func(c string) bool { k, _ := undoField(c); return k == kind })
 	}
 	for i := len(e.steps) - 1; i >= 0; i-- {
 		s := e.steps[i]
@@ -259,7 +296,7 @@ func (e *engine) undoJob(cols []string, created bool) string {
 		default:
 			if u, ok := kindOf(s).(undoKind); ok {
 				var mine []string
-				for _, c := range cols {
+				for _, c := range all {
 					if k, _ := undoField(c); k == s.Kind {
 						mine = append(mine, c)
 					}
@@ -283,8 +320,9 @@ func (e *engine) undoJob(cols []string, created bool) string {
 
 func yamlQuote(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "\\\"") + "\"" }
 
-// readUndo loads an earlier undo.csv into entries.
-func readUndo(path string, entry func(string) *undoEntry) error {
+// readUndo loads an earlier undo.csv (its first nkeys columns name the
+// row) into entries.
+func readUndo(path string, nkeys int, entry func([]string) *undoEntry) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -296,17 +334,19 @@ func readUndo(path string, entry func(string) *undoEntry) error {
 	}
 	head := recs[0]
 	for _, rec := range recs[1:] {
-		if len(rec) != len(head) || rec[0] == "" {
+		if len(rec) != len(head) || len(rec) < nkeys || rec[0] == "" {
 			continue
 		}
-		ent := entry(rec[0])
-		for i, h := range head[1:] {
-			v := rec[i+1]
+		ent := entry(rec[:nkeys])
+		for i, h := range head[nkeys:] {
+			v := rec[nkeys+i]
 			switch {
 			case h == colCreated:
 				ent.created = ent.created || v == "yes"
 			case h == colDeleted:
 				ent.deleted = ent.deleted || v == "yes"
+			case strings.HasPrefix(h, "zb_") && !strings.HasPrefix(h, undoSetPrefix):
+				ent.flags[h] = ent.flags[h] || v == "yes"
 			case strings.HasPrefix(h, undoSetPrefix):
 				if v != "" {
 					ent.set[strings.TrimPrefix(h, undoSetPrefix)] = fromCell(v)

@@ -17,6 +17,10 @@ const (
 	RemoveGroup      = "group removal"
 	RemoveDivision   = "division removal"
 	RemoveAssistant  = "assistant removal"
+	// contact_groups: a member taken out (sync, undo), a group deleted (undo)
+	RemoveContactMember = "contact group member removal"
+	RemoveContactGroup  = "contact group deletion"
+	RemoveGroupAdmin    = "group admin removal" // group_admins (undo)
 )
 
 // Change is one field a plan changes for one row in one step: the diff an

@@ -98,7 +98,15 @@ func (c *Client) RemoveContactGroupMembers(ctx context.Context, groupID string, 
 var (
 	epCreateContactGroup = endpoint{method: http.MethodPost, path: "/contacts/groups", category: Heavy}
 	epUpdateContactGroup = endpoint{method: http.MethodPatch, path: "/contacts/groups/{groupId}", category: Heavy, idempotent: true}
+	epDeleteContactGroup = endpoint{method: http.MethodDelete, path: "/contacts/groups/{groupId}", category: Heavy, idempotent: true}
 )
+
+// DeleteContactGroup deletes a contact group (its members stay users and
+// groups of the account).
+func (c *Client) DeleteContactGroup(ctx context.Context, id string) error {
+	_, err := c.do(ctx, call{ep: epDeleteContactGroup, params: []string{id}})
+	return err
+}
 
 // CreateContactGroup adds a contact group (privacy 0 leaves Zoom's
 // default). After a lost answer the contact groups are listed before any
