@@ -20,7 +20,7 @@ demo: build
 	echo "Open runs/demo/results.xlsx: every row has its status; the rows that fail on purpose say why, with a hint."
 
 # The steps and the users export against the sandbox (bench/: each step at
-# 50 ms and 300 ms latency, create_users also at 1 s, at the CLI's default
+# 50 ms, 300 ms and 1 s latency (features: 50 and 300 ms), at the CLI's default
 # tier and share and at business/1.0), then validate (internal/jobs) and
 # export (internal/export) costs; one package at a time so they do not
 # compete for the CPU. bench/benchtable passes the output through and

@@ -1,7 +1,7 @@
 // Package bench holds zoombulk's end-to-end benchmarks: each step of a job
 // (and the users export) run through the real engine and client against the
-// in-process sandbox, at 50 ms and 300 ms per answer (create_users also at
-// 1 s), at the CLI's default tier and share (pro, 0.8) and at the whole
+// in-process sandbox, at 50 ms, 300 ms and 1 s per answer (update_features
+// at 50 and 300 ms: its 10 s rule sets its pace), at the CLI's default tier and share (pro, 0.8) and at the whole
 // business tier, with the sandbox enforcing the same tier. Each row is
 // measured against the rate limits' lower bound, the plan's own estimate,
 // a sequential script (one call at a time, one user a call) and, where the
