@@ -394,3 +394,40 @@ func TestUndoOfUpdateSettings(t *testing.T) {
 		t.Errorf("after the undo: %v, want the start %v", got, start)
 	}
 }
+
+// Every sample job that changes users, run on the sample account and then
+// undone (deleting the users it created), leaves every user and contact
+// group as it was.
+func TestSampleRunsUndoToTheStart(t *testing.T) {
+	samples := []string{
+		"migration/job.yaml",
+		"license-reshuffle/job.yaml",
+		"domain-rename/job.yaml",
+		"recording-policy/job.yaml",
+		"offboarding/deactivate.yaml",
+	}
+	for _, sample := range samples {
+		t.Run(sample, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+			ctx := context.Background()
+			users, contacts := accountState(e.srv), contactState(e.srv)
+			run := filepath.Join(e.dir, "run")
+			sum, err := e.run(ctx, filepath.Join("..", "..", "samples", sample), run, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Counts["succeeded"] == 0 {
+				t.Fatalf("the sample changed nothing: %v", sum.Counts)
+			}
+			if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), func(o *jobs.Options) { o.AllowDelete = true }); err != nil {
+				t.Fatal(err)
+			}
+			d := append(diffState(users, accountState(e.srv)), diffState(contacts, contactState(e.srv))...)
+			if len(d) > 0 {
+				data, _ := os.ReadFile(filepath.Join(run, "undo.yaml"))
+				t.Errorf("after undo:\n%s\nundo.yaml:\n%s", strings.Join(d, "\n"), data)
+			}
+		})
+	}
+}
