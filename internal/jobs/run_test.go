@@ -551,6 +551,21 @@ steps:
 	if a := sum.Plan.Steps[0].Actions; a[results.ActCreate] != 40 || a[results.ActUpdate] != 1 {
 		t.Errorf("plan %v, want 40 creates and 1 update", a)
 	}
+	blind := 0
+	for _, c := range readCSVFile(t, filepath.Join(e.dir, "out", "changes.csv")) {
+		if c["email"] != "alan.turing@acme.example" {
+			continue
+		}
+		if c["current"] == "(not compared)" {
+			blind++
+		}
+		if c["field"] != "job_title" && c["field"] != "type" || c["field"] == "job_title" && c["current"] != "(not compared)" {
+			t.Errorf("alan's change %v: want job_title (not compared), and no listed field already as asked", c)
+		}
+	}
+	if blind != 1 {
+		t.Errorf("%d of alan's changes not compared, want 1 (job_title)", blind)
+	}
 }
 
 func TestMoveGroupModesAndMatchByID(t *testing.T) {
