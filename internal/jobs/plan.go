@@ -554,8 +554,8 @@ func notComparedWarning(changes []results.Change) []string {
 	if n == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%d %s sent without reading the current value (%s): a read would cost as much as the write; changes.csv shows them as %s, and undo cannot put them back",
-		n, plural("field", n), strings.Join(fields, ", "), notCompared)}
+	return []string{fmt.Sprintf("%d %s sent without reading the current ones first (%s): a read would cost as much as the write; changes.csv shows them as %s, and undo cannot put them back",
+		n, plural("value", n), strings.Join(fields, ", "), notCompared)}
 }
 
 // estimate is the time n calls of a category take: the rate limit, or the
