@@ -225,26 +225,19 @@ func (e *engine) loadDirectory(ctx context.Context, rows []*rowRun) error {
 	return nil
 }
 
-// readUsers finds each row's user. One paged listing of every status is
-// cheaper than a look-up per row once the file has more rows than the
-// listing has pages; the users it finds are then read in full only when the
-// job writes fields the listing leaves out, or when they are pending
-// (listed without an ID).
+// listedStatuses are the statuses List users takes, one listing each.
+var listedStatuses = []string{zoom.StatusActive, zoom.StatusInactive, zoom.StatusPending}
+
+// readUsers finds each row's user: from the listing when its pages cost
+// fewer calls than looking the rows up, else one look-up a row. A user the
+// listing finds is not read again, even for profile fields the listing
+// leaves out (see needsDetail), unless it is pending (listed without an ID).
 func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
-	if len(rows) == 0 {
-		return nil
-	}
 	lookup := rows
-	if len(rows) > 20 {
-		sum, err := e.Client.UserSummary(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the user summary: %w", err)
-		}
-		pages := 3 + (sum.TotalUsers+sum.PendingUsers)/2000
-		if len(rows) > pages {
-			if lookup, err = e.listUsers(ctx, rows); err != nil {
-				return err
-			}
+	if len(rows) > len(listedStatuses) && !needsDetail(e) {
+		var err error
+		if lookup, err = e.listUsers(ctx, rows); err != nil {
+			return err
 		}
 	}
 	return e.forRows(ctx, lookup, zoom.Light, func(ctx context.Context, r *rowRun) error {
@@ -258,20 +251,20 @@ func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 		if err != nil {
 			return err
 		}
-		r.user = u
+		r.user, r.listed = u, false
 		return nil
 	})
 }
 
-// listUsers reads every user and matches rows; it returns the rows that
-// still need a look-up.
+// listUsers reads the first page of each status, then the rest of the
+// listing only when its pages cost fewer calls than looking up the rows
+// the first pages did not find. The page size is the one the answer
+// grants (Zoom allows 2,000 a page, some accounts 300). It returns the rows
+// that still need a look-up.
 func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, error) {
 	byKey := map[string]*zoom.User{}
-	for _, status := range []string{zoom.StatusActive, zoom.StatusInactive, zoom.StatusPending} {
-		for u, err := range e.Client.ListUsers(ctx, zoom.ListUsersOptions{Status: status}) {
-			if err != nil {
-				return nil, fmt.Errorf("listing %s users: %w", status, err)
-			}
+	add := func(users []zoom.User) {
+		for _, u := range users {
 			if e.Job.Match == "id" {
 				if u.ID != "" {
 					byKey[u.ID] = &u
@@ -281,21 +274,55 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			}
 		}
 	}
-	// The listing leaves out some profile fields: a job that writes them
-	// reads the existing users in full, but only those.
-	detail := needsDetail(e.Job)
+	next := map[string]string{} // status -> the token of its second page
+	left := 0                   // pages after the first ones
+	for _, status := range listedStatuses {
+		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, "", 0)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s users: %w", status, err)
+		}
+		add(p.Users)
+		if p.NextPageToken != "" {
+			next[status] = p.NextPageToken
+			size := max(p.PageSize, len(p.Users), 1)
+			left += max((p.TotalRecords+size-1)/size-1, 1)
+		}
+	}
+	unfound := 0
+	for _, r := range rows {
+		if byKey[r.key] == nil {
+			unfound++
+		}
+	}
+	complete := len(next) == 0
+	if !complete && left < unfound {
+		for _, status := range listedStatuses {
+			for tok := next[status]; tok != ""; {
+				p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, tok, 0)
+				if err != nil {
+					return nil, fmt.Errorf("listing %s users: %w", status, err)
+				}
+				add(p.Users)
+				tok = p.NextPageToken
+			}
+		}
+		complete = true
+	}
 	var again []*rowRun
 	for _, r := range rows {
 		r.user = byKey[r.key]
+		r.listed = r.user != nil
 		switch {
+		case r.user == nil && !complete:
+			again = append(again, r) // beyond the pages read
 		case r.user == nil && r.intent:
 			again = append(again, r) // settle a lost create by asking directly
 		case r.user == nil && e.Job.Match == "id":
 			again = append(again, r) // pending users are listed without IDs
 		case r.user == nil && r.userID != "":
 			again = append(again, r) // known by ID from the journal: renamed since (change_email)
-		case r.user != nil && (r.user.ID == "" || detail):
-			again = append(again, r)
+		case r.user != nil && r.user.ID == "":
+			again = append(again, r) // pending: the look-up gives the ID
 		}
 	}
 	return again, nil
@@ -499,6 +526,9 @@ func (e *engine) summarize() *Plan {
 			creates, e.Client.Tier().Name, limit, creates-limit, reset.Format(time.RFC3339)))
 	}
 	p.Warnings = append(p.Warnings, e.undoWarnings()...)
+	if !e.Opts.Undo {
+		p.Warnings = append(p.Warnings, notComparedWarning(p.Changes)...)
+	}
 	for _, step := range e.steps {
 		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",
@@ -506,6 +536,26 @@ func (e *engine) summarize() *Plan {
 		}
 	}
 	return p
+}
+
+// notComparedWarning names the fields sent without reading them first: the
+// plan cannot show what they hold, and undo cannot put them back.
+func notComparedWarning(changes []results.Change) []string {
+	n := 0
+	var fields []string
+	for _, c := range changes {
+		if c.Current == notCompared {
+			n++
+			if !slices.Contains(fields, c.Field) {
+				fields = append(fields, c.Field)
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%d %s sent without reading the current ones first (%s): a read would cost as much as the write; changes.csv shows them as %s, and undo cannot put them back",
+		n, plural("value", n), strings.Join(fields, ", "), notCompared)}
 }
 
 // estimate is the time n calls of a category take: the rate limit, or the

@@ -24,7 +24,8 @@ func profileFields(job *jobfile.Job) []string {
 }
 
 // userField reads and sets one profile field of a zoom.User, for the
-// fields the API's answers carry: the plan compares rows with get, and
+// fields Get a user carries (vanity_name, host_key, about_me and
+// linkedin_url it does not): the plan compares rows with get, and
 // simulates its own PATCHes with set so later steps see the state the
 // earlier ones leave.
 type userField struct {
@@ -49,6 +50,7 @@ var userFields = map[string]userField{
 	"language":     textField(func(u *zoom.User) *string { return &u.Language }),
 	"phone_number": textField(func(u *zoom.User) *string { return &u.PhoneNumber }),
 	"cost_center":  textField(func(u *zoom.User) *string { return &u.CostCenter }),
+	"pronouns":     textField(func(u *zoom.User) *string { return &u.Pronouns }),
 	"type": {
 		get: func(u *zoom.User) string { return strconv.Itoa(u.Type) },
 		set: func(u *zoom.User, v string) { u.Type, _ = strconv.Atoi(v) },
@@ -64,11 +66,16 @@ var userFields = map[string]userField{
 	},
 }
 
-// currentValue reads a profile field off a user as the API returned it.
-// ok is false for fields the answer does not carry: those are always sent.
-func currentValue(u *zoom.User, field string) (string, bool) {
+// currentValue reads a profile field off a user as the API returned it;
+// listed says the user comes from List users, which leaves some fields
+// out. ok is false for fields the answer does not carry: those are sent
+// without comparing.
+func currentValue(u *zoom.User, field string, listed bool) (string, bool) {
 	f, ok := userFields[field]
 	if !ok {
+		return "", false
+	}
+	if m, _ := mapping.Lookup(field); listed && !m.InListing {
 		return "", false
 	}
 	return f.get(u), true
@@ -111,6 +118,10 @@ func apiValue(field string, v mapping.Value) any {
 	return v.Text
 }
 
+// notCompared is the current value the plan shows for a field sent
+// without reading it first.
+const notCompared = "(not compared)"
+
 // profileDiff plans the PATCH of the row's profile fields that differ from
 // d.u (all of them for a user this run creates), records each change for
 // the plan and applies it to d.u. A license downgrade is a removal.
@@ -126,7 +137,7 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 		}
 		have, known := "", false
 		if d.u != nil && !d.created {
-			if have, known = currentValue(d.u, field); known && sameValue(field, v.Text, have) {
+			if have, known = currentValue(d.u, field, d.r.listed); known && sameValue(field, v.Text, have) {
 				continue
 			}
 		}
@@ -136,7 +147,7 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 		case d.created:
 			cur = ""
 		case !known:
-			cur = "(not compared)"
+			cur = notCompared
 		case field == "type":
 			removal = downgrade(have, v.Text)
 			cur = typeName(int(asInt(have)))
@@ -166,14 +177,18 @@ func downgrade(from, to string) string {
 	return ""
 }
 
-// needsDetail says whether telling "already as asked" needs Get a user:
-// some profile field the job writes is not in the List users answer.
-func needsDetail(job *jobfile.Job) bool {
-	for _, s := range job.Steps {
-		if s.Kind != UpdateUsers && !(s.Kind == CreateUsers && s.Options.(*CreateOptions).IfExists == "update") {
-			continue
-		}
-		for _, field := range profileFields(job) {
+// needsDetail says whether the plan reads every existing user in full
+// (Get a user) rather than trusting the listing. Only an undo does, when it
+// puts back fields the listing leaves out: it must find those changed
+// since the run it undoes. Elsewhere such fields are sent without reading:
+// the read (Light) costs as much as the PATCH (Light) it might save, and
+// no step writes more dearly for want of them.
+func needsDetail(e *engine) bool {
+	if !e.Opts.Undo {
+		return false
+	}
+	for _, field := range profileFields(e.Job) {
+		if _, read := userFields[field]; read {
 			if f, _ := mapping.Lookup(field); !f.InListing {
 				return true
 			}

@@ -13,6 +13,9 @@ type rowRun struct {
 	// What the plan found in the account, and what the steps changed.
 	user   *zoom.User // nil: no such user (yet)
 	userID string
+	// listed: user comes from List users, whose answer leaves some
+	// profile fields out (those are sent without comparing).
+	listed bool
 
 	// invalid is set when the row failed validation: nothing is sent.
 	invalid *results.StepResult

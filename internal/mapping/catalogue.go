@@ -277,7 +277,7 @@ var catalogue = []Field{
 	text("language", lenName, false, false, "Web portal language, e.g. en-US."),
 	text("phone_number", 30, true, false, "Phone number (deprecated by Zoom), at most 30 characters."),
 	text("cost_center", lenLong, true, false, "Cost center, at most 128 characters."),
-	{Name: "pmi", Kind: Integer, Target: Profile, MinLen: 10, MaxLen: 10,
+	{Name: "pmi", Kind: Integer, Target: Profile, MinLen: 10, MaxLen: 10, InListing: true,
 		Doc: "Personal meeting ID: exactly 10 digits."},
 	text("vanity_name", lenName, true, false, "Personal meeting room name, at most 64 characters."),
 	{Name: "host_key", Kind: Digits, Target: Profile, MinLen: 6, MaxLen: 10,

@@ -68,7 +68,7 @@ func TestCatalogueShape(t *testing.T) {
 		}
 	}
 	slices.Sort(listing)
-	want := []string{"dept", "display_name", "division", "email", "first_name", "group", "id", "last_name", "status", "timezone", "type"}
+	want := []string{"dept", "display_name", "division", "email", "first_name", "group", "id", "last_name", "pmi", "status", "timezone", "type"}
 	if !slices.Equal(listing, want) {
 		t.Errorf("InListing fields = %v, want %v", listing, want)
 	}

@@ -107,6 +107,13 @@ func TestPaginationStatusesAndClamp(t *testing.T) {
 		t.Errorf("default page: size %d, %d users", p.PageSize, len(p.Users))
 	}
 	wantErr(t, c.do("GET", "/users?status=gone", nil), 400, 300, "")
+
+	// An account that grants fewer users a page says so in page_size.
+	old := newClient(t, newTestServer(t, Options{NoRateLimits: true, Users: 300, UserPageSize: 100}))
+	old.ok("GET", "/users?page_size=2000", nil, 200, &p)
+	if p.PageSize != 100 || len(p.Users) != 100 || p.NextPageToken == "" {
+		t.Errorf("UserPageSize 100: page_size %d, %d users, next %q", p.PageSize, len(p.Users), p.NextPageToken)
+	}
 }
 
 func TestPageTokenInvalid(t *testing.T) {

@@ -87,6 +87,10 @@ type Options struct {
 	Seed *Seed
 	// Users additionally generates this many users, deterministically.
 	Users int
+	// UserPageSize is the most users a List users page holds (default
+	// 2000, Zoom's largest now; older accounts stop at 300): the answer's
+	// page_size says what was granted.
+	UserPageSize int
 	// ValidateRequest, when set, checks every routed API request before
 	// anything else looks at it (body already read: body). An error answers
 	// 400 with code 300 and a message starting "strict sandbox:", spends no
@@ -144,6 +148,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Users < 0 {
 		return nil, errors.New("sandbox: negative number of users to generate")
+	}
+	if opts.UserPageSize <= 0 {
+		opts.UserPageSize = 2000
 	}
 	if opts.AccountID == "" && opts.Seed != nil {
 		opts.AccountID = opts.Seed.Account.ID

@@ -61,6 +61,7 @@ type User struct {
 	Language          string    `json:"language,omitempty"`
 	PhoneNumber       string    `json:"phone_number,omitempty"`
 	CostCenter        string    `json:"cost_center,omitempty"`
+	Pronouns          string    `json:"pronouns,omitempty"`
 	PMI               int64     `json:"pmi,omitempty"`
 	Verified          int       `json:"verified,omitempty"`
 	GroupIDs          []string  `json:"group_ids,omitempty"`
