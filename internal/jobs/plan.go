@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -230,11 +231,14 @@ var listedStatuses = []string{zoom.StatusActive, zoom.StatusInactive, zoom.Statu
 
 // readUsers finds each row's user: from the listing when its pages cost
 // fewer calls than looking the rows up, else one look-up a row. A user the
-// listing finds is not read again, even for profile fields the listing
-// leaves out (see needsDetail), unless it is pending (listed without an ID).
+// listing finds is read again only when it is pending (listed without an
+// ID) or the job writes fields only Get a user carries (needsDetail); a job
+// that does and creates no one looks every row up and skips the listing,
+// which would find nothing the look-ups do not.
 func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 	lookup := rows
-	if len(rows) > len(listedStatuses) && !needsDetail(e) {
+	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
+	if len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
 		var err error
 		if lookup, err = e.listUsers(ctx, rows); err != nil {
 			return err
@@ -308,6 +312,7 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 		}
 		complete = true
 	}
+	detail := needsDetail(e)
 	var again []*rowRun
 	for _, r := range rows {
 		r.user = byKey[r.key]
@@ -323,6 +328,8 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			again = append(again, r) // known by ID from the journal: renamed since (change_email)
 		case r.user != nil && r.user.ID == "":
 			again = append(again, r) // pending: the look-up gives the ID
+		case r.user != nil && detail:
+			again = append(again, r) // fields only Get a user carries
 		}
 	}
 	return again, nil
@@ -538,8 +545,8 @@ func (e *engine) summarize() *Plan {
 	return p
 }
 
-// notComparedWarning names the fields sent without reading them first: the
-// plan cannot show what they hold, and undo cannot put them back.
+// notComparedWarning names the fields sent without comparing: the plan
+// cannot show what they hold, and undo cannot put them back.
 func notComparedWarning(changes []results.Change) []string {
 	n := 0
 	var fields []string
@@ -554,7 +561,7 @@ func notComparedWarning(changes []results.Change) []string {
 	if n == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%d %s sent without reading the current ones first (%s): a read would cost as much as the write; changes.csv shows them as %s, and undo cannot put them back",
+	return []string{fmt.Sprintf("%d %s sent without comparing (%s): Zoom's answers do not carry these fields, so changes.csv shows them as %s and undo cannot put them back",
 		n, plural("value", n), strings.Join(fields, ", "), notCompared)}
 }
 

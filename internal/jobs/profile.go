@@ -177,14 +177,21 @@ func downgrade(from, to string) string {
 	return ""
 }
 
-// needsDetail says whether the plan reads every existing user in full
-// (Get a user) rather than trusting the listing. Only an undo does, when it
-// puts back fields the listing leaves out: it must find those changed
-// since the run it undoes. Elsewhere such fields are sent without reading:
-// the read (Light) costs as much as the PATCH (Light) it might save, and
-// no step writes more dearly for want of them.
+// needsDetail says whether existing users are read in full (Get a user):
+// the job writes a profile field the listing leaves out but Get a user
+// carries (job title, location, pronouns, ...). The read costs a Light
+// call, as the PATCH it may save does, but it is what lets the plan show
+// the field from -> to, keeps a rerun from writing rows already as asked,
+// and gives undo the value to put back. Fields no answer carries
+// (vanity_name, host_key, about_me, linkedin_url) never cause a read.
 func needsDetail(e *engine) bool {
-	if !e.Opts.Undo {
+	writes := false
+	for _, s := range e.Job.Steps {
+		if s.Kind == UpdateUsers || s.Kind == CreateUsers && s.Options.(*CreateOptions).IfExists == "update" {
+			writes = true
+		}
+	}
+	if !writes {
 		return false
 	}
 	for _, field := range profileFields(e.Job) {
