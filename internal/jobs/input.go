@@ -141,7 +141,9 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 	}
 	s.Input = in.Input
 	for _, d := range in.dups {
-		d.resolve(func(i int) Row { return s.Rows[i] })
+		for _, i := range d.candidates() {
+			d.group(&s.Rows[i])
+		}
 		d.problems(func(i int, p mapping.Problem) {
 			s.Rows[i].Record.Problems = append(s.Rows[i].Record.Problems, p)
 		})

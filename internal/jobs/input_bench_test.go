@@ -6,12 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -65,7 +70,7 @@ func benchRow(i int) []string {
 	}
 }
 
-func writeBenchCSV(b *testing.B, path string) {
+func writeBenchCSV(b *testing.B, path string, n int) {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -81,7 +86,7 @@ func writeBenchCSV(b *testing.B, path string) {
 		w.WriteString("\r\n")
 	}
 	line(benchHeader)
-	for i := 0; i < benchRows; i++ {
+	for i := 0; i < n; i++ {
 		line(benchRow(i))
 	}
 	if err := w.Flush(); err != nil {
@@ -90,7 +95,7 @@ func writeBenchCSV(b *testing.B, path string) {
 	f.Close()
 }
 
-func writeBenchXLSX(b *testing.B, path string) {
+func writeBenchXLSX(b *testing.B, path string, n int) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
@@ -108,7 +113,7 @@ func writeBenchXLSX(b *testing.B, path string) {
 		}
 	}
 	put(1, benchHeader)
-	for i := 0; i < benchRows; i++ {
+	for i := 0; i < n; i++ {
 		put(i+2, benchRow(i))
 	}
 	if err := sw.Flush(); err != nil {
@@ -150,18 +155,30 @@ func peakHeap() (stop func() float64) {
 	}
 }
 
-func benchValidate(b *testing.B, ext string, budget time.Duration) {
+// writeBenchJob writes n generated rows and a job reading them; it
+// returns the job's path.
+func writeBenchJob(b *testing.B, ext string, n int) string {
 	dir := b.TempDir()
 	input := filepath.Join(dir, "users"+ext)
 	if ext == ".csv" {
-		writeBenchCSV(b, input)
+		writeBenchCSV(b, input, n)
 	} else {
-		writeBenchXLSX(b, input)
+		writeBenchXLSX(b, input, n)
 	}
 	jobPath := filepath.Join(dir, "job.yaml")
 	if err := os.WriteFile(jobPath, []byte("version: 1\ninput: users"+ext+"\n"+benchJobFields), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	return jobPath
+}
+
+// BenchmarkReadSheet100kCSV and ...XLSX read 100,000 rows the way run
+// does, keeping them all.
+func BenchmarkReadSheet100kCSV(b *testing.B)  { benchReadSheet(b, ".csv", budgetCSV) }
+func BenchmarkReadSheet100kXLSX(b *testing.B) { benchReadSheet(b, ".xlsx", budgetXLSX) }
+
+func benchReadSheet(b *testing.B, ext string, budget time.Duration) {
+	jobPath := writeBenchJob(b, ext, benchRows)
 	runtime.GC()
 	stop := peakHeap()
 	b.ResetTimer()
@@ -193,5 +210,83 @@ func benchValidate(b *testing.B, ext string, budget time.Duration) {
 		ext, benchRows, problems, per.Round(time.Millisecond), per.Seconds()/budget.Seconds(), budget, peak, peak/budgetHeapMB, budgetHeapMB)
 }
 
-func BenchmarkValidate100kCSV(b *testing.B)  { benchValidate(b, ".csv", budgetCSV) }
-func BenchmarkValidate100kXLSX(b *testing.B) { benchValidate(b, ".xlsx", budgetXLSX) }
+// BenchmarkValidate streams 100,000 to 1,000,000 generated rows through
+// Validate, as `zoombulk validate` does, and reports rows/s and the peak
+// resident memory of the process while it runs. The targets: CSV at 200,000
+// rows/s or more, XLSX at 30,000, and under 150 MB whatever the row count.
+//
+//	go test ./internal/jobs -run '^$' -bench Validate/ -benchtime 1x
+func BenchmarkValidate(b *testing.B) {
+	for _, c := range []struct {
+		ext    string
+		rows   int
+		target float64 // rows/s
+	}{
+		{".csv", 100_000, 200_000}, {".csv", 300_000, 200_000}, {".csv", 1_000_000, 200_000},
+		{".xlsx", 100_000, 30_000}, {".xlsx", 300_000, 30_000},
+	} {
+		b.Run(fmt.Sprintf("%s/%dk", c.ext[1:], c.rows/1000), func(b *testing.B) {
+			job, err := jobfile.Load(writeBenchJob(b, c.ext, c.rows))
+			if err != nil {
+				b.Fatal(err)
+			}
+			debug.FreeOSMemory()
+			reset := resetPeakRSS()
+			base := float64(peakRSS()) / (1 << 20)
+			var problems, rows int
+			start := time.Now()
+			for b.Loop() {
+				problems = 0
+				_, rows, err = Validate(job, ReadOptions{}, func(mapping.Problem) error { problems++; return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed := time.Since(start)
+			if rows != c.rows {
+				b.Fatalf("%d rows", rows)
+			}
+			rate := float64(rows) * float64(b.N) / elapsed.Seconds()
+			rss := float64(peakRSS()) / (1 << 20)
+			b.ReportMetric(rate, "rows/s")
+			b.ReportMetric(c.target, "target-rows/s")
+			b.ReportMetric(rss, "peak-RSS-MB")
+			if !reset {
+				b.Logf("the peak RSS is the process's: /proc/self/clear_refs cannot be written")
+			}
+			b.Logf("%d rows (%d problems): %.0f rows/s (target %.0f), peak RSS %.0f MB (target < %d MB; %.0f MB before)", rows, problems, rate, c.target, rss, validateRSSMB, base)
+			if rate < c.target || rss >= validateRSSMB {
+				b.Errorf("MISS validate %s %d rows: %.0f rows/s (want >= %.0f), peak RSS %.0f MB (want < %d)", c.ext, rows, rate, c.target, rss, validateRSSMB)
+			}
+		})
+	}
+}
+
+// validateRSSMB is the peak resident memory Validate must stay under.
+const validateRSSMB = 150
+
+// resetPeakRSS resets the kernel's high-water mark of this process's
+// resident memory (Linux: writing 5 to /proc/self/clear_refs), so that
+// peakRSS reads the peak from now on; false when it cannot.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSS is VmHWM of /proc/self/status (bytes), or getrusage's maxrss
+// where there is no /proc.
+func peakRSS() uint64 {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(data)) {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
+}

@@ -76,16 +76,16 @@ type indexedProblem struct {
 	p     mapping.Problem
 }
 
-// duplicates resolves in's duplicate groups, reading the input again as
-// far as the last first row of a group when there are any, and returns
-// their problems in row order (a row's key before its email).
+// duplicates finds in's duplicate rows, reading the input again as far as
+// the last candidate when there are any, and returns their problems in row
+// order (a row's key before its email).
 func duplicates(in *input, job *jobfile.Job, opts ReadOptions) ([]indexedProblem, error) {
-	want := map[int]Row{}
+	cands := make([][]int, len(in.dups))
 	last := -1
-	for _, d := range in.dups {
-		for _, i := range d.firstRows() {
-			want[i] = Row{}
-			last = max(last, i)
+	for n, d := range in.dups {
+		cands[n] = d.candidates()
+		if len(cands[n]) > 0 {
+			last = max(last, cands[n][len(cands[n])-1])
 		}
 	}
 	if last >= 0 {
@@ -97,19 +97,27 @@ func duplicates(in *input, job *jobfile.Job, opts ReadOptions) ([]indexedProblem
 		for i := 0; i <= last; i++ {
 			sr, err := again.next()
 			if err == io.EOF {
-				break // the file changed: groups keep the rows that are known
+				break // the file changed: the rows read are compared
 			}
 			if err != nil {
 				return nil, err
 			}
-			if _, ok := want[i]; ok {
-				want[i] = again.mapRow(sr, i)
+			var row *Row
+			for n, d := range in.dups {
+				if len(cands[n]) == 0 || cands[n][0] != i {
+					continue
+				}
+				if row == nil {
+					r := again.mapRow(sr, i)
+					row = &r
+				}
+				d.group(row)
+				cands[n] = cands[n][1:]
 			}
 		}
 	}
 	var out []indexedProblem
 	for _, d := range in.dups {
-		d.resolve(func(i int) Row { return want[i] })
 		d.problems(func(i int, p mapping.Problem) { out = append(out, indexedProblem{i, p}) })
 	}
 	slices.SortStableFunc(out, func(a, b indexedProblem) int { return a.index - b.index })
