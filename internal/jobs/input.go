@@ -241,9 +241,9 @@ func (in *input) next() (sheet.Row, error) {
 // fields every row needs, the steps' own checks; and gives its keys to the
 // duplicate check.
 func (in *input) check(row sheet.Row, dst []Row) {
-	dst[0] = in.mapRow(row, in.rows)
-	in.rows++
 	r := &dst[0]
+	in.mapRow(row, in.rows, r)
+	in.rows++
 	for _, n := range in.needs {
 		if _, ok := r.Record.Values[n.field]; ok || r.Record.HasProblem(n.field) {
 			continue
@@ -262,15 +262,18 @@ func (in *input) check(row sheet.Row, dst []Row) {
 	}
 }
 
-// mapRow maps one data row, the index-th.
-func (in *input) mapRow(row sheet.Row, index int) Row {
+// mapRow maps one data row, the index-th, into r, reusing r's record (a
+// zero Row for a row that is kept).
+func (in *input) mapRow(row sheet.Row, index int, r *Row) {
 	number := row.Number
 	if in.origRow >= 0 {
 		if n, err := strconv.Atoi(strings.TrimSpace(row.Cells[in.origRow])); err == nil && n > 0 {
 			number = n
 		}
 	}
-	return Row{Index: index, Number: number, Cells: row.Cells, Values: row.Values, Record: in.Mapper.Map(row)}
+	rec := r.Record
+	in.Mapper.MapInto(row, &rec)
+	*r = Row{Index: index, Number: number, Cells: row.Cells, Values: row.Values, Record: rec}
 }
 
 // finish refuses hidden rows the job says nothing about, and notes the

@@ -108,8 +108,8 @@ func duplicates(in *input, job *jobfile.Job, opts ReadOptions) ([]indexedProblem
 					continue
 				}
 				if row == nil {
-					r := again.mapRow(sr, i)
-					row = &r
+					row = &Row{}
+					again.mapRow(sr, i, row)
 				}
 				d.group(row)
 				cands[n] = cands[n][1:]
