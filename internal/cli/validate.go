@@ -115,32 +115,20 @@ func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateRepo
 	// Problems stream into the report; only the first few and the counts
 	// are kept (every one with --json, which lists them).
 	v := validation{byKind: map[string]int{}, badRows: map[int]bool{}}
-	// The report is opened at the first problem: nothing is emitted when
-	// the input cannot be used, and then there is no report.
-	var w *validationWriter
-	var werr error
+	w := &validationWriter{path: report}
 	var all []mapping.Problem
 	in, rows, err := jobs.Validate(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet}, func(p mapping.Problem) error {
 		v.add(p)
 		if o.json {
 			all = append(all, p)
 		}
-		if w == nil {
-			if w, werr = newValidationWriter(report); werr != nil {
-				return werr
-			}
-		}
-		werr = w.write(p)
-		return werr
+		return w.write(p)
 	})
-	if err == nil && w == nil {
-		w, werr = newValidationWriter(report)
+	if err == nil {
+		err = w.close()
 	}
-	if w != nil {
-		werr = errors.Join(werr, w.close())
-	}
-	if werr != nil {
-		return exitf(ExitUsage, "writing %s: %v", report, werr)
+	if w.err != nil {
+		return exitf(ExitUsage, "writing %s: %v", report, w.err)
 	}
 	if err != nil {
 		err = headerRowHint(job, o.input, o.sheet, err)
@@ -192,39 +180,55 @@ func errorLines(what string, err error) error {
 	return err
 }
 
-// validationWriter writes validation.csv.
+// validationWriter writes validation.csv, made at the first problem (or
+// at close): Validate emits nothing when the input cannot be used, and then
+// there is no report.
 type validationWriter struct {
-	f *os.File
-	w sheet.TableWriter
+	path string
+	f    *os.File
+	w    sheet.TableWriter
+	err  error // the first error writing
 }
 
-func newValidationWriter(path string) (*validationWriter, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
+func (v *validationWriter) open() error {
+	if err := os.MkdirAll(filepath.Dir(v.path), 0o755); err != nil {
+		return err
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(v.path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	w, err := sheet.NewCSVWriter(f, []sheet.Column{
+	v.f = f
+	v.w, err = sheet.NewCSVWriter(f, []sheet.Column{
 		{Header: "row"}, {Header: "column"}, {Header: "field"}, {Header: "value"}, {Header: "problem"}, {Header: "hint"},
 	})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &validationWriter{f, w}, nil
+	return err
 }
 
 func (v *validationWriter) write(p mapping.Problem) error {
-	return v.w.WriteRow([]sheet.Cell{
-		sheet.IntCell(int64(p.Row)), sheet.TextCell(p.Column), sheet.TextCell(p.Field),
-		sheet.TextCell(p.Value), sheet.TextCell(p.Msg), sheet.TextCell(p.Hint),
-	}, sheet.Plain)
+	if v.f == nil && v.err == nil {
+		v.err = v.open()
+	}
+	if v.err == nil {
+		v.err = v.w.WriteRow([]sheet.Cell{
+			sheet.IntCell(int64(p.Row)), sheet.TextCell(p.Column), sheet.TextCell(p.Field),
+			sheet.TextCell(p.Value), sheet.TextCell(p.Msg), sheet.TextCell(p.Hint),
+		}, sheet.Plain)
+	}
+	return v.err
 }
 
 func (v *validationWriter) close() error {
-	return errors.Join(v.w.Close(), v.f.Close())
+	if v.f == nil && v.err == nil {
+		v.err = v.open()
+	}
+	if v.err == nil {
+		v.err = v.w.Close()
+	}
+	if v.f != nil {
+		v.err = errors.Join(v.err, v.f.Close())
+	}
+	return v.err
 }
 
 func printValidation(w io.Writer, job *jobfile.Job, in *jobs.Input, rows int, v validation, report string) {
