@@ -55,13 +55,17 @@ steps:
 var benchHeader = []string{"Email", "First Name", "Last Name", "License", "Department", "Job Title", "Group", "Division", "Webinar seats", "Status"}
 
 // benchRow is row i of the generated input: mostly clean, one row in 50
-// with a problem, as a real file has.
-func benchRow(i int) []string {
+// with a problem, as a real file has; with dupEvery, one row in dupEvery
+// repeats the email of the row 500 rows back.
+func benchRow(i, dupEvery int) []string {
 	licenses := []string{"Licensed", "Basic", "Unassigned"}
 	seats := []string{"500", "1000", "none", ""}
 	email := fmt.Sprintf("user%06d@example.com", i)
 	if i%50 == 7 {
 		email = fmt.Sprintf("user%06d@@example", i)
+	}
+	if dupEvery > 0 && i%dupEvery == dupEvery-1 {
+		email = fmt.Sprintf("user%06d@example.com", i-500)
 	}
 	return []string{
 		email, fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i), licenses[i%3],
@@ -70,7 +74,7 @@ func benchRow(i int) []string {
 	}
 }
 
-func writeBenchCSV(b *testing.B, path string, n int) {
+func writeBenchCSV(b *testing.B, path string, n, dupEvery int) {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -87,7 +91,7 @@ func writeBenchCSV(b *testing.B, path string, n int) {
 	}
 	line(benchHeader)
 	for i := 0; i < n; i++ {
-		line(benchRow(i))
+		line(benchRow(i, dupEvery))
 	}
 	if err := w.Flush(); err != nil {
 		b.Fatal(err)
@@ -114,7 +118,7 @@ func writeBenchXLSX(b *testing.B, path string, n int) {
 	}
 	put(1, benchHeader)
 	for i := 0; i < n; i++ {
-		put(i+2, benchRow(i))
+		put(i+2, benchRow(i, 0))
 	}
 	if err := sw.Flush(); err != nil {
 		b.Fatal(err)
@@ -155,13 +159,13 @@ func peakHeap() (stop func() float64) {
 	}
 }
 
-// writeBenchJob writes n generated rows and a job reading them; it
-// returns the job's path.
-func writeBenchJob(b *testing.B, ext string, n int) string {
+// writeBenchJob writes n generated rows (see benchRow) and a job reading
+// them; it returns the job's path.
+func writeBenchJob(b *testing.B, ext string, n, dupEvery int) string {
 	dir := b.TempDir()
 	input := filepath.Join(dir, "users"+ext)
 	if ext == ".csv" {
-		writeBenchCSV(b, input, n)
+		writeBenchCSV(b, input, n, dupEvery)
 	} else {
 		writeBenchXLSX(b, input, n)
 	}
@@ -178,7 +182,7 @@ func BenchmarkReadSheet100kCSV(b *testing.B)  { benchReadSheet(b, ".csv", budget
 func BenchmarkReadSheet100kXLSX(b *testing.B) { benchReadSheet(b, ".xlsx", budgetXLSX) }
 
 func benchReadSheet(b *testing.B, ext string, budget time.Duration) {
-	jobPath := writeBenchJob(b, ext, benchRows)
+	jobPath := writeBenchJob(b, ext, benchRows, 0)
 	runtime.GC()
 	stop := peakHeap()
 	b.ResetTimer()
@@ -214,19 +218,27 @@ func benchReadSheet(b *testing.B, ext string, budget time.Duration) {
 // Validate, as `zoombulk validate` does, and reports rows/s and the peak
 // resident memory of the process while it runs. The targets: CSV at 200,000
 // rows/s or more, XLSX at 30,000, and under 150 MB whatever the row count.
+// "dups" has a duplicate email every 1,000 rows, which costs reading the
+// file again (see duplicates).
 //
 //	go test ./internal/jobs -run '^$' -bench Validate/ -benchtime 1x
 func BenchmarkValidate(b *testing.B) {
 	for _, c := range []struct {
-		ext    string
-		rows   int
-		target float64 // rows/s
+		ext      string
+		rows     int
+		dupEvery int
+		target   float64 // rows/s
 	}{
-		{".csv", 100_000, 200_000}, {".csv", 300_000, 200_000}, {".csv", 1_000_000, 200_000},
-		{".xlsx", 100_000, 30_000}, {".xlsx", 300_000, 30_000},
+		{".csv", 100_000, 0, 200_000}, {".csv", 300_000, 0, 200_000}, {".csv", 1_000_000, 0, 200_000},
+		{".csv", 1_000_000, 1000, 200_000},
+		{".xlsx", 100_000, 0, 30_000}, {".xlsx", 300_000, 0, 30_000},
 	} {
-		b.Run(fmt.Sprintf("%s/%dk", c.ext[1:], c.rows/1000), func(b *testing.B) {
-			job, err := jobfile.Load(writeBenchJob(b, c.ext, c.rows))
+		name := fmt.Sprintf("%s/%dk", c.ext[1:], c.rows/1000)
+		if c.dupEvery > 0 {
+			name += "-dups"
+		}
+		b.Run(name, func(b *testing.B) {
+			job, err := jobfile.Load(writeBenchJob(b, c.ext, c.rows, c.dupEvery))
 			if err != nil {
 				b.Fatal(err)
 			}

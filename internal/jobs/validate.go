@@ -13,13 +13,13 @@ import (
 )
 
 // Validate checks the job's input as ReadSheet does, with the same checks
-// and messages, but keeps no rows: memory does not grow with the row count
-// beyond a hash a distinct key (see dupFinder). It returns what was read
-// and the number of data rows, and gives every problem to emit, in the
-// order Sheet.Problems lists them. A row's duplicate problems come last
-// and are only known at the end, so the problems found on the way wait in
-// a spill (on disk past spillMemory) until then. Errors are ReadSheet's,
-// and nothing is emitted when there is one.
+// and messages, but keeps no rows: what grows with the row count is 8
+// bytes a row for the duplicate check (see dupFinder). It returns what was
+// read and the number of data rows, and gives every problem to emit, in
+// the order Sheet.Problems lists them. A row's duplicate problems come
+// last and are only known at the end, so the problems found on the way
+// wait in a spill (on disk past spillMemory) until then. Errors are
+// ReadSheet's, and nothing is emitted when there is one.
 func Validate(job *jobfile.Job, opts ReadOptions, emit func(mapping.Problem) error) (*Input, int, error) {
 	in, err := openInput(job, opts)
 	if err != nil {
