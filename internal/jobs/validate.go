@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -152,7 +153,7 @@ func (s *spill) flush() error {
 	if s.f == nil {
 		f, err := os.CreateTemp("", "zoombulk-validate-*")
 		if err != nil {
-			return err
+			return fmt.Errorf("keeping the problems found in a temporary file: %w", err)
 		}
 		s.f = f
 	}

@@ -75,8 +75,9 @@ func (d *dupFinder) add(r *Row) {
 }
 
 // candidates lists the rows whose key hash another row shares, in input
-// order.
+// order; it is called once, after the last add, and drops the hashes.
 func (d *dupFinder) candidates() []int {
+	defer func() { d.hashes = nil }()
 	sorted := make([]uint64, 0, len(d.hashes)*dupChunk)
 	for _, c := range d.hashes {
 		for _, h := range c {
