@@ -49,3 +49,28 @@ FAIL	github.com/zoombulk/zoombulk/bench	1.0s
 		t.Errorf("package failures %q, want the package's FAIL line alone", p.pkgFail)
 	}
 }
+
+// The local costs: validate's rows against their rate and memory
+// targets, and reading for run against its budget.
+func TestLocalCostRows(t *testing.T) {
+	out := `cpu: Test CPU
+BenchmarkValidate/csv/1000k-2 	1	2245000000 ns/op	56.00 peak-RSS-MB	445636 rows/s	200000 target-rows/s
+BenchmarkValidate/xlsx/300k-2 	1	6457385594 ns/op	160.0 peak-RSS-MB	46458 rows/s	30000 target-rows/s
+BenchmarkReadSheet100kCSV-2 	1	900000000 ns/op	0.4333 heap/budget	130.0 peak-heap-MB	111111 rows/s	0.4500 time/budget
+`
+	var b strings.Builder
+	bad := printTables(&b, parse(strings.NewReader(out), nil), "1.00")
+	table := b.String()
+	for _, want := range []string{
+		"| validate, streamed (csv/1000k) | 2.25 s (445636 rows/s) | ≥ 200000 rows/s | 56 MB RSS | 150 MB | yes |",
+		"| validate, streamed (xlsx/300k) | 6.46 s (46458 rows/s) | ≥ 30000 rows/s | 160 MB RSS | 150 MB | **no** |",
+		"| read for run, every row kept (ReadSheet100kCSV) | 0.90 s (111111 rows/s) | 2.0 s | 130 MB heap | 300 MB | yes |",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+	if bad != 1 {
+		t.Errorf("bad rows = %d, want 1 (the XLSX row over its memory target)", bad)
+	}
+}

@@ -107,30 +107,59 @@ func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateRepo
 	}
 	rep.Ignored = src.ignored
 	printMapping(human, src)
-	sh, err := jobs.ReadSheet(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet})
-	if err != nil {
-		err = headerRowHint(job, o.input, o.sheet, err)
-		return &ExitError{Code: ExitUsage, Err: errorLines("the input cannot be used", err)}
-	}
-	problems := sh.Problems()
 	out := o.out
 	if out == "" {
 		out = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
 	report := filepath.Join(out, validationFile)
-	if err := writeValidation(report, problems); err != nil {
-		return exitf(ExitUsage, "writing %s: %v", report, err)
+	// Problems stream into the report; only the first few and the counts
+	// are kept (every one with --json, which lists them).
+	v := validation{byKind: map[string]int{}, badRows: map[int]bool{}}
+	w := &validationWriter{path: report}
+	var all []mapping.Problem
+	in, rows, err := jobs.Validate(job, jobs.ReadOptions{Path: o.input, Sheet: o.sheet}, func(p mapping.Problem) error {
+		v.add(p)
+		if o.json {
+			all = append(all, p)
+		}
+		return w.write(p)
+	})
+	if err == nil {
+		err = w.close()
 	}
-	rep.Input, rep.Rows, rep.Report = sh.File, len(sh.Rows), report
-	rep.RowsWithProblems = rowsWithProblems(problems)
-	rep.Problems, rep.ProblemsByKind = problemsJSON(problems)
-	printValidation(human, job, sh, problems, report)
-	if len(problems) == 0 {
+	if w.err != nil {
+		return exitf(ExitUsage, "writing %s: %v", report, w.err)
+	}
+	if err != nil {
+		err = headerRowHint(job, o.input, o.sheet, err)
+		return &ExitError{Code: ExitUsage, Err: errorLines("the input cannot be used", err)}
+	}
+	rep.Input, rep.Rows, rep.Report = in.File, rows, report
+	rep.RowsWithProblems = len(v.badRows)
+	rep.Problems, rep.ProblemsByKind = problemsJSON(all)
+	printValidation(human, job, in, rows, v, report)
+	if v.total == 0 {
 		return nil
 	}
-	bad := rowsWithProblems(problems)
 	return exitf(ExitUsage, "%s of %s rows have problems; nothing was sent (every problem is in %s)",
-		groupDigits(bad), groupDigits(len(sh.Rows)), report)
+		groupDigits(len(v.badRows)), groupDigits(rows), report)
+}
+
+// validation is what validate keeps of the problems.
+type validation struct {
+	total   int
+	byKind  map[string]int
+	badRows map[int]bool
+	first   []mapping.Problem // the first shownProblems
+}
+
+func (v *validation) add(p mapping.Problem) {
+	v.total++
+	v.byKind[p.Kind]++
+	v.badRows[p.Row] = true
+	if len(v.first) < shownProblems {
+		v.first = append(v.first, p)
+	}
 }
 
 // errorLines puts each of several joined errors on its own line.
@@ -151,62 +180,78 @@ func errorLines(what string, err error) error {
 	return err
 }
 
-func writeValidation(path string, problems []mapping.Problem) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+// validationWriter writes validation.csv, made at the first problem (or
+// at close): Validate emits nothing when the input cannot be used, and then
+// there is no report.
+type validationWriter struct {
+	path string
+	f    *os.File
+	w    sheet.TableWriter
+	err  error // the first error writing
+}
+
+func (v *validationWriter) open() error {
+	if err := os.MkdirAll(filepath.Dir(v.path), 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(path)
+	f, err := os.Create(v.path)
 	if err != nil {
 		return err
 	}
-	w, err := sheet.NewCSVWriter(f, []sheet.Column{
+	v.f = f
+	v.w, err = sheet.NewCSVWriter(f, []sheet.Column{
 		{Header: "row"}, {Header: "column"}, {Header: "field"}, {Header: "value"}, {Header: "problem"}, {Header: "hint"},
 	})
-	if err != nil {
-		f.Close()
-		return err
+	return err
+}
+
+func (v *validationWriter) write(p mapping.Problem) error {
+	if v.f == nil && v.err == nil {
+		v.err = v.open()
 	}
-	for _, p := range problems {
-		err := w.WriteRow([]sheet.Cell{
+	if v.err == nil {
+		v.err = v.w.WriteRow([]sheet.Cell{
 			sheet.IntCell(int64(p.Row)), sheet.TextCell(p.Column), sheet.TextCell(p.Field),
 			sheet.TextCell(p.Value), sheet.TextCell(p.Msg), sheet.TextCell(p.Hint),
 		}, sheet.Plain)
-		if err != nil {
-			f.Close()
-			return err
-		}
 	}
-	if err := w.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return v.err
 }
 
-func printValidation(w io.Writer, job *jobfile.Job, sh *jobs.Sheet, problems []mapping.Problem, report string) {
+func (v *validationWriter) close() error {
+	if v.f == nil && v.err == nil {
+		v.err = v.open()
+	}
+	if v.err == nil {
+		v.err = v.w.Close()
+	}
+	if v.f != nil {
+		v.err = errors.Join(v.err, v.f.Close())
+	}
+	return v.err
+}
+
+func printValidation(w io.Writer, job *jobfile.Job, in *jobs.Input, rows int, v validation, report string) {
 	steps := make([]string, len(job.Steps))
 	for i, s := range job.Steps {
 		steps[i] = string(s.Kind)
 	}
 	fmt.Fprintf(w, "Job:    %s (%s)\n", job.Path, strings.Join(steps, ", "))
-	fmt.Fprintf(w, "Input:  %s\n", sh.File)
-	fmt.Fprintf(w, "Rows read:          %s\n", groupDigits(len(sh.Rows)))
-	for _, note := range sh.Notes() {
+	fmt.Fprintf(w, "Input:  %s\n", in.File)
+	fmt.Fprintf(w, "Rows read:          %s\n", groupDigits(rows))
+	for _, note := range in.Notes() {
 		fmt.Fprintf(w, "Input:              %s\n", note)
 	}
-	fmt.Fprintf(w, "Rows with problems: %s\n", groupDigits(rowsWithProblems(problems)))
-	if len(problems) == 0 {
-		if len(sh.Rows) == 0 {
+	fmt.Fprintf(w, "Rows with problems: %s\n", groupDigits(len(v.badRows)))
+	if v.total == 0 {
+		if rows == 0 {
 			fmt.Fprintln(w, "The input has no data rows: there is nothing to do.")
 			return
 		}
-		fmt.Fprintf(w, "No problems: all %s rows are ready.\n", groupDigits(len(sh.Rows)))
+		fmt.Fprintf(w, "No problems: all %s rows are ready.\n", groupDigits(rows))
 		return
 	}
-	counts := map[string]int{}
-	for _, p := range problems {
-		counts[p.Kind]++
-	}
+	counts := v.byKind
 	kinds := make([]string, 0, len(counts))
 	width := 0
 	for k := range counts {
@@ -223,13 +268,12 @@ func printValidation(w io.Writer, job *jobfile.Job, sh *jobs.Sheet, problems []m
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  %-*s %s\n", width, k, groupDigits(counts[k]))
 	}
-	n := min(len(problems), shownProblems)
-	if n < len(problems) {
-		fmt.Fprintf(w, "\nThe first %d of %s problems:\n", n, groupDigits(len(problems)))
+	if len(v.first) < v.total {
+		fmt.Fprintf(w, "\nThe first %d of %s problems:\n", len(v.first), groupDigits(v.total))
 	} else {
 		fmt.Fprintf(w, "\nProblems:\n")
 	}
-	for _, p := range problems[:n] {
+	for _, p := range v.first {
 		fmt.Fprintf(w, "  %s\n", problemLine(p))
 	}
 	fmt.Fprintf(w, "\nEvery problem is in %s.\n", report)
@@ -253,14 +297,6 @@ func problemLine(p mapping.Problem) string {
 		b.WriteString(p.Hint)
 	}
 	return b.String()
-}
-
-func rowsWithProblems(problems []mapping.Problem) int {
-	seen := map[int]bool{}
-	for _, p := range problems {
-		seen[p.Row] = true
-	}
-	return len(seen)
 }
 
 // groupDigits writes 1234567 as 1,234,567.

@@ -15,52 +15,72 @@ import (
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
 
-// Sheet is a job's input, read, mapped and checked.
-type Sheet struct {
+// Input is what reading a job's input learns besides its rows: the file,
+// its header and mapper, and the rows that are not data.
+type Input struct {
 	File      string   // the input path
 	Name      string   // the .xlsx sheet read ("" for CSV)
 	HeaderRow int      // the row the header is on
 	Header    []string // as read
 	Mapper    *mapping.Mapper
-	Rows      []Row // every data row, in input order (comments and blank rows excluded)
-	// Comments are the row numbers of comment rows (a first cell "#",
-	// "# ...", or "##..."), which are not data.
-	Comments []int
-	// Hidden are the row numbers of hidden rows; with hidden_rows: skip
-	// they are not data either.
-	Hidden []int
+	// Comments are the comment rows (a first cell "#", "# ...", or
+	// "##..."), which are not data.
+	Comments RowSet
+	// Hidden are the hidden rows; with hidden_rows: skip they are not data
+	// either.
+	Hidden RowSet
 	// Merged are the merged ranges whose value was copied into each cell.
 	Merged []sheet.MergedRange
 }
 
-// Notes say what the reader did besides reading rows: skipped comments and
-// hidden rows, filled merged cells.
-func (s *Sheet) Notes() []string {
-	var out []string
-	if len(s.Comments) > 0 {
-		out = append(out, fmt.Sprintf("skipped %d comment rows (first cell \"#\" or \"# ...\"): %s", len(s.Comments), rowList(s.Comments)))
+// Sheet is a job's input, read, mapped and checked.
+type Sheet struct {
+	Input
+	Rows []Row // every data row, in input order (comments and blank rows excluded)
+}
+
+// RowSet counts row numbers and keeps the first few, for messages.
+type RowSet struct {
+	N     int
+	First []int // at most rowListShown
+}
+
+const rowListShown = 10
+
+func (s *RowSet) add(n int) {
+	if len(s.First) < rowListShown {
+		s.First = append(s.First, n)
 	}
-	if len(s.Hidden) > 0 {
-		out = append(out, fmt.Sprintf("%d hidden rows: %s", len(s.Hidden), rowList(s.Hidden)))
+	s.N++
+}
+
+// String reads "2, 3, 9 and 4 more".
+func (s RowSet) String() string {
+	parts := make([]string, len(s.First))
+	for i, n := range s.First {
+		parts[i] = strconv.Itoa(n)
 	}
-	for _, m := range s.Merged {
-		out = append(out, fmt.Sprintf("merged cells %s: %q filled into every row of the range", m.Ref, m.Value))
+	out := strings.Join(parts, ", ")
+	if s.N > len(s.First) {
+		out += fmt.Sprintf(" and %d more", s.N-len(s.First))
 	}
 	return out
 }
 
-// rowList reads "2, 3, 9 and 4 more".
-func rowList(rows []int) string {
-	const show = 10
-	parts := make([]string, 0, show)
-	for _, n := range rows[:min(len(rows), show)] {
-		parts = append(parts, strconv.Itoa(n))
+// Notes say what the reader did besides reading rows: skipped comments and
+// hidden rows, filled merged cells.
+func (in *Input) Notes() []string {
+	var out []string
+	if in.Comments.N > 0 {
+		out = append(out, fmt.Sprintf("skipped %d comment rows (first cell \"#\" or \"# ...\"): %s", in.Comments.N, in.Comments))
 	}
-	s := strings.Join(parts, ", ")
-	if len(rows) > show {
-		s += fmt.Sprintf(" and %d more", len(rows)-show)
+	if in.Hidden.N > 0 {
+		out = append(out, fmt.Sprintf("%d hidden rows: %s", in.Hidden.N, in.Hidden))
 	}
-	return s
+	for _, m := range in.Merged {
+		out = append(out, fmt.Sprintf("merged cells %s: %q filled into every row of the range", m.Ref, m.Value))
+	}
+	return out
 }
 
 // Row is one data row of the input.
@@ -99,6 +119,54 @@ type ReadOptions struct {
 // on every row (a default counts). An empty cell of any other step's field
 // leaves that row out of the step.
 func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
+	in, err := openInput(job, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	s := &Sheet{}
+	for {
+		row, err := in.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Rows = append(s.Rows, Row{})
+		in.check(row, s.Rows[len(s.Rows)-1:])
+	}
+	if err := in.finish(); err != nil {
+		return nil, err
+	}
+	s.Input = in.Input
+	for _, d := range in.dups {
+		for _, i := range d.candidates() {
+			d.group(&s.Rows[i])
+		}
+		d.problems(func(i int, p mapping.Problem) {
+			s.Rows[i].Record.Problems = append(s.Rows[i].Record.Problems, p)
+		})
+	}
+	return s, nil
+}
+
+// input is a job's input being read: the reader and what each row is
+// checked with. ReadSheet keeps the rows, Validate only their problems;
+// both read and check rows here.
+type input struct {
+	Input
+	job     *jobfile.Job
+	r       sheet.Reader
+	needs   []rowNeed
+	origRow int // the zb_row column of our own failed.csv, or -1
+	checks  []jobfile.Step
+	dups    []*dupFinder
+	rows    int // data rows so far
+}
+
+// openInput opens the job's input and compiles its mapping.
+func openInput(job *jobfile.Job, opts ReadOptions) (*input, error) {
 	if job == nil {
 		return nil, errors.New("jobs: ReadSheet needs a job")
 	}
@@ -121,75 +189,120 @@ func ReadSheet(job *jobfile.Job, opts ReadOptions) (*Sheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
 	header := r.Header()
 	m, err := mapping.Compile(job.Fields, header, mapping.Options{Clear: job.Clear, File: path})
 	if err != nil {
+		r.Close()
 		return nil, err
 	}
-	s := &Sheet{File: path, Name: sheet.Describe(r).Sheet, HeaderRow: max(job.Input.HeaderRow, 1), Header: header, Mapper: m}
-	needs := rowNeeds(job)
-	// failed.csv fed back keeps the original row numbers in zb_row.
-	origRow := columnIndex(header, results.ColRow)
-	for {
-		row, err := r.Next()
-		if err == io.EOF {
-			break
+	in := &input{
+		Input: Input{File: path, Name: sheet.Describe(r).Sheet, HeaderRow: max(job.Input.HeaderRow, 1), Header: header, Mapper: m},
+		job:   job, r: r, needs: rowNeeds(job),
+		// failed.csv fed back keeps the original row numbers in zb_row.
+		origRow: columnIndex(header, results.ColRow),
+	}
+	for _, st := range job.Steps {
+		if _, ok := kindOf(st).(rowChecker); ok {
+			in.checks = append(in.checks, st)
 		}
+	}
+	for _, fields := range duplicateKeys(job) {
+		in.dups = append(in.dups, newDupFinder(fields, m.Column(fields[0]), header))
+	}
+	return in, nil
+}
+
+func (in *input) close() { in.r.Close() }
+
+// next returns the next data row, noting comment and hidden rows; io.EOF
+// after the last.
+func (in *input) next() (sheet.Row, error) {
+	for {
+		row, err := in.r.Next()
 		if err != nil {
-			return nil, err
+			return row, err
 		}
 		switch {
 		case row.Comment:
-			s.Comments = append(s.Comments, row.Number)
+			in.Comments.add(row.Number)
 			continue
-		case row.Hidden && job.Input.HiddenRows == "skip":
-			s.Hidden = append(s.Hidden, row.Number)
+		case row.Hidden && in.job.Input.HiddenRows == "skip":
+			in.Hidden.add(row.Number)
 			continue
-		case row.Hidden && job.Input.HiddenRows == "":
-			s.Hidden = append(s.Hidden, row.Number)
+		case row.Hidden && in.job.Input.HiddenRows == "":
+			in.Hidden.add(row.Number)
 		}
-		rec := m.Map(row)
-		for _, n := range needs {
-			if _, ok := rec.Values[n.field]; ok || rec.HasProblem(n.field) {
-				continue
-			}
-			rec.Problems = append(rec.Problems, mapping.Problem{Row: row.Number, Column: m.Column(n.field),
-				Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
-		}
-		number := row.Number
-		if origRow >= 0 {
-			if n, err := strconv.Atoi(strings.TrimSpace(row.Cells[origRow])); err == nil && n > 0 {
-				number = n
-			}
-		}
-		s.Rows = append(s.Rows, Row{Index: len(s.Rows), Number: number, Cells: row.Cells, Values: row.Values, Record: rec})
+		return row, nil
 	}
-	if len(s.Hidden) > 0 && job.Input.HiddenRows == "" {
-		return nil, &sheet.InputError{File: filepath.Base(path), Msg: fmt.Sprintf("%d rows are hidden (by a filter or by hand): %s", len(s.Hidden), rowList(s.Hidden)),
+}
+
+// check maps and checks one data row into dst[0] (a one-row view, so that
+// the steps' row checks see it as a sheet): the mapping's cell checks, the
+// fields every row needs, the steps' own checks; and gives its keys to the
+// duplicate check.
+func (in *input) check(row sheet.Row, dst []Row) {
+	r := &dst[0]
+	in.mapRow(row, in.rows, r)
+	in.rows++
+	for _, n := range in.needs {
+		if _, ok := r.Record.Values[n.field]; ok || r.Record.HasProblem(n.field) {
+			continue
+		}
+		r.Record.Problems = append(r.Record.Problems, mapping.Problem{Row: row.Number, Column: in.Mapper.Column(n.field),
+			Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
+	}
+	if len(in.checks) > 0 {
+		view := &Sheet{Input: in.Input, Rows: dst}
+		for _, st := range in.checks {
+			kindOf(st).(rowChecker).checkRows(in.job, st, view)
+		}
+	}
+	for _, d := range in.dups {
+		d.add(r)
+	}
+}
+
+// mapRow maps one data row, the index-th, into r, reusing r's record (a
+// zero Row for a row that is kept).
+func (in *input) mapRow(row sheet.Row, index int, r *Row) {
+	number := row.Number
+	if in.origRow >= 0 {
+		if n, err := strconv.Atoi(strings.TrimSpace(row.Cells[in.origRow])); err == nil && n > 0 {
+			number = n
+		}
+	}
+	rec := r.Record
+	in.Mapper.MapInto(row, &rec)
+	*r = Row{Index: index, Number: number, Cells: row.Cells, Values: row.Values, Record: rec}
+}
+
+// finish refuses hidden rows the job says nothing about, and notes the
+// merged cells; call it after the last row.
+func (in *input) finish() error {
+	if in.Hidden.N > 0 && in.job.Input.HiddenRows == "" {
+		return &sheet.InputError{File: filepath.Base(in.File), Msg: fmt.Sprintf("%d rows are hidden (by a filter or by hand): %s", in.Hidden.N, in.Hidden),
 			Hint: "show them, or say what to do with them in the job: input: { hidden_rows: skip } or input: { hidden_rows: include }"}
 	}
-	s.Merged = sheet.Merges(r)
-	for _, st := range job.Steps {
-		if c, ok := kindOf(st).(rowChecker); ok {
-			c.checkRows(job, st, s)
-		}
-	}
+	in.Merged = sheet.Merges(in.r)
+	return nil
+}
+
+// duplicateKeys lists the field sets no two rows may share: the key (email,
+// or id with match: id; rows that are not users, such as groups and
+// contact group members, are named by their own fields together), and the
+// email too when users are created by id.
+func duplicateKeys(job *jobfile.Job) [][]string {
 	if rk := job.RowKey(); rk != nil {
-		// Rows that are not users (groups, contact group members) are
-		// named by their own fields together.
-		s.markDuplicates(rk...)
-		return s, nil
+		return [][]string{rk}
 	}
 	key := job.Match
 	if key == "" {
 		key = "email"
 	}
-	s.markDuplicates(key)
 	if key != "email" && job.HasStep(CreateUsers) {
-		s.markDuplicates("email")
+		return [][]string{{key}, {"email"}}
 	}
-	return s, nil
+	return [][]string{{key}}
 }
 
 // Problems gathers every row problem in row order.
@@ -244,69 +357,6 @@ func rowNeeds(job *jobfile.Job) []rowNeed {
 		}
 	}
 	return out
-}
-
-// markDuplicates gives every row whose field value appears in another row
-// a "duplicate" problem naming the other rows. With several fields, rows
-// are duplicates when they hold the same values in all of them (a value
-// compared without case: group and contact group names are).
-func (s *Sheet) markDuplicates(fields ...string) {
-	field := fields[0]
-	first := make(map[string]int, len(s.Rows))
-	var dups map[string][]int
-	for i := range s.Rows {
-		v, ok := s.Rows[i].Record.Values[field]
-		if !ok || v.Clear || v.Text == "" {
-			continue
-		}
-		if len(fields) > 1 {
-			key := strings.ToLower(v.Text)
-			for _, f := range fields[1:] {
-				key += "\x00" + strings.ToLower(s.Rows[i].Record.Values[f].Text)
-			}
-			v.Text = key
-		}
-		if j, seen := first[v.Text]; seen {
-			if dups == nil {
-				dups = map[string][]int{}
-			}
-			if dups[v.Text] == nil {
-				dups[v.Text] = []int{j}
-			}
-			dups[v.Text] = append(dups[v.Text], i)
-			continue
-		}
-		first[v.Text] = i
-	}
-	col := s.Mapper.Column(field)
-	for value, rows := range dups {
-		for _, i := range rows {
-			var others []string
-			for _, j := range rows {
-				if j != i {
-					others = append(others, strconv.Itoa(s.Rows[j].Number))
-				}
-			}
-			const show = 5
-			list := strings.Join(others[:min(len(others), show)], ", ")
-			if len(others) > show {
-				list += fmt.Sprintf(" and %d more", len(others)-show)
-			}
-			word := "row"
-			if len(others) > 1 {
-				word = "rows"
-			}
-			row := &s.Rows[i]
-			raw := ""
-			if idx := columnIndex(s.Header, col); idx >= 0 && idx < len(row.Cells) {
-				raw = row.Cells[idx]
-			}
-			row.Record.Problems = append(row.Record.Problems, mapping.Problem{Row: row.Number, Column: col, Field: field,
-				Value: raw, Kind: mapping.KindDuplicate,
-				Msg:  fmt.Sprintf("%s %q is also in %s %s", strings.Join(fields, " + "), strings.ReplaceAll(value, "\x00", " / "), word, list),
-				Hint: pick(len(fields) > 1, "each one may appear once in a file: delete the extra rows", "each user may appear once in a file: merge the rows or delete the extra ones")})
-		}
-	}
 }
 
 func columnIndex(header []string, col string) int {

@@ -6,12 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -50,13 +55,17 @@ steps:
 var benchHeader = []string{"Email", "First Name", "Last Name", "License", "Department", "Job Title", "Group", "Division", "Webinar seats", "Status"}
 
 // benchRow is row i of the generated input: mostly clean, one row in 50
-// with a problem, as a real file has.
-func benchRow(i int) []string {
+// with a problem, as a real file has; with dupEvery, one row in dupEvery
+// repeats the email of the row 500 rows back.
+func benchRow(i, dupEvery int) []string {
 	licenses := []string{"Licensed", "Basic", "Unassigned"}
 	seats := []string{"500", "1000", "none", ""}
 	email := fmt.Sprintf("user%06d@example.com", i)
 	if i%50 == 7 {
 		email = fmt.Sprintf("user%06d@@example", i)
+	}
+	if dupEvery > 0 && i%dupEvery == dupEvery-1 {
+		email = fmt.Sprintf("user%06d@example.com", i-500)
 	}
 	return []string{
 		email, fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i), licenses[i%3],
@@ -65,7 +74,7 @@ func benchRow(i int) []string {
 	}
 }
 
-func writeBenchCSV(b *testing.B, path string) {
+func writeBenchCSV(b *testing.B, path string, n, dupEvery int) {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -81,8 +90,8 @@ func writeBenchCSV(b *testing.B, path string) {
 		w.WriteString("\r\n")
 	}
 	line(benchHeader)
-	for i := 0; i < benchRows; i++ {
-		line(benchRow(i))
+	for i := 0; i < n; i++ {
+		line(benchRow(i, dupEvery))
 	}
 	if err := w.Flush(); err != nil {
 		b.Fatal(err)
@@ -90,7 +99,7 @@ func writeBenchCSV(b *testing.B, path string) {
 	f.Close()
 }
 
-func writeBenchXLSX(b *testing.B, path string) {
+func writeBenchXLSX(b *testing.B, path string, n int) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
@@ -108,8 +117,8 @@ func writeBenchXLSX(b *testing.B, path string) {
 		}
 	}
 	put(1, benchHeader)
-	for i := 0; i < benchRows; i++ {
-		put(i+2, benchRow(i))
+	for i := 0; i < n; i++ {
+		put(i+2, benchRow(i, 0))
 	}
 	if err := sw.Flush(); err != nil {
 		b.Fatal(err)
@@ -150,18 +159,30 @@ func peakHeap() (stop func() float64) {
 	}
 }
 
-func benchValidate(b *testing.B, ext string, budget time.Duration) {
+// writeBenchJob writes n generated rows (see benchRow) and a job reading
+// them; it returns the job's path.
+func writeBenchJob(b *testing.B, ext string, n, dupEvery int) string {
 	dir := b.TempDir()
 	input := filepath.Join(dir, "users"+ext)
 	if ext == ".csv" {
-		writeBenchCSV(b, input)
+		writeBenchCSV(b, input, n, dupEvery)
 	} else {
-		writeBenchXLSX(b, input)
+		writeBenchXLSX(b, input, n)
 	}
 	jobPath := filepath.Join(dir, "job.yaml")
 	if err := os.WriteFile(jobPath, []byte("version: 1\ninput: users"+ext+"\n"+benchJobFields), 0o644); err != nil {
 		b.Fatal(err)
 	}
+	return jobPath
+}
+
+// BenchmarkReadSheet100kCSV and ...XLSX read 100,000 rows the way run
+// does, keeping them all.
+func BenchmarkReadSheet100kCSV(b *testing.B)  { benchReadSheet(b, ".csv", budgetCSV) }
+func BenchmarkReadSheet100kXLSX(b *testing.B) { benchReadSheet(b, ".xlsx", budgetXLSX) }
+
+func benchReadSheet(b *testing.B, ext string, budget time.Duration) {
+	jobPath := writeBenchJob(b, ext, benchRows, 0)
 	runtime.GC()
 	stop := peakHeap()
 	b.ResetTimer()
@@ -193,5 +214,101 @@ func benchValidate(b *testing.B, ext string, budget time.Duration) {
 		ext, benchRows, problems, per.Round(time.Millisecond), per.Seconds()/budget.Seconds(), budget, peak, peak/budgetHeapMB, budgetHeapMB)
 }
 
-func BenchmarkValidate100kCSV(b *testing.B)  { benchValidate(b, ".csv", budgetCSV) }
-func BenchmarkValidate100kXLSX(b *testing.B) { benchValidate(b, ".xlsx", budgetXLSX) }
+// BenchmarkValidate streams 100,000 to 1,000,000 generated rows through
+// Validate, as `zoombulk validate` does, and reports rows/s and the peak
+// resident memory of the process while it runs. The targets: CSV at 200,000
+// rows/s or more, XLSX at 30,000, and under 150 MB whatever the row count.
+// "dups" has a duplicate email every 1,000 rows, which costs reading the
+// file again (see duplicates).
+//
+//	go test ./internal/jobs -run '^$' -bench Validate/ -benchtime 1x
+func BenchmarkValidate(b *testing.B) {
+	for _, c := range []struct {
+		ext      string
+		rows     int
+		dupEvery int
+		target   float64 // rows/s
+	}{
+		{".csv", 100_000, 0, 200_000}, {".csv", 300_000, 0, 200_000}, {".csv", 1_000_000, 0, 200_000},
+		{".csv", 1_000_000, 1000, 200_000},
+		{".xlsx", 100_000, 0, 30_000}, {".xlsx", 300_000, 0, 30_000},
+	} {
+		name := fmt.Sprintf("%s/%dk", c.ext[1:], c.rows/1000)
+		if c.dupEvery > 0 {
+			name += "-dups"
+		}
+		b.Run(name, func(b *testing.B) {
+			job, err := jobfile.Load(writeBenchJob(b, c.ext, c.rows, c.dupEvery))
+			if err != nil {
+				b.Fatal(err)
+			}
+			debug.FreeOSMemory()
+			reset := resetPeakRSS()
+			base := float64(peakRSS()) / (1 << 20)
+			var problems, rows int
+			cpu0, start := cpuTime(), time.Now()
+			for b.Loop() {
+				problems = 0
+				_, rows, err = Validate(job, ReadOptions{}, func(mapping.Problem) error { problems++; return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			elapsed, cpu := time.Since(start), cpuTime()-cpu0
+			if rows != c.rows {
+				b.Fatalf("%d rows", rows)
+			}
+			rate := float64(rows) * float64(b.N) / elapsed.Seconds()
+			rss := float64(peakRSS()) / (1 << 20)
+			b.ReportMetric(rate, "rows/s")
+			b.ReportMetric(c.target, "target-rows/s")
+			b.ReportMetric(rss, "peak-RSS-MB")
+			if !reset {
+				b.Logf("the peak RSS is the process's: /proc/self/clear_refs cannot be written")
+			}
+			b.Logf("%d rows (%d problems): %.0f rows/s (target %.0f; %.0f rows a CPU second), peak RSS %.0f MB (target < %d MB; %.0f MB before)",
+				rows, problems, rate, c.target, float64(rows)*float64(b.N)/cpu.Seconds(), rss, validateRSSMB, base)
+			if rate < c.target || rss >= validateRSSMB {
+				b.Errorf("MISS validate %s %d rows: %.0f rows/s (want >= %.0f), peak RSS %.0f MB (want < %d)", c.ext, rows, rate, c.target, rss, validateRSSMB)
+			}
+		})
+	}
+}
+
+// cpuTime is the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// validateRSSMB is the peak resident memory Validate must stay under.
+const validateRSSMB = 150
+
+// resetPeakRSS resets the kernel's high-water mark of this process's
+// resident memory (Linux: writing 5 to /proc/self/clear_refs), so that
+// peakRSS reads the peak from now on; false when it cannot.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// peakRSS is VmHWM of /proc/self/status (bytes), or getrusage's maxrss
+// where there is no /proc.
+func peakRSS() uint64 {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for line := range strings.Lines(string(data)) {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
+}

@@ -322,8 +322,17 @@ func (r Record) HasProblem(field string) bool {
 
 // Map maps one row. It never panics and never fails: problems go in the
 // record.
-func (m *Mapper) Map(row sheet.Row) (rec Record) {
+func (m *Mapper) Map(row sheet.Row) Record {
+	var rec Record
+	m.MapInto(row, &rec)
+	return rec
+}
+
+// MapInto maps one row into rec, as Map does, reusing rec's Values map and
+// Problems slice: for callers that check rows without keeping them.
+func (m *Mapper) MapInto(row sheet.Row, rec *Record) {
 	rec.Row = row.Number
+	rec.Problems = rec.Problems[:0]
 	defer func() {
 		if r := recover(); r != nil {
 			rec.Problems = append(rec.Problems, Problem{Row: row.Number, Kind: "internal",
@@ -331,10 +340,10 @@ func (m *Mapper) Map(row sheet.Row) (rec Record) {
 		}
 	}()
 	if m == nil {
-		return rec
+		return
 	}
-	// Values are gathered first so that the map is made at its exact size:
-	// it is most of the memory a kept row costs.
+	// Values are gathered first so that a new map is made at its exact
+	// size: it is most of the memory a kept row costs.
 	var buf [24]setValue
 	set := buf[:0]
 	for i := range m.specs {
@@ -353,11 +362,14 @@ func (m *Mapper) Map(row sheet.Row) (rec Record) {
 			set = append(set, setValue{c.f.Name, v})
 		}
 	}
-	if len(set) > 0 {
+	switch {
+	case rec.Values != nil:
+		clear(rec.Values)
+	case len(set) > 0:
 		rec.Values = make(map[string]Value, len(set))
-		for _, sv := range set {
-			rec.Values[sv.name] = sv.v
-		}
+	}
+	for _, sv := range set {
+		rec.Values[sv.name] = sv.v
 	}
 	if n := countNonEmpty(row.Extra); n > 0 {
 		shown := make([]string, 0, 3)
@@ -379,7 +391,6 @@ func (m *Mapper) Map(row sheet.Row) (rec Record) {
 			Msg:   fmt.Sprintf("the row has %d %s past the last header: %s%s", n, word, strings.Join(shown, ", "), more),
 			Hint:  "give those columns a header, or delete the cells"})
 	}
-	return rec
 }
 
 // excelErrors are the error values a formula leaves in a cell; a workbook

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -324,5 +325,31 @@ func TestExcelErrorValuesAreProblems(t *testing.T) {
 	}
 	if rec := m.Map(sheet.Row{Number: 2, Cells: []string{"a@acme.example", "#ops"}}); len(rec.Problems) != 0 {
 		t.Errorf("#ops is a name: %+v", rec.Problems)
+	}
+}
+
+// A record reused row after row holds what Map gives each row alone:
+// nothing of the rows before.
+func TestMapIntoReuses(t *testing.T) {
+	m := mustCompile(t, []Spec{{Field: "email", Column: "Email", Required: true}, {Field: "dept", Column: "Dept"}, {Field: "pmi", Column: "PMI"}},
+		[]string{"Email", "Dept", "PMI"})
+	rows := []sheet.Row{
+		{Number: 2, Cells: []string{"a@x.io", "HR", "123"}},
+		{Number: 3, Cells: []string{"", "", ""}, Extra: []string{"stray"}},
+		{Number: 4, Cells: []string{"B@x.io", "", ""}},
+		{Number: 5, Cells: []string{"c@x.io", "Ops", "1234567890"}},
+	}
+	var rec Record
+	for _, row := range rows {
+		m.MapInto(row, &rec)
+		want := m.Map(row)
+		if rec.Row != want.Row || len(rec.Values) != len(want.Values) || fmt.Sprint(rec.Problems) != fmt.Sprint(want.Problems) {
+			t.Fatalf("row %d: MapInto %+v, Map %+v", row.Number, rec, want)
+		}
+		for f, v := range want.Values {
+			if rec.Values[f] != v {
+				t.Errorf("row %d %s: MapInto %+v, Map %+v", row.Number, f, rec.Values[f], v)
+			}
+		}
 	}
 }

@@ -145,7 +145,7 @@ func (c *csvReader) Next() (Row, error) {
 			c.done = true
 			return Row{}, err
 		}
-		return shapeRow(line, fields, len(c.header), c.opts), nil
+		return shapeRow(line, fields, len(c.header), c.opts, true), nil // read made fields
 	}
 	return Row{}, io.EOF
 }

@@ -231,13 +231,19 @@ func headerFrom(cells []string) []string {
 }
 
 // shapeRow fits cells to the header width: padded with "", with the
-// non-blank cells beyond the width moved to Extra. It copies the slice.
-func shapeRow(number int, cells []string, width int, opts Options) Row {
-	row := Row{Number: number, Cells: make([]string, width)}
+// non-blank cells beyond the width moved to Extra. It copies the slice
+// unless owned (the caller gives it up) and wide enough.
+func shapeRow(number int, cells []string, width int, opts Options, owned bool) Row {
+	row := Row{Number: number}
+	if owned && len(cells) >= width {
+		row.Cells = cells[:width:width]
+	} else {
+		row.Cells = make([]string, width)
+		copy(row.Cells, cells)
+	}
 	if len(cells) > 0 {
 		row.Comment = IsComment(cells[0], opts.ExampleMarkers)
 	}
-	copy(row.Cells, cells)
 	if len(cells) > width {
 		for _, c := range cells[width:] {
 			if !isBlank(c) {

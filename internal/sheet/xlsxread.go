@@ -1107,7 +1107,7 @@ func (x *xlsxReader) Next() (row Row, err error) {
 			x.done = true
 			return Row{}, err
 		}
-		row := shapeRow(num, x.cells, len(x.header), x.opts)
+		row := shapeRow(num, x.cells, len(x.header), x.opts, false)
 		row.Hidden = hidden
 		row.Values = make([]Cell, len(x.header))
 		copy(row.Values, x.values)
