@@ -31,6 +31,7 @@ type Client struct {
 	limits   [numCategories]*limiter
 	features *featuresGate
 	latency  [numCategories]ewma
+	fastest  fastestRTT // of every call answered, for the features gate
 	stats    counters
 }
 
@@ -66,6 +67,7 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		clock:    clk,
 		features: newFeaturesGate(cfg.FeaturesInterval, clk),
 	}
+	c.features.known = c.fastest.get
 	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk, wire: c.slowestLatency}
 	for _, cat := range Categories {
 		r := tier.PerSecond[cat] * cfg.Share
@@ -327,6 +329,9 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	written := wrote.Load() != 0
 	if turn != nil && written {
 		turn.sent(time.Unix(0, wrote.Load()), end)
+	}
+	if written && err == nil {
+		c.fastest.add(end.Sub(time.Unix(0, wrote.Load())))
 	}
 	if err != nil {
 		inDoubt := written && write && !errors.Is(err, errRedirectRefused)

@@ -68,9 +68,16 @@ func uniform(base, spread time.Duration) func(*rand.Rand) time.Duration {
 // the moments the server took them in, and how long the whole step took
 // (first send to last answer).
 func simulateGate(t *testing.T, interval time.Duration, j jitter, n int, seed uint64) ([]time.Time, time.Duration) {
+	return simulateKnownGate(t, interval, j, n, seed, nil)
+}
+
+// simulateKnownGate is simulateGate with the client's other calls known:
+// known gives their fastest round trip.
+func simulateKnownGate(t *testing.T, interval time.Duration, j jitter, n int, seed uint64, known func() (time.Duration, int)) ([]time.Time, time.Duration) {
 	t.Helper()
 	clk := newFakeClock()
 	g := newFeaturesGate(interval, clk)
+	g.known = known
 	r := rand.New(rand.NewPCG(seed, seed))
 	var in []time.Time
 	start := clk.Now()
@@ -152,6 +159,40 @@ func TestFeaturesGateNeverTooSoonAndWastesNoSlot(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestFeaturesGateWithKnownRoundTrips: when the client's other calls show
+// how fast a round trip can be (the plan's reads before a features step),
+// the first features call is not taken for slow by itself, and ten calls
+// (two values of five, as make bench sends them) take within 2% of their
+// bound, (calls - 1) intervals and the last answer, at a scaled 1 s
+// interval; still never too soon, spikes included.
+func TestFeaturesGateWithKnownRoundTrips(t *testing.T) {
+	const calls = 10
+	interval := time.Second
+	for _, lat := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
+		models := []jitter{
+			{"steady", uniform(lat, 0), uniform(time.Millisecond, 0)},
+			{"taken in after the latency, server late", uniform(lat, 8*time.Millisecond), uniform(0, time.Millisecond)},
+			{"answers read late", uniform(lat, 0), uniform(0, 8*time.Millisecond)},
+			{"spiky", spiky(lat, 2*time.Millisecond, 50*time.Millisecond, 0.1), spiky(0, time.Millisecond, 50*time.Millisecond, 0.1)},
+		}
+		known := func() (time.Duration, int) { return lat, 500 }
+		for _, m := range models {
+			t.Run(fmt.Sprintf("latency %v/%s", lat, m.name), func(t *testing.T) {
+				for seed := range uint64(200) {
+					in, step := simulateKnownGate(t, interval, m, calls, seed, known)
+					if i := tooSoon(in, interval); i >= 0 {
+						t.Fatalf("seed %d: calls %d and %d taken in %v apart", seed, i-1, i, in[i].Sub(in[i-1]))
+					}
+					bound := (calls-1)*interval + lat
+					if m.name != "spiky" && float64(step) > 1.02*float64(bound) {
+						t.Errorf("seed %d: %v, %.4f of the bound %v", seed, step, float64(step)/float64(bound), bound)
+					}
+				}
+			})
 		}
 	}
 }

@@ -201,6 +201,9 @@ type featuresGate struct {
 	minRTT    time.Duration // the fastest round trip seen: write to answer
 	sumRTT    time.Duration // of every round trip seen, for their mean
 	notBefore time.Time     // Zoom said "too soon" until then
+	// known is the fastest round trip of any call the client has had
+	// answered, and how many; nil when there are none to go by.
+	known func() (time.Duration, int)
 }
 
 func newFeaturesGate(interval time.Duration, clk clock) *featuresGate {
@@ -237,7 +240,16 @@ func (g *featuresGate) next() time.Time {
 // on a fast link, scheduling jitter is the whole of it).
 func (g *featuresGate) floor() time.Duration {
 	k := float64(g.samples)
-	prior := float64(min(g.minRTT, max(g.minRTT/2, g.interval/20))) / (k * k)
+	slow := min(g.minRTT, max(g.minRTT/2, g.interval/20))
+	// Many answers to other calls bound how slow the first features call
+	// can have been by itself: no more than its round trip exceeds the
+	// fastest of theirs (a features call is no faster than any call).
+	if g.known != nil {
+		if fastest, n := g.known(); n >= knownCalls {
+			slow = min(slow, max(g.minRTT-fastest, 0))
+		}
+	}
+	prior := float64(slow) / (k * k)
 	off := prior
 	if g.samples >= 2 {
 		excess := float64(g.sumRTT)/k - float64(g.minRTT)
@@ -247,6 +259,32 @@ func (g *featuresGate) floor() time.Duration {
 	// link (the sandbox here) the round trip is all jitter, and waiting it
 	// out costs nothing.
 	return max(g.minRTT-max(time.Duration(off), g.interval/100), 0)
+}
+
+// knownCalls is how many answers to other calls make their fastest round
+// trip a floor to go by.
+const knownCalls = 20
+
+// fastestRTT is the fastest round trip of the calls answered so far.
+type fastestRTT struct {
+	mu  sync.Mutex
+	min time.Duration
+	n   int
+}
+
+func (f *fastestRTT) add(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.n == 0 || d < f.min {
+		f.min = d
+	}
+	f.n++
+}
+
+func (f *fastestRTT) get() (time.Duration, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.min, f.n
 }
 
 // floorCaution weighs the risk of a 429 against the features time budget
