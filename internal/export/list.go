@@ -76,11 +76,13 @@ type listOptions struct {
 	// next_page_token as soon as an answer shows it is not honoured.
 	PageNumbers bool
 	// Workers bounds the page_number fetches in flight per status
-	// (default: the listing rate times the first page's answer time).
+	// (default: the listing rate times the first page's answer time,
+	// shared by the statuses).
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
 	spooled func(status string)
+	statuses int // listed at once
 }
 
 // listUsers walks every user of the statuses and yields their pages in
@@ -102,6 +104,7 @@ func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOpt
 	if o.Ahead < 1 {
 		o.Ahead = 2
 	}
+	o.statuses = len(statuses)
 	return func(yield func(listedPage, error) bool) {
 		if len(statuses) == 0 {
 			return
@@ -252,7 +255,7 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	if size := first.PageSize; o.PageNumbers && size > 0 {
 		pages := (first.TotalRecords + size - 1) / size
 		opts.PageSize = size
-		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency), put)
+		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency, o.statuses), put)
 		if done || err != nil {
 			return err
 		}
@@ -271,14 +274,15 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	return nil
 }
 
-// workersFor sizes the numbered fetches in flight by Little's law: the
-// listing rate times the time an answer takes keeps the rate limit busy;
-// more would only wait in the client's limiter.
-func workersFor(c *zoom.Client, asked int, latency time.Duration) int {
+// workersFor sizes a status's numbered fetches in flight by Little's law:
+// the listing rate times the time an answer takes keeps the rate limit
+// busy, and the statuses listed at once share it; more would only wait in
+// the client's limiter, holding pages in memory.
+func workersFor(c *zoom.Client, asked int, latency time.Duration, statuses int) int {
 	if asked > 0 {
 		return asked
 	}
-	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds())) + 1
+	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds()/float64(statuses))) + 1
 	return min(max(n, 2), 16)
 }
 

@@ -283,6 +283,7 @@ type xlsxTable struct {
 	row          int // last sheet row written
 	closed       bool
 	vals         []any
+	cells        []excelize.Cell // what vals point to: a pointer boxes without a copy
 }
 
 func (t *xlsxTable) WriteRow(cells []Cell, style RowStyle) error {
@@ -394,7 +395,7 @@ func (t *xlsxTable) writeRow(cells []Cell, style RowStyle, header bool) error {
 	}
 	t.row++
 	if cap(t.vals) < len(t.cols) {
-		t.vals = make([]any, len(t.cols))
+		t.vals, t.cells = make([]any, len(t.cols)), make([]excelize.Cell, len(t.cols))
 	}
 	vals := t.vals[:len(t.cols)]
 	for i := range vals {
@@ -415,7 +416,8 @@ func (t *xlsxTable) writeRow(cells []Cell, style RowStyle, header bool) error {
 		if err != nil {
 			return err
 		}
-		vals[i] = excelize.Cell{StyleID: id, Value: v}
+		t.cells[i] = excelize.Cell{StyleID: id, Value: v}
+		vals[i] = &t.cells[i]
 	}
 	cell, err := excelize.CoordinatesToCellName(1, t.row)
 	if err != nil {
