@@ -1,6 +1,7 @@
 package zoom
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,10 +44,12 @@ func (c *Client) UsersPageAt(ctx context.Context, opts ListUsersOptions, token s
 
 // DecodeUsers reads the users of a RawUsersPage (none when absent).
 func DecodeUsers(raw json.RawMessage) ([]User, error) {
-	var users []User
 	if len(raw) == 0 {
-		return users, nil
+		return nil, nil
 	}
+	// Sized up front (every user has an email): growing the slice user by
+	// user allocated twice the page.
+	users := make([]User, 0, bytes.Count(raw, []byte(`"email":`)))
 	if err := json.Unmarshal(raw, &users); err != nil {
 		return nil, fmt.Errorf("zoom: %s: decoding the users: %w", epListUsers, err)
 	}
