@@ -81,7 +81,7 @@ type listOptions struct {
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
-	spooled func(status string)
+	spooled  func(status string)
 	statuses int // listed at once
 }
 
