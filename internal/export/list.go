@@ -77,12 +77,11 @@ type listOptions struct {
 	PageNumbers bool
 	// Workers bounds the page_number fetches in flight per status
 	// (default: the listing rate times the first page's answer time,
-	// shared by the statuses).
+	// shared by the statuses in proportion to their users).
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
-	spooled  func(status string)
-	statuses int // listed at once
+	spooled func(status string)
 }
 
 // listUsers walks every user of the statuses and yields their pages in
@@ -104,7 +103,6 @@ func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOpt
 	if o.Ahead < 1 {
 		o.Ahead = 2
 	}
-	o.statuses = len(statuses)
 	return func(yield func(listedPage, error) bool) {
 		if len(statuses) == 0 {
 			return
@@ -118,25 +116,28 @@ func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOpt
 		pipes := make([]*statusPipe, len(statuses))
 		for i, status := range statuses {
 			// The decoder holds one page: Ahead-1 more wait in the channel.
-			p := &statusPipe{total: make(chan int, 1), pages: make(chan []zoom.User, o.Ahead-1), done: make(chan struct{})}
+			p := &statusPipe{total: make(chan int, 1), share: make(chan float64, 1), pages: make(chan []zoom.User, o.Ahead-1), done: make(chan struct{})}
 			pipes[i] = p
 			wg.Go(func() { p.run(ctx, c, status, o, i > 0) })
 		}
 		failed := func(i int, err error) {
 			yield(listedPage{Status: statuses[i]}, fmt.Errorf("listing %s users: %w", statuses[i], err))
 		}
-		announced := 0
+		announced, totals := 0, make([]int, len(pipes))
 		for i, p := range pipes {
 			select {
-			case n := <-p.total:
-				announced += n
+			case totals[i] = <-p.total:
 			case <-p.done:
 				if p.err != nil {
 					failed(i, p.err)
 					return
 				}
-				announced += <-p.total
+				totals[i] = <-p.total
 			}
+			announced += totals[i]
+		}
+		for i, p := range pipes {
+			p.share <- float64(totals[i]) / float64(max(announced, 1))
 		}
 		for i, p := range pipes {
 			for users := range p.pages {
@@ -155,6 +156,7 @@ func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOpt
 // statusPipe carries one status's pages from its listing to the writer.
 type statusPipe struct {
 	total chan int         // total_records, from the first page
+	share chan float64     // the status's part of the users listed, once all totals are in
 	pages chan []zoom.User // decoded, in listing order; closed at the end
 	done  chan struct{}    // closed at the end, once err is set
 	err   error            // what ended the listing early
@@ -184,7 +186,7 @@ func (p *statusPipe) run(ctx context.Context, c *zoom.Client, status string, o l
 		raw := make(chan json.RawMessage)
 		g.Go(func() error {
 			defer close(raw)
-			return listStatus(ctx, c, status, o, p.total, func(b json.RawMessage) error {
+			return listStatus(ctx, c, status, o, p.total, p.share, func(b json.RawMessage) error {
 				select {
 				case raw <- b:
 					return nil
@@ -211,7 +213,7 @@ func (p *statusPipe) run(ctx context.Context, c *zoom.Client, status string, o l
 	}
 	defer sp.discard()
 	g.Go(func() error {
-		err := listStatus(ctx, c, status, o, p.total, sp.put)
+		err := listStatus(ctx, c, status, o, p.total, p.share, sp.put)
 		sp.finish(err)
 		if err == nil && o.spooled != nil {
 			o.spooled(status)
@@ -233,8 +235,9 @@ func (p *statusPipe) run(ctx context.Context, c *zoom.Client, status string, o l
 }
 
 // listStatus lists one status, handing each page's users, undecoded, to
-// put, and sending the total announced by the first page to total.
-func listStatus(ctx context.Context, c *zoom.Client, status string, o listOptions, total chan<- int, put func(json.RawMessage) error) error {
+// put, and sending the total announced by the first page to total. With
+// PageNumbers it then waits for its share of every status's users.
+func listStatus(ctx context.Context, c *zoom.Client, status string, o listOptions, total chan<- int, share <-chan float64, put func(json.RawMessage) error) error {
 	opts := zoom.ListUsersOptions{Status: status, PageSize: o.PageSize}
 	start := time.Now()
 	first, err := c.UsersPageAt(ctx, opts, "", 0)
@@ -255,7 +258,13 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	if size := first.PageSize; o.PageNumbers && size > 0 {
 		pages := (first.TotalRecords + size - 1) / size
 		opts.PageSize = size
-		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency, o.statuses), put)
+		var part float64
+		select {
+		case part = <-share:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency, part), put)
 		if done || err != nil {
 			return err
 		}
@@ -276,13 +285,15 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 
 // workersFor sizes a status's numbered fetches in flight by Little's law:
 // the listing rate times the time an answer takes keeps the rate limit
-// busy, and the statuses listed at once share it; more would only wait in
-// the client's limiter, holding pages in memory.
-func workersFor(c *zoom.Client, asked int, latency time.Duration, statuses int) int {
+// busy; more would only wait in the client's limiter, holding pages in
+// memory. The statuses share the rate in proportion to their users (share),
+// so that they end together: the first status's pages, which the writer
+// needs first, do not wait behind the others'.
+func workersFor(c *zoom.Client, asked int, latency time.Duration, share float64) int {
 	if asked > 0 {
 		return asked
 	}
-	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds()/float64(statuses))) + 1
+	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds()*share)) + 1
 	return min(max(n, 2), 16)
 }
 

@@ -163,7 +163,7 @@ type UsersOptions struct {
 	PageNumbers bool
 	// ListWorkers bounds the page_number fetches in flight per status
 	// (default: the listing rate times the first answer's time, shared by
-	// the statuses, 2 to 16).
+	// the statuses in proportion to their users, 2 to 16).
 	ListWorkers int
 	// Progress, if set, is called from the writer goroutine as pages and
 	// users are handled.
