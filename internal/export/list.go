@@ -90,6 +90,9 @@ type listOptions struct {
 // The statuses are listed at the same time, each following its own
 // next_page_token chain (or, with PageNumbers, several numbered pages at
 // once): at real latencies the chains, not the rate limit, bound the time.
+// No other filter of List users splits a status usefully: role_id needs
+// the roles' IDs (List roles, another API) and nearly every user has the
+// Member role; license picks the holders of one add-on.
 // A page's users are decoded apart from its listing, which asks for the
 // next page as soon as the token is read. The first status's pages go to
 // the writer, at most Ahead pages ahead, so its token never waits long. The
