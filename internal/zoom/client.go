@@ -266,6 +266,10 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 	return res, err
 }
 
+// answer is an output that decodes its answer itself (what it keeps, it
+// copies: the answer's buffer is reused).
+type answer interface{ decodeAnswer(body []byte) error }
+
 // answers are the buffers answers are read into: a listing page is a
 // megabyte, and reading each into a new buffer grown from nothing
 // allocated twice that.
@@ -362,7 +366,11 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			c.limits[cat].recover()
 		}
 		if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, cl.out); err != nil {
+			decode := json.Unmarshal
+			if a, ok := cl.out.(answer); ok {
+				decode = func(b []byte, _ any) error { return a.decodeAnswer(b) }
+			}
+			if err := decode(body, cl.out); err != nil {
 				return false, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
 			}
 		}
