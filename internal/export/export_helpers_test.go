@@ -2,8 +2,6 @@ package export
 
 import (
 	"archive/zip"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,94 +148,43 @@ func exDir(t testing.TB, dir string) []string {
 
 func exPath(dir, name string) string { return filepath.Join(dir, name) }
 
-// pageNumberFront stands in front of a sandbox that ignores page_number and
-// answers List users the way Zoom does when it honours it: page N of a
-// status at a page size, with page_number and page_count set. Page N is
-// the sandbox's own page N, read with the token the chain gives for it
-// (the chain is walked once per status and size, and only its tokens are
-// kept). Every API answer, numbered or not, waits latency first (the
-// sandbox behind should have none). numbered counts the numbered answers.
-func pageNumberFront(t testing.TB, srv *zoomtest.Server, latency time.Duration) (apiURL string, numbered *atomic.Int64) {
+// pageNumber says what a front does with List users' page_number.
+type pageNumber int
+
+const (
+	honoured pageNumber = iota // the sandbox answers it, as the reference documents
+	ignored                    // dropped: the first page comes back
+	refused                    // a 400 invalid parameter
+)
+
+// apiFront stands in front of a sandbox, delaying every API answer by
+// latency (the sandbox behind should have none), as Zoom's answers take
+// time, and doing with page_number what pn says. numbered counts the List
+// users calls that gave page_number.
+func apiFront(t testing.TB, srv *zoomtest.Server, latency time.Duration, pn pageNumber) (apiURL string, numbered *atomic.Int64) {
 	t.Helper()
 	target, _ := url.Parse(srv.URL())
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	numbered = new(atomic.Int64)
-	var mu sync.Mutex
-	cache := map[string][]string{}
-	get := func(r *http.Request, status, size, token string) ([]byte, error) {
-		q := url.Values{"status": {status}, "page_size": {size}}
-		if token != "" {
-			q.Set("next_page_token", token)
-		}
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, srv.APIURL()+"/users?"+q.Encode(), nil)
-		req.Header.Set("Authorization", r.Header.Get("Authorization"))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer res.Body.Close()
-		body, err := io.ReadAll(res.Body)
-		if err != nil || res.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("listing %s: %d %v %s", status, res.StatusCode, err, body)
-		}
-		return body, nil
-	}
-	// tokens are the tokens of pages 1..count ("" for the first).
-	tokens := func(r *http.Request, status, size string) ([]string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		key := status + "/" + size
-		if toks, ok := cache[key]; ok {
-			return toks, nil
-		}
-		toks := []string{""}
-		for {
-			body, err := get(r, status, size, toks[len(toks)-1])
-			if err != nil {
-				return nil, err
-			}
-			var p struct {
-				Next string `json:"next_page_token"`
-			}
-			if err := json.Unmarshal(body, &p); err != nil {
-				return nil, err
-			}
-			if p.Next == "" {
-				break
-			}
-			toks = append(toks, p.Next)
-		}
-		cache[key] = toks
-		return toks, nil
-	}
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/") {
-			time.Sleep(latency) // the answer's time, as Zoom's
+			time.Sleep(latency)
 		}
 		q := r.URL.Query()
-		n, _ := strconv.Atoi(q.Get("page_number"))
-		if !strings.HasSuffix(r.URL.Path, "/users") || n < 1 || q.Get("next_page_token") != "" {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		numbered.Add(1)
-		status, size := q.Get("status"), q.Get("page_size")
-		toks, err := tokens(r, status, size)
-		var body []byte
-		if err == nil {
-			if n > len(toks) {
-				body, err = []byte(`{"users":[],"total_records":0}`), nil
-			} else {
-				body, err = get(r, status, size, toks[n-1])
+		if strings.HasSuffix(r.URL.Path, "/users") && q.Has("page_number") {
+			numbered.Add(1)
+			switch pn {
+			case ignored:
+				q.Del("page_number")
+				r.URL.RawQuery = q.Encode()
+			case refused:
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"code":300,"message":"Invalid parameter: page_number."}`)
+				return
 			}
 		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"page_number":%d,"page_count":%d,`, n, len(toks))
-		w.Write(bytes.TrimPrefix(bytes.TrimSpace(body), []byte("{")))
+		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
 	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered

@@ -1,9 +1,8 @@
 package export
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -66,13 +67,17 @@ type listedPage struct {
 // listOptions shape how the listings are fetched.
 type listOptions struct {
 	PageSize int // asked for; the answer's page_size is what counts
-	Ahead    int // pages the first status may fetch ahead of the writer (default 2)
+	// Ahead is how many pages of a status may wait, decoded, for the
+	// writer (default 2), beside the one being fetched: the first status's
+	// listing waits beyond that.
+	Ahead int
 	// PageNumbers fetches the pages of each status several at a time with
 	// page_number (deprecated in the reference), falling back to
 	// next_page_token as soon as an answer shows it is not honoured.
 	PageNumbers bool
 	// Workers bounds the page_number fetches in flight per status
-	// (default: the listing rate times the first page's answer time).
+	// (default: the listing rate times the first page's answer time,
+	// shared by the statuses in proportion to their users).
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
@@ -85,14 +90,18 @@ type listOptions struct {
 // The statuses are listed at the same time, each following its own
 // next_page_token chain (or, with PageNumbers, several numbered pages at
 // once): at real latencies the chains, not the rate limit, bound the time.
-// The first status hands its pages straight to the writer, at most Ahead
-// pages ahead, so its token never waits long. The later statuses must not
-// sit on a token while the writer is busy with an earlier one (a token
-// expires after 15 minutes): they list to the end at once, into a spool
-// file in the temporary folder that the writer reads back when their turn
-// comes. Memory stays bounded whatever the account's size. The total is
-// known once every status's first page is in. The iterator stops at the
-// first error, after yielding it.
+// No other filter of List users splits a status usefully: role_id needs
+// the roles' IDs (List roles, another API) and nearly every user has the
+// Member role; license picks the holders of one add-on.
+// A page's users are decoded apart from its listing, which asks for the
+// next page as soon as the token is read. The first status's pages go to
+// the writer, at most Ahead pages ahead, so its token never waits long. The
+// later statuses must not sit on a token while the writer is busy with an
+// earlier one (a token expires after 15 minutes): they list to the end at
+// once, into a spool file in the temporary folder, read back and decoded a
+// few pages ahead of the writer. Memory stays bounded whatever the
+// account's size. The total is known once every status's first page is
+// in. The iterator stops at the first error, after yielding it.
 func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOptions) iter.Seq2[listedPage, error] {
 	if o.Ahead < 1 {
 		o.Ahead = 2
@@ -103,72 +112,135 @@ func listUsers(ctx context.Context, c *zoom.Client, statuses []string, o listOpt
 		}
 		ctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
-		sinks := make([]pageSink, len(statuses))
-		totals := make([]chan int, len(statuses))
 		defer func() {
 			cancel()
 			wg.Wait() // every lister has returned before we do
-			for _, s := range sinks {
-				if s != nil {
-					s.discard()
-				}
-			}
 		}()
+		pipes := make([]*statusPipe, len(statuses))
 		for i, status := range statuses {
-			if i == 0 {
-				sinks[i] = newMemSink(o.Ahead)
-			} else {
-				sp, err := newSpool()
-				if err != nil {
-					yield(listedPage{Status: status}, fmt.Errorf("listing %s users: %w", status, err))
-					return
-				}
-				sinks[i] = sp
-			}
-			totals[i] = make(chan int, 1)
-			wg.Go(func() {
-				err := listStatus(ctx, c, status, o, totals[i], sinks[i])
-				sinks[i].finish(err)
-				if err == nil && i > 0 && o.spooled != nil {
-					o.spooled(status)
-				}
-			})
+			// The decoder holds one page: Ahead-1 more wait in the channel.
+			p := &statusPipe{total: make(chan int, 1), share: make(chan float64, 1), pages: make(chan []zoom.User, o.Ahead-1), done: make(chan struct{})}
+			pipes[i] = p
+			wg.Go(func() { p.run(ctx, c, status, o, i > 0) })
 		}
-
-		announced := 0
-		for i := range statuses {
+		failed := func(i int, err error) {
+			yield(listedPage{Status: statuses[i]}, fmt.Errorf("listing %s users: %w", statuses[i], err))
+		}
+		announced, totals := 0, make([]int, len(pipes))
+		for i, p := range pipes {
 			select {
-			case n := <-totals[i]:
-				announced += n
-			case err := <-sinks[i].failed():
-				yield(listedPage{Status: statuses[i]}, fmt.Errorf("listing %s users: %w", statuses[i], err))
-				return
-			case <-ctx.Done():
-				yield(listedPage{Status: statuses[i]}, ctx.Err())
-				return
+			case totals[i] = <-p.total:
+			case <-p.done:
+				if p.err != nil {
+					failed(i, p.err)
+					return
+				}
+				totals[i] = <-p.total
 			}
+			announced += totals[i]
 		}
-		for i, status := range statuses {
-			for {
-				users, ok, err := sinks[i].next(ctx)
-				if err != nil {
-					yield(listedPage{Status: status}, fmt.Errorf("listing %s users: %w", status, err))
+		for i, p := range pipes {
+			p.share <- float64(totals[i]) / float64(max(announced, 1))
+		}
+		for i, p := range pipes {
+			for users := range p.pages {
+				if !yield(listedPage{Status: statuses[i], Users: users, Announced: announced}, nil) {
 					return
 				}
-				if !ok {
-					break
-				}
-				if !yield(listedPage{Status: status, Users: users, Announced: announced}, nil) {
-					return
-				}
+			}
+			if <-p.done; p.err != nil {
+				failed(i, p.err)
+				return
 			}
 		}
 	}
 }
 
-// listStatus lists one status into sink, sending the total announced by
-// the first page to total.
-func listStatus(ctx context.Context, c *zoom.Client, status string, o listOptions, total chan<- int, sink pageSink) error {
+// statusPipe carries one status's pages from its listing to the writer.
+type statusPipe struct {
+	total chan int         // total_records, from the first page
+	share chan float64     // the status's part of the users listed, once all totals are in
+	pages chan []zoom.User // decoded, in listing order; closed at the end
+	done  chan struct{}    // closed at the end, once err is set
+	err   error            // what ended the listing early
+}
+
+// run lists one status and decodes its pages into p.pages. Without spool
+// the listing hands each page to the decoder and waits while the writer is
+// behind; with spool it appends each page to a spool file, never waiting,
+// and a reader decodes them from there.
+func (p *statusPipe) run(ctx context.Context, c *zoom.Client, status string, o listOptions, spool bool) {
+	defer close(p.done)
+	defer close(p.pages)
+	g, ctx := errgroup.WithContext(ctx)
+	send := func(raw json.RawMessage) error {
+		users, err := zoom.DecodeUsers(raw)
+		if err != nil {
+			return err
+		}
+		select {
+		case p.pages <- users:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if !spool {
+		raw := make(chan json.RawMessage)
+		g.Go(func() error {
+			defer close(raw)
+			return listStatus(ctx, c, status, o, p.total, p.share, func(b json.RawMessage) error {
+				select {
+				case raw <- b:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		})
+		g.Go(func() error {
+			for b := range raw {
+				if err := send(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		p.err = g.Wait()
+		return
+	}
+	sp, err := newSpool()
+	if err != nil {
+		p.err = err
+		return
+	}
+	defer sp.discard()
+	g.Go(func() error {
+		err := listStatus(ctx, c, status, o, p.total, p.share, sp.put)
+		sp.finish(err)
+		if err == nil && o.spooled != nil {
+			o.spooled(status)
+		}
+		return err
+	})
+	g.Go(func() error {
+		for {
+			b, ok, err := sp.next(ctx)
+			if err != nil || !ok {
+				return err
+			}
+			if err := send(b); err != nil {
+				return err
+			}
+		}
+	})
+	p.err = g.Wait()
+}
+
+// listStatus lists one status, handing each page's users, undecoded, to
+// put, and sending the total announced by the first page to total. With
+// PageNumbers it then waits for its share of every status's users.
+func listStatus(ctx context.Context, c *zoom.Client, status string, o listOptions, total chan<- int, share <-chan float64, put func(json.RawMessage) error) error {
 	opts := zoom.ListUsersOptions{Status: status, PageSize: o.PageSize}
 	start := time.Now()
 	first, err := c.UsersPageAt(ctx, opts, "", 0)
@@ -177,19 +249,25 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	}
 	latency := time.Since(start)
 	total <- first.TotalRecords
-	if err := sink.put(ctx, first.Users); err != nil {
+	if err := put(first.Users); err != nil {
 		return err
 	}
 	token := first.NextPageToken
 	if token == "" {
 		return nil
 	}
-	if o.PageNumbers {
-		// The page size is the one Zoom answered with, not the one asked.
-		size := max(first.PageSize, len(first.Users))
+	// The page size is the one Zoom answered with, not the one asked:
+	// without it the numbered pages cannot be counted.
+	if size := first.PageSize; o.PageNumbers && size > 0 {
 		pages := (first.TotalRecords + size - 1) / size
 		opts.PageSize = size
-		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency), sink)
+		var part float64
+		select {
+		case part = <-share:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency, part), put)
 		if done || err != nil {
 			return err
 		}
@@ -200,7 +278,7 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 		if err != nil {
 			return err
 		}
-		if err := sink.put(ctx, p.Users); err != nil {
+		if err := put(p.Users); err != nil {
 			return err
 		}
 		token = p.NextPageToken
@@ -208,22 +286,25 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	return nil
 }
 
-// workersFor sizes the numbered fetches in flight by Little's law: the
-// listing rate times the time an answer takes keeps the rate limit busy;
-// more would only wait in the client's limiter.
-func workersFor(c *zoom.Client, asked int, latency time.Duration) int {
+// workersFor sizes a status's numbered fetches in flight by Little's law:
+// the listing rate times the time an answer takes keeps the rate limit
+// busy; more would only wait in the client's limiter, holding pages in
+// memory. The statuses share the rate in proportion to their users (share),
+// so that they end together: the first status's pages, which the writer
+// needs first, do not wait behind the others'.
+func workersFor(c *zoom.Client, asked int, latency time.Duration, share float64) int {
 	if asked > 0 {
 		return asked
 	}
-	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds())) + 1
+	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds()*share)) + 1
 	return min(max(n, 2), 16)
 }
 
 // listByNumber fetches pages 2..pages with page_number, workers at a time,
-// and puts them into sink in order. Page 2 is read first, alone: when its
-// answer shows page_number is not honoured (another page number, or a 400
+// and puts them in order. Page 2 is read first, alone: when its answer
+// shows page_number is not honoured (another page number, or a 400
 // refusing the parameter), done is false with no error and nothing was put.
-func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, sink pageSink) (done bool, err error) {
+func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, put func(json.RawMessage) error) (done bool, err error) {
 	if pages < 2 {
 		return true, nil
 	}
@@ -237,7 +318,7 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 	case second.PageNumber != 2:
 		return false, nil
 	}
-	if err := sink.put(ctx, second.Users); err != nil {
+	if err := put(second.Users); err != nil {
 		return true, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -247,7 +328,7 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 		wg.Wait()
 	}()
 	type result struct {
-		users []zoom.User
+		users json.RawMessage
 		err   error
 	}
 	results := make([]chan result, pages+1)
@@ -288,88 +369,25 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 		if r.err != nil {
 			return true, r.err
 		}
-		if err := sink.put(ctx, r.users); err != nil {
+		if err := put(r.users); err != nil {
 			return true, err
 		}
 	}
 	return true, nil
 }
 
-// pageSink carries one status's pages from its lister to the writer.
-type pageSink interface {
-	put(ctx context.Context, users []zoom.User) error
-	// finish ends the listing, with the error that ended it, if any.
-	finish(err error)
-	// failed delivers the listing's error, if it ends in one.
-	failed() <-chan error
-	// next is the next page; ok is false at the end.
-	next(ctx context.Context) (users []zoom.User, ok bool, err error)
-	discard()
-}
-
-// memSink hands pages over a channel of ahead pages: the lister waits for
-// the writer.
-type memSink struct {
-	pages chan []zoom.User
-	errc  chan error
-	err   error
-}
-
-func newMemSink(ahead int) *memSink {
-	return &memSink{pages: make(chan []zoom.User, ahead), errc: make(chan error, 1)}
-}
-
-func (m *memSink) put(ctx context.Context, users []zoom.User) error {
-	select {
-	case m.pages <- users:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (m *memSink) finish(err error) {
-	if err != nil {
-		m.errc <- err
-	}
-	close(m.pages)
-}
-
-func (m *memSink) failed() <-chan error { return m.errc }
-
-func (m *memSink) next(ctx context.Context) ([]zoom.User, bool, error) {
-	select {
-	case users, ok := <-m.pages:
-		if ok {
-			return users, true, nil
-		}
-		if m.err == nil {
-			select {
-			case m.err = <-m.errc:
-			default:
-			}
-		}
-		return nil, false, m.err
-	case <-ctx.Done():
-		return nil, false, ctx.Err()
-	}
-}
-
-func (m *memSink) discard() {}
-
-// spool keeps a later status's pages in a temporary file, gob-encoded,
-// one record per page, so that its listing never waits for the writer and
-// memory does not grow with the account. The writer reads the records back
-// in order, while the listing may still be appending.
+// spool keeps a later status's pages in a temporary file, as the JSON
+// they came in, one record per page, so that its listing never waits for
+// the writer and memory does not grow with the account. The reader takes
+// the records back in order, while the listing may still be appending.
 type spool struct {
 	f    *os.File
-	off  int64 // the writer's end of the file (the lister's goroutine only)
+	off  int64 // the lister's end of the file (its goroutine only)
 	mu   sync.Mutex
 	recs []spoolRec // records written, not yet read
 	done bool
 	err  error
 	more chan struct{} // a record or the end arrived
-	errc chan error
 }
 
 type spoolRec struct {
@@ -382,15 +400,11 @@ func newSpool() (*spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary file: %w", err)
 	}
-	return &spool{f: f, more: make(chan struct{}, 1), errc: make(chan error, 1)}, nil
+	return &spool{f: f, more: make(chan struct{}, 1)}, nil
 }
 
-func (s *spool) put(_ context.Context, users []zoom.User) error {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(users); err != nil {
-		return err
-	}
-	n, err := s.f.WriteAt(buf.Bytes(), s.off)
+func (s *spool) put(raw json.RawMessage) error {
+	n, err := s.f.WriteAt(raw, s.off)
 	if err != nil {
 		return fmt.Errorf("writing a temporary file: %w", err)
 	}
@@ -409,19 +423,16 @@ func (s *spool) signal() {
 	}
 }
 
+// finish ends the listing, with the error that ended it, if any.
 func (s *spool) finish(err error) {
 	s.mu.Lock()
 	s.done, s.err = true, err
 	s.mu.Unlock()
-	if err != nil {
-		s.errc <- err
-	}
 	s.signal()
 }
 
-func (s *spool) failed() <-chan error { return s.errc }
-
-func (s *spool) next(ctx context.Context) ([]zoom.User, bool, error) {
+// next is the next page; ok is false at the end.
+func (s *spool) next(ctx context.Context) (raw json.RawMessage, ok bool, err error) {
 	for {
 		s.mu.Lock()
 		if len(s.recs) > 0 {
@@ -432,11 +443,7 @@ func (s *spool) next(ctx context.Context) ([]zoom.User, bool, error) {
 			if _, err := s.f.ReadAt(buf, r.off); err != nil {
 				return nil, false, fmt.Errorf("reading a temporary file: %w", err)
 			}
-			var users []zoom.User
-			if err := gob.NewDecoder(bytes.NewReader(buf)).Decode(&users); err != nil {
-				return nil, false, fmt.Errorf("reading a temporary file: %w", err)
-			}
-			return users, true, nil
+			return buf, true, nil
 		}
 		if s.done {
 			err := s.err
@@ -452,7 +459,7 @@ func (s *spool) next(ctx context.Context) ([]zoom.User, bool, error) {
 	}
 }
 
-// discard removes the file; the listing has returned.
+// discard removes the file; the listing and the reader have returned.
 func (s *spool) discard() {
 	name := s.f.Name()
 	_ = s.f.Close()

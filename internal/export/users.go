@@ -162,7 +162,8 @@ type UsersOptions struct {
 	// the listing goes on with next_page_token.
 	PageNumbers bool
 	// ListWorkers bounds the page_number fetches in flight per status
-	// (default: the listing rate times the first answer's time, 2 to 16).
+	// (default: the listing rate times the first answer's time, shared by
+	// the statuses in proportion to their users, 2 to 16).
 	ListWorkers int
 	// Progress, if set, is called from the writer goroutine as pages and
 	// users are handled.
@@ -271,36 +272,27 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	}
 	defer out.abort()
 
-	needGroups := opts.Group != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Groups })
-	needDivs := opts.Division != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Divisions })
-	dir, err := zoom.LoadDirectory(ctx, c, needGroups, needDivs, opts.Warn)
-	if err != nil {
-		return nil, err
+	// The groups and divisions are read while the listings start: each
+	// takes an answer's time.
+	ctx, cancel := context.WithCancel(ctx)
+	type filter struct {
+		dir  *zoom.Directory
+		keep func(*zoom.User) bool
+		err  error
 	}
-	keep := func(*zoom.User) bool { return true }
-	if opts.Group != "" || opts.Division != "" {
-		var gid, did string
-		if opts.Group != "" {
-			g, err := dir.Group(opts.Group)
-			if err != nil {
-				return nil, err
-			}
-			gid = g.ID
+	filtered := make(chan filter, 1)
+	go func() {
+		dir, keep, err := userFilter(ctx, c, opts, cols)
+		filtered <- filter{dir, keep, err}
+	}()
+	var f filter
+	got := false
+	defer func() {
+		cancel()
+		if !got {
+			<-filtered // returned before we do
 		}
-		if opts.Division != "" {
-			if dir.NoDivisions {
-				return nil, &UsageError{Msg: fmt.Sprintf("--division %q: this account has no divisions", opts.Division)}
-			}
-			d, err := dir.Division(opts.Division)
-			if err != nil {
-				return nil, err
-			}
-			did = d.ID
-		}
-		keep = func(u *zoom.User) bool {
-			return (gid == "" || slices.Contains(u.GroupIDs, gid)) && (did == "" || slices.Contains(u.DivisionIDs, did))
-		}
-	}
+	}()
 
 	table := sheet.Table{Name: "Users", Columns: make([]sheet.Column, len(cols))}
 	for i, col := range cols {
@@ -326,7 +318,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	write := func(users []zoom.User) error {
 		for i := range users {
 			for j, col := range cols {
-				cells[j] = col.cell(&users[i], dir)
+				cells[j] = col.cell(&users[i], f.dir)
 			}
 			if err := tw.WriteRow(cells, sheet.Plain); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
@@ -339,6 +331,12 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	for page, err := range listUsers(ctx, c, statuses, listOptions{PageSize: opts.PageSize, Ahead: opts.Ahead, PageNumbers: opts.PageNumbers, Workers: opts.ListWorkers}) {
 		if err != nil {
 			return nil, err
+		}
+		if !got {
+			f, got = <-filtered, true
+			if f.err != nil {
+				return nil, f.err
+			}
 		}
 		pr.Pages++
 		pr.Listed += len(page.Users)
@@ -355,7 +353,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		users := page.Users
 		kept := users[:0]
 		for i := range users {
-			if keep(&users[i]) {
+			if f.keep(&users[i]) {
 				kept = append(kept, users[i])
 			}
 		}
@@ -401,6 +399,42 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		return nil, err
 	}
 	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}, nil
+}
+
+// userFilter reads the groups and divisions the columns or filters need
+// and returns which users the export keeps.
+func userFilter(ctx context.Context, c *zoom.Client, opts UsersOptions, cols []UserColumn) (*zoom.Directory, func(*zoom.User) bool, error) {
+	needGroups := opts.Group != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Groups })
+	needDivs := opts.Division != "" || slices.ContainsFunc(cols, func(c UserColumn) bool { return c.Divisions })
+	dir, err := zoom.LoadDirectory(ctx, c, needGroups, needDivs, opts.Warn)
+	if err != nil {
+		return nil, nil, err
+	}
+	keep := func(*zoom.User) bool { return true }
+	if opts.Group != "" || opts.Division != "" {
+		var gid, did string
+		if opts.Group != "" {
+			g, err := dir.Group(opts.Group)
+			if err != nil {
+				return nil, nil, err
+			}
+			gid = g.ID
+		}
+		if opts.Division != "" {
+			if dir.NoDivisions {
+				return nil, nil, &UsageError{Msg: fmt.Sprintf("--division %q: this account has no divisions", opts.Division)}
+			}
+			d, err := dir.Division(opts.Division)
+			if err != nil {
+				return nil, nil, err
+			}
+			did = d.ID
+		}
+		keep = func(u *zoom.User) bool {
+			return (gid == "" || slices.Contains(u.GroupIDs, gid)) && (did == "" || slices.Contains(u.DivisionIDs, did))
+		}
+	}
+	return dir, keep, nil
 }
 
 // readDetails fills what the listing leaves out (job title, location,

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -567,41 +568,56 @@ func TestSelectUserColumns(t *testing.T) {
 }
 
 // Where Zoom honours page_number, PageNumbers fetches a status's pages
-// several at a time and the export is the same, row for row, as the one
-// that follows next_page_token.
+// several at a time; where an answer shows it does not (the first page
+// again, or a 400), the listing goes on with next_page_token. Either way
+// the export is the same, row for row, as the one that follows the tokens.
 func TestExportUsersPageNumbers(t *testing.T) {
 	srv := exSandbox(t, zoomtest.Options{Users: 900, NoRateLimits: true})
-	front, numbered := pageNumberFront(t, srv, 0)
-	c := exClient(t, srv, front, nil)
+	pages := map[string]int{} // a status's pages of 50
+	for _, u := range srv.Users() {
+		pages[u.Status]++
+	}
+	for s, n := range pages {
+		pages[s] = (n + 49) / 50
+	}
 	dir := t.TempDir()
-	byToken, byNumber := exPath(dir, "token.csv"), exPath(dir, "number.csv")
-	if _, err := ExportUsers(context.Background(), c, byToken, UsersOptions{PageSize: 50}); err != nil {
+	byToken := exPath(dir, "token.csv")
+	front, numbered := apiFront(t, srv, 0, honoured)
+	if _, err := ExportUsers(context.Background(), exClient(t, srv, front, nil), byToken, UsersOptions{PageSize: 50}); err != nil {
 		t.Fatal(err)
 	}
 	if numbered.Load() != 0 {
 		t.Fatalf("%d numbered calls without PageNumbers", numbered.Load())
 	}
-	res, err := ExportUsers(context.Background(), c, byNumber, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
-	if err != nil {
-		t.Fatal(err)
+	want, _ := os.ReadFile(byToken)
+	tests := []struct {
+		pn pageNumber
+		// numbered is how many calls give page_number, for a status of n
+		// pages.
+		numbered func(n int) int
+	}{
+		{honoured, func(n int) int { return n - 1 }},      // every page but the first
+		{ignored, func(n int) int { return min(n-1, 1) }}, // page 2, once
+		{refused, func(n int) int { return min(n-1, 1) }},
 	}
-	a, _ := os.ReadFile(byToken)
-	b, _ := os.ReadFile(byNumber)
-	if string(a) != string(b) || res.Rows != len(srv.Users()) {
-		t.Errorf("page_number export (%d rows) differs from the token one (%d users)", res.Rows, len(srv.Users()))
-	}
-	// Every page but each status's first was read by number.
-	want := int64(0)
-	for _, s := range AllStatuses {
-		n := 0
-		for _, u := range srv.Users() {
-			if u.Status == s {
-				n++
-			}
+	for _, tt := range tests {
+		front, numbered := apiFront(t, srv, 0, tt.pn)
+		c := exClient(t, srv, front, nil)
+		path := exPath(dir, fmt.Sprintf("number-%d.csv", tt.pn))
+		res, err := ExportUsers(context.Background(), c, path, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
+		if err != nil {
+			t.Fatal(err)
 		}
-		want += int64(max(0, (n+49)/50-1))
-	}
-	if got := numbered.Load(); got != want {
-		t.Errorf("%d pages read by number, want %d", got, want)
+		got, _ := os.ReadFile(path)
+		if string(got) != string(want) || res.Rows != len(srv.Users()) {
+			t.Errorf("page_number %d: the export (%d rows) differs from the token one (%d users)", tt.pn, res.Rows, len(srv.Users()))
+		}
+		calls := 0
+		for _, n := range pages {
+			calls += tt.numbered(n)
+		}
+		if got := numbered.Load(); got != int64(calls) {
+			t.Errorf("page_number %d: %d calls gave page_number, want %d", tt.pn, got, calls)
+		}
 	}
 }

@@ -9,12 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -268,6 +268,15 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 	return res, err
 }
 
+// answer is an output that decodes its answer itself (what it keeps, it
+// copies: the answer's buffer is reused).
+type answer interface{ decodeAnswer(body []byte) error }
+
+// answers are the buffers answers are read into: a listing page is a
+// megabyte, and reading each into a new buffer grown from nothing
+// allocated twice that.
+var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // attempt is one try of a call: wait for the category's slot (and the
 // features gate), take the token, check the stop, send, and sort the answer
 // into success, retry, or final error.
@@ -322,7 +331,11 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	resp, err := c.http.Do(req)
 	var body []byte
 	if err == nil {
-		body, err = io.ReadAll(resp.Body)
+		buf := answers.Get().(*bytes.Buffer)
+		defer answers.Put(buf) // decoding and parseAPIError copy what they keep
+		buf.Reset()
+		_, err = buf.ReadFrom(resp.Body)
+		body = buf.Bytes()
 		resp.Body.Close()
 	}
 	end := c.clock.Now()
@@ -358,7 +371,11 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			c.limits[cat].recover()
 		}
 		if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
-			if err := json.Unmarshal(body, cl.out); err != nil {
+			decode := json.Unmarshal
+			if a, ok := cl.out.(answer); ok {
+				decode = func(b []byte, _ any) error { return a.decodeAnswer(b) }
+			}
+			if err := decode(body, cl.out); err != nil {
 				return false, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
 			}
 		}

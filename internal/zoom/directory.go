@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/zoombulk/zoombulk/internal/fuzzy"
 )
 
@@ -33,27 +35,38 @@ type Directory struct {
 // set (and warn says so).
 func LoadDirectory(ctx context.Context, c *Client, groups, divisions bool, warn func(string)) (*Directory, error) {
 	d := &Directory{}
+	// Both at once: each is a call's answer time or more.
+	var g errgroup.Group
 	if groups {
-		gs, err := c.ListGroups(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing the groups: %w", err)
-		}
-		d.Groups = gs
+		g.Go(func() error {
+			gs, err := c.ListGroups(ctx)
+			if err != nil {
+				return fmt.Errorf("listing the groups: %w", err)
+			}
+			d.Groups = gs
+			return nil
+		})
 	}
 	if divisions {
-		ds, err := c.ListDivisions(ctx)
-		var apiErr *APIError
-		switch {
-		case errors.As(err, &apiErr) && noFeature(apiErr):
-			d.NoDivisions = true
-			if warn != nil {
-				warn(fmt.Sprintf("divisions are not available on this account (%s); the division columns stay empty", apiErr.Message))
+		g.Go(func() error {
+			ds, err := c.ListDivisions(ctx)
+			var apiErr *APIError
+			switch {
+			case errors.As(err, &apiErr) && noFeature(apiErr):
+				d.NoDivisions = true
+				if warn != nil {
+					warn(fmt.Sprintf("divisions are not available on this account (%s); the division columns stay empty", apiErr.Message))
+				}
+			case err != nil:
+				return fmt.Errorf("listing the divisions: %w", err)
+			default:
+				d.Divisions = ds
 			}
-		case err != nil:
-			return nil, fmt.Errorf("listing the divisions: %w", err)
-		default:
-			d.Divisions = ds
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	d.index()
 	return d, nil

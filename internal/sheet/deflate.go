@@ -1,0 +1,99 @@
+package sheet
+
+import (
+	"bytes"
+	"compress/flate"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// deflateBlock is how much of a part one core compresses at a time.
+const deflateBlock = 1 << 20
+
+// parallelDeflate compresses a workbook part on every core. The part is
+// cut into blocks compressed apart, at flate's best speed, each ended by a
+// sync flush so that they join into one deflate stream (as pigz does); a
+// final empty block ends it. The parts are compressed after the last row is
+// written: this is time the user waits, and one core took 0.6 s for
+// 100,000 users.
+type parallelDeflate struct {
+	w       io.Writer
+	block   []byte
+	pending []chan []byte // compressed blocks, in order, not yet written
+	err     error
+}
+
+func newParallelDeflate(w io.Writer) (io.WriteCloser, error) {
+	return &parallelDeflate{w: w}, nil
+}
+
+var (
+	deflaters  = sync.Pool{New: func() any { fw, _ := flate.NewWriter(nil, flate.BestSpeed); return fw }}
+	finalBlock = func() []byte {
+		var b bytes.Buffer
+		fw, _ := flate.NewWriter(&b, flate.BestSpeed)
+		fw.Close()
+		return b.Bytes()
+	}()
+)
+
+func (d *parallelDeflate) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && d.err == nil {
+		if d.block == nil {
+			d.block = make([]byte, 0, deflateBlock)
+		}
+		k := min(len(p), deflateBlock-len(d.block))
+		d.block, p = append(d.block, p[:k]...), p[k:]
+		if len(d.block) == deflateBlock {
+			d.dispatch()
+		}
+	}
+	if d.err != nil {
+		return n - len(p), d.err
+	}
+	return n, nil
+}
+
+// dispatch compresses the block on a core of its own, and writes the
+// oldest blocks out while every core is busy.
+func (d *parallelDeflate) dispatch() {
+	block := d.block
+	d.block = nil
+	out := make(chan []byte, 1)
+	go func() {
+		var b bytes.Buffer
+		fw := deflaters.Get().(*flate.Writer)
+		fw.Reset(&b)
+		fw.Write(block) // a bytes.Buffer does not fail
+		fw.Flush()
+		deflaters.Put(fw)
+		out <- b.Bytes()
+	}()
+	d.pending = append(d.pending, out)
+	for len(d.pending) > runtime.GOMAXPROCS(0) {
+		d.writeOldest()
+	}
+}
+
+func (d *parallelDeflate) writeOldest() {
+	b := <-d.pending[0]
+	d.pending = d.pending[1:]
+	if d.err == nil {
+		_, d.err = d.w.Write(b)
+	}
+}
+
+func (d *parallelDeflate) Close() error {
+	if len(d.block) > 0 {
+		d.dispatch()
+	}
+	for len(d.pending) > 0 {
+		d.writeOldest()
+	}
+	if d.err == nil {
+		_, d.err = d.w.Write(finalBlock)
+	}
+	return d.err
+}
