@@ -158,7 +158,7 @@ func printTables(w io.Writer, p parsed, load string) (bad int) {
 		m := b.metrics
 		ratio, target := fmt.Sprintf("%.3f", m["ratio"]), fmt.Sprintf("≥ %.2f", m["target"])
 		switch {
-		case step == "export_users":
+		case strings.HasPrefix(step, "export_users"):
 			ratio = fmt.Sprintf("%.3f (time ÷ (bound + 3 s))", m["ratio"])
 			target = fmt.Sprintf("time ≤ bound + 3 s = %.2f s", m["bound-s"]+3)
 		case m["at-most"] == 1:

@@ -278,17 +278,29 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 			}
 		}
 	}
+	// page reads one page of a status's listing into byKey.
+	page := func(status, token string) (*zoom.RawUsersPage, int, error) {
+		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, token, 0)
+		var users []zoom.User
+		if err == nil {
+			users, err = zoom.DecodeUsers(p.Users)
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("listing %s users: %w", status, err)
+		}
+		add(users)
+		return p, len(users), nil
+	}
 	next := map[string]string{} // status -> the token of its second page
 	left := 0                   // pages after the first ones
 	for _, status := range listedStatuses {
-		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, "", 0)
+		p, n, err := page(status, "")
 		if err != nil {
-			return nil, fmt.Errorf("listing %s users: %w", status, err)
+			return nil, err
 		}
-		add(p.Users)
 		if p.NextPageToken != "" {
 			next[status] = p.NextPageToken
-			size := max(p.PageSize, len(p.Users), 1)
+			size := max(p.PageSize, n, 1)
 			left += max((p.TotalRecords+size-1)/size-1, 1)
 		}
 	}
@@ -302,11 +314,10 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, erro
 	if !complete && left < unfound {
 		for _, status := range listedStatuses {
 			for tok := next[status]; tok != ""; {
-				p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, tok, 0)
+				p, _, err := page(status, tok)
 				if err != nil {
-					return nil, fmt.Errorf("listing %s users: %w", status, err)
+					return nil, err
 				}
-				add(p.Users)
 				tok = p.NextPageToken
 			}
 		}
