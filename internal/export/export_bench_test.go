@@ -72,7 +72,9 @@ func heapNow() uint64 {
 // Medium rate) + 3 s. Following tokens, a status's pages come one after
 // the other, so the longest status's chain of answers (pages x latency)
 // bounds the time whatever the rate: the target is the larger of the two
-// bounds + 3 s. The heap stays under 300 MB (the sandbox's included).
+// bounds + 3 s. The peak heap is reported, not held to a target: the
+// sandbox's 100,000 users and the pages it encodes are in it; the export's
+// own memory is measured alone by BenchmarkExportUsersRSS300k.
 //
 //	go test ./internal/export -run '^$' -bench ExportUsers100k -benchtime 1x
 func BenchmarkExportUsers100k(b *testing.B) {
@@ -156,9 +158,6 @@ func benchExport(b *testing.B, n int, latency time.Duration, numbers bool) {
 		total, per.Seconds(), (cpuTime()-cpu0).Seconds()/float64(b.N), rateBound.Seconds(), chainBound.Seconds(), peak>>20, st.Size()>>20)
 	if per > target {
 		b.Errorf("export took %s; the target is %s (listing bound %s, chain %s)", per, target, rateBound, chainBound)
-	}
-	if peak > 300<<20 {
-		b.Errorf("peak heap %d MB; the target is under 300 MB", peak>>20)
 	}
 }
 
