@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/memstat"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -104,35 +104,6 @@ func heapInUse() uint64 {
 	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64() + s[1].Value.Uint64()
-}
-
-// resetPeakRSS resets the kernel's high-water mark of this process's
-// resident memory (Linux: writing 5 to /proc/self/clear_refs), so that
-// peakRSS reads the peak of one step and not of the benchmarks before it.
-// It reports whether the reset worked; if not, peakRSS is the process's
-// peak since it started.
-func resetPeakRSS() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
-
-// peakRSS is VmHWM of /proc/self/status (bytes), or getrusage's maxrss
-// where there is no /proc.
-func peakRSS() uint64 {
-	if data, err := os.ReadFile("/proc/self/status"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-				if err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
 }
 
 // heapPeak samples the heap in use every 50 ms until stop. (Every 5 ms
@@ -260,7 +231,7 @@ func (e *stepEvents) StepStarted(step jobfile.Step, _ int) {
 	runtime.GC()
 	e.w.heapStart = heapInUse()
 	e.stopHeap = heapPeak()
-	e.w.rssReset = resetPeakRSS()
+	e.w.rssReset = memstat.ResetPeak()
 	e.w.start = take(e.client, e.srv)
 }
 
@@ -270,7 +241,7 @@ func (e *stepEvents) StepFinished(step jobfile.Step) {
 	}
 	e.w.end = take(e.client, e.srv)
 	e.w.heapPeak = e.stopHeap()
-	e.w.rss = peakRSS()
+	e.w.rss = memstat.Peak()
 	e.seen = true
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/memstat"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -468,11 +469,11 @@ func benchExport(b *testing.B, s setup, numbers bool) {
 	path := filepath.Join(b.TempDir(), "users.xlsx")
 	runtime.GC()
 	var w window
-	w.rssReset = resetPeakRSS()
+	w.rssReset = memstat.ResetPeak()
 	w.start = take(c, srv)
 	res, err := export.ExportUsers(context.Background(), c, path, export.UsersOptions{PageNumbers: numbers})
 	w.end = take(c, srv)
-	w.rss = peakRSS()
+	w.rss = memstat.Peak()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/memstat"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -243,8 +242,8 @@ func BenchmarkValidate(b *testing.B) {
 				b.Fatal(err)
 			}
 			debug.FreeOSMemory()
-			reset := resetPeakRSS()
-			base := float64(peakRSS()) / (1 << 20)
+			reset := memstat.ResetPeak()
+			base := float64(memstat.Peak()) / (1 << 20)
 			var problems, rows int
 			cpu0, start := cpuTime(), time.Now()
 			for b.Loop() {
@@ -259,7 +258,7 @@ func BenchmarkValidate(b *testing.B) {
 				b.Fatalf("%d rows", rows)
 			}
 			rate := float64(rows) * float64(b.N) / elapsed.Seconds()
-			rss := float64(peakRSS()) / (1 << 20)
+			rss := float64(memstat.Peak()) / (1 << 20)
 			b.ReportMetric(rate, "rows/s")
 			b.ReportMetric(c.target, "target-rows/s")
 			b.ReportMetric(rss, "peak-RSS-MB")
@@ -286,29 +285,3 @@ func cpuTime() time.Duration {
 
 // validateRSSMB is the peak resident memory Validate must stay under.
 const validateRSSMB = 150
-
-// resetPeakRSS resets the kernel's high-water mark of this process's
-// resident memory (Linux: writing 5 to /proc/self/clear_refs), so that
-// peakRSS reads the peak from now on; false when it cannot.
-func resetPeakRSS() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
-
-// peakRSS is VmHWM of /proc/self/status (bytes), or getrusage's maxrss
-// where there is no /proc.
-func peakRSS() uint64 {
-	if data, err := os.ReadFile("/proc/self/status"); err == nil {
-		for line := range strings.Lines(string(data)) {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				if kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
-					return kb << 10
-				}
-			}
-		}
-	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return uint64(ru.Maxrss) << 10 // kilobytes on Linux
-}
