@@ -170,10 +170,11 @@ func (e *engine) outcomeOf(err error) *results.StepResult {
 }
 
 // stoppedUnanswered says whether a call's outcome is unknown because the
-// run was stopping when its answer was lost.
+// run was stopping when its answer was lost. A Ctrl-C is seen on the work
+// context at once; its reason is only recorded when apply returns.
 func stoppedUnanswered(e *engine, err error) bool {
 	var amb *zoom.AmbiguousError
-	return errors.As(err, &amb) && e.reason() != ""
+	return errors.As(err, &amb) && (e.reason() != "" || e.work != nil && e.work.Err() != nil)
 }
 
 // seatsGone is the result for a row that needs a license after Zoom said

@@ -121,6 +121,7 @@ type engine struct {
 	failures    atomic.Int64
 	maxFailures int // -1: no limit
 	stopOnce    sync.Once
+	work        context.Context // done once the run stops taking work (Ctrl-C included)
 	stopWork    context.CancelFunc
 	aborted     atomic.Value // string
 
@@ -194,7 +195,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()
-	e.stopWork = stop
+	e.work, e.stopWork = work, stop
 
 	if err := e.plan(work); err != nil {
 		if ctx.Err() == nil {
