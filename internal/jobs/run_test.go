@@ -48,7 +48,8 @@ func newEnv(t *testing.T, opts zoomtest.Options) *env {
 	return &env{t: t, srv: srv, client: newClient(t, srv), dir: t.TempDir()}
 }
 
-func newClient(t *testing.T, srv *zoomtest.Server) *zoom.Client {
+// newClient is a client of srv at business/1.0; tweak changes its config.
+func newClient(t *testing.T, srv *zoomtest.Server, tweak ...func(*zoom.Config)) *zoom.Client {
 	t.Helper()
 	vars := map[string]string{}
 	for _, kv := range srv.Env() {
@@ -60,6 +61,9 @@ func newClient(t *testing.T, srv *zoomtest.Server) *zoom.Client {
 	cfg.FeaturesInterval = testInterval
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 100*time.Millisecond
 	cfg.Timeout = 5 * time.Second
+	for _, f := range tweak {
+		f(&cfg)
+	}
 	c, err := zoom.New(cfg)
 	if err != nil {
 		t.Fatal(err)

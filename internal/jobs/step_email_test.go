@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -41,6 +42,8 @@ func renameSeed(t *testing.T, n int, taken []int, external ...string) *zoomtest.
 func TestChangeEmailDomainRename(t *testing.T) {
 	taken := []int{7, 250, 499}
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 500, taken)})
+	// Thousands of Light calls: unpaced, as the sandbox is (no features step).
+	e.client = newClient(t, e.srv, func(cfg *zoom.Config) { cfg.NoLimits = true })
 	var rows [][]string
 	for i := range 500 {
 		rows = append(rows, []string{fmt.Sprintf("user%03d@old.example", i), "Moved"})
