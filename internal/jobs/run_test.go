@@ -207,6 +207,7 @@ func mixedRows(srv *zoomtest.Server, hires int) [][]string {
 }
 
 func TestMixedJobEndToEnd(t *testing.T) {
+	t.Parallel() // paced by its own sandbox's limits: mostly waiting
 	e := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(e.srv, 217)
 	if len(rows) != 250 {
@@ -409,6 +410,7 @@ func finalState(srv *zoomtest.Server) map[string]string {
 }
 
 func TestInterruptedRunResumesToTheSameState(t *testing.T) {
+	t.Parallel() // paced by its own sandbox's limits: mostly waiting
 	// The uninterrupted reference run.
 	ref := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(ref.srv, 80)
@@ -479,6 +481,7 @@ func TestResumeRefusesAChangedInput(t *testing.T) {
 }
 
 func TestFaultsEndInTheExactState(t *testing.T) {
+	t.Parallel() // paced by its own sandbox's limits: mostly waiting
 	ref := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(ref.srv, 100)
 	ref.writeCSV("users.csv", mixedHeader, rows)

@@ -325,6 +325,7 @@ steps:
 // A run interrupted and resumed records one before-image across both
 // parts: its undo puts the account back as it was before the first part.
 func TestUndoOfAResumedRun(t *testing.T) {
+	t.Parallel() // paced by its own sandbox's limits: mostly waiting
 	e := newEnv(t, zoomtest.Options{Tier: "business"})
 	start := accountState(e.srv)
 	rows := mixedRows(e.srv, 40)
