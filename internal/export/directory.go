@@ -40,12 +40,11 @@ func ExportGroupAdmins(ctx context.Context, c *zoom.Client, path string) (*Resul
 		return nil, fmt.Errorf("listing the groups: %w", err)
 	}
 	t := sheet.Table{Name: "Groups", Columns: []sheet.Column{{Header: HeaderGroup}, {Header: HeaderAdmin, Width: 30}}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
-		n := 0
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for _, g := range groups {
 			admins, err := c.ListGroupAdmins(ctx, g.ID)
 			if err != nil {
-				return 0, fmt.Errorf("listing the admins of group %q: %w", g.Name, err)
+				return fmt.Errorf("listing the admins of group %q: %w", g.Name, err)
 			}
 			emails := []string{""}
 			if len(admins) > 0 {
@@ -55,13 +54,12 @@ func ExportGroupAdmins(ctx context.Context, c *zoom.Client, path string) (*Resul
 				}
 			}
 			for _, e := range emails {
-				if err := tw.WriteRow([]sheet.Cell{sheet.TextCell(g.Name), sheet.TextCell(e)}, sheet.Plain); err != nil {
-					return 0, fmt.Errorf("writing %s: %w", path, err)
+				if err := add(sheet.TextCell(g.Name), sheet.TextCell(e)); err != nil {
+					return err
 				}
-				n++
 			}
 		}
-		return n, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -111,13 +109,12 @@ func ExportContactGroupMembers(ctx context.Context, c *zoom.Client, path string)
 	t := sheet.Table{Name: "Contact groups", Columns: []sheet.Column{
 		{Header: HeaderContactGroup}, {Header: HeaderMember, Width: 30}, {Header: HeaderPrivacy, Kind: sheet.Integer}, {Header: HeaderDescription, Width: 40},
 	}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
-		n := 0
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for _, g := range contacts {
 			var members []string
 			for m, err := range c.ListContactGroupMembers(ctx, g.ID) {
 				if err != nil {
-					return 0, fmt.Errorf("listing the members of contact group %q: %w", g.Name, err)
+					return fmt.Errorf("listing the members of contact group %q: %w", g.Name, err)
 				}
 				name := m.ID
 				if m.Type == 2 {
@@ -138,13 +135,12 @@ func ExportContactGroupMembers(ctx context.Context, c *zoom.Client, path string)
 			}
 			for _, m := range members {
 				row := []sheet.Cell{sheet.TextCell(g.Name), sheet.TextCell(m), privacy, sheet.TextCell(g.Description)}
-				if err := tw.WriteRow(row, sheet.Plain); err != nil {
-					return 0, fmt.Errorf("writing %s: %w", path, err)
+				if err := add(row...); err != nil {
+					return err
 				}
-				n++
 			}
 		}
-		return n, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -167,12 +163,11 @@ func ExportAssistants(ctx context.Context, c *zoom.Client, path string) (*Result
 	}
 	users = slices.DeleteFunc(users, func(u zoom.User) bool { return u.ID == "" || u.Type < 2 })
 	t := sheet.Table{Name: "Assistants", Columns: []sheet.Column{{Header: HeaderEmail, Width: 30}, {Header: HeaderAssistants, Width: 60}}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
-		n := 0
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for _, u := range users {
 			as, err := c.ListAssistants(ctx, u.ID)
 			if err != nil {
-				return 0, fmt.Errorf("listing the assistants of %s: %w", u.Email, err)
+				return fmt.Errorf("listing the assistants of %s: %w", u.Email, err)
 			}
 			if len(as) == 0 {
 				continue
@@ -181,12 +176,11 @@ func ExportAssistants(ctx context.Context, c *zoom.Client, path string) (*Result
 			for i, a := range as {
 				list[i] = a.Email
 			}
-			if err := tw.WriteRow([]sheet.Cell{sheet.TextCell(u.Email), sheet.TextCell(strings.Join(list, "; "))}, sheet.Plain); err != nil {
-				return 0, fmt.Errorf("writing %s: %w", path, err)
+			if err := add(sheet.TextCell(u.Email), sheet.TextCell(strings.Join(list, "; "))); err != nil {
+				return err
 			}
-			n++
 		}
-		return n, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err

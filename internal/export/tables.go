@@ -12,8 +12,9 @@ import (
 // The small exports: groups, divisions, one group's members and contact
 // groups. Each is one table, written to .csv or .xlsx.
 
-// writeTable writes one table to path, rows produced by fill.
-func writeTable(path string, t sheet.Table, fill func(tw sheet.TableWriter) (int, error)) (Format, int, error) {
+// writeTable writes one table to path, its rows given by fill to add (a
+// plain row each); it returns the format and the rows written.
+func writeTable(path string, t sheet.Table, fill func(add func(...sheet.Cell) error) error) (Format, int, error) {
 	out, err := newOutput(path)
 	if err != nil {
 		return "", 0, err
@@ -23,7 +24,14 @@ func writeTable(path string, t sheet.Table, fill func(tw sheet.TableWriter) (int
 	if err != nil {
 		return "", 0, fmt.Errorf("writing %s: %w", path, err)
 	}
-	n, err := fill(tw)
+	n := 0
+	err = fill(func(cells ...sheet.Cell) error {
+		if err := tw.WriteRow(cells, sheet.Plain); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		n++
+		return nil
+	})
 	if err != nil {
 		return "", 0, err
 	}
@@ -50,13 +58,13 @@ func ExportGroups(ctx context.Context, c *zoom.Client, path string) (*Result, er
 	t := sheet.Table{Name: "Groups", Columns: []sheet.Column{
 		{Header: "Group"}, {Header: "Group ID"}, {Header: "Members", Kind: sheet.Integer},
 	}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for _, g := range groups {
-			if err := tw.WriteRow([]sheet.Cell{sheet.TextCell(g.Name), sheet.TextCell(g.ID), sheet.IntCell(int64(g.TotalMembers))}, sheet.Plain); err != nil {
-				return 0, fmt.Errorf("writing %s: %w", path, err)
+			if err := add(sheet.TextCell(g.Name), sheet.TextCell(g.ID), sheet.IntCell(int64(g.TotalMembers))); err != nil {
+				return err
 			}
 		}
-		return len(groups), nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -93,15 +101,15 @@ func ExportDivisions(ctx context.Context, c *zoom.Client, path string) (*Result,
 		{Header: "Division"}, {Header: "Division ID"}, {Header: "Description"},
 		{Header: "Main", Kind: sheet.Bool}, {Header: "Members", Kind: sheet.Integer},
 	}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for i, d := range divs {
 			row := []sheet.Cell{sheet.TextCell(d.Name), sheet.TextCell(d.ID), sheet.TextCell(d.Description),
 				sheet.BoolCell(d.IsMain), sheet.IntCell(int64(counts[i]))}
-			if err := tw.WriteRow(row, sheet.Plain); err != nil {
-				return 0, fmt.Errorf("writing %s: %w", path, err)
+			if err := add(row...); err != nil {
+				return err
 			}
 		}
-		return len(divs), nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -140,20 +148,18 @@ func ExportGroupMembers(ctx context.Context, c *zoom.Client, path, group string)
 		{Header: "Email"}, {Header: "First Name"}, {Header: "Last Name"},
 		{Header: "User Type"}, {Header: "Type Code", Kind: sheet.Integer}, {Header: "User ID"},
 	}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
-		n := 0
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for m, err := range c.ListGroupMembers(ctx, g.ID) {
 			if err != nil {
-				return 0, fmt.Errorf("listing the members of group %q: %w", g.Name, err)
+				return fmt.Errorf("listing the members of group %q: %w", g.Name, err)
 			}
 			row := []sheet.Cell{sheet.TextCell(m.Email), sheet.TextCell(m.FirstName), sheet.TextCell(m.LastName),
 				sheet.TextCell(zoom.TypeName(m.Type)), sheet.IntCell(int64(m.Type)), sheet.TextCell(m.ID)}
-			if err := tw.WriteRow(row, sheet.Plain); err != nil {
-				return 0, fmt.Errorf("writing %s: %w", path, err)
+			if err := add(row...); err != nil {
+				return err
 			}
-			n++
 		}
-		return n, nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -208,7 +214,7 @@ func ExportContactGroups(ctx context.Context, c *zoom.Client, path string) (*Res
 		{Header: "Members", Kind: sheet.Integer}, {Header: "User Members", Kind: sheet.Integer},
 		{Header: "Group Members", Kind: sheet.Integer},
 	}}
-	f, n, err := writeTable(path, t, func(tw sheet.TableWriter) (int, error) {
+	f, n, err := writeTable(path, t, func(add func(...sheet.Cell) error) error {
 		for i, g := range groups {
 			m := members[i]
 			code := sheet.EmptyCell()
@@ -218,11 +224,11 @@ func ExportContactGroups(ctx context.Context, c *zoom.Client, path string) (*Res
 			row := []sheet.Cell{sheet.TextCell(g.Name), sheet.TextCell(g.ID), sheet.TextCell(PrivacyName(g.Privacy)),
 				code, sheet.TextCell(g.Description),
 				sheet.IntCell(int64(m.all)), sheet.IntCell(int64(m.users)), sheet.IntCell(int64(m.groups))}
-			if err := tw.WriteRow(row, sheet.Plain); err != nil {
-				return 0, fmt.Errorf("writing %s: %w", path, err)
+			if err := add(row...); err != nil {
+				return err
 			}
 		}
-		return len(groups), nil
+		return nil
 	})
 	if err != nil {
 		return nil, err
