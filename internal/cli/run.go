@@ -164,13 +164,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		},
 	}
 	if !o.dryRun {
-		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) {
-			if o.yes {
-				fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
-				return true, nil
-			}
-			return confirm(stdio, p)
-		}
+		runner.Opts.Confirm = confirmer(stdio, o.yes)
 	}
 	sum, err := runner.Run(work)
 	err = headerRowHint(job, o.input, o.sheetName, err)
@@ -213,6 +207,18 @@ func promptLine(p *jobs.Plan) string {
 		what += " (" + r + ")"
 	}
 	return fmt.Sprintf("Apply to account %s (%s): %s, %d calls, about %s?", p.AccountID, p.APIHost, what, p.Writes(), p.Duration.Round(time.Second))
+}
+
+// confirmer asks before any write, or with --yes prints the question
+// answered.
+func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
+	return func(p *jobs.Plan) (bool, error) {
+		if yes {
+			fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
+			return true, nil
+		}
+		return confirm(stdio, p)
+	}
 }
 
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {

@@ -108,13 +108,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 		},
 	}
 	if !o.dryRun {
-		runner.Opts.Confirm = func(p *jobs.Plan) (bool, error) {
-			if o.yes {
-				fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
-				return true, nil
-			}
-			return confirm(stdio, p)
-		}
+		runner.Opts.Confirm = confirmer(stdio, o.yes)
 	}
 	sum, err := runner.Run(work)
 	if sum != nil {
