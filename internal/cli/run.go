@@ -139,11 +139,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	defer closeSandbox()
 
-	work, stop := context.WithCancel(ctx)
+	work, stop := watchRun(ctx, sigs, stdio, "--resume")
 	defer stop()
-	go watchInterrupts(work, sigs, stop, stdio,
-		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
-		"Quitting now; the journal holds every finished row: finish with --resume.")
 
 	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
 	runner := &jobs.Runner{
@@ -176,6 +173,17 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		printSummary(stdio, sum)
 	}
 	return runExit(sum, err)
+}
+
+// watchRun is the context of a run's work: the first Ctrl-C ends it (the
+// calls in flight finish and the results are written), the second quits
+// at once; resume is the command that finishes the run.
+func watchRun(ctx context.Context, sigs <-chan os.Signal, stdio *IO, resume string) (context.Context, context.CancelFunc) {
+	work, stop := context.WithCancel(ctx)
+	go watchInterrupts(work, sigs, stop, stdio,
+		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
+		"Quitting now; the journal holds every finished row: finish with "+resume+".")
+	return work, stop
 }
 
 // watchInterrupts turns the first Ctrl-C into a clean stop, saying

@@ -86,11 +86,8 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	}
 	defer closeSandbox()
 
-	work, stop := context.WithCancel(ctx)
+	work, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
 	defer stop()
-	go watchInterrupts(work, sigs, stop, stdio,
-		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
-		"Quitting now; the journal holds every finished row: finish with zoombulk undo --resume.")
 
 	runner := &jobs.Runner{
 		Client: client,
