@@ -60,10 +60,8 @@ type contactEntry struct {
 	owner   *rowRun // the row whose plan carries the create, update or delete
 	done    bool
 	failure *results.StepResult
-	// Undo of a run that created the group: delete it, unless it has
-	// members the run did not add (then keep says why).
-	undoCreated  bool
-	delete, keep bool
+	// delete: an undo of the run that created the group deletes it.
+	delete bool
 }
 
 // contactRow is one row's part: the group and the member to add.
@@ -202,7 +200,7 @@ func (contactGroupsStep) prepare(ctx context.Context, e *engine, i int, rows []*
 // undoCreatedGroups marks the contact groups the undone run created: each
 // is deleted when every member it has now is one the run added.
 func undoCreatedGroups(e *engine, o *ContactGroupsOptions, cs *contactState, rows []*rowRun) {
-	added := map[*contactEntry]map[string]bool{}
+	created, added := map[*contactEntry]bool{}, map[*contactEntry]map[string]bool{}
 	for _, r := range rows {
 		name, _ := r.value(o.Group)
 		ent := cs.byName[strings.ToLower(strings.TrimSpace(name))]
@@ -210,7 +208,7 @@ func undoCreatedGroups(e *engine, o *ContactGroupsOptions, cs *contactState, row
 			continue
 		}
 		if v, _ := e.cell(r, flagGroupCreated); v == "yes" {
-			ent.undoCreated = true
+			created[ent] = true
 		}
 		if v, _ := e.cell(r, flagMemberAdded); v == "yes" {
 			if added[ent] == nil {
@@ -221,15 +219,10 @@ func undoCreatedGroups(e *engine, o *ContactGroupsOptions, cs *contactState, row
 			}
 		}
 	}
-	for _, ent := range cs.byName {
-		if !ent.undoCreated || ent.delete || ent.keep {
-			continue
-		}
+	for ent := range created {
 		ent.delete = true
 		for id := range cs.members[ent.group.ID] {
-			if !added[ent][id] {
-				ent.delete, ent.keep = false, true
-			}
+			ent.delete = ent.delete && added[ent][id]
 		}
 	}
 }

@@ -187,3 +187,40 @@ func TestContactGroupsExactSyncAndUndo(t *testing.T) {
 		t.Errorf("a second undo spent %d write calls", n)
 	}
 }
+
+// A contact group the run created and someone has since given a member of
+// their own is kept by the undo, as a conflict; the run's member goes.
+func TestUndoKeepsACreatedContactGroupGivenOtherMembers(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	e.writeCSV("contacts.csv", []string{"Contact Group", "Member", "Privacy", "Description"}, [][]string{
+		{"Paris Office", "maria.garcia@acme.example", "", ""},
+	})
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, e.write("contacts.yaml", contactJob), run, nil); err != nil {
+		t.Fatal(err)
+	}
+	paris := func() *sandbox.ContactGroup {
+		for _, cg := range e.srv.ContactGroups() {
+			if cg.Name == "Paris Office" {
+				return &cg
+			}
+		}
+		return nil
+	}
+	kenji, _ := e.srv.UserByEmail("kenji.sato@acme.example")
+	if _, err := e.client.AddContactGroupMembers(ctx, paris().ID, []zoom.ContactGroupMember{{ID: kenji.ID, Type: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	undo := filepath.Join(run, "undo")
+	if _, err := e.undo(ctx, run, undo, nil); err != nil {
+		t.Fatal(err)
+	}
+	if g := paris(); g == nil || !slices.Equal(g.MemberIDs, []string{kenji.ID}) {
+		t.Fatalf("Paris Office after the undo: %+v, want kept with kenji alone", g)
+	}
+	lines := readResults(t, undo)
+	if len(lines) != 1 || lines[0]["zb_status"] != "conflict" {
+		t.Errorf("undo results %v, want one conflict row", lines)
+	}
+}
