@@ -28,6 +28,8 @@ type autoOptions struct {
 	steps []string
 	match string
 	sheet string
+	// maps are --map COLUMN=field: columns the admin maps by hand.
+	maps []string
 }
 
 // jobSource is the job a command runs and how it was found.
@@ -40,6 +42,8 @@ type jobSource struct {
 	// columns used (header -> field) and those ignored.
 	mapped  [][2]string
 	ignored []string
+	// why says, by ignored header, why it was not mapped.
+	why map[string]string
 }
 
 // spreadsheetExt says whether a path names a spreadsheet rather than a job.
@@ -59,8 +63,8 @@ func spreadsheetExt(path string) (workbook, ok bool) {
 func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 	workbook, isSheet := spreadsheetExt(arg)
 	if !isSheet {
-		if len(auto.steps) > 0 || auto.match != "" {
-			return nil, exitf(ExitUsage, "--steps and --match build a job from a spreadsheet's headers; %s is a job file, which names its own steps and match", arg)
+		if len(auto.steps) > 0 || auto.match != "" || len(auto.maps) > 0 {
+			return nil, exitf(ExitUsage, "--steps, --match and --map build a job from a spreadsheet's headers; %s is a job file, which names its own steps, match and fields", arg)
 		}
 		job, err := jobfile.Load(arg)
 		if err != nil {
@@ -76,6 +80,9 @@ func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 	}
 	if len(auto.steps) > 0 {
 		return autoJob(arg, auto)
+	}
+	if len(auto.maps) > 0 || auto.match != "" {
+		return nil, exitf(ExitUsage, "--map and --match go with --steps, which builds a job from %s's headers", filepath.Base(arg))
 	}
 	beside := templates.JobPath(arg)
 	_, err := os.Stat(beside)
@@ -139,8 +146,11 @@ func normLabel(s string) string {
 	return b.String()
 }
 
-// labels are the headers a job maps by themselves: the catalogue's field
-// names, the templates' headers and the users export's headers.
+// labels are the headers a job maps by themselves, because they cannot
+// mean anything else: the templates' headers, the exports' headers, and
+// the catalogue's field names, except the generic words a sheet from
+// elsewhere uses for its own things (an HR sheet's "Type" of employee,
+// its "ID" number). Those map only with --map.
 func labels() map[string]label {
 	out := map[string]label{}
 	add := func(header, field string, values []templates.ValueKey) {
@@ -164,10 +174,112 @@ func labels() map[string]label {
 		}
 		add(c.Header, field, nil)
 	}
+	// The directory exports (groups --admins, contact-groups --members,
+	// assistants), so that they run back too.
+	for header, field := range map[string]string{export.HeaderGroup: "group", export.HeaderContactGroup: "contact_group",
+		export.HeaderMember: "member", export.HeaderPrivacy: "privacy", export.HeaderDescription: "description",
+		export.HeaderEmail: "email", export.HeaderAssistants: "assistants"} {
+		add(header, field, nil)
+	}
 	for _, f := range mapping.Catalogue() {
-		add(f.Name, f.Name, nil)
+		if !genericWord(f.Name) {
+			add(f.Name, f.Name, nil)
+		}
 	}
 	return out
+}
+
+// genericWord says whether a field name is also a word sheets use for
+// other things: a one-word name that is not one of the few only Zoom
+// means (email, dept, pmi, ...). first_name, job_title, zoom_events and
+// the other names with an underscore cannot be mistaken.
+func genericWord(field string) bool {
+	if strings.Contains(field, "_") {
+		return false
+	}
+	switch field {
+	case "email", "dept", "pmi", "timezone", "pronouns", "webinar", "assistants":
+		return false
+	}
+	return true
+}
+
+// generic are headers that look like a field but are not mapped without
+// --map, by their folded form: the generic field names and the usual
+// headers of other systems that name a field's kind of value.
+func generic(header string) (field string, ok bool) {
+	switch k := normLabel(header); k {
+	case "name", "fullname", "username":
+		return "display_name", true
+	case "groupid", "groupname", "team":
+		return "group", true
+	case "employeetype", "usertypecode", "licensetype", "typecode":
+		return "type", true
+	default:
+		for _, f := range mapping.Catalogue() {
+			if genericWord(f.Name) && normLabel(f.Name) == k {
+				return f.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// readOnly says whether a header is one the users export writes for
+// reading only (Type Code, Group IDs, Created, ...).
+func readOnly(header string) bool {
+	for _, c := range export.UserColumns() {
+		key := c.Key
+		if key == "groups" {
+			key = "group"
+		}
+		if _, field := mapping.Lookup(key); !field && normLabel(c.Header) == normLabel(header) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseMaps reads --map COLUMN=field against the header: each names a
+// column of the sheet and a field of the catalogue.
+func parseMaps(maps, header []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, m := range maps {
+		i := strings.LastIndex(m, "=")
+		if i <= 0 || i == len(m)-1 {
+			return nil, exitf(ExitUsage, "--map %q: write COLUMN=field, e.g. --map \"Type=type\"", m)
+		}
+		col, field := strings.TrimSpace(m[:i]), strings.TrimSpace(m[i+1:])
+		if _, ok := mapping.Lookup(field); !ok {
+			msg := fmt.Sprintf("--map %q: %q is not a field", m, field)
+			if s := mapping.Suggest(field); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return nil, exitf(ExitUsage, "%s; the fields are listed in the README's job file reference", msg)
+		}
+		found := ""
+		for _, h := range header {
+			if normLabel(h) == normLabel(col) && strings.TrimSpace(h) != "" {
+				found = h
+			}
+		}
+		if found == "" {
+			q := make([]string, 0, len(header))
+			for _, h := range header {
+				if strings.TrimSpace(h) != "" {
+					q = append(q, fmt.Sprintf("%q", h))
+				}
+			}
+			return nil, exitf(ExitUsage, "--map %q: the sheet has no column %q; its headers are %s", m, col, strings.Join(q, ", "))
+		}
+		for h, f := range out {
+			if f == field {
+				return nil, exitf(ExitUsage, "--map: %q and %q both map %s; map it from one column", h, found, field)
+			}
+		}
+		out[found] = field
+	}
+	return out, nil
 }
 
 // stepTargets says which fields each step reads; a step this table does
@@ -223,8 +335,12 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 	header := r.Header()
 	sheetName := sheet.Describe(r).Sheet
 	r.Close()
+	byHand, err := parseMaps(o.maps, header)
+	if err != nil {
+		return nil, err
+	}
 	known := labels()
-	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")"}
+	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")", why: map[string]string{}}
 	var b strings.Builder
 	base := filepath.Base(path)
 	fmt.Fprintf(&b, "version: 1\nname: %s\ninput: { path: %s", yamlQuote(strings.TrimSuffix(base, filepath.Ext(base))), yamlQuote(base))
@@ -236,18 +352,43 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 		fmt.Fprintf(&b, "match: %s\n", o.match)
 	}
 	b.WriteString("fields:\n")
-	seen := map[string]bool{}
+	seen := map[string]string{} // field -> the header it is read from
+	for h, field := range byHand {
+		seen[field] = h
+	}
 	for _, h := range header {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
 		l, ok := known[normLabel(h)]
+		if field, hand := byHand[h]; hand {
+			if l.field != field {
+				l = label{field: field}
+			}
+			ok = true
+		}
 		f, _ := mapping.Lookup(l.field)
-		if !ok || seen[l.field] || !o.wants(f) {
+		why := ""
+		switch {
+		case !ok && readOnly(h):
+			why = "a column of the export that no job can set"
+		case !ok:
+			if field, gen := generic(h); gen {
+				why = fmt.Sprintf("a generic header, which may mean something else here: --map %s to read it as %s", yamlQuote(strings.TrimSpace(h)+"="+field), field)
+			} else {
+				why = fmt.Sprintf("not a header of the tool's exports or templates: --map %s to read it", yamlQuote(strings.TrimSpace(h)+"=FIELD"))
+			}
+		case seen[l.field] != "" && seen[l.field] != h:
+			why = fmt.Sprintf("%s is read from %q", l.field, seen[l.field])
+		case !o.wants(f):
+			why = fmt.Sprintf("no step of --steps reads %s", l.field)
+		}
+		if why != "" {
 			src.ignored = append(src.ignored, h)
+			src.why[h] = why
 			continue
 		}
-		seen[l.field] = true
+		seen[l.field] = h
 		src.mapped = append(src.mapped, [2]string{h, l.field})
 		if len(l.values) == 0 {
 			fmt.Fprintf(&b, "  %s: %s\n", l.field, yamlQuote(h))
@@ -404,8 +545,11 @@ func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 		q := make([]string, len(src.ignored))
 		for i, h := range src.ignored {
 			q[i] = fmt.Sprintf("%q", h)
+			if why := src.why[h]; why != "" {
+				q[i] += " (" + why + ")"
+			}
 		}
-		fmt.Fprintf(w, "Ignored columns (no step reads them): %s\n", strings.Join(q, ", "))
+		fmt.Fprintf(w, "Ignored columns: %s\n", strings.Join(q, ", "))
 	}
 }
 
@@ -414,6 +558,7 @@ func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 func registerAutoFlags(f *pflag.FlagSet, o *autoOptions) {
 	f.StringSliceVar(&o.steps, "steps", nil, "with a spreadsheet instead of a job: the steps to run, comma-separated (e.g. update_users,move_group); columns are mapped by their headers")
 	f.StringVar(&o.match, "match", "", "with --steps: name each row's user by email (default) or id")
+	f.StringArrayVar(&o.maps, "map", nil, "with --steps: read this column as this field, COLUMN=field (repeat for more), e.g. --map \"Type=type\"; generic headers (Type, ID, Name) are read only so")
 }
 
 // usageErr is a problem found before anything is sent: exit 2.
