@@ -8,16 +8,20 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/templates"
@@ -30,6 +34,9 @@ type autoOptions struct {
 	sheet string
 	// maps are --map COLUMN=field: columns the admin maps by hand.
 	maps []string
+	// trust is --trust-workbook-job: the job a workbook carries may
+	// delete, deactivate, sync and read any sheet of its workbook.
+	trust bool
 }
 
 // jobSource is the job a command runs and how it was found.
@@ -38,6 +45,9 @@ type jobSource struct {
 	// Note says where the job came from when it is not a job file given
 	// as such ("the job the workbook carries", "the job file beside it").
 	note string
+	// carried is set for the job a workbook carries: what the plan and
+	// the prompt say about where it came from and what it reads.
+	carried string
 	// Mapping is the header mapping of a job built from headers: the
 	// columns used (header -> field) and those ignored.
 	mapped  [][2]string
@@ -104,7 +114,14 @@ func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &jobSource{job: job, note: "the job " + filepath.Base(arg) + " carries (zoombulk job " + filepath.Base(arg) + " prints it)"}, nil
+			sheetName, err := confineCarried(arg, job, auto)
+			if err != nil {
+				return nil, err
+			}
+			base := filepath.Base(arg)
+			carried := fmt.Sprintf("The job came from the workbook %s (its hidden sheet %s) and reads its sheet %q.", base, templates.JobSheet, sheetName)
+			return &jobSource{job: job, carried: carried,
+				note: fmt.Sprintf("the job %s carries in its hidden sheet %s (zoombulk job %s prints it); it reads the sheet %q of %s", base, templates.JobSheet, base, sheetName, base)}, nil
 		}
 	}
 	return nil, notAJobError(cmd, arg, workbook, besideExists)
@@ -558,6 +575,7 @@ func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 func registerAutoFlags(f *pflag.FlagSet, o *autoOptions) {
 	f.StringSliceVar(&o.steps, "steps", nil, "with a spreadsheet instead of a job: the steps to run, comma-separated (e.g. update_users,move_group); columns are mapped by their headers")
 	f.StringVar(&o.match, "match", "", "with --steps: name each row's user by email (default) or id")
+	f.BoolVar(&o.trust, "trust-workbook-job", false, "let the job a workbook carries delete, deactivate, sync, or read hidden sheets, hidden rows or another file (read it first: zoombulk job WORKBOOK)")
 	f.StringArrayVar(&o.maps, "map", nil, "with --steps: read this column as this field, COLUMN=field (repeat for more), e.g. --map \"Type=type\"; generic headers (Type, ID, Name) are read only so")
 }
 
@@ -568,4 +586,154 @@ func usageErr(err error) error {
 		return err
 	}
 	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// confineCarried keeps the job a workbook carries to what the workbook
+// shows: a workbook comes from anyone, and whoever runs it sees only its
+// visible sheets. The job may read only a visible sheet of the workbook
+// itself (not a hidden or very hidden one, not another file, not hidden
+// rows), and may not delete users, deactivate them or sync (take away
+// members the sheet does not list) unless the command line says
+// --trust-workbook-job. It returns the sheet the job reads.
+func confineCarried(path string, job *jobfile.Job, auto autoOptions) (string, error) {
+	base := filepath.Base(path)
+	refuse := func(what string) error {
+		return exitf(ExitUsage, "%s carries a job that %s; a job inside a workbook may do that only when you trust it: read it with zoombulk job %s, then add --trust-workbook-job (or save it as a job file and run that)",
+			base, what, base)
+	}
+	if job.Input.Path != "" && !sameFile(job.Input.Path, path) && !auto.trust {
+		return "", refuse(fmt.Sprintf("reads another file (%s)", job.Input.Path))
+	}
+	want := job.Input.Sheet
+	if auto.sheet != "" {
+		want = auto.sheet
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return "", &sheet.InputError{File: path, Msg: "not a readable workbook: " + err.Error()}
+	}
+	defer f.Close()
+	name, visible := "", false
+	for _, s := range f.GetSheetList() {
+		v, _ := f.GetSheetVisible(s)
+		switch {
+		case want == "" && v && !strings.EqualFold(s, templates.JobSheet):
+			name, visible = s, true // the first visible sheet, as the reader picks it
+		case want != "" && strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(want)):
+			name, visible = s, v && !strings.EqualFold(s, templates.JobSheet)
+		default:
+			continue
+		}
+		break
+	}
+	if !auto.trust {
+		switch {
+		case name == "" && want == "":
+			return "", refuse("reads a workbook with no visible sheet")
+		case name != "" && !visible:
+			return "", refuse(fmt.Sprintf("reads the hidden sheet %q", name))
+		case job.Input.HiddenRows == "include":
+			return "", refuse("reads the rows the workbook hides (hidden_rows: include)")
+		}
+		if what := removes(job); what != "" {
+			return "", refuse(what)
+		}
+	}
+	if name == "" {
+		name = want // not there: reading it says so, with the sheets there are
+	}
+	return name, nil
+}
+
+// sameFile says whether two paths name one file.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// removes names what a job takes away that a carried job needs trust for:
+// deleting users, deactivating them, or a sync, which takes away members
+// the sheet does not list ("" when none).
+func removes(job *jobfile.Job) string {
+	for _, st := range job.Steps {
+		switch {
+		case st.Kind == jobs.DeleteUsers:
+			return "deletes users (delete_users)"
+		case st.Kind == jobs.SetStatus && mayDeactivate(job, st.Options.(*jobs.StatusOptions).Field):
+			return "may deactivate users (set_status)"
+		case syncs(reflect.ValueOf(st.Options)):
+			return fmt.Sprintf("syncs (%s with sync: remove_only or exact takes away the members the sheet does not list)", st.Kind)
+		}
+	}
+	return ""
+}
+
+// mayDeactivate says whether a status field can send inactive: its
+// default or a values target is inactive, or a column is read as it is.
+func mayDeactivate(job *jobfile.Job, field string) bool {
+	for _, sp := range job.Fields {
+		if sp.Field != field {
+			continue
+		}
+		if sp.HasDefault && sp.Default == "inactive" {
+			return true
+		}
+		if sp.Column != "" && sp.Values == nil {
+			return true
+		}
+		for _, v := range sp.Values {
+			if f, _ := mapping.Lookup(field); f.Name != "" {
+				if c, p := f.Canonical(v); p == nil && c == "inactive" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// syncs finds a Sync option other than add_only anywhere in a step's
+// options (a feature list holds one per feature), so that a step that
+// gains a sync later is covered too.
+func syncs(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && syncs(v.Elem())
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if syncs(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Name == "Sync" && f.Type.Kind() == reflect.String {
+				if m := v.Field(i).String(); m != "" && m != jobs.SyncAddOnly {
+					return true
+				}
+				continue
+			}
+			if f.IsExported() && syncs(v.Field(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// announce has the prompt say, before its question, where the job came
+// from when a workbook carried it.
+func (src *jobSource) announce(w io.Writer, confirm func(*jobs.Plan) (bool, error)) func(*jobs.Plan) (bool, error) {
+	if src == nil || src.carried == "" || confirm == nil {
+		return confirm
+	}
+	return func(p *jobs.Plan) (bool, error) {
+		fmt.Fprintln(w, src.carried)
+		return confirm(p)
+	}
 }
