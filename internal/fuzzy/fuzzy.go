@@ -177,21 +177,38 @@ var confusables = map[rune]string{
 // that change every letter of the shorter name do not count: "HR" and "IT"
 // are different names, "Sales" and "Saless" are not; nor do names that
 // differ only in their numbers ("Team 001", "Team 002").
-func LookAlike(a, b string) bool {
-	fa, fb := cases.Fold().String(strings.TrimSpace(a)), cases.Fold().String(strings.TrimSpace(b))
-	if fa == fb {
+func LookAlike(a, b string) bool { return NewName(a).LooksLike(NewName(b)) }
+
+// Name is a name with the forms LookAlike compares, worked out once: a
+// run compares each new name with every name of the account.
+type Name struct {
+	Text               string
+	fold, skel, series string
+	n, sn              int // runes of fold and skel
+}
+
+// NewName prepares s for LooksLike.
+func NewName(s string) Name {
+	fold := cases.Fold().String(strings.TrimSpace(s))
+	skel := Skeleton(s)
+	return Name{Text: s, fold: fold, skel: skel, series: numbers.ReplaceAllString(fold, "#"),
+		n: utf8.RuneCountInString(fold), sn: utf8.RuneCountInString(skel)}
+}
+
+// LooksLike is LookAlike on prepared names.
+func (a Name) LooksLike(b Name) bool {
+	if a.fold == b.fold || a.skel == b.skel {
 		return true
 	}
-	sa, sb := Skeleton(a), Skeleton(b)
-	if sa == sb {
-		return true
-	}
-	if numbers.ReplaceAllString(fa, "#") == numbers.ReplaceAllString(fb, "#") {
+	if a.series == b.series {
 		return false // a numbered series: "Team 001" and "Team 002" are two teams
 	}
-	near := func(x, y string) bool {
+	near := func(x, y string, nx, ny int) bool {
+		if nx-ny > 2 || ny-nx > 2 {
+			return false // more than 2 edits for the lengths alone
+		}
 		d := Distance(x, y)
-		return d <= 2 && d < min(utf8.RuneCountInString(x), utf8.RuneCountInString(y))
+		return d <= 2 && d < min(nx, ny)
 	}
-	return near(fa, fb) || near(sa, sb)
+	return near(a.fold, b.fold, a.n, b.n) || near(a.skel, b.skel, a.sn, b.sn)
 }

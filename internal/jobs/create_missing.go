@@ -49,6 +49,12 @@ type directoryCreates struct {
 	// so that of two new look-alikes neither is made, whichever row comes
 	// first.
 	newNames map[string][]string
+	// forms are, by kind, the account's names prepared for comparing (by
+	// "new:"+kind the run's new names), and
+	// refused the verdict on each new name (by newKey): a run compares
+	// each distinct name once, however many rows name it.
+	forms   map[string][]fuzzy.Name
+	refused map[string]*lookAlike
 
 	// What the group_admins and contact_groups steps read before deciding.
 	mu       sync.Mutex
@@ -301,6 +307,13 @@ func (e *engine) plannedNames(kind string) []string {
 	return st.newNames[kind]
 }
 
+// lookAlike is the verdict on a new name: the names it looks like, and
+// whether those are the account's or the run's other new names.
+type lookAlike struct {
+	like     []string
+	existing bool
+}
+
 // refuseLookAlike fails the row when the name it would have the run
 // create looks like another name of its kind, in the account or among the
 // run's other new names ("Saless" or a Cyrillic "Ѕales" beside "Sales"):
@@ -311,31 +324,65 @@ func (d *decision) refuseLookAlike(kind, name string, cm jobfile.CreateMissing) 
 		return false
 	}
 	name = strings.TrimSpace(name)
-	var like []string
-	for _, other := range d.e.existingNames(kind) {
-		if fuzzy.LookAlike(name, other) {
-			like = append(like, other)
+	st := d.e.dirState()
+	if st.refused == nil {
+		st.refused, st.forms = map[string]*lookAlike{}, map[string][]fuzzy.Name{}
+	}
+	k := newKey(kind, name)
+	v, done := st.refused[k]
+	if !done {
+		v = d.e.lookAlikes(kind, name)
+		st.refused[k] = v
+	}
+	if v == nil {
+		return false
+	}
+	where := pick(v.existing, "the account's", "the run's new")
+	q := make([]string, len(v.like))
+	for i, l := range v.like {
+		q[i] = fmt.Sprintf("%q", l)
+	}
+	d.fail(fmt.Sprintf("%q looks like %s %s %q: not created", name, where, kind, v.like[0]),
+		fmt.Sprintf("did you mean %s? If %q is a new %s of its own, list it: create_missing: [%q]", strings.Join(q, " or "), name, kind, name))
+	return true
+}
+
+// lookAlikes compares a new name with the account's names of its kind,
+// and, when none is like it, with the run's other new names (nil: none).
+// The account's names are what the row most likely meant.
+func (e *engine) lookAlikes(kind, name string) *lookAlike {
+	st := e.dirState()
+	forms, ok := st.forms[kind]
+	if !ok {
+		for _, n := range e.existingNames(kind) {
+			forms = append(forms, fuzzy.NewName(n))
+		}
+		st.forms[kind] = forms
+	}
+	me := fuzzy.NewName(name)
+	v := &lookAlike{existing: true}
+	for _, other := range forms {
+		if me.LooksLike(other) {
+			v.like = append(v.like, other.Text)
 		}
 	}
-	// The account's names are what the row most likely meant: the run's
-	// other new names are named only when none of those is like it.
-	where := "the account's"
-	if len(like) == 0 {
-		where = "the run's new"
-		for _, other := range d.e.plannedNames(kind) {
-			if newKey(kind, other) != newKey(kind, name) && fuzzy.LookAlike(name, other) {
-				like = append(like, other)
+	if len(v.like) == 0 {
+		v.existing = false
+		planned, ok := st.forms["new:"+kind]
+		if !ok {
+			for _, n := range e.plannedNames(kind) {
+				planned = append(planned, fuzzy.NewName(n))
+			}
+			st.forms["new:"+kind] = planned
+		}
+		for _, other := range planned {
+			if newKey(kind, other.Text) != newKey(kind, name) && me.LooksLike(other) {
+				v.like = append(v.like, other.Text)
 			}
 		}
 	}
-	if len(like) == 0 {
-		return false
+	if len(v.like) == 0 {
+		return nil
 	}
-	q := make([]string, len(like))
-	for i, l := range like {
-		q[i] = fmt.Sprintf("%q", l)
-	}
-	d.fail(fmt.Sprintf("%q looks like %s %s %q: not created", name, where, kind, like[0]),
-		fmt.Sprintf("did you mean %s? If %q is a new %s of its own, list it: create_missing: [%q]", strings.Join(q, " or "), name, kind, name))
-	return true
+	return v
 }
