@@ -40,7 +40,7 @@ func TestErrorsSayTheFix(t *testing.T) {
 		{name: "unknown step", args: []string{"validate", users, "--steps", "update_user"},
 			want: `--steps: unknown step "update_user" (did you mean "update_users"?)`},
 		{name: "--steps with a job file", args: []string{"validate", job, "--steps", "update_users"},
-			want: "--steps and --match build a job from a spreadsheet's headers"},
+			want: "--steps, --match and --map build a job from a spreadsheet's headers"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := zb(t, func(string) string { return "" }, tc.args...)

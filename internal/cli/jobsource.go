@@ -8,16 +8,20 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/templates"
@@ -28,6 +32,11 @@ type autoOptions struct {
 	steps []string
 	match string
 	sheet string
+	// maps are --map COLUMN=field: columns the admin maps by hand.
+	maps []string
+	// trust is --trust-workbook-job: the job a workbook carries may
+	// delete, deactivate, sync and read any sheet of its workbook.
+	trust bool
 }
 
 // jobSource is the job a command runs and how it was found.
@@ -36,10 +45,15 @@ type jobSource struct {
 	// Note says where the job came from when it is not a job file given
 	// as such ("the job the workbook carries", "the job file beside it").
 	note string
+	// carried is set for the job a workbook carries: what the plan and
+	// the prompt say about where it came from and what it reads.
+	carried string
 	// Mapping is the header mapping of a job built from headers: the
 	// columns used (header -> field) and those ignored.
 	mapped  [][2]string
 	ignored []string
+	// why says, by ignored header, why it was not mapped.
+	why map[string]string
 }
 
 // spreadsheetExt says whether a path names a spreadsheet rather than a job.
@@ -59,8 +73,8 @@ func spreadsheetExt(path string) (workbook, ok bool) {
 func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 	workbook, isSheet := spreadsheetExt(arg)
 	if !isSheet {
-		if len(auto.steps) > 0 || auto.match != "" {
-			return nil, exitf(ExitUsage, "--steps and --match build a job from a spreadsheet's headers; %s is a job file, which names its own steps and match", arg)
+		if len(auto.steps) > 0 || auto.match != "" || len(auto.maps) > 0 {
+			return nil, exitf(ExitUsage, "--steps, --match and --map build a job from a spreadsheet's headers; %s is a job file, which names its own steps, match and fields", arg)
 		}
 		job, err := jobfile.Load(arg)
 		if err != nil {
@@ -76,6 +90,9 @@ func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 	}
 	if len(auto.steps) > 0 {
 		return autoJob(arg, auto)
+	}
+	if len(auto.maps) > 0 || auto.match != "" {
+		return nil, exitf(ExitUsage, "--map and --match go with --steps, which builds a job from %s's headers", filepath.Base(arg))
 	}
 	beside := templates.JobPath(arg)
 	_, err := os.Stat(beside)
@@ -97,7 +114,14 @@ func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 			if err != nil {
 				return nil, err
 			}
-			return &jobSource{job: job, note: "the job " + filepath.Base(arg) + " carries (zoombulk job " + filepath.Base(arg) + " prints it)"}, nil
+			sheetName, err := confineCarried(arg, job, auto)
+			if err != nil {
+				return nil, err
+			}
+			base := filepath.Base(arg)
+			carried := fmt.Sprintf("The job came from the workbook %s (its hidden sheet %s) and reads its sheet %q.", base, templates.JobSheet, sheetName)
+			return &jobSource{job: job, carried: carried,
+				note: fmt.Sprintf("the job %s carries in its hidden sheet %s (zoombulk job %s prints it); it reads the sheet %q of %s", base, templates.JobSheet, base, sheetName, base)}, nil
 		}
 	}
 	return nil, notAJobError(cmd, arg, workbook, besideExists)
@@ -139,8 +163,11 @@ func normLabel(s string) string {
 	return b.String()
 }
 
-// labels are the headers a job maps by themselves: the catalogue's field
-// names, the templates' headers and the users export's headers.
+// labels are the headers a job maps by themselves, because they cannot
+// mean anything else: the templates' headers, the exports' headers, and
+// the catalogue's field names, except the generic words a sheet from
+// elsewhere uses for its own things (an HR sheet's "Type" of employee,
+// its "ID" number). Those map only with --map.
 func labels() map[string]label {
 	out := map[string]label{}
 	add := func(header, field string, values []templates.ValueKey) {
@@ -164,10 +191,112 @@ func labels() map[string]label {
 		}
 		add(c.Header, field, nil)
 	}
+	// The directory exports (groups --admins, contact-groups --members,
+	// assistants), so that they run back too.
+	for header, field := range map[string]string{export.HeaderGroup: "group", export.HeaderContactGroup: "contact_group",
+		export.HeaderMember: "member", export.HeaderPrivacy: "privacy", export.HeaderDescription: "description",
+		export.HeaderEmail: "email", export.HeaderAssistants: "assistants"} {
+		add(header, field, nil)
+	}
 	for _, f := range mapping.Catalogue() {
-		add(f.Name, f.Name, nil)
+		if !genericWord(f.Name) {
+			add(f.Name, f.Name, nil)
+		}
 	}
 	return out
+}
+
+// genericWord says whether a field name is also a word sheets use for
+// other things: a one-word name that is not one of the few only Zoom
+// means (email, dept, pmi, ...). first_name, job_title, zoom_events and
+// the other names with an underscore cannot be mistaken.
+func genericWord(field string) bool {
+	if strings.Contains(field, "_") {
+		return false
+	}
+	switch field {
+	case "email", "dept", "pmi", "timezone", "pronouns", "webinar", "assistants":
+		return false
+	}
+	return true
+}
+
+// generic are headers that look like a field but are not mapped without
+// --map, by their folded form: the generic field names and the usual
+// headers of other systems that name a field's kind of value.
+func generic(header string) (field string, ok bool) {
+	switch k := normLabel(header); k {
+	case "name", "fullname", "username":
+		return "display_name", true
+	case "groupid", "groupname", "team":
+		return "group", true
+	case "employeetype", "usertypecode", "licensetype", "typecode":
+		return "type", true
+	default:
+		for _, f := range mapping.Catalogue() {
+			if genericWord(f.Name) && normLabel(f.Name) == k {
+				return f.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// readOnly says whether a header is one the users export writes for
+// reading only (Type Code, Group IDs, Created, ...).
+func readOnly(header string) bool {
+	for _, c := range export.UserColumns() {
+		key := c.Key
+		if key == "groups" {
+			key = "group"
+		}
+		if _, field := mapping.Lookup(key); !field && normLabel(c.Header) == normLabel(header) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseMaps reads --map COLUMN=field against the header: each names a
+// column of the sheet and a field of the catalogue.
+func parseMaps(maps, header []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, m := range maps {
+		i := strings.LastIndex(m, "=")
+		if i <= 0 || i == len(m)-1 {
+			return nil, exitf(ExitUsage, "--map %q: write COLUMN=field, e.g. --map \"Type=type\"", m)
+		}
+		col, field := strings.TrimSpace(m[:i]), strings.TrimSpace(m[i+1:])
+		if _, ok := mapping.Lookup(field); !ok {
+			msg := fmt.Sprintf("--map %q: %q is not a field", m, field)
+			if s := mapping.Suggest(field); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			return nil, exitf(ExitUsage, "%s; the fields are listed in the README's job file reference", msg)
+		}
+		found := ""
+		for _, h := range header {
+			if normLabel(h) == normLabel(col) && strings.TrimSpace(h) != "" {
+				found = h
+			}
+		}
+		if found == "" {
+			q := make([]string, 0, len(header))
+			for _, h := range header {
+				if strings.TrimSpace(h) != "" {
+					q = append(q, fmt.Sprintf("%q", h))
+				}
+			}
+			return nil, exitf(ExitUsage, "--map %q: the sheet has no column %q; its headers are %s", m, col, strings.Join(q, ", "))
+		}
+		for h, f := range out {
+			if f == field {
+				return nil, exitf(ExitUsage, "--map: %q and %q both map %s; map it from one column", h, found, field)
+			}
+		}
+		out[found] = field
+	}
+	return out, nil
 }
 
 // stepTargets says which fields each step reads; a step this table does
@@ -223,8 +352,12 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 	header := r.Header()
 	sheetName := sheet.Describe(r).Sheet
 	r.Close()
+	byHand, err := parseMaps(o.maps, header)
+	if err != nil {
+		return nil, err
+	}
 	known := labels()
-	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")"}
+	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")", why: map[string]string{}}
 	var b strings.Builder
 	base := filepath.Base(path)
 	fmt.Fprintf(&b, "version: 1\nname: %s\ninput: { path: %s", yamlQuote(strings.TrimSuffix(base, filepath.Ext(base))), yamlQuote(base))
@@ -236,18 +369,43 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 		fmt.Fprintf(&b, "match: %s\n", o.match)
 	}
 	b.WriteString("fields:\n")
-	seen := map[string]bool{}
+	seen := map[string]string{} // field -> the header it is read from
+	for h, field := range byHand {
+		seen[field] = h
+	}
 	for _, h := range header {
 		if strings.TrimSpace(h) == "" {
 			continue
 		}
 		l, ok := known[normLabel(h)]
+		if field, hand := byHand[h]; hand {
+			if l.field != field {
+				l = label{field: field}
+			}
+			ok = true
+		}
 		f, _ := mapping.Lookup(l.field)
-		if !ok || seen[l.field] || !o.wants(f) {
+		why := ""
+		switch {
+		case !ok && readOnly(h):
+			why = "a column of the export that no job can set"
+		case !ok:
+			if field, gen := generic(h); gen {
+				why = fmt.Sprintf("a generic header, which may mean something else here: --map %s to read it as %s", yamlQuote(strings.TrimSpace(h)+"="+field), field)
+			} else {
+				why = fmt.Sprintf("not a header of the tool's exports or templates: --map %s to read it", yamlQuote(strings.TrimSpace(h)+"=FIELD"))
+			}
+		case seen[l.field] != "" && seen[l.field] != h:
+			why = fmt.Sprintf("%s is read from %q", l.field, seen[l.field])
+		case !o.wants(f):
+			why = fmt.Sprintf("no step of --steps reads %s", l.field)
+		}
+		if why != "" {
 			src.ignored = append(src.ignored, h)
+			src.why[h] = why
 			continue
 		}
-		seen[l.field] = true
+		seen[l.field] = h
 		src.mapped = append(src.mapped, [2]string{h, l.field})
 		if len(l.values) == 0 {
 			fmt.Fprintf(&b, "  %s: %s\n", l.field, yamlQuote(h))
@@ -404,8 +562,11 @@ func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 		q := make([]string, len(src.ignored))
 		for i, h := range src.ignored {
 			q[i] = fmt.Sprintf("%q", h)
+			if why := src.why[h]; why != "" {
+				q[i] += " (" + why + ")"
+			}
 		}
-		fmt.Fprintf(w, "Ignored columns (no step reads them): %s\n", strings.Join(q, ", "))
+		fmt.Fprintf(w, "Ignored columns: %s\n", strings.Join(q, ", "))
 	}
 }
 
@@ -414,6 +575,8 @@ func printMapping(w interface{ Write([]byte) (int, error) }, src *jobSource) {
 func registerAutoFlags(f *pflag.FlagSet, o *autoOptions) {
 	f.StringSliceVar(&o.steps, "steps", nil, "with a spreadsheet instead of a job: the steps to run, comma-separated (e.g. update_users,move_group); columns are mapped by their headers")
 	f.StringVar(&o.match, "match", "", "with --steps: name each row's user by email (default) or id")
+	f.BoolVar(&o.trust, "trust-workbook-job", false, "let the job a workbook carries delete, deactivate, sync, or read hidden sheets, hidden rows or another file (read it first: zoombulk job WORKBOOK)")
+	f.StringArrayVar(&o.maps, "map", nil, "with --steps: read this column as this field, COLUMN=field (repeat for more), e.g. --map \"Type=type\"; generic headers (Type, ID, Name) are read only so")
 }
 
 // usageErr is a problem found before anything is sent: exit 2.
@@ -423,4 +586,154 @@ func usageErr(err error) error {
 		return err
 	}
 	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// confineCarried keeps the job a workbook carries to what the workbook
+// shows: a workbook comes from anyone, and whoever runs it sees only its
+// visible sheets. The job may read only a visible sheet of the workbook
+// itself (not a hidden or very hidden one, not another file, not hidden
+// rows), and may not delete users, deactivate them or sync (take away
+// members the sheet does not list) unless the command line says
+// --trust-workbook-job. It returns the sheet the job reads.
+func confineCarried(path string, job *jobfile.Job, auto autoOptions) (string, error) {
+	base := filepath.Base(path)
+	refuse := func(what string) error {
+		return exitf(ExitUsage, "%s carries a job that %s; a job inside a workbook may do that only when you trust it: read it with zoombulk job %s, then add --trust-workbook-job (or save it as a job file and run that)",
+			base, what, base)
+	}
+	if job.Input.Path != "" && !sameFile(job.Input.Path, path) && !auto.trust {
+		return "", refuse(fmt.Sprintf("reads another file (%s)", job.Input.Path))
+	}
+	want := job.Input.Sheet
+	if auto.sheet != "" {
+		want = auto.sheet
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return "", &sheet.InputError{File: path, Msg: "not a readable workbook: " + err.Error()}
+	}
+	defer f.Close()
+	name, visible := "", false
+	for _, s := range f.GetSheetList() {
+		v, _ := f.GetSheetVisible(s)
+		switch {
+		case want == "" && v && !strings.EqualFold(s, templates.JobSheet):
+			name, visible = s, true // the first visible sheet, as the reader picks it
+		case want != "" && strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(want)):
+			name, visible = s, v && !strings.EqualFold(s, templates.JobSheet)
+		default:
+			continue
+		}
+		break
+	}
+	if !auto.trust {
+		switch {
+		case name == "" && want == "":
+			return "", refuse("reads a workbook with no visible sheet")
+		case name != "" && !visible:
+			return "", refuse(fmt.Sprintf("reads the hidden sheet %q", name))
+		case job.Input.HiddenRows == "include":
+			return "", refuse("reads the rows the workbook hides (hidden_rows: include)")
+		}
+		if what := removes(job); what != "" {
+			return "", refuse(what)
+		}
+	}
+	if name == "" {
+		name = want // not there: reading it says so, with the sheets there are
+	}
+	return name, nil
+}
+
+// sameFile says whether two paths name one file.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
+}
+
+// removes names what a job takes away that a carried job needs trust for:
+// deleting users, deactivating them, or a sync, which takes away members
+// the sheet does not list ("" when none).
+func removes(job *jobfile.Job) string {
+	for _, st := range job.Steps {
+		switch {
+		case st.Kind == jobs.DeleteUsers:
+			return "deletes users (delete_users)"
+		case st.Kind == jobs.SetStatus && mayDeactivate(job, st.Options.(*jobs.StatusOptions).Field):
+			return "may deactivate users (set_status)"
+		case syncs(reflect.ValueOf(st.Options)):
+			return fmt.Sprintf("syncs (%s with sync: remove_only or exact takes away the members the sheet does not list)", st.Kind)
+		}
+	}
+	return ""
+}
+
+// mayDeactivate says whether a status field can send inactive: its
+// default or a values target is inactive, or a column is read as it is.
+func mayDeactivate(job *jobfile.Job, field string) bool {
+	for _, sp := range job.Fields {
+		if sp.Field != field {
+			continue
+		}
+		if sp.HasDefault && sp.Default == "inactive" {
+			return true
+		}
+		if sp.Column != "" && sp.Values == nil {
+			return true
+		}
+		for _, v := range sp.Values {
+			if f, _ := mapping.Lookup(field); f.Name != "" {
+				if c, p := f.Canonical(v); p == nil && c == "inactive" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// syncs finds a Sync option other than add_only anywhere in a step's
+// options (a feature list holds one per feature), so that a step that
+// gains a sync later is covered too.
+func syncs(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && syncs(v.Elem())
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if syncs(v.Index(i)) {
+				return true
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Name == "Sync" && f.Type.Kind() == reflect.String {
+				if m := v.Field(i).String(); m != "" && m != jobs.SyncAddOnly {
+					return true
+				}
+				continue
+			}
+			if f.IsExported() && syncs(v.Field(i)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// announce has the prompt say, before its question, where the job came
+// from when a workbook carried it.
+func (src *jobSource) announce(w io.Writer, confirm func(*jobs.Plan) (bool, error)) func(*jobs.Plan) (bool, error) {
+	if src == nil || src.carried == "" || confirm == nil {
+		return confirm
+	}
+	return func(p *jobs.Plan) (bool, error) {
+		fmt.Fprintln(w, src.carried)
+		return confirm(p)
+	}
 }

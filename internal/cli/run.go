@@ -161,7 +161,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		},
 	}
 	if !o.dryRun {
-		runner.Opts.Confirm = confirmer(stdio, o.yes)
+		runner.Opts.Confirm = src.announce(stdio.promptOut(), confirmer(stdio, o.yes))
 	}
 	sum, err := runner.Run(work)
 	err = headerRowHint(job, o.input, o.sheetName, err)

@@ -3,8 +3,14 @@
 package fuzzy
 
 import (
+	"regexp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Distance is the Levenshtein distance between a and b, by runes, ignoring
@@ -109,4 +115,100 @@ func normName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// Skeleton is s as it looks, for telling names that read the same apart
+// from names that only differ: trimmed, NFKC-normalised (full-width and
+// compatibility forms become plain letters), case-folded, with inner runs
+// of spaces made one, and each letter of Cyrillic or Greek that is drawn
+// like a Latin one replaced by that Latin letter, as UTS #39's skeleton
+// does (a small table: the letters of those scripts that look Latin, and
+// the digits and ligatures most often taken for letters). "Ѕales" with a
+// Cyrillic Ѕ and "Sales" have the same skeleton.
+func Skeleton(s string) string {
+	s = cases.Fold().String(norm.NFKC.String(strings.TrimSpace(s)))
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		if m, ok := confusables[r]; ok {
+			b.WriteString(m)
+			continue
+		}
+		if unicode.Is(unicode.Mn, r) {
+			continue // a combining mark left after NFKC: "é" written e + ́
+		}
+		b.WriteRune(r)
+	}
+	return strings.ReplaceAll(b.String(), "rn", "m")
+}
+
+// numbers are the runs of digits of a name.
+var numbers = regexp.MustCompile(`[0-9]+`)
+
+// confusables maps the (case-folded) letters of Cyrillic and Greek that
+// look like a Latin letter, and the digits that pass for one, to that
+// letter: the part of Unicode's confusables table that names in an
+// account meet.
+var confusables = map[rune]string{
+	// Cyrillic
+	'а': "a", 'в': "b", 'с': "c", 'ԁ': "d", 'е': "e", 'ё': "e", 'һ': "h", 'і': "i", 'ї': "i", 'ј': "j",
+	'к': "k", 'ӏ': "l", 'м': "m", 'н': "h", 'о': "o", 'р': "p", 'ԛ': "q", 'г': "r", 'ѕ': "s", 'т': "t",
+	'ѵ': "v", 'ԝ': "w", 'х': "x", 'у': "y", 'ү': "y", 'ь': "b", 'п': "n",
+	'ɡ': "g",
+	// Greek
+	'α': "a", 'β': "b", 'ϲ': "c", 'ε': "e", 'η': "n", 'ι': "i", 'κ': "k", 'ν': "v", 'ο': "o",
+	'ρ': "p", 'τ': "t", 'χ': "x", 'γ': "y", 'ζ': "z", 'μ': "u", 'ω': "w", 'σ': "o", 'ς': "s",
+	// Latin letters and digits taken for others
+	'ı': "i", 'ℓ': "l", '0': "o", '1': "l", '|': "l", 'ǀ': "l", 'ß': "ss",
+}
+
+// LookAlike says whether two names would be taken for one another, so
+// that creating the second beside the first would leave two that an admin
+// cannot tell apart: the same skeleton, or at most 2 edits apart once
+// trimmed and case-folded (on the names or on their skeletons). Two edits
+// that change every letter of the shorter name do not count: "HR" and "IT"
+// are different names, "Sales" and "Saless" are not; nor do names that
+// differ only in their numbers ("Team 001", "Team 002").
+func LookAlike(a, b string) bool { return NewName(a).LooksLike(NewName(b)) }
+
+// Name is a name with the forms LookAlike compares, worked out once: a
+// run compares each new name with every name of the account.
+type Name struct {
+	Text               string
+	fold, skel, series string
+	n, sn              int // runes of fold and skel
+}
+
+// NewName prepares s for LooksLike.
+func NewName(s string) Name {
+	fold := cases.Fold().String(strings.TrimSpace(s))
+	skel := Skeleton(s)
+	return Name{Text: s, fold: fold, skel: skel, series: numbers.ReplaceAllString(fold, "#"),
+		n: utf8.RuneCountInString(fold), sn: utf8.RuneCountInString(skel)}
+}
+
+// LooksLike is LookAlike on prepared names.
+func (a Name) LooksLike(b Name) bool {
+	if a.fold == b.fold || a.skel == b.skel {
+		return true
+	}
+	if a.series == b.series {
+		return false // a numbered series: "Team 001" and "Team 002" are two teams
+	}
+	near := func(x, y string, nx, ny int) bool {
+		if nx-ny > 2 || ny-nx > 2 {
+			return false // more than 2 edits for the lengths alone
+		}
+		d := Distance(x, y)
+		return d <= 2 && d < min(nx, ny)
+	}
+	return near(a.fold, b.fold, a.n, b.n) || near(a.skel, b.skel, a.sn, b.sn)
 }

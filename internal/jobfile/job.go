@@ -267,3 +267,31 @@ func (s Step) Fields(job *Job) []string {
 	}
 	return out
 }
+
+// CreateMissing is a step's create_missing option. true creates the
+// names the account does not have, except one that looks like another
+// name (existing or new: "Saless" beside "Sales"), which fails its rows
+// with "did you mean". A list creates only the names it lists, and those
+// even when they look like another: the job says they are meant.
+type CreateMissing struct {
+	All   bool
+	Names []string
+}
+
+// On says whether the step creates any name.
+func (c CreateMissing) On() bool { return c.All || len(c.Names) > 0 }
+
+// Listed says whether the list names name (trimmed, any case).
+func (c CreateMissing) Listed(name string) bool {
+	name = strings.TrimSpace(name)
+	for _, n := range c.Names {
+		if strings.EqualFold(strings.TrimSpace(n), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allows says whether a missing name may be created: every name with
+// true, the listed ones with a list.
+func (c CreateMissing) Allows(name string) bool { return c.All || c.Listed(name) }

@@ -26,7 +26,7 @@ var matchOptions = []string{"email", "id"}
 var (
 	topKeys   = []string{"version", "name", "input", "match", "clear", "fields", "steps", "limits"}
 	inputKeys = []string{"path", "sheet", "header_row", "hidden_rows"}
-	fieldKeys = []string{"column", "values", "default", "required", "transform"}
+	fieldKeys = []string{"column", "values", "default", "default_for", "required", "transform"}
 	limitKeys = []string{"max_failures", "max_removals", "partial_rows"}
 )
 
@@ -297,6 +297,36 @@ func (l *Loader) Bool(n *yaml.Node, key string) (bool, bool) {
 	return false, false
 }
 
+// CreateMissing reads a create_missing option: true or false, or a list
+// of the names the step may create.
+func (l *Loader) CreateMissing(n *yaml.Node, key string) (CreateMissing, bool) {
+	n = ResolveAlias(n)
+	if n.Kind != yaml.SequenceNode {
+		b, ok := l.Bool(n, key)
+		return CreateMissing{All: b}, ok
+	}
+	var c CreateMissing
+	ok := true
+	for i, item := range n.Content {
+		s, good := l.Str(ResolveAlias(item), fmt.Sprintf("%s[%d]", key, i))
+		if !good {
+			ok = false
+			continue
+		}
+		if c.Listed(s) {
+			l.Errorf(item, fmt.Sprintf("%s[%d]", key, i), "remove one of them", "%q is listed twice", s)
+			ok = false
+			continue
+		}
+		c.Names = append(c.Names, s)
+	}
+	if ok && len(c.Names) == 0 {
+		l.Errorf(n, key, "list the names to create, or write true or false", "create_missing is an empty list")
+		ok = false
+	}
+	return c, ok
+}
+
 // oneOf reads a value from a fixed list, accepting any letter case and
 // returning the list's spelling.
 func (l *Loader) OneOf(n *yaml.Node, key string, options []string) (string, bool) {
@@ -544,6 +574,14 @@ func (l *Loader) fieldSpec(n *yaml.Node, key string, f mapping.Field, spec *mapp
 				return
 			}
 			spec.Default, spec.HasDefault = v, true
+		case "default_for":
+			// An empty cell leaves an existing user as it is: the default
+			// fills new users only, unless the job says all.
+			if v, good := l.OneOf(vn, sub, []string{"create", "all"}); good {
+				spec.DefaultForAll = v == "all"
+			} else {
+				ok = false
+			}
 		case "required":
 			if b, good := l.Bool(vn, sub); good {
 				spec.Required = b
@@ -556,6 +594,10 @@ func (l *Loader) fieldSpec(n *yaml.Node, key string, f mapping.Field, spec *mapp
 			}
 		}
 	})
+	if ok && spec.DefaultForAll && !spec.HasDefault {
+		l.Errorf(n, key+".default_for", "add default: VALUE, or remove default_for", "default_for: all says where a default applies, and there is no default")
+		ok = false
+	}
 	if ok && spec.Column == "" && !spec.HasDefault {
 		l.Errorf(n, key+".column", fmt.Sprintf(`add column: "Header", or a default to give every row the same %s`, f.Name), "column is missing")
 		ok = false

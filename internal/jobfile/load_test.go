@@ -195,6 +195,11 @@ steps:
 		{"bad mode", "{ to: group }", "{ to: group, mode: moves }", 10, "steps[1].move_group.mode", `did you mean "move"?`},
 		{"to names a column", "{ to: group }", "{ to: Department }", 10, "steps[1].move_group.to", `unknown field "Department" (this names a field`},
 		{"to names the wrong field", "{ to: group }", "{ to: dept }", 10, "steps[1].move_group.to", `field "dept" is not a group field`},
+		{"create_missing not a bool or list", "{ to: group }", "{ to: group, create_missing: maybe }", 10, "steps[1].move_group.create_missing", `create_missing must be true or false, not "maybe"`},
+		{"create_missing empty list", "{ to: group }", "{ to: group, create_missing: [] }", 10, "steps[1].move_group.create_missing", "create_missing is an empty list"},
+		{"create_missing twice", "{ to: group }", "{ to: group, create_missing: [Sales EMEA, sales emea] }", 10, "steps[1].move_group.create_missing[1]", `"sales emea" is listed twice`},
+		{"default_for unknown", "  type: License\n", "  type: { column: License, default: 1, default_for: everyone }\n", 6, "fields.type.default_for", `"everyone" is not one of create, all`},
+		{"default_for without default", "  type: License\n", "  type: { column: License, default_for: all }\n", 6, "fields.type.default_for", "there is no default"},
 		{"needs last_name", "  last_name: Last Name\n", "", 8, "steps[0].create_users", `create_users needs the field "last_name", but the job does not map it (add it under fields, e.g. last_name: "Last Name")`},
 		{"needs email", "  email: Email\n", "", 2, "fields", `every row names its user by email (match: email), but the job does not map the field "email"`},
 		{"create needs email too", "version: 1\nfields:\n  email: Email\n", "version: 1\nmatch: id\nfields:\n  id: ID\n", 10, "steps[0].create_users", `create_users needs the field "email"`},
@@ -340,5 +345,37 @@ func TestJobErrorString(t *testing.T) {
 	}
 	if got := (&JobError{Msg: "m"}).Error(); got != "m" {
 		t.Errorf("%q", got)
+	}
+}
+
+// create_missing takes true/false or the names to create; default_for
+// says whether a default fills existing users' empty cells too.
+func TestLoadCreateMissingAndDefaultFor(t *testing.T) {
+	dir := t.TempDir()
+	p := writeJob(t, dir, "j.yaml", `version: 1
+input: users.csv
+fields:
+  email: Email
+  group: Group
+  division: Division
+  type: { column: License, default: 1, default_for: all }
+  dept: { column: Department, default: Sales }
+steps:
+  - move_group: { create_missing: ["Sales EMEA", Platform] }
+  - assign_division: { create_missing: true }
+`)
+	job, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := job.Steps[0].Options.(*jobs.GroupOptions).CreateMissing
+	d := job.Steps[1].Options.(*jobs.DivisionOptions).CreateMissing
+	if g.All || !g.Allows(" sales emea") || !g.Allows("Platform") || g.Allows("Sales") || !d.All || !d.Allows("Anything") {
+		t.Errorf("create_missing: group %+v, division %+v", g, d)
+	}
+	for _, sp := range job.Fields {
+		if want := sp.Field == "type"; sp.DefaultForAll != want {
+			t.Errorf("%s: DefaultForAll %v, want %v", sp.Field, sp.DefaultForAll, want)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/zoombulk/zoombulk/internal/fuzzy"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -41,6 +43,18 @@ type newEntry struct {
 type directoryCreates struct {
 	entries map[string]*newEntry
 	count   map[string]int // kind -> entries
+
+	// newNames are, by kind, the names the rows would have the run create
+	// (one spelling each), read from every row before the first decision,
+	// so that of two new look-alikes neither is made, whichever row comes
+	// first.
+	newNames map[string][]string
+	// forms are, by kind, the account's names prepared for comparing (by
+	// "new:"+kind the run's new names), and
+	// refused the verdict on each new name (by newKey): a run compares
+	// each distinct name once, however many rows name it.
+	forms   map[string][]fuzzy.Name
+	refused map[string]*lookAlike
 
 	// What the group_admins and contact_groups steps read before deciding.
 	mu       sync.Mutex
@@ -191,4 +205,184 @@ func rowKeyText(row *Row, fields []string) string {
 		}
 	}
 	return strings.Join(parts, " / ")
+}
+
+// The kinds of name a run creates, as messages name them.
+const (
+	kindGroup        = "group"
+	kindDivision     = "division"
+	kindContactGroup = "contact group"
+)
+
+// creatorOf says what a step creates when a row names what the account
+// lacks: the kind, the field holding the name and the create_missing
+// option; ok is false for a step that creates nothing.
+func creatorOf(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	switch o := s.Options.(type) {
+	case *GroupOptions:
+		return kindGroup, o.To, o.CreateMissing, o.CreateMissing.On()
+	case *DivisionOptions:
+		return kindDivision, o.To, o.CreateMissing, o.CreateMissing.On()
+	case *UpsertGroupsOptions:
+		return kindGroup, o.Name, o.CreateMissing, true
+	case *UpsertDivisionsOptions:
+		return kindDivision, o.Name, o.CreateMissing, true
+	case *ContactGroupsOptions:
+		return kindContactGroup, o.Group, o.CreateMissing, o.CreateMissing.On()
+	}
+	return "", "", jobfile.CreateMissing{}, false
+}
+
+// existingNames are the names of that kind the account has.
+func (e *engine) existingNames(kind string) []string {
+	var out []string
+	switch kind {
+	case kindGroup:
+		for _, g := range e.dir.Groups {
+			out = append(out, g.Name)
+		}
+	case kindDivision:
+		for _, v := range e.dir.Divisions {
+			out = append(out, v.Name)
+		}
+	case kindContactGroup:
+		if cs := e.dirState().contacts; cs != nil {
+			seen := map[*contactEntry]bool{}
+			for _, ent := range cs.byName {
+				if ent.exists && !seen[ent] {
+					seen[ent] = true
+					out = append(out, ent.group.Name)
+				}
+			}
+			slices.Sort(out) // the map's order is random: messages must not be
+		}
+	}
+	return out
+}
+
+// exists says whether the account has a name (or ID) of that kind.
+func (e *engine) exists(kind, name string) bool {
+	switch kind {
+	case kindGroup:
+		_, err := e.dir.Group(name)
+		return err == nil
+	case kindDivision:
+		_, err := e.dir.Division(name)
+		return err == nil
+	}
+	cs := e.dirState().contacts
+	if cs == nil {
+		return false
+	}
+	ent := cs.byName[strings.ToLower(strings.TrimSpace(name))]
+	return ent != nil && ent.exists
+}
+
+// plannedNames are the names of that kind the rows would have the run
+// create, gathered once from every row that is still to plan.
+func (e *engine) plannedNames(kind string) []string {
+	st := e.dirState()
+	if st.newNames == nil {
+		st.newNames = map[string][]string{}
+		seen := map[string]bool{}
+		for i, step := range e.steps {
+			k, field, cm, ok := creatorOf(step)
+			if !ok {
+				continue
+			}
+			for _, r := range e.rows {
+				if r.invalid != nil || r.steps[i].result != nil {
+					continue
+				}
+				name, ok := r.value(field)
+				name = strings.TrimSpace(name)
+				if !ok || name == "" || seen[newKey(k, name)] || !cm.Allows(name) || e.exists(k, name) {
+					continue
+				}
+				seen[newKey(k, name)] = true
+				st.newNames[k] = append(st.newNames[k], name)
+			}
+		}
+	}
+	return st.newNames[kind]
+}
+
+// lookAlike is the verdict on a new name: the names it looks like, and
+// whether those are the account's or the run's other new names.
+type lookAlike struct {
+	like     []string
+	existing bool
+}
+
+// refuseLookAlike fails the row when the name it would have the run
+// create looks like another name of its kind, in the account or among the
+// run's other new names ("Saless" or a Cyrillic "Ѕales" beside "Sales"):
+// an admin could not tell the two apart, and the second is most likely a
+// typo. A name the step's create_missing lists is meant: it is created.
+func (d *decision) refuseLookAlike(kind, name string, cm jobfile.CreateMissing) bool {
+	if cm.Listed(name) {
+		return false
+	}
+	name = strings.TrimSpace(name)
+	st := d.e.dirState()
+	if st.refused == nil {
+		st.refused, st.forms = map[string]*lookAlike{}, map[string][]fuzzy.Name{}
+	}
+	k := newKey(kind, name)
+	v, done := st.refused[k]
+	if !done {
+		v = d.e.lookAlikes(kind, name)
+		st.refused[k] = v
+	}
+	if v == nil {
+		return false
+	}
+	where := pick(v.existing, "the account's", "the run's new")
+	q := make([]string, len(v.like))
+	for i, l := range v.like {
+		q[i] = fmt.Sprintf("%q", l)
+	}
+	d.fail(fmt.Sprintf("%q looks like %s %s %q: not created", name, where, kind, v.like[0]),
+		fmt.Sprintf("did you mean %s? If %q is a new %s of its own, list it: create_missing: [%q]", strings.Join(q, " or "), name, kind, name))
+	return true
+}
+
+// lookAlikes compares a new name with the account's names of its kind,
+// and, when none is like it, with the run's other new names (nil: none).
+// The account's names are what the row most likely meant.
+func (e *engine) lookAlikes(kind, name string) *lookAlike {
+	st := e.dirState()
+	forms, ok := st.forms[kind]
+	if !ok {
+		for _, n := range e.existingNames(kind) {
+			forms = append(forms, fuzzy.NewName(n))
+		}
+		st.forms[kind] = forms
+	}
+	me := fuzzy.NewName(name)
+	v := &lookAlike{existing: true}
+	for _, other := range forms {
+		if me.LooksLike(other) {
+			v.like = append(v.like, other.Text)
+		}
+	}
+	if len(v.like) == 0 {
+		v.existing = false
+		planned, ok := st.forms["new:"+kind]
+		if !ok {
+			for _, n := range e.plannedNames(kind) {
+				planned = append(planned, fuzzy.NewName(n))
+			}
+			st.forms["new:"+kind] = planned
+		}
+		for _, other := range planned {
+			if newKey(kind, other.Text) != newKey(kind, name) && me.LooksLike(other) {
+				v.like = append(v.like, other.Text)
+			}
+		}
+	}
+	if len(v.like) == 0 {
+		return nil
+	}
+	return v
 }

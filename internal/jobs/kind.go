@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -94,7 +95,39 @@ type decision struct {
 	gone bool
 }
 
-func (d *decision) value(field string) (string, bool) { return d.r.value(field) }
+// value is a field of the row as the step uses it (see mapped).
+func (d *decision) value(field string) (string, bool) {
+	v, ok := d.mapped(field)
+	return v.Text, ok
+}
+
+// mapped is a field of the row as the step uses it: a default that filled
+// an empty cell is left out for a user who exists already, so that an
+// empty cell never changes (or takes away) what the user has; the default
+// is for the users the run creates, unless the job says default_for: all
+// (then the value is not marked Default). A default of a field that says
+// how rather than what (a transfer target, a subscription) applies to all.
+func (d *decision) mapped(field string) (mapping.Value, bool) {
+	v, ok := d.r.row.Record.Get(field)
+	if ok && v.Default && d.u != nil && !d.created && !d.r.intent && describesUser(field) {
+		return mapping.Value{}, false
+	}
+	return v, ok
+}
+
+// describesUser says whether a field is something a user has (profile,
+// license, features, status, groups, division, settings, assistants).
+func describesUser(field string) bool {
+	f, ok := mapping.Lookup(field)
+	if !ok {
+		return false
+	}
+	switch f.Target {
+	case mapping.Profile, mapping.Feature, mapping.Status, mapping.Group, mapping.Division, mapping.Setting, mapping.Assistants:
+		return true
+	}
+	return false
+}
 
 // fail marks the step failed in the plan: no call will be spent on it.
 func (d *decision) fail(reason, hint string) {

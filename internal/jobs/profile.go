@@ -131,7 +131,7 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 		if skip[field] {
 			continue
 		}
-		v, ok := d.r.row.Record.Get(field)
+		v, ok := d.mapped(field)
 		if !ok {
 			continue // an empty cell leaves the field as it is
 		}

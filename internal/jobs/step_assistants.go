@@ -95,7 +95,7 @@ func (assistantsStep) prepare(ctx context.Context, e *engine, i int, rows []*row
 
 func (assistantsStep) decide(d *decision) {
 	o := d.step.Options.(*AssistantsOptions)
-	cell, ok := d.r.row.Record.Get(o.Field)
+	cell, ok := d.mapped(o.Field)
 	want := splitEmails(cell.Text)
 	// The clear token asks, with a sync that removes, for no assistants
 	// at all (an undo puts an empty list back that way).

@@ -41,6 +41,10 @@ type ContactGroupsOptions struct {
 	Privacy     string // default privacy, when mapped
 	Description string // default description, when mapped
 	Sync        string // add_only (default) | remove_only | exact
+	// CreateMissing: a contact group the account lacks is created (true,
+	// the default) unless it looks like another; false creates none; a
+	// list creates only those, even when they look like another.
+	CreateMissing jobfile.CreateMissing
 }
 
 // contactState is what contact_groups read before deciding, and the
@@ -101,12 +105,18 @@ func (contactGroupsStep) Check(l *jobfile.Loader, _ string, s jobfile.Step) {
 }
 
 func (contactGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &ContactGroupsOptions{Group: "contact_group", Member: "member"}
+	o := &ContactGroupsOptions{Group: "contact_group", Member: "member", CreateMissing: jobfile.CreateMissing{All: true}}
 	if n == nil {
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"group", "member", "privacy", "description", "sync"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"group", "member", "privacy", "description", "sync", "create_missing"}, func(k string, _, vn *yaml.Node) {
+		if k == "create_missing" {
+			var good bool
+			o.CreateMissing, good = l.CreateMissing(vn, key+"."+k)
+			ok = ok && good
+			return
+		}
 		if k == "sync" {
 			var good bool
 			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
@@ -281,6 +291,11 @@ func (contactGroupsStep) decide(d *decision) {
 	switch {
 	case ent == nil && o.Sync == SyncRemoveOnly:
 		d.set(results.ActUnchanged) // nothing to take out of a group that is not there
+		return
+	case ent == nil && !o.CreateMissing.Allows(name):
+		d.fail(fmt.Sprintf("no contact group named %q in the account", name), contactHint(d.e, name))
+		return
+	case ent == nil && d.refuseLookAlike(kindContactGroup, name, o.CreateMissing):
 		return
 	case ent == nil:
 		ent = &contactEntry{group: zoom.ContactGroup{Name: name, Privacy: privacy, Description: desc}, create: true, owner: d.r}
@@ -577,4 +592,9 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 		}
 	}
 	return out, nil
+}
+
+// contactHint names the contact groups closest to a missing one.
+func contactHint(e *engine, name string) string {
+	return zoom.UnknownName(kindContactGroup, name, e.existingNames(kindContactGroup)).Hint() + ", or add it to create_missing"
 }

@@ -21,7 +21,8 @@ type DivisionOptions struct {
 	To string // the field holding the division (default division)
 	// CreateMissing creates a division the account does not have (once,
 	// before the first row that needs it) instead of failing the row.
-	CreateMissing bool
+	// A name that looks like another is created only when listed.
+	CreateMissing jobfile.CreateMissing
 	// Sync: add_only (default), remove_only or exact, as for move_group;
 	// a member taken out of a division is assigned to Fallback (default
 	// the main division).
@@ -56,7 +57,7 @@ func (divisionStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (a
 		case "to":
 			o.To, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
 		case "create_missing":
-			o.CreateMissing, good = l.Bool(vn, key+"."+k)
+			o.CreateMissing, good = l.CreateMissing(vn, key+"."+k)
 		case "sync":
 			o.Sync, good = l.OneOf(vn, key+"."+k, syncModes)
 		case "fallback_division":

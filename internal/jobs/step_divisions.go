@@ -21,6 +21,9 @@ const UpsertDivisions jobfile.StepKind = "upsert_divisions"
 type UpsertDivisionsOptions struct {
 	Name        string // the field holding the division's name (default division)
 	Description string // the field holding its description (default description, when mapped)
+	// CreateMissing lists the names created even though they look like
+	// another (every other missing name is created unless it does).
+	CreateMissing jobfile.CreateMissing
 }
 
 type upsertDivisionsStep struct{}
@@ -47,14 +50,16 @@ func (upsertDivisionsStep) Check(l *jobfile.Loader, _ string, s jobfile.Step) {
 }
 
 func (upsertDivisionsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &UpsertDivisionsOptions{Name: "division"}
+	o := &UpsertDivisionsOptions{Name: "division", CreateMissing: jobfile.CreateMissing{All: true}}
 	if n == nil {
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"name", "description"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"name", "description", "create_missing"}, func(k string, _, vn *yaml.Node) {
 		var good bool
 		switch k {
+		case "create_missing":
+			o.CreateMissing, good = upsertCreateMissing(l, vn, key+"."+k)
 		case "name":
 			o.Name, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Division }, "a division field (division)")
 		case "description":
@@ -85,6 +90,9 @@ func (upsertDivisionsStep) decide(d *decision) {
 	}
 	if d.e.dir.NoDivisions {
 		d.fail("divisions are not available on this account", "turn divisions on in the account's settings, or remove this step")
+		return
+	}
+	if d.refuseLookAlike(kindDivision, want, o.CreateMissing) {
 		return
 	}
 	ne, target, ok := d.planCreate("division", want)

@@ -23,7 +23,8 @@ type GroupOptions struct {
 	Mode string // move (default) | add | set_primary
 	// CreateMissing creates a group the account does not have (once,
 	// before the first row that needs it) instead of failing the row.
-	CreateMissing bool
+	// A name that looks like another is created only when listed.
+	CreateMissing jobfile.CreateMissing
 	// Sync is add_only (default: rows only put users in), remove_only
 	// (members of the groups the file names that no row lists are taken
 	// out; listed users are not added) or exact (both).
@@ -68,7 +69,7 @@ func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any,
 		case "mode":
 			o.Mode, good = l.OneOf(vn, key+"."+k, moveModes)
 		case "create_missing":
-			o.CreateMissing, good = l.Bool(vn, key+"."+k)
+			o.CreateMissing, good = l.CreateMissing(vn, key+"."+k)
 		}
 		ok = ok && good
 	})
@@ -240,7 +241,7 @@ func (e *engine) landedAll(ctx context.Context, b batch, added []string, what st
 // fails the row with the closest names, unless create is set: then the
 // run creates it (the plan shows a create line on every row that needs
 // it) and the target is a placeholder apply resolves.
-func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, bool) {
+func (d *decision) lookupOrCreate(kind, want string, create jobfile.CreateMissing) (zoom.Group, bool) {
 	var g zoom.Group
 	var err error
 	if kind == "group" {
@@ -263,11 +264,13 @@ func (d *decision) lookupOrCreate(kind, want string, create bool) (zoom.Group, b
 		ne, target, _ := d.planCreate(kind, want)
 		d.st.extra = ne
 		return zoom.Group{ID: target, Name: ne.name}, true
-	case !create:
+	case !create.Allows(want):
 		d.failErr(err)
 		return g, false
 	case kind == "division" && d.e.dir.NoDivisions:
 		d.fail("divisions are not available on this account", "turn divisions on in the account's settings, or remove create_missing")
+		return g, false
+	case d.refuseLookAlike(kind, want, create):
 		return g, false
 	}
 	ne, target, ok := d.planCreate(kind, want)

@@ -108,7 +108,7 @@ func (groupAdminsStep) decide(d *decision) {
 	o := d.step.Options.(*GroupAdminsOptions)
 	name, _ := d.value(o.Group)
 	email, ok := d.value(o.Admin)
-	g, found := d.lookupOrCreate("group", name, false)
+	g, found := d.lookupOrCreate("group", name, jobfile.CreateMissing{})
 	if !found {
 		return
 	}

@@ -16,6 +16,9 @@ const UpsertGroups jobfile.StepKind = "upsert_groups"
 // UpsertGroupsOptions are upsert_groups' options.
 type UpsertGroupsOptions struct {
 	Name string // the field holding the group's name (default group)
+	// CreateMissing lists the names created even though they look like
+	// another (every other missing name is created unless it does).
+	CreateMissing jobfile.CreateMissing
 }
 
 type upsertGroupsStep struct{}
@@ -34,14 +37,18 @@ func (upsertGroupsStep) Fields(s jobfile.Step) []string {
 }
 
 func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &UpsertGroupsOptions{Name: "group"}
+	o := &UpsertGroupsOptions{Name: "group", CreateMissing: jobfile.CreateMissing{All: true}}
 	if n == nil {
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"name"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"name", "create_missing"}, func(k string, _, vn *yaml.Node) {
 		var good bool
-		o.Name, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
+		if k == "create_missing" {
+			o.CreateMissing, good = upsertCreateMissing(l, vn, key+"."+k)
+		} else {
+			o.Name, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Group }, "a group field (group)")
+		}
 		ok = ok && good
 	})
 	return o, ok && isMap
@@ -51,6 +58,9 @@ func (upsertGroupsStep) decide(d *decision) {
 	want, _ := d.value(d.step.Options.(*UpsertGroupsOptions).Name)
 	if _, err := d.e.dir.Group(want); err == nil {
 		d.set(results.ActUnchanged)
+		return
+	}
+	if d.refuseLookAlike(kindGroup, want, d.step.Options.(*UpsertGroupsOptions).CreateMissing) {
 		return
 	}
 	ne, target, ok := d.planCreate("group", want)
@@ -68,4 +78,18 @@ func (upsertGroupsStep) apply(a *applier, rows []*rowRun) {
 	for _, r := range a.ensureCreated(rows) {
 		a.record(r, succeeded())
 	}
+}
+
+// upsertCreateMissing reads create_missing of a step that creates every
+// missing name by nature (upsert_groups, upsert_divisions): only a list,
+// the names created even though they look like another.
+func upsertCreateMissing(l *jobfile.Loader, n *yaml.Node, key string) (jobfile.CreateMissing, bool) {
+	cm, ok := l.CreateMissing(n, key)
+	if ok && len(cm.Names) == 0 {
+		l.AddError(n.Line, key, "this step creates every missing name that does not look like another; create_missing lists those that do and are meant",
+			`write the names, e.g. create_missing: ["Team A", "Team B"]`)
+		return cm, false
+	}
+	cm.All = true
+	return cm, ok
 }

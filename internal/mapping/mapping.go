@@ -20,8 +20,13 @@ type Spec struct {
 	// sent; a cell matching no key is a row problem listing the keys.
 	Values map[string]string
 	// Default applies when the cell is empty (HasDefault distinguishes "").
+	// For a user who exists already it applies only with DefaultForAll
+	// (default_for: all): an empty cell never changes an existing user, so
+	// a default such as a Basic license is for the users a run creates.
 	Default    string
 	HasDefault bool
+	// DefaultForAll: the default fills empty cells of existing users too.
+	DefaultForAll bool
 	// Required: an empty cell (and no default) is a row problem.
 	Required bool
 	// Transforms apply in order after trimming: "lower", "upper", "title".
@@ -71,6 +76,7 @@ type compiled struct {
 	required bool
 	hasDef   bool
 	def      string // canonical default
+	defAll   bool   // default_for: all
 	trans    []transform
 	values   []valueKey // nil: no values map
 	valueMap map[string]string
@@ -160,7 +166,7 @@ func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
 				fail(sp, "default: "+p.Msg+"; "+p.Hint)
 				bad = true
 			}
-			c.hasDef, c.def = true, v
+			c.hasDef, c.def, c.defAll = true, v, sp.DefaultForAll
 		}
 		if sp.Values != nil {
 			keys := make([]string, 0, len(sp.Values))
@@ -268,6 +274,10 @@ type Value struct {
 	Text string
 	// Clear: the cell held the clear token; send an empty value.
 	Clear bool
+	// Default: the cell was empty and the value is the job's default, for
+	// new users only (Spec.DefaultForAll not set): a user who exists keeps
+	// what it has.
+	Default bool
 }
 
 // Problem is one thing wrong with one cell (or row).
@@ -419,7 +429,9 @@ func (c *compiled) cell(raw, clear string) (v Value, set bool, p *Problem) {
 	s := trim(raw)
 	if s == "" {
 		if c.hasDef {
-			return Value{Text: c.def}, true, nil
+			// A constant (no column) is not an empty cell: it is meant for
+			// every row.
+			return Value{Text: c.def, Default: c.col >= 0 && !c.defAll}, true, nil
 		}
 		if c.required {
 			return v, false, &Problem{Kind: KindRequired, Msg: fmt.Sprintf("%s is required but the cell is empty", c.f.Name),

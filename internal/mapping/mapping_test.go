@@ -109,6 +109,30 @@ func TestConstantDefault(t *testing.T) {
 	}
 }
 
+// A default that fills an empty cell is marked, so the engine leaves
+// existing users alone; a constant (no column), a written cell and
+// default_for: all are not.
+func TestDefaultMarksEmptyCells(t *testing.T) {
+	m := mustCompile(t, []Spec{{Field: "email", Column: "Email"},
+		{Field: "type", Column: "License", Default: "1", HasDefault: true},
+		{Field: "dept", Column: "Department", Default: "Sales", HasDefault: true, DefaultForAll: true},
+		{Field: "status", Default: "inactive", HasDefault: true}}, []string{"Email", "License", "Department"})
+	for _, tc := range []struct {
+		cells []string
+		field string
+		want  Value
+	}{
+		{[]string{"a@b.co", "", ""}, "type", Value{Text: "1", Default: true}},
+		{[]string{"a@b.co", "2", ""}, "type", Value{Text: "2"}},
+		{[]string{"a@b.co", "", ""}, "dept", Value{Text: "Sales"}},
+		{[]string{"a@b.co", "", ""}, "status", Value{Text: "inactive"}},
+	} {
+		if v, ok := m.Map(sheet.Row{Number: 2, Cells: tc.cells}).Get(tc.field); !ok || v != tc.want {
+			t.Errorf("%v %s = %+v %v, want %+v", tc.cells, tc.field, v, ok, tc.want)
+		}
+	}
+}
+
 // row builds a row of testHeader's width from column -> cell pairs.
 func row(n int, kv ...string) sheet.Row {
 	cells := make([]string, len(testHeader))

@@ -353,7 +353,8 @@ func (t *templateWriter) required(c Column) string {
 	case c.Required:
 		return "yes"
 	case c.Default != "":
-		return "no (empty: " + cellFor(c.Values, c.Default) + ")"
+		// The default is for new users: an existing user keeps its value.
+		return "no (empty: " + cellFor(c.Values, c.Default) + " for a new user; an existing user keeps theirs)"
 	}
 	return "no (empty: left as it is)"
 }
@@ -497,7 +498,7 @@ func writeField(b *strings.Builder, c Column) {
 		}
 	}
 	if c.Default != "" {
-		fmt.Fprintf(b, "    default: %s\n", yamlText(c.Default))
+		fmt.Fprintf(b, "    default: %s         # for new users; existing users keep theirs (default_for: all changes that)\n", yamlText(c.Default))
 	}
 	if required {
 		b.WriteString("    required: true\n")
