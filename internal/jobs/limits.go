@@ -117,7 +117,16 @@ func (e *engine) removalLimits(p *Plan) {
 	total := p.RemovalCount()
 	switch {
 	case l.set && l.pct == 0 && total > l.n:
-		over = append(over, fmt.Sprintf("the plan removes %d (%s), more than %s allows (%d)", total, p.RemovalText(), l.from, l.n))
+		var where []string
+		for _, t := range p.Syncs {
+			if n := t.Removes(); n > 0 {
+				where = append(where, fmt.Sprintf("%d of the %d members of %s no row lists", n, t.Members, t.What))
+			}
+		}
+		if len(where) > 0 {
+			where[0] = "; among them " + where[0]
+		}
+		over = append(over, fmt.Sprintf("the plan removes %d (%s%s), more than %s allows (%d)", total, p.RemovalText(), strings.Join(where, ", "), l.from, l.n))
 	case l.set && l.pct > 0 && total-unlisted > pctOf(l.pct, p.Rows):
 		over = append(over, fmt.Sprintf("the plan's rows remove %d, more than %s %s%% of %d rows allows (%d)",
 			total-unlisted, l.from, strconv.FormatFloat(l.pct, 'f', -1, 64), p.Rows, pctOf(l.pct, p.Rows)))
