@@ -65,11 +65,12 @@ func syncState(e *env) map[string]string {
 	return st
 }
 
-// Issue 23 item 1: in each kind of exact sync, one row with a misspelt
-// email (s20@corp.exampel) fails in the plan and holds its target's
-// removals back: the real s20, not listed because of the typo, stays, and
-// so does every other member no row lists; the adds of the same target
-// still go ahead, and the plan names the row that held the target back.
+// Issue 23 item 1: in each kind of exact sync, a row with a misspelt
+// email (s20@corp.exampel) fails in the plan, and one with a broken email
+// (s19corp.example) fails validation: each holds its target's removals
+// back. The real s19 and s20, unlisted because of the typos, stay; the
+// adds of the same target still go ahead, and the plan names the rows that
+// held the target back.
 func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 	listed := func(n int) [][]string {
 		var rows [][]string
@@ -81,11 +82,9 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		header []string
-		rows   [][]string // the users s01..s18 are listed; the row of s20 is misspelt
-		value  string     // the target cell of every row
+		value  string // the target cell of every row
 		step   string
-		typoAt int    // the misspelt row's number
-		added  string // the state key the add changes, "" for none
+		added  string // the state key the add changes
 	}{
 		{name: "group", header: []string{"Email", "Group"}, value: "Sales", step: "move_group: { sync: exact, mode: add }",
 			added: "n01@corp.example"},
@@ -101,7 +100,7 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 			rows := listed(18)
-			rows = append(rows, []string{"s20@corp.exampel"}, []string{"n01@corp.example"})
+			rows = append(rows, []string{"s19corp.example"}, []string{"s20@corp.exampel"}, []string{"n01@corp.example"})
 			for i := range rows {
 				rows[i] = append(rows[i], tc.value)
 			}
@@ -131,20 +130,22 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 				t.Errorf("the plan holds %d removals (%s), want none", n, sum.Plan.RemovalText())
 			}
 			warned := slices.ContainsFunc(sum.Plan.Warnings, func(w string) bool {
-				return strings.Contains(w, "row 20") && strings.Contains(w, "keeps the 2 members no row lists")
+				return strings.Contains(w, "rows 20 and 21") && strings.Contains(w, "keeps the 2 members no row lists")
 			})
 			if !warned {
-				t.Errorf("no warning names row 20 as holding the sync back: %q", sum.Plan.Warnings)
+				t.Errorf("no warning names rows 20 and 21 as holding the sync back: %q", sum.Plan.Warnings)
 			}
-			if len(sum.Plan.Syncs) != 1 || !slices.Equal(sum.Plan.Syncs[0].HeldBy, []int{20}) || sum.Plan.Syncs[0].Unlisted != 2 {
-				t.Errorf("plan syncs %+v, want one target held by row 20 with 2 unlisted", sum.Plan.Syncs)
+			if len(sum.Plan.Syncs) != 1 || !slices.Equal(sum.Plan.Syncs[0].HeldBy, []int{20, 21}) || sum.Plan.Syncs[0].Unlisted != 2 {
+				t.Errorf("plan syncs %+v, want one target held by rows 20 and 21 with 2 unlisted", sum.Plan.Syncs)
 			}
 			lines := readResults(t, filepath.Join(e.dir, "run"))
-			if len(lines) != 20 {
-				t.Errorf("%d result rows, want the 20 input rows and no removal row", len(lines))
+			if len(lines) != 21 {
+				t.Errorf("%d result rows, want the 21 input rows and no removal row", len(lines))
 			}
-			if typo := lines[18]; typo["zb_status"] != "failed" || typo["zb_row"] != "20" {
-				t.Errorf("the typo row: %v", typo)
+			for _, typo := range lines[18:20] {
+				if typo["zb_status"] != "failed" {
+					t.Errorf("the typo row: %v", typo)
+				}
 			}
 		})
 	}
@@ -327,5 +328,30 @@ func TestPlanCountsAreWhatIsCreated(t *testing.T) {
 	made := len(e.srv.Groups()) - groups
 	if n := sum.Plan.Steps[0].Actions[results.ActCreate]; n != made || made != 3 || sum.Plan.Creations["group"] != 3 {
 		t.Errorf("upsert_groups planned create %d (creations %v), created %d; want 3", n, sum.Plan.Creations, made)
+	}
+}
+
+// Issue 23 item 1: a row whose group the account does not have ("Saels")
+// cannot say which group it meant: it holds back every group of the sync,
+// so its user (s20, in Sales) is not taken out for being unlisted.
+func TestMisspeltTargetHoldsEveryTarget(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
+	var rows [][]string
+	for i := 1; i <= 19; i++ {
+		rows = append(rows, []string{fmt.Sprintf("s%02d@corp.example", i), "Sales"})
+	}
+	rows = append(rows, []string{"s20@corp.example", "Saels"})
+	e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
+	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: { email: Email, group: Group }\nsteps:\n  - move_group: { sync: exact }\n")
+	before := syncState(e)
+	sum, err := e.run(context.Background(), job, filepath.Join(e.dir, "run"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffState(before, syncState(e)); len(d) > 0 {
+		t.Errorf("the account changed:\n%s", strings.Join(d, "\n"))
+	}
+	if len(sum.Plan.Syncs) != 1 || !slices.Equal(sum.Plan.Syncs[0].HeldBy, []int{21}) {
+		t.Errorf("plan syncs %+v, want Sales held by row 21", sum.Plan.Syncs)
 	}
 }
