@@ -107,7 +107,7 @@ func TestRunStopsAtTheDefaultRemovalLimit(t *testing.T) {
 		t.Fatalf("--max-removals 15: exit %d, Sales has %d members (want 5):\n%s", code, salesMembers(e), text)
 	}
 	for _, want := range []string{"Removes: 15 group removals", `move_group: 15 of the 20 members of group "Sales" no row lists`,
-		"Removal limit: --max-removals 15"} {
+		"Removal limit: --max-removals 15", "Calls: Light 15\n", "5 rows and 15 members no row lists: succeeded 15, unchanged 5"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the prompt does not say %q:\n%s", want, text)
 		}

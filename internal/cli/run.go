@@ -309,7 +309,12 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	case sum.Plan != nil && sum.Counts.Total() == 0:
 		// Stopped at the plan: declined, or over a limit.
 	default:
-		fmt.Fprintf(w, "Done in %s: %d rows: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), sum.Rows, sum.Counts)
+		rows := fmt.Sprintf("%d rows", sum.Rows)
+		if sum.Plan != nil && sum.Rows > sum.Plan.Rows {
+			// The rows a sync adds are members no input row lists.
+			rows = fmt.Sprintf("%d rows and %d members no row lists", sum.Plan.Rows, sum.Rows-sum.Plan.Rows)
+		}
+		fmt.Fprintf(w, "Done in %s: %s: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), rows, sum.Counts)
 		var parts []string
 		for _, c := range zoom.Categories {
 			if n := sum.Stats.Calls[c]; n > 0 {
