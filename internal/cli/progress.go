@@ -258,9 +258,6 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	for _, warn := range p.Warnings {
 		fmt.Fprintln(w, "Warning:", warn)
 	}
-	if p.Stop != "" {
-		fmt.Fprintf(w, "Over the removal limit: %s.\n", p.Stop)
-	}
 }
 
 func rowWord(n int) string {
@@ -282,9 +279,9 @@ func printSyncs(w io.Writer, p *jobs.Plan) {
 		case len(t.HeldBy) > 0:
 			fmt.Fprintf(w, "  %s %s: %d of %d, none taken out: held back by %d failing %s\n", t.Step, t.What, t.Unlisted, t.Members, len(t.HeldBy), rowWord(len(t.HeldBy)))
 		case t.Allowed >= 0:
-			fmt.Fprintf(w, "  %s %s: %d of %d taken out (the limit allows %d)\n", t.Step, t.What, t.Unlisted, t.Members, t.Allowed)
+			fmt.Fprintf(w, "  %s %s: %d of %d to take out (the limit allows %d)\n", t.Step, t.What, t.Unlisted, t.Members, t.Allowed)
 		default:
-			fmt.Fprintf(w, "  %s %s: %d of %d taken out\n", t.Step, t.What, t.Unlisted, t.Members)
+			fmt.Fprintf(w, "  %s %s: %d of %d to take out\n", t.Step, t.What, t.Unlisted, t.Members)
 		}
 	}
 }

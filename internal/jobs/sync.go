@@ -93,8 +93,8 @@ func (h heldRows) of(target string) []int {
 // row lists (the removals, or what they would be) and the rows that hold
 // it back; the plan prints it and the removal limits read it.
 func (e *engine) syncTarget(step jobfile.StepKind, what string, members, unlisted int, held []int) {
-	if e.Opts.Undo || (unlisted == 0 && len(held) == 0) {
-		return // an undo puts back what a run did: no sync limits
+	if e.Opts.Undo || unlisted == 0 {
+		return // an undo puts back what a run did: no sync limits; and no one unlisted, nothing to hold
 	}
 	e.syncs = append(e.syncs, SyncTarget{Step: string(step), What: what, Members: members, Unlisted: unlisted, HeldBy: held})
 }
