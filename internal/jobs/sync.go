@@ -66,7 +66,7 @@ const anyTarget = "\x00any target"
 // this run (the row's user may be the member it would take out).
 type heldRows map[string][]int
 
-// heldBy collects the failing rows of step i. resolve gives the target a
+// heldBy collects the failing input rows of a sync. resolve gives the target a
 // row names: named is false when its cell is empty, and target is
 // anyTarget when the name matches nothing the account has.
 func (e *engine) heldBy(resolve func(r *rowRun) (target string, named bool)) heldRows {
