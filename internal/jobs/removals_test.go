@@ -305,8 +305,8 @@ func TestDisassociateIsNamedAndCounted(t *testing.T) {
 func TestPlanCountsAreWhatIsCreated(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 	e.writeCSV("in.csv", []string{"Email", "Division"}, [][]string{
-		{"s01@corp.example", "North"}, {"s02@corp.example", "North"}, {"s03@corp.example", "South"},
-		{"s04@corp.example", "West"}, {"s05@corp.example", "south"},
+		{"s01@corp.example", "Nordics"}, {"s02@corp.example", "Nordics"}, {"s03@corp.example", "Iberia"},
+		{"s04@corp.example", "Benelux"}, {"s05@corp.example", "Iberia"},
 	})
 	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: { email: Email, division: Division }\nsteps:\n  - assign_division: { create_missing: true }\n")
 	divisions := len(e.srv.Divisions())
