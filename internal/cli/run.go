@@ -165,6 +165,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			Strict:      o.strict,
 			Concurrency: o.concurrency,
 			MaxRemovals: o.maxRemovals,
+			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
 	}
@@ -264,14 +265,26 @@ func promptStory(p *jobs.Plan) []string {
 	return lines
 }
 
+// storyTeller prints the prompt's story where the question goes (with
+// --yes, where its answered line goes); the engine calls it just before
+// the question.
+func storyTeller(stdio *IO, yes bool) func(*jobs.Plan) {
+	return func(p *jobs.Plan) {
+		w := stdio.promptOut()
+		if yes {
+			w = stdio.ErrOut
+		}
+		for _, l := range promptStory(p) {
+			fmt.Fprintln(w, l)
+		}
+	}
+}
+
 // confirmer asks before any write, or with --yes prints the question
 // answered.
 func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
 	return func(p *jobs.Plan) (bool, error) {
 		if yes {
-			for _, l := range promptStory(p) {
-				fmt.Fprintln(stdio.ErrOut, l)
-			}
 			fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
 			return true, nil
 		}
@@ -280,9 +293,6 @@ func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
 }
 
 func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	for _, l := range promptStory(p) {
-		fmt.Fprintln(stdio.promptOut(), l)
-	}
 	fmt.Fprint(stdio.promptOut(), promptLine(p)+" [y/N] ")
 	line, err := bufio.NewReader(stdio.In).ReadString('\n')
 	if err != nil && line == "" {

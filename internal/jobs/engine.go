@@ -44,6 +44,9 @@ type Options struct {
 	Concurrency int
 	// Confirm is asked after the plan, before any write; nil goes ahead.
 	Confirm func(*Plan) (bool, error)
+	// Tell, when set, is called just before Confirm: the story the
+	// question follows (creations, removals, failing rows).
+	Tell func(*Plan)
 	// Version is the tool's version, for run.json.
 	Version string
 }
@@ -232,6 +235,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 	}
 	if r.Opts.Confirm != nil && e.planned.Writes() > 0 {
+		if r.Opts.Tell != nil {
+			r.Opts.Tell(e.planned)
+		}
 		ok, err := r.Opts.Confirm(e.planned)
 		if err != nil {
 			return nil, err
