@@ -212,6 +212,10 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	for _, sp := range p.Steps {
 		fmt.Fprintf(w, "  %-16s %s\n", sp.Kind, countsText(sp.Actions))
 	}
+	if c := p.CreationText(); c != "" {
+		fmt.Fprintf(w, "Creations: %s\n", c)
+	}
+	printSyncs(w, p)
 	if r := p.RemovalText(); r != "" {
 		fmt.Fprintf(w, "Removals: %s (listed in changes.csv)\n", r)
 		n := 0
@@ -253,6 +257,32 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	}
 	for _, warn := range p.Warnings {
 		fmt.Fprintln(w, "Warning:", warn)
+	}
+}
+
+func rowWord(n int) string {
+	if n == 1 {
+		return "row"
+	}
+	return "rows"
+}
+
+// printSyncs lists each sync target with members no row lists: how many
+// it takes out, what the limit allows, or the rows that hold it back.
+func printSyncs(w io.Writer, p *jobs.Plan) {
+	if len(p.Syncs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Members no row lists (removal limit: %s):\n", p.Limit)
+	for _, t := range p.Syncs {
+		switch {
+		case len(t.HeldBy) > 0:
+			fmt.Fprintf(w, "  %s %s: %d of %d, none taken out: held back by %d failing %s\n", t.Step, t.What, t.Unlisted, t.Members, len(t.HeldBy), rowWord(len(t.HeldBy)))
+		case t.Allowed >= 0:
+			fmt.Fprintf(w, "  %s %s: %d of %d to take out (the limit allows %d)\n", t.Step, t.What, t.Unlisted, t.Members, t.Allowed)
+		default:
+			fmt.Fprintf(w, "  %s %s: %d of %d to take out\n", t.Step, t.What, t.Unlisted, t.Members)
+		}
 	}
 }
 

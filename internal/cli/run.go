@@ -35,6 +35,7 @@ type runOptions struct {
 	yes, allowDelete bool
 	strict           bool
 	concurrency      int
+	maxRemovals      string
 	auto             autoOptions
 	json             bool
 	// src and sum are what the run read and ended with, for --json.
@@ -102,6 +103,7 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	f.StringVar(&o.maxRemovals, "max-removals", "", "N or N%: the removals the plan may hold; replaces the job's limits.max_removals and the default limit on members a sync takes out")
 	registerAutoFlags(f, &o.auto)
 	f.BoolVar(&o.json, "json", false, "also write the final summary to stdout as one JSON object, for scripts")
 	o.zoomFlags.register(f)
@@ -116,6 +118,11 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	o.src = src
 	job := src.job
+	if o.maxRemovals != "" {
+		if _, _, err := jobfile.ParseLimit(o.maxRemovals); err != nil {
+			return exitf(ExitUsage, "--max-removals: %v: write a number of removals (15) or a percentage (10%%)", err)
+		}
+	}
 	printMapping(stdio.ErrOut, src)
 	if o.check {
 		o.dryRun = true
@@ -157,6 +164,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			AllowDelete: o.allowDelete,
 			Strict:      o.strict,
 			Concurrency: o.concurrency,
+			MaxRemovals: o.maxRemovals,
+			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
 	}
@@ -217,6 +226,60 @@ func promptLine(p *jobs.Plan) string {
 	return fmt.Sprintf("Apply to account %s (%s): %s, %d calls, about %s?", p.AccountID, p.APIHost, what, p.Writes(), p.Duration.Round(time.Second))
 }
 
+// promptStory is what the prompt says before the question, so that an
+// approver sees the whole run in one place: what it creates, what it takes
+// away by kind (and the limit that allowed it), and the rows that will
+// fail.
+func promptStory(p *jobs.Plan) []string {
+	var lines []string
+	if c := p.CreationText(); c != "" {
+		lines = append(lines, "Creates: "+c)
+	}
+	if r := p.RemovalText(); r != "" {
+		lines = append(lines, "Removes: "+r)
+		for _, t := range p.Syncs {
+			if n := t.Removes(); n > 0 {
+				lines = append(lines, fmt.Sprintf("  %s: %d of the %d members of %s no row lists", t.Step, n, t.Members, t.What))
+			}
+		}
+		lines = append(lines, "  Removal limit: "+p.Limit)
+	}
+	var fails []results.Change
+	seen := map[int]bool{}
+	for _, c := range p.Changes {
+		if c.Action == results.ActFail && !seen[c.Row] {
+			seen[c.Row] = true
+			fails = append(fails, c)
+		}
+	}
+	if p.Failing > 0 {
+		lines = append(lines, fmt.Sprintf("Rows that will fail: %d", p.Failing))
+		for i, c := range fails {
+			if i == 3 {
+				lines = append(lines, fmt.Sprintf("  ... and %d more: see plan.xlsx", p.Failing-3))
+				break
+			}
+			lines = append(lines, fmt.Sprintf("  row %d %s at %s: %s", c.Row, c.Email, c.Step, c.Reason))
+		}
+	}
+	return lines
+}
+
+// storyTeller prints the prompt's story where the question goes (with
+// --yes, where its answered line goes); the engine calls it just before
+// the question.
+func storyTeller(stdio *IO, yes bool) func(*jobs.Plan) {
+	return func(p *jobs.Plan) {
+		w := stdio.promptOut()
+		if yes {
+			w = stdio.ErrOut
+		}
+		for _, l := range promptStory(p) {
+			fmt.Fprintln(w, l)
+		}
+	}
+}
+
 // confirmer asks before any write, or with --yes prints the question
 // answered.
 func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
@@ -247,13 +310,21 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	switch {
 	case sum.DryRun:
 		fmt.Fprintln(w, "Dry run: nothing was changed.")
+		if sum.Plan != nil && sum.Plan.Stop != "" {
+			fmt.Fprintf(w, "The real run would stop before any write: %s.\n", sum.Plan.Stop)
+		}
 		if n := len(sum.Failed); n > 0 {
 			fmt.Fprintf(w, "%d of %d rows would fail:\n", n, sum.Rows)
 		}
 	case sum.Plan != nil && sum.Counts.Total() == 0:
 		// Stopped at the plan: declined, or over a limit.
 	default:
-		fmt.Fprintf(w, "Done in %s: %d rows: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), sum.Rows, sum.Counts)
+		rows := fmt.Sprintf("%d rows", sum.Rows)
+		if sum.Plan != nil && sum.Rows > sum.Plan.Rows {
+			// The rows a sync adds are members no input row lists.
+			rows = fmt.Sprintf("%d rows and %d members no row lists", sum.Plan.Rows, sum.Rows-sum.Plan.Rows)
+		}
+		fmt.Fprintf(w, "Done in %s: %s: %s\n", sum.Finished.Sub(sum.Started).Round(time.Millisecond), rows, sum.Counts)
 		var parts []string
 		for _, c := range zoom.Categories {
 			if n := sum.Stats.Calls[c]; n > 0 {
@@ -317,8 +388,12 @@ func checkExit(stdio *IO, job *jobfile.Job, sum *jobs.Summary) error {
 		fmt.Fprintf(stdio.ErrOut, "check %s: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
 		return nil
 	}
-	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail; see %s\n",
-		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, filepath.Join(sum.Dir, results.ChangesCSV))
+	stop := ""
+	if p.Stop != "" {
+		stop = "; a real run would stop before any write: " + p.Stop
+	}
+	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail%s; see %s\n",
+		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, stop, filepath.Join(sum.Dir, results.ChangesCSV))
 	return &ExitError{Code: ExitDrift}
 }
 

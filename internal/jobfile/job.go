@@ -136,8 +136,11 @@ type Limits struct {
 	MaxFailuresPct float64
 	SetFailures    bool
 	// MaxRemovals refuses to start a run whose plan removes more than N
-	// (or a percentage of the rows): license downgrades, feature
-	// removals, deactivations, deletions, group removals.
+	// (every kind: downgrades, feature removals, deactivations,
+	// disassociations, deletions, group removals, ...); a percentage
+	// counts the rows' own removals against the rows and a sync's against
+	// each target's members. Unset, internal/jobs applies a default to
+	// the members a sync takes out (--max-removals replaces both).
 	MaxRemovals    int
 	MaxRemovalsPct float64
 	SetRemovals    bool

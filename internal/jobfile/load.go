@@ -477,20 +477,30 @@ func (l *Loader) rowLimit(vn *yaml.Node, key string) (int, float64, bool) {
 		return 0, 0, false
 	}
 	const hint = "write a number of rows (50) or a percentage of the rows (5%)"
-	if pct, isPct := strings.CutSuffix(s, "%"); isPct {
-		v, err := strconv.ParseFloat(strings.TrimSpace(pct), 64)
+	v, pct, err := ParseLimit(s)
+	if err != nil {
+		l.Errorf(vn, key, hint, "%s", err.Error())
+		return 0, 0, false
+	}
+	return v, pct, true
+}
+
+// ParseLimit reads a limit as the job's limits and --max-removals take
+// it: "N" (a count) or "N%" (a percentage, more than 0 and at most 100).
+func ParseLimit(s string) (n int, pct float64, err error) {
+	s = strings.TrimSpace(s)
+	if p, isPct := strings.CutSuffix(s, "%"); isPct {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(v) || v <= 0 || v > 100 {
-			l.Errorf(vn, key, hint, "%q is not a percentage between 0 and 100", s)
-			return 0, 0, false
+			return 0, 0, fmt.Errorf("%q is not a percentage between 0 and 100", s)
 		}
-		return 0, v, true
+		return 0, v, nil
 	}
 	v, err := strconv.Atoi(s)
 	if err != nil || v < 0 {
-		l.Errorf(vn, key, hint, "%q is not a number of rows", s)
-		return 0, 0, false
+		return 0, 0, fmt.Errorf("%q is not a number of rows", s)
 	}
-	return v, 0, true
+	return v, 0, nil
 }
 
 func (l *Loader) fields(n *yaml.Node) {

@@ -30,6 +30,10 @@ type Options struct {
 	Overwrite   bool
 	DryRun      bool
 	AllowDelete bool
+	// MaxRemovals is --max-removals ("N" or "N%"): it replaces the job's
+	// limits.max_removals, and the default limit on removals of members
+	// no row lists ("" keeps the job's).
+	MaxRemovals string
 	// Undo runs an undo job (undo.yaml of a run folder): fields changed
 	// since that run are left as found (conflict), created users are
 	// deleted only with AllowDelete (else kept).
@@ -40,6 +44,9 @@ type Options struct {
 	Concurrency int
 	// Confirm is asked after the plan, before any write; nil goes ahead.
 	Confirm func(*Plan) (bool, error)
+	// Tell, when set, is called just before Confirm: the story the
+	// question follows (creations, removals, failing rows).
+	Tell func(*Plan)
 	// Version is the tool's version, for run.json.
 	Version string
 }
@@ -116,6 +123,7 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
+	syncs    []SyncTarget // what each sync found at its targets
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
@@ -174,6 +182,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
+	if r.Opts.MaxRemovals != "" {
+		if _, _, err := jobfile.ParseLimit(r.Opts.MaxRemovals); err != nil {
+			return nil, &jobfile.JobError{Key: "--max-removals", Msg: err.Error(), Hint: "write a number of removals (15) or a percentage (10%)"}
+		}
+	}
 	sheet, err := ReadSheet(r.Job, r.Opts.Input)
 	if err != nil {
 		return nil, err
@@ -216,13 +229,15 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		e.summarizePlan(sum)
 		return sum, nil
 	}
-	if limit := r.Job.Limits.RemovalsAllowed(len(sheet.Rows)); limit >= 0 && e.planned.RemovalCount() > limit {
-		sum.Aborted = fmt.Sprintf("the plan removes %d (%s), more than limits.max_removals allows (%d); nothing was changed",
-			e.planned.RemovalCount(), e.planned.RemovalText(), limit)
+	if e.planned.Stop != "" { // a removal limit: the plan says why and how to allow it
+		sum.Aborted = e.planned.Stop + "; nothing was changed"
 		e.summarizePlan(sum)
 		return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 	}
 	if r.Opts.Confirm != nil && e.planned.Writes() > 0 {
+		if r.Opts.Tell != nil {
+			r.Opts.Tell(e.planned)
+		}
 		ok, err := r.Opts.Confirm(e.planned)
 		if err != nil {
 			return nil, err

@@ -178,7 +178,20 @@ func (e *engine) resultLine(r *rowRun) results.ResultRow {
 		line.Reason = "the run stopped before this step: " + e.reason()
 		line.Hint = "finish it with --resume " + e.Opts.OutDir
 	}
+	e.markUnlisted(r, &line)
 	return line
+}
+
+// markUnlisted names a sync's own row (a member no input row lists) in
+// the reports: action `remove (not listed)`, its target, its step.
+func (e *engine) markUnlisted(r *rowRun, line *results.ResultRow) {
+	if r.unlisted == "" {
+		return
+	}
+	line.Action, line.Target = results.ActRemoveUnlisted, r.unlisted
+	if line.Step == "" {
+		line.Step = string(e.steps[r.syncStep].Kind)
+	}
 }
 
 // planLine is a row's line in the plan: zb_status is the planned action.
@@ -213,6 +226,10 @@ func (e *engine) planLine(r *rowRun) results.ResultRow {
 		}
 	}
 	line.Status = string(status)
+	if r.unlisted != "" && status != results.ActFail {
+		line.Status = string(results.ActRemoveUnlisted)
+	}
+	e.markUnlisted(r, &line)
 	return line
 }
 
@@ -303,6 +320,7 @@ func (e *engine) planSummary() [][2]string {
 		removals = "none"
 	}
 	lines = append(lines, [2]string{"Removals", removals})
+	lines = append(lines, planLimitLines(p)...)
 	for _, w := range p.Warnings {
 		lines = append(lines, [2]string{"Warning", w})
 	}

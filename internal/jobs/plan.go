@@ -39,6 +39,52 @@ type Plan struct {
 	// Changes are the field-level diff, in row order.
 	Changes  []results.Change
 	Warnings []string
+	// Creations count what the run creates, by kind (group, division,
+	// contact group, user): once each, however many rows need it.
+	Creations map[string]int
+	// Syncs are the targets of the sync steps: their members, those no
+	// row lists, the rows that hold a target back, the limit's allowance.
+	Syncs []SyncTarget
+	// Limit names the removal limit in force, for the plan and prompt.
+	Limit string
+	// Stop is why the real run stops before any write (over a removal
+	// limit) and how to allow it; "" when it goes ahead. A dry run,
+	// --check and plan.xlsx say it too.
+	Stop string
+}
+
+// SyncTarget is one target of a sync step (a group, division, contact
+// group, feature value or user's assistants).
+type SyncTarget struct {
+	Step     string // the step: move_group
+	What     string // the target: group "Sales"
+	Members  int    // its members found by the plan
+	Unlisted int    // members no row lists: the sync takes them out (none when held)
+	// HeldBy are the rows that name the target and fail in the plan: the
+	// sync takes no one out of it in this run.
+	HeldBy []int
+	// Allowed is how many unlisted removals the limit in force allows
+	// here (-1: the limit counts removals over the whole plan).
+	Allowed int
+}
+
+// Removes is the number of members the target loses in this run.
+func (t SyncTarget) Removes() int {
+	if len(t.HeldBy) > 0 {
+		return 0
+	}
+	return t.Unlisted
+}
+
+// CreationText reads "2 groups, 1 division, 5 users" ("" for none).
+func (p *Plan) CreationText() string {
+	var parts []string
+	for _, k := range []string{"group", "division", "contact group", "user"} {
+		if n := p.Creations[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // StepPlan counts one step's planned actions.
@@ -70,8 +116,13 @@ func (p *Plan) RemovalCount() int {
 // RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
 func (p *Plan) RemovalText() string {
 	var parts []string
-	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant, results.RemoveContactMember, results.RemoveContactGroup, results.RemoveGroupAdmin} {
-		if n := p.Removals[k]; n > 0 {
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDisassociate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant, results.RemoveContactMember, results.RemoveContactGroup, results.RemoveGroupAdmin} {
+		n := p.Removals[k]
+		switch {
+		case n == 0:
+		case k == results.RemoveDisassociate:
+			parts = append(parts, fmt.Sprintf("%d %s to disassociate", n, plural("user", n)))
+		default:
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
 		}
 	}
@@ -460,9 +511,12 @@ func (e *engine) decide(r *rowRun) {
 // summarize counts the plan's actions, changes and removals, and the calls
 // and time they imply.
 func (e *engine) summarize() *Plan {
-	p := &Plan{Rows: len(e.rows), Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
-		Removals: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}
+	p := &Plan{Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
+		Removals: map[string]int{}, Creations: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}
 	for _, r := range e.rows {
+		if r.unlisted == "" {
+			p.Rows++ // the rows a sync adds are no input rows
+		}
 		switch {
 		case r.invalid != nil:
 			p.Invalid++
@@ -486,7 +540,11 @@ func (e *engine) summarize() *Plan {
 					Field: c.field, Current: c.found, New: c.set, Reason: "changed after the run: left as found (current: the value found; new: the value the run had set)"})
 			}
 			for _, c := range st.changes {
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: pick(c.action != "", c.action, st.action),
+				act := pick(c.action != "", c.action, st.action)
+				if r.unlisted != "" {
+					act = results.ActRemoveUnlisted
+				}
+				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: act,
 					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
 				if c.removal != "" {
 					p.Removals[c.removal]++
@@ -495,19 +553,32 @@ func (e *engine) summarize() *Plan {
 		}
 	}
 	creates := 0
+	created := map[any]bool{} // what Creations counted: a new entry, a contact group, a user row
 	for i, step := range e.steps {
 		sp := StepPlan{Kind: string(step.Kind), Actions: map[results.Action]int{}, Calls: map[zoom.Category]int{}}
 		batches := map[string]int{} // batch -> users
 		sizes := map[string]int{}
 		cats := map[string]zoom.Category{}
 		k := kindOf(step)
+		counted := map[*newEntry]bool{} // a group or division many rows need is one create
 		for _, r := range e.rows {
-			if r.invalid != nil {
+			if r.invalid != nil || (r.unlisted != "" && r.syncStep != i) {
 				continue
 			}
 			st := &r.steps[i]
-			sp.Actions[st.action]++
-			if st.action == results.ActCreate {
+			switch ne, shared := st.extra.(*newEntry); {
+			case r.unlisted != "":
+				sp.Actions[results.ActRemoveUnlisted]++
+			case st.action == results.ActCreate && shared && counted[ne]:
+				sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it
+			default:
+				sp.Actions[st.action]++
+			}
+			if ne, ok := st.extra.(*newEntry); ok && st.action == results.ActCreate {
+				counted[ne] = true
+			}
+			countCreation(p, step, r, st, created)
+			if st.action == results.ActCreate && step.Kind == CreateUsers {
 				creates++
 			}
 			for _, c := range k.cost(r, st) {
@@ -544,6 +615,7 @@ func (e *engine) summarize() *Plan {
 			creates, e.Client.Tier().Name, limit, creates-limit, reset.Format(time.RFC3339)))
 	}
 	p.Warnings = append(p.Warnings, e.undoWarnings()...)
+	e.removalLimits(p)
 	if !e.Opts.Undo {
 		p.Warnings = append(p.Warnings, notComparedWarning(p.Changes)...)
 	}

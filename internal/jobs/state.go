@@ -27,6 +27,10 @@ type rowRun struct {
 	// intent: an earlier run sent a create for this row and died before
 	// it learned the result.
 	intent bool
+	// unlisted is set on the rows a sync adds: what step syncStep takes
+	// the member out of (`group "Sales"`); such a row is no input row.
+	unlisted string
+	syncStep int
 }
 
 // rowStep is one step of one row: what the plan decided and what happened.

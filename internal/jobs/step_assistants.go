@@ -74,9 +74,21 @@ func splitEmails(cell string) []string {
 	return out
 }
 
-// prepare reads the assistants of the users whose rows list some.
+// assistantsRead is what prepare read for a row: its user's assistants,
+// and (with a sync that removes) the listed emails that are no user of
+// the account.
+type assistantsRead struct {
+	have    []zoom.Assistant
+	unknown []string
+}
+
+// prepare reads the assistants of the users whose rows list some. With a
+// sync that removes, each listed email that is not an assistant yet is
+// looked up: a misspelt one must not leave the real assistant unlisted,
+// and so deleted.
 func (assistantsStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
 	o := e.steps[i].Options.(*AssistantsOptions)
+	removes := (o.Sync == SyncExact || o.Sync == SyncRemoveOnly) && !e.Opts.Undo
 	var todo []*rowRun
 	for _, r := range rows {
 		if v, ok := r.row.Record.Get(o.Field); ok && (v.Text != "" || v.Clear) && r.user != nil && r.user.ID != "" && r.steps[i].result == nil {
@@ -88,7 +100,23 @@ func (assistantsStep) prepare(ctx context.Context, e *engine, i int, rows []*row
 		if err != nil {
 			return fmt.Errorf("listing the assistants: %w", err)
 		}
-		r.steps[i].extra = as
+		read := &assistantsRead{have: as}
+		if removes {
+			cell, _ := r.value(o.Field)
+			for _, w := range splitEmails(cell) {
+				if slices.ContainsFunc(as, func(a zoom.Assistant) bool { return strings.EqualFold(a.Email, w) }) {
+					continue
+				}
+				u, err := e.Client.FindUser(ctx, w)
+				if err != nil {
+					return fmt.Errorf("looking up the assistant %s: %w", w, err)
+				}
+				if u == nil {
+					read.unknown = append(read.unknown, w)
+				}
+			}
+		}
+		r.steps[i].extra = read
 		return nil
 	})
 }
@@ -104,7 +132,11 @@ func (assistantsStep) decide(d *decision) {
 		d.set(results.ActUnchanged)
 		return
 	}
-	have, _ := d.st.extra.([]zoom.Assistant)
+	var have []zoom.Assistant
+	read, _ := d.st.extra.(*assistantsRead)
+	if read != nil {
+		have = read.have
+	}
 	var current []string
 	for _, a := range have {
 		current = append(current, a.Email)
@@ -115,6 +147,20 @@ func (assistantsStep) decide(d *decision) {
 	}
 	listed := func(email string) bool {
 		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(w, email) })
+	}
+	if read != nil && len(read.unknown) > 0 {
+		// The row fails and its user's assistants stay as they are: the
+		// assistant it meant may be one the sync would delete.
+		unlisted := 0
+		for _, a := range have {
+			if !listed(a.Email) {
+				unlisted++
+			}
+		}
+		d.e.syncTarget(d.step.Kind, "the assistants of "+d.u.Email, len(have), unlisted, []int{d.r.row.Number})
+		d.fail(fmt.Sprintf("the assistant %s is not a user of the account, so the sync leaves this user's assistants as they are", strings.Join(read.unknown, ", ")),
+			"check the email (a typo?) or create the user first")
+		return
 	}
 	var p assistantsPlan
 	for _, w := range want {
@@ -151,6 +197,9 @@ func (assistantsStep) decide(d *decision) {
 	d.undoable("assistants", strings.Join(current, "; "), strings.Join(after, "; "))
 	for _, a := range p.remove {
 		d.change("assistant", a.Email, "", results.RemoveAssistant)
+	}
+	if len(p.remove) > 0 {
+		d.e.syncTarget(d.step.Kind, "the assistants of "+d.u.Email, len(have), len(p.remove), nil)
 	}
 	d.st.extra = &p
 }

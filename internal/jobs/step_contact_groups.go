@@ -566,10 +566,32 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 			named[cr.entry][id] = true
 		}
 	}
+	// A row that fails in the plan (a misspelt member) and names a contact
+	// group holds that group's removals back: its member may be one the
+	// sync would take out.
+	held := e.heldBy(func(r *rowRun) (string, bool) {
+		name, _ := r.value(o.Group)
+		ent := cs.byName[strings.ToLower(strings.TrimSpace(name))]
+		if ent == nil || !ent.exists {
+			return "", false // a contact group the run creates: no one to take out
+		}
+		if named[ent] == nil {
+			named[ent] = map[string]bool{}
+			order = append(order, ent)
+		}
+		return ent.group.ID, true
+	})
 	var out []*rowRun
 	for _, ent := range order {
+		what := fmt.Sprintf("contact group %q", ent.group.Name)
+		hold := held.of(ent.group.ID)
+		unlisted := 0
 		for _, m := range cs.lists[ent.group.ID] {
 			if named[ent][m.ID] {
+				continue
+			}
+			unlisted++
+			if len(hold) > 0 {
 				continue
 			}
 			label, u := m.Name, (*zoom.User)(nil)
@@ -582,7 +604,7 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 					label, u = found.Email, found
 				}
 			}
-			r := e.syncRow(map[string]string{o.Group: ent.group.Name, o.Member: label}, "sync:"+strings.ToLower(ent.group.Name+"/"+m.ID), u, i)
+			r := e.syncRow(map[string]string{o.Group: ent.group.Name, o.Member: label}, "sync:"+strings.ToLower(ent.group.Name+"/"+m.ID), u, i, what)
 			st := &r.steps[i]
 			st.action = results.ActRemove
 			st.extra = &contactRow{entry: ent, memberID: m.ID, memberType: m.Type, remove: true}
@@ -590,6 +612,7 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 			st.undoFlags = append(st.undoFlags, flagMemberRemoved)
 			out = append(out, r)
 		}
+		e.syncTarget(e.steps[i].Kind, what, len(cs.lists[ent.group.ID]), unlisted, hold)
 	}
 	return out, nil
 }

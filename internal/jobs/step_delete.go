@@ -131,7 +131,9 @@ func (deleteStep) decide(d *decision) {
 		}
 	}
 	d.set(act)
-	d.change("user", d.u.Email, "", results.RemoveDelete)
+	// A disassociation is named as such everywhere (changes.csv, the
+	// plan, the prompt): the user keeps a Zoom account of their own.
+	d.change("user", d.u.Email, "", pick(act == results.ActDelete, results.RemoveDelete, results.RemoveDisassociate))
 	if d.st.target != "" {
 		d.change("transfer_to", "", d.st.target, "")
 	}

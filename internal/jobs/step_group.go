@@ -171,8 +171,10 @@ func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
 	switch st.action {
 	case results.ActAdd:
 		return append(out, callCost{cat: zoom.Medium, batch: st.target, size: zoom.MaxGroupMembersAdd})
-	case results.ActMove, results.ActSetPrimary, results.ActRemove:
+	case results.ActMove, results.ActSetPrimary:
 		return append(out, callCost{cat: zoom.Medium})
+	case results.ActRemove: // a sync's Delete a group member is Light
+		return append(out, callCost{cat: zoom.Light})
 	}
 	return out
 }

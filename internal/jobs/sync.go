@@ -45,6 +45,60 @@ func (e *engine) planSync(ctx context.Context, rows []*rowRun) error {
 	return nil
 }
 
+// failsInPlan says whether an input row fails in the plan: it has
+// problems, a step fails, or an earlier run failed it.
+func (r *rowRun) failsInPlan() bool {
+	if r.invalid != nil {
+		return true
+	}
+	return slices.ContainsFunc(r.steps, func(st rowStep) bool {
+		return st.action == results.ActFail || (st.result != nil && st.result.Status == results.Failed)
+	})
+}
+
+// anyTarget keys the failing rows whose target the account does not have
+// (a misspelt group name): the plan cannot tell which target they meant,
+// so they hold back every target of the step.
+const anyTarget = "\x00any target"
+
+// heldRows are, for one sync step, the input rows that fail in the plan,
+// by the target they name: a target such a row names removes no one in
+// this run (the row's user may be the member it would take out).
+type heldRows map[string][]int
+
+// heldBy collects the failing input rows of a sync. resolve gives the target a
+// row names: named is false when its cell is empty, and target is
+// anyTarget when the name matches nothing the account has.
+func (e *engine) heldBy(resolve func(r *rowRun) (target string, named bool)) heldRows {
+	h := heldRows{}
+	for _, r := range e.rows {
+		if r.unlisted != "" || !r.failsInPlan() {
+			continue
+		}
+		if t, named := resolve(r); named {
+			h[t] = append(h[t], r.row.Number)
+		}
+	}
+	return h
+}
+
+// of are the rows that hold target back, in row order.
+func (h heldRows) of(target string) []int {
+	out := append(slices.Clone(h[anyTarget]), h[target]...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// syncTarget records what a sync found at a target: its members, those no
+// row lists (the removals, or what they would be) and the rows that hold
+// it back; the plan prints it and the removal limits read it.
+func (e *engine) syncTarget(step jobfile.StepKind, what string, members, unlisted int, held []int) {
+	if e.Opts.Undo || unlisted == 0 {
+		return // an undo puts back what a run did: no sync limits; and no one unlisted, nothing to hold
+	}
+	e.syncs = append(e.syncs, SyncTarget{Step: string(step), What: what, Members: members, Unlisted: unlisted, HeldBy: held})
+}
+
 // listed is who the rows name for each target of a step (a group,
 // division or feature value): user IDs and lower-cased emails.
 type listed map[string]map[string]bool
@@ -75,16 +129,18 @@ func (l listed) targets() []string {
 	return out
 }
 
-// removalRow is a user no row lists, to be taken out by step i: the other
-// steps have nothing to do for it.
-func (e *engine) removalRow(u zoom.User, i int) *rowRun {
+// removalRow is a user no row lists, to be taken out of target by step i:
+// the other steps have nothing to do for it.
+func (e *engine) removalRow(u zoom.User, i int, target string) *rowRun {
 	// The key keeps the journal's results of removals apart from the rows'.
-	return e.syncRow(map[string]string{"email": u.Email}, "sync:"+strings.ToLower(u.Email), &u, i)
+	return e.syncRow(map[string]string{"email": u.Email}, "sync:"+strings.ToLower(u.Email), &u, i, target)
 }
 
 // syncRow is a row of a sync's own, with the given fields' cells (what the
-// reports show), planned by step i alone.
-func (e *engine) syncRow(fields map[string]string, key string, u *zoom.User, i int) *rowRun {
+// reports show), planned by step i alone: the removal of a member no input
+// row lists from target (`group "Sales"`). The reports give it no row
+// number and the action `remove (not listed)`.
+func (e *engine) syncRow(fields map[string]string, key string, u *zoom.User, i int, target string) *rowRun {
 	cells := make([]string, len(e.sheet.Header))
 	rec := mapping.Record{Values: map[string]mapping.Value{}}
 	for _, spec := range e.Job.Fields {
@@ -99,7 +155,7 @@ func (e *engine) syncRow(fields map[string]string, key string, u *zoom.User, i i
 			}
 		}
 	}
-	r := &rowRun{row: &Row{Index: -1, Cells: cells, Record: rec}, key: key, user: u, steps: make([]rowStep, len(e.steps))}
+	r := &rowRun{row: &Row{Index: -1, Cells: cells, Record: rec}, key: key, user: u, steps: make([]rowStep, len(e.steps)), unlisted: target, syncStep: i}
 	id := ""
 	if u != nil {
 		id = u.ID
@@ -148,16 +204,41 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 			leaving.add(st.from, r) // the row's own move takes the user out
 		}
 	}
+	held := e.heldBy(func(r *rowRun) (string, bool) {
+		want, ok := r.value(o.To)
+		if !ok || strings.TrimSpace(want) == "" {
+			return "", false
+		}
+		if g, err := e.dir.Group(want); err == nil {
+			named.add(g.ID, r) // a failing row names its group too: the group is held back
+			return g.ID, true
+		}
+		if e.plannedEntry("group", want) != nil {
+			return "", false // a group the run creates has no one to take out
+		}
+		return anyTarget, true
+	})
 	var out []*rowRun
 	for _, gid := range named.targets() {
+		if fallback != nil && fallback.ID == gid {
+			continue // its members would be moved into it: nothing to take out
+		}
+		what := fmt.Sprintf("group %q", e.dir.GroupName(gid))
+		hold := held.of(gid)
+		members, unlisted := 0, 0
 		for m, err := range e.Client.ListGroupMembers(ctx, gid) {
 			if err != nil {
 				return nil, fmt.Errorf("listing the members of group %q: %w", e.dir.GroupName(gid), err)
 			}
-			if named.has(gid, m.ID, m.Email) || leaving.has(gid, m.ID, m.Email) || (fallback != nil && fallback.ID == gid) {
+			members++
+			if named.has(gid, m.ID, m.Email) || leaving.has(gid, m.ID, m.Email) {
 				continue
 			}
-			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type}, i)
+			unlisted++
+			if len(hold) > 0 {
+				continue
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type}, i, what)
 			st := &r.steps[i]
 			d := &decision{e: e, r: r, step: e.steps[i], st: st}
 			if fallback != nil {
@@ -171,6 +252,7 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 			}
 			out = append(out, r)
 		}
+		e.syncTarget(e.steps[i].Kind, what, members, unlisted, hold)
 	}
 	return out, nil
 }
@@ -201,19 +283,41 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			named.add(v.ID, r)
 		}
 	}
+	held := e.heldBy(func(r *rowRun) (string, bool) {
+		want, ok := r.value(o.To)
+		if !ok || strings.TrimSpace(want) == "" {
+			return "", false
+		}
+		if v, err := e.dir.Division(want); err == nil {
+			named.add(v.ID, r)
+			return v.ID, true
+		}
+		if e.plannedEntry("division", want) != nil {
+			return "", false
+		}
+		return anyTarget, true
+	})
 	var out []*rowRun
 	for _, did := range named.targets() {
 		if did == fallback {
 			continue // everyone not elsewhere is in it: no one can be taken out
 		}
+		what := fmt.Sprintf("division %q", e.dir.DivisionName(did))
+		hold := held.of(did)
+		members, unlisted := 0, 0
 		for m, err := range e.Client.ListDivisionMembers(ctx, did) {
 			if err != nil {
 				return nil, fmt.Errorf("listing the members of division %q: %w", e.dir.DivisionName(did), err)
 			}
+			members++
 			if named.has(did, m.ID, m.Email) {
 				continue
 			}
-			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email}, i)
+			unlisted++
+			if len(hold) > 0 {
+				continue
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email}, i, what)
 			st := &r.steps[i]
 			d := &decision{e: e, r: r, step: e.steps[i], st: st}
 			st.action, st.target = results.ActAssign, fallback
@@ -221,6 +325,7 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			d.undoable("division", did, fallback)
 			out = append(out, r)
 		}
+		e.syncTarget(e.steps[i].Kind, what, members, unlisted, hold)
 	}
 	return out, nil
 }
@@ -251,6 +356,7 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 	type syncFeature struct {
 		fi    int
 		named listed // value -> listed users
+		held  heldRows
 	}
 	var feats []syncFeature
 	for fi, fs := range o.Features {
@@ -258,6 +364,7 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			continue
 		}
 		sf := syncFeature{fi: fi, named: listed{}}
+		on := func(v string) bool { return !isOff(v) && v != offValue(fs.FeatureType) }
 		for _, r := range rows {
 			v, ok := r.value(fs.Value)
 			if !ok || r.steps[i].action == results.ActFail {
@@ -266,10 +373,20 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			// A row that names a value for the user decides the
 			// feature itself: sync leaves it to the row.
 			sf.named.add(anyValue, r)
-			if !isOff(v) && v != offValue(fs.FeatureType) {
+			if on(v) {
 				sf.named.add(v, r)
 			}
 		}
+		// A failing row that names a value holds that value's sync back.
+		sf.held = e.heldBy(func(r *rowRun) (string, bool) {
+			v, ok := r.value(fs.Value)
+			if !ok || !on(v) {
+				return "", false
+			}
+			sf.named.add(anyValue, r)
+			sf.named.add(v, r)
+			return v, true
+		})
 		if len(sf.named) > 1 {
 			feats = append(feats, sf)
 		}
@@ -312,10 +429,13 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 	for _, sf := range feats {
 		fs := o.Features[sf.fi]
 		off := offValue(fs.FeatureType)
+		type count struct{ members, unlisted int }
+		counts := map[string]*count{}
+		for _, v := range sf.named.targets() {
+			counts[v] = &count{}
+		}
+		what := func(v string) string { return fmt.Sprintf("%s %q", fs.FeatureType, v) }
 		for j, u := range users {
-			if sf.named.has(anyValue, u.ID, u.Email) {
-				continue
-			}
 			for _, v := range sf.named.targets() {
 				if v == anyValue {
 					continue
@@ -323,7 +443,15 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 				if same, known := featureAsAsked(fs.FeatureType, v, &u, settings[j]); !same || !known {
 					continue
 				}
-				r := e.removalRow(u, i)
+				counts[v].members++
+				if sf.named.has(anyValue, u.ID, u.Email) {
+					break
+				}
+				counts[v].unlisted++
+				if len(sf.held.of(v)) > 0 {
+					break
+				}
+				r := e.removalRow(u, i, what(v))
 				r.settings = settings[j]
 				st := &r.steps[i]
 				st.action = results.ActUpdate
@@ -336,6 +464,11 @@ func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 				}
 				out = append(out, r)
 				break
+			}
+		}
+		for _, v := range sf.named.targets() {
+			if v != anyValue {
+				e.syncTarget(e.steps[i].Kind, what(v), counts[v].members, counts[v].unlisted, sf.held.of(v))
 			}
 		}
 	}

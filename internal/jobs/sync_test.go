@@ -152,6 +152,8 @@ fields:
 steps:
   - update_features: [ { feature_type: webinar, sync: exact } ]
   - assign_division: { sync: exact }
+limits:
+  max_removals: 10
 `)
 	run := filepath.Join(e.dir, "run")
 	sum, err := e.run(context.Background(), job, run, nil)

@@ -26,6 +26,11 @@ type ResultRow struct {
 	UserID     string
 	TrackingID string   // Zoom's x-zm-trackingid of the failed call
 	Steps      []string // zb_<step>, one per step
+	// Action and Target are set on the rows a sync adds (members no input
+	// row lists, taken out): zb_action `remove (not listed)` and what
+	// they are taken out of. Such rows have no row number (Number 0).
+	Action Action
+	Target string
 }
 
 // Results is a run's report.
@@ -80,6 +85,8 @@ func (r *Results) columns() []sheet.Column {
 		sheet.Column{Header: "zb_hint", Width: 60},
 		sheet.Column{Header: "zb_user_id", Width: 26},
 		sheet.Column{Header: "zb_tracking_id", Width: 26},
+		sheet.Column{Header: "zb_action", Width: 20},
+		sheet.Column{Header: "zb_target", Width: 30},
 	)
 	for _, s := range r.Steps {
 		cols = append(cols, sheet.Column{Header: "zb_" + s})
@@ -107,8 +114,10 @@ func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 		}
 		return sheet.IntCell(int64(n))
 	}
-	cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Status), sheet.TextCell(row.Step),
-		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID), sheet.TextCell(row.TrackingID))
+	// A row a sync adds is no input row: its zb_row is empty, not 0.
+	cells = append(cells, num(row.Number), sheet.TextCell(row.Status), sheet.TextCell(row.Step),
+		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID), sheet.TextCell(row.TrackingID),
+		sheet.TextCell(string(row.Action)), sheet.TextCell(row.Target))
 	for i := range r.Steps {
 		v := ""
 		if i < len(row.Steps) {
@@ -148,7 +157,9 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"})
 	if err := writeCSV(paths[2], inputCols, func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
-			if !failedStatus(row.Status) {
+			// A sync's own rows are not input rows: fed back with
+			// --input they would list the member they took out.
+			if !failedStatus(row.Status) || row.Number == 0 {
 				continue
 			}
 			var cells []sheet.Cell

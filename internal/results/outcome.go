@@ -59,8 +59,11 @@ const (
 	ActRevoke     Action = "revoke"    // revoke_sso_token: the user is signed out
 	ActUpload     Action = "upload"    // upload_picture: a new profile picture
 	ActRemove     Action = "remove"    // take the user out of a group
-	ActConflict   Action = "conflict"  // undo: changed since the run, left as found
-	ActKeep       Action = "keep"      // undo: a created user is kept (no --allow-delete)
+	// ActRemoveUnlisted is what the reports call a sync's removal of a
+	// member no input row lists (its own result row, with no row number).
+	ActRemoveUnlisted Action = "remove (not listed)"
+	ActConflict       Action = "conflict" // undo: changed since the run, left as found
+	ActKeep           Action = "keep"     // undo: a created user is kept (no --allow-delete)
 )
 
 // Writes says whether the action spends a write call.

@@ -14,9 +14,13 @@ const (
 	RemoveFeature    = "feature removal"
 	RemoveDeactivate = "deactivation"
 	RemoveDelete     = "deletion"
-	RemoveGroup      = "group removal"
-	RemoveDivision   = "division removal"
-	RemoveAssistant  = "assistant removal"
+	// RemoveDisassociate is delete_users with action disassociate: the
+	// user leaves the account and keeps a Zoom account of their own. It
+	// is a removal, and never called a deletion.
+	RemoveDisassociate = "disassociate"
+	RemoveGroup        = "group removal"
+	RemoveDivision     = "division removal"
+	RemoveAssistant    = "assistant removal"
 	// contact_groups: a member taken out (sync, undo), a group deleted (undo)
 	RemoveContactMember = "contact group member removal"
 	RemoveContactGroup  = "contact group deletion"
@@ -56,7 +60,11 @@ var changeColumns = []sheet.Column{
 }
 
 func changeCells(c Change) []sheet.Cell {
-	return []sheet.Cell{sheet.IntCell(int64(c.Row)), sheet.TextCell(c.Email), sheet.TextCell(c.Step), sheet.TextCell(string(c.Action)),
+	row := sheet.IntCell(int64(c.Row))
+	if c.Row == 0 { // a sync's removal of a member no input row lists
+		row = sheet.EmptyCell()
+	}
+	return []sheet.Cell{row, sheet.TextCell(c.Email), sheet.TextCell(c.Step), sheet.TextCell(string(c.Action)),
 		sheet.TextCell(c.Field), sheet.TextCell(c.Current), sheet.TextCell(c.New), sheet.TextCell(c.Reason), sheet.TextCell(c.Removal)}
 }
 
