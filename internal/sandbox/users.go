@@ -127,7 +127,7 @@ func (s *Server) listUsers(c *call) response {
 		return invalid("status", "must be active, inactive or pending")
 	}
 	roleID := c.query.Get("role_id")
-	size, bad := pageSize(c, 30, s.opts.UserPageSize)
+	size, bad := s.pageSize(c, 30, 2000, s.opts.UserPageSize)
 	if bad != nil {
 		return *bad
 	}

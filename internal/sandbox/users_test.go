@@ -220,7 +220,7 @@ func TestCheckEmailAndSummary(t *testing.T) {
 }
 
 func TestBulkFeaturesAndSettings(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro", PaidFeaturesOnly: true})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro"})
 	c := newClient(t, s)
 	var res struct {
 		Success []string     `json:"success_user_ids"`
