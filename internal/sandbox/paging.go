@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/http"
-		"strconv"
+	"strconv"
 	"time"
 )
 

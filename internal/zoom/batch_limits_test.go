@@ -47,9 +47,9 @@ func TestBatchSizesAreZoomMaxima(t *testing.T) {
 	}
 	// Every list the tool sends in one call, with the constant that sizes it.
 	sent := map[string]int{
-		"post /groups/{groupId}/admins admins":      zoom.MaxGroupAdminsAdd,
-		"post /groups/{groupId}/members members":    zoom.MaxGroupMembersAdd,
-		"post /users/features users":                zoom.MaxFeatureUsers,
+		"post /groups/{groupId}/admins admins":       zoom.MaxGroupAdminsAdd,
+		"post /groups/{groupId}/members members":     zoom.MaxGroupMembersAdd,
+		"post /users/features users":                 zoom.MaxFeatureUsers,
 		"post /users/{userId}/assistants assistants": zoom.MaxAssistantsAdd,
 	}
 	for key, got := range sent {
