@@ -251,6 +251,7 @@ func (in *input) check(row sheet.Row, dst []Row) {
 		r.Record.Problems = append(r.Record.Problems, mapping.Problem{Row: row.Number, Column: in.Mapper.Column(n.field),
 			Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
 	}
+	checkPhoneCountryCell(in.Mapper, row.Number, &r.Record)
 	if len(in.checks) > 0 {
 		view := &Sheet{Input: in.Input, Rows: dst}
 		for _, st := range in.checks {

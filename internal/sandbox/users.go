@@ -590,6 +590,11 @@ func (s *Server) updateUser(c *call) response {
 	if b.HostKey != nil && !hostKeyRE.MatchString(*b.HostKey) {
 		return invalid("host_key", "must be 6 to 10 digits")
 	}
+	if b.PhoneNumber != nil && *b.PhoneNumber != "" && (b.PhoneCountry == nil || *b.PhoneCountry == "") {
+		// The reference: "To update a phone number, you must also provide
+		// the phone_country field."
+		return invalid("phone_country", "is required to update phone_number")
+	}
 	if b.PhoneNumbers != nil {
 		for i, pn := range *b.PhoneNumbers {
 			if pn.Label != "" && !slices.Contains(phoneLabels, pn.Label) {
