@@ -104,7 +104,8 @@ func checkPicture(dir, name string) (*picture, string) {
 	defer root.Close()
 	fi, err := root.Stat(clean)
 	if err != nil {
-		if _, lerr := root.Lstat(clean); lerr == nil {
+		// The plain path finds it: a link on the way leads out.
+		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
 			return nil, fmt.Sprintf("the picture %s is a link that leads outside the picture folder %s", name, dir)
 		}
 		return nil, fmt.Sprintf("the picture %s is not in %s", name, dir)

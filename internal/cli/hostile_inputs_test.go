@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// The last hostile inputs of issue 26: each is refused before anything is
+// sent, with exit 2, a message that says what is wrong, and never the
+// content of a file that is not a spreadsheet.
+func TestHostileInputsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	job := write("job.yaml", "version: 1\ninput: users.csv\nfields: { email: Email, first_name: First }\nsteps: [update_users]\n")
+	write("users.csv", "Email,First\na@acme.example,Ann\n")
+	const secret = "s3cr3t-value-never-shown"
+	env := write("settings.csv", "ZOOM_CLIENT_SECRET="+secret+"\nexport ZOOM_ACCOUNT_ID=abc\n")
+	ctrl := write("ctrl.csv", "Email,First\r\na@acme.example,A\x07nn\r\nb@acme.example,\"B\x1b[31mob\"\r\n")
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		says  []string
+		never string
+	}{
+		{name: "environment file as input", args: []string{"validate", job, "--input", env},
+			says: []string{"settings.csv", "does not look like a spreadsheet", "not shown"}, never: secret},
+		{name: "FIFO as input", args: []string{"validate", job, "--input", fifo}, says: []string{"pipe.csv", "named pipe"}},
+		{name: "FIFO as the job", args: []string{"validate", fifo}, says: []string{"pipe.csv"}},
+		{name: "control characters", args: []string{"validate", job, "--input", ctrl},
+			says: []string{`row 2, column "First"`, "U+0007", `row 3, column "First"`, "U+001B"}},
+		{name: "share below 0.01", args: []string{"run", job, "--sandbox", "--dry-run", "--share", "0.001", "--out", filepath.Join(dir, "run")},
+			says: []string{"share 0.001", "0.01"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(string) string { return "" }}
+			code := Main(context.Background(), tc.args, stdio, nil)
+			all := out.String() + errOut.String()
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d: %s", code, ExitUsage, all)
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(all, s) {
+					t.Errorf("the output does not say %q:\n%s", s, all)
+				}
+			}
+			if tc.never != "" && strings.Contains(all, tc.never) {
+				t.Errorf("the output shows the file's content:\n%s", all)
+			}
+		})
+	}
+}
