@@ -8,6 +8,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // The last hostile inputs of issue 26: each is refused before anything is
@@ -63,5 +67,29 @@ func TestHostileInputsExitTwo(t *testing.T) {
 				t.Errorf("the output shows the file's content:\n%s", all)
 			}
 		})
+	}
+}
+
+// A run whose client slowed to the account's lower limits ends with the
+// tier to give next time; a run at the right tier says nothing of it.
+func TestSummaryNamesTheSensedTier(t *testing.T) {
+	for _, tc := range []struct {
+		sensed string
+		want   string
+	}{
+		{"pro", "The account answers like tier pro: use `--tier pro` (or set it in the profile)."},
+		{"", ""},
+	} {
+		var errOut bytes.Buffer
+		sum := &jobs.Summary{Rows: 3, Counts: results.Counts{results.Succeeded: 3}, Plan: &jobs.Plan{},
+			Stats: zoom.Stats{Calls: map[zoom.Category]int64{zoom.Light: 3}, SensedTier: tc.sensed}}
+		printSummary(&IO{ErrOut: &errOut}, sum)
+		got := errOut.String()
+		if tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("sensed %q: the summary does not say %q:\n%s", tc.sensed, tc.want, got)
+		}
+		if tc.want == "" && strings.Contains(got, "answers like tier") {
+			t.Errorf("no sensed tier, but the summary says:\n%s", got)
+		}
 	}
 }
