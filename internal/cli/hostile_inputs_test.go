@@ -9,6 +9,9 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/zoombulk/zoombulk/internal/credentials"
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -91,5 +94,37 @@ func TestSummaryNamesTheSensedTier(t *testing.T) {
 		if tc.want == "" && strings.Contains(got, "answers like tier") {
 			t.Errorf("no sensed tier, but the summary says:\n%s", got)
 		}
+	}
+}
+
+// A profile's tier sets the pace when --tier is not given; --tier wins.
+func TestProfileTier(t *testing.T) {
+	dir := t.TempDir()
+	if err := credentials.Save(credentials.Path(dir), &credentials.Profile{Name: "acme", AccountID: "a", ClientID: "c", SecretEnv: "ACME_SECRET", Tier: "business"}); err != nil {
+		t.Fatal(err)
+	}
+	stdio := &IO{ConfigDir: func() (string, error) { return dir, nil }, Getenv: func(k string) string { return map[string]string{"ACME_SECRET": "x"}[k] }}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "business"},
+		{[]string{"--tier", "free"}, "free"},
+	} {
+		var f zoomFlags
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		f.register(fs)
+		if err := fs.Parse(append([]string{"--profile", "acme"}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.profileEnv(stdio); err != nil {
+			t.Fatal(err)
+		}
+		if f.tier != tc.want {
+			t.Errorf("%v: tier %q, want %q", tc.args, f.tier, tc.want)
+		}
+	}
+	if err := credentials.Save(credentials.Path(dir), &credentials.Profile{Name: "bad", AccountID: "a", ClientID: "c", SecretEnv: "X", Tier: "gold"}); err == nil || !strings.Contains(err.Error(), "gold") {
+		t.Errorf("a profile with tier gold: %v", err)
 	}
 }

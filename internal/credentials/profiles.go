@@ -42,6 +42,9 @@ type Profile struct {
 	// secret; Keyring says the secret is in the OS keyring instead.
 	SecretEnv string `yaml:"secret_env,omitempty"`
 	Keyring   bool   `yaml:"keyring,omitempty"`
+	// Tier is the account's plan (free, pro, business) whose rate limits
+	// the client keeps to when --tier is not given; "" is --tier's default.
+	Tier string `yaml:"tier,omitempty"`
 }
 
 // SecretSource says where the profile's secret comes from, for people.
@@ -198,6 +201,11 @@ func (p *Profile) check() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("profile %q lacks %s", p.Name, strings.Join(missing, " and "))
+	}
+	switch strings.ToLower(p.Tier) {
+	case "", "free", "pro", "business", "education", "enterprise":
+	default:
+		return fmt.Errorf("profile %q: tier %q: use free, pro or business", p.Name, p.Tier)
 	}
 	if (p.SecretEnv == "") == !p.Keyring {
 		return fmt.Errorf("profile %q must name where its secret is: secret_env: VARIABLE, or keyring: true", p.Name)
