@@ -165,6 +165,7 @@ The profiles live in ` + "`" + `<user config folder>/zoombulk/profiles.yaml` + "
 	f.StringVar(&p.OAuthURL, "oauth-url", "", "the token URL (default https://zoom.us/oauth/token)")
 	f.StringVar(&p.SecretEnv, "secret-env", "", "the environment variable that holds the client secret")
 	f.BoolVar(&p.Keyring, "keyring", false, "read the client secret from stdin and keep it in the OS keyring")
+	f.StringVar(&p.Tier, "tier", "", "the account's plan (free, pro or business): commands using the profile keep to its rate limits unless --tier is given")
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the profiles",
@@ -189,7 +190,11 @@ The profiles live in ` + "`" + `<user config folder>/zoombulk/profiles.yaml` + "
 				if api == "" {
 					api = "https://api.zoom.us/v2"
 				}
-				fmt.Fprintf(stdio.Out, "%s: account %s, client %s, %s, secret from %s\n", n, p.AccountID, p.ClientID, api, p.SecretSource())
+				tier := ""
+				if p.Tier != "" {
+					tier = ", tier " + p.Tier
+				}
+				fmt.Fprintf(stdio.Out, "%s: account %s, client %s, %s%s, secret from %s\n", n, p.AccountID, p.ClientID, api, tier, p.SecretSource())
 			}
 			return nil
 		},

@@ -338,6 +338,11 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 		if len(parts) > 0 {
 			fmt.Fprintf(w, "Calls: %s; retries %d\n", strings.Join(parts, ", "), zoom.Total(sum.Stats.Retries))
 		}
+		if t := sum.Stats.SensedTier; t != "" {
+			// The client slowed to the account's limits; say so, so that
+			// the next run starts at the right pace.
+			fmt.Fprintf(w, "The account answers like tier %s: use `--tier %s` (or set it in the profile).\n", t, t)
+		}
 		if len(sum.Failed) > 0 {
 			fmt.Fprintln(w, "Rows that need a look:")
 		}

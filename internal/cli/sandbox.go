@@ -31,7 +31,8 @@ type sandboxOptions struct {
 	tokenTTL         time.Duration
 	licensedSeats    int
 	basicSeats       int
-	paidFeatures     bool
+	freeAddOns       bool
+	paidFeatures     bool // deprecated: now the default
 }
 
 func newSandboxCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
@@ -83,7 +84,10 @@ forgets every change.
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
 	f.IntVar(&o.licensedSeats, "licensed-seats", 0, "licensed (type 2) users the account may have; 0 takes the seed's, or unlimited (answers 2034 past it)")
 	f.IntVar(&o.basicSeats, "basic-seats", 0, "basic (type 1) users the account may have; 0 is unlimited (answers 2033/3412 past it)")
-	f.BoolVar(&o.paidFeatures, "paid-features-only", false, `grant add-ons (webinar, large_meeting, ...) to licensed users only, as Zoom does ("Can't update for free users")`)
+	f.BoolVar(&o.freeAddOns, "free-add-ons", false, `grant add-ons (webinar, large_meeting, ...) to users who are not licensed too (Zoom answers "Can't update for free users")`)
+	// Kept so that scripts written for the old opt-in still start.
+	f.BoolVar(&o.paidFeatures, "paid-features-only", false, "")
+	_ = f.MarkDeprecated("paid-features-only", "add-ons go to licensed users only by default now, as Zoom grants them")
 	return cmd
 }
 
@@ -137,7 +141,7 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 // anything listens.
 func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
 	opts := sandbox.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval,
-		LicensedSeats: o.licensedSeats, BasicSeats: o.basicSeats, PaidFeaturesOnly: o.paidFeatures}
+		LicensedSeats: o.licensedSeats, BasicSeats: o.basicSeats, FreeAddOns: o.freeAddOns}
 	switch strings.ToLower(o.tier) {
 	case "free", "pro", "business":
 		opts.Tier = strings.ToLower(o.tier)

@@ -17,13 +17,13 @@ func TestSandboxOptions(t *testing.T) {
 		check   func(t *testing.T, o sandbox.Options)
 	}{
 		{name: "defaults", change: func(*sandboxOptions) {}, check: func(t *testing.T, r sandbox.Options) {
-			if r.Tier != "business" || r.FeaturesInterval != 10*time.Second || r.LicensedSeats != 0 || r.PaidFeaturesOnly {
+			if r.Tier != "business" || r.FeaturesInterval != 10*time.Second || r.LicensedSeats != 0 || r.FreeAddOns || r.LenientBatches {
 				t.Errorf("options %+v", r)
 			}
 		}},
-		{name: "seats and paid features", change: func(o *sandboxOptions) { o.licensedSeats, o.basicSeats, o.paidFeatures = 5, 7, true },
+		{name: "seats and free add-ons", change: func(o *sandboxOptions) { o.licensedSeats, o.basicSeats, o.freeAddOns = 5, 7, true },
 			check: func(t *testing.T, r sandbox.Options) {
-				if r.LicensedSeats != 5 || r.BasicSeats != 7 || !r.PaidFeaturesOnly {
+				if r.LicensedSeats != 5 || r.BasicSeats != 7 || !r.FreeAddOns {
 					t.Errorf("options %+v", r)
 				}
 			}},

@@ -30,9 +30,13 @@ type zoomFlags struct {
 	profile string
 	// account is the account ID connect used, for messages.
 	account string
+	// flags is where the flags were registered, to tell a --tier given
+	// from its default (a profile's tier applies only without one).
+	flags *pflag.FlagSet
 }
 
 func (f *zoomFlags) register(fs *pflag.FlagSet) {
+	f.flags = fs
 	fs.StringVar(&f.tier, "tier", "pro", "the account's plan, for its rate limits: free, pro or business")
 	fs.Float64Var(&f.share, "share", zoom.DefaultShare, "fraction of the account's rate limits to use (other apps share them)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "run against an embedded sandbox Zoom instead of the real one (no credentials needed)")
@@ -130,6 +134,9 @@ func (f *zoomFlags) profileEnv(stdio *IO) (func(string) string, error) {
 	p, err := credentials.Find(path, f.profile)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	if p.Tier != "" && (f.flags == nil || !f.flags.Changed("tier")) {
+		f.tier = p.Tier
 	}
 	secret, err := p.Secret(stdio.Getenv, stdio.Keyring)
 	if err != nil {

@@ -275,15 +275,16 @@ func mixedRows(seeded []zoomtest.User, total, webinarEvery int, seededWebinar st
 			lic = "Licensed"
 		}
 		if webinarEvery > 0 && i%webinarEvery == 0 {
-			web = "500"
+			// Zoom grants a webinar to Licensed users only.
+			lic, web = "Licensed", "500"
 		}
 		rows = append(rows, []string{fmt.Sprintf("hire%04d@acme.example", i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i),
 			lic, fmt.Sprintf("Dept %d", i%4), groupNames[i%len(groupNames)], divNames[i%len(divNames)], web})
 	}
 	for i, u := range members {
 		lic := "Basic"
-		if u.Type == 2 {
-			lic = "Licensed"
+		if u.Type == 2 || seededWebinar != "" {
+			lic = "Licensed" // a webinar needs a license
 		}
 		rows = append(rows, []string{u.Email, u.FirstName, u.LastName, lic, "Moved " + u.Dept,
 			groupNames[(i+3)%len(groupNames)], divNames[(i+1)%len(divNames)], seededWebinar})

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -41,6 +42,9 @@ type Profile struct {
 	// secret; Keyring says the secret is in the OS keyring instead.
 	SecretEnv string `yaml:"secret_env,omitempty"`
 	Keyring   bool   `yaml:"keyring,omitempty"`
+	// Tier is the account's plan (free, pro, business) whose rate limits
+	// the client keeps to when --tier is not given; "" is --tier's default.
+	Tier string `yaml:"tier,omitempty"`
 }
 
 // SecretSource says where the profile's secret comes from, for people.
@@ -97,6 +101,9 @@ func Load(path string) (map[string]*Profile, error) {
 	if err != nil {
 		return nil, &Error{File: path, Msg: err.Error()}
 	}
+	if err := checkPrivate(path); err != nil {
+		return nil, err
+	}
 	if m := secretKeys.FindSubmatch(data); m != nil {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("a profile holds %q in plain text: remove it, and name an environment variable (secret_env) or use the keyring (keyring: true)", m[1])}
 	}
@@ -115,6 +122,38 @@ func Load(path string) (map[string]*Profile, error) {
 		out[name] = p
 	}
 	return out, nil
+}
+
+// checkPrivate refuses a profiles file that others may write: a profile
+// names the API and OAuth hosts the client secret is sent to, so whoever
+// can edit the file can have the secret sent to a host of theirs. Windows
+// has no such mode bits.
+func checkPrivate(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return &Error{File: path, Msg: err.Error()}
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		who := "its group"
+		if perm&0o002 != 0 {
+			who = "everyone"
+		}
+		return &Error{File: path, Msg: fmt.Sprintf("the profiles file can be changed by %s (mode %04o): whoever can edit it can send your client secret to another host; make it yours alone: chmod go-w %s", who, perm, shellQuote(path))}
+	}
+	return nil
+}
+
+// shellQuote quotes a path for a command line the user copies.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Names lists the profiles in order.
@@ -162,6 +201,11 @@ func (p *Profile) check() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("profile %q lacks %s", p.Name, strings.Join(missing, " and "))
+	}
+	switch strings.ToLower(p.Tier) {
+	case "", "free", "pro", "business", "education", "enterprise":
+	default:
+		return fmt.Errorf("profile %q: tier %q: use free, pro or business", p.Name, p.Tier)
 	}
 	if (p.SecretEnv == "") == !p.Keyring {
 		return fmt.Errorf("profile %q must name where its secret is: secret_env: VARIABLE, or keyring: true", p.Name)

@@ -103,6 +103,10 @@ func readJobFile(path string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, &JobError{File: path, Msg: "this is a folder, not a job file", Hint: "name the .yaml file"}
 	}
+	if !st.Mode().IsRegular() {
+		// A FIFO would block the read until a writer comes, deaf to Ctrl-C.
+		return nil, &JobError{File: path, Msg: "this is not a regular file (a pipe or a device)", Hint: "save the job to a .yaml file and name that"}
+	}
 	if st.Size() > maxJobFileSize {
 		return nil, &JobError{File: path, Msg: fmt.Sprintf("the job file is %d bytes; a job file is a few kilobytes", st.Size()),
 			Hint: "is this the spreadsheet? pass the job's .yaml file, and name the spreadsheet under input"}

@@ -187,7 +187,7 @@ func openInput(job *jobfile.Job, opts ReadOptions) (*input, error) {
 		return nil, &sheet.InputError{File: path, Msg: "the input file does not exist", Hint: "check input.path in the job, or the --input path"}
 	}
 	if err != nil {
-		return nil, err
+		return nil, asInputError(path, err)
 	}
 	header := r.Header()
 	m, err := mapping.Compile(job.Fields, header, mapping.Options{Clear: job.Clear, File: path})
@@ -219,6 +219,9 @@ func (in *input) close() { in.r.Close() }
 func (in *input) next() (sheet.Row, error) {
 	for {
 		row, err := in.r.Next()
+		if err != nil && err != io.EOF {
+			return row, asInputError(in.File, err)
+		}
 		if err != nil {
 			return row, err
 		}
@@ -251,6 +254,7 @@ func (in *input) check(row sheet.Row, dst []Row) {
 		r.Record.Problems = append(r.Record.Problems, mapping.Problem{Row: row.Number, Column: in.Mapper.Column(n.field),
 			Field: n.field, Kind: mapping.KindMissingField, Msg: n.msg, Hint: n.hint})
 	}
+	checkPhoneCountryCell(in.Mapper, row.Number, &r.Record)
 	if len(in.checks) > 0 {
 		view := &Sheet{Input: in.Input, Rows: dst}
 		for _, st := range in.checks {
@@ -369,4 +373,21 @@ func columnIndex(header []string, col string) int {
 		}
 	}
 	return -1
+}
+
+// asInputError makes any error reading the input (permission denied, an
+// encoding the reader gave up on, a limit) an *sheet.InputError, unless
+// it is one already: every such error means nothing was sent, and the
+// commands exit 2 for it.
+func asInputError(path string, err error) error {
+	var in *sheet.InputError
+	if errors.As(err, &in) {
+		return err
+	}
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = "cannot be read: " + pe.Err.Error()
+	}
+	return &sheet.InputError{File: filepath.Base(path), Msg: msg, Err: err}
 }

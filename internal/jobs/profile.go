@@ -38,19 +38,20 @@ func textField(p func(*zoom.User) *string) userField {
 }
 
 var userFields = map[string]userField{
-	"first_name":   textField(func(u *zoom.User) *string { return &u.FirstName }),
-	"last_name":    textField(func(u *zoom.User) *string { return &u.LastName }),
-	"display_name": textField(func(u *zoom.User) *string { return &u.DisplayName }),
-	"dept":         textField(func(u *zoom.User) *string { return &u.Dept }),
-	"job_title":    textField(func(u *zoom.User) *string { return &u.JobTitle }),
-	"location":     textField(func(u *zoom.User) *string { return &u.Location }),
-	"company":      textField(func(u *zoom.User) *string { return &u.Company }),
-	"manager":      textField(func(u *zoom.User) *string { return &u.Manager }),
-	"timezone":     textField(func(u *zoom.User) *string { return &u.Timezone }),
-	"language":     textField(func(u *zoom.User) *string { return &u.Language }),
-	"phone_number": textField(func(u *zoom.User) *string { return &u.PhoneNumber }),
-	"cost_center":  textField(func(u *zoom.User) *string { return &u.CostCenter }),
-	"pronouns":     textField(func(u *zoom.User) *string { return &u.Pronouns }),
+	"first_name":    textField(func(u *zoom.User) *string { return &u.FirstName }),
+	"last_name":     textField(func(u *zoom.User) *string { return &u.LastName }),
+	"display_name":  textField(func(u *zoom.User) *string { return &u.DisplayName }),
+	"dept":          textField(func(u *zoom.User) *string { return &u.Dept }),
+	"job_title":     textField(func(u *zoom.User) *string { return &u.JobTitle }),
+	"location":      textField(func(u *zoom.User) *string { return &u.Location }),
+	"company":       textField(func(u *zoom.User) *string { return &u.Company }),
+	"manager":       textField(func(u *zoom.User) *string { return &u.Manager }),
+	"timezone":      textField(func(u *zoom.User) *string { return &u.Timezone }),
+	"language":      textField(func(u *zoom.User) *string { return &u.Language }),
+	"phone_number":  textField(func(u *zoom.User) *string { return &u.PhoneNumber }),
+	"phone_country": textField(func(u *zoom.User) *string { return &u.PhoneCountry }),
+	"cost_center":   textField(func(u *zoom.User) *string { return &u.CostCenter }),
+	"pronouns":      textField(func(u *zoom.User) *string { return &u.Pronouns }),
 	"type": {
 		get: func(u *zoom.User) string { return strconv.Itoa(u.Type) },
 		set: func(u *zoom.User, v string) { u.Type, _ = strconv.Atoi(v) },
@@ -94,7 +95,7 @@ func applyPatch(u *zoom.User, patch map[string]any) {
 // stores it: trimmed, and case-insensitively for emails (manager).
 func sameValue(field, want, have string) bool {
 	want, have = strings.TrimSpace(want), strings.TrimSpace(have)
-	if field == "manager" || field == "new_email" {
+	if field == "manager" || field == "new_email" || field == "phone_country" {
 		return strings.EqualFold(want, have)
 	}
 	return want == have
@@ -142,6 +143,9 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 			}
 		}
 		d.st.patch[field] = apiValue(field, v)
+		if field == "phone_country" && !v.Clear {
+			d.st.patch[field] = strings.ToUpper(v.Text) // Zoom's country IDs are upper case
+		}
 		cur, removal := have, ""
 		switch {
 		case d.created:
@@ -163,8 +167,73 @@ func profileDiff(d *decision, fields []string, skip map[string]bool) {
 			d.undoable(field, have, pick(v.Clear, "", v.Text))
 		}
 	}
+	pairPhoneCountry(d)
 	if d.u != nil {
 		applyPatch(d.u, d.st.patch)
+	}
+}
+
+// pairPhoneCountry adds the row's phone_country to a PATCH that sets
+// phone_number: the reference says "To update a phone number, you must
+// also provide the phone_country field", and Zoom refuses the PATCH
+// without it even when the country is unchanged. The job check and the
+// row check (checkPhoneCountryCell) make sure every such row has one.
+func pairPhoneCountry(d *decision) {
+	if num, ok := d.st.patch["phone_number"]; !ok || num == "" {
+		return
+	}
+	if _, ok := d.st.patch["phone_country"]; ok {
+		return
+	}
+	v, ok := d.r.row.Record.Get("phone_country")
+	if !ok || v.Clear {
+		return
+	}
+	country := strings.ToUpper(v.Text)
+	d.st.patch["phone_country"] = country
+	// Shown in the plan (it is sent), and kept in undo.csv so that the
+	// undo's PATCH of the old number carries a country too.
+	have, known := "", false
+	if d.u != nil && !d.created {
+		have, known = currentValue(d.u, "phone_country", d.r.listed)
+	}
+	d.change("phone_country", pick(known, have, pick(d.created, "", notCompared)), country, "")
+	if known {
+		d.undoable("phone_country", have, country)
+	}
+}
+
+// checkPhoneCountryCell is the row problem of a phone number without its
+// country (the cell empty and no default): Zoom would refuse the change.
+func checkPhoneCountryCell(m *mapping.Mapper, row int, rec *mapping.Record) {
+	num, ok := rec.Get("phone_number")
+	if !ok || num.Clear || rec.HasProblem("phone_number") || rec.HasProblem("phone_country") {
+		return
+	}
+	if c, ok := rec.Get("phone_country"); ok && !c.Clear {
+		return
+	}
+	col := m.Column("phone_country")
+	if col == "" {
+		col = m.Column("phone_number")
+	}
+	rec.Problems = append(rec.Problems, mapping.Problem{Row: row, Column: col, Field: "phone_country", Kind: mapping.KindMissingField,
+		Msg:  "phone_number is set but phone_country is empty: Zoom changes a phone number only together with its country",
+		Hint: "fill in the country (a two-letter ID such as US), or give phone_country a default in the job"})
+}
+
+// checkPhoneCountry refuses a job that writes phone_number without a
+// phone_country column or default: Zoom changes a phone number only with
+// its country.
+func checkPhoneCountry(l *jobfile.Loader, key string, s jobfile.Step) {
+	var number, country bool
+	for _, spec := range jobfile.ProfileSpecs(l.Job()) {
+		number = number || spec.Field == "phone_number"
+		country = country || spec.Field == "phone_country"
+	}
+	if number && !country {
+		l.AddError(s.Line, key, "the job maps phone_number but not phone_country: Zoom changes a phone number only together with its country",
+			"map a phone_country column, or give it a default: phone_country: { default: US }")
 	}
 }
 

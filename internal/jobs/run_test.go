@@ -180,7 +180,8 @@ func mixedRows(srv *zoomtest.Server, hires int) [][]string {
 			lic = "Licensed"
 		}
 		if i%5 == 0 {
-			web = "500"
+			// Zoom grants a webinar to Licensed users only.
+			lic, web = "Licensed", "500"
 		}
 		rows = append(rows, []string{fmt.Sprintf("hire%03d@acme.example", i), fmt.Sprintf("First%d", i), fmt.Sprintf("Last%d", i),
 			lic, fmt.Sprintf("Dept %d", i%4), groupNames[i%len(groupNames)], divNames[i%len(divNames)], web})
@@ -191,11 +192,9 @@ func mixedRows(srv *zoomtest.Server, hires int) [][]string {
 		if i >= len(seeded)-2 {
 			break
 		}
-		lic := "Basic"
-		if u.Type == 2 {
-			lic = "Licensed"
-		}
-		rows = append(rows, []string{u.Email, u.FirstName, u.LastName, lic, "Moved " + u.Dept, groupNames[(i+3)%len(groupNames)], divNames[(i+1)%len(divNames)], "1000"})
+		// Every one of them gets a 1000-seat webinar, which Zoom grants
+		// to Licensed users only: the sheet licenses them too.
+		rows = append(rows, []string{u.Email, u.FirstName, u.LastName, "Licensed", "Moved " + u.Dept, groupNames[(i+3)%len(groupNames)], divNames[(i+1)%len(divNames)], "1000"})
 	}
 	for i := range 5 {
 		rows = append(rows, []string{fmt.Sprintf("typo%d@acme.example", i), "Typo", "Group", "Basic", "", "Enginering", "EMEA", ""})
@@ -314,7 +313,8 @@ func TestFeatureBatchesAreFullAndSpaced(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{Tier: "business", Users: 100})
 	var rows [][]string
 	for _, u := range e.srv.Users() {
-		if u.Status == "active" && u.Role == "member" && u.Features["webinar"] != "64" && len(rows) < 70 {
+		// Licensed members: Zoom grants webinars to them only.
+		if u.Status == "active" && u.Role == "member" && u.Type == 2 && u.Features["webinar"] != "64" && len(rows) < 70 {
 			rows = append(rows, []string{u.Email, "1000"})
 		}
 	}

@@ -57,7 +57,7 @@ func (createStep) Fields(jobfile.Step) []string {
 	return []string{"email", "first_name", "last_name", "type"}
 }
 
-func (createStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (createStep) Check(l *jobfile.Loader, key string, s jobfile.Step) { checkPhoneCountry(l, key, s) }
 
 // createFields are the profile fields Create users takes in user_info; the
 // rest of a new user's profile is set with a PATCH right after.

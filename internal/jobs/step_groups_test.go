@@ -185,3 +185,50 @@ func TestUndoOfGroupAdmins(t *testing.T) {
 		t.Errorf("the undo's plan counts %d admin removals, want 2", n)
 	}
 }
+
+// Zoom takes at most 10 admins a call (the OpenAPI file's maxItems): 12
+// admins of one group go in two calls and all of them are admins after.
+func TestTwelveAdminsOfOneGroupInTwoCalls(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	var rows [][]string
+	var want []string
+	for _, u := range e.srv.Users() {
+		if len(rows) == 12 {
+			break
+		}
+		if u.Status != "active" || slices.Contains(groupAdmins(t, e, "Sales"), u.Email) {
+			continue
+		}
+		rows = append(rows, []string{"Sales", u.Email})
+		want = append(want, strings.ToLower(u.Email))
+	}
+	if len(rows) != 12 {
+		t.Fatalf("the seed has %d users to make admins, want 12", len(rows))
+	}
+	want = append(want, groupAdmins(t, e, "Sales")...)
+	slices.Sort(want)
+	e.writeCSV("admins.csv", []string{"Group", "Admin"}, rows)
+	job := e.write("admins.yaml", "version: 1\ninput: admins.csv\nfields: { group: Group, email: Admin }\nsteps: [group_admins]\n")
+	e.srv.ResetStats()
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	var adds int
+	for ep, n := range e.srv.Stats().Calls {
+		if strings.HasPrefix(ep, "POST /groups/") && strings.HasSuffix(ep, "/admins") {
+			adds += n
+		}
+	}
+	if adds != 2 {
+		t.Errorf("%d add-admin calls, want 2 (10 + 2)", adds)
+	}
+	for _, line := range readResults(t, out) {
+		if line["zb_status"] != "succeeded" {
+			t.Errorf("%s: %s (%s)", line["Admin"], line["zb_status"], line["zb_reason"])
+		}
+	}
+	if got := groupAdmins(t, e, "Sales"); !slices.Equal(got, want) {
+		t.Errorf("Sales admins %v, want %v", got, want)
+	}
+}

@@ -78,13 +78,16 @@ func pictureDir(job *jobfile.Job, o *PictureOptions) string {
 	return filepath.Join(job.Dir, o.Folder)
 }
 
-// picture is a checked picture file.
+// picture is a checked picture file: rel is its name inside the folder.
 type picture struct {
-	path, name string
+	rel, name string
 }
 
 // checkPicture finds a row's file in the folder and checks it the way
 // Zoom will: a JPG or PNG by name and by content, not empty, at most 2 MB.
+// The file is opened through an os.Root of the folder, so neither ".." nor
+// a symbolic link can lead outside it, and only a regular file is opened:
+// a FIFO named photo.jpg would block the read.
 func checkPicture(dir, name string) (*picture, string) {
 	clean := filepath.FromSlash(strings.TrimSpace(name))
 	if !filepath.IsLocal(clean) {
@@ -94,28 +97,65 @@ func checkPicture(dir, name string) (*picture, string) {
 	if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 		return nil, fmt.Sprintf("the picture %s is not a JPG or PNG file: Zoom takes only those", name)
 	}
-	path := filepath.Join(dir, clean)
-	f, err := os.Open(path)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
+		return nil, fmt.Sprintf("the picture folder %s cannot be opened", dir)
+	}
+	defer root.Close()
+	fi, err := root.Stat(clean)
+	if err != nil {
+		// The plain path finds it: a link on the way leads out.
+		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
+			return nil, fmt.Sprintf("the picture %s is a link that leads outside the picture folder %s", name, dir)
+		}
 		return nil, fmt.Sprintf("the picture %s is not in %s", name, dir)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
 	switch {
-	case err != nil || fi.IsDir():
-		return nil, fmt.Sprintf("the picture %s cannot be read", name)
+	case fi.IsDir() || !fi.Mode().IsRegular():
+		return nil, fmt.Sprintf("the picture %s is not a regular file", name)
 	case fi.Size() == 0:
 		return nil, fmt.Sprintf("the picture %s is empty", name)
 	case fi.Size() > zoom.MaxPictureBytes:
 		return nil, fmt.Sprintf("the picture %s is %.1f MB: Zoom takes at most 2 MB", name, float64(fi.Size())/(1<<20))
 	}
+	f, err := root.Open(clean)
+	if err != nil {
+		return nil, fmt.Sprintf("the picture %s cannot be read", name)
+	}
+	defer f.Close()
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(f, head)
 	kind := http.DetectContentType(head[:n])
 	if kind != "image/jpeg" && kind != "image/png" {
 		return nil, fmt.Sprintf("the picture %s is named %s but is not a JPG or PNG image", name, ext)
 	}
-	return &picture{path: path, name: filepath.Base(clean)}, ""
+	return &picture{rel: clean, name: filepath.Base(clean)}, ""
+}
+
+// read reads a checked picture, again only inside the folder.
+func (p *picture) read(dir string) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.Open(p.rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p.rel)
+	}
+	// One byte past the limit tells a file that grew since the check.
+	data, err := io.ReadAll(io.LimitReader(f, zoom.MaxPictureBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > zoom.MaxPictureBytes {
+		return nil, fmt.Errorf("%s grew past 2 MB", p.rel)
+	}
+	return data, nil
 }
 
 // checkRows checks every row's picture file when the input is read: a
@@ -167,7 +207,7 @@ func (pictureStep) apply(a *applier, rows []*rowRun) {
 		if why != "" {
 			return planFailure(why, "the file changed since the plan; put it back and run the row again")
 		}
-		data, err := os.ReadFile(p.path)
+		data, err := p.read(dir)
 		if err != nil {
 			return planFailure("the picture "+st.target+" cannot be read: "+err.Error(), "")
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
@@ -90,5 +91,83 @@ func TestUploadPictureFromFolder(t *testing.T) {
 	bad := e.write("bad.yaml", "version: 1\ninput: in.csv\nfields: { email: Email, picture: Photo }\nsteps:\n  - upload_picture: { folder: nowhere }\n")
 	if _, err := jobfile.Load(bad); err == nil || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("Load with a missing folder: %v", err)
+	}
+}
+
+// A picture name may not lead out of the picture folder: not with "..",
+// not through a symbolic link (to a file or a folder outside), and a FIFO
+// named like a picture is refused instead of blocking the read. A link
+// that stays inside the folder is fine.
+func TestPicturePathsStayInTheFolder(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	pics := filepath.Join(e.dir, "photos")
+	outside := filepath.Join(e.dir, "secret")
+	for _, d := range []string{pics, filepath.Join(pics, "sub"), outside} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{filepath.Join(pics, "grace.png"), filepath.Join(outside, "private.png")} {
+		if err := os.WriteFile(p, pngBytes(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	links := map[string]string{
+		"out.png":      filepath.Join(outside, "private.png"), // absolute link out
+		"rel.png":      "../secret/private.png",               // relative link out
+		"sub/dir":      outside,                               // a folder link out
+		"same.png":     "grace.png",                           // inside: allowed
+		"sub/back.png": "../grace.png",                        // inside: allowed
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(pics, filepath.FromSlash(name))); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(pics, "pipe.png"), 0o644); err != nil {
+		t.Skipf("no FIFOs here: %v", err)
+	}
+	rows := [][]string{
+		{"grace.hopper@acme.example", "same.png"},
+		{"alan.turing@acme.example", "sub/back.png"},
+		{"ada.lovelace@acme.example", "out.png"},
+		{"sam.seller@acme.example", "rel.png"},
+		{"kenji.sato@acme.example", "sub/dir/private.png"},
+		{"maria.garcia@acme.example", "../secret/private.png"},
+		{"linus.berg@acme.example", "pipe.png"},
+	}
+	e.writeCSV("in.csv", []string{"Email", "Photo"}, rows)
+	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: { email: Email, picture: Photo }\nsteps:\n  - upload_picture: { folder: photos }\n")
+	j, err := jobfile.Load(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := jobs.ReadSheet(j, jobs.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]string{4: "outside the picture folder", 5: "outside the picture folder", 6: "outside the picture folder",
+		7: "not a file name inside", 8: "not a regular file"}
+	got := map[int]string{}
+	for _, p := range sh.Problems() {
+		got[p.Row] = p.Msg
+		if p.Column != "Photo" {
+			t.Errorf("row %d: column %q, want Photo", p.Row, p.Column)
+		}
+	}
+	for row, says := range want {
+		if !strings.Contains(got[row], says) {
+			t.Errorf("row %d: %q, want a problem saying %q", row, got[row], says)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("problems on rows %v, want %v", got, want)
+	}
+	out := filepath.Join(e.dir, "run")
+	if _, err := e.run(context.Background(), job, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.Stats().Calls["POST /users/{userId}/picture"]; n != 2 {
+		t.Errorf("%d uploads, want 2 (the links inside the folder)", n)
 	}
 }

@@ -34,6 +34,7 @@ func (updateStep) Check(l *jobfile.Loader, key string, s jobfile.Step) {
 		l.AddError(s.Line, key, "update_users has nothing to update: the job maps no profile field",
 			"map the profile fields to change (first_name, dept, job_title, ...), or remove the step")
 	}
+	checkPhoneCountry(l, key, s)
 }
 
 func (updateStep) decide(d *decision) {

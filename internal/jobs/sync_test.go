@@ -140,7 +140,7 @@ func TestSyncExactFeatureAndDivisionAndUndo(t *testing.T) {
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Webinar", "Division"}, [][]string{
 		{"olivia.owner@acme.example", "1", "EMEA"},
-		{"linus.berg@acme.example", "1", "EMEA"},
+		{"alan.turing@acme.example", "1", "EMEA"}, // Licensed: Zoom grants webinars to Licensed users only
 		{"kenji.sato@acme.example", "", "EMEA"},
 	})
 	job := e.write("job.yaml", `version: 1
@@ -162,9 +162,9 @@ limits:
 	}
 	mark, _ := e.srv.UserByEmail("mark.eting@acme.example")
 	sam, _ := e.srv.UserByEmail("sam.seller@acme.example")
-	linus, _ := e.srv.UserByEmail("linus.berg@acme.example")
-	if mark.Features["webinar"] != "" || sam.Features["webinar"] != "64" || linus.Features["webinar"] != "1" {
-		t.Errorf("webinar: mark %q (want off), sam %q (want 64 kept), linus %q (want 1)", mark.Features["webinar"], sam.Features["webinar"], linus.Features["webinar"])
+	alan, _ := e.srv.UserByEmail("alan.turing@acme.example")
+	if mark.Features["webinar"] != "" || sam.Features["webinar"] != "64" || alan.Features["webinar"] != "1" {
+		t.Errorf("webinar: mark %q (want off), sam %q (want 64 kept), alan %q (want 1)", mark.Features["webinar"], sam.Features["webinar"], alan.Features["webinar"])
 	}
 	if sum.Plan.Removals["feature removal"] != 1 {
 		t.Errorf("feature removals %d, want 1 (mark)", sum.Plan.Removals["feature removal"])
@@ -176,7 +176,7 @@ limits:
 		}
 	}
 	slices.Sort(emea)
-	want := []string{"kenji.sato@acme.example", "linus.berg@acme.example", "olivia.owner@acme.example"}
+	want := []string{"alan.turing@acme.example", "kenji.sato@acme.example", "olivia.owner@acme.example"}
 	if !slices.Equal(emea, want) {
 		t.Errorf("EMEA members %v, want %v", emea, want)
 	}

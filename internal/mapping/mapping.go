@@ -524,6 +524,13 @@ func (f Field) Canonical(value string) (string, *Problem) {
 }
 
 func checkText(f Field, s string) (string, *Problem) {
+	if i, r, ok := controlChar(f, s); ok {
+		// A bell, an escape sequence or a stray line break in a name ends
+		// up in Zoom's directory, in emails and on terminals that print it.
+		return "", &Problem{Kind: KindFormat,
+			Msg:  fmt.Sprintf("%s has a control character (U+%04X) at character %d", f.Name, r, i+1),
+			Hint: "retype the value; control characters (line breaks, tabs, escapes) are not allowed here"}
+	}
 	n := runeCount(s)
 	if f.MaxLen > 0 && n > f.MaxLen {
 		return "", &Problem{Kind: KindLength,
@@ -930,4 +937,18 @@ func columnName(i int) string {
 		name = string(rune('A'+(i-1)%26)) + name
 	}
 	return name
+}
+
+// controlChar finds the first control character (C0, DEL, C1) in a text
+// value: its position in characters, and the character. about_me may hold
+// line breaks, as Zoom's profile page does.
+func controlChar(f Field, s string) (int, rune, bool) {
+	i := 0
+	for _, r := range s {
+		if unicode.IsControl(r) && !(f.Name == "about_me" && (r == '\n' || r == '\r')) {
+			return i, r, true
+		}
+		i++
+	}
+	return 0, 0, false
 }

@@ -34,7 +34,7 @@ type contactGroupJSON struct {
 
 // GET /contacts/groups
 func (s *Server) listContactGroups(c *call) response {
-	size, bad := pageSize(c, 10, 50)
+	size, bad := s.pageSize(c, 10, 50, 0)
 	if bad != nil {
 		return *bad
 	}
@@ -80,7 +80,7 @@ func (s *Server) listContactMembers(c *call) response {
 	if bad != nil {
 		return *bad
 	}
-	size, bad := pageSize(c, 10, 50)
+	size, bad := s.pageSize(c, 10, 50, 0)
 	if bad != nil {
 		return *bad
 	}

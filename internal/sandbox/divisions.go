@@ -29,7 +29,7 @@ type divisionJSON struct {
 
 // GET /divisions
 func (s *Server) listDivisions(c *call) response {
-	size, bad := pageSize(c, 30, 300)
+	size, bad := s.pageSize(c, 30, 300, 0)
 	if bad != nil {
 		return *bad
 	}
@@ -107,7 +107,7 @@ func (s *Server) listDivisionUsers(c *call) response {
 	if bad != nil {
 		return *bad
 	}
-	size, bad := pageSize(c, 30, 300)
+	size, bad := s.pageSize(c, 30, 300, 0)
 	if bad != nil {
 		return *bad
 	}

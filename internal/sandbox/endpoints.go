@@ -200,6 +200,13 @@ func (s *Server) listAssistants(c *call) response {
 	return reply(http.StatusOK, out)
 }
 
+// The most items one call may carry: the maxItems of Zoom's OpenAPI file
+// for POST /groups/{groupId}/admins and POST /users/{userId}/assistants.
+const (
+	maxGroupAdminsAdd = 10
+	maxAssistantsAdd  = 30
+)
+
 // POST /users/{userId}/assistants. The user and each assistant must be
 // licensed; the whole request is refused at the first bad assistant.
 func (s *Server) addAssistants(c *call) response {
@@ -219,6 +226,9 @@ func (s *Server) addAssistants(c *call) response {
 	}
 	if len(b.Assistants) == 0 {
 		return invalid("assistants", "is required")
+	}
+	if len(b.Assistants) > maxAssistantsAdd && !s.opts.LenientBatches {
+		return invalid("assistants", fmt.Sprintf("can hold at most %d assistants per request", maxAssistantsAdd))
 	}
 	if u.Type != 2 {
 		return fail(http.StatusBadRequest, 200, "The user must either be a Licensed user or an On-prem user : %s.", u.ID)
@@ -373,7 +383,7 @@ func (s *Server) listGroupAdmins(c *call) response {
 	if bad != nil {
 		return *bad
 	}
-	size, bad := pageSize(c, 30, 300)
+	size, bad := s.pageSize(c, 30, 300, 0)
 	if bad != nil {
 		return *bad
 	}
@@ -432,6 +442,10 @@ func (s *Server) addGroupAdmins(c *call) response {
 	if len(b.Admins) == 0 {
 		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Validation Failed.",
 			Errors: []fieldError{{Field: "admins", Message: "This field is required."}}}}
+	}
+	if len(b.Admins) > maxGroupAdminsAdd && !s.opts.LenientBatches {
+		return response{status: http.StatusBadRequest, body: apiError{Code: 300, Message: "Validation Failed.",
+			Errors: []fieldError{{Field: "admins", Message: fmt.Sprintf("At most %d admins can be added at once.", maxGroupAdminsAdd)}}}}
 	}
 	var add []*user
 	for i, ref := range b.Admins {

@@ -166,7 +166,7 @@ func (s *Server) bulkFeatures(c *call) response {
 			failed("No need to update", u.ID)
 			continue
 		}
-		if s.opts.PaidFeaturesOnly && paidOnly(b.FeatureType) && u.Type != 2 && !featureOff(b.FeatureValue) {
+		if !s.opts.FreeAddOns && paidOnly(b.FeatureType) && u.Type != 2 && !featureOff(b.FeatureValue) {
 			// Add-ons go on licensed users only.
 			failed("Can't update for free users", u.ID)
 			continue

@@ -47,7 +47,7 @@ func toGroupJSON(g *group) groupJSON {
 
 // GET /groups
 func (s *Server) listGroups(c *call) response {
-	size, bad := pageSize(c, 30, 300)
+	size, bad := s.pageSize(c, 30, 300, 0)
 	if bad != nil {
 		return *bad
 	}
@@ -127,7 +127,7 @@ func (s *Server) listGroupMembers(c *call) response {
 	if bad != nil {
 		return *bad
 	}
-	size, bad := pageSize(c, 30, 2000)
+	size, bad := s.pageSize(c, 30, 2000, 0)
 	if bad != nil {
 		return *bad
 	}

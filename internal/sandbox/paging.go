@@ -74,9 +74,12 @@ func (s *Server) cursor(c *call, scope string) (after int64, page int, bad *resp
 	return after, int(pg), nil
 }
 
-// pageSize reads page_size: def when absent, clamped to [1, most] as Zoom
-// clamps rather than refuses.
-func pageSize(c *call, def, most int) (int, *response) {
+// pageSize reads page_size: def when absent. Past most, the maximum the
+// OpenAPI file documents for the operation, Zoom refuses the request (300
+// Invalid field); LenientBatches clamps it instead. granted (0: most) is
+// what the account hands out at most (UserPageSize: older accounts grant
+// 300 users a page of the 2000 asked), and the answer's page_size says so.
+func (s *Server) pageSize(c *call, def, most, granted int) (int, *response) {
 	v := c.query.Get("page_size")
 	if v == "" {
 		return def, nil
@@ -86,7 +89,14 @@ func pageSize(c *call, def, most int) (int, *response) {
 		r := invalid("page_size", "must be an integer")
 		return 0, &r
 	}
-	return min(max(n, 1), most), nil
+	if n > most && !s.opts.LenientBatches {
+		r := invalid("page_size", "must be at most "+strconv.Itoa(most))
+		return 0, &r
+	}
+	if granted <= 0 {
+		granted = most
+	}
+	return min(max(n, 1), most, granted), nil
 }
 
 // collect walks items (in ascending seq order) from the first one after the

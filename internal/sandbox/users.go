@@ -127,7 +127,7 @@ func (s *Server) listUsers(c *call) response {
 		return invalid("status", "must be active, inactive or pending")
 	}
 	roleID := c.query.Get("role_id")
-	size, bad := pageSize(c, 30, s.opts.UserPageSize)
+	size, bad := s.pageSize(c, 30, 2000, s.opts.UserPageSize)
 	if bad != nil {
 		return *bad
 	}
@@ -589,6 +589,11 @@ func (s *Server) updateUser(c *call) response {
 	}
 	if b.HostKey != nil && !hostKeyRE.MatchString(*b.HostKey) {
 		return invalid("host_key", "must be 6 to 10 digits")
+	}
+	if b.PhoneNumber != nil && *b.PhoneNumber != "" && (b.PhoneCountry == nil || *b.PhoneCountry == "") {
+		// The reference: "To update a phone number, you must also provide
+		// the phone_country field."
+		return invalid("phone_country", "is required to update phone_number")
 	}
 	if b.PhoneNumbers != nil {
 		for i, pn := range *b.PhoneNumbers {

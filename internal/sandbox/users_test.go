@@ -119,7 +119,7 @@ func TestGetUpdateUser(t *testing.T) {
 	}
 	c.ok("PATCH", "/users/u-ann", map[string]any{
 		"first_name": "Annie", "dept": "R&D", "job_title": "Lead", "location": "Oslo", "company": "Co",
-		"manager": "boss@test.example", "timezone": "Europe/Oslo", "language": "en-US", "phone_number": "555",
+		"manager": "boss@test.example", "timezone": "Europe/Oslo", "language": "en-US", "phone_number": "555", "phone_country": "NO",
 		"cost_center": "CC1", "pmi": 1234567890, "division_ids": []string{"div-main"}, "unknown_field": true,
 	}, 204, nil)
 	u := s.mustUser(t, "ann@test.example")
@@ -220,7 +220,7 @@ func TestCheckEmailAndSummary(t *testing.T) {
 }
 
 func TestBulkFeaturesAndSettings(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro", PaidFeaturesOnly: true})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), FeaturesInterval: -1, Tier: "pro"})
 	c := newClient(t, s)
 	var res struct {
 		Success []string     `json:"success_user_ids"`

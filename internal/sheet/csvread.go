@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -116,6 +118,13 @@ func (c *csvReader) readHeader() error {
 			unescapeAll(fields)
 		}
 		c.header = headerFrom(fields)
+		if what := notASheet(c.header); what != "" {
+			// Its lines may be secrets (ZOOM_CLIENT_SECRET=...): no error
+			// about missing columns may list them as headers.
+			return &InputError{File: c.name, Row: line,
+				Msg:  "this does not look like a spreadsheet: its first row reads like " + what + " (its content is not shown)",
+				Hint: "name the spreadsheet of users (input.path in the job, or --input)"}
+		}
 		if max := c.opts.maxColumns(); len(c.header) > max {
 			return tooWideError(c.name, line, len(c.header), max)
 		}
@@ -557,4 +566,32 @@ func (p *csvParser) fields() []string {
 		prev = end
 	}
 	return out
+}
+
+// settingLine is a KEY=value line of an environment or config file.
+var settingLine = regexp.MustCompile(`^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=`)
+
+// notASheet says what a header row looks like when it is not one: the
+// lines of an environment file, a key or certificate, or binary data; ""
+// for a header.
+func notASheet(header []string) string {
+	settings, cells := 0, 0
+	for _, h := range header {
+		if isBlank(h) {
+			continue
+		}
+		cells++
+		switch {
+		case strings.Contains(h, "-----BEGIN "):
+			return "a key or certificate"
+		case strings.ContainsRune(h, 0):
+			return "binary data"
+		case settingLine.MatchString(h):
+			settings++
+		}
+	}
+	if cells > 0 && settings == cells {
+		return "KEY=value settings (an environment or config file)"
+	}
+	return ""
 }

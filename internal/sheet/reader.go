@@ -175,6 +175,16 @@ const supportedKinds = ".csv, .txt, .tsv, .xlsx or .xlsm"
 func Open(path string, opts Options) (Reader, error) {
 	name := filepath.Base(path)
 	ext := strings.ToLower(filepath.Ext(path))
+	// A FIFO or a device would block the open or never end (/dev/zero),
+	// deaf to Ctrl-C: only regular files (symlinks to them too) are read.
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, &InputError{File: name, Msg: "this is a folder, not a spreadsheet", Hint: "name the .csv or .xlsx file"}
+	} else if !st.Mode().IsRegular() {
+		return nil, &InputError{File: name, Msg: "this is not a regular file (" + fileKind(st.Mode()) + ")",
+			Hint: "save the data to a .csv or .xlsx file and name that"}
+	}
 	switch ext {
 	case ".csv", ".txt", ".tsv":
 		f, err := os.Open(path)
@@ -322,4 +332,17 @@ func All(r Reader) iter.Seq2[Row, error] {
 			}
 		}
 	}
+}
+
+// fileKind names what a path that is not a regular file is.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }

@@ -71,11 +71,16 @@ func embedJob(workbook []byte, job string) ([]byte, error) {
 // path is set to the workbook's own file name, so that a renamed workbook
 // still reads itself.
 func EmbeddedJob(path string) (job []byte, ok bool, err error) {
-	if _, err := os.Stat(path); err != nil {
+	st, err := os.Stat(path)
+	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, fmt.Errorf("%s: no such file", path)
 		}
 		return nil, false, err
+	}
+	if !st.Mode().IsRegular() {
+		// A FIFO or device would block the read, deaf to Ctrl-C.
+		return nil, false, errors.New("not a regular file (a pipe or a device); save it to a file and name that")
 	}
 	if ext := strings.ToLower(filepath.Ext(path)); ext != ".xlsx" && ext != ".xlsm" {
 		return nil, false, nil

@@ -34,7 +34,14 @@ func TroubleshootingMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| code | what Zoom means | what to do (`zb_hint`) |\n|---|---|---|\n")
 	for _, h := range jobs.Hints() {
-		fmt.Fprintf(&b, "| %d | %s | %s |\n", h.Code, cell(h.Meaning), cell(h.Do))
+		code := fmt.Sprint(h.Code)
+		if h.Code == 0 {
+			code = fmt.Sprintf("HTTP %d", h.Status)
+		}
+		if h.Message != "" {
+			code += fmt.Sprintf(" (message has %q)", h.Message)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", code, cell(h.Meaning), cell(h.Do))
 	}
 	b.WriteString("\n`update_features` answers per user; a user it could not update gets Zoom's reason and this hint:\n\n")
 	b.WriteString("| reason (`fail_details`) | what to do (`zb_hint`) |\n|---|---|\n")

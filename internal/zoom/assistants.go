@@ -20,8 +20,7 @@ var (
 )
 
 // MaxAssistantsAdd is how many assistants one add call carries: the
-// reference sets no limit; the tool keeps calls small so one refused
-// assistant (not licensed) does not hold many others back.
+// maxItems of Zoom's OpenAPI file.
 const MaxAssistantsAdd = 30
 
 // ListAssistants reads a user's assistants.

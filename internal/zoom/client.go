@@ -33,6 +33,7 @@ type Client struct {
 	latency  [numCategories]ewma
 	fastest  fastestRTT // of every call answered, for the features gate
 	stats    counters
+	sensed   sensedTiers
 }
 
 // New checks cfg and builds a client. It makes no call.
@@ -86,7 +87,9 @@ func (c *Client) Tier() Tier { return c.tier }
 func (c *Client) Share() float64 { return c.cfg.Share }
 
 // Rate is the calls per second the client allows itself in a category.
-func (c *Client) Rate(cat Category) float64 { return c.tier.PerSecond[cat] * c.cfg.Share }
+// It is the tier's limit times the share until the account's answers show
+// a lower limit (see tiersense.go).
+func (c *Client) Rate(cat Category) float64 { return c.limits[cat].baseRate() }
 
 // FeaturesInterval is the spacing of POST /users/features calls.
 func (c *Client) FeaturesInterval() time.Duration { return c.cfg.FeaturesInterval }
@@ -368,6 +371,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	c.latency[cat].add(end.Sub(start))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if !c.cfg.NoLimits {
+			c.senseHeaders(cat, resp.Header)
 			c.limits[cat].recover()
 		}
 		if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
@@ -426,7 +430,10 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			// Zoom's own 429, with or without X-RateLimit-Type: the
 			// account's per-second quota is spent, and every worker of the
 			// category backs off, not just this call.
-			c.limits[limited].slowDown(wait)
+			c.senseHeaders(limited, resp.Header)
+			if c.limits[limited].slowDown(wait) {
+				c.sense429(limited)
+			}
 		}
 		return true, after(0, apiErr)
 	case resp.StatusCode >= 500:
@@ -542,6 +549,10 @@ type Stats struct {
 	Calls, Retries, QPS429, Daily429 map[Category]int64
 	// Tokens is the number of access tokens fetched.
 	Tokens int
+	// SensedTier names the tier whose limits the account's answers showed
+	// when they are lower than the tier the client was given ("" when
+	// they matched, or said nothing).
+	SensedTier string
 }
 
 // Total sums a per-category tally.
@@ -577,6 +588,7 @@ func (c *Client) Stats() Stats {
 	c.tokens.mu.Lock()
 	s.Tokens = c.tokens.fetches
 	c.tokens.mu.Unlock()
+	s.SensedTier = c.SensedTier()
 	return s
 }
 

@@ -15,6 +15,9 @@ const (
 	DefaultAPIURL   = "https://api.zoom.us/v2"
 	DefaultOAuthURL = "https://zoom.us/oauth/token"
 	DefaultShare    = 0.8
+	// MinShare is the least share: below it the Resource-intensive
+	// category gets under one call in 10 minutes and a run looks hung.
+	MinShare = 0.01
 )
 
 // Config says where Zoom is, who we are and how hard we may push.
@@ -24,7 +27,7 @@ type Config struct {
 
 	// Tier names the account's plan (free, pro, business); its rate limits
 	// times Share are what the client allows itself. Share < 1 leaves room
-	// for the other apps on the account. Share must be in (0, 1];
+	// for the other apps on the account. Share must be in [MinShare, 1];
 	// ConfigFromEnv sets DefaultShare.
 	Tier  string
 	Share float64
@@ -82,8 +85,8 @@ func (c *Config) setDefaults() error {
 	}
 	// NaN fails every comparison, so the test is written to let only
 	// (0, 1] through: a NaN share would otherwise turn pacing off.
-	if !(c.Share > 0 && c.Share <= 1) {
-		return fmt.Errorf("share %v: must be more than 0 and at most 1 (the fraction of the account's rate limits to use)", c.Share)
+	if !(c.Share >= MinShare && c.Share <= 1) {
+		return fmt.Errorf("share %v: must be from %v to 1 (the fraction of the account's rate limits to use)", c.Share, MinShare)
 	}
 	if c.FeaturesInterval < 0 || c.Timeout < 0 || c.MaxAttempts < 0 || c.BackoffBase < 0 || c.BackoffMax < 0 {
 		return errors.New("zoom: negative features interval, timeout, attempts or backoff")

@@ -409,7 +409,7 @@ func TestClientRequestsMatchTheOpenAPISpec(t *testing.T) {
 			return c.UpdateUser(ctx, linus, map[string]any{
 				"first_name": "Linus", "last_name": "Berg", "display_name": "Linus B.", "dept": "Platform", "type": zoom.TypeLicensed,
 				"job_title": "Staff Engineer", "location": "Berlin", "company": "Acme", "timezone": "Europe/Berlin", "language": "de-DE",
-				"cost_center": "CC-42", "phone_number": "+49 30 1234567",
+				"cost_center": "CC-42", "phone_number": "+49 30 1234567", "phone_country": "DE",
 				// The reference: "provide the manager's email address or display
 				// name"; the spec says format email. An address satisfies both.
 				"manager": "olivia.owner@acme.example",

@@ -203,8 +203,9 @@ var (
 )
 
 // MaxGroupAdminsAdd is how many admins one add call carries: the
-// reference sets no limit, so the tool keeps to the group members' 30.
-const MaxGroupAdminsAdd = 30
+// maxItems of Zoom's OpenAPI file (Zoom refuses an eleventh with "Invalid
+// field", failing the whole call).
+const MaxGroupAdminsAdd = 10
 
 // CodeNotGroupAdmin: the user is not an administrator of the group.
 const CodeNotGroupAdmin = 4138

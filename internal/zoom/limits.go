@@ -141,7 +141,8 @@ func (l *limiter) wait(ctx context.Context) error {
 // for d, and the pace drops by a third (not below a tenth of the base) so
 // that sharing the quota with another app settles instead of oscillating.
 // The 429s of one burst arrive together; they cut the pace once.
-func (l *limiter) slowDown(d time.Duration) {
+// It says whether it cut the pace.
+func (l *limiter) slowDown(d time.Duration) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
@@ -149,11 +150,35 @@ func (l *limiter) slowDown(d time.Duration) {
 		l.pauseUntil = until
 	}
 	if now.Sub(l.lastCut) < time.Second+d {
-		return
+		return false
 	}
 	l.lastCut, l.lastRaise = now, now
 	l.current = max(l.current*2/3, l.base/10)
 	l.lim.SetLimit(l.current)
+	return true
+}
+
+// lower makes perSecond the category's base pace when it is below the
+// current base (the account's answers show lower limits than the tier the
+// client was given), and says whether it was.
+func (l *limiter) lower(perSecond float64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := rate.Limit(perSecond)
+	if r <= 0 || r >= l.base*0.99 {
+		return false
+	}
+	l.base = r
+	l.current = min(l.current, r)
+	l.lim.SetLimit(l.current)
+	return true
+}
+
+// baseRate is the pace the category returns to after a 429.
+func (l *limiter) baseRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return float64(l.base)
 }
 
 // recover raises the pace back towards the base after a quiet spell: 10%

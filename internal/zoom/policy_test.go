@@ -572,7 +572,7 @@ func TestStopReturnsWaitingCallsUnsent(t *testing.T) {
 	}{
 		{"waiting for the features gate", func(cfg *zoom.Config) { cfg.NoLimits, cfg.FeaturesInterval = false, time.Hour },
 			func(ctx context.Context, c *zoom.Client) error { _, err := c.UpdateFeatures(ctx, feat); return err }},
-		{"waiting for a rate-limit slot", func(cfg *zoom.Config) { cfg.NoLimits, cfg.Tier, cfg.Share = false, "free", 0.001 },
+		{"waiting for a rate-limit slot", func(cfg *zoom.Config) { cfg.NoLimits, cfg.Tier, cfg.Share = false, "free", zoom.MinShare },
 			func(ctx context.Context, c *zoom.Client) error { _, err := c.GetUser(ctx, "u1"); return err }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

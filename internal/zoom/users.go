@@ -60,6 +60,7 @@ type User struct {
 	Timezone          string    `json:"timezone,omitempty"`
 	Language          string    `json:"language,omitempty"`
 	PhoneNumber       string    `json:"phone_number,omitempty"`
+	PhoneCountry      string    `json:"phone_country,omitempty"`
 	CostCenter        string    `json:"cost_center,omitempty"`
 	Pronouns          string    `json:"pronouns,omitempty"`
 	PMI               int64     `json:"pmi,omitempty"`
