@@ -329,11 +329,12 @@ func runExit(sum *jobs.Summary, err error) error {
 	var inErr *sheet.InputError
 	var dirErr *jobs.RunDirError
 	var hdrErr *HeaderRowError
+	var accErr *jobs.AccountMismatchError
 	switch {
 	case err == nil:
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
-	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.As(err, &accErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case zoom.CannotConnect(err):
 		return &ExitError{Code: ExitAuth, Err: err}

@@ -20,6 +20,7 @@ type undoOptions struct {
 	resume, dryRun   bool
 	yes, allowDelete bool
 	overwrite        bool
+	edited           bool
 	concurrency      int
 }
 
@@ -55,6 +56,7 @@ declined; 4 cannot authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "delete the users the run created (else they are kept)")
+	f.BoolVar(&o.edited, "edited", false, "accept an undo.csv changed since the run wrote it; only rows whose zb_user_id and email name a user the run changed are acted on")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	o.zoomFlags.register(f)
 	return cmd
@@ -100,6 +102,8 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 			DryRun:      o.dryRun,
 			AllowDelete: o.allowDelete,
 			Undo:        true,
+			UndoOf:      runDir,
+			UndoEdited:  o.edited,
 			Concurrency: o.concurrency,
 			Version:     Version,
 		},

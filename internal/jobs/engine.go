@@ -34,6 +34,13 @@ type Options struct {
 	// since that run are left as found (conflict), created users are
 	// deleted only with AllowDelete (else kept).
 	Undo bool
+	// UndoOf is the folder of the run an undo job undoes (default: the
+	// undo job's folder). Its account must be the client's.
+	UndoOf string
+	// UndoEdited accepts an undo.csv that is not the file its run wrote
+	// (undo --edited): only rows whose user ID and email are a user the
+	// run's journal names are acted on.
+	UndoEdited bool
 	// Strict refuses the whole file when any row has a problem.
 	Strict bool
 	// Concurrency bounds the calls in flight; 0 sizes it from the limits.
@@ -116,6 +123,12 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
+	intentMu sync.Mutex // rowStep.intended
+
+	// undoEdited: the undo.csv of the undone run is not the file it wrote
+	// (--edited); runPeople are the run's users then, ID -> email.
+	undoEdited bool
+	runPeople  map[string]string
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
@@ -172,6 +185,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	for _, s := range e.steps {
 		if s.Kind == DeleteUsers && !r.Opts.AllowDelete && !r.Opts.Undo {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
+		}
+	}
+	if r.Opts.Undo {
+		if err := e.checkUndoSource(); err != nil {
+			return nil, err
 		}
 	}
 	sheet, err := ReadSheet(r.Job, r.Opts.Input)

@@ -15,28 +15,31 @@ import (
 
 // RunInfo is run.json.
 type RunInfo struct {
-	Job         string           `json:"job"`
-	JobFile     string           `json:"job_file"`
-	JobSHA256   string           `json:"job_sha256"`
-	Input       string           `json:"input"`
-	InputSHA256 string           `json:"input_sha256"`
-	Sheet       string           `json:"sheet,omitempty"`
-	AccountID   string           `json:"account_id"`
-	APIHost     string           `json:"api_host"`
-	Version     string           `json:"version"`
-	Tier        string           `json:"tier"`
-	Share       float64          `json:"share"`
-	Resumed     bool             `json:"resumed"`
-	Aborted     string           `json:"aborted,omitempty"`
-	Rows        int              `json:"rows"`
-	Counts      map[string]int   `json:"counts"`
-	Calls       map[string]int64 `json:"calls"`
-	Retries     map[string]int64 `json:"retries"`
-	QPS429      map[string]int64 `json:"qps_429"`
-	Daily429    map[string]int64 `json:"daily_429"`
-	Started     time.Time        `json:"started"`
-	Finished    time.Time        `json:"finished"`
-	Seconds     float64          `json:"seconds"`
+	Job         string `json:"job"`
+	JobFile     string `json:"job_file"`
+	JobSHA256   string `json:"job_sha256"`
+	Input       string `json:"input"`
+	InputSHA256 string `json:"input_sha256"`
+	Sheet       string `json:"sheet,omitempty"`
+	// UndoSHA256 is undo.csv's hash: an undo refuses a file that is not
+	// the one the run wrote (unless --edited).
+	UndoSHA256 string           `json:"undo_sha256,omitempty"`
+	AccountID  string           `json:"account_id"`
+	APIHost    string           `json:"api_host"`
+	Version    string           `json:"version"`
+	Tier       string           `json:"tier"`
+	Share      float64          `json:"share"`
+	Resumed    bool             `json:"resumed"`
+	Aborted    string           `json:"aborted,omitempty"`
+	Rows       int              `json:"rows"`
+	Counts     map[string]int   `json:"counts"`
+	Calls      map[string]int64 `json:"calls"`
+	Retries    map[string]int64 `json:"retries"`
+	QPS429     map[string]int64 `json:"qps_429"`
+	Daily429   map[string]int64 `json:"daily_429"`
+	Started    time.Time        `json:"started"`
+	Finished   time.Time        `json:"finished"`
+	Seconds    float64          `json:"seconds"`
 }
 
 // writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
@@ -130,6 +133,9 @@ func (e *engine) finish(sum *Summary) error {
 		return err
 	}
 	files = append(files, undo...)
+	if info.UndoSHA256, err = fileSHA256(filepath.Join(e.Opts.OutDir, UndoCSV)); err != nil {
+		return err
+	}
 	path := filepath.Join(e.Opts.OutDir, runJSON)
 	data, _ := json.MarshalIndent(info, "", "  ")
 	if err := sheet.WriteAtomic(path, func(w io.Writer) error {

@@ -164,6 +164,9 @@ func (e *engine) plan(ctx context.Context) error {
 	for _, r := range active {
 		e.decide(r)
 	}
+	if err := e.afterDecide(ctx, active); err != nil { // resume and undo: recovered rows, the undo's people
+		return err
+	}
 	if err := e.planSync(ctx, active); err != nil {
 		return err
 	}
@@ -200,6 +203,9 @@ func (e *engine) restore(r *rowRun) bool {
 		left = true
 	}
 	_, r.intent = e.prior.intents[strings.ToLower(r.key)]
+	for i, s := range e.steps {
+		r.steps[i].inflight = r.steps[i].result == nil && e.prior.inflight[strings.ToLower(r.key)][string(s.Kind)]
+	}
 	return left
 }
 
