@@ -67,6 +67,10 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	if jobs.NothingToUndo(runDir) {
+		fmt.Fprintf(stdio.ErrOut, "Nothing to undo: the run in %s changed nothing an undo can put back (see %s).\n", runDir, filepath.Join(runDir, jobs.UndoCSV))
+		return nil
+	}
 	job, err := jobfile.Load(path)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}

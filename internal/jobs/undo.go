@@ -381,7 +381,7 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 		}
 	}
 	if len(steps) == 0 {
-		b.WriteString("  # the run changed nothing an undo can put back\n")
+		b.WriteString(nothingToUndo + "\n")
 	}
 	for _, s := range steps {
 		fmt.Fprintf(&b, "  - %s\n", s)
@@ -501,6 +501,16 @@ func (e *engine) undoWarnings() []string {
 		out = append(out, fmt.Sprintf("%d %s the run created will be kept: undo with --allow-delete to delete %s", kept, plural("user", kept), pick(kept == 1, "it", "them")))
 	}
 	return out
+}
+
+// nothingToUndo marks an undo.yaml with no step (a job file needs one).
+const nothingToUndo = "  # the run changed nothing an undo can put back"
+
+// NothingToUndo says whether a run folder's undo job has no step: the run
+// changed nothing an undo can put back.
+func NothingToUndo(runDir string) bool {
+	data, err := os.ReadFile(filepath.Join(runDir, UndoYAML))
+	return err == nil && strings.Contains(string(data), nothingToUndo)
 }
 
 // UndoJobPath is the undo job of a run folder; the error says when the
