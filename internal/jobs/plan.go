@@ -119,6 +119,7 @@ func (e *engine) plan(ctx context.Context) error {
 	}()
 	keyField := e.Job.Key()
 	var active []*rowRun
+	var valid []*rowRun // active, and rows an earlier process finished (resume)
 	e.rows = make([]*rowRun, len(e.sheet.Rows))
 	for i := range e.sheet.Rows {
 		row := &e.sheet.Rows[i]
@@ -141,6 +142,7 @@ func (e *engine) plan(ctx context.Context) error {
 			}
 			continue
 		}
+		valid = append(valid, r)
 		if e.restore(r) {
 			active = append(active, r)
 		}
@@ -167,7 +169,9 @@ func (e *engine) plan(ctx context.Context) error {
 	if err := e.afterDecide(ctx, active); err != nil { // resume and undo: recovered rows, the undo's people
 		return err
 	}
-	if err := e.planSync(ctx, active); err != nil {
+	// A sync names every row of the file, those a killed process already
+	// finished included: else a resume would take them out again.
+	if err := e.planSync(ctx, valid); err != nil {
 		return err
 	}
 	e.planned = e.summarize()

@@ -145,7 +145,7 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 		}
 	}
 	inputCols = append(inputCols, sheet.Column{Header: ColRow, Kind: sheet.Integer}, sheet.Column{Header: "zb_step"},
-		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"})
+		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"}, sheet.Column{Header: "zb_user_id"})
 	if err := writeCSV(paths[2], inputCols, func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
 			if !failedStatus(row.Status) {
@@ -162,7 +162,7 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 				}
 				cells = append(cells, sheet.TextCell(v))
 			}
-			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint))
+			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
 			if err := w.WriteRow(cells, sheet.Plain); err != nil {
 				return err
 			}
