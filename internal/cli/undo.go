@@ -92,7 +92,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	}
 	defer closeSandbox()
 
-	work, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
 	defer stop()
 
 	runner := &jobs.Runner{
@@ -115,6 +115,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	if !o.dryRun {
 		runner.Opts.Confirm = confirmer(stdio, o.yes)
 	}
+	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)
 	if sum != nil {
 		printSummary(stdio, sum)

@@ -19,6 +19,20 @@ func (e *engine) apply(stop context.Context) {
 	// Calls on the wire finish whatever happens; calls still waiting for a
 	// rate-limit slot or the features gate when the stop comes are not sent.
 	calls := zoom.WithStop(context.WithoutCancel(stop), stop.Done())
+	if e.Opts.Quit != nil {
+		// A second stop cancels the calls in flight too: their rows are
+		// not_run, and --resume reads the account to see what they did.
+		var cancel context.CancelFunc
+		calls, cancel = context.WithCancel(calls)
+		defer cancel()
+		go func() {
+			select {
+			case <-e.Opts.Quit:
+				cancel()
+			case <-calls.Done():
+			}
+		}()
+	}
 	for _, r := range e.rows {
 		if r.invalid != nil {
 			e.countFailure()

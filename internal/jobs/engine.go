@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,14 @@ type Options struct {
 	Concurrency int
 	// Confirm is asked after the plan, before any write; nil goes ahead.
 	Confirm func(*Plan) (bool, error)
+	// Applying, when set, is called once the run is about to send its
+	// first change (the journal is open): a stop before it is a stop
+	// before anything was sent.
+	Applying func()
+	// Quit, when closed, is a second stop: the calls in flight are
+	// cancelled too, and the results are written from the journal without
+	// the workbook.
+	Quit <-chan struct{}
 	// Version is the tool's version, for run.json.
 	Version string
 }
@@ -96,11 +105,32 @@ type Summary struct {
 	// in row order.
 	Failed     []FailedRow
 	DeferredTo time.Time // when deferred rows can be resumed
+	// Notes are lines the console adds to the summary (what was skipped).
+	Notes []string
 }
 
 // ErrAborted marks a run stopped by a limit, a declined prompt or an
 // interrupt; the files were written.
 var ErrAborted = errors.New("run aborted")
+
+// ErrStoppedBeforeSending marks a run stopped while planning or at the
+// prompt: nothing was sent. It wraps ErrAborted.
+var ErrStoppedBeforeSending = fmt.Errorf("%w: stopped before anything was sent; nothing was changed", ErrAborted)
+
+// ResultsError is a run whose report files could not be written (a full
+// disk): the journal holds every row, and --resume writes them again. The
+// run is unfinished (exit 3), not failed.
+type ResultsError struct {
+	Dir string
+	Err error
+}
+
+func (e *ResultsError) Error() string {
+	return fmt.Sprintf("writing the results in %s failed: %v; the journal (%s) holds every row: free some space and rebuild the results with --resume %s (nothing is sent again)",
+		e.Dir, e.Err, journalName, e.Dir)
+}
+
+func (e *ResultsError) Unwrap() error { return e.Err }
 
 // Runner runs one job.
 type Runner struct {
@@ -124,6 +154,7 @@ type engine struct {
 	lock     *runLock
 	planned  *Plan
 	intentMu sync.Mutex // rowStep.intended
+	madeDir  bool       // openRunDir created OutDir
 
 	// undoEdited: the undo.csv of the undone run is not the file it wrote
 	// (--edited); runPeople are the run's users then, ID -> email.
@@ -209,6 +240,13 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	defer e.lock.release()
+	// A stop before anything is sent leaves no empty folder behind.
+	defer func() {
+		if e.madeDir && e.journal == nil {
+			e.lock.release()
+			os.Remove(e.Opts.OutDir) // only when empty
+		}
+	}()
 	e.maxFailures = r.Job.Limits.FailuresAllowed(len(sheet.Rows))
 
 	work, stop := context.WithCancel(ctx)
@@ -221,7 +259,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		// Interrupted while reading: nothing was changed, and no plan
 		// is whole enough to write.
-		return nil, fmt.Errorf("%w: interrupted while planning; nothing was changed", ErrAborted)
+		return nil, ErrStoppedBeforeSending
 	}
 	sum.Plan = e.planned
 	r.Events.Planned(e.planned)
@@ -252,8 +290,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 		}
 	}
+	if ctx.Err() != nil {
+		// Stopped at the prompt or while the plan was written: the plan
+		// files say what would have been done.
+		sum.Aborted = "stopped before anything was sent; nothing was changed"
+		e.summarizePlan(sum)
+		return sum, ErrStoppedBeforeSending
+	}
 	if err := e.startJournal(); err != nil {
 		return nil, err
+	}
+	if r.Opts.Applying != nil {
+		r.Opts.Applying()
 	}
 	if ctx.Err() == nil {
 		e.apply(work)

@@ -124,17 +124,21 @@ func (e *engine) finish(sum *Summary) error {
 	sum.Stats = e.Client.Stats()
 	info := e.runInfo(sum)
 	res.Summary = summaryLines(info, sum)
+	if e.quit() {
+		res.NoWorkbook = true
+		sum.Notes = append(sum.Notes, "stopped at once: results.xlsx was not written (results.csv and failed.csv were); --resume writes it")
+	}
 	files, err := results.WriteResults(e.Opts.OutDir, res)
 	if err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	undo, err := e.writeUndo()
 	if err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	files = append(files, undo...)
 	if info.UndoSHA256, err = fileSHA256(filepath.Join(e.Opts.OutDir, UndoCSV)); err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	path := filepath.Join(e.Opts.OutDir, runJSON)
 	data, _ := json.MarshalIndent(info, "", "  ")
@@ -142,7 +146,7 @@ func (e *engine) finish(sum *Summary) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	}); err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	sum.Files = append(files, append(sum.Files, path, filepath.Join(e.Opts.OutDir, journalName))...)
 	if journalErr != nil && sum.Aborted == "" {
@@ -313,4 +317,17 @@ func (e *engine) planSummary() [][2]string {
 		lines = append(lines, [2]string{"Warning", w})
 	}
 	return lines
+}
+
+// quit says whether a second stop came (Options.Quit closed).
+func (e *engine) quit() bool {
+	if e.Opts.Quit == nil {
+		return false
+	}
+	select {
+	case <-e.Opts.Quit:
+		return true
+	default:
+		return false
+	}
 }

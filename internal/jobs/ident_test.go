@@ -54,11 +54,10 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 			job := e.write("job.yaml", deptJob)
 			run := filepath.Join(e.dir, "run")
-			// Stopped at the prompt's answer: the journal is open, nothing sent.
+			// Stopped as it starts to apply: the journal is open, every row
+			// not_run.
 			ctx, cancel := context.WithCancel(context.Background())
-			if _, err := e.run(ctx, job, run, func(o *jobs.Options) {
-				o.Confirm = func(*jobs.Plan) (bool, error) { cancel(); return true, nil }
-			}); !errors.Is(err, jobs.ErrAborted) {
+			if _, err := e.run(ctx, job, run, func(o *jobs.Options) { o.Applying = cancel }); !errors.Is(err, jobs.ErrAborted) {
 				t.Fatalf("the stopped run: %v", err)
 			}
 			startOther := accountState(other.srv)
@@ -366,5 +365,46 @@ func TestInFlightChangeIsRecoveredAndUndone(t *testing.T) {
 	}
 	if d := diffState(start, accountState(e.srv)); len(d) > 0 {
 		t.Errorf("after the undo the account differs from the start:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), readFile(t, filepath.Join(run, jobs.UndoCSV)))
+	}
+}
+
+// A full disk while the results are written: the run says how to rebuild
+// them, the journal is whole, and --resume writes them without a call.
+func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
+	job := e.write("job.yaml", deptJob)
+	run := filepath.Join(e.dir, "run")
+	// A folder where results.csv goes: its write fails as on a full disk.
+	blocker := filepath.Join(run, "results.csv", "x")
+	_, err := e.run(context.Background(), job, run, func(o *jobs.Options) {
+		o.Applying = func() {
+			if err := os.MkdirAll(blocker, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	var resErr *jobs.ResultsError
+	if !errors.As(err, &resErr) || !strings.Contains(err.Error(), "--resume "+run) {
+		t.Fatalf("err = %v, want a ResultsError saying how to rebuild", err)
+	}
+	journal := readFile(t, filepath.Join(run, "journal.jsonl"))
+	if n := strings.Count(journal, `"type":"result"`); n != len(deptRows) {
+		t.Errorf("the journal holds %d results, want %d", n, len(deptRows))
+	}
+	os.RemoveAll(filepath.Join(run, "results.csv"))
+	before := writes(e.srv.Stats())
+	sum, err := e.run(context.Background(), job, run, func(o *jobs.Options) { o.Resume = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts[results.Succeeded] != len(deptRows) {
+		t.Errorf("rebuilt results: %v, want every row succeeded", sum.Counts)
+	}
+	if n := writes(e.srv.Stats()) - before; n != 0 {
+		t.Errorf("rebuilding the results sent %d writes", n)
+	}
+	if _, err := e.undo(context.Background(), run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Errorf("undo after the rebuild: %v", err)
 	}
 }

@@ -75,6 +75,9 @@ func (e *engine) openRunDir() error {
 	} else if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
 		return &RunDirError{Dir: dir, Msg: "holds a run that did not finish", Hint: "finish it with --resume " + dir + ", or choose another --out"}
 	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		e.madeDir = true
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
