@@ -54,8 +54,11 @@ a folder with results.csv, results.xlsx, failed.csv, journal.jsonl and run.json,
 one result line per input row.
 
 Ctrl-C stops taking new work, lets calls in flight finish, writes every file and
-exits 3; a second Ctrl-C quits at once (the journal keeps every finished row).
---resume DIR finishes an interrupted or deferred run without redoing work.
+exits 3 (signals less than a second apart are one stop); a second stop cancels
+the calls in flight and writes results.csv without the workbook; a third quits
+at once (the journal keeps every finished row). --resume DIR finishes an
+interrupted or deferred run without redoing work, with the same account's
+credentials only.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the

@@ -33,13 +33,20 @@ func newUndoCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 changed it (undo.csv) and a job that puts those values back (undo.yaml). undo
 plans and applies that job like any run: plan files, the prompt, results, --resume.
 
+The run folder is bound to its account: undo with another account's credentials
+(or the same account ID on another host) is refused before any call. A row is
+acted on only while the user with its zb_user_id still has its email; a user
+re-created with the same address, or who has another address now, is left alone
+(conflict). An undo.csv edited since the run is refused unless --edited.
+
 A field someone changed after the run is left as found: the row says conflict,
 with the value found and the value the run had set. Users the run created are
 deleted only with --allow-delete (else the row says kept). Users the run deleted
 cannot come back: the plan says so before anyone confirms.
 
 Exit codes as for run: 0 every row put back (or kept); 1 some rows failed or
-are in conflict; 2 usage error or no undo.yaml in the folder; 3 interrupted or
+are in conflict; 2 usage error, no undo.yaml in the folder, another account, or
+an edited undo.csv without --edited; 3 interrupted or
 declined; 4 cannot authenticate or cannot reach Zoom.`,
 		Example: `  zoombulk undo runs/license-reshuffle-20261127T101500Z --dry-run
   zoombulk undo runs/license-reshuffle-20261127T101500Z
