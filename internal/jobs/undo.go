@@ -163,6 +163,8 @@ func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, 
 		if in != nil && in.Action != "" && (action == "" || action == string(results.ActRecovered) || action == string(results.ActDone)) {
 			action = in.Action
 		}
+		// A create's intent (the old form has no action): the user found
+		// on resume was this run's doing.
 		createIntent := in != nil && (in.Action == "" || in.Action == string(results.ActCreate))
 		kind := jobfile.StepKind(rec.Step)
 		key, email, id := rec.UndoKey, rec.Email, rec.UserID
@@ -182,7 +184,7 @@ func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, 
 		}
 		done := rec.Status == results.Succeeded || rec.Status == results.Partial
 		switch {
-		case kind == CreateUsers && done && (action == string(results.ActCreate) || createIntent && in.Step == string(CreateUsers)):
+		case kind == CreateUsers && done && (action == string(results.ActCreate) || createIntent):
 			entry(key, id, email).created = true
 			continue
 		case kind == DeleteUsers && rec.Status == results.Succeeded && results.Action(action).Writes():
