@@ -408,3 +408,39 @@ func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 		t.Errorf("undo after the rebuild: %v", err)
 	}
 }
+
+// A member a sync took out, killed with that call in flight: the resume
+// finds nothing left to do for them (they are out), and the undo, from
+// the journal's intent, still puts them back.
+func TestInFlightSyncRemovalIsUndone(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	start := accountState(e.srv)
+	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{{"alan.turing@acme.example", "Sales"}})
+	job := e.write("job.yaml", "version: 1\nname: sales\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { to: group, sync: exact }\n")
+	run := filepath.Join(e.dir, "run")
+	sum, err := e.run(context.Background(), job, run, func(o *jobs.Options) { o.Concurrency = 1 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The removal rows come after the input's rows: the last result is one.
+	removals := 0
+	for _, l := range readResults(t, run) {
+		if l["zb_row"] == "0" && l["zb_status"] == "succeeded" {
+			removals++
+		}
+	}
+	if removals == 0 {
+		t.Fatalf("the sync took no one out of Sales: %v", sum.Counts)
+	}
+	results := strings.Count(readFile(t, filepath.Join(run, "journal.jsonl")), `"type":"result"`)
+	cutJournal(t, run, "move_group", results)
+	if _, err := e.run(context.Background(), job, run, func(o *jobs.Options) { o.Resume = true }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.undo(context.Background(), run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatalf("undo: %v\n%s", err, readFile(t, filepath.Join(run, jobs.UndoCSV)))
+	}
+	if d := diffState(start, accountState(e.srv)); len(d) > 0 {
+		t.Errorf("after the undo the account differs from the start:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), readFile(t, filepath.Join(run, jobs.UndoCSV)))
+	}
+}

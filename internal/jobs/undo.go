@@ -200,21 +200,41 @@ func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, 
 		if len(changes) == 0 && len(flags) == 0 {
 			continue
 		}
-		ent := entry(key, id, email)
-		for _, f := range flags {
-			ent.flags[f] = true
+		addChanges(entry(key, id, email), changes, flags, byPerson)
+	}
+	// An intent no result ever settled: a row a sync added (a member taken
+	// out) whose call landed as the process died; the resume found
+	// nothing left to do for it, so it made no row. Its before-image is
+	// kept: where the change did not land the undo finds the value it
+	// would put back and sends nothing. Creates and deletes are not
+	// guessed at (their rows are always settled by a resume).
+	for i := range records {
+		in := &records[i]
+		p := pk{in.Key, in.Step}
+		if in.Type != "intent" || pending[p] != in || len(in.Changes) == 0 && len(in.Flags) == 0 ||
+			in.Step == string(CreateUsers) || in.Step == string(DeleteUsers) || byPerson && in.UserID == "" || len(in.UndoKey) == 0 {
+			continue
 		}
-		for _, c := range changes {
-			if _, seen := ent.before[c.Col]; !seen {
-				ent.before[c.Col] = c.Was
-			}
-			ent.set[c.Col] = c.Set
-			if c.Col == "new_email" && byPerson {
-				ent.key = []string{strings.ToLower(c.Set)} // the address the run left
-			}
-		}
+		addChanges(entry(in.UndoKey, in.UserID, in.Email), in.Changes, in.Flags, byPerson)
 	}
 	return byKey, order
+}
+
+// addChanges adds a step's before-image to an entry: the first before
+// value of a field is kept, the last value set.
+func addChanges(ent *undoEntry, changes []undoChange, flags []string, byPerson bool) {
+	for _, f := range flags {
+		ent.flags[f] = true
+	}
+	for _, c := range changes {
+		if _, seen := ent.before[c.Col]; !seen {
+			ent.before[c.Col] = c.Was
+		}
+		ent.set[c.Col] = c.Set
+		if c.Col == "new_email" && byPerson {
+			ent.key = []string{strings.ToLower(c.Set)} // the address the run left
+		}
+	}
 }
 
 // writeUndo writes undo.csv and undo.yaml from the whole journal of the
