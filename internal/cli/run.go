@@ -292,8 +292,11 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 }
 
 func reportName(sum *jobs.Summary) string {
-	if sum.Counts.Total() == 0 {
+	switch {
+	case sum.Counts.Total() == 0:
 		return "plan.xlsx"
+	case sum.NoWorkbook:
+		return "results.csv"
 	}
 	return "results.xlsx"
 }

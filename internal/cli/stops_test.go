@@ -84,6 +84,9 @@ func TestRunStops(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "results.xlsx")); (err == nil) != tc.workbook {
 				t.Errorf("results.xlsx written: %v, want %v", err == nil, tc.workbook)
 			}
+			if !tc.workbook && strings.Contains(text, "see results.xlsx") {
+				t.Errorf("the summary points to the results.xlsx it did not write:\n%s", text)
+			}
 			code, text = e.main(nil, "run", jobPath, "--yes", "--resume", out)
 			if code != ExitOK {
 				t.Fatalf("resume: exit %d\n%s", code, text)

@@ -107,6 +107,8 @@ type Summary struct {
 	DeferredTo time.Time // when deferred rows can be resumed
 	// Notes are lines the console adds to the summary (what was skipped).
 	Notes []string
+	// NoWorkbook: results.xlsx was not written (a second stop).
+	NoWorkbook bool
 }
 
 // ErrAborted marks a run stopped by a limit, a declined prompt or an

@@ -125,7 +125,7 @@ func (e *engine) finish(sum *Summary) error {
 	info := e.runInfo(sum)
 	res.Summary = summaryLines(info, sum)
 	if e.quit() {
-		res.NoWorkbook = true
+		res.NoWorkbook, sum.NoWorkbook = true, true
 		sum.Notes = append(sum.Notes, "stopped at once: results.xlsx was not written (results.csv and failed.csv were); --resume writes it")
 	}
 	files, err := results.WriteResults(e.Opts.OutDir, res)
