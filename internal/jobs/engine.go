@@ -58,6 +58,10 @@ type Options struct {
 	Quit <-chan struct{}
 	// Version is the tool's version, for run.json.
 	Version string
+	// Rebuild writes the files of the run in OutDir again from its
+	// journal and input, and sends nothing (zoombulk results). Client may
+	// be nil then.
+	Rebuild bool
 }
 
 // Events is how a run tells the terminal what it does. Implementations
@@ -128,8 +132,8 @@ type ResultsError struct {
 }
 
 func (e *ResultsError) Error() string {
-	return fmt.Sprintf("writing the results in %s failed: %v; the journal (%s) holds every row: free some space and rebuild the results with --resume %s (nothing is sent again)",
-		e.Dir, e.Err, journalName, e.Dir)
+	return fmt.Sprintf("writing the results in %s failed: %v; the journal (%s) holds every row: free some space and rebuild the results with zoombulk results %s, or finish the run with --resume %s (nothing done is sent again)",
+		e.Dir, e.Err, journalName, e.Dir, e.Dir)
 }
 
 func (e *ResultsError) Unwrap() error { return e.Err }
@@ -220,7 +224,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
-	if r.Opts.Undo {
+	if r.Opts.Undo && !r.Opts.Rebuild {
 		if err := e.checkUndoSource(); err != nil {
 			return nil, err
 		}
@@ -242,6 +246,15 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	defer e.lock.release()
+	if r.Opts.Rebuild {
+		if err := e.rebuildSteps(); err != nil {
+			return nil, err
+		}
+		if err := e.rebuild(sum); err != nil {
+			return sum, err
+		}
+		return sum, nil
+	}
 	// A stop before anything is sent leaves no empty folder behind.
 	defer func() {
 		if e.madeDir && e.journal == nil {

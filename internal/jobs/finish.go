@@ -56,7 +56,7 @@ func (e *engine) writePlan() ([]string, error) {
 func (e *engine) summarizePlan(sum *Summary) {
 	sum.Rows = len(e.rows)
 	sum.Finished = time.Now()
-	sum.Stats = e.Client.Stats()
+	sum.Stats = e.stats()
 	for _, r := range e.rows {
 		line := e.planLine(r)
 		if line.Status == string(results.ActFail) {
@@ -121,7 +121,7 @@ func (e *engine) finish(sum *Summary) error {
 		res.Rows = append(res.Rows, line)
 	}
 	sum.Finished = time.Now()
-	sum.Stats = e.Client.Stats()
+	sum.Stats = e.stats()
 	info := e.runInfo(sum)
 	res.Summary = summaryLines(info, sum)
 	if e.quit() {
@@ -237,14 +237,21 @@ func byCategory(m map[zoom.Category]int64) map[string]int64 {
 }
 
 func (e *engine) runInfo(sum *Summary) RunInfo {
+	var acc, api, tier string
+	var share float64
+	if e.Client != nil {
+		acc, api, tier, share = e.Client.AccountID(), e.Client.APIHost(), e.Client.Tier().Name, e.Client.Share()
+	} else {
+		acc, api = e.rebuildAccount()
+	}
 	counts := map[string]int{}
 	for o, n := range sum.Counts {
 		counts[string(o)] = n
 	}
 	return RunInfo{
 		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum, Sheet: e.sheet.Name,
-		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(),
-		Version: e.Opts.Version, Tier: e.Client.Tier().Name, Share: e.Client.Share(),
+		AccountID: acc, APIHost: api,
+		Version: e.Opts.Version, Tier: tier, Share: share,
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
 		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
@@ -330,4 +337,12 @@ func (e *engine) quit() bool {
 	default:
 		return false
 	}
+}
+
+// stats are the client's counts (none when rebuilding without a client).
+func (e *engine) stats() zoom.Stats {
+	if e.Client == nil {
+		return zoom.Stats{}
+	}
+	return e.Client.Stats()
 }

@@ -385,7 +385,7 @@ func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 		}
 	})
 	var resErr *jobs.ResultsError
-	if !errors.As(err, &resErr) || !strings.Contains(err.Error(), "--resume "+run) {
+	if !errors.As(err, &resErr) || !strings.Contains(err.Error(), "--resume "+run) || !strings.Contains(err.Error(), "zoombulk results "+run) {
 		t.Fatalf("err = %v, want a ResultsError saying how to rebuild", err)
 	}
 	journal := readFile(t, filepath.Join(run, "journal.jsonl"))
@@ -393,16 +393,29 @@ func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 		t.Errorf("the journal holds %d results, want %d", n, len(deptRows))
 	}
 	os.RemoveAll(filepath.Join(run, "results.csv"))
-	before := writes(e.srv.Stats())
-	sum, err := e.run(context.Background(), job, run, func(o *jobs.Options) { o.Resume = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum.Counts[results.Succeeded] != len(deptRows) {
-		t.Errorf("rebuilt results: %v, want every row succeeded", sum.Counts)
-	}
-	if n := writes(e.srv.Stats()) - before; n != 0 {
-		t.Errorf("rebuilding the results sent %d writes", n)
+	for _, how := range []struct {
+		name  string
+		tweak func(*jobs.Options)
+	}{
+		{"zoombulk results", func(o *jobs.Options) { o.Rebuild = true }},
+		{"--resume", func(o *jobs.Options) { o.Resume = true }},
+	} {
+		e.srv.ResetStats()
+		c := e.client
+		if how.name == "zoombulk results" {
+			e.client = nil // no credentials: nothing can be sent
+		}
+		sum, err := e.run(context.Background(), job, run, how.tweak)
+		e.client = c
+		if err != nil {
+			t.Fatalf("%s: %v", how.name, err)
+		}
+		if sum.Counts[results.Succeeded] != len(deptRows) || len(readResults(t, run)) != len(deptRows) {
+			t.Errorf("%s: rebuilt results: %v, want every row succeeded", how.name, sum.Counts)
+		}
+		if n := calls(e.srv.Stats()); n != 0 && how.name == "zoombulk results" || writes(e.srv.Stats()) != 0 {
+			t.Errorf("%s: rebuilding the results made %d calls (%d writes)", how.name, n, writes(e.srv.Stats()))
+		}
 	}
 	if _, err := e.undo(context.Background(), run, filepath.Join(run, "undo"), nil); err != nil {
 		t.Errorf("undo after the rebuild: %v", err)

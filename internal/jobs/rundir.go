@@ -54,7 +54,7 @@ func (e *engine) openRunDir() error {
 		return err
 	}
 	e.jobSum, e.inputSum = jobSum, inSum
-	if e.Opts.Resume {
+	if e.Opts.Resume || e.Opts.Rebuild {
 		return e.openResume(dir)
 	}
 	if info, err := readRunInfo(dir); err == nil {
@@ -98,7 +98,9 @@ func (e *engine) openResume(dir string) error {
 	}
 	h := st.header
 	acc, api := accountOf(dir, st)
-	if err := e.checkAccount(dir, acc, api, "resume"); err != nil {
+	if e.Opts.Rebuild {
+		// Nothing is sent: the files name the run's own account.
+	} else if err := e.checkAccount(dir, acc, api, "resume"); err != nil {
 		return err
 	}
 	if h.Sheet != "" && h.Sheet != e.sheet.Name || h.HeaderRow != 0 && h.HeaderRow != e.sheet.HeaderRow {
