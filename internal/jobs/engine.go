@@ -48,6 +48,12 @@ type Options struct {
 	Concurrency int
 	// Confirm is asked after the plan, before any write; nil goes ahead.
 	Confirm func(*Plan) (bool, error)
+	// Version is the tool's version, for run.json.
+	Version string
+	// Rebuild writes the files of the run in OutDir again from its
+	// journal and input, and sends nothing (zoombulk results). Client may
+	// be nil then.
+	Rebuild bool
 	// Applying, when set, is called once the run is about to send its
 	// first change (the journal is open): a stop before it is a stop
 	// before anything was sent.
@@ -56,12 +62,6 @@ type Options struct {
 	// cancelled too, and the results are written from the journal without
 	// the workbook.
 	Quit <-chan struct{}
-	// Version is the tool's version, for run.json.
-	Version string
-	// Rebuild writes the files of the run in OutDir again from its
-	// journal and input, and sends nothing (zoombulk results). Client may
-	// be nil then.
-	Rebuild bool
 }
 
 // Events is how a run tells the terminal what it does. Implementations
@@ -159,13 +159,6 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
-	intentMu sync.Mutex // rowStep.intended
-	madeDir  bool       // openRunDir created OutDir
-
-	// undoEdited: the undo.csv of the undone run is not the file it wrote
-	// (--edited); runPeople are the run's users then, ID -> email.
-	undoEdited bool
-	runPeople  map[string]string
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
@@ -189,6 +182,13 @@ type engine struct {
 	jobSum, inputSum string
 	// column is the index of each input header, lower-cased.
 	column map[string]int
+
+	intentMu sync.Mutex // rowStep.intended
+	madeDir  bool       // openRunDir created OutDir
+	// undoEdited: the undo.csv of the undone run is not the file it wrote
+	// (--edited); runPeople are the run's users then, ID -> email.
+	undoEdited bool
+	runPeople  map[string]string
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
@@ -224,11 +224,6 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
-	if r.Opts.Undo && !r.Opts.Rebuild {
-		if err := e.checkUndoSource(); err != nil {
-			return nil, err
-		}
-	}
 	sheet, err := ReadSheet(r.Job, r.Opts.Input)
 	if err != nil {
 		return nil, err
@@ -240,6 +235,12 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if r.Opts.Strict {
 		if probs := sheet.Problems(); len(probs) > 0 {
 			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
+		}
+	}
+	if r.Opts.Undo && !r.Opts.Rebuild {
+		// The run undone: its account, and its undo.csv as it wrote it.
+		if err := e.checkUndoSource(); err != nil {
+			return nil, err
 		}
 	}
 	if err := e.openRunDir(); err != nil {
