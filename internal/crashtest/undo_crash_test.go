@@ -95,7 +95,7 @@ var undoCases = []undoCase{
 			}
 			return rows
 		}},
-	{"move_group_sync", "version: 1\nname: crash-groups\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { to: group, sync: exact }\n",
+	{"move_group_sync", "version: 1\nname: crash-groups\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { to: group, sync: exact }\nlimits: { max_removals: 1000 }\n",
 		// Users move into Sales, and exact takes out of Sales every member
 		// no row lists. An undo puts a removed member back as the last of
 		// their groups, and keeps one removal a user (undo.csv has a
@@ -121,7 +121,7 @@ var undoCases = []undoCase{
 			}
 			return rows
 		}},
-	{"contact_groups", "version: 1\nname: crash-contacts\ninput: in.csv\nfields:\n  contact_group: Group\n  member: Member\n  privacy: Privacy\n  description: Description\nsteps:\n  - contact_groups: { sync: exact }\n",
+	{"contact_groups", "version: 1\nname: crash-contacts\ninput: in.csv\nfields:\n  contact_group: Group\n  member: Member\n  privacy: Privacy\n  description: Description\nsteps:\n  - contact_groups: { sync: exact }\nlimits: { max_removals: 1000 }\n",
 		func(srv *zoomtest.Server) [][]string {
 			users := srv.Users()
 			rows := [][]string{{"Group", "Member", "Privacy", "Description"}}

@@ -429,7 +429,7 @@ func TestInFlightSyncRemovalIsUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{{"alan.turing@acme.example", "Sales"}})
-	job := e.write("job.yaml", "version: 1\nname: sales\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { to: group, sync: exact }\n")
+	job := e.write("job.yaml", "version: 1\nname: sales\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { to: group, sync: exact }\nlimits: { max_removals: 100 }\n")
 	run := filepath.Join(e.dir, "run")
 	sum, err := e.run(context.Background(), job, run, func(o *jobs.Options) { o.Concurrency = 1 })
 	if err != nil {
