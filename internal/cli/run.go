@@ -55,8 +55,11 @@ a folder with results.csv, results.xlsx, failed.csv, journal.jsonl and run.json,
 one result line per input row.
 
 Ctrl-C stops taking new work, lets calls in flight finish, writes every file and
-exits 3; a second Ctrl-C quits at once (the journal keeps every finished row).
---resume DIR finishes an interrupted or deferred run without redoing work.
+exits 3 (signals less than a second apart are one stop); a second stop cancels
+the calls in flight and writes results.csv without the workbook; a third quits
+at once (the journal keeps every finished row). --resume DIR finishes an
+interrupted or deferred run without redoing work, with the same account's
+credentials only.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
@@ -146,7 +149,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	defer closeSandbox()
 
-	work, stop := watchRun(ctx, sigs, stdio, "--resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume")
 	defer stop()
 
 	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
@@ -172,6 +175,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	if !o.dryRun {
 		runner.Opts.Confirm = src.announce(stdio.promptOut(), confirmer(stdio, o.yes))
 	}
+	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)
 	err = headerRowHint(job, o.input, o.sheetName, err)
 	o.sum = sum
@@ -182,17 +186,6 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		printSummary(stdio, sum)
 	}
 	return runExit(sum, err)
-}
-
-// watchRun is the context of a run's work: the first Ctrl-C ends it (the
-// calls in flight finish and the results are written), the second quits
-// at once; resume is the command that finishes the run.
-func watchRun(ctx context.Context, sigs <-chan os.Signal, stdio *IO, resume string) (context.Context, context.CancelFunc) {
-	work, stop := context.WithCancel(ctx)
-	go watchInterrupts(work, sigs, stop, stdio,
-		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
-		"Quitting now; the journal holds every finished row: finish with "+resume+".")
-	return work, stop
 }
 
 // watchInterrupts turns the first Ctrl-C into a clean stop, saying
@@ -354,6 +347,9 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 		}
 		fmt.Fprintf(w, "  row %d %s: %s at %s: %s\n", f.Row, f.Email, f.Status, f.Step, f.Reason)
 	}
+	for _, n := range sum.Notes {
+		fmt.Fprintf(w, "Note: %s.\n", n)
+	}
 	if sum.Aborted != "" {
 		fmt.Fprintf(w, "Stopped: %s.\n", sum.Aborted)
 		if sum.Counts.Total() > 0 {
@@ -372,8 +368,11 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 }
 
 func reportName(sum *jobs.Summary) string {
-	if sum.Counts.Total() == 0 {
+	switch {
+	case sum.Counts.Total() == 0:
 		return "plan.xlsx"
+	case sum.NoWorkbook:
+		return "results.csv"
 	}
 	return "results.xlsx"
 }
@@ -409,11 +408,18 @@ func runExit(sum *jobs.Summary, err error) error {
 	var inErr *sheet.InputError
 	var dirErr *jobs.RunDirError
 	var hdrErr *HeaderRowError
+	var accErr *jobs.AccountMismatchError
+	var resErr *jobs.ResultsError
 	switch {
 	case err == nil:
+	case errors.As(err, &resErr):
+		// The journal is whole: an unfinished run, not a failed one.
+		return &ExitError{Code: ExitAborted, Err: err}
+	case sum == nil && errors.Is(err, jobs.ErrAborted):
+		return &ExitError{Code: ExitAborted, Err: err}
 	case errors.Is(err, jobs.ErrAborted):
 		return &ExitError{Code: ExitAborted}
-	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, &jobErr), errors.As(err, &colErr), errors.As(err, &inErr), errors.As(err, &dirErr), errors.As(err, &hdrErr), errors.As(err, &accErr), errors.Is(err, fs.ErrNotExist):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case zoom.CannotConnect(err):
 		return &ExitError{Code: ExitAuth, Err: err}

@@ -20,6 +20,7 @@ type undoOptions struct {
 	resume, dryRun   bool
 	yes, allowDelete bool
 	overwrite        bool
+	edited           bool
 	concurrency      int
 }
 
@@ -32,13 +33,20 @@ func newUndoCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 changed it (undo.csv) and a job that puts those values back (undo.yaml). undo
 plans and applies that job like any run: plan files, the prompt, results, --resume.
 
+The run folder is bound to its account: undo with another account's credentials
+(or the same account ID on another host) is refused before any call. A row is
+acted on only while the user with its zb_user_id still has its email; a user
+re-created with the same address, or who has another address now, is left alone
+(conflict). An undo.csv edited since the run is refused unless --edited.
+
 A field someone changed after the run is left as found: the row says conflict,
 with the value found and the value the run had set. Users the run created are
 deleted only with --allow-delete (else the row says kept). Users the run deleted
 cannot come back: the plan says so before anyone confirms.
 
 Exit codes as for run: 0 every row put back (or kept); 1 some rows failed or
-are in conflict; 2 usage error or no undo.yaml in the folder; 3 interrupted or
+are in conflict; 2 usage error, no undo.yaml in the folder, another account, or
+an edited undo.csv without --edited; 3 interrupted or
 declined; 4 cannot authenticate or cannot reach Zoom.`,
 		Example: `  zoombulk undo runs/license-reshuffle-20261127T101500Z --dry-run
   zoombulk undo runs/license-reshuffle-20261127T101500Z
@@ -55,6 +63,7 @@ declined; 4 cannot authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "delete the users the run created (else they are kept)")
+	f.BoolVar(&o.edited, "edited", false, "accept an undo.csv changed since the run wrote it; only rows whose zb_user_id and email name a user the run changed are acted on")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	o.zoomFlags.register(f)
 	return cmd
@@ -64,6 +73,10 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	path, err := jobs.UndoJobPath(runDir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if jobs.NothingToUndo(runDir) {
+		fmt.Fprintf(stdio.ErrOut, "Nothing to undo: the run in %s changed nothing an undo can put back (see %s).\n", runDir, filepath.Join(runDir, jobs.UndoCSV))
+		return nil
 	}
 	job, err := jobfile.Load(path)
 	if err != nil {
@@ -86,7 +99,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	}
 	defer closeSandbox()
 
-	work, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
 	defer stop()
 
 	runner := &jobs.Runner{
@@ -100,6 +113,8 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 			DryRun:      o.dryRun,
 			AllowDelete: o.allowDelete,
 			Undo:        true,
+			UndoOf:      runDir,
+			UndoEdited:  o.edited,
 			Concurrency: o.concurrency,
 			Version:     Version,
 		},
@@ -107,6 +122,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	if !o.dryRun {
 		runner.Opts.Confirm = confirmer(stdio, o.yes)
 	}
+	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)
 	if sum != nil {
 		printSummary(stdio, sum)

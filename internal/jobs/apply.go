@@ -19,6 +19,20 @@ func (e *engine) apply(stop context.Context) {
 	// Calls on the wire finish whatever happens; calls still waiting for a
 	// rate-limit slot or the features gate when the stop comes are not sent.
 	calls := zoom.WithStop(context.WithoutCancel(stop), stop.Done())
+	if e.Opts.Quit != nil {
+		// A second stop cancels the calls in flight too: their rows are
+		// not_run, and --resume reads the account to see what they did.
+		var cancel context.CancelFunc
+		calls, cancel = context.WithCancel(calls)
+		defer cancel()
+		go func() {
+			select {
+			case <-e.Opts.Quit:
+				cancel()
+			case <-calls.Done():
+			}
+		}()
+	}
 	for _, r := range e.rows {
 		if r.invalid != nil {
 			e.countFailure()
@@ -86,6 +100,9 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 		return &results.StepResult{Status: results.Kept, UserID: r.knownID(), Reason: "created by the run undone; kept",
 			Hint: "undo with --allow-delete to delete the users the run created"}
 	case results.ActRecovered:
+		if st.inflight && e.steps[i].Kind != CreateUsers {
+			return &results.StepResult{Status: results.Succeeded, UserID: r.knownID(), Reason: "sent by the interrupted run, whose answer was lost: found done on resume"}
+		}
 		return &results.StepResult{Status: results.Succeeded, UserID: r.knownID(), Reason: "created by the interrupted run (found on resume)"}
 	case "":
 		return &results.StepResult{Status: results.NotRun}
@@ -98,7 +115,10 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 	if res.UserID == "" {
 		res.UserID = r.knownID()
 	}
-	if cs := r.steps[i].conflicts; len(cs) > 0 && (res.Status == results.Succeeded || res.Status == results.Unchanged) {
+	if why := r.steps[i].identity; why != "" && res.Status == results.Unchanged {
+		res.Status, res.Reason, res.Hint = results.Conflict, why,
+			"the undo acts only on the user the run changed: check who has the address now, and set the fields by hand if needed"
+	} else if cs := r.steps[i].conflicts; len(cs) > 0 && (res.Status == results.Succeeded || res.Status == results.Unchanged) {
 		// An undo that put back what it could and left what someone
 		// changed since: the row says so, with both values.
 		res.Status, res.Reason, res.Hint = results.Conflict, conflictText(cs),
@@ -106,7 +126,7 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 	}
 	r.steps[i].result = res
 	if e.journal != nil {
-		if err := e.journal.result(r, e.steps[i], res); err != nil {
+		if err := e.journal.result(e, r, i, res); err != nil {
 			// Without the journal a crash would lose what was done:
 			// stop like Ctrl-C, and the report still tells it all.
 			e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
@@ -224,8 +244,43 @@ func (a *applier) perRow(cat zoom.Category, rows []*rowRun, call func(ctx contex
 			a.record(r, res)
 			return
 		}
+		if !a.intend(r) {
+			a.record(r, &results.StepResult{Status: results.NotRun})
+			return
+		}
 		a.record(r, call(a.calls, r, &r.steps[a.i]))
 	})
+}
+
+// intend journals the row-step's intent with its before-image, before its
+// call is sent (once per process). A journal that cannot be written stops
+// the run: a change it could not record would be one undo cannot see.
+func (a *applier) intend(r *rowRun) bool {
+	st := &r.steps[a.i]
+	// A features row can be in two batches at once: the lock is held
+	// through the write, so neither call goes before the intent is on disk.
+	a.e.intentMu.Lock()
+	defer a.e.intentMu.Unlock()
+	if a.e.journal == nil || st.intended || !st.action.Writes() {
+		return true
+	}
+	st.intended = true
+	if err := a.e.journal.changeIntent(a.e, r, a.i); err != nil {
+		a.e.abort("the journal could not be written (" + err.Error() + ")")
+		return false
+	}
+	return true
+}
+
+// intendAll journals the intents of a batch's rows; false when the journal
+// failed (nothing is sent).
+func (a *applier) intendAll(rows []*rowRun) bool {
+	for _, r := range rows {
+		if !a.intend(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // batch is up to a call's worth of rows that share a target.
@@ -264,6 +319,12 @@ func (a *applier) batches(cat zoom.Category, size int, rows []*rowRun, key func(
 			for _, r := range b.rows {
 				cp := *res
 				a.record(r, &cp)
+			}
+			return
+		}
+		if !a.intendAll(b.rows) {
+			for _, r := range b.rows {
+				a.record(r, &results.StepResult{Status: results.NotRun})
 			}
 			return
 		}

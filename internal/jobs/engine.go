@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,13 @@ type Options struct {
 	// since that run are left as found (conflict), created users are
 	// deleted only with AllowDelete (else kept).
 	Undo bool
+	// UndoOf is the folder of the run an undo job undoes (default: the
+	// undo job's folder). Its account must be the client's.
+	UndoOf string
+	// UndoEdited accepts an undo.csv that is not the file its run wrote
+	// (undo --edited): only rows whose user ID and email are a user the
+	// run's journal names are acted on.
+	UndoEdited bool
 	// Strict refuses the whole file when any row has a problem.
 	Strict bool
 	// Concurrency bounds the calls in flight; 0 sizes it from the limits.
@@ -49,6 +57,18 @@ type Options struct {
 	Tell func(*Plan)
 	// Version is the tool's version, for run.json.
 	Version string
+	// Rebuild writes the files of the run in OutDir again from its
+	// journal and input, and sends nothing (zoombulk results). Client may
+	// be nil then.
+	Rebuild bool
+	// Applying, when set, is called once the run is about to send its
+	// first change (the journal is open): a stop before it is a stop
+	// before anything was sent.
+	Applying func()
+	// Quit, when closed, is a second stop: the calls in flight are
+	// cancelled too, and the results are written from the journal without
+	// the workbook.
+	Quit <-chan struct{}
 }
 
 // Events is how a run tells the terminal what it does. Implementations
@@ -96,11 +116,34 @@ type Summary struct {
 	// in row order.
 	Failed     []FailedRow
 	DeferredTo time.Time // when deferred rows can be resumed
+	// Notes are lines the console adds to the summary (what was skipped).
+	Notes []string
+	// NoWorkbook: results.xlsx was not written (a second stop).
+	NoWorkbook bool
 }
 
 // ErrAborted marks a run stopped by a limit, a declined prompt or an
 // interrupt; the files were written.
 var ErrAborted = errors.New("run aborted")
+
+// ErrStoppedBeforeSending marks a run stopped while planning or at the
+// prompt: nothing was sent. It wraps ErrAborted.
+var ErrStoppedBeforeSending = fmt.Errorf("%w: stopped before anything was sent; nothing was changed", ErrAborted)
+
+// ResultsError is a run whose report files could not be written (a full
+// disk): the journal holds every row, and --resume writes them again. The
+// run is unfinished (exit 3), not failed.
+type ResultsError struct {
+	Dir string
+	Err error
+}
+
+func (e *ResultsError) Error() string {
+	return fmt.Sprintf("writing the results in %s failed: %v; the journal (%s) holds every row: free some space and rebuild the results with zoombulk results %s, or finish the run with --resume %s (nothing done is sent again)",
+		e.Dir, e.Err, journalName, e.Dir, e.Dir)
+}
+
+func (e *ResultsError) Unwrap() error { return e.Err }
 
 // Runner runs one job.
 type Runner struct {
@@ -147,6 +190,13 @@ type engine struct {
 	jobSum, inputSum string
 	// column is the index of each input header, lower-cased.
 	column map[string]int
+
+	intentMu sync.Mutex // rowStep.intended
+	madeDir  bool       // openRunDir created OutDir
+	// undoEdited: the undo.csv of the undone run is not the file it wrote
+	// (--edited); runPeople are the run's users then, ID -> email.
+	undoEdited bool
+	runPeople  map[string]string
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
@@ -200,10 +250,32 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
 		}
 	}
+	if r.Opts.Undo && !r.Opts.Rebuild {
+		// The run undone: its account, and its undo.csv as it wrote it.
+		if err := e.checkUndoSource(); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.openRunDir(); err != nil {
 		return nil, err
 	}
 	defer e.lock.release()
+	if r.Opts.Rebuild {
+		if err := e.rebuildSteps(); err != nil {
+			return nil, err
+		}
+		if err := e.rebuild(sum); err != nil {
+			return sum, err
+		}
+		return sum, nil
+	}
+	// A stop before anything is sent leaves no empty folder behind.
+	defer func() {
+		if e.madeDir && e.journal == nil {
+			e.lock.release()
+			os.Remove(e.Opts.OutDir) // only when empty
+		}
+	}()
 	e.maxFailures = r.Job.Limits.FailuresAllowed(len(sheet.Rows))
 
 	work, stop := context.WithCancel(ctx)
@@ -216,7 +288,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		// Interrupted while reading: nothing was changed, and no plan
 		// is whole enough to write.
-		return nil, fmt.Errorf("%w: interrupted while planning; nothing was changed", ErrAborted)
+		return nil, ErrStoppedBeforeSending
 	}
 	sum.Plan = e.planned
 	r.Events.Planned(e.planned)
@@ -249,8 +321,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 		}
 	}
+	if ctx.Err() != nil {
+		// Stopped at the prompt or while the plan was written: the plan
+		// files say what would have been done.
+		sum.Aborted = "stopped before anything was sent; nothing was changed"
+		e.summarizePlan(sum)
+		return sum, ErrStoppedBeforeSending
+	}
 	if err := e.startJournal(); err != nil {
 		return nil, err
+	}
+	if r.Opts.Applying != nil {
+		r.Opts.Applying()
 	}
 	if ctx.Err() == nil {
 		e.apply(work)

@@ -15,28 +15,31 @@ import (
 
 // RunInfo is run.json.
 type RunInfo struct {
-	Job         string           `json:"job"`
-	JobFile     string           `json:"job_file"`
-	JobSHA256   string           `json:"job_sha256"`
-	Input       string           `json:"input"`
-	InputSHA256 string           `json:"input_sha256"`
-	Sheet       string           `json:"sheet,omitempty"`
-	AccountID   string           `json:"account_id"`
-	APIHost     string           `json:"api_host"`
-	Version     string           `json:"version"`
-	Tier        string           `json:"tier"`
-	Share       float64          `json:"share"`
-	Resumed     bool             `json:"resumed"`
-	Aborted     string           `json:"aborted,omitempty"`
-	Rows        int              `json:"rows"`
-	Counts      map[string]int   `json:"counts"`
-	Calls       map[string]int64 `json:"calls"`
-	Retries     map[string]int64 `json:"retries"`
-	QPS429      map[string]int64 `json:"qps_429"`
-	Daily429    map[string]int64 `json:"daily_429"`
-	Started     time.Time        `json:"started"`
-	Finished    time.Time        `json:"finished"`
-	Seconds     float64          `json:"seconds"`
+	Job         string `json:"job"`
+	JobFile     string `json:"job_file"`
+	JobSHA256   string `json:"job_sha256"`
+	Input       string `json:"input"`
+	InputSHA256 string `json:"input_sha256"`
+	Sheet       string `json:"sheet,omitempty"`
+	// UndoSHA256 is undo.csv's hash: an undo refuses a file that is not
+	// the one the run wrote (unless --edited).
+	UndoSHA256 string           `json:"undo_sha256,omitempty"`
+	AccountID  string           `json:"account_id"`
+	APIHost    string           `json:"api_host"`
+	Version    string           `json:"version"`
+	Tier       string           `json:"tier"`
+	Share      float64          `json:"share"`
+	Resumed    bool             `json:"resumed"`
+	Aborted    string           `json:"aborted,omitempty"`
+	Rows       int              `json:"rows"`
+	Counts     map[string]int   `json:"counts"`
+	Calls      map[string]int64 `json:"calls"`
+	Retries    map[string]int64 `json:"retries"`
+	QPS429     map[string]int64 `json:"qps_429"`
+	Daily429   map[string]int64 `json:"daily_429"`
+	Started    time.Time        `json:"started"`
+	Finished   time.Time        `json:"finished"`
+	Seconds    float64          `json:"seconds"`
 }
 
 // writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
@@ -53,7 +56,7 @@ func (e *engine) writePlan() ([]string, error) {
 func (e *engine) summarizePlan(sum *Summary) {
 	sum.Rows = len(e.rows)
 	sum.Finished = time.Now()
-	sum.Stats = e.Client.Stats()
+	sum.Stats = e.stats()
 	for _, r := range e.rows {
 		line := e.planLine(r)
 		if line.Status == string(results.ActFail) {
@@ -118,25 +121,32 @@ func (e *engine) finish(sum *Summary) error {
 		res.Rows = append(res.Rows, line)
 	}
 	sum.Finished = time.Now()
-	sum.Stats = e.Client.Stats()
+	sum.Stats = e.stats()
 	info := e.runInfo(sum)
 	res.Summary = summaryLines(info, sum)
+	if e.quit() {
+		res.NoWorkbook, sum.NoWorkbook = true, true
+		sum.Notes = append(sum.Notes, "stopped at once: results.xlsx was not written (results.csv and failed.csv were); --resume writes it")
+	}
 	files, err := results.WriteResults(e.Opts.OutDir, res)
 	if err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	undo, err := e.writeUndo()
 	if err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	files = append(files, undo...)
+	if info.UndoSHA256, err = fileSHA256(filepath.Join(e.Opts.OutDir, UndoCSV)); err != nil {
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
+	}
 	path := filepath.Join(e.Opts.OutDir, runJSON)
 	data, _ := json.MarshalIndent(info, "", "  ")
 	if err := sheet.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(append(data, '\n'))
 		return err
 	}); err != nil {
-		return err
+		return &ResultsError{Dir: e.Opts.OutDir, Err: err}
 	}
 	sum.Files = append(files, append(sum.Files, path, filepath.Join(e.Opts.OutDir, journalName))...)
 	if journalErr != nil && sum.Aborted == "" {
@@ -244,14 +254,21 @@ func byCategory(m map[zoom.Category]int64) map[string]int64 {
 }
 
 func (e *engine) runInfo(sum *Summary) RunInfo {
+	var acc, api, tier string
+	var share float64
+	if e.Client != nil {
+		acc, api, tier, share = e.Client.AccountID(), e.Client.APIHost(), e.Client.Tier().Name, e.Client.Share()
+	} else {
+		acc, api = e.rebuildAccount()
+	}
 	counts := map[string]int{}
 	for o, n := range sum.Counts {
 		counts[string(o)] = n
 	}
 	return RunInfo{
 		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum, Sheet: e.sheet.Name,
-		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(),
-		Version: e.Opts.Version, Tier: e.Client.Tier().Name, Share: e.Client.Share(),
+		AccountID: acc, APIHost: api,
+		Version: e.Opts.Version, Tier: tier, Share: share,
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
 		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
@@ -325,4 +342,25 @@ func (e *engine) planSummary() [][2]string {
 		lines = append(lines, [2]string{"Warning", w})
 	}
 	return lines
+}
+
+// quit says whether a second stop came (Options.Quit closed).
+func (e *engine) quit() bool {
+	if e.Opts.Quit == nil {
+		return false
+	}
+	select {
+	case <-e.Opts.Quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// stats are the client's counts (none when rebuilding without a client).
+func (e *engine) stats() zoom.Stats {
+	if e.Client == nil {
+		return zoom.Stats{}
+	}
+	return e.Client.Stats()
 }

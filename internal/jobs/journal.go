@@ -38,6 +38,10 @@ type journalHeader struct {
 	Rows        int      `json:"rows"`
 	Started     string   `json:"started"`
 	Version     string   `json:"version"`
+	// AccountID and APIHost bind the run to its account: a resume or an
+	// undo with other credentials is refused before any call.
+	AccountID string `json:"account_id,omitempty"`
+	APIHost   string `json:"api_host,omitempty"`
 }
 
 type journalRecord struct {
@@ -46,11 +50,32 @@ type journalRecord struct {
 	Number int    `json:"number"`
 	// Key is the row's user as the file names it (lower-cased email, or
 	// id): a resume matches rows by it, never by position alone.
-	Key   string `json:"key"`
-	Step  string `json:"step"`
-	Email string `json:"email,omitempty"` // intent: the email about to be created
+	Key  string `json:"key"`
+	Step string `json:"step"`
+	// Email is the user's address when the record was written (for a
+	// create's intent: the email about to be created). With the user ID
+	// (StepResult.UserID) it names the person, not only the address.
+	Email string `json:"email,omitempty"`
+	// Action is the planned action of an intent ("" for the intent of a
+	// create, as older journals wrote it).
+	Action string `json:"action,omitempty"`
+	// UndoKey is the row's key in undo.csv (the email, or the job's row
+	// key fields); Changes and Flags are the before-image of the step: an
+	// intent carries them before the call is sent, so undo.csv can be
+	// derived from the journal whatever happened to the process after.
+	UndoKey []string     `json:"undo_key,omitempty"`
+	Changes []undoChange `json:"changes,omitempty"`
+	Flags   []string     `json:"flags,omitempty"`
 	results.StepResult
 	At string `json:"at,omitempty"`
+}
+
+// undoChange is one field's before-image: the job field (col) that puts
+// the value back, the raw value found (was) and the value set.
+type undoChange struct {
+	Col string `json:"col"`
+	Was string `json:"was"`
+	Set string `json:"set"`
 }
 
 type journal struct {
@@ -96,13 +121,45 @@ func (j *journal) write(v any) error {
 	return j.err
 }
 
-func (j *journal) result(r *rowRun, step jobfile.Step, res *results.StepResult) error {
-	return j.write(journalRecord{Type: "result", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(step.Kind),
-		StepResult: *res, At: time.Now().UTC().Format(time.RFC3339Nano)})
+// result journals a row-step's result; a success carries its
+// before-image too (for a kind whose apply wrote no intent).
+func (j *journal) result(e *engine, r *rowRun, i int, res *results.StepResult) error {
+	rec := journalRecord{Type: "result", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(e.steps[i].Kind),
+		Email: r.currentEmail(), UndoKey: e.undoKeyOf(r), StepResult: *res, At: time.Now().UTC().Format(time.RFC3339Nano)}
+	if res.Status == results.Succeeded || res.Status == results.Partial {
+		rec.Action = string(r.steps[i].action)
+		rec.Changes, rec.Flags = undoChangesOf(&r.steps[i]), r.steps[i].undoFlags
+	}
+	return j.write(rec)
 }
 
+// intent journals a create about to be sent (email: its address).
 func (j *journal) intent(r *rowRun, step jobfile.Step, email string) error {
 	return j.write(journalRecord{Type: "intent", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(step.Kind), Email: email})
+}
+
+// changeIntent journals, before a change is sent, the row-step's action
+// and its before-image: a kill after the call still leaves undo.csv what
+// the account had.
+func (j *journal) changeIntent(e *engine, r *rowRun, i int) error {
+	st := &r.steps[i]
+	return j.write(journalRecord{Type: "intent", Row: r.row.Index, Number: r.row.Number, Key: strings.ToLower(r.key), Step: string(e.steps[i].Kind),
+		Email: r.currentEmail(), Action: string(st.action), UndoKey: e.undoKeyOf(r), Changes: undoChangesOf(st), Flags: st.undoFlags,
+		StepResult: results.StepResult{UserID: r.knownID()}})
+}
+
+func undoChangesOf(st *rowStep) []undoChange {
+	var out []undoChange
+	for _, c := range st.changes {
+		if c.col == "" {
+			continue
+		}
+		if _, ok := undoField(c.col); !ok {
+			continue
+		}
+		out = append(out, undoChange{Col: c.col, Was: c.was, Set: c.set})
+	}
+	return out
 }
 
 // Err is the first write error, if any.
@@ -127,6 +184,12 @@ type journalState struct {
 	header  journalHeader
 	results map[string]map[string]*results.StepResult // row key -> step -> last result
 	intents map[string]string                         // row key -> email of a create that may have been sent
+	// inflight are the row-steps whose change was journaled as sent but
+	// whose result never was: the process died with the call in flight.
+	inflight map[string]map[string]bool // row key -> step
+	// records are every intent and result, in order: undo.csv is derived
+	// from them.
+	records []journalRecord
 }
 
 // readJournal loads a journal, tolerating a torn last line (the run was
@@ -137,7 +200,7 @@ func readJournal(dir string) (*journalState, error) {
 		return nil, err
 	}
 	defer f.Close()
-	st := &journalState{results: map[string]map[string]*results.StepResult{}, intents: map[string]string{}}
+	st := &journalState{results: map[string]map[string]*results.StepResult{}, intents: map[string]string{}, inflight: map[string]map[string]bool{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 16<<20)
 	first := true
@@ -154,10 +217,20 @@ func readJournal(dir string) (*journalState, error) {
 		if err := json.Unmarshal(line, &rec); err != nil {
 			continue // a torn line from a killed run: that row-step is redone
 		}
+		st.records = append(st.records, rec)
 		switch rec.Type {
 		case "intent":
-			st.intents[rec.Key] = rec.Email
+			if rec.Step == string(CreateUsers) && (rec.Action == "" || rec.Action == string(results.ActCreate)) {
+				st.intents[rec.Key] = rec.Email
+			}
+			if st.inflight[rec.Key] == nil {
+				st.inflight[rec.Key] = map[string]bool{}
+			}
+			st.inflight[rec.Key][rec.Step] = true
 		case "result":
+			if rec.Status.Final() {
+				delete(st.inflight[rec.Key], rec.Step)
+			}
 			m := st.results[rec.Key]
 			if m == nil {
 				m = map[string]*results.StepResult{}

@@ -170,6 +170,7 @@ func (e *engine) plan(ctx context.Context) error {
 	}()
 	keyField := e.Job.Key()
 	var active []*rowRun
+	var valid []*rowRun // active, and rows an earlier process finished (resume)
 	e.rows = make([]*rowRun, len(e.sheet.Rows))
 	for i := range e.sheet.Rows {
 		row := &e.sheet.Rows[i]
@@ -192,6 +193,7 @@ func (e *engine) plan(ctx context.Context) error {
 			}
 			continue
 		}
+		valid = append(valid, r)
 		if e.restore(r) {
 			active = append(active, r)
 		}
@@ -215,7 +217,12 @@ func (e *engine) plan(ctx context.Context) error {
 	for _, r := range active {
 		e.decide(r)
 	}
-	if err := e.planSync(ctx, active); err != nil {
+	if err := e.afterDecide(ctx, active); err != nil { // resume and undo: recovered rows, the undo's people
+		return err
+	}
+	// A sync names every row of the file, those a killed process already
+	// finished included: else a resume would take them out again.
+	if err := e.planSync(ctx, valid); err != nil {
 		return err
 	}
 	e.planned = e.summarize()
@@ -251,6 +258,9 @@ func (e *engine) restore(r *rowRun) bool {
 		left = true
 	}
 	_, r.intent = e.prior.intents[strings.ToLower(r.key)]
+	for i, s := range e.steps {
+		r.steps[i].inflight = r.steps[i].result == nil && e.prior.inflight[strings.ToLower(r.key)][string(s.Kind)]
+	}
 	return left
 }
 

@@ -287,7 +287,7 @@ func TestFailedCSVRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(recs[0], ","); got != "Email,First,Last,Group,zb_row,zb_step,zb_reason,zb_hint" || len(recs) != 3 {
+	if got := strings.Join(recs[0], ","); got != "Email,First,Last,Group,zb_row,zb_step,zb_reason,zb_hint,zb_user_id" || len(recs) != 3 {
 		t.Fatalf("failed.csv:\n%s", data)
 	}
 	if recs[1][4] != "3" || recs[1][5] != "move_group" || !strings.Contains(recs[1][7], "Sales") || recs[2][4] != "5" || recs[2][5] != "validate" {

@@ -22,7 +22,10 @@ type RunDirError struct {
 	Dir  string
 	Msg  string
 	Hint string
+	Err  error // what kind of refusal, when a caller needs to tell (ErrUndoEdited)
 }
+
+func (e *RunDirError) Unwrap() error { return e.Err }
 
 func (e *RunDirError) Error() string {
 	s := e.Dir + ": " + e.Msg
@@ -51,15 +54,17 @@ func (e *engine) openRunDir() error {
 		return err
 	}
 	e.jobSum, e.inputSum = jobSum, inSum
-	if e.Opts.Resume {
+	if e.Opts.Resume || e.Opts.Rebuild {
 		return e.openResume(dir)
 	}
 	if info, err := readRunInfo(dir); err == nil {
 		switch {
 		case e.Opts.Overwrite && !e.Opts.DryRun:
-			if err := clearRun(dir); err != nil {
+			moved, err := setAsideRun(dir)
+			if err != nil {
 				return err
 			}
+			e.Events.Logf("--overwrite: the earlier run's files (its undo.csv and journal included) were moved to %s", moved)
 		case info.Aborted != "" || info.Counts[string(results.Deferred)] > 0:
 			return &RunDirError{Dir: dir, Msg: fmt.Sprintf("holds a run that stopped early on %s (%s)", info.Started.Format(time.RFC3339), info.Aborted),
 				Hint: "finish it with --resume " + dir + ", or choose another --out"}
@@ -69,6 +74,9 @@ func (e *engine) openRunDir() error {
 		}
 	} else if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
 		return &RunDirError{Dir: dir, Msg: "holds a run that did not finish", Hint: "finish it with --resume " + dir + ", or choose another --out"}
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		e.madeDir = true
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -89,6 +97,12 @@ func (e *engine) openResume(dir string) error {
 		return &RunDirError{Dir: dir, Msg: "cannot resume: " + err.Error()}
 	}
 	h := st.header
+	acc, api := accountOf(dir, st)
+	if e.Opts.Rebuild {
+		// Nothing is sent: the files name the run's own account.
+	} else if err := e.checkAccount(dir, acc, api, "resume"); err != nil {
+		return err
+	}
 	if h.Sheet != "" && h.Sheet != e.sheet.Name || h.HeaderRow != 0 && h.HeaderRow != e.sheet.HeaderRow {
 		return &jobfile.JobError{File: e.sheet.File, Msg: fmt.Sprintf("the run read sheet %q (header on row %d), but this resume reads sheet %q (header on row %d)",
 			h.Sheet, h.HeaderRow, e.sheet.Name, e.sheet.HeaderRow), Hint: "resume with the same sheet, or start a new run for the other one", Err: ErrChangedSinceRun}
@@ -132,6 +146,7 @@ func (e *engine) startJournal() error {
 	e.journal, err = createJournal(dir, journalHeader{
 		Job: e.Job.Path, JobSHA256: e.jobSum, Input: abs, InputSHA256: e.inputSum, Sheet: e.sheet.Name, HeaderRow: e.sheet.HeaderRow,
 		Match: e.Job.Key(), Steps: steps, Rows: len(e.sheet.Rows), Started: time.Now().UTC().Format(time.RFC3339), Version: e.Opts.Version,
+		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(),
 	})
 	return err
 }
@@ -156,15 +171,21 @@ func countsOf(info *RunInfo) string {
 	return c.String()
 }
 
-// clearRun removes the files of a finished run (--overwrite).
-func clearRun(dir string) error {
+// setAsideRun moves the files of a finished run into
+// RUN_DIR/replaced-<UTC time>/ (--overwrite): its undo.csv, journal and
+// the folder of its undo stay, so that run can still be undone.
+func setAsideRun(dir string) (string, error) {
+	dest := filepath.Join(dir, "replaced-"+time.Now().UTC().Format("20060102T150405.000Z"))
+	if err := os.Mkdir(dest, 0o755); err != nil {
+		return "", err
+	}
 	for _, name := range []string{runJSON, journalName, results.ResultsCSV, results.ResultsXLSX, results.FailedCSV,
-		results.PlanCSV, results.PlanXLSX, results.ChangesCSV, UndoCSV, UndoYAML} {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+		results.PlanCSV, results.PlanXLSX, results.ChangesCSV, UndoCSV, UndoYAML, "undo"} {
+		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dest, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
 		}
 	}
-	return nil
+	return dest, nil
 }
 
 // runLock keeps two processes from applying the same run folder at once.

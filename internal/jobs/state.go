@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"strings"
+
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -49,6 +51,16 @@ type rowStep struct {
 	// undoFlags are what the step did to the row beyond its fields, for
 	// the before-image (zb_added: a member added), when it succeeds.
 	undoFlags []string
+	// inflight: an earlier process journaled this change as sent and died
+	// before its result; the plan's read of the account says what
+	// happened (found done: recovered, never unchanged).
+	inflight bool
+	// intended: this process journaled the step's intent already.
+	intended bool
+	// identity is why an undo leaves this row alone: the user with the
+	// run's ID no longer has the run's email, or the email is another
+	// user's now. Nothing is sent; the row says conflict.
+	identity string
 }
 
 // conflict is a field an undo found changed since the run it undoes.
@@ -116,6 +128,15 @@ func (r *rowRun) email() string {
 		}
 	}
 	return ""
+}
+
+// currentEmail is the address the row's user has now, as far as the run
+// knows (after a change_email, the new one).
+func (r *rowRun) currentEmail() string {
+	if r.user != nil && r.user.Email != "" {
+		return strings.ToLower(r.user.Email)
+	}
+	return strings.ToLower(r.email())
 }
 
 func (r *rowRun) value(field string) (string, bool) {

@@ -349,6 +349,12 @@ func (featuresStep) apply(a *applier, rows []*rowRun) {
 			}
 			return
 		}
+		if !a.intendAll(b.rows) {
+			for _, r := range b.rows {
+				done(r, b.feat, &results.StepResult{Status: results.NotRun})
+			}
+			return
+		}
 		fs := o.Features[b.feat]
 		refs := make([]zoom.UserRef, len(b.rows))
 		for j, r := range b.rows {

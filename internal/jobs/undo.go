@@ -2,10 +2,8 @@ package jobs
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,12 +26,16 @@ const (
 	undoSetPrefix = "zb_set_"
 	colCreated    = "zb_created"
 	colDeleted    = "zb_deleted"
+	// ColUserID is undo.csv's Zoom user ID of the row's user: an undo acts
+	// on a row only while the user with this ID still has the row's email.
+	ColUserID = "zb_user_id"
 )
 
 // undoEntry is one row's before-image: a user's, or (in a job whose rows
 // are not users) a contact group member's.
 type undoEntry struct {
 	key              []string          // the cells of undoKeys: the email, or the row key
+	id               string            // the Zoom user ID (undo.csv's zb_user_id)
 	before, set      map[string]string // by field
 	created, deleted bool
 	flags            map[string]bool // rowStep.undoFlags
@@ -86,81 +88,166 @@ func undoField(field string) (jobfile.StepKind, bool) {
 	return "", false
 }
 
-// writeUndo writes undo.csv and undo.yaml from the row-steps that
-// succeeded. A resumed run keeps the earlier part's before-image: the
-// first value seen before a change is the one to put back.
+// undoKeyOf is the row's key in undo.csv: the address its user has now,
+// or the cells of the job's row key.
+func (e *engine) undoKeyOf(r *rowRun) []string {
+	keys := e.undoKeys()
+	if len(keys) == 1 && keys[0] == "email" {
+		return []string{r.currentEmail()}
+	}
+	out := make([]string, len(keys))
+	for j, f := range keys {
+		out[j] = textOf(r, f)
+	}
+	return out
+}
+
+// byPerson says whether undo.csv names users (email and Zoom user ID)
+// rather than the rows of a job keyed otherwise (contact groups).
+func (e *engine) byPerson() bool {
+	keys := e.undoKeys()
+	return len(keys) == 1 && keys[0] == "email"
+}
+
+// deriveUndo folds a run's journal, every process of it, into the
+// before-image: a change counts once a result says it succeeded, whether
+// that result came from the process that sent it or from a resume that
+// read the account back (recovered). The before values are the first
+// intent's: what the account held before the run touched it.
+func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, []string) {
+	byKey := map[string]*undoEntry{}
+	var order []string
+	ids := map[string]string{} // user ID -> entry key
+	entry := func(key []string, id, email string) *undoEntry {
+		k := strings.ToLower(strings.Join(key, "\x00"))
+		if byPerson {
+			if id != "" && ids[id] != "" {
+				k = ids[id]
+			} else if email != "" {
+				k = strings.ToLower(email)
+			}
+		}
+		ent := byKey[k]
+		if ent == nil {
+			ent = &undoEntry{key: key, before: map[string]string{}, set: map[string]string{}, flags: map[string]bool{}}
+			byKey[k] = ent
+			order = append(order, k)
+		}
+		if byPerson && id != "" {
+			ids[id] = k
+			if ent.id == "" {
+				ent.id = id
+			}
+		}
+		return ent
+	}
+	type pk struct{ key, step string }
+	pending := map[pk]*journalRecord{}
+	for i := range records {
+		rec := &records[i]
+		p := pk{rec.Key, rec.Step}
+		if rec.Type == "intent" {
+			if pending[p] == nil {
+				pending[p] = rec
+			} else if len(pending[p].Changes) == 0 && len(rec.Changes) > 0 {
+				pending[p] = rec
+			}
+			continue
+		}
+		if rec.Type != "result" || !rec.Status.Final() && rec.Status != results.Partial {
+			continue // not run, deferred: a pending intent waits for the resume
+		}
+		in := pending[p]
+		delete(pending, p)
+		action := rec.Action
+		if in != nil && in.Action != "" && (action == "" || action == string(results.ActRecovered) || action == string(results.ActDone)) {
+			action = in.Action
+		}
+		// A create's intent (the old form has no action): the user found
+		// on resume was this run's doing.
+		createIntent := in != nil && (in.Action == "" || in.Action == string(results.ActCreate))
+		kind := jobfile.StepKind(rec.Step)
+		key, email, id := rec.UndoKey, rec.Email, rec.UserID
+		if in != nil {
+			if len(key) == 0 {
+				key = in.UndoKey
+			}
+			if email == "" {
+				email = in.Email
+			}
+			if id == "" {
+				id = in.UserID
+			}
+		}
+		if len(key) == 0 || key[0] == "" {
+			continue
+		}
+		done := rec.Status == results.Succeeded || rec.Status == results.Partial
+		switch {
+		case kind == CreateUsers && done && (action == string(results.ActCreate) || createIntent):
+			entry(key, id, email).created = true
+			continue
+		case kind == DeleteUsers && rec.Status == results.Succeeded && results.Action(action).Writes():
+			entry(key, id, email).deleted = true
+			continue
+		case rec.Status != results.Succeeded:
+			continue
+		}
+		changes, flags := rec.Changes, rec.Flags
+		if in != nil && (len(in.Changes) > 0 || len(in.Flags) > 0) {
+			changes, flags = in.Changes, in.Flags // the first before-image: what the account had
+		}
+		if len(changes) == 0 && len(flags) == 0 {
+			continue
+		}
+		addChanges(entry(key, id, email), changes, flags, byPerson)
+	}
+	// An intent no result ever settled: a row a sync added (a member taken
+	// out) whose call landed as the process died; the resume found
+	// nothing left to do for it, so it made no row. Its before-image is
+	// kept: where the change did not land the undo finds the value it
+	// would put back and sends nothing. Creates and deletes are not
+	// guessed at (their rows are always settled by a resume).
+	for i := range records {
+		in := &records[i]
+		p := pk{in.Key, in.Step}
+		if in.Type != "intent" || pending[p] != in || len(in.Changes) == 0 && len(in.Flags) == 0 ||
+			in.Step == string(CreateUsers) || in.Step == string(DeleteUsers) || byPerson && in.UserID == "" || len(in.UndoKey) == 0 {
+			continue
+		}
+		addChanges(entry(in.UndoKey, in.UserID, in.Email), in.Changes, in.Flags, byPerson)
+	}
+	return byKey, order
+}
+
+// addChanges adds a step's before-image to an entry: the first before
+// value of a field is kept, the last value set.
+func addChanges(ent *undoEntry, changes []undoChange, flags []string, byPerson bool) {
+	for _, f := range flags {
+		ent.flags[f] = true
+	}
+	for _, c := range changes {
+		if _, seen := ent.before[c.Col]; !seen {
+			ent.before[c.Col] = c.Was
+		}
+		ent.set[c.Col] = c.Set
+		if c.Col == "new_email" && byPerson {
+			ent.key = []string{strings.ToLower(c.Set)} // the address the run left
+		}
+	}
+}
+
+// writeUndo writes undo.csv and undo.yaml from the whole journal of the
+// run: every process's intents and results (a kill, a resume, another
+// resume), not only this process's rows.
 func (e *engine) writeUndo() ([]string, error) {
 	dir := e.Opts.OutDir
 	keys := e.undoKeys()
-	byKey := map[string]*undoEntry{}
-	var order []string
-	entry := func(key []string) *undoEntry {
-		k := strings.ToLower(strings.Join(key, "\x00"))
-		if ent := byKey[k]; ent != nil {
-			return ent
-		}
-		ent := &undoEntry{key: key, before: map[string]string{}, set: map[string]string{}, flags: map[string]bool{}}
-		byKey[k] = ent
-		order = append(order, k)
-		return ent
+	st, err := readJournal(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal for %s: %w", UndoCSV, err)
 	}
-	if e.Opts.Resume {
-		if err := readUndo(filepath.Join(dir, UndoCSV), len(keys), entry); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("reading the earlier run's %s: %w", UndoCSV, err)
-		}
-	}
-	for _, r := range e.rows {
-		if r.invalid != nil {
-			continue
-		}
-		key := []string{r.email()}
-		if r.user != nil && r.user.Email != "" {
-			key[0] = r.user.Email // the address the run left (change_email)
-		}
-		if len(keys) > 1 || keys[0] != "email" {
-			key = make([]string, len(keys))
-			for j, f := range keys {
-				key[j] = textOf(r, f)
-			}
-		}
-		if key[0] == "" {
-			continue
-		}
-		for i := range r.steps {
-			st, res := &r.steps[i], r.steps[i].result
-			if res == nil {
-				continue
-			}
-			kind := e.steps[i].Kind
-			done := res.Status == results.Succeeded || res.Status == results.Partial
-			switch {
-			case kind == CreateUsers && done && (st.action == results.ActCreate || r.intent):
-				entry(key).created = true
-				continue
-			case kind == DeleteUsers && res.Status == results.Succeeded && st.action.Writes():
-				entry(key).deleted = true
-				continue
-			case res.Status != results.Succeeded:
-				continue
-			}
-			for _, f := range st.undoFlags {
-				entry(key).flags[f] = true
-			}
-			for _, c := range st.changes {
-				if c.col == "" {
-					continue
-				}
-				if _, ok := undoField(c.col); !ok {
-					continue
-				}
-				ent := entry(key)
-				if _, seen := ent.before[c.col]; !seen {
-					ent.before[c.col] = c.was
-				}
-				ent.set[c.col] = c.set
-			}
-		}
-	}
+	byKey, order := deriveUndo(st.records, e.byPerson())
 	var cols, flags []string
 	for _, k := range order {
 		for f := range byKey[k].before {
@@ -177,6 +264,9 @@ func (e *engine) writeUndo() ([]string, error) {
 	slices.Sort(cols)
 	slices.Sort(flags)
 	header := slices.Clone(keys)
+	if e.byPerson() {
+		header = append(header, ColUserID)
+	}
 	header = append(header, cols...)
 	for _, c := range cols {
 		header = append(header, undoSetPrefix+c)
@@ -184,12 +274,15 @@ func (e *engine) writeUndo() ([]string, error) {
 	header = append(header, colCreated, colDeleted)
 	header = append(header, flags...)
 	csvPath := filepath.Join(dir, UndoCSV)
-	err := sheet.WriteAtomic(csvPath, func(w io.Writer) error {
+	err = sheet.WriteAtomic(csvPath, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		cw.Write(header)
 		for _, k := range order {
 			ent := byKey[k]
 			rec := slices.Clone(ent.key)
+			if e.byPerson() {
+				rec = append(rec, ent.id)
+			}
 			for _, c := range cols {
 				v, ok := ent.before[c]
 				rec = append(rec, pick(ok, undoCell(c, v), ""))
@@ -310,7 +403,7 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 		}
 	}
 	if len(steps) == 0 {
-		b.WriteString("  # the run changed nothing an undo can put back\n")
+		b.WriteString(nothingToUndo + "\n")
 	}
 	for _, s := range steps {
 		fmt.Fprintf(&b, "  - %s\n", s)
@@ -319,45 +412,6 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 }
 
 func yamlQuote(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "\\\"") + "\"" }
-
-// readUndo loads an earlier undo.csv (its first nkeys columns name the
-// row) into entries.
-func readUndo(path string, nkeys int, entry func([]string) *undoEntry) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) == 0 {
-		return err
-	}
-	head := recs[0]
-	for _, rec := range recs[1:] {
-		if len(rec) != len(head) || len(rec) < nkeys || rec[0] == "" {
-			continue
-		}
-		ent := entry(rec[:nkeys])
-		for i, h := range head[nkeys:] {
-			v := rec[nkeys+i]
-			switch {
-			case h == colCreated:
-				ent.created = ent.created || v == "yes"
-			case h == colDeleted:
-				ent.deleted = ent.deleted || v == "yes"
-			case strings.HasPrefix(h, "zb_") && !strings.HasPrefix(h, undoSetPrefix):
-				ent.flags[h] = ent.flags[h] || v == "yes"
-			case strings.HasPrefix(h, undoSetPrefix):
-				if v != "" {
-					ent.set[strings.TrimPrefix(h, undoSetPrefix)] = fromCell(v)
-				}
-			case v != "":
-				ent.before[h] = fromCell(v)
-			}
-		}
-	}
-	return nil
-}
 
 func fromCell(v string) string { return pick(v == mapping.DefaultClear, "", v) }
 
@@ -469,6 +523,16 @@ func (e *engine) undoWarnings() []string {
 		out = append(out, fmt.Sprintf("%d %s the run created will be kept: undo with --allow-delete to delete %s", kept, plural("user", kept), pick(kept == 1, "it", "them")))
 	}
 	return out
+}
+
+// nothingToUndo marks an undo.yaml with no step (a job file needs one).
+const nothingToUndo = "  # the run changed nothing an undo can put back"
+
+// NothingToUndo says whether a run folder's undo job has no step: the run
+// changed nothing an undo can put back.
+func NothingToUndo(runDir string) bool {
+	data, err := os.ReadFile(filepath.Join(runDir, UndoYAML))
+	return err == nil && strings.Contains(string(data), nothingToUndo)
 }
 
 // UndoJobPath is the undo job of a run folder; the error says when the

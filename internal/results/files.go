@@ -39,6 +39,9 @@ type Results struct {
 	Steps   []string // step names, for the zb_<step> columns
 	Rows    []ResultRow
 	Summary [][2]string // label, value lines of the Summary sheet
+	// NoWorkbook skips results.xlsx: a run told to stop at once writes the
+	// CSV files only, which take a moment.
+	NoWorkbook bool
 }
 
 // ColRow is the column that carries a row's original number, in results
@@ -142,7 +145,9 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := r.writeWorkbook(paths[1]); err != nil {
+	if r.NoWorkbook {
+		paths = []string{paths[0], paths[2]}
+	} else if err := r.writeWorkbook(paths[1]); err != nil {
 		return nil, err
 	}
 	// failed.csv: the input columns, fixable and fed back with --input;
@@ -154,8 +159,8 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 		}
 	}
 	inputCols = append(inputCols, sheet.Column{Header: ColRow, Kind: sheet.Integer}, sheet.Column{Header: "zb_step"},
-		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"})
-	if err := writeCSV(paths[2], inputCols, func(w sheet.TableWriter) error {
+		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"}, sheet.Column{Header: "zb_user_id"})
+	if err := writeCSV(filepath.Join(dir, FailedCSV), inputCols, func(w sheet.TableWriter) error {
 		for _, row := range r.Rows {
 			// A sync's own rows are not input rows: fed back with
 			// --input they would list the member they took out.
@@ -173,7 +178,7 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 				}
 				cells = append(cells, sheet.TextCell(v))
 			}
-			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint))
+			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
 			if err := w.WriteRow(cells, sheet.Plain); err != nil {
 				return err
 			}
