@@ -36,8 +36,11 @@ type runOptions struct {
 	strict           bool
 	concurrency      int
 	maxRemovals      string
-	auto             autoOptions
-	json             bool
+	maxFailures      string
+	// args are what the run records for a resume.
+	args []string
+	auto autoOptions
+	json bool
 	// src and sum are what the run read and ended with, for --json.
 	src *jobSource
 	sum *jobs.Summary
@@ -82,8 +85,19 @@ authenticate or cannot reach Zoom.`,
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.resume != "" {
+				// The run recorded its arguments: --resume DIR alone is enough.
+				var err error
+				if args, err = resumeArgs(cmd, o.resume, args); err != nil {
+					return err
+				}
+			}
+			if len(args) == 0 {
+				return exitf(ExitUsage, "run takes a job file, a workbook or a sheet with --steps (or --resume DIR to finish a run): zoombulk run --help")
+			}
+			o.args = recordArgs(cmd, args[0])
 			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
 			if o.json {
 				if jerr := jsonOut(stdio.Out, newRunReport(args[0], o.src, o.sum, err)); jerr != nil && err == nil {
@@ -107,6 +121,7 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	f.StringVar(&o.maxRemovals, "max-removals", "", "N or N%: the removals the plan may hold; replaces the job's limits.max_removals and the default limit on members a sync takes out")
+	f.StringVar(&o.maxFailures, "max-failures", "", "N or N%: the rows that may fail before the run stops; replaces the job's limits.max_failures")
 	registerAutoFlags(f, &o.auto)
 	f.BoolVar(&o.json, "json", false, "also write the final summary to stdout as one JSON object, for scripts")
 	o.zoomFlags.register(f)
@@ -121,10 +136,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	o.src = src
 	job := src.job
-	if o.maxRemovals != "" {
-		if _, _, err := jobfile.ParseLimit(o.maxRemovals); err != nil {
-			return exitf(ExitUsage, "--max-removals: %v: write a number of removals (15) or a percentage (10%%)", err)
-		}
+	if err := checkLimitFlags(o.maxRemovals, o.maxFailures); err != nil {
+		return err
 	}
 	printMapping(stdio.ErrOut, src)
 	if o.check {
@@ -149,7 +162,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	defer closeSandbox()
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, resumeCommand(dir))
 	defer stop()
 
 	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
@@ -168,6 +181,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			Strict:      o.strict,
 			Concurrency: o.concurrency,
 			MaxRemovals: o.maxRemovals,
+			MaxFailures: o.maxFailures,
+			Args:        o.args,
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
@@ -299,6 +314,12 @@ func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
 const maxListed = 10
 
 func printSummary(stdio *IO, sum *jobs.Summary) {
+	printSummaryFor(stdio, sum, resumeCommand(sum.Dir))
+}
+
+// printSummaryFor is printSummary with the command that finishes the run
+// (an undo's differs from a run's).
+func printSummaryFor(stdio *IO, sum *jobs.Summary, resume string) {
 	w := stdio.ErrOut
 	switch {
 	case sum.DryRun:
@@ -353,11 +374,11 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	if sum.Aborted != "" {
 		fmt.Fprintf(w, "Stopped: %s.\n", sum.Aborted)
 		if sum.Counts.Total() > 0 {
-			fmt.Fprintf(w, "Finish with: --resume %s\n", sum.Dir)
+			fmt.Fprintf(w, "Finish with: %s\n", resume)
 		}
 	}
 	if !sum.DeferredTo.IsZero() {
-		fmt.Fprintf(w, "Deferred rows can be finished after %s with: --resume %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), sum.Dir)
+		fmt.Fprintf(w, "Deferred rows can be finished after %s with: %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), resume)
 	}
 	if len(sum.Files) > 0 {
 		fmt.Fprintf(w, "Report: %s\n", sum.Files[0])
@@ -399,6 +420,22 @@ func checkExit(stdio *IO, job *jobfile.Job, sum *jobs.Summary) error {
 	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail%s; see %s\n",
 		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, stop, filepath.Join(sum.Dir, results.ChangesCSV))
 	return &ExitError{Code: ExitDrift}
+}
+
+// checkLimitFlags refuses a --max-removals or --max-failures that is not
+// N or N%, before anything is read.
+func checkLimitFlags(maxRemovals, maxFailures string) error {
+	if maxRemovals != "" {
+		if _, _, err := jobfile.ParseLimit(maxRemovals); err != nil {
+			return exitf(ExitUsage, "--max-removals: %v: write a number of removals (15) or a percentage (10%%)", err)
+		}
+	}
+	if maxFailures != "" {
+		if _, _, err := jobfile.ParseLimit(maxFailures); err != nil {
+			return exitf(ExitUsage, "--max-failures: %v: write a number of rows (5) or a percentage (10%%)", err)
+		}
+	}
+	return nil
 }
 
 // runExit maps a run's outcome to the exit codes of the README's table.
