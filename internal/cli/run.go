@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -62,7 +63,7 @@ exits 3 (signals less than a second apart are one stop); a second stop cancels
 the calls in flight and writes results.csv without the workbook; a third quits
 at once (the journal keeps every finished row). --resume DIR finishes an
 interrupted or deferred run without redoing work, with the same account's
-credentials only.
+credentials only; the run recorded its arguments, so nothing else is needed.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
@@ -76,13 +77,15 @@ and the columns it ignored.
 
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
-(nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
-authenticate or cannot reach Zoom.`,
+(nothing sent); 3 interrupted, stopped by a limit (--max-failures,
+--max-removals), or declined; 4 cannot authenticate or cannot reach Zoom;
+5 with --check: the account differs from the job (or rows would fail).`,
 		Example: `  zoombulk run hires.yaml --dry-run
   zoombulk run hires.xlsx
   zoombulk run users.csv --steps update_users,move_group
   zoombulk run hires.yaml
-  zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
+  zoombulk run --resume runs/hires-20261127T101500Z
+  zoombulk run hires.yaml --check
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
 		Args: cobra.MaximumNArgs(1),
@@ -115,7 +118,7 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.force, "force", false, "with --resume: go on even if the job or input changed since")
 	f.BoolVar(&o.overwrite, "overwrite", false, "replace the finished run in the --out folder")
 	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
-	f.BoolVar(&o.check, "check", false, "plan only, for a scheduled check: exit 0 when the account already matches the job, 5 when it does not")
+	f.BoolVar(&o.check, "check", false, "plan only, for a scheduled check: print one line, keep no folder (unless --out), exit 0 when the account already matches the job, 5 when it does not")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
@@ -139,10 +142,15 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	if err := checkLimitFlags(o.maxRemovals, o.maxFailures); err != nil {
 		return err
 	}
-	printMapping(stdio.ErrOut, src)
+	// --check prints one line: the plan's story goes nowhere, and the
+	// line goes where the story would have (nowhere under --quiet).
+	checkOut := stdio.ErrOut
 	if o.check {
 		o.dryRun = true
+		stdio.ErrOut, stdio.ErrTTY = io.Discard, false
+		defer func() { stdio.ErrOut = checkOut }()
 	}
+	printMapping(stdio.ErrOut, src)
 	if !o.dryRun && !o.yes && !stdio.InTTY {
 		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
 	}
@@ -152,6 +160,16 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			return exitf(ExitUsage, "--resume and --out name different folders; a resumed run writes into its own folder")
 		}
 		dir = o.resume
+	}
+	if dir == "" && o.check {
+		// A scheduled check keeps no folder: its plan goes to a
+		// temporary one (--out keeps it).
+		tmp, err := os.MkdirTemp("", "zoombulk-check-")
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "plan")
 	}
 	if dir == "" {
 		dir = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
@@ -195,7 +213,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	err = headerRowHint(job, o.input, o.sheetName, err)
 	o.sum = sum
 	if o.check && err == nil {
-		return checkExit(stdio, job, sum)
+		return checkExit(checkOut, job, sum, o.out != "")
 	}
 	if sum != nil {
 		printSummary(stdio, sum)
@@ -399,26 +417,35 @@ func reportName(sum *jobs.Summary) string {
 }
 
 // checkExit ends --check with one line a cron mail can carry, and exit 0
-// when the account matches the job, 5 when a run would change something or
-// rows would fail.
-func checkExit(stdio *IO, job *jobfile.Job, sum *jobs.Summary) error {
+// when the account matches the job ("in sync"), 5 when a run would change
+// something or rows would fail ("N changes: ..."), naming the limit a real
+// run would stop at. kept says the plan's folder is kept (--out).
+func checkExit(w io.Writer, job *jobfile.Job, sum *jobs.Summary, kept bool) error {
 	p := sum.Plan
-	changes := 0
-	for _, c := range p.Changes {
-		if c.Action != results.ActFail {
-			changes++
-		}
-	}
 	if p.Writes() == 0 && p.Failing == 0 {
-		fmt.Fprintf(stdio.ErrOut, "check %s: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
+		fmt.Fprintf(w, "check %s: in sync: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
 		return nil
 	}
-	stop := ""
-	if p.Stop != "" {
-		stop = "; a real run would stop before any write: " + p.Stop
+	rows := map[int]bool{}
+	for _, c := range p.Changes {
+		if c.Action != results.ActFail {
+			rows[c.Row] = true
+		}
 	}
-	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail%s; see %s\n",
-		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, stop, filepath.Join(sum.Dir, results.ChangesCSV))
+	line := fmt.Sprintf("check %s: %d changes: account %s differs: %s", job.Name, len(rows), p.AccountID, p.ActionText())
+	if r := p.RemovalText(); r != "" {
+		line += " (" + r + ")"
+	}
+	if p.Failing > 0 {
+		line += fmt.Sprintf("; %d rows would fail", p.Failing)
+	}
+	if p.Stop != "" {
+		line += "; a real run would stop before any write: " + p.Stop
+	}
+	if kept {
+		line += "; see " + filepath.Join(sum.Dir, results.ChangesCSV)
+	}
+	fmt.Fprintln(w, line)
 	return &ExitError{Code: ExitDrift}
 }
 
