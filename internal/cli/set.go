@@ -274,6 +274,8 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 	}
 	// The folder holds the job and input set writes: a folder with
 	// anything in it already (another run) is not written into.
+	_, statErr := os.Stat(dir)
+	made := errors.Is(statErr, fs.ErrNotExist)
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return exitf(ExitUsage, "%s is not empty: set writes its job and input in a new or empty folder; choose another --out, or leave --out out", dir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -290,7 +292,9 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 			// only what set wrote.
 			os.Remove(filepath.Join(dir, setJobFile))
 			os.Remove(filepath.Join(dir, setInputFile))
-			os.Remove(dir)
+			if made {
+				os.Remove(dir)
+			}
 		}
 	}()
 	if err != nil {

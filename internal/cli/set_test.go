@@ -144,3 +144,19 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// USER may be a Zoom user ID: the job set writes matches by id then.
+func TestSetByUserID(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	u, _ := e.srv.UserByEmail("ada.lovelace@acme.example")
+	out := filepath.Join(e.dir, "byid")
+	if code, text := e.main(nil, "set", u.ID, "location=Lisbon", "--yes", "--out", out); code != ExitOK {
+		t.Fatalf("set by ID: exit %d\n%s", code, text)
+	}
+	if got, _ := e.srv.UserByEmail("ada.lovelace@acme.example"); got.Location != "Lisbon" {
+		t.Errorf("location %q after set by ID", got.Location)
+	}
+	if code, text := e.main(nil, "set", u.ID, "--user", "grace.hopper@acme.example", "location=Lisbon", "--yes"); code != ExitUsage || !strings.Contains(text, "all by email or all by Zoom user ID") {
+		t.Errorf("an ID and an email together: exit %d\n%s", code, text)
+	}
+}
