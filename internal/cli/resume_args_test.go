@@ -46,7 +46,7 @@ func TestResumeHintIsAWholeCommand(t *testing.T) {
 			args := append(tc.start(e, out), "--max-failures", "0", "--concurrency", "1", "--yes", "--out", out)
 			code, text := e.main(nil, args...)
 			hint := "Finish with: zoombulk run --resume " + out
-			if code != ExitAborted || !strings.Contains(text, hint) {
+			if code != ExitAborted || !strings.Contains(text, hint) || !strings.Contains(text, "more than 0 rows failed (--max-failures)") {
 				t.Fatalf("exit %d, want %d with %q\n%s", code, ExitAborted, hint, text)
 			}
 			var info struct{ Args []string }

@@ -49,8 +49,16 @@ func TestSetChangesOneUser(t *testing.T) {
 			t.Errorf("the set's run folder has no %s: %v", f, err)
 		}
 	}
+	// Taking the license back is a removal: undo --max-removals 0 stops
+	// before any write.
+	if code, text := e.main(nil, "undo", out, "--yes", "--max-removals", "0"); code != ExitAborted || !strings.Contains(text, "--max-removals") {
+		t.Fatalf("undo --max-removals 0 of a license given: exit %d, want %d\n%s", code, ExitAborted, text)
+	}
+	if u, _ := e.srv.UserByEmail("linus.berg@acme.example"); u.Type != 2 {
+		t.Fatalf("the stopped undo changed the license: type %d", u.Type)
+	}
 	// The undo puts the department and the license back.
-	if code, text := e.main(nil, "undo", out, "--yes"); code != ExitOK {
+	if code, text := e.main(nil, "undo", out, "--yes", "--overwrite"); code != ExitOK {
 		t.Fatalf("undo of a set: exit %d\n%s", code, text)
 	}
 	undone, _ := e.srv.UserByEmail("linus.berg@acme.example")
