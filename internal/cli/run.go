@@ -213,7 +213,12 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	err = headerRowHint(job, o.input, o.sheetName, err)
 	o.sum = sum
 	if o.check && err == nil {
-		return checkExit(checkOut, job, sum, o.out != "")
+		cerr := checkExit(checkOut, job, sum, o.out != "")
+		if o.out == "" {
+			// The temporary folder is gone: --json names no file in it.
+			sum.Dir, sum.Files = "", nil
+		}
+		return cerr
 	}
 	if sum != nil {
 		printSummary(stdio, sum)

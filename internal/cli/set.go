@@ -71,6 +71,19 @@ authenticate or cannot reach Zoom.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return setRun(cmd, stdio, sigs, args, &o)
 		},
+		// Completion offers the field names, each ending in "=".
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 && len(o.users) == 0 && !strings.Contains(toComplete, "=") {
+				return nil, cobra.ShellCompDirectiveNoFileComp // the user: an email or ID
+			}
+			var names []string
+			for _, f := range mapping.Catalogue() {
+				if f.Target != mapping.Key && strings.HasPrefix(f.Name, toComplete) {
+					names = append(names, f.Name+"=")
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+		},
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&o.users, "user", nil, "a user to change, by email or Zoom user ID (repeat for more)")

@@ -168,3 +168,16 @@ func TestSetByUserID(t *testing.T) {
 		t.Errorf("an ID and an email together: exit %d\n%s", code, text)
 	}
 }
+
+// Completion of set offers the field names after the user.
+func TestSetCompletesFieldNames(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	_, text := e.main(nil, "__complete", "set", "jane@acme.example", "de")
+	if !strings.Contains(text, "dept=") {
+		t.Errorf("completion of set jane@acme.example de:\n%s", text)
+	}
+	// email names the user; it is not a field set changes.
+	if _, text := e.main(nil, "__complete", "set", "jane@acme.example", "em"); strings.Contains(text, "email=") {
+		t.Errorf("completion offers email=:\n%s", text)
+	}
+}
