@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Errors that say the fix, each with its exact message.
@@ -55,31 +54,31 @@ func TestErrorsSayTheFix(t *testing.T) {
 	}
 }
 
-// validate writes validation.csv into a run folder, not the current one.
-func TestValidateWritesIntoTheRunFolder(t *testing.T) {
+// validate keeps no folder: without --out it writes nothing (issue 28
+// item 3); with --out its report goes there, never to the current folder.
+func TestValidateKeepsNoFolder(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	if err := os.WriteFile("users.csv", []byte(hires(2, "Sales")), 0o644); err != nil {
+	if err := os.WriteFile("users.csv", []byte(hires(2, "Sales")+"bad-email,X,Y,Basic,Sales\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile("hires.yaml", []byte(createJob), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := time.Now().UTC().Add(-time.Second)
 	r := zb(t, nil, "validate", "hires.yaml")
-	if r.code != ExitOK {
+	if r.code != ExitUsage || !strings.Contains(r.stdout+r.stderr, "--out DIR") {
+		t.Fatalf("exit %d, want 2 saying how to keep the report\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, p := range []string{validationFile, "runs"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("validate without --out left %s", p)
+		}
+	}
+	r = zb(t, nil, "validate", "hires.yaml", "--out", "report")
+	if r.code != ExitUsage {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if _, err := os.Stat(validationFile); err == nil {
-		t.Error("validation.csv was written into the current folder")
-	}
-	runs, err := filepath.Glob(filepath.Join("runs", "hires-*", validationFile))
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("validation.csv in runs/: %q %v", runs, err)
-	}
-	stamp := strings.TrimPrefix(filepath.Base(filepath.Dir(runs[0])), "hires-")
-	at, err := time.Parse("20060102T150405Z", stamp)
-	if err != nil || at.Before(before.Truncate(time.Second)) {
-		t.Errorf("run folder %s: %v", runs[0], err)
+	if b, err := os.ReadFile(filepath.Join("report", validationFile)); err != nil || !strings.Contains(string(b), "bad-email") {
+		t.Errorf("validate --out report: validation.csv %q %v", b, err)
 	}
 }

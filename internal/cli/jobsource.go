@@ -186,8 +186,13 @@ func labels() map[string]label {
 	}
 	for _, c := range export.UserColumns() {
 		field := c.Key
-		if field == "groups" {
-			field = "group"
+		if one, multi := multiValued[c.Key]; multi {
+			if !severalValues[one] {
+				// A cell of several values cannot feed a field of
+				// one: the column is ignored, saying why (multiWhy).
+				continue
+			}
+			field = one
 		}
 		add(c.Header, field, nil)
 	}
@@ -204,6 +209,28 @@ func labels() map[string]label {
 		}
 	}
 	return out
+}
+
+// multiValued are the export columns that hold several values a cell,
+// separated by ";" (Groups: Engineering;Operations), by key, with the
+// field each value would be.
+var multiValued = map[string]string{"groups": "group"}
+
+// severalValues are the fields whose steps take several values a cell
+// (set_assistants' emails); a multi-valued column maps back only to them.
+var severalValues = map[string]bool{"assistants": true}
+
+// multiWhy says why a multi-valued export column is not read, or "" when
+// the header is not one.
+func multiWhy(header string) string {
+	for _, c := range export.UserColumns() {
+		one, multi := multiValued[c.Key]
+		if multi && !severalValues[one] && normLabel(c.Header) == normLabel(header) {
+			return fmt.Sprintf("the export lists every %s of a user in it, separated by \";\", and no step takes several: a column with one %s a row (or --map %s) feeds move_group",
+				one, one, yamlQuote(strings.TrimSpace(header)+"="+one))
+		}
+	}
+	return ""
 }
 
 // genericWord says whether a field name is also a word sheets use for
@@ -387,6 +414,8 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 		f, _ := mapping.Lookup(l.field)
 		why := ""
 		switch {
+		case !ok && multiWhy(h) != "":
+			why = multiWhy(h)
 		case !ok && readOnly(h):
 			why = "a column of the export that no job can set"
 		case !ok:
@@ -426,7 +455,13 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 	}
 	job, err := jobfile.LoadBytes(path, []byte(b.String()))
 	if err != nil {
-		return nil, &autoMapError{path: path, header: header, err: err}
+		e := &autoMapError{path: path, header: header, err: err}
+		for _, h := range src.ignored {
+			if w := multiWhy(h); w != "" {
+				e.notes = append(e.notes, fmt.Sprintf("%q is not read: %s", h, w))
+			}
+		}
+		return nil, e
 	}
 	src.job = job
 	return src, nil
@@ -438,9 +473,15 @@ type autoMapError struct {
 	path   string
 	header []string
 	err    error
+	// notes say why a column that looks like the missing field is not
+	// read (the export's Groups).
+	notes []string
 }
 
 func (e *autoMapError) Error() string {
+	if len(e.notes) > 0 {
+		return fmt.Sprintf("%s: the headers do not give the steps what they need: %v\n  (%s)", e.path, e.err, strings.Join(e.notes, "; "))
+	}
 	return fmt.Sprintf("%s: the headers do not give the steps what they need: %v\n  (headers the tool reads by themselves are those of its exports and templates, e.g. Email, First Name, Department, License, Group; or write a job file: zoombulk template KIND writes one)",
 		e.path, e.err)
 }

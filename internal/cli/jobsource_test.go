@@ -118,7 +118,7 @@ func TestEditedExportRunsWithSteps(t *testing.T) {
 	}
 	for _, want := range []string{
 		`Mapping: "Email" -> email, "First Name" -> first_name, "Last Name" -> last_name, "Display Name" -> display_name, "User Type" -> type, "Department" -> dept`,
-		`Ignored columns: "Type Code" (a column of the export that no job can set), "Status" (no step of --steps reads status), "Groups" (no step of --steps reads group), "Group IDs" (a column of the export that no job can set), "Division" (no step of --steps reads division)`,
+		`Ignored columns: "Type Code" (a column of the export that no job can set), "Status" (no step of --steps reads status), "Groups" (the export lists every group of a user in it, separated by ";", and no step takes several: a column with one group a row (or --map "Groups=group") feeds move_group), "Group IDs" (a column of the export that no job can set), "Division" (no step of --steps reads division)`,
 		"succeeded 1, unchanged 24",
 	} {
 		if !strings.Contains(r.stderr, want) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,8 +37,11 @@ type runOptions struct {
 	strict           bool
 	concurrency      int
 	maxRemovals      string
-	auto             autoOptions
-	json             bool
+	maxFailures      string
+	// args are what the run records for a resume.
+	args []string
+	auto autoOptions
+	json bool
 	// src and sum are what the run read and ended with, for --json.
 	src *jobSource
 	sum *jobs.Summary
@@ -59,7 +63,7 @@ exits 3 (signals less than a second apart are one stop); a second stop cancels
 the calls in flight and writes results.csv without the workbook; a third quits
 at once (the journal keeps every finished row). --resume DIR finishes an
 interrupted or deferred run without redoing work, with the same account's
-credentials only.
+credentials only; the run recorded its arguments, so nothing else is needed.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
@@ -73,17 +77,30 @@ and the columns it ignored.
 
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
-(nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
-authenticate or cannot reach Zoom.`,
+(nothing sent); 3 interrupted, stopped by a limit (--max-failures,
+--max-removals), or declined; 4 cannot authenticate or cannot reach Zoom;
+5 with --check: the account differs from the job (or rows would fail).`,
 		Example: `  zoombulk run hires.yaml --dry-run
   zoombulk run hires.xlsx
   zoombulk run users.csv --steps update_users,move_group
   zoombulk run hires.yaml
-  zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
+  zoombulk run --resume runs/hires-20261127T101500Z
+  zoombulk run hires.yaml --check
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.resume != "" {
+				// The run recorded its arguments: --resume DIR alone is enough.
+				var err error
+				if args, err = resumeArgs(cmd, o.resume, args); err != nil {
+					return err
+				}
+			}
+			if len(args) == 0 {
+				return exitf(ExitUsage, "run takes a job file, a workbook or a sheet with --steps (or --resume DIR to finish a run): zoombulk run --help")
+			}
+			o.args = recordArgs(cmd, args[0])
 			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
 			if o.json {
 				if jerr := jsonOut(stdio.Out, newRunReport(args[0], o.src, o.sum, err)); jerr != nil && err == nil {
@@ -101,12 +118,13 @@ authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.force, "force", false, "with --resume: go on even if the job or input changed since")
 	f.BoolVar(&o.overwrite, "overwrite", false, "replace the finished run in the --out folder")
 	f.BoolVar(&o.dryRun, "dry-run", false, "plan only: read the account, write changes.csv and plan.xlsx, change nothing")
-	f.BoolVar(&o.check, "check", false, "plan only, for a scheduled check: exit 0 when the account already matches the job, 5 when it does not")
+	f.BoolVar(&o.check, "check", false, "plan only, for a scheduled check: print one line, keep no folder (unless --out), exit 0 when the account already matches the job, 5 when it does not")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the delete_users step")
 	f.BoolVar(&o.strict, "strict", false, "refuse the whole file when any row has a problem")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	f.StringVar(&o.maxRemovals, "max-removals", "", "N or N%: the removals the plan may hold; replaces the job's limits.max_removals and the default limit on members a sync takes out")
+	f.StringVar(&o.maxFailures, "max-failures", "", "N or N%: the rows that may fail before the run stops; replaces the job's limits.max_failures")
 	registerAutoFlags(f, &o.auto)
 	f.BoolVar(&o.json, "json", false, "also write the final summary to stdout as one JSON object, for scripts")
 	o.zoomFlags.register(f)
@@ -121,15 +139,18 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	o.src = src
 	job := src.job
-	if o.maxRemovals != "" {
-		if _, _, err := jobfile.ParseLimit(o.maxRemovals); err != nil {
-			return exitf(ExitUsage, "--max-removals: %v: write a number of removals (15) or a percentage (10%%)", err)
-		}
+	if err := checkLimitFlags(o.maxRemovals, o.maxFailures); err != nil {
+		return err
 	}
-	printMapping(stdio.ErrOut, src)
+	// --check prints one line: the plan's story goes nowhere, and the
+	// line goes where the story would have (nowhere under --quiet).
+	checkOut := stdio.ErrOut
 	if o.check {
 		o.dryRun = true
+		stdio.ErrOut, stdio.ErrTTY = io.Discard, false
+		defer func() { stdio.ErrOut = checkOut }()
 	}
+	printMapping(stdio.ErrOut, src)
 	if !o.dryRun && !o.yes && !stdio.InTTY {
 		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
 	}
@@ -140,6 +161,16 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		}
 		dir = o.resume
 	}
+	if dir == "" && o.check {
+		// A scheduled check keeps no folder: its plan goes to a
+		// temporary one (--out keeps it).
+		tmp, err := os.MkdirTemp("", "zoombulk-check-")
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		defer os.RemoveAll(tmp)
+		dir = filepath.Join(tmp, "plan")
+	}
 	if dir == "" {
 		dir = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
 	}
@@ -149,7 +180,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	defer closeSandbox()
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, resumeCommand(dir))
 	defer stop()
 
 	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
@@ -168,6 +199,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			Strict:      o.strict,
 			Concurrency: o.concurrency,
 			MaxRemovals: o.maxRemovals,
+			MaxFailures: o.maxFailures,
+			Args:        o.args,
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
@@ -180,7 +213,12 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	err = headerRowHint(job, o.input, o.sheetName, err)
 	o.sum = sum
 	if o.check && err == nil {
-		return checkExit(stdio, job, sum)
+		cerr := checkExit(checkOut, job, sum, o.out != "")
+		if o.out == "" {
+			// The temporary folder is gone: --json names no file in it.
+			sum.Dir, sum.Files = "", nil
+		}
+		return cerr
 	}
 	if sum != nil {
 		printSummary(stdio, sum)
@@ -299,6 +337,12 @@ func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
 const maxListed = 10
 
 func printSummary(stdio *IO, sum *jobs.Summary) {
+	printSummaryFor(stdio, sum, resumeCommand(sum.Dir))
+}
+
+// printSummaryFor is printSummary with the command that finishes the run
+// (an undo's differs from a run's).
+func printSummaryFor(stdio *IO, sum *jobs.Summary, resume string) {
 	w := stdio.ErrOut
 	switch {
 	case sum.DryRun:
@@ -353,11 +397,11 @@ func printSummary(stdio *IO, sum *jobs.Summary) {
 	if sum.Aborted != "" {
 		fmt.Fprintf(w, "Stopped: %s.\n", sum.Aborted)
 		if sum.Counts.Total() > 0 {
-			fmt.Fprintf(w, "Finish with: --resume %s\n", sum.Dir)
+			fmt.Fprintf(w, "Finish with: %s\n", resume)
 		}
 	}
 	if !sum.DeferredTo.IsZero() {
-		fmt.Fprintf(w, "Deferred rows can be finished after %s with: --resume %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), sum.Dir)
+		fmt.Fprintf(w, "Deferred rows can be finished after %s with: %s\n", sum.DeferredTo.UTC().Format(time.RFC3339), resume)
 	}
 	if len(sum.Files) > 0 {
 		fmt.Fprintf(w, "Report: %s\n", sum.Files[0])
@@ -378,27 +422,52 @@ func reportName(sum *jobs.Summary) string {
 }
 
 // checkExit ends --check with one line a cron mail can carry, and exit 0
-// when the account matches the job, 5 when a run would change something or
-// rows would fail.
-func checkExit(stdio *IO, job *jobfile.Job, sum *jobs.Summary) error {
+// when the account matches the job ("in sync"), 5 when a run would change
+// something or rows would fail ("N changes: ..."), naming the limit a real
+// run would stop at. kept says the plan's folder is kept (--out).
+func checkExit(w io.Writer, job *jobfile.Job, sum *jobs.Summary, kept bool) error {
 	p := sum.Plan
-	changes := 0
-	for _, c := range p.Changes {
-		if c.Action != results.ActFail {
-			changes++
-		}
-	}
 	if p.Writes() == 0 && p.Failing == 0 {
-		fmt.Fprintf(stdio.ErrOut, "check %s: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
+		fmt.Fprintf(w, "check %s: in sync: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
 		return nil
 	}
-	stop := ""
-	if p.Stop != "" {
-		stop = "; a real run would stop before any write: " + p.Stop
+	rows := map[int]bool{}
+	for _, c := range p.Changes {
+		if c.Action != results.ActFail {
+			rows[c.Row] = true
+		}
 	}
-	fmt.Fprintf(stdio.ErrOut, "check %s: account %s differs: %s; %d field changes, %d rows would fail%s; see %s\n",
-		job.Name, p.AccountID, p.ActionText(), changes, p.Failing, stop, filepath.Join(sum.Dir, results.ChangesCSV))
+	line := fmt.Sprintf("check %s: %d changes: account %s differs: %s", job.Name, len(rows), p.AccountID, p.ActionText())
+	if r := p.RemovalText(); r != "" {
+		line += " (" + r + ")"
+	}
+	if p.Failing > 0 {
+		line += fmt.Sprintf("; %d rows would fail", p.Failing)
+	}
+	if p.Stop != "" {
+		line += "; a real run would stop before any write: " + p.Stop
+	}
+	if kept {
+		line += "; see " + filepath.Join(sum.Dir, results.ChangesCSV)
+	}
+	fmt.Fprintln(w, line)
 	return &ExitError{Code: ExitDrift}
+}
+
+// checkLimitFlags refuses a --max-removals or --max-failures that is not
+// N or N%, before anything is read.
+func checkLimitFlags(maxRemovals, maxFailures string) error {
+	if maxRemovals != "" {
+		if _, _, err := jobfile.ParseLimit(maxRemovals); err != nil {
+			return exitf(ExitUsage, "--max-removals: %v: write a number of removals (15) or a percentage (10%%)", err)
+		}
+	}
+	if maxFailures != "" {
+		if _, _, err := jobfile.ParseLimit(maxFailures); err != nil {
+			return exitf(ExitUsage, "--max-failures: %v: write a number of rows (5) or a percentage (10%%)", err)
+		}
+	}
+	return nil
 }
 
 // runExit maps a run's outcome to the exit codes of the README's table.

@@ -22,6 +22,8 @@ type undoOptions struct {
 	overwrite        bool
 	edited           bool
 	concurrency      int
+	maxRemovals      string
+	maxFailures      string
 }
 
 func newUndoCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
@@ -65,11 +67,16 @@ declined; 4 cannot authenticate or cannot reach Zoom.`,
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "delete the users the run created (else they are kept)")
 	f.BoolVar(&o.edited, "edited", false, "accept an undo.csv changed since the run wrote it; only rows whose zb_user_id and email name a user the run changed are acted on")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
+	f.StringVar(&o.maxRemovals, "max-removals", "", "N or N%: the removals the undo's plan may hold (deleting created users, taking back licenses, ...)")
+	f.StringVar(&o.maxFailures, "max-failures", "", "N or N%: the rows that may fail before the undo stops")
 	o.zoomFlags.register(f)
 	return cmd
 }
 
 func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir string, o *undoOptions) error {
+	if err := checkLimitFlags(o.maxRemovals, o.maxFailures); err != nil {
+		return err
+	}
 	path, err := jobs.UndoJobPath(runDir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
@@ -99,7 +106,11 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	}
 	defer closeSandbox()
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk undo --resume")
+	resume := "zoombulk undo " + argQuote(runDir) + " --resume"
+	if o.out != "" {
+		resume += " --out " + argQuote(o.out)
+	}
+	work, stops, stop := watchRun(ctx, sigs, stdio, resume)
 	defer stop()
 
 	runner := &jobs.Runner{
@@ -116,6 +127,8 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 			UndoOf:      runDir,
 			UndoEdited:  o.edited,
 			Concurrency: o.concurrency,
+			MaxRemovals: o.maxRemovals,
+			MaxFailures: o.maxFailures,
 			Version:     Version,
 		},
 	}
@@ -125,7 +138,7 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)
 	if sum != nil {
-		printSummary(stdio, sum)
+		printSummaryFor(stdio, sum, resume)
 	}
 	return runExit(sum, err)
 }

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -46,9 +45,9 @@ row the required fields, email syntax, values that are not allowed, cells
 that the job's values maps do not cover, and users listed twice.
 
 Nothing is sent to Zoom and no credentials are read. The summary and the
-first 20 problems are printed; every problem goes to validation.csv (row,
-column, field, value, problem, hint), which opens in Excel, in the run folder
-(--out, default runs/<job name>-<UTC time>).
+first 20 problems are printed; with --out DIR every problem goes to
+DIR/validation.csv (row, column, field, value, problem, hint), which opens in
+Excel. Without --out nothing is written.
 
 Like run, validate takes a workbook that carries its job, or a spreadsheet
 with --steps to map its headers.
@@ -76,7 +75,7 @@ has a problem.`,
 	f := cmd.Flags()
 	f.StringVar(&o.input, "input", "", "read this `FILE` instead of the job's input.path (.csv or .xlsx)")
 	f.StringVar(&o.sheet, "sheet", "", "read this `SHEET` of the workbook instead of the job's input.sheet")
-	f.StringVar(&o.out, "out", "", "write validation.csv to this `DIR` (default runs/<job name>-<UTC time>)")
+	f.StringVar(&o.out, "out", "", "write every problem to validation.csv in this `DIR` (without it nothing is written)")
 	registerAutoFlags(f, &o.auto)
 	f.BoolVar(&o.json, "json", false, "write the summary and every problem to stdout as one JSON object (the report goes to stderr)")
 	return cmd
@@ -107,11 +106,12 @@ func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateRepo
 	}
 	rep.Ignored = src.ignored
 	printMapping(human, src)
-	out := o.out
-	if out == "" {
-		out = filepath.Join("runs", job.Name+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	// The report is written only where --out asks: a check leaves no
+	// folder behind (the console lists the problems).
+	report := ""
+	if o.out != "" {
+		report = filepath.Join(o.out, validationFile)
 	}
-	report := filepath.Join(out, validationFile)
 	// Problems stream into the report; only the first few and the counts
 	// are kept (every one with --json, which lists them).
 	v := validation{byKind: map[string]int{}, badRows: map[int]bool{}}
@@ -141,8 +141,12 @@ func runValidate(stdio *IO, jobPath string, o validateOptions, rep *validateRepo
 	if v.total == 0 {
 		return nil
 	}
-	return exitf(ExitUsage, "%s of %s rows have problems; nothing was sent (every problem is in %s)",
-		groupDigits(len(v.badRows)), groupDigits(rows), report)
+	where := "add --out DIR to write every problem to validation.csv"
+	if report != "" {
+		where = "every problem is in " + report
+	}
+	return exitf(ExitUsage, "%s of %s rows have problems; nothing was sent (%s)",
+		groupDigits(len(v.badRows)), groupDigits(rows), where)
 }
 
 // validation is what validate keeps of the problems.
@@ -206,6 +210,9 @@ func (v *validationWriter) open() error {
 }
 
 func (v *validationWriter) write(p mapping.Problem) error {
+	if v.path == "" {
+		return nil // no --out: no report
+	}
 	if v.f == nil && v.err == nil {
 		v.err = v.open()
 	}
@@ -219,6 +226,9 @@ func (v *validationWriter) write(p mapping.Problem) error {
 }
 
 func (v *validationWriter) close() error {
+	if v.path == "" {
+		return nil
+	}
 	if v.f == nil && v.err == nil {
 		v.err = v.open()
 	}
@@ -276,7 +286,11 @@ func printValidation(w io.Writer, job *jobfile.Job, in *jobs.Input, rows int, v 
 	for _, p := range v.first {
 		fmt.Fprintf(w, "  %s\n", problemLine(p))
 	}
-	fmt.Fprintf(w, "\nEvery problem is in %s.\n", report)
+	if report != "" {
+		fmt.Fprintf(w, "\nEvery problem is in %s.\n", report)
+	} else if len(v.first) < v.total {
+		fmt.Fprintf(w, "\nEvery problem goes to %s with --out DIR.\n", validationFile)
+	}
 }
 
 // problemLine reads `row 7, column "Email": "x" is not a valid email

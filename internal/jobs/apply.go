@@ -141,7 +141,7 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 func (e *engine) countFailure() {
 	n := e.failures.Add(1)
 	if e.maxFailures >= 0 && n > int64(e.maxFailures) {
-		e.abort(fmt.Sprintf("more than %d rows failed (limits.max_failures)", e.maxFailures))
+		e.abort(fmt.Sprintf("more than %d rows failed (%s)", e.maxFailures, e.failuresFrom))
 	}
 }
 

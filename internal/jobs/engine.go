@@ -35,6 +35,13 @@ type Options struct {
 	// limits.max_removals, and the default limit on removals of members
 	// no row lists ("" keeps the job's).
 	MaxRemovals string
+	// MaxFailures is --max-failures ("N" or "N%"): it replaces the job's
+	// limits.max_failures ("" keeps the job's).
+	MaxFailures string
+	// Args are the arguments the run was started with (the job or sheet
+	// and the flags that shape it), recorded in the journal and run.json
+	// so that `zoombulk run --resume DIR` alone finishes the run.
+	Args []string
 	// Undo runs an undo job (undo.yaml of a run folder): fields changed
 	// since that run are left as found (conflict), created users are
 	// deleted only with AllowDelete (else kept).
@@ -171,10 +178,13 @@ type engine struct {
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
 	maxFailures int // -1: no limit
-	stopOnce    sync.Once
-	work        context.Context // done once the run stops taking work (Ctrl-C included)
-	stopWork    context.CancelFunc
-	aborted     atomic.Value // string
+	// failuresFrom names where the failure limit came from, for the
+	// reason a run stops.
+	failuresFrom string
+	stopOnce     sync.Once
+	work         context.Context // done once the run stops taking work (Ctrl-C included)
+	stopWork     context.CancelFunc
+	aborted      atomic.Value // string
 
 	// deferUntil is set by a daily-limit 429: the rest of the step waits.
 	deferMu    sync.Mutex
@@ -237,6 +247,11 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{Key: "--max-removals", Msg: err.Error(), Hint: "write a number of removals (15) or a percentage (10%)"}
 		}
 	}
+	if r.Opts.MaxFailures != "" {
+		if _, _, err := jobfile.ParseLimit(r.Opts.MaxFailures); err != nil {
+			return nil, &jobfile.JobError{Key: "--max-failures", Msg: err.Error(), Hint: "write a number of rows (5) or a percentage (10%)"}
+		}
+	}
 	sheet, err := ReadSheet(r.Job, r.Opts.Input)
 	if err != nil {
 		return nil, err
@@ -276,7 +291,12 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			os.Remove(e.Opts.OutDir) // only when empty
 		}
 	}()
-	e.maxFailures = r.Job.Limits.FailuresAllowed(len(sheet.Rows))
+	e.maxFailures, e.failuresFrom = r.Job.Limits.FailuresAllowed(len(sheet.Rows)), "limits.max_failures"
+	if s := r.Opts.MaxFailures; s != "" {
+		n, pct, _ := jobfile.ParseLimit(s) // checked above
+		l := jobfile.Limits{SetFailures: true, MaxFailures: n, MaxFailuresPct: pct}
+		e.maxFailures, e.failuresFrom = l.FailuresAllowed(len(sheet.Rows)), "--max-failures"
+	}
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()

@@ -40,6 +40,8 @@ type RunInfo struct {
 	Started    time.Time        `json:"started"`
 	Finished   time.Time        `json:"finished"`
 	Seconds    float64          `json:"seconds"`
+	// Args are the arguments the run was started with, for a resume.
+	Args []string `json:"args,omitempty"`
 }
 
 // writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
@@ -272,6 +274,7 @@ func (e *engine) runInfo(sum *Summary) RunInfo {
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
 		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
+		Args: e.runArgs(),
 	}
 }
 
@@ -363,4 +366,16 @@ func (e *engine) stats() zoom.Stats {
 		return zoom.Stats{}
 	}
 	return e.Client.Stats()
+}
+
+// runArgs are the arguments recorded for the run: this invocation's, or on
+// a resume given none, those the run was started with.
+func (e *engine) runArgs() []string {
+	if len(e.Opts.Args) > 0 {
+		return e.Opts.Args
+	}
+	if e.prior != nil {
+		return e.prior.header.Args
+	}
+	return nil
 }

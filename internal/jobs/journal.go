@@ -42,6 +42,8 @@ type journalHeader struct {
 	// undo with other credentials is refused before any call.
 	AccountID string `json:"account_id,omitempty"`
 	APIHost   string `json:"api_host,omitempty"`
+	// Args are the arguments the run was started with (Options.Args).
+	Args []string `json:"args,omitempty"`
 }
 
 type journalRecord struct {

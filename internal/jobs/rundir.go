@@ -146,7 +146,7 @@ func (e *engine) startJournal() error {
 	e.journal, err = createJournal(dir, journalHeader{
 		Job: e.Job.Path, JobSHA256: e.jobSum, Input: abs, InputSHA256: e.inputSum, Sheet: e.sheet.Name, HeaderRow: e.sheet.HeaderRow,
 		Match: e.Job.Key(), Steps: steps, Rows: len(e.sheet.Rows), Started: time.Now().UTC().Format(time.RFC3339), Version: e.Opts.Version,
-		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(),
+		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(), Args: e.Opts.Args,
 	})
 	return err
 }
@@ -227,4 +227,22 @@ func (l *runLock) release() {
 	if l != nil {
 		os.Remove(l.path)
 	}
+}
+
+// RunArgs are the arguments a run in dir was started with, from its
+// run.json or, for a run that ended before writing it, its journal's
+// header: what `zoombulk run --resume DIR` runs again. A run recorded
+// before the arguments were kept gives none (nil, nil).
+func RunArgs(dir string) ([]string, error) {
+	if info, err := readRunInfo(dir); err == nil && len(info.Args) > 0 {
+		return info.Args, nil
+	}
+	st, err := readJournal(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &RunDirError{Dir: dir, Msg: "holds no run to resume (no " + journalName + ")", Hint: "name the folder of an interrupted run, or run without --resume"}
+	}
+	if err != nil {
+		return nil, &RunDirError{Dir: dir, Msg: "cannot resume: " + err.Error()}
+	}
+	return st.header.Args, nil
 }
