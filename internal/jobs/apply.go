@@ -192,9 +192,14 @@ func (e *engine) outcomeOf(err error) *results.StepResult {
 // stoppedUnanswered says whether a call's outcome is unknown because the
 // run was stopping when its answer was lost. A Ctrl-C is seen on the work
 // context at once; its reason is only recorded when apply returns.
+// A second stop cancels the work context: a call then ends with
+// context.Canceled, whether it still waited for its slot or was on the
+// wire, and is not a failure of the row either (resume reads the account
+// before it sends anything again).
 func stoppedUnanswered(e *engine, err error) bool {
+	stopping := e.reason() != "" || e.work != nil && e.work.Err() != nil
 	var amb *zoom.AmbiguousError
-	return errors.As(err, &amb) && (e.reason() != "" || e.work != nil && e.work.Err() != nil)
+	return stopping && (errors.As(err, &amb) || errors.Is(err, context.Canceled))
 }
 
 // seatsGone is the result for a row that needs a license after Zoom said
