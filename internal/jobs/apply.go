@@ -97,6 +97,9 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 	case results.ActConflict:
 		return &results.StepResult{Status: results.Unchanged, UserID: r.knownID()} // record says conflict
 	case results.ActKeep:
+		if st.fail != nil { // a group or division the run created (delete_created): why it stays
+			return &results.StepResult{Status: results.Kept, Reason: st.fail.Reason, Hint: st.fail.Hint}
+		}
 		return &results.StepResult{Status: results.Kept, UserID: r.knownID(), Reason: "created by the run undone; kept",
 			Hint: "undo with --allow-delete to delete the users the run created"}
 	case results.ActRecovered:

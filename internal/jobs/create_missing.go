@@ -153,12 +153,26 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 			}
 			ne.done = true
 			a.e.Events.Logf("Creating %s %q", ne.kind, ne.name)
-			ne.id, ne.err = a.e.createEntry(a.calls, ne)
+			var made bool
+			ne.id, made, ne.err = a.e.createEntry(a.calls, ne)
+			if made && a.e.journal != nil {
+				// Before any row says so: the undo deletes what this names.
+				if err := a.e.journal.created(a.step, ne); err != nil {
+					a.e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
+				}
+			}
 		}
 		if ne.err != nil {
 			cp := *ne.err
 			a.record(r, &cp)
 			continue
+		}
+		// The plan recorded the placeholder as the value the step sets:
+		// the before-image (undo.csv's zb_set_*) names the real ID.
+		for j := range st.changes {
+			if c := &st.changes[j]; c.set == st.target && strings.HasPrefix(c.set, newPrefix) {
+				c.set = ne.id
+			}
 		}
 		st.target = ne.id
 		out = append(out, r)
@@ -167,16 +181,16 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 }
 
 // createEntry sends the create. A name already in use (a group made
-// between the plan and the run) is the group wanted: it is used.
-func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *results.StepResult) {
-	var id string
+// between the plan and the run) is the group wanted: it is used, but made
+// is false (the run did not create it, so its undo leaves it).
+func (e *engine) createEntry(ctx context.Context, ne *newEntry) (id string, made bool, fail *results.StepResult) {
 	var err error
 	switch ne.kind {
 	case "group":
 		var g *zoom.Group
 		g, err = e.Client.CreateGroup(ctx, ne.name)
 		if g != nil {
-			id, err = g.ID, nil
+			id, made, err = g.ID, err == nil, nil
 		}
 	default:
 		var dv *zoom.Division
@@ -190,9 +204,9 @@ func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *result
 		if res.Status == results.Failed {
 			res.Reason = fmt.Sprintf("creating the %s %q: %s", ne.kind, ne.name, res.Reason)
 		}
-		return "", res
+		return "", false, res
 	}
-	return id, nil
+	return id, id != "", nil
 }
 
 // rowKeyText names a row that is not a user (a group, a contact group and

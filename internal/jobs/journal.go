@@ -66,6 +66,9 @@ type journalRecord struct {
 	UndoKey []string     `json:"undo_key,omitempty"`
 	Changes []undoChange `json:"changes,omitempty"`
 	Flags   []string     `json:"flags,omitempty"`
+	// Created names a group or division the run made (type "created"):
+	// an undo deletes it, by this ID only, when it is empty.
+	Created *createdDir `json:"created,omitempty"`
 	results.StepResult
 	At string `json:"at,omitempty"`
 }
@@ -76,6 +79,32 @@ type undoChange struct {
 	Col string `json:"col"`
 	Was string `json:"was"`
 	Set string `json:"set"`
+}
+
+// createdDir is a group or division a run created.
+type createdDir struct {
+	Kind string `json:"kind"` // "group" or "division"
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// created journals a group or division the run has just made: the undo
+// deletes only what such a record names.
+func (j *journal) created(step jobfile.Step, ne *newEntry) error {
+	return j.write(journalRecord{Type: "created", Row: -1, Step: string(step.Kind),
+		Created: &createdDir{Kind: ne.kind, ID: ne.id, Name: ne.name}, At: time.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+// createdDirs are the groups and divisions a run's journal says it
+// created, in the order it made them.
+func createdDirs(records []journalRecord) []createdDir {
+	var out []createdDir
+	for _, rec := range records {
+		if rec.Type == "created" && rec.Created != nil && rec.Created.ID != "" {
+			out = append(out, *rec.Created)
+		}
+	}
+	return out
 }
 
 type journal struct {

@@ -33,6 +33,9 @@ type rowRun struct {
 	// the member out of (`group "Sales"`); such a row is no input row.
 	unlisted string
 	syncStep int
+	// dirDelete marks a row of delete_created: a group or division the
+	// undone run created, deleted (or kept) by the undo.
+	dirDelete bool
 }
 
 // rowStep is one step of one row: what the plan decided and what happened.

@@ -33,7 +33,9 @@ type syncer interface {
 func (e *engine) planSync(ctx context.Context, rows []*rowRun) error {
 	for i, step := range e.steps {
 		s, ok := kindOf(step).(syncer)
-		if !ok || !e.stepPending(rows, i) {
+		// delete_created plans from the undone run's journal, even when
+		// undo.csv has no row left to do (a run that only made groups).
+		if !ok || !e.stepPending(rows, i) && step.Kind != DeleteCreated {
 			continue
 		}
 		extra, err := s.sync(ctx, e, i, rows)

@@ -305,7 +305,7 @@ func (e *engine) writeUndo() ([]string, error) {
 	}
 	created := slices.ContainsFunc(order, func(k string) bool { return byKey[k].created })
 	yamlPath := filepath.Join(dir, UndoYAML)
-	text := e.undoJob(keys, cols, flags, created)
+	text := e.undoJob(keys, cols, flags, created, len(createdDirs(st.records)) > 0)
 	if err := sheet.WriteAtomic(yamlPath, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func undoCell(field, v string) string {
 
 // undoJob is undo.yaml: the steps of the run in reverse, each one that
 // put back a field the run changed.
-func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
+func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Undo of the run in this folder (job %q): puts back the values the run changed.\n", e.Job.Name)
 	b.WriteString("# Run it with: zoombulk undo <this folder> (fields changed since the run are left as found:\n")
@@ -386,6 +386,8 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 			}
 		case DeleteUsers:
 			// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
+		case UpsertGroups, UpsertDivisions:
+			// What they created is deleted by delete_created (last).
 		default:
 			if u, ok := kindOf(s).(undoKind); ok {
 				var mine []string
@@ -401,6 +403,11 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 			}
 			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", s.Kind)
 		}
+	}
+	if madeDirs {
+		// Last: the other steps take the run's members out first, and a
+		// group or division is deleted only when that leaves it empty.
+		add(string(DeleteCreated))
 	}
 	if len(steps) == 0 {
 		b.WriteString(nothingToUndo + "\n")
@@ -504,9 +511,17 @@ func (e *engine) undoWarnings() []string {
 		}
 		return out
 	}
-	var deleted []string
+	var deleted, keptDirs []string
 	kept := 0
 	for _, r := range e.rows {
+		if r.dirDelete {
+			for i := range r.steps {
+				if r.steps[i].action == results.ActKeep && r.steps[i].fail != nil {
+					keptDirs = append(keptDirs, r.steps[i].fail.Reason)
+				}
+			}
+			continue
+		}
 		if v, _ := e.cell(r, colDeleted); v == "yes" {
 			deleted = append(deleted, r.email())
 		}
@@ -522,6 +537,7 @@ func (e *engine) undoWarnings() []string {
 	if kept > 0 {
 		out = append(out, fmt.Sprintf("%d %s the run created will be kept: undo with --allow-delete to delete %s", kept, plural("user", kept), pick(kept == 1, "it", "them")))
 	}
+	out = append(out, keptDirs...)
 	return out
 }
 

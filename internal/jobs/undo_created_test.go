@@ -1,0 +1,173 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
+)
+
+// dirState lists the account's groups and divisions by name.
+func dirState(srv *zoomtest.Server) string {
+	var groups, divs []string
+	for _, g := range srv.Groups() {
+		groups = append(groups, g.Name)
+	}
+	for _, d := range srv.Divisions() {
+		divs = append(divs, d.Name)
+	}
+	slices.Sort(groups)
+	slices.Sort(divs)
+	return fmt.Sprintf("groups %v divisions %v", groups, divs)
+}
+
+// undoRow is the undo's results row whose zb_target names what.
+func undoRow(t *testing.T, dir, target string) map[string]string {
+	t.Helper()
+	for _, line := range readResults(t, dir) {
+		if line["zb_target"] == target {
+			return line
+		}
+	}
+	t.Fatalf("no results row for %s in %s", target, dir)
+	return nil
+}
+
+// Issue 26 item 2: the undo of a create_missing run deletes the groups and
+// the division the run created (their members put back first), counts
+// the deletions as removals, and keeps one someone has joined since,
+// saying why.
+func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
+	rows := [][]string{
+		{"alan.turing@acme.example", "Platform", "Nordics"},
+		{"grace.hopper@acme.example", "Platform", "Nordics"},
+		{"priya.patel@acme.example", "Field Ops", "Americas"},
+	}
+	tests := []struct {
+		name string
+		// after the run, before the undo
+		meanwhile func(t *testing.T, e *env)
+		// what the undo leaves of the run's creations
+		wantLeft string
+		kept     map[string]string // zb_target -> a part of zb_reason
+	}{
+		{name: "every one is empty after the undo: all deleted", wantLeft: ""},
+		{
+			name: "someone joined a created group since: it is kept",
+			meanwhile: func(t *testing.T, e *env) {
+				gid := ""
+				for _, g := range e.srv.Groups() {
+					if g.Name == "Platform" {
+						gid = g.ID
+					}
+				}
+				if _, err := e.client.AddGroupMembers(context.Background(), gid, []zoom.UserRef{{Email: "olivia.owner@acme.example"}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantLeft: "Platform",
+			kept:     map[string]string{`group "Platform"`: `has 1 member after the undo`},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+			ctx := context.Background()
+			users, dirs := accountState(e.srv), dirState(e.srv)
+			e.writeCSV("users.csv", []string{"Email", "Group", "Division"}, rows)
+			job := e.write("job.yaml", fmt.Sprintf(createMissingJob, "true"))
+			run := filepath.Join(e.dir, "run")
+			if _, err := e.run(ctx, job, run, nil); err != nil {
+				t.Fatal(err)
+			}
+			if dirState(e.srv) == dirs {
+				t.Fatal("the run created nothing")
+			}
+			if tc.meanwhile != nil {
+				tc.meanwhile(t, e)
+			}
+			// The plan shows the deletions as removals, which max_removals counts.
+			dry, err := e.undo(ctx, run, filepath.Join(e.dir, "dry"), func(o *jobs.Options) { o.DryRun = true })
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantGroups := pick(tc.wantLeft == "", 2, 1)
+			if got := dry.Plan.Removals["group deletion"]; got != wantGroups || dry.Plan.Removals["division deletion"] != 1 {
+				t.Errorf("plan removals %v, want %d group deletions and 1 division deletion", dry.Plan.Removals, wantGroups)
+			}
+			stopped, err := e.undo(ctx, run, filepath.Join(e.dir, "limited"), func(o *jobs.Options) { o.MaxRemovals = "1" })
+			if !errors.Is(err, jobs.ErrAborted) || !strings.Contains(stopped.Aborted, "deletion") {
+				t.Errorf("undo with --max-removals 1: err %v, aborted %q; want a stop naming the deletions", err, stopped.Aborted)
+			}
+			if dirState(e.srv) == dirs {
+				t.Fatal("the stopped undo deleted something")
+			}
+
+			out := filepath.Join(run, "undo")
+			if _, err := e.undo(ctx, run, out, nil); err != nil {
+				t.Fatal(err)
+			}
+			want := dirs
+			if tc.wantLeft != "" {
+				want = strings.Replace(dirs, "Operations ", "Operations "+tc.wantLeft+" ", 1)
+			}
+			if got := dirState(e.srv); got != want {
+				t.Errorf("after the undo: %s\nwant %s", got, want)
+			}
+			// Everyone but the member who joined since is where they were.
+			after := accountState(e.srv)
+			delete(after, "olivia.owner@acme.example")
+			delete(users, "olivia.owner@acme.example")
+			if d := diffState(users, after); len(d) > 0 {
+				t.Errorf("after the undo:\n%s", strings.Join(d, "\n"))
+			}
+			for _, target := range []string{`group "Platform"`, `group "Field Ops"`, `division "Nordics"`} {
+				line := undoRow(t, out, target)
+				if why, kept := tc.kept[target]; kept {
+					if line["zb_status"] != "kept" || !strings.Contains(line["zb_reason"], why) {
+						t.Errorf("%s: %s (%s), want kept: %s", target, line["zb_status"], line["zb_reason"], why)
+					}
+					continue
+				}
+				if line["zb_status"] != "succeeded" || line["zb_action"] != "delete" {
+					t.Errorf("%s: %s/%s (%s), want a succeeded delete", target, line["zb_status"], line["zb_action"], line["zb_reason"])
+				}
+			}
+		})
+	}
+}
+
+// A group the run did not create is never deleted, even when the undo
+// leaves it empty: only IDs the journal records as created are.
+func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	// An empty group made before the run, and a run that puts a user in it.
+	if _, err := e.client.CreateGroup(ctx, "Empty Before"); err != nil {
+		t.Fatal(err)
+	}
+	dirs := dirState(e.srv)
+	e.writeCSV("users.csv", []string{"Email", "Group"}, [][]string{{"linus.berg@acme.example", "Empty Before"}})
+	job := e.write("job.yaml", "version: 1\ninput: users.csv\nfields: { email: Email, group: Group }\nsteps:\n  - move_group: { to: group, mode: add, create_missing: true }\n")
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirState(e.srv); got != dirs {
+		t.Errorf("after the undo: %s, want %s", got, dirs)
+	}
+	if u, _ := e.srv.UserByEmail("linus.berg@acme.example"); len(u.GroupIDs) != 1 {
+		t.Errorf("linus is in %v after the undo, want his one group", u.GroupIDs)
+	}
+}
