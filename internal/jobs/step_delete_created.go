@@ -28,6 +28,7 @@ func init() { register(deleteCreatedStep{}) }
 
 func (deleteCreatedStep) Name() jobfile.StepKind                      { return DeleteCreated }
 func (deleteCreatedStep) userOptional()                               {}
+func (deleteCreatedStep) AnyRows()                                    {}
 func (deleteCreatedStep) Fields(jobfile.Step) []string                { return nil }
 func (deleteCreatedStep) Check(*jobfile.Loader, string, jobfile.Step) {}
 

@@ -171,3 +171,76 @@ func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
 		t.Errorf("linus is in %v after the undo, want his one group", u.GroupIDs)
 	}
 }
+
+// The new-account sample (groups, then users with create_missing, then
+// contact groups), run on its first-day account and undone in reverse
+// order with --allow-delete, leaves the account as it was: users, groups,
+// divisions and contact groups (4 groups and 3 divisions were left before
+// issue 26).
+func TestNewAccountSampleUndoesToTheStart(t *testing.T) {
+	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
+	ctx := context.Background()
+	users, contacts, dirs := accountState(e.srv), contactState(e.srv), dirState(e.srv)
+	jobsInOrder := []string{"1-groups.yaml", "2-users.yaml", "3-contacts.yaml"}
+	var runs []string
+	for _, j := range jobsInOrder {
+		run := filepath.Join(e.dir, strings.TrimSuffix(j, ".yaml"))
+		sum, err := e.run(ctx, filepath.Join("..", "..", "samples", "new-account", j), run, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", j, err)
+		}
+		if sum.Counts["succeeded"] == 0 || sum.Counts["failed"] > 0 {
+			t.Fatalf("%s: %v", j, sum.Counts)
+		}
+		runs = append(runs, run)
+	}
+	if dirState(e.srv) == dirs {
+		t.Fatal("the sample created no group or division")
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		sum, err := e.undo(ctx, runs[i], filepath.Join(runs[i], "undo"), func(o *jobs.Options) { o.AllowDelete = true })
+		if err != nil {
+			t.Fatalf("undo of %s: %v", jobsInOrder[i], err)
+		}
+		if !sum.Counts.AsAsked() {
+			t.Errorf("undo of %s: %v", jobsInOrder[i], sum.Counts)
+		}
+	}
+	d := append(diffState(users, accountState(e.srv)), diffState(contacts, contactState(e.srv))...)
+	if got := dirState(e.srv); got != dirs {
+		d = append(d, "directory: "+got+"\n  want "+dirs)
+	}
+	if len(d) > 0 {
+		t.Errorf("after undoing the sample:\n%s", strings.Join(d, "\n"))
+	}
+}
+
+// A run that only made groups (upsert_groups, no admins) has no undo.csv
+// row: its undo is delete_created alone, and deletes them.
+func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	dirs := dirState(e.srv)
+	e.writeCSV("groups.csv", []string{"Group"}, [][]string{{"Platform"}, {"Sales"}, {"Field Ops"}})
+	job := e.write("job.yaml", "version: 1\ninput: groups.csv\nfields: { group: Group }\nsteps: [upsert_groups]\n")
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	if dirState(e.srv) == dirs {
+		t.Fatal("the run created nothing")
+	}
+	if jobs.NothingToUndo(run) {
+		t.Fatal("undo.yaml says there is nothing to undo")
+	}
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirState(e.srv); got != dirs {
+		t.Errorf("after the undo: %s, want %s", got, dirs)
+	}
+}
