@@ -404,6 +404,19 @@ func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) str
 			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", s.Kind)
 		}
 	}
+	// Licenses before the add-ons that need them: Zoom grants webinar,
+	// large meetings and the like to licensed users only, so a user the
+	// run downgraded (and took add-ons from) is licensed again before the
+	// add-ons go back; a user the run upgraded is downgraded first and
+	// then loses the add-ons, which Zoom allows on any user. The run's
+	// own order (license, then add-ons) reversed would refuse the first.
+	if slices.Contains(cols, "type") {
+		iu := slices.Index(steps, "update_users")
+		iff := slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "update_features") })
+		if iff >= 0 && iu > iff {
+			steps = slices.Insert(slices.Delete(steps, iu, iu+1), iff, "update_users")
+		}
+	}
 	if madeDirs {
 		// Last: the other steps take the run's members out first, and a
 		// group or division is deleted only when that leaves it empty.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -242,5 +243,54 @@ func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 	}
 	if got := dirState(e.srv); got != dirs {
 		t.Errorf("after the undo: %s, want %s", got, dirs)
+	}
+}
+
+// Issue 26 item 2: an undo gives licenses back before the add-ons that
+// need them. On a Zoom that grants add-ons to licensed users only (the
+// sandbox's default), undoing a reshuffle that took webinar seats from
+// users it downgraded must license them again first; users the run
+// upgraded lose their add-ons and their license, and every field ends
+// where it started.
+func TestUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	start := accountState(e.srv)
+	e.writeCSV("licenses.csv", []string{"Email", "License", "Webinar", "Large Meeting"}, [][]string{
+		{"sam.seller@acme.example", "Basic", "None", ""},       // had webinar 1000: downgraded
+		{"mark.eting@acme.example", "Basic", "None", "None"},   // had webinar 500 and large 200
+		{"priya.patel@acme.example", "Licensed", "500", ""},    // upgraded, given a webinar
+		{"tom.nguyen@acme.example", "Licensed", "", "200"},     // upgraded, given large meetings
+		{"kenji.sato@acme.example", "Licensed", "1000", "500"}, // licensed already: add-ons only
+	})
+	data, err := os.ReadFile("../../samples/license-reshuffle/job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := e.write("job.yaml", string(data))
+	run := filepath.Join(e.dir, "run")
+	sum, err := e.run(ctx, job, run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Counts["succeeded"] != 5 {
+		t.Fatalf("the run: %v", sum.Counts)
+	}
+	undo := filepath.Join(run, "undo")
+	usum, err := e.undo(ctx, run, undo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range readResults(t, undo) {
+		if line["zb_status"] != "succeeded" {
+			t.Errorf("undo: %s %s at %s (%s)", line["email"], line["zb_status"], line["zb_step"], line["zb_reason"])
+		}
+	}
+	if usum.Counts["succeeded"] != 5 {
+		t.Errorf("the undo: %v", usum.Counts)
+	}
+	if d := diffState(start, accountState(e.srv)); len(d) > 0 {
+		yaml, _ := os.ReadFile(filepath.Join(run, "undo.yaml"))
+		t.Errorf("after the undo:\n%s\nundo.yaml:\n%s", strings.Join(d, "\n"), yaml)
 	}
 }
