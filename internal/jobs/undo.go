@@ -71,7 +71,7 @@ func undoField(field string) (jobfile.StepKind, bool) {
 	switch field {
 	case "status":
 		return SetStatus, true
-	case "group":
+	case "group", colGroupRemoved:
 		return MoveGroup, true
 	case "division":
 		return AssignDivision, true
@@ -227,6 +227,18 @@ func addChanges(ent *undoEntry, changes []undoChange, flags []string, byPerson b
 		ent.flags[f] = true
 	}
 	for _, c := range changes {
+		if c.Col == colGroupRemoved {
+			// Every group a sync took the user out of, not only the first.
+			if have := ent.before[c.Col]; have == "" {
+				ent.before[c.Col] = c.Was
+			} else if !slices.Contains(strings.Split(have, "; "), c.Was) {
+				ent.before[c.Col] = have + "; " + c.Was
+			}
+			if ent.set[c.Col] == "" || c.Set != undoRemoved {
+				ent.set[c.Col] = c.Set // the fallback the user was put in, if any
+			}
+			continue
+		}
 		if _, seen := ent.before[c.Col]; !seen {
 			ent.before[c.Col] = c.Was
 		}
@@ -260,6 +272,9 @@ func (e *engine) writeUndo() ([]string, error) {
 				flags = append(flags, f)
 			}
 		}
+	}
+	if slices.Contains(cols, colGroupRemoved) && !slices.Contains(cols, "group") {
+		cols = append(cols, "group") // move_group reads the field, empty here
 	}
 	slices.Sort(cols)
 	slices.Sort(flags)
@@ -334,6 +349,9 @@ func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) str
 	}
 	b.WriteString("fields:\n")
 	for _, c := range append(slices.Clone(keys), cols...) {
+		if strings.HasPrefix(c, "zb_") {
+			continue // a cell the step reads itself, not a job field
+		}
 		fmt.Fprintf(&b, "  %s: %s\n", c, c)
 	}
 	b.WriteString("steps:\n")

@@ -294,3 +294,83 @@ func TestUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
 		t.Errorf("after the undo:\n%s\nundo.yaml:\n%s", strings.Join(d, "\n"), yaml)
 	}
 }
+
+// Two gaps the issue-22 work left in the undo of a move_group sync: a user
+// the sync took out of several groups goes back in every one of them, and
+// a group that was the user's primary one is made primary again (with or
+// without a fallback group, which the undo takes the user out of).
+func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
+	tests := []struct {
+		name string
+		step string
+		rows [][]string
+		// ada (in Engineering, her primary group, and Operations) after the run
+		adaAfter []string
+	}{
+		{
+			name:     "taken out of two groups",
+			step:     "move_group: { mode: add, sync: exact }",
+			rows:     [][]string{{"grace.hopper@acme.example", "Engineering"}, {"adam.admin@acme.example", "Operations"}},
+			adaAfter: []string{},
+		},
+		{
+			name:     "taken out of her primary group only",
+			step:     "move_group: { mode: add, sync: exact }",
+			rows:     [][]string{{"grace.hopper@acme.example", "Engineering"}, {"ada.lovelace@acme.example", "Operations"}},
+			adaAfter: []string{"Operations"},
+		},
+		{
+			name:     "moved from her primary group to a fallback",
+			step:     "move_group: { mode: add, sync: exact, fallback_group: HR }",
+			rows:     [][]string{{"grace.hopper@acme.example", "Engineering"}, {"ada.lovelace@acme.example", "Operations"}},
+			adaAfter: []string{"HR", "Operations"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+			ctx := context.Background()
+			start := accountState(e.srv)
+			names := map[string]string{}
+			for _, g := range e.srv.Groups() {
+				names[g.ID] = g.Name
+			}
+			adaGroups := func() []string {
+				u, _ := e.srv.UserByEmail("ada.lovelace@acme.example")
+				out := []string{}
+				for _, id := range u.GroupIDs {
+					out = append(out, names[id])
+				}
+				return out
+			}
+			if got := adaGroups(); !slices.Equal(got, []string{"Engineering", "Operations"}) {
+				t.Fatalf("the seed has ada in %v", got)
+			}
+			e.writeCSV("users.csv", []string{"Email", "Group"}, tc.rows)
+			job := e.write("job.yaml", "version: 1\ninput: users.csv\nfields: { email: Email, group: Group }\nsteps:\n  - "+tc.step+"\nlimits: { max_removals: 50 }\n")
+			run := filepath.Join(e.dir, "run")
+			if _, err := e.run(ctx, job, run, nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := adaGroups(); !slices.Equal(got, tc.adaAfter) {
+				t.Fatalf("after the run ada is in %v, want %v", got, tc.adaAfter)
+			}
+			undo := filepath.Join(run, "undo")
+			sum, err := e.undo(ctx, run, undo, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sum.Counts.AsAsked() {
+				t.Errorf("the undo: %v", sum.Counts)
+			}
+			if got := adaGroups(); !slices.Equal(got, []string{"Engineering", "Operations"}) {
+				t.Errorf("after the undo ada is in %v, want [Engineering Operations] (Engineering primary)", got)
+			}
+			if d := diffState(start, accountState(e.srv)); len(d) > 0 {
+				data, _ := os.ReadFile(filepath.Join(run, "undo.csv"))
+				t.Errorf("after the undo:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), data)
+			}
+		})
+	}
+}
