@@ -64,6 +64,10 @@ type rowStep struct {
 	// run's ID no longer has the run's email, or the email is another
 	// user's now. Nothing is sent; the row says conflict.
 	identity string
+	// kept is why an undo keeps what the run created (a contact group
+	// given members the run did not add): the step's other work is done,
+	// and the row says kept with this reason.
+	kept string
 }
 
 // conflict is a field an undo found changed since the run it undoes.

@@ -560,6 +560,9 @@ func (e *engine) undoWarnings() []string {
 			if r.steps[i].action == results.ActKeep {
 				kept++
 			}
+			if why := r.steps[i].kept; why != "" && !slices.Contains(keptDirs, why) {
+				keptDirs = append(keptDirs, why)
+			}
 		}
 	}
 	if n := len(deleted); n > 0 {
