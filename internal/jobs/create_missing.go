@@ -153,11 +153,20 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 			}
 			ne.done = true
 			a.e.Events.Logf("Creating %s %q", ne.kind, ne.name)
+			if a.e.journal != nil {
+				// Before the call: a process killed with it in flight
+				// leaves the resume a name to look for (settleCreates).
+				if err := a.e.journal.created("creating", string(a.step.Kind), createdDir{Kind: ne.kind, Name: ne.name}); err != nil {
+					a.e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
+					a.record(r, &results.StepResult{Status: results.NotRun})
+					continue
+				}
+			}
 			var made bool
 			ne.id, made, ne.err = a.e.createEntry(a.calls, ne)
 			if made && a.e.journal != nil {
 				// Before any row says so: the undo deletes what this names.
-				if err := a.e.journal.created(a.step, ne); err != nil {
+				if err := a.e.journal.created("created", string(a.step.Kind), createdDir{Kind: ne.kind, ID: ne.id, Name: ne.name}); err != nil {
 					a.e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
 				}
 			}
@@ -207,6 +216,53 @@ func (e *engine) createEntry(ctx context.Context, ne *newEntry) (id string, made
 		return "", false, res
 	}
 	return id, id != "", nil
+}
+
+// settleCreates, on resume, journals as created the groups and divisions
+// an earlier process sent a create for and died before it learned the
+// answer, when the account has one of that name now: the plan that sent
+// it found none, so it is this run's doing (as a user found on resume
+// is), and the undo deletes it.
+func (e *engine) settleCreates(ctx context.Context) error {
+	if e.prior == nil || e.journal == nil {
+		return nil
+	}
+	pending, steps := unsettledCreates(e.prior.records)
+	if len(pending) == 0 {
+		return nil
+	}
+	groups, err := e.Client.ListGroups(ctx)
+	if err != nil {
+		return err
+	}
+	var divs []zoom.Division
+	for _, c := range pending {
+		if c.Kind == kindDivision {
+			if divs, err = e.Client.ListDivisions(ctx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	for k, c := range pending {
+		for _, g := range groups {
+			if c.Kind == kindGroup && strings.EqualFold(g.Name, c.Name) {
+				c.ID = g.ID
+			}
+		}
+		for _, v := range divs {
+			if c.Kind == kindDivision && strings.EqualFold(v.Name, c.Name) {
+				c.ID = v.ID
+			}
+		}
+		if c.ID == "" {
+			continue // the create did not land: this process creates it if a row still needs it
+		}
+		if err := e.journal.created("created", steps[k], c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rowKeyText names a row that is not a user (a group, a contact group and

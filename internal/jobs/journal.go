@@ -88,11 +88,11 @@ type createdDir struct {
 	Name string `json:"name"`
 }
 
-// created journals a group or division the run has just made: the undo
-// deletes only what such a record names.
-func (j *journal) created(step jobfile.Step, ne *newEntry) error {
-	return j.write(journalRecord{Type: "created", Row: -1, Step: string(step.Kind),
-		Created: &createdDir{Kind: ne.kind, ID: ne.id, Name: ne.name}, At: time.Now().UTC().Format(time.RFC3339Nano)})
+// created journals a group or division the run has just made (typ
+// "created"), or is about to create ("creating", no ID yet): the undo
+// deletes only what a "created" record names.
+func (j *journal) created(typ, step string, c createdDir) error {
+	return j.write(journalRecord{Type: typ, Row: -1, Step: step, Created: &c, At: time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
 // createdDirs are the groups and divisions a run's journal says it
@@ -105,6 +105,26 @@ func createdDirs(records []journalRecord) []createdDir {
 		}
 	}
 	return out
+}
+
+// unsettledCreates are the creates a process journaled as about to be
+// sent and never as made: it died with the call in flight. With their
+// steps, by kind and name.
+func unsettledCreates(records []journalRecord) (map[string]createdDir, map[string]string) {
+	out, steps := map[string]createdDir{}, map[string]string{}
+	for _, rec := range records {
+		if rec.Created == nil {
+			continue
+		}
+		k := newKey(rec.Created.Kind, rec.Created.Name)
+		switch rec.Type {
+		case "creating":
+			out[k], steps[k] = *rec.Created, rec.Step
+		case "created":
+			delete(out, k)
+		}
+	}
+	return out, steps
 }
 
 type journal struct {

@@ -374,3 +374,74 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 		})
 	}
 }
+
+// A run killed with a group's create in flight (journaled as about to be
+// sent, never as made) and resumed: the resume finds the group and
+// records it as the run's, so the undo deletes it too.
+func TestUndoDeletesAGroupWhoseCreateWasInFlight(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	users, dirs := accountState(e.srv), dirState(e.srv)
+	e.writeCSV("users.csv", []string{"Email", "Group", "Division"}, [][]string{
+		{"alan.turing@acme.example", "Platform", "Nordics"},
+		{"grace.hopper@acme.example", "Platform", "Nordics"},
+	})
+	job := e.write("job.yaml", fmt.Sprintf(createMissingJob, "true"))
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Keep the journal up to the first create's "creating" record: the
+	// process died once the create was sent.
+	path := filepath.Join(run, "journal.jsonl")
+	var kept []string
+	for line := range strings.Lines(readFile(t, path)) {
+		kept = append(kept, line)
+		if strings.Contains(line, `"type":"creating"`) {
+			break
+		}
+	}
+	if !strings.Contains(kept[len(kept)-1], `"type":"creating"`) {
+		t.Fatal("the journal has no creating record")
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(kept, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"run.json", "results.csv", "results.xlsx", "failed.csv", jobs.UndoCSV, jobs.UndoYAML} {
+		os.Remove(filepath.Join(run, name))
+	}
+	// The account as that process left it: Platform made, nothing else.
+	ids := map[string]string{}
+	for _, g := range e.srv.Groups() {
+		ids[g.Name] = g.ID
+	}
+	for _, d := range e.srv.Divisions() {
+		ids[d.Name] = d.ID
+	}
+	for email, div := range map[string]string{"alan.turing@acme.example": "EMEA", "grace.hopper@acme.example": "Americas"} {
+		if err := e.client.MoveGroupMember(ctx, ids["Platform"], email, ids["Engineering"]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.AssignDivision(ctx, ids[div], []zoom.DivisionUser{{Email: email}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.client.DeleteDivision(ctx, ids["Nordics"]); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffState(users, accountState(e.srv)); len(d) > 0 {
+		t.Fatalf("the simulated account:\n%s", strings.Join(d, "\n"))
+	}
+	if _, err := e.run(ctx, job, run, func(o *jobs.Options) { o.Resume = true }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.undo(ctx, run, filepath.Join(run, "undo"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := dirState(e.srv); got != dirs {
+		t.Errorf("after the undo: %s, want %s\nundo.yaml:\n%s", got, dirs, readFile(t, filepath.Join(run, jobs.UndoYAML)))
+	}
+	if d := diffState(users, accountState(e.srv)); len(d) > 0 {
+		t.Errorf("after the undo:\n%s", strings.Join(d, "\n"))
+	}
+}
