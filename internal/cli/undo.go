@@ -43,8 +43,10 @@ re-created with the same address, or who has another address now, is left alone
 
 A field someone changed after the run is left as found: the row says conflict,
 with the value found and the value the run had set. Users the run created are
-deleted only with --allow-delete (else the row says kept). Users the run deleted
-cannot come back: the plan says so before anyone confirms.
+deleted only with --allow-delete (else the row says kept). Groups and divisions
+the run created are deleted when the undo leaves them empty (else kept, saying
+why): the plan lists them among the removals. Users the run deleted cannot come
+back: the plan says so before anyone confirms.
 
 Exit codes as for run: 0 every row put back (or kept); 1 some rows failed or
 are in conflict; 2 usage error, no undo.yaml in the folder, another account, or

@@ -53,3 +53,25 @@ func TestSyncRemovalsArePrintedBeforeThePrompt(t *testing.T) {
 		}
 	}
 }
+
+// The undo of a create_missing run names the groups and divisions it will
+// delete before the prompt (as removals) and deletes them.
+func TestUndoCommandDeletesCreatedGroups(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.file("users.csv", "Email,Group,Division\nalan.turing@acme.example,Platform,Nordics\n")
+	job := e.file("job.yaml", "version: 1\nname: cm\ninput: users.csv\nfields: { email: Email, group: Group, division: Division }\n"+
+		"steps:\n  - move_group: { create_missing: true }\n  - assign_division: { create_missing: true }\n")
+	groups, divs := len(e.srv.Groups()), len(e.srv.Divisions())
+	run := filepath.Join(e.dir, "run")
+	if code, out := e.main(nil, "run", job, "--yes", "--tier", "business", "--out", run); code != ExitOK || len(e.srv.Groups()) != groups+1 {
+		t.Fatalf("run: exit %d\n%s", code, out)
+	}
+	code, out := e.main(nil, "undo", run, "--dry-run", "--tier", "business")
+	if code != ExitOK || !strings.Contains(out, "1 group deletion, 1 division deletion") {
+		t.Errorf("undo --dry-run: exit %d, want the deletions among the removals\n%s", code, out)
+	}
+	code, out = e.main(nil, "undo", run, "--yes", "--tier", "business", "--out", filepath.Join(e.dir, "undo"))
+	if code != ExitOK || len(e.srv.Groups()) != groups || len(e.srv.Divisions()) != divs {
+		t.Errorf("undo: exit %d, %d groups (want %d), %d divisions (want %d)\n%s", code, len(e.srv.Groups()), groups, len(e.srv.Divisions()), divs, out)
+	}
+}

@@ -38,6 +38,8 @@ var Scopes = []ScopeUse{
 	{"POST /divisions", []string{"upsert_divisions"}, "division:write:division:admin", "division:write:admin"},
 	{"PATCH /divisions/{divisionId}", []string{"upsert_divisions"}, "division:update:division:admin", "division:write:admin"},
 	{"POST /divisions/{divisionId}/users", []string{"assign_division"}, "division:write:member:admin", "division:write:admin"},
+	{"DELETE /groups/{groupId}", []string{"delete_created"}, "group:delete:group:admin", "group:write:admin"},
+	{"DELETE /divisions/{divisionId}", []string{"delete_created"}, "division:delete:division:admin", "division:write:admin"},
 	{"POST /contacts/groups", []string{"contact_groups"}, "contact_group:write:admin", "contact_group:write:admin"},
 }
 

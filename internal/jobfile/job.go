@@ -80,6 +80,11 @@ type RowKeyer interface {
 	RowKey(step Step) []string
 }
 
+// AnyRows is implemented by step kinds that go with either kind of row
+// (delete_created, the last step of an undo job: its work is rows of its
+// own); they do not decide whether a job's rows are users.
+type AnyRows interface{ AnyRows() }
+
 // RowKey is the fields that name a row when every step of the job works on
 // rows that are not users (their union, in step order), or nil when the
 // rows are users, named by Key.
@@ -89,6 +94,9 @@ func (j *Job) RowKey() []string {
 	}
 	var key []string
 	for _, s := range j.Steps {
+		if _, any := kinds[s.Kind].(AnyRows); any {
+			continue
+		}
 		k, ok := kinds[s.Kind].(RowKeyer)
 		if !ok {
 			return nil
@@ -98,6 +106,9 @@ func (j *Job) RowKey() []string {
 				key = append(key, f)
 			}
 		}
+	}
+	if len(key) == 0 {
+		return nil
 	}
 	return key
 }
@@ -110,7 +121,11 @@ func (j *Job) RowRequired() []string {
 	}
 	var out []string
 	for _, s := range j.Steps {
-		if k := kinds[s.Kind].(RowKeyer).RowKey(s); len(k) > 0 && !inList(out, k[0]) {
+		rk, ok := kinds[s.Kind].(RowKeyer)
+		if !ok {
+			continue // a step that goes with any rows (AnyRows)
+		}
+		if k := rk.RowKey(s); len(k) > 0 && !inList(out, k[0]) {
 			out = append(out, k[0])
 		}
 	}

@@ -814,17 +814,21 @@ func (l *Loader) checkNeeds() {
 	// The key field, once for every step. Steps whose rows are not users
 	// (groups, contact groups) are named by their own fields and cannot
 	// share a sheet with steps whose rows are users.
-	keyed := 0
+	keyed, either := 0, 0
 	for _, s := range job.Steps {
-		if _, ok := kinds[s.Kind].(RowKeyer); ok {
+		if _, ok := kinds[s.Kind].(AnyRows); ok {
+			either++
+		} else if _, ok := kinds[s.Kind].(RowKeyer); ok {
 			keyed++
 		}
 	}
 	switch {
-	case keyed > 0 && keyed < len(job.Steps):
+	case keyed > 0 && keyed < len(job.Steps)-either:
 		var users, others []string
 		for _, s := range job.Steps {
-			if _, ok := kinds[s.Kind].(RowKeyer); ok {
+			if _, ok := kinds[s.Kind].(AnyRows); ok {
+				continue
+			} else if _, ok := kinds[s.Kind].(RowKeyer); ok {
 				others = append(others, string(s.Kind))
 			} else {
 				users = append(users, string(s.Kind))
@@ -836,6 +840,8 @@ func (l *Loader) checkNeeds() {
 			Hint: "put them in two jobs, one per sheet (input: { sheet: Groups })"})
 	case keyed > 0:
 		// every step names its own fields, checked below
+	case either == len(job.Steps):
+		// only steps that make their own rows: no key to map
 	case job.Match == "id" && !l.Mapped("id"):
 		l.errs = append(l.errs, &JobError{File: l.file, Line: l.matchLine, Key: "match",
 			Msg: `match: id needs the field "id", but the job does not map it`, Hint: `add it under fields, e.g. id: "User ID"`})

@@ -97,6 +97,9 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 	case results.ActConflict:
 		return &results.StepResult{Status: results.Unchanged, UserID: r.knownID()} // record says conflict
 	case results.ActKeep:
+		if st.fail != nil { // a group or division the run created (delete_created): why it stays
+			return &results.StepResult{Status: results.Kept, Reason: st.fail.Reason, Hint: st.fail.Hint}
+		}
 		return &results.StepResult{Status: results.Kept, UserID: r.knownID(), Reason: "created by the run undone; kept",
 			Hint: "undo with --allow-delete to delete the users the run created"}
 	case results.ActRecovered:
@@ -123,6 +126,8 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 		// changed since: the row says so, with both values.
 		res.Status, res.Reason, res.Hint = results.Conflict, conflictText(cs),
 			"the field was changed after the run: set it by hand if the run's value should go"
+	} else if why := r.steps[i].kept; why != "" && (res.Status == results.Succeeded || res.Status == results.Unchanged) {
+		res.Status, res.Reason, res.Hint = results.Kept, why, "delete it in the web portal if it should go"
 	}
 	r.steps[i].result = res
 	if e.journal != nil {

@@ -153,12 +153,35 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 			}
 			ne.done = true
 			a.e.Events.Logf("Creating %s %q", ne.kind, ne.name)
-			ne.id, ne.err = a.e.createEntry(a.calls, ne)
+			if a.e.journal != nil {
+				// Before the call: a process killed with it in flight
+				// leaves the resume a name to look for (settleCreates).
+				if err := a.e.journal.created("creating", string(a.step.Kind), createdDir{Kind: ne.kind, Name: ne.name}); err != nil {
+					a.e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
+					a.record(r, &results.StepResult{Status: results.NotRun})
+					continue
+				}
+			}
+			var made bool
+			ne.id, made, ne.err = a.e.createEntry(a.calls, ne)
+			if made && a.e.journal != nil {
+				// Before any row says so: the undo deletes what this names.
+				if err := a.e.journal.created("created", string(a.step.Kind), createdDir{Kind: ne.kind, ID: ne.id, Name: ne.name}); err != nil {
+					a.e.abort(fmt.Sprintf("the journal could not be written (%v)", err))
+				}
+			}
 		}
 		if ne.err != nil {
 			cp := *ne.err
 			a.record(r, &cp)
 			continue
+		}
+		// The plan recorded the placeholder as the value the step sets:
+		// the before-image (undo.csv's zb_set_*) names the real ID.
+		for j := range st.changes {
+			if c := &st.changes[j]; c.set == st.target && strings.HasPrefix(c.set, newPrefix) {
+				c.set = ne.id
+			}
 		}
 		st.target = ne.id
 		out = append(out, r)
@@ -167,16 +190,16 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 }
 
 // createEntry sends the create. A name already in use (a group made
-// between the plan and the run) is the group wanted: it is used.
-func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *results.StepResult) {
-	var id string
+// between the plan and the run) is the group wanted: it is used, but made
+// is false (the run did not create it, so its undo leaves it).
+func (e *engine) createEntry(ctx context.Context, ne *newEntry) (id string, made bool, fail *results.StepResult) {
 	var err error
 	switch ne.kind {
 	case "group":
 		var g *zoom.Group
 		g, err = e.Client.CreateGroup(ctx, ne.name)
 		if g != nil {
-			id, err = g.ID, nil
+			id, made, err = g.ID, err == nil, nil
 		}
 	default:
 		var dv *zoom.Division
@@ -190,9 +213,56 @@ func (e *engine) createEntry(ctx context.Context, ne *newEntry) (string, *result
 		if res.Status == results.Failed {
 			res.Reason = fmt.Sprintf("creating the %s %q: %s", ne.kind, ne.name, res.Reason)
 		}
-		return "", res
+		return "", false, res
 	}
-	return id, nil
+	return id, id != "", nil
+}
+
+// settleCreates, on resume, journals as created the groups and divisions
+// an earlier process sent a create for and died before it learned the
+// answer, when the account has one of that name now: the plan that sent
+// it found none, so it is this run's doing (as a user found on resume
+// is), and the undo deletes it.
+func (e *engine) settleCreates(ctx context.Context) error {
+	if e.prior == nil || e.journal == nil {
+		return nil
+	}
+	pending, steps := unsettledCreates(e.prior.records)
+	if len(pending) == 0 {
+		return nil
+	}
+	groups, err := e.Client.ListGroups(ctx)
+	if err != nil {
+		return err
+	}
+	var divs []zoom.Division
+	for _, c := range pending {
+		if c.Kind == kindDivision {
+			if divs, err = e.Client.ListDivisions(ctx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	for k, c := range pending {
+		for _, g := range groups {
+			if c.Kind == kindGroup && strings.EqualFold(g.Name, c.Name) {
+				c.ID = g.ID
+			}
+		}
+		for _, v := range divs {
+			if c.Kind == kindDivision && strings.EqualFold(v.Name, c.Name) {
+				c.ID = v.ID
+			}
+		}
+		if c.ID == "" {
+			continue // the create did not land: this process creates it if a row still needs it
+		}
+		if err := e.journal.created("created", steps[k], c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rowKeyText names a row that is not a user (a group, a contact group and

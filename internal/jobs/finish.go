@@ -200,7 +200,7 @@ func (e *engine) markUnlisted(r *rowRun, line *results.ResultRow) {
 	if r.unlisted == "" {
 		return
 	}
-	line.Action, line.Target = results.ActRemoveUnlisted, r.unlisted
+	line.Action, line.Target = pick(r.dirDelete, results.ActDelete, results.ActRemoveUnlisted), r.unlisted
 	if line.Step == "" {
 		line.Step = string(e.steps[r.syncStep].Kind)
 	}
@@ -239,7 +239,7 @@ func (e *engine) planLine(r *rowRun) results.ResultRow {
 	}
 	line.Status = string(status)
 	if r.unlisted != "" && status != results.ActFail {
-		line.Status = string(results.ActRemoveUnlisted)
+		line.Status = string(pick(r.dirDelete, status, results.ActRemoveUnlisted))
 	}
 	e.markUnlisted(r, &line)
 	return line

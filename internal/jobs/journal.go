@@ -68,6 +68,9 @@ type journalRecord struct {
 	UndoKey []string     `json:"undo_key,omitempty"`
 	Changes []undoChange `json:"changes,omitempty"`
 	Flags   []string     `json:"flags,omitempty"`
+	// Created names a group or division the run made (type "created"):
+	// an undo deletes it, by this ID only, when it is empty.
+	Created *createdDir `json:"created,omitempty"`
 	results.StepResult
 	At string `json:"at,omitempty"`
 }
@@ -78,6 +81,52 @@ type undoChange struct {
 	Col string `json:"col"`
 	Was string `json:"was"`
 	Set string `json:"set"`
+}
+
+// createdDir is a group or division a run created.
+type createdDir struct {
+	Kind string `json:"kind"` // "group" or "division"
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// created journals a group or division the run has just made (typ
+// "created"), or is about to create ("creating", no ID yet): the undo
+// deletes only what a "created" record names.
+func (j *journal) created(typ, step string, c createdDir) error {
+	return j.write(journalRecord{Type: typ, Row: -1, Step: step, Created: &c, At: time.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+// createdDirs are the groups and divisions a run's journal says it
+// created, in the order it made them.
+func createdDirs(records []journalRecord) []createdDir {
+	var out []createdDir
+	for _, rec := range records {
+		if rec.Type == "created" && rec.Created != nil && rec.Created.ID != "" {
+			out = append(out, *rec.Created)
+		}
+	}
+	return out
+}
+
+// unsettledCreates are the creates a process journaled as about to be
+// sent and never as made: it died with the call in flight. With their
+// steps, by kind and name.
+func unsettledCreates(records []journalRecord) (map[string]createdDir, map[string]string) {
+	out, steps := map[string]createdDir{}, map[string]string{}
+	for _, rec := range records {
+		if rec.Created == nil {
+			continue
+		}
+		k := newKey(rec.Created.Kind, rec.Created.Name)
+		switch rec.Type {
+		case "creating":
+			out[k], steps[k] = *rec.Created, rec.Step
+		case "created":
+			delete(out, k)
+		}
+	}
+	return out, steps
 }
 
 type journal struct {

@@ -116,7 +116,7 @@ func (p *Plan) RemovalCount() int {
 // RemovalText reads "1 license downgrade, 2 deletions" ("" for none).
 func (p *Plan) RemovalText() string {
 	var parts []string
-	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDisassociate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant, results.RemoveContactMember, results.RemoveContactGroup, results.RemoveGroupAdmin} {
+	for _, k := range []string{results.RemoveDowngrade, results.RemoveFeature, results.RemoveDeactivate, results.RemoveDisassociate, results.RemoveDelete, results.RemoveGroup, results.RemoveDivision, results.RemoveAssistant, results.RemoveContactMember, results.RemoveContactGroup, results.RemoveGroupAdmin, results.RemoveGroupDelete, results.RemoveDivisionDelete} {
 		n := p.Removals[k]
 		switch {
 		case n == 0:
@@ -551,7 +551,7 @@ func (e *engine) summarize() *Plan {
 			}
 			for _, c := range st.changes {
 				act := pick(c.action != "", c.action, st.action)
-				if r.unlisted != "" {
+				if r.unlisted != "" && !r.dirDelete {
 					act = results.ActRemoveUnlisted
 				}
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: act,
@@ -577,7 +577,7 @@ func (e *engine) summarize() *Plan {
 			}
 			st := &r.steps[i]
 			switch ne, shared := st.extra.(*newEntry); {
-			case r.unlisted != "":
+			case r.unlisted != "" && !r.dirDelete:
 				sp.Actions[results.ActRemoveUnlisted]++
 			case st.action == results.ActCreate && shared && counted[ne]:
 				sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it

@@ -135,8 +135,10 @@ func (e *engine) startJournal() error {
 	dir := e.Opts.OutDir
 	var err error
 	if e.prior != nil {
-		e.journal, err = appendJournal(dir)
-		return err
+		if e.journal, err = appendJournal(dir); err != nil {
+			return err
+		}
+		return e.settleCreates(e.work)
 	}
 	steps := make([]string, len(e.steps))
 	for i, s := range e.steps {

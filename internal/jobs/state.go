@@ -33,6 +33,9 @@ type rowRun struct {
 	// the member out of (`group "Sales"`); such a row is no input row.
 	unlisted string
 	syncStep int
+	// dirDelete marks a row of delete_created: a group or division the
+	// undone run created, deleted (or kept) by the undo.
+	dirDelete bool
 }
 
 // rowStep is one step of one row: what the plan decided and what happened.
@@ -61,6 +64,10 @@ type rowStep struct {
 	// run's ID no longer has the run's email, or the email is another
 	// user's now. Nothing is sent; the row says conflict.
 	identity string
+	// kept is why an undo keeps what the run created (a contact group
+	// given members the run did not add): the step's other work is done,
+	// and the row says kept with this reason.
+	kept string
 }
 
 // conflict is a field an undo found changed since the run it undoes.

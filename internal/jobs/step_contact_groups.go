@@ -401,7 +401,7 @@ func undoDeletesGroup(d *decision, ent *contactEntry) bool {
 		d.set(results.ActUnchanged)
 	default:
 		if created == "yes" {
-			d.st.conflicts = append(d.st.conflicts, conflict{field: "contact_group", found: "members the run did not add", set: "created by the run"})
+			d.st.kept = fmt.Sprintf("the contact group %q the run created has members the run did not add: kept (the run's members are taken out)", ent.group.Name)
 		}
 		return false
 	}

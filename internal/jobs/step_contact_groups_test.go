@@ -191,7 +191,8 @@ func TestContactGroupsExactSyncAndUndo(t *testing.T) {
 }
 
 // A contact group the run created and someone has since given a member of
-// their own is kept by the undo, as a conflict; the run's member goes.
+// their own is kept by the undo, and its row says kept and why; the run's
+// member goes.
 func TestUndoKeepsACreatedContactGroupGivenOtherMembers(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
@@ -222,7 +223,7 @@ func TestUndoKeepsACreatedContactGroupGivenOtherMembers(t *testing.T) {
 		t.Fatalf("Paris Office after the undo: %+v, want kept with kenji alone", g)
 	}
 	lines := readResults(t, undo)
-	if len(lines) != 1 || lines[0]["zb_status"] != "conflict" {
-		t.Errorf("undo results %v, want one conflict row", lines)
+	if len(lines) != 1 || lines[0]["zb_status"] != "kept" || !strings.Contains(lines[0]["zb_reason"], "members the run did not add") {
+		t.Errorf("undo results %v, want one kept row saying why", lines)
 	}
 }

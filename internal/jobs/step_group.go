@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -79,6 +80,13 @@ func (groupStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any,
 func (groupStep) Fields(s jobfile.Step) []string { return []string{s.Options.(*GroupOptions).To} }
 
 func (groupStep) decide(d *decision) {
+	decideGroup(d)
+	if d.e.Opts.Undo {
+		restoreGroups(d)
+	}
+}
+
+func decideGroup(d *decision) {
 	o := d.step.Options.(*GroupOptions)
 	want, ok := d.value(o.To)
 	set, undo := d.undoSet("group")
@@ -167,6 +175,9 @@ func (groupStep) decide(d *decision) {
 }
 
 func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if rs, ok := st.extra.(*groupRestore); ok && st.action.Writes() {
+		return rs.cost()
+	}
 	out := createCost(st)
 	switch st.action {
 	case results.ActAdd:
@@ -181,9 +192,11 @@ func (groupStep) cost(_ *rowRun, st *rowStep) []callCost {
 
 func (groupStep) apply(a *applier, rows []*rowRun) {
 	rows = a.ensureCreated(rows)
-	var single, batched []*rowRun
+	var single, batched, restores []*rowRun
 	for _, r := range rows {
-		if r.steps[a.i].action == results.ActAdd {
+		if _, ok := r.steps[a.i].extra.(*groupRestore); ok {
+			restores = append(restores, r)
+		} else if r.steps[a.i].action == results.ActAdd {
 			batched = append(batched, r)
 		} else {
 			single = append(single, r)
@@ -216,6 +229,134 @@ func (groupStep) apply(a *applier, rows []*rowRun) {
 		}
 		return succeeded()
 	})
+	a.perRow(zoom.Medium, restores, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		if err := st.extra.(*groupRestore).apply(ctx, a.e.Client, r.ref()); err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}
+
+// groupRestore is an undo's plan for a user a move_group sync took out of
+// groups: the row's own change (base: a move back, say), then the user
+// put back in each group the sync took them out of, taken out of the
+// fallback group the sync put them in, and the group that was primary
+// made primary again. One row, several calls: the undo of a sync is a
+// handful of users.
+type groupRestore struct {
+	base             results.Action // the row's own planned change, if it writes
+	baseFrom, baseTo string
+	add              []string // groups to put the user back in
+	leave            string   // the fallback group the sync put the user in
+	primary          string   // the group to make primary again ("": none)
+	primaryVia       string   // a group the user is in when primary is set (the path's group)
+}
+
+func (rs *groupRestore) cost() []callCost {
+	var out []callCost
+	if rs.base.Writes() {
+		out = append(out, callCost{cat: zoom.Medium})
+	}
+	for range rs.add {
+		out = append(out, callCost{cat: zoom.Medium})
+	}
+	if rs.leave != "" {
+		out = append(out, callCost{cat: zoom.Light})
+	}
+	if rs.primary != "" {
+		out = append(out, callCost{cat: zoom.Medium})
+	}
+	return out
+}
+
+func (rs *groupRestore) apply(ctx context.Context, c *zoom.Client, ref zoom.UserRef) error {
+	var err error
+	switch rs.base {
+	case results.ActRemove:
+		err = c.RemoveGroupMember(ctx, rs.baseTo, ref.Key())
+	case results.ActSetPrimary:
+		err = c.SetPrimaryGroup(ctx, rs.baseFrom, ref.Key(), rs.baseTo)
+	case results.ActMove:
+		err = c.MoveGroupMember(ctx, rs.baseFrom, ref.Key(), rs.baseTo)
+	case results.ActAdd:
+		_, err = c.AddGroupMembers(ctx, rs.baseTo, []zoom.UserRef{ref})
+	}
+	if err != nil {
+		return err
+	}
+	for _, gid := range rs.add {
+		if _, err := c.AddGroupMembers(ctx, gid, []zoom.UserRef{ref}); err != nil {
+			return err
+		}
+	}
+	if rs.leave != "" {
+		if err := c.RemoveGroupMember(ctx, rs.leave, ref.Key()); err != nil {
+			return err
+		}
+	}
+	if rs.primary != "" {
+		return c.SetPrimaryGroup(ctx, rs.primaryVia, ref.Key(), rs.primary)
+	}
+	return nil
+}
+
+// restoreGroups plans, in an undo, the groups a move_group sync took the
+// row's user out of (undo.csv's zb_groups_removed): back in each of them,
+// out of the fallback the sync put them in, and the primary one primary
+// again. What the user has already (put back by hand) costs nothing.
+func restoreGroups(d *decision) {
+	v, _ := d.e.cell(d.r, colGroupRemoved)
+	if v == "" || d.u == nil || d.st.action == results.ActFail {
+		return
+	}
+	fb, _ := d.e.cell(d.r, undoSetPrefix+colGroupRemoved)
+	rs := &groupRestore{base: d.st.action, baseFrom: d.st.from, baseTo: d.st.target}
+	if !rs.base.Writes() {
+		rs.base = ""
+	}
+	name := d.e.dir.GroupName
+	before := slices.Clone(d.u.GroupIDs)
+	groups := slices.Clone(before)
+	primary := ""
+	for _, part := range strings.Split(v, ";") {
+		gid, isPrimary := strings.CutSuffix(strings.TrimSpace(part), primaryMark)
+		gid = strings.TrimSpace(gid)
+		if _, err := d.e.dir.Group(gid); gid == "" || err != nil {
+			continue // deleted since the run: nothing to put the user back in
+		}
+		if isPrimary {
+			primary = gid
+		}
+		if !slices.Contains(groups, gid) {
+			rs.add = append(rs.add, gid)
+			groups = append(groups, gid)
+		}
+	}
+	if fb != "" && fb != undoRemoved && slices.Contains(groups, fb) && !slices.Contains(rs.add, fb) {
+		rs.leave = fb
+		groups = slices.DeleteFunc(groups, func(id string) bool { return id == fb })
+	}
+	if primary != "" && len(groups) > 0 && groups[0] != primary {
+		rs.primary, rs.primaryVia = primary, groups[0]
+		groups = append([]string{primary}, slices.DeleteFunc(groups, func(id string) bool { return id == primary })...)
+	}
+	if len(rs.add) == 0 && rs.leave == "" && rs.primary == "" {
+		return
+	}
+	if len(rs.add) > 0 {
+		d.change("groups", namesOf(before, name), namesOf(append(slices.Clone(before), rs.add...), name), "")
+	}
+	if rs.leave != "" {
+		d.change("groups", name(rs.leave), "(removed)", results.RemoveGroup)
+	}
+	if rs.primary != "" {
+		d.change("primary_group", name(rs.primaryVia), name(rs.primary), "")
+	}
+	d.u.GroupIDs = groups
+	d.st.extra = rs
+	if !d.st.action.Writes() {
+		d.st.action = results.ActAdd
+	}
 }
 
 // landedAll maps a batch answer (the IDs Zoom says it added) back to each

@@ -33,7 +33,9 @@ type syncer interface {
 func (e *engine) planSync(ctx context.Context, rows []*rowRun) error {
 	for i, step := range e.steps {
 		s, ok := kindOf(step).(syncer)
-		if !ok || !e.stepPending(rows, i) {
+		// delete_created plans from the undone run's journal, even when
+		// undo.csv has no row left to do (a run that only made groups).
+		if !ok || !e.stepPending(rows, i) && step.Kind != DeleteCreated {
 			continue
 		}
 		extra, err := s.sync(ctx, e, i, rows)
@@ -218,6 +220,21 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 		}
 		return anyTarget, true
 	})
+	// groupsOf reads a member's groups once (the first is the primary):
+	// the before-image says which group a removal took, whether it was
+	// the primary one, and whether the fallback is new to the user.
+	seen := map[string][]string{}
+	groupsOf := func(id string) ([]string, error) {
+		if g, ok := seen[id]; ok {
+			return g, nil
+		}
+		u, err := e.Client.GetUser(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seen[id] = u.GroupIDs
+		return u.GroupIDs, nil
+	}
 	var out []*rowRun
 	for _, gid := range named.targets() {
 		if fallback != nil && fallback.ID == gid {
@@ -238,17 +255,27 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 			if len(hold) > 0 {
 				continue
 			}
-			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type}, i, what)
+			groups, err := groupsOf(m.ID)
+			if err != nil {
+				return nil, fmt.Errorf("reading the groups of %s, a member of group %q: %w", m.Email, e.dir.GroupName(gid), err)
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type, GroupIDs: groups}, i, what)
 			st := &r.steps[i]
 			d := &decision{e: e, r: r, step: e.steps[i], st: st}
+			// The before-image names the group (marked when it was the
+			// user's primary one) and, with a fallback new to the user,
+			// the fallback: the undo puts the user back in every group a
+			// sync took them out of, makes the primary one primary again
+			// and takes them out of the fallback.
+			was := gid + pick(len(groups) > 0 && groups[0] == gid, primaryMark, "")
 			if fallback != nil {
 				st.action, st.from, st.target = results.ActMove, gid, fallback.ID
 				d.change("group", e.dir.GroupName(gid), fallback.Name, results.RemoveGroup)
-				d.undoable("group", gid, fallback.ID)
+				d.undoable(colGroupRemoved, was, pick(slices.Contains(groups, fallback.ID), undoRemoved, fallback.ID))
 			} else {
 				st.action, st.target = results.ActRemove, gid
 				d.change("groups", e.dir.GroupName(gid), "(removed)", results.RemoveGroup)
-				d.undoable("group", gid, undoRemoved)
+				d.undoable(colGroupRemoved, was, undoRemoved)
 			}
 			out = append(out, r)
 		}
@@ -333,6 +360,16 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 // undoRemoved is the value a sync that took a user out of a group (with no
 // fallback) leaves in undo.csv's zb_set_group: the undo adds the user back.
 const undoRemoved = "(removed)"
+
+// colGroupRemoved is undo.csv's column of the groups a move_group sync
+// took the user out of ("id1 (primary); id2"), with in zb_set_ the
+// fallback group the sync put the user in (when the user was not in it
+// before), else (removed). It is a cell of the undo, not a job field.
+const colGroupRemoved = "zb_groups_removed"
+
+// primaryMark marks, in colGroupRemoved, the group that was the user's
+// primary one.
+const primaryMark = " (primary)"
 
 // anyValue keys the users a row names any value of a feature for.
 const anyValue = "\x00any"

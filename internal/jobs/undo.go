@@ -71,7 +71,7 @@ func undoField(field string) (jobfile.StepKind, bool) {
 	switch field {
 	case "status":
 		return SetStatus, true
-	case "group":
+	case "group", colGroupRemoved:
 		return MoveGroup, true
 	case "division":
 		return AssignDivision, true
@@ -227,6 +227,18 @@ func addChanges(ent *undoEntry, changes []undoChange, flags []string, byPerson b
 		ent.flags[f] = true
 	}
 	for _, c := range changes {
+		if c.Col == colGroupRemoved {
+			// Every group a sync took the user out of, not only the first.
+			if have := ent.before[c.Col]; have == "" {
+				ent.before[c.Col] = c.Was
+			} else if !slices.Contains(strings.Split(have, "; "), c.Was) {
+				ent.before[c.Col] = have + "; " + c.Was
+			}
+			if ent.set[c.Col] == "" || c.Set != undoRemoved {
+				ent.set[c.Col] = c.Set // the fallback the user was put in, if any
+			}
+			continue
+		}
 		if _, seen := ent.before[c.Col]; !seen {
 			ent.before[c.Col] = c.Was
 		}
@@ -260,6 +272,9 @@ func (e *engine) writeUndo() ([]string, error) {
 				flags = append(flags, f)
 			}
 		}
+	}
+	if slices.Contains(cols, colGroupRemoved) && !slices.Contains(cols, "group") {
+		cols = append(cols, "group") // move_group reads the field, empty here
 	}
 	slices.Sort(cols)
 	slices.Sort(flags)
@@ -305,7 +320,7 @@ func (e *engine) writeUndo() ([]string, error) {
 	}
 	created := slices.ContainsFunc(order, func(k string) bool { return byKey[k].created })
 	yamlPath := filepath.Join(dir, UndoYAML)
-	text := e.undoJob(keys, cols, flags, created)
+	text := e.undoJob(keys, cols, flags, created, len(createdDirs(st.records)) > 0)
 	if err := sheet.WriteAtomic(yamlPath, func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
 		return nil, err
 	}
@@ -323,7 +338,7 @@ func undoCell(field, v string) string {
 
 // undoJob is undo.yaml: the steps of the run in reverse, each one that
 // put back a field the run changed.
-func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
+func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Undo of the run in this folder (job %q): puts back the values the run changed.\n", e.Job.Name)
 	b.WriteString("# Run it with: zoombulk undo <this folder> (fields changed since the run are left as found:\n")
@@ -334,6 +349,9 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 	}
 	b.WriteString("fields:\n")
 	for _, c := range append(slices.Clone(keys), cols...) {
+		if strings.HasPrefix(c, "zb_") {
+			continue // a cell the step reads itself, not a job field
+		}
 		fmt.Fprintf(&b, "  %s: %s\n", c, c)
 	}
 	b.WriteString("steps:\n")
@@ -386,6 +404,8 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 			}
 		case DeleteUsers:
 			// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
+		case UpsertGroups, UpsertDivisions:
+			// What they created is deleted by delete_created (last).
 		default:
 			if u, ok := kindOf(s).(undoKind); ok {
 				var mine []string
@@ -401,6 +421,24 @@ func (e *engine) undoJob(keys, cols, flags []string, created bool) string {
 			}
 			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", s.Kind)
 		}
+	}
+	// Licenses before the add-ons that need them: Zoom grants webinar,
+	// large meetings and the like to licensed users only, so a user the
+	// run downgraded (and took add-ons from) is licensed again before the
+	// add-ons go back; a user the run upgraded is downgraded first and
+	// then loses the add-ons, which Zoom allows on any user. The run's
+	// own order (license, then add-ons) reversed would refuse the first.
+	if slices.Contains(cols, "type") {
+		iu := slices.Index(steps, "update_users")
+		iff := slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "update_features") })
+		if iff >= 0 && iu > iff {
+			steps = slices.Insert(slices.Delete(steps, iu, iu+1), iff, "update_users")
+		}
+	}
+	if madeDirs {
+		// Last: the other steps take the run's members out first, and a
+		// group or division is deleted only when that leaves it empty.
+		add(string(DeleteCreated))
 	}
 	if len(steps) == 0 {
 		b.WriteString(nothingToUndo + "\n")
@@ -504,15 +542,26 @@ func (e *engine) undoWarnings() []string {
 		}
 		return out
 	}
-	var deleted []string
+	var deleted, keptDirs []string
 	kept := 0
 	for _, r := range e.rows {
+		if r.dirDelete {
+			for i := range r.steps {
+				if r.steps[i].action == results.ActKeep && r.steps[i].fail != nil {
+					keptDirs = append(keptDirs, r.steps[i].fail.Reason)
+				}
+			}
+			continue
+		}
 		if v, _ := e.cell(r, colDeleted); v == "yes" {
 			deleted = append(deleted, r.email())
 		}
 		for i := range r.steps {
 			if r.steps[i].action == results.ActKeep {
 				kept++
+			}
+			if why := r.steps[i].kept; why != "" && !slices.Contains(keptDirs, why) {
+				keptDirs = append(keptDirs, why)
 			}
 		}
 	}
@@ -522,6 +571,7 @@ func (e *engine) undoWarnings() []string {
 	if kept > 0 {
 		out = append(out, fmt.Sprintf("%d %s the run created will be kept: undo with --allow-delete to delete %s", kept, plural("user", kept), pick(kept == 1, "it", "them")))
 	}
+	out = append(out, keptDirs...)
 	return out
 }
 

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -30,6 +31,24 @@ func accountState(srv *zoomtest.Server) map[string]string {
 		out[strings.ToLower(u.Email)] = fmt.Sprintf("type=%d status=%s name=%q/%q/%q dept=%q title=%q loc=%q company=%q manager=%q tz=%q lang=%q phone=%q cc=%q pmi=%d groups=%v div=%s feat=%v assistants=%v",
 			u.Type, u.Status, u.FirstName, u.LastName, u.DisplayName, u.Dept, u.JobTitle, u.Location, u.Company, u.Manager,
 			u.Timezone, u.Language, u.PhoneNumber, u.CostCenter, u.PMI, u.GroupIDs, u.DivisionID, feats, u.Assistants)
+	}
+	return out
+}
+
+// settingsState is every user's settings, as Get user settings answers.
+func settingsState(t *testing.T, e *env) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, u := range e.srv.Users() {
+		s, err := e.client.GetSettings(context.Background(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.ToLower(u.Email)] = string(data)
 	}
 	return out
 }
@@ -396,9 +415,11 @@ func TestUndoOfUpdateSettings(t *testing.T) {
 	}
 }
 
-// Every sample job that changes users, run on the sample account and then
-// undone (deleting the users it created), leaves every user and contact
-// group as it was.
+// Every sample job that changes users, run on the sample account (the
+// sandbox as strict as Zoom: add-ons for licensed users only) and then
+// undone (deleting the users it created), leaves every user as it was,
+// field for field, features and settings included, and every group,
+// division and contact group.
 func TestSampleRunsUndoToTheStart(t *testing.T) {
 	samples := []string{
 		"migration/job.yaml",
@@ -412,7 +433,7 @@ func TestSampleRunsUndoToTheStart(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
-			users, contacts := accountState(e.srv), contactState(e.srv)
+			users, contacts, dirs, settings := accountState(e.srv), contactState(e.srv), dirState(e.srv), settingsState(t, e)
 			run := filepath.Join(e.dir, "run")
 			sum, err := e.run(ctx, filepath.Join("..", "..", "samples", sample), run, nil)
 			if err != nil {
@@ -425,6 +446,10 @@ func TestSampleRunsUndoToTheStart(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := append(diffState(users, accountState(e.srv)), diffState(contacts, contactState(e.srv))...)
+			d = append(d, diffState(settings, settingsState(t, e))...)
+			if got := dirState(e.srv); got != dirs {
+				d = append(d, "directory: "+got+"\n  want "+dirs)
+			}
 			if len(d) > 0 {
 				data, _ := os.ReadFile(filepath.Join(run, "undo.yaml"))
 				t.Errorf("after undo:\n%s\nundo.yaml:\n%s", strings.Join(d, "\n"), data)

@@ -25,6 +25,9 @@ const (
 	RemoveContactMember = "contact group member removal"
 	RemoveContactGroup  = "contact group deletion"
 	RemoveGroupAdmin    = "group admin removal" // group_admins (undo)
+	// delete_created (undo): a group or division the undone run created
+	RemoveGroupDelete    = "group deletion"
+	RemoveDivisionDelete = "division deletion"
 )
 
 // Change is one field a plan changes for one row in one step: the diff an

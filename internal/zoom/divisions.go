@@ -2,6 +2,7 @@ package zoom
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -115,6 +116,20 @@ func (c *Client) AssignDivision(ctx context.Context, divisionID string, users []
 	}
 	_, err := c.do(ctx, call{ep: epAssignDivision, params: []string{divisionID}, body: map[string]any{"users": users}, out: &out})
 	return splitIDs(out.IDs), err
+}
+
+var epDeleteDivision = endpoint{method: http.MethodDelete, path: "/divisions/{divisionId}", category: Light, idempotent: true}
+
+// DeleteDivision deletes a division (Delete a division, Light). Zoom
+// refuses the main division (42011) and one that has users (42012).
+func (c *Client) DeleteDivision(ctx context.Context, id string) error {
+	_, err := c.do(ctx, call{ep: epDeleteDivision, params: []string{id},
+		settle: func(_ context.Context, err error) (bool, error) {
+			// A resend after a lost answer finds the division gone: done.
+			var api *APIError
+			return errors.As(err, &api) && api.HTTPStatus == http.StatusNotFound, nil
+		}})
+	return err
 }
 
 var epUpdateDivision = endpoint{method: http.MethodPatch, path: "/divisions/{divisionId}", category: Light, idempotent: true}

@@ -34,7 +34,17 @@ var (
 	epAddGroupMembers   = endpoint{method: http.MethodPost, path: "/groups/{groupId}/members", category: Medium, idempotent: true}
 	epUpdateGroupMember = endpoint{method: http.MethodPatch, path: "/groups/{groupId}/members/{memberId}", category: Medium, idempotent: true}
 	epDeleteGroupMember = endpoint{method: http.MethodDelete, path: "/groups/{groupId}/members/{memberId}", category: Light, idempotent: true}
+	epDeleteGroup       = endpoint{method: http.MethodDelete, path: "/groups/{groupId}", category: Light, idempotent: true}
 )
+
+// DeleteGroup deletes a group (Delete a group, Light). Zoom takes its
+// members out with it: callers delete only a group they know is empty.
+// After a lost answer the resend finds no group (4130): that is done.
+func (c *Client) DeleteGroup(ctx context.Context, id string) error {
+	_, err := c.do(ctx, call{ep: epDeleteGroup, params: []string{id},
+		settle: func(_ context.Context, err error) (bool, error) { return HasCode(err, CodeGroupNotFound), nil }})
+	return err
+}
 
 // MaxGroupMembersAdd is the most members one add call may carry.
 const MaxGroupMembersAdd = 30

@@ -1,0 +1,264 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// DeleteCreated is the last step of an undo job whose run created groups
+// or divisions (upsert_groups, upsert_divisions, create_missing): it
+// deletes each one the run's journal names by ID, once the undo's other
+// steps have taken the run's members out, when it is empty. A group or
+// division that keeps members (users the run did not put there, or users
+// it created that the undo keeps) is kept, and its row says why. Outside
+// an undo the step does nothing: only a run's journal says what it made.
+const DeleteCreated jobfile.StepKind = "delete_created"
+
+type deleteCreatedStep struct{}
+
+func init() { register(deleteCreatedStep{}) }
+
+func (deleteCreatedStep) Name() jobfile.StepKind                      { return DeleteCreated }
+func (deleteCreatedStep) userOptional()                               {}
+func (deleteCreatedStep) AnyRows()                                    {}
+func (deleteCreatedStep) Fields(jobfile.Step) []string                { return nil }
+func (deleteCreatedStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+
+func (deleteCreatedStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	if n == nil {
+		return nil, true
+	}
+	return nil, l.Map(n, key, []string{}, func(string, *yaml.Node, *yaml.Node) {})
+}
+
+// decide: the input's rows are users (or the run's rows): the deletions
+// are rows of their own, made by sync once every other step is planned.
+func (deleteCreatedStep) decide(d *decision) { d.set(results.ActUnchanged) }
+
+// dirDelete is the plan of one created group or division.
+type dirDelete struct {
+	dir createdDir
+}
+
+func (deleteCreatedStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if _, ok := st.extra.(*dirDelete); ok && st.action == results.ActDelete {
+		// the members are read again before the delete (Medium for a
+		// group, Light for a division), then the delete (Light)
+		return []callCost{{cat: zoom.Light}}
+	}
+	return nil
+}
+
+// sync plans a row for each group and division the undone run's journal
+// says it created: delete it when the undo leaves it empty, else keep it.
+func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun) ([]*rowRun, error) {
+	if !e.Opts.Undo {
+		return nil, nil
+	}
+	st, err := readJournal(e.undoRunDir())
+	if err != nil {
+		return nil, &RunDirError{Dir: e.undoRunDir(), Msg: "cannot read the run's journal for the groups and divisions it created: " + err.Error()}
+	}
+	made := createdDirs(st.records)
+	if len(made) == 0 {
+		return nil, nil
+	}
+	var groups map[string]zoom.Group
+	var divs map[string]zoom.Division
+	for _, c := range made {
+		switch {
+		case c.Kind == kindGroup && groups == nil:
+			list, err := e.Client.ListGroups(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing the groups: %w", err)
+			}
+			groups = map[string]zoom.Group{}
+			for _, g := range list {
+				groups[g.ID] = g
+			}
+		case c.Kind == kindDivision && divs == nil:
+			list, err := e.Client.ListDivisions(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("listing the divisions: %w", err)
+			}
+			divs = map[string]zoom.Division{}
+			for _, v := range list {
+				divs[v.ID] = v
+			}
+		}
+	}
+	var out []*rowRun
+	seen := map[string]bool{}
+	for _, c := range made {
+		if seen[c.Kind+c.ID] {
+			continue
+		}
+		seen[c.Kind+c.ID] = true
+		r := e.syncRow(map[string]string{c.Kind: c.Name}, "created:"+c.Kind+":"+c.ID, nil, i, fmt.Sprintf("%s %q", c.Kind, c.Name))
+		r.dirDelete = true
+		e.restore(r)
+		stp := &r.steps[i]
+		if stp.result != nil {
+			out = append(out, r) // settled by an earlier process of this undo
+			continue
+		}
+		stp.extra = &dirDelete{dir: c}
+		var name string
+		var members []string // the IDs in it now
+		switch c.Kind {
+		case kindGroup:
+			g, ok := groups[c.ID]
+			if !ok {
+				stp.action = results.ActUnchanged // deleted already
+				out = append(out, r)
+				continue
+			}
+			name = g.Name
+			for m, err := range e.Client.ListGroupMembers(ctx, c.ID) {
+				if err != nil {
+					return nil, fmt.Errorf("listing the members of group %q: %w", g.Name, err)
+				}
+				members = append(members, m.ID)
+			}
+		default:
+			v, ok := divs[c.ID]
+			if !ok {
+				stp.action = results.ActUnchanged
+				out = append(out, r)
+				continue
+			}
+			name = v.Name
+			for m, err := range e.Client.ListDivisionMembers(ctx, c.ID) {
+				if err != nil {
+					return nil, fmt.Errorf("listing the members of division %q: %w", v.Name, err)
+				}
+				members = append(members, m.ID)
+			}
+		}
+		leaving := e.undoLeaving(c)
+		var stay []string
+		kept := 0 // users the run created that the undo keeps
+		for _, id := range members {
+			if leaving[id] {
+				continue
+			}
+			stay = append(stay, id)
+			if e.undoKeeps(id) {
+				kept++
+			}
+		}
+		switch {
+		case !strings.EqualFold(name, c.Name):
+			stp.action = results.ActKeep
+			stp.fail = &results.StepResult{Reason: fmt.Sprintf("the %s the run created as %q is named %q now: kept", c.Kind, c.Name, name),
+				Hint: fmt.Sprintf("someone renamed it since the run; delete it in the web portal if it should go")}
+		case len(stay) > 0:
+			stp.action = results.ActKeep
+			why := fmt.Sprintf("the %s %q the run created has %d %s after the undo: kept", c.Kind, name, len(stay), plural("member", len(stay)))
+			hint := "the members were put there after the run: move them elsewhere and delete it in the web portal if it should go"
+			if kept == len(stay) {
+				why = fmt.Sprintf("the %s %q the run created still holds %d %s the run created, which the undo keeps: kept", c.Kind, name, kept, plural("user", kept))
+				hint = "undo with --allow-delete to delete the users the run created, and this with them"
+			}
+			stp.fail = &results.StepResult{Reason: why, Hint: hint}
+		default:
+			stp.action, stp.target = results.ActDelete, c.ID
+			stp.changes = append(stp.changes, fieldChange{field: c.Kind, current: name, new: "(deleted)",
+				removal: pick(c.Kind == kindGroup, results.RemoveGroupDelete, results.RemoveDivisionDelete)})
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// undoLeaving are the users the undo's planned rows take out of a group
+// or division the run created: moved or taken out by move_group, put in
+// another division by assign_division, or deleted.
+func (e *engine) undoLeaving(c createdDir) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range e.rows {
+		if r.unlisted != "" || r.invalid != nil || r.user == nil {
+			continue
+		}
+		id := r.knownID()
+		for i, step := range e.steps {
+			st := &r.steps[i]
+			if !st.action.Writes() {
+				continue
+			}
+			switch {
+			case step.Kind == DeleteUsers:
+				out[id] = true
+			case c.Kind == kindGroup && step.Kind == MoveGroup &&
+				(st.action == results.ActRemove && st.target == c.ID || st.action == results.ActMove && st.from == c.ID):
+				out[id] = true
+			case c.Kind == kindDivision && step.Kind == AssignDivision && st.target != c.ID && slices.Contains(r.user.DivisionIDs, c.ID):
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// undoKeeps says whether a user is one the run created that the undo
+// keeps (no --allow-delete).
+func (e *engine) undoKeeps(id string) bool {
+	for _, r := range e.rows {
+		if r.unlisted == "" && r.knownID() == id && slices.ContainsFunc(r.steps, func(st rowStep) bool { return st.action == results.ActKeep }) {
+			return true
+		}
+	}
+	return false
+}
+
+func (deleteCreatedStep) apply(a *applier, rows []*rowRun) {
+	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		dd, ok := st.extra.(*dirDelete)
+		if !ok || st.action != results.ActDelete {
+			return &results.StepResult{Status: results.Unchanged}
+		}
+		// Read the members again: an earlier step of the undo that failed
+		// left someone in it, and Zoom deletes a group with its members.
+		n := 0
+		if dd.dir.Kind == kindGroup {
+			for _, err := range a.e.Client.ListGroupMembers(ctx, dd.dir.ID) {
+				if err != nil {
+					return a.e.outcomeOf(err)
+				}
+				n++
+			}
+		} else {
+			for _, err := range a.e.Client.ListDivisionMembers(ctx, dd.dir.ID) {
+				if err != nil {
+					return a.e.outcomeOf(err)
+				}
+				n++
+			}
+		}
+		if n > 0 {
+			return &results.StepResult{Status: results.Kept,
+				Reason: fmt.Sprintf("the %s %q the run created still has %d %s (an earlier step of the undo did not take them out): kept", dd.dir.Kind, dd.dir.Name, n, plural("member", n)),
+				Hint:   "fix the failed rows and run the undo again (--resume), or delete it in the web portal"}
+		}
+		var err error
+		if dd.dir.Kind == kindGroup {
+			a.e.Events.Logf("Deleting group %q", dd.dir.Name)
+			err = a.e.Client.DeleteGroup(ctx, dd.dir.ID)
+		} else {
+			a.e.Events.Logf("Deleting division %q", dd.dir.Name)
+			err = a.e.Client.DeleteDivision(ctx, dd.dir.ID)
+		}
+		if err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}
