@@ -165,6 +165,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			Strict:      o.strict,
 			Concurrency: o.concurrency,
 			MaxRemovals: o.maxRemovals,
+			Baseline:    src.baseline,
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},

@@ -197,17 +197,25 @@ func (e *engine) plan(ctx context.Context) error {
 		}
 	}
 
-	if err := e.loadDirectory(ctx, active); err != nil {
+	// An edited export: the rows as exported need no read (baseline.go).
+	reads, err := e.applyBaseline(active)
+	if err != nil {
+		return err
+	}
+	if err := e.loadDirectory(ctx, reads); err != nil {
 		return err
 	}
 	if e.Job.RowKey() == nil { // rows that are groups have no user to find
-		if err := e.readUsers(ctx, active); err != nil {
+		if err := e.readUsers(ctx, reads); err != nil {
 			return err
 		}
 	}
+	for _, r := range reads {
+		e.baselineConflicts(r)
+	}
 	for i, step := range e.steps {
-		if p, ok := kindOf(step).(preparer); ok && e.stepPending(active, i) {
-			if err := p.prepare(ctx, e, i, active); err != nil {
+		if p, ok := kindOf(step).(preparer); ok && e.stepPending(reads, i) {
+			if err := p.prepare(ctx, e, i, reads); err != nil {
 				return err
 			}
 		}
@@ -289,7 +297,9 @@ var listedStatuses = []string{zoom.StatusActive, zoom.StatusInactive, zoom.Statu
 func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 	lookup := rows
 	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
-	if len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
+	// An edited export's rows are read by the exported ID: only the
+	// edited ones come here.
+	if e.Opts.Baseline == nil && len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
 		var err error
 		if lookup, err = e.listUsers(ctx, rows); err != nil {
 			return err
@@ -464,6 +474,9 @@ func (e *engine) decide(r *rowRun) {
 			failed = i
 			continue
 		}
+		if e.baselineSettles(r, i, step) {
+			continue // an edited export: nothing of this step was edited
+		}
 		d.step, d.st = step, st
 		k := kindOf(step)
 		if e.Opts.Undo && e.undoDecide(d) {
@@ -537,7 +550,7 @@ func (e *engine) summarize() *Plan {
 			}
 			for _, c := range st.conflicts {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActConflict,
-					Field: c.field, Current: c.found, New: c.set, Reason: "changed after the run: left as found (current: the value found; new: the value the run had set)"})
+					Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
 			}
 			for _, c := range st.changes {
 				act := pick(c.action != "", c.action, st.action)
