@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -283,128 +282,6 @@ func (e *engine) loadDirectory(ctx context.Context, rows []*rowRun) error {
 	}
 	e.dir = dir
 	return nil
-}
-
-// listedStatuses are the statuses List users takes, one listing each.
-var listedStatuses = []string{zoom.StatusActive, zoom.StatusInactive, zoom.StatusPending}
-
-// readUsers finds each row's user: from the listing when its pages cost
-// fewer calls than looking the rows up, else one look-up a row. A user the
-// listing finds is read again only when it is pending (listed without an
-// ID) or the job writes fields only Get a user carries (needsDetail); a job
-// that does and creates no one looks every row up and skips the listing,
-// which would find nothing the look-ups do not.
-func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
-	lookup := rows
-	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
-	// An edited export's rows are read by the exported ID: only the
-	// edited ones come here.
-	if e.Opts.Baseline == nil && len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
-		var err error
-		if lookup, err = e.listUsers(ctx, rows); err != nil {
-			return err
-		}
-	}
-	return e.forRows(ctx, lookup, zoom.Light, func(ctx context.Context, r *rowRun) error {
-		key := r.key
-		if r.user != nil {
-			key = r.user.Email
-		} else if r.userID != "" {
-			key = r.userID
-		}
-		u, err := e.Client.FindUser(ctx, key)
-		if err != nil {
-			return err
-		}
-		r.user, r.listed = u, false
-		return nil
-	})
-}
-
-// listUsers reads the first page of each status, then the rest of the
-// listing only when its pages cost fewer calls than looking up the rows
-// the first pages did not find. The page size is the one the answer
-// grants (Zoom allows 2,000 a page, some accounts 300). It returns the rows
-// that still need a look-up.
-func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, error) {
-	byKey := map[string]*zoom.User{}
-	add := func(users []zoom.User) {
-		for _, u := range users {
-			if e.Job.Match == "id" {
-				if u.ID != "" {
-					byKey[u.ID] = &u
-				}
-			} else {
-				byKey[strings.ToLower(u.Email)] = &u
-			}
-		}
-	}
-	// page reads one page of a status's listing into byKey.
-	page := func(status, token string) (*zoom.RawUsersPage, int, error) {
-		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, token, 0)
-		var users []zoom.User
-		if err == nil {
-			users, err = zoom.DecodeUsers(p.Users)
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("listing %s users: %w", status, err)
-		}
-		add(users)
-		return p, len(users), nil
-	}
-	next := map[string]string{} // status -> the token of its second page
-	left := 0                   // pages after the first ones
-	for _, status := range listedStatuses {
-		p, n, err := page(status, "")
-		if err != nil {
-			return nil, err
-		}
-		if p.NextPageToken != "" {
-			next[status] = p.NextPageToken
-			size := max(p.PageSize, n, 1)
-			left += max((p.TotalRecords+size-1)/size-1, 1)
-		}
-	}
-	unfound := 0
-	for _, r := range rows {
-		if byKey[r.key] == nil {
-			unfound++
-		}
-	}
-	complete := len(next) == 0
-	if !complete && left < unfound {
-		for _, status := range listedStatuses {
-			for tok := next[status]; tok != ""; {
-				p, _, err := page(status, tok)
-				if err != nil {
-					return nil, err
-				}
-				tok = p.NextPageToken
-			}
-		}
-		complete = true
-	}
-	detail := needsDetail(e)
-	var again []*rowRun
-	for _, r := range rows {
-		r.user = byKey[r.key]
-		r.listed = r.user != nil
-		switch {
-		case r.user == nil && !complete:
-			again = append(again, r) // beyond the pages read
-		case r.user == nil && r.intent:
-			again = append(again, r) // settle a lost create by asking directly
-		case r.user == nil && e.Job.Match == "id":
-			again = append(again, r) // pending users are listed without IDs
-		case r.user == nil && r.userID != "":
-			again = append(again, r) // known by ID from the journal: renamed since (change_email)
-		case r.user != nil && r.user.ID == "":
-			again = append(again, r) // pending: the look-up gives the ID
-		case r.user != nil && detail:
-			again = append(again, r) // fields only Get a user carries
-		}
-	}
-	return again, nil
 }
 
 // forRows runs a read per row through the pool. A failed read fails the row's first open step;
