@@ -54,9 +54,9 @@ type Snapshot struct {
 	// Unread are the columns the export left empty without reading them
 	// (Job Title, Location, Language without --details): an edit there
 	// cannot be checked against what was exported.
-	Unread  map[string]bool
-	rows    [][]string     // the values of each user, parallel to Headers
-	byKey   map[string]int // lower-cased email and user ID -> row
+	Unread map[string]bool
+	rows   [][]string     // the values of each user, parallel to Headers
+	byKey  map[string]int // lower-cased email and user ID -> row
 }
 
 // Len is the number of users exported.
