@@ -77,7 +77,9 @@ func exportJob(path string, snap *export.Snapshot, auto autoOptions) (*jobSource
 // from the export. Rows the export does not hold count every non-empty
 // cell as edited.
 func editedColumns(path string, snap *export.Snapshot, sheetName string) (map[string]bool, error) {
-	r, err := sheet.Open(path, sheet.Options{Sheet: sheetName})
+	// Read as the run reads it: a ' our CSV writer put before a formula
+	// character is not part of the value.
+	r, err := sheet.Open(path, sheet.Options{Sheet: sheetName, UnescapeFormulas: true})
 	if err != nil {
 		return nil, err
 	}

@@ -193,3 +193,100 @@ func TestEditedExportRunsBack(t *testing.T) {
 		})
 	}
 }
+
+// The steps of an edited export follow the columns edited: a Groups cell
+// moves the user (and nothing else is sent); an export run back as it is
+// reads and writes nothing; an export of another account is refused
+// before anything is read (exit 2).
+func TestEditedExportSteps(t *testing.T) {
+	const who = "grace.hopper@acme.example" // Engineering in the seed
+	for _, tc := range []struct {
+		name    string
+		edits   map[string]map[string]string
+		account string // rewrites the record's account
+		code    int
+		says    string
+		writes  map[string]int
+		check   func(t *testing.T, srv *zoomtest.Server)
+	}{
+		{
+			name: "a Groups cell: move_group only", edits: map[string]map[string]string{who: {"Groups": "Sales"}},
+			says:   "(steps move_group;",
+			writes: map[string]int{"PATCH /groups/{groupId}/members/{memberId}": 1},
+			check: func(t *testing.T, srv *zoomtest.Server) {
+				u, _ := srv.UserByEmail(who)
+				names := map[string]string{}
+				for _, g := range srv.Groups() {
+					names[g.ID] = g.Name
+				}
+				if len(u.GroupIDs) != 1 || names[u.GroupIDs[0]] != "Sales" {
+					t.Errorf("%s is in %v, want Sales", who, u.GroupIDs)
+				}
+			},
+		},
+		{
+			name: "nothing edited: nothing read or sent", says: "Calls: none",
+			writes: map[string]int{},
+		},
+		{
+			name: "another account's export", edits: map[string]map[string]string{who: {"Department": "Research"}}, account: "other-account",
+			code: ExitUsage, says: "it was exported from the account other-account, and this run writes to acme-sandbox",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := exportSandbox(t, zoomtest.Options{})
+			env := exportEnv(srv, "")
+			dir := t.TempDir()
+			out := filepath.Join(dir, "users.csv")
+			flags := []string{"--tier", "business", "--share", "1"}
+			if r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"export", "users", "-o", out}, flags...)...); r.code != ExitOK {
+				t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
+			}
+			editSheet(t, out, tc.edits, nil)
+			if tc.account != "" {
+				side := out + export.SnapshotSuffix
+				data, err := os.ReadFile(side)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = []byte(strings.Replace(string(data), "account,acme-sandbox", "account,"+tc.account, 1))
+				if err := os.WriteFile(side, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.ResetStats()
+			r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"run", out, "--yes", "--out", filepath.Join(dir, "run")}, flags...)...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.says) {
+				t.Fatalf("run: exit %d, want %d saying %q\n%s", r.code, tc.code, tc.says, r.stderr)
+			}
+			calls := srv.Stats().Calls
+			if n := calls["GET /users/{userId}"] + calls["GET /users"]; tc.writes == nil && n != 0 || len(tc.writes) == 0 && n != 0 {
+				t.Errorf("%d users read: %v", n, calls)
+			}
+			got := map[string]int{}
+			for ep, n := range calls {
+				if !strings.HasPrefix(ep, "GET ") {
+					got[ep] = n
+				}
+			}
+			if want := tc.writes; want == nil && len(got) != 0 || want != nil && !mapsEqual(got, want) {
+				t.Errorf("writes %v, want %v", got, tc.writes)
+			}
+			if tc.check != nil {
+				tc.check(t, srv)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -33,6 +33,9 @@ type Plan struct {
 	Duration time.Duration
 	// Reads are the calls the plan itself spent.
 	Reads map[zoom.Category]int64
+	// Planning is the time the plan took (its reads, mostly): on a large
+	// account a good part of the whole.
+	Planning time.Duration
 	// Removals count what the run takes away, by kind (results.Remove*).
 	Removals map[string]int
 	// Changes are the field-level diff, in row order.
@@ -161,10 +164,11 @@ func (p *Plan) ActionText() string {
 }
 
 func (e *engine) plan(ctx context.Context) error {
-	before := e.Client.Stats()
+	before, start := e.Client.Stats(), time.Now()
 	defer func() {
 		if e.planned != nil {
 			e.planned.Reads = e.Client.Stats().CallsSince(before)
+			e.planned.Planning = time.Since(start)
 		}
 	}()
 	keyField := e.Job.Key()
