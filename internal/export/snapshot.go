@@ -6,9 +6,13 @@ package export
 // only the cells that differ from the export, and reads only those users to
 // check that the account still holds the exported values.
 //
-// The snapshot is a table: a header row (a marker cell, then the export's
-// headers), three rows of facts (version, account, exported), then one
-// "user" row per exported user with the values as written. A workbook keeps
+// The snapshot is a table of two columns, a kind and a value: a header
+// row (the marker and the version), the facts (account, exported, the
+// columns remembered, the columns left unread), then one "u" row per
+// exported user with its values as written, packed as one CSV record (two
+// cells a user rather than twenty: the snapshot costs a 300,000-user
+// export seconds, not its time again). Only the columns a job can set are
+// remembered, with the Email and User ID that name the user. A workbook keeps
 // it in a very hidden sheet, which Excel, LibreOffice and openpyxl carry
 // through a save (they keep every sheet and its state; custom XML parts
 // are dropped by some of them). A CSV export keeps it in a sidecar file,
@@ -16,6 +20,7 @@ package export
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -24,6 +29,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,20 +48,21 @@ const SnapshotSuffix = ".zbsnap"
 const (
 	snapMarker  = "zoombulk-export"
 	snapVersion = "1"
-	snapUser    = "user"
+	snapUser    = "u" // short: a 300,000-user export writes it as often
 )
 
 // Snapshot is what a users export wrote.
 type Snapshot struct {
 	Account string
 	Taken   time.Time
-	// Headers are the export's columns, in order.
+	// Headers are the export's columns it remembers, in order: those a
+	// job can set, and the Email and User ID that name the user.
 	Headers []string
 	// Unread are the columns the export left empty without reading them
 	// (Job Title, Location, Language without --details): an edit there
 	// cannot be checked against what was exported.
 	Unread map[string]bool
-	rows   [][]string     // the values of each user, parallel to Headers
+	rows   []string       // each user's values, packed as one CSV record
 	byKey  map[string]int // lower-cased email and user ID -> row
 }
 
@@ -69,10 +76,14 @@ func (s *Snapshot) Lookup(key string) (id string, values map[string]string, ok b
 	if !ok {
 		return "", nil, false
 	}
+	rec, err := unpack(s.rows[i])
+	if err != nil {
+		return "", nil, false // checked when read
+	}
 	values = make(map[string]string, len(s.Headers))
 	for j, h := range s.Headers {
-		if j < len(s.rows[i]) {
-			values[h] = s.rows[i][j]
+		if j < len(rec) {
+			values[h] = rec[j]
 		}
 	}
 	return values[headerOf("id")], values, true
@@ -88,57 +99,78 @@ func headerOf(key string) string {
 	return ""
 }
 
-// index keys the rows by email and user ID.
-func (s *Snapshot) index() error {
-	email, id := -1, -1
-	for i, h := range s.Headers {
-		switch h {
-		case headerOf("email"):
-			email = i
-		case headerOf("id"):
-			id = i
+// forgotten are the columns of the users export no job sets: the
+// snapshot leaves them out, which keeps it small (a 300,000-user export
+// writes it in about a second).
+var forgotten = []string{"type_code", "group_ids", "division_id", "created_at", "last_login_time"}
+
+// remembered says which of an export's columns the snapshot keeps.
+func remembered(cols []UserColumn) []int {
+	var out []int
+	for i, c := range cols {
+		if !slices.Contains(forgotten, c.Key) {
+			out = append(out, i)
 		}
 	}
-	if email < 0 && id < 0 {
-		return errors.New("it names no user (no Email or User ID column)")
-	}
-	s.byKey = make(map[string]int, 2*len(s.rows))
-	for i, r := range s.rows {
-		for _, c := range []int{email, id} {
-			if c >= 0 && c < len(r) && strings.TrimSpace(r[c]) != "" {
-				s.byKey[strings.ToLower(strings.TrimSpace(r[c]))] = i
-			}
-		}
-	}
-	return nil
+	return out
 }
 
-// snapWriter spools the snapshot while the export streams its rows: a
-// CSV export's sidecar is written in place (through a temporary name), an
-// XLSX export's is copied into the hidden sheet once the users sheet is
-// closed (a workbook streams one sheet at a time).
+// pack writes values as one CSV record (no line end), as encoding/csv
+// reads it back; written by hand, since a csv.Writer a row costs more
+// than the row.
+func pack(buf *bytes.Buffer, values []string) (string, error) {
+	buf.Reset()
+	for i, v := range values {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if v == "" || !strings.ContainsAny(v, ",\"\r\n") && v[0] != ' ' && v[0] != '\t' {
+			buf.WriteString(v)
+			continue
+		}
+		buf.WriteByte('"')
+		buf.WriteString(strings.ReplaceAll(v, `"`, `""`))
+		buf.WriteByte('"')
+	}
+	return buf.String(), nil
+}
+
+func unpack(rec string) ([]string, error) {
+	r := csv.NewReader(strings.NewReader(rec))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	out, err := r.Read()
+	if err == io.EOF {
+		return []string{""}, nil
+	}
+	return out, err
+}
+
+// snapWriter spools the snapshot while the export streams its rows. The
+// snapshot is two columns, a kind and a value (a packed CSV record for
+// lists): a CSV export's sidecar is written in place (through a temporary
+// name), an XLSX export's is copied into the hidden sheet once the users
+// sheet is closed (a workbook streams one sheet at a time).
 type snapWriter struct {
 	file    *sheet.AtomicFile
 	w       *csv.Writer
-	width   int
-	row     []string
+	keep    []int // the columns remembered
+	vals    []string
+	buf     bytes.Buffer
 	skipped bool // the export names no user: no snapshot
 }
 
 // newSnapWriter starts the snapshot of an export to path. An export whose
 // columns name no user (no Email, no User ID) keeps none, and an older
 // sidecar of that name is removed: it would describe another file.
-func newSnapWriter(path string, format Format, headers, unread []string, account string, taken time.Time) (*snapWriter, error) {
+func newSnapWriter(path string, format Format, cols []UserColumn, unread []string, account string, taken time.Time) (*snapWriter, error) {
 	sidecar := path + SnapshotSuffix
-	has := func(key string) bool {
-		for _, h := range headers {
-			if h == headerOf(key) {
-				return true
-			}
-		}
-		return false
+	keep := remembered(cols)
+	var headers []string
+	for _, i := range keep {
+		headers = append(headers, cols[i].Header)
 	}
-	if !has("email") && !has("id") {
+	if !slices.Contains(headers, headerOf("email")) && !slices.Contains(headers, headerOf("id")) {
 		if format == CSV {
 			if err := os.Remove(sidecar); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
@@ -152,15 +184,23 @@ func newSnapWriter(path string, format Format, headers, unread []string, account
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", sidecar, err)
 	}
-	s := &snapWriter{file: f, w: csv.NewWriter(f), width: len(headers) + 1}
-	s.row = make([]string, s.width)
-	head := append([]string{snapMarker}, headers...)
-	facts := [][]string{head, {"version", snapVersion}, {"account", account}, {"exported", taken.UTC().Format(time.RFC3339)}}
+	s := &snapWriter{file: f, w: csv.NewWriter(f), keep: keep, vals: make([]string, len(keep))}
+	columns, err := pack(&s.buf, headers)
+	if err != nil {
+		f.Abort()
+		return nil, err
+	}
+	facts := [][]string{{snapMarker, snapVersion}, {"account", account}, {"exported", taken.UTC().Format(time.RFC3339)}, {"columns", columns}}
 	if len(unread) > 0 {
-		facts = append(facts, append([]string{"unread"}, unread...))
+		u, err := pack(&s.buf, unread)
+		if err != nil {
+			f.Abort()
+			return nil, err
+		}
+		facts = append(facts, []string{"unread", u})
 	}
 	for _, r := range facts {
-		if err := s.w.Write(pad(r, s.width)); err != nil {
+		if err := s.w.Write(r); err != nil {
 			f.Abort()
 			return nil, err
 		}
@@ -168,23 +208,22 @@ func newSnapWriter(path string, format Format, headers, unread []string, account
 	return s, nil
 }
 
-func pad(r []string, n int) []string {
-	for len(r) < n {
-		r = append(r, "")
-	}
-	return r
-}
-
 // add records one exported row.
 func (s *snapWriter) add(cells []sheet.Cell) error {
 	if s.skipped {
 		return nil
 	}
-	s.row[0] = snapUser
-	for i, c := range cells {
-		s.row[i+1] = c.String()
+	for j, i := range s.keep {
+		s.vals[j] = cells[i].S // the remembered columns are text
+		if cells[i].Kind != sheet.Text {
+			s.vals[j] = cells[i].String()
+		}
 	}
-	return s.w.Write(s.row)
+	rec, err := pack(&s.buf, s.vals)
+	if err != nil {
+		return err
+	}
+	return s.w.Write([]string{snapUser, rec})
 }
 
 // commitCSV puts the sidecar in place.
@@ -214,21 +253,18 @@ func (s *snapWriter) copyTo(wb *sheet.Workbook) error {
 	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	r := csv.NewReader(s.file)
+	r := csv.NewReader(bufio.NewReaderSize(s.file, 1<<16))
 	r.ReuseRecord = true
 	head, err := r.Read()
 	if err != nil {
 		return err
 	}
-	cols := make([]sheet.Column, len(head))
-	for i, h := range head {
-		cols[i] = sheet.Column{Header: h, Kind: sheet.Text}
-	}
+	cols := []sheet.Column{{Header: head[0], Kind: sheet.Text}, {Header: head[1], Kind: sheet.Text}}
 	tw, err := wb.AddTable(sheet.Table{Name: SnapshotSheet, Columns: cols})
 	if err != nil {
 		return err
 	}
-	cells := make([]sheet.Cell, len(head))
+	cells := make([]sheet.Cell, 2)
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
@@ -237,9 +273,7 @@ func (s *snapWriter) copyTo(wb *sheet.Workbook) error {
 		if err != nil {
 			return err
 		}
-		for i := range cells {
-			cells[i] = sheet.TextCell(rec[i])
-		}
+		cells[0], cells[1] = sheet.TextCell(rec[0]), sheet.TextCell(rec[1])
 		if err := tw.WriteRow(cells, sheet.Plain); err != nil {
 			return err
 		}
@@ -300,7 +334,7 @@ func ReadSnapshot(path string) (snap *Snapshot, ok bool, err error) {
 		defer f.Close()
 		// encoding/csv, as it was written: the sniffing of the sheet
 		// reader could take a value's ";" for the separator.
-		r := csv.NewReader(f)
+		r := csv.NewReader(bufio.NewReaderSize(f, 1<<16))
 		r.FieldsPerRecord = -1
 		head, err := r.Read()
 		if err != nil {
@@ -309,19 +343,23 @@ func ReadSnapshot(path string) (snap *Snapshot, ok bool, err error) {
 		return readSnapshot(side, head, func() ([]string, int, error) {
 			rec, err := r.Read()
 			line, _ := r.FieldPos(0)
-			return pad(rec, len(head)), line, err
+			return rec, line, err
 		})
 	}
 	return nil, false, nil
 }
 
-// readSnapshot reads the record's rows: head, then next until io.EOF.
+// readSnapshot reads the record's rows: head (the marker and the
+// version), then next until io.EOF.
 func readSnapshot(file string, head []string, next func() (cells []string, number int, err error)) (*Snapshot, bool, error) {
-	if len(head) == 0 || strings.TrimSpace(head[0]) != snapMarker {
+	if len(head) < 2 || strings.TrimSpace(head[0]) != snapMarker {
 		return nil, false, &SnapshotError{File: file, Msg: "its first cell is not " + snapMarker}
 	}
-	s := &Snapshot{Headers: head[1:], Unread: map[string]bool{}}
-	version := ""
+	if v := strings.TrimSpace(head[1]); v != snapVersion {
+		return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("version %q, this zoombulk reads %s", v, snapVersion)}
+	}
+	s := &Snapshot{Unread: map[string]bool{}}
+	email, id := -1, -1
 	for {
 		c, number, err := next()
 		if err == io.EOF {
@@ -333,23 +371,49 @@ func readSnapshot(file string, head []string, next func() (cells []string, numbe
 		if len(c) < 2 {
 			return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d is cut short", number)}
 		}
-		switch strings.TrimSpace(c[0]) {
-		case snapUser:
-			s.rows = append(s.rows, append([]string(nil), c[1:]...))
-		case "version":
-			version = strings.TrimSpace(c[1])
+		kind, value := strings.TrimSpace(c[0]), c[1]
+		if kind == snapUser {
+			if s.Headers == nil {
+				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: a user before the columns", number)}
+			}
+			rec, err := unpack(value)
+			if err != nil {
+				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: %v", number, err)}
+			}
+			for _, k := range []int{email, id} {
+				if k >= 0 && k < len(rec) && strings.TrimSpace(rec[k]) != "" {
+					s.byKey[strings.ToLower(strings.TrimSpace(rec[k]))] = len(s.rows)
+				}
+			}
+			s.rows = append(s.rows, value)
+			continue
+		}
+		switch kind {
+		case "columns":
+			if s.Headers, err = unpack(value); err != nil {
+				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: %v", number, err)}
+			}
+			email, id = slices.Index(s.Headers, headerOf("email")), slices.Index(s.Headers, headerOf("id"))
+			if email < 0 && id < 0 {
+				return nil, false, &SnapshotError{File: file, Msg: "it names no user (no Email or User ID column)"}
+			}
+			s.byKey = map[string]int{}
 		case "unread":
-			for _, h := range c[1:] {
+			list, err := unpack(value)
+			if err != nil {
+				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: %v", number, err)}
+			}
+			for _, h := range list {
 				if h != "" {
 					s.Unread[h] = true
 				}
 			}
 		case "account":
-			s.Account = strings.TrimSpace(c[1])
+			s.Account = strings.TrimSpace(value)
 		case "exported":
-			t, err := time.Parse(time.RFC3339, strings.TrimSpace(c[1]))
+			t, err := time.Parse(time.RFC3339, strings.TrimSpace(value))
 			if err != nil {
-				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: the export time %q is not a time", number, c[1])}
+				return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("row %d: the export time %q is not a time", number, value)}
 			}
 			s.Taken = t
 		default:
@@ -357,13 +421,10 @@ func readSnapshot(file string, head []string, next func() (cells []string, numbe
 		}
 	}
 	switch {
-	case version != snapVersion:
-		return nil, false, &SnapshotError{File: file, Msg: fmt.Sprintf("version %q, this zoombulk reads %s", version, snapVersion)}
 	case s.Account == "":
 		return nil, false, &SnapshotError{File: file, Msg: "it names no account"}
-	}
-	if err := s.index(); err != nil {
-		return nil, false, &SnapshotError{File: file, Msg: err.Error()}
+	case s.Headers == nil:
+		return nil, false, &SnapshotError{File: file, Msg: "it names no columns"}
 	}
 	return s, true, nil
 }

@@ -302,17 +302,15 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	headers := make([]string, len(cols))
 	var unread []string
-	for i, col := range cols {
-		headers[i] = col.Header
+	for _, col := range cols {
 		if col.Details && !opts.Details {
 			unread = append(unread, col.Header)
 		}
 	}
 	// What the export writes is remembered (snapshot.go), so that the
 	// file edited and run back sends only the edits.
-	snap, err := newSnapWriter(path, out.format, headers, unread, c.AccountID(), start)
+	snap, err := newSnapWriter(path, out.format, cols, unread, c.AccountID(), start)
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
