@@ -62,6 +62,16 @@ func exportJob(path string, snap *export.Snapshot, auto autoOptions) (*jobSource
 	if err != nil {
 		return nil, err
 	}
+	// The columns left out are those no row edited, not those --steps
+	// leaves out: there is no --steps here.
+	for _, h := range src.ignored {
+		if strings.HasPrefix(src.why[h], "no step of --steps reads") {
+			src.why[h] = "not edited"
+			if edited[strings.TrimSpace(h)] {
+				src.why[h] = "edited, but no step of an edited export sets it"
+			}
+		}
+	}
 	where := "its hidden sheet " + export.SnapshotSheet
 	if !strings.EqualFold(filepath.Ext(path), ".xlsx") && !strings.EqualFold(filepath.Ext(path), ".xlsm") {
 		where = filepath.Base(path) + export.SnapshotSuffix
