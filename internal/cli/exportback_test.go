@@ -290,3 +290,59 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// A cell the account holds that the catalogue refuses is no problem of
+// the edited export while it is left as exported (nothing is sent from
+// it); typed into a row, it is the row's problem as in any job.
+func TestEditedExportForgivesExportedValues(t *testing.T) {
+	const kept, typed = "grace.hopper@acme.example", "alan.turing@acme.example"
+	srv := exportSandbox(t, zoomtest.Options{})
+	env := exportEnv(srv, "")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "users.csv")
+	flags := []string{"--tier", "business", "--share", "1"}
+	if r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"export", "users", "-o", out}, flags...)...); r.code != ExitOK {
+		t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
+	}
+	// As if Zoom had answered a type the catalogue does not know for
+	// Grace: the export and its record both say it.
+	editSheet(t, out, map[string]map[string]string{kept: {"User Type": "Weird", "Department": "Research"}, typed: {"User Type": "Weird"}}, nil)
+	side := out + export.SnapshotSuffix
+	data, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, kept) {
+			lines[i] = strings.Replace(l, ",Licensed,", ",Weird,", 1)
+		}
+	}
+	if err := os.WriteFile(side, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"run", out, "--yes", "--out", filepath.Join(dir, "run")}, flags...)...)
+	if r.code != ExitPartial {
+		t.Fatalf("run: exit %d, want %d (Alan's typed value fails)\n%s", r.code, ExitPartial, r.stderr)
+	}
+	res := exportReadCSV(t, filepath.Join(dir, "run", "results.csv"))
+	col := map[string]int{}
+	for i, h := range res[0] {
+		col[h] = i
+	}
+	for _, row := range res[1:] {
+		switch row[col["Email"]] {
+		case kept:
+			if row[col["zb_status"]] != "succeeded" {
+				t.Errorf("%s: %s (%s), want succeeded: its exported type is not its problem", kept, row[col["zb_status"]], row[col["zb_reason"]])
+			}
+		case typed:
+			if row[col["zb_status"]] != "failed" || row[col["zb_step"]] != "validate" {
+				t.Errorf("%s: %s at %s, want failed at validate", typed, row[col["zb_status"]], row[col["zb_step"]])
+			}
+		}
+	}
+	if u, _ := srv.UserByEmail(kept); u.Dept != "Research" || u.Type != 2 {
+		t.Errorf("%s: dept %q, type %d; want Research and the license kept", kept, u.Dept, u.Type)
+	}
+}

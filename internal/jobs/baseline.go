@@ -200,3 +200,33 @@ func baselineConflictText(cs []conflict) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// forgiveExported drops the problems of an edited export's row that are
+// in cells left as exported: what Zoom holds is not the admin's to fix
+// here, and the run sends none of those cells. Problems in edited cells,
+// and every problem of a row the export does not hold, stay.
+func (e *engine) forgiveExported(r *rowRun) {
+	b := e.Opts.Baseline
+	if b == nil || len(r.row.Record.Problems) == 0 || r.key == "" {
+		return
+	}
+	_, values, ok := b.Lookup(r.key)
+	if !ok {
+		return
+	}
+	col := map[string]int{}
+	for i, h := range e.sheet.Header {
+		col[strings.TrimSpace(h)] = i
+	}
+	kept := r.row.Record.Problems[:0]
+	for _, p := range r.row.Record.Problems {
+		h := strings.TrimSpace(p.Column)
+		i, in := col[h]
+		was, exported := values[h]
+		if h != "" && in && exported && i < len(r.row.Cells) && strings.TrimSpace(r.row.Cells[i]) == strings.TrimSpace(was) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	r.row.Record.Problems = kept
+}

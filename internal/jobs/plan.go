@@ -187,6 +187,7 @@ func (e *engine) plan(ctx context.Context) error {
 			// such a row is found, or created, by its email.
 			r.key = v.Text
 		}
+		e.forgiveExported(r)
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
 			for j := range r.steps {
