@@ -223,7 +223,9 @@ func (s *snapWriter) add(cells []sheet.Cell) error {
 	if err != nil {
 		return err
 	}
-	return s.w.Write([]string{snapUser, rec})
+	// Guarded as the export's own CSV cells are: the sidecar is CSV too,
+	// and a spreadsheet program that opens it must not evaluate a value.
+	return s.w.Write([]string{snapUser, sheet.EscapeFormula(rec)})
 }
 
 // commitCSV puts the sidecar in place.
@@ -273,7 +275,7 @@ func (s *snapWriter) copyTo(wb *sheet.Workbook) error {
 		if err != nil {
 			return err
 		}
-		cells[0], cells[1] = sheet.TextCell(rec[0]), sheet.TextCell(rec[1])
+		cells[0], cells[1] = sheet.TextCell(rec[0]), sheet.TextCell(sheet.UnescapeFormula(rec[1]))
 		if err := tw.WriteRow(cells, sheet.Plain); err != nil {
 			return err
 		}
@@ -343,6 +345,9 @@ func ReadSnapshot(path string) (snap *Snapshot, ok bool, err error) {
 		return readSnapshot(side, head, func() ([]string, int, error) {
 			rec, err := r.Read()
 			line, _ := r.FieldPos(0)
+			if len(rec) > 1 {
+				rec[1] = sheet.UnescapeFormula(rec[1])
+			}
 			return rec, line, err
 		})
 	}
