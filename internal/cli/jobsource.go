@@ -54,6 +54,9 @@ type jobSource struct {
 	ignored []string
 	// why says, by ignored header, why it was not mapped.
 	why map[string]string
+	// baseline is the export an edited users export was made from: the
+	// run sends only the cells that differ from it.
+	baseline *jobs.Baseline
 }
 
 // spreadsheetExt says whether a path names a spreadsheet rather than a job.
@@ -123,6 +126,12 @@ func loadJobArg(cmd string, arg string, auto autoOptions) (*jobSource, error) {
 			return &jobSource{job: job, carried: carried,
 				note: fmt.Sprintf("the job %s carries in its hidden sheet %s (zoombulk job %s prints it); it reads the sheet %q of %s", base, templates.JobSheet, base, sheetName, base)}, nil
 		}
+	}
+	// A users export remembers what it wrote: run back, it needs no job.
+	if snap, ok, err := export.ReadSnapshot(arg); err != nil {
+		return nil, err
+	} else if ok && !besideExists {
+		return exportJob(arg, snap, auto)
 	}
 	return nil, notAJobError(cmd, arg, workbook, besideExists)
 }

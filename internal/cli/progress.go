@@ -253,7 +253,7 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 		}
 	}
 	if len(reads) > 0 {
-		fmt.Fprintf(w, "Reads spent planning: %s\n", strings.Join(reads, ", "))
+		fmt.Fprintf(w, "Reads spent planning: %s, in %s\n", strings.Join(reads, ", "), p.Planning.Round(100*time.Millisecond))
 	}
 	for _, warn := range p.Warnings {
 		fmt.Fprintln(w, "Warning:", warn)

@@ -201,6 +201,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			MaxRemovals: o.maxRemovals,
 			MaxFailures: o.maxFailures,
 			Args:        o.args,
+			Baseline:    src.baseline,
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
@@ -254,7 +255,11 @@ func promptLine(p *jobs.Plan) string {
 	if r := p.RemovalText(); r != "" {
 		what += " (" + r + ")"
 	}
-	return fmt.Sprintf("Apply to account %s (%s): %s, %d calls, about %s?", p.AccountID, p.APIHost, what, p.Writes(), p.Duration.Round(time.Second))
+	took := ""
+	if p.Planning >= time.Second { // on a large account planning is part of the wait
+		took = fmt.Sprintf(" (planning took %s: %s in all)", p.Planning.Round(time.Second), (p.Planning + p.Duration).Round(time.Second))
+	}
+	return fmt.Sprintf("Apply to account %s (%s): %s, %d calls, about %s%s?", p.AccountID, p.APIHost, what, p.Writes(), p.Duration.Round(time.Second), took)
 }
 
 // promptStory is what the prompt says before the question, so that an

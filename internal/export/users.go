@@ -302,6 +302,19 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
+	var unread []string
+	for _, col := range cols {
+		if col.Details && !opts.Details {
+			unread = append(unread, col.Header)
+		}
+	}
+	// What the export writes is remembered (snapshot.go), so that the
+	// file edited and run back sends only the edits.
+	snap, err := newSnapWriter(path, out.format, cols, unread, c.AccountID(), start)
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer snap.abort()
 
 	workers := opts.Workers
 	if workers <= 0 {
@@ -322,6 +335,9 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 			}
 			if err := tw.WriteRow(cells, sheet.Plain); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
+			}
+			if err := snap.add(cells); err != nil {
+				return fmt.Errorf("writing the record of %s: %w", path, err)
 			}
 			pr.Rows++
 		}
@@ -395,8 +411,18 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 	if err := tw.Close(); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
+	if out.format == XLSX {
+		if err := snap.copyTo(out.wb); err != nil {
+			return nil, fmt.Errorf("writing the record of %s: %w", path, err)
+		}
+	}
 	if err := out.commit(); err != nil {
 		return nil, err
+	}
+	if out.format == CSV {
+		if err := snap.commitCSV(); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path+SnapshotSuffix, err)
+		}
 	}
 	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}, nil
 }

@@ -126,6 +126,9 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 		// changed since: the row says so, with both values.
 		res.Status, res.Reason, res.Hint = results.Conflict, conflictText(cs),
 			"the field was changed after the run: set it by hand if the run's value should go"
+		if e.Opts.Baseline != nil {
+			res.Reason, res.Hint = baselineConflictText(cs), "the account changed since the export: export again and edit that, or set the value by hand"
+		}
 	} else if why := r.steps[i].kept; why != "" && (res.Status == results.Succeeded || res.Status == results.Unchanged) {
 		res.Status, res.Reason, res.Hint = results.Kept, why, "delete it in the web portal if it should go"
 	}

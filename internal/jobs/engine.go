@@ -62,6 +62,12 @@ type Options struct {
 	// Tell, when set, is called just before Confirm: the story the
 	// question follows (creations, removals, failing rows).
 	Tell func(*Plan)
+	// PlanProgressEvery is how often the plan's reads say how far they
+	// got (0: every 10 s).
+	PlanProgressEvery time.Duration
+	// Baseline, when set, is the users export the input was edited from:
+	// only the cells that differ from it are planned (baseline.go).
+	Baseline *Baseline
 	// Version is the tool's version, for run.json.
 	Version string
 	// Rebuild writes the files of the run in OutDir again from its

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -34,6 +33,9 @@ type Plan struct {
 	Duration time.Duration
 	// Reads are the calls the plan itself spent.
 	Reads map[zoom.Category]int64
+	// Planning is the time the plan took (its reads, mostly): on a large
+	// account a good part of the whole.
+	Planning time.Duration
 	// Removals count what the run takes away, by kind (results.Remove*).
 	Removals map[string]int
 	// Changes are the field-level diff, in row order.
@@ -162,10 +164,11 @@ func (p *Plan) ActionText() string {
 }
 
 func (e *engine) plan(ctx context.Context) error {
-	before := e.Client.Stats()
+	before, start := e.Client.Stats(), time.Now()
 	defer func() {
 		if e.planned != nil {
 			e.planned.Reads = e.Client.Stats().CallsSince(before)
+			e.planned.Planning = time.Since(start)
 		}
 	}()
 	keyField := e.Job.Key()
@@ -185,6 +188,7 @@ func (e *engine) plan(ctx context.Context) error {
 			// such a row is found, or created, by its email.
 			r.key = v.Text
 		}
+		e.forgiveExported(r)
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
 			for j := range r.steps {
@@ -199,17 +203,25 @@ func (e *engine) plan(ctx context.Context) error {
 		}
 	}
 
-	if err := e.loadDirectory(ctx, active); err != nil {
+	// An edited export: the rows as exported need no read (baseline.go).
+	reads, err := e.applyBaseline(active)
+	if err != nil {
+		return err
+	}
+	if err := e.loadDirectory(ctx, reads); err != nil {
 		return err
 	}
 	if e.Job.RowKey() == nil { // rows that are groups have no user to find
-		if err := e.readUsers(ctx, active); err != nil {
+		if err := e.readUsers(ctx, reads); err != nil {
 			return err
 		}
 	}
+	for _, r := range reads {
+		e.baselineConflicts(r)
+	}
 	for i, step := range e.steps {
-		if p, ok := kindOf(step).(preparer); ok && e.stepPending(active, i) {
-			if err := p.prepare(ctx, e, i, active); err != nil {
+		if p, ok := kindOf(step).(preparer); ok && e.stepPending(reads, i) {
+			if err := p.prepare(ctx, e, i, reads); err != nil {
 				return err
 			}
 		}
@@ -287,126 +299,6 @@ func (e *engine) loadDirectory(ctx context.Context, rows []*rowRun) error {
 	return nil
 }
 
-// listedStatuses are the statuses List users takes, one listing each.
-var listedStatuses = []string{zoom.StatusActive, zoom.StatusInactive, zoom.StatusPending}
-
-// readUsers finds each row's user: from the listing when its pages cost
-// fewer calls than looking the rows up, else one look-up a row. A user the
-// listing finds is read again only when it is pending (listed without an
-// ID) or the job writes fields only Get a user carries (needsDetail); a job
-// that does and creates no one looks every row up and skips the listing,
-// which would find nothing the look-ups do not.
-func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
-	lookup := rows
-	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
-	if len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
-		var err error
-		if lookup, err = e.listUsers(ctx, rows); err != nil {
-			return err
-		}
-	}
-	return e.forRows(ctx, lookup, zoom.Light, func(ctx context.Context, r *rowRun) error {
-		key := r.key
-		if r.user != nil {
-			key = r.user.Email
-		} else if r.userID != "" {
-			key = r.userID
-		}
-		u, err := e.Client.FindUser(ctx, key)
-		if err != nil {
-			return err
-		}
-		r.user, r.listed = u, false
-		return nil
-	})
-}
-
-// listUsers reads the first page of each status, then the rest of the
-// listing only when its pages cost fewer calls than looking up the rows
-// the first pages did not find. The page size is the one the answer
-// grants (Zoom allows 2,000 a page, some accounts 300). It returns the rows
-// that still need a look-up.
-func (e *engine) listUsers(ctx context.Context, rows []*rowRun) ([]*rowRun, error) {
-	byKey := map[string]*zoom.User{}
-	add := func(users []zoom.User) {
-		for _, u := range users {
-			if e.Job.Match == "id" {
-				if u.ID != "" {
-					byKey[u.ID] = &u
-				}
-			} else {
-				byKey[strings.ToLower(u.Email)] = &u
-			}
-		}
-	}
-	// page reads one page of a status's listing into byKey.
-	page := func(status, token string) (*zoom.RawUsersPage, int, error) {
-		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, token, 0)
-		var users []zoom.User
-		if err == nil {
-			users, err = zoom.DecodeUsers(p.Users)
-		}
-		if err != nil {
-			return nil, 0, fmt.Errorf("listing %s users: %w", status, err)
-		}
-		add(users)
-		return p, len(users), nil
-	}
-	next := map[string]string{} // status -> the token of its second page
-	left := 0                   // pages after the first ones
-	for _, status := range listedStatuses {
-		p, n, err := page(status, "")
-		if err != nil {
-			return nil, err
-		}
-		if p.NextPageToken != "" {
-			next[status] = p.NextPageToken
-			size := max(p.PageSize, n, 1)
-			left += max((p.TotalRecords+size-1)/size-1, 1)
-		}
-	}
-	unfound := 0
-	for _, r := range rows {
-		if byKey[r.key] == nil {
-			unfound++
-		}
-	}
-	complete := len(next) == 0
-	if !complete && left < unfound {
-		for _, status := range listedStatuses {
-			for tok := next[status]; tok != ""; {
-				p, _, err := page(status, tok)
-				if err != nil {
-					return nil, err
-				}
-				tok = p.NextPageToken
-			}
-		}
-		complete = true
-	}
-	detail := needsDetail(e)
-	var again []*rowRun
-	for _, r := range rows {
-		r.user = byKey[r.key]
-		r.listed = r.user != nil
-		switch {
-		case r.user == nil && !complete:
-			again = append(again, r) // beyond the pages read
-		case r.user == nil && r.intent:
-			again = append(again, r) // settle a lost create by asking directly
-		case r.user == nil && e.Job.Match == "id":
-			again = append(again, r) // pending users are listed without IDs
-		case r.user == nil && r.userID != "":
-			again = append(again, r) // known by ID from the journal: renamed since (change_email)
-		case r.user != nil && r.user.ID == "":
-			again = append(again, r) // pending: the look-up gives the ID
-		case r.user != nil && detail:
-			again = append(again, r) // fields only Get a user carries
-		}
-	}
-	return again, nil
-}
-
 // forRows runs a read per row through the pool. A failed read fails the row's first open step;
 // losing the credentials or a daily quota stops the plan.
 func (e *engine) forRows(ctx context.Context, rows []*rowRun, cat zoom.Category, read func(context.Context, *rowRun) error) error {
@@ -473,6 +365,9 @@ func (e *engine) decide(r *rowRun) {
 		case st.action == results.ActFail: // a read failed
 			failed = i
 			continue
+		}
+		if e.baselineSettles(r, i, step) {
+			continue // an edited export: nothing of this step was edited
 		}
 		d.step, d.st = step, st
 		k := kindOf(step)
@@ -547,7 +442,7 @@ func (e *engine) summarize() *Plan {
 			}
 			for _, c := range st.conflicts {
 				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActConflict,
-					Field: c.field, Current: c.found, New: c.set, Reason: "changed after the run: left as found (current: the value found; new: the value the run had set)"})
+					Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
 			}
 			for _, c := range st.changes {
 				act := pick(c.action != "", c.action, st.action)

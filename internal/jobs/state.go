@@ -18,6 +18,9 @@ type rowRun struct {
 	// listed: user comes from List users, whose answer leaves some
 	// profile fields out (those are sent without comparing).
 	listed bool
+	// base is what the export the input was edited from said of the row
+	// (Options.Baseline); nil for other rows.
+	base *baseRow
 
 	// invalid is set when the row failed validation: nothing is sent.
 	invalid *results.StepResult
@@ -73,6 +76,7 @@ type rowStep struct {
 // conflict is a field an undo found changed since the run it undoes.
 type conflict struct {
 	field, found, set string
+	was               string // an edited export: the value exported
 }
 
 // fieldChange is one field a step changes: current -> new.
