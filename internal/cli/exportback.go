@@ -42,10 +42,19 @@ func exportJob(path string, snap *export.Snapshot, auto autoOptions) (*jobSource
 	known := labels()
 	targets := map[mapping.Target]bool{}
 	for h := range edited {
+		field := ""
 		if l, ok := known[normLabel(h)]; ok && !readOnly(h) {
-			if f, ok := mapping.Lookup(l.field); ok {
-				targets[f.Target] = true
-			}
+			field = l.field
+		} else if multiWhy(h) != "" {
+			// An edited Groups cell of a user's export: only the edited
+			// rows are sent, and each names the one group the user is
+			// to be moved to (a cell of several is refused by the plan,
+			// as no group has that name).
+			field = multiValued[strings.ToLower(strings.TrimSpace(h))]
+			auto.maps = append(auto.maps, strings.TrimSpace(h)+"="+field)
+		}
+		if f, ok := mapping.Lookup(field); ok {
+			targets[f.Target] = true
 		}
 	}
 	var steps []string
