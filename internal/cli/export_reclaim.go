@@ -52,7 +52,7 @@ About sheet says so.`,
 					return res.Result, nil
 				})
 			if err == nil {
-				fmt.Fprintf(stdio.Out, "%d of them never logged in. Last-login times lag by about three days at Zoom.\nDelete the rows of users who keep their license, then: zoombulk run %s --dry-run\n", never, o.out)
+				fmt.Fprintf(stdio.say(), "%d of them never logged in. Last-login times lag by about three days at Zoom.\nDelete the rows of users who keep their license, then: zoombulk run %s --dry-run\n", never, o.out)
 			}
 			return err
 		},

@@ -146,6 +146,16 @@ func (stdio *IO) promptOut() io.Writer {
 	return stdio.ErrOut
 }
 
+// say is where a command's closing summary goes ("Exported ...", "Wrote
+// ..."): stdout, or nowhere under --quiet. What a command is asked to
+// print (zoombulk job's YAML, --json) still goes to stdio.Out.
+func (stdio *IO) say() io.Writer {
+	if stdio.quiet {
+		return io.Discard
+	}
+	return stdio.Out
+}
+
 func (stdio *IO) exit(code int) {
 	if stdio.Exit != nil {
 		stdio.Exit(code)
