@@ -44,8 +44,8 @@ type ReclaimOptions struct {
 // ReclaimResult is what the reclaim export wrote.
 type ReclaimResult struct {
 	*Result
-	Licensed int // licensed active users read
-	Never    int // of the rows, users who never logged in
+	Licensed int  // licensed active users read
+	Never    int  // of the rows, users who never logged in
 	Owner    bool // the account owner was among the licensed users, and left out
 }
 
