@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/xml"
 	"io"
+	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -202,5 +205,38 @@ func TestSummaryPrintSetup(t *testing.T) {
 	}
 	if sheets["Summary"].orientation != "portrait" {
 		t.Errorf("the two-column Summary sheet prints %q", sheets["Summary"].orientation)
+	}
+}
+
+// The summary converted to PDF by LibreOffice: each of its eight sheets,
+// charts included, prints on one page. LibreOffice is not part of the
+// build, so this runs only with ZOOMBULK_PDF_TEST=1 and soffice on PATH.
+func TestSummaryPDF(t *testing.T) {
+	if os.Getenv("ZOOMBULK_PDF_TEST") == "" {
+		t.Skip("converts with LibreOffice: set ZOOMBULK_PDF_TEST=1 (needs soffice)")
+	}
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("no soffice on PATH")
+	}
+	srv := exSandbox(t, zoomtest.Options{})
+	c := exClient(t, srv, "", nil)
+	dir := t.TempDir()
+	file := exPath(dir, "summary.xlsx")
+	if _, _, err := ExportSummary(context.Background(), c, file, SummaryOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A profile of its own, so that a LibreOffice the user has open does
+	// not take the conversion over.
+	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "pdf", "--outdir", dir, file)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "summary.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages := len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)); pages != 8 {
+		t.Errorf("the summary prints on %d pages, want 8 (one a sheet, charts included)", pages)
 	}
 }
