@@ -190,7 +190,7 @@ sheet's Licensed numbers agree.`,
 					return res, err
 				})
 			if err == nil && sum != nil {
-				fmt.Fprintf(stdio.say(), "Licensed users who never logged in or not for over 90 days: %s\n", groupDigits(sum.ReclaimCandidates()))
+				fmt.Fprintf(stdio.say(), "%s: %s\n", export.ReclaimLabel, groupDigits(sum.ReclaimCandidates()))
 			}
 			return err
 		},
