@@ -1,10 +1,28 @@
 GO ?= go
 BIN := bin/zoombulk
 
-.PHONY: build test demo bench lint templates soak
+# What --version prints: VERSION is the release tag at HEAD (make dist
+# VERSION=v1.2.0 to name one), else the binary reports the module version
+# from Go's build information. The commit and a mark for local changes are
+# set here too: go build records no VCS information in a git worktree or
+# under GOFLAGS=-buildvcs=false. Outside a git clone all three are empty.
+CLI     := github.com/zoombulk/zoombulk/internal/cli
+VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DIRTY   ?= $(shell test -z "$$(git status --porcelain 2>/dev/null)" || echo true)
+LDFLAGS := $(if $(VERSION),-X $(CLI).Version=$(VERSION)) $(if $(COMMIT),-X $(CLI).Commit=$(COMMIT)) $(if $(DIRTY),-X $(CLI).Dirty=true)
+
+.PHONY: build test demo bench lint templates soak dist
 
 build:
-	$(GO) build -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+# Release archives for linux, darwin and windows (amd64 and arm64) in
+# dist/: zoombulk_<version>_<os>_<arch>.tar.gz (.zip for windows) and
+# SHA256SUMS, built with the Go toolchain alone (internal/tools/dist).
+# TARGETS=linux/amd64,windows/arm64 builds fewer.
+dist:
+	$(GO) run ./internal/tools/dist -out dist -version "$(VERSION)" -commit "$(COMMIT)" $(if $(DIRTY),-dirty) $(if $(TARGETS),-targets "$(TARGETS)")
 
 test:
 	$(GO) test -race -timeout 10m ./...

@@ -5,10 +5,8 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -19,44 +17,6 @@ import (
 	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/templates"
 )
-
-// versionText is what --version prints: the version set at build time
-// (-ldflags) or the module's, and the VCS revision Go recorded.
-func versionText(info *debug.BuildInfo, ok bool) string {
-	v := Version
-	if !ok || info == nil {
-		return v
-	}
-	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	var rev, when string
-	modified := false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			when = s.Value
-		case "vcs.modified":
-			modified = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return v + " (" + info.GoVersion + ")"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	extra := "revision " + rev
-	if when != "" {
-		extra += " of " + when
-	}
-	if modified {
-		extra += ", with local changes"
-	}
-	return fmt.Sprintf("%s (%s, %s)", v, extra, info.GoVersion)
-}
 
 // plainTerminal says whether the terminal wants no decoration: NO_COLOR
 // set (https://no-color.org) or TERM=dumb. zoombulk writes no colour; the

@@ -16,21 +16,34 @@ func TestVersion(t *testing.T) {
 	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "zoombulk ") {
 		t.Errorf("exit %d: %q", r.code, r.stdout)
 	}
-	info := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
+	stamped := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v0.0.0-20261130100000-0123456789ab+dirty"}, Settings: []debug.BuildSetting{
 		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.time", Value: "2026-11-30T10:00:00Z"}, {Key: "vcs.modified", Value: "true"},
 	}}
+	devel := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}}
 	for _, tc := range []struct {
-		info *debug.BuildInfo
-		ok   bool
-		want string
+		name                   string
+		version, commit, dirty string // what -ldflags -X set
+		info                   *debug.BuildInfo
+		ok                     bool
+		want                   string
 	}{
-		{info, true, "v1.4.0 (revision 0123456789ab of 2026-11-30T10:00:00Z, with local changes, go1.26.0)"},
-		{&debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "(devel)"}}, true, "dev (go1.26.0)"},
-		{nil, false, "dev"},
+		{"go install from a clone: the module's pseudo-version and the VCS stamp", "dev", "", "", stamped, true,
+			"v0.0.0-20261130100000-0123456789ab+dirty (commit 0123456789ab of 2026-11-30T10:00:00Z, with local changes, go1.26.0)"},
+		{"a release: the tag wins over the module version", "v1.4.0", "0123456789abcdef0123", "", stamped, true,
+			"v1.4.0 (commit 0123456789ab of 2026-11-30T10:00:00Z, with local changes, go1.26.0)"},
+		{"make build in a worktree: no VCS stamp, the commit from -ldflags", "dev", "fedcba9876543210", "true", devel, true,
+			"dev (commit fedcba987654, with local changes, go1.26.0)"},
+		{"a clean tagged make dist build", "v1.5.0", "fedcba9876543210", "", devel, true, "v1.5.0 (commit fedcba987654, go1.26.0)"},
+		{"nothing known", "dev", "", "", devel, true, "dev (go1.26.0)"},
+		{"no build information", "dev", "", "", nil, false, "dev"},
 	} {
-		if got := versionText(tc.info, tc.ok); got != tc.want {
-			t.Errorf("versionText = %q, want %q", got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(v, c, d string) { Version, Commit, Dirty = v, c, d }(Version, Commit, Dirty)
+			Version, Commit, Dirty = tc.version, tc.commit, tc.dirty
+			if got := versionText(tc.info, tc.ok); got != tc.want {
+				t.Errorf("versionText = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -190,7 +190,7 @@ sheet's Licensed numbers agree.`,
 					return res, err
 				})
 			if err == nil && sum != nil {
-				fmt.Fprintf(stdio.Out, "Licensed users who never logged in or not for over 90 days: %s\n", groupDigits(sum.ReclaimCandidates()))
+				fmt.Fprintf(stdio.say(), "%s: %s\n", export.ReclaimLabel, groupDigits(sum.ReclaimCandidates()))
 			}
 			return err
 		},
@@ -291,14 +291,14 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 		return exportExit(err, interrupted.Load())
 	}
 	if what == "summary" {
-		fmt.Fprintf(stdio.Out, "Exported the summary of %s users to %s", groupDigits(res.Rows), res.Path)
+		fmt.Fprintf(stdio.say(), "Exported the summary of %s users to %s", groupDigits(res.Rows), res.Path)
 	} else {
-		fmt.Fprintf(stdio.Out, "Exported %s %s to %s", groupDigits(res.Rows), what, res.Path)
+		fmt.Fprintf(stdio.say(), "Exported %s %s to %s", groupDigits(res.Rows), what, res.Path)
 	}
 	if res.Pages > 0 {
-		fmt.Fprintf(stdio.Out, " (%s, %s)", exportPlural(res.Pages, "listing page"), res.Elapsed.Round(100*time.Millisecond))
+		fmt.Fprintf(stdio.say(), " (%s, %s)", exportPlural(res.Pages, "listing page"), res.Elapsed.Round(100*time.Millisecond))
 	}
-	fmt.Fprintln(stdio.Out)
+	fmt.Fprintln(stdio.say())
 	return nil
 }
 

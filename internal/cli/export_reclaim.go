@@ -21,8 +21,9 @@ func newExportReclaimCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 		Use:   "reclaim --idle 90d -o FILE.xlsx",
 		Short: "Export the licensed users who have not logged in lately, as a workbook that takes their licenses back",
 		Long: `Writes the licensed active users whose last login is older than --idle, and those
-who never logged in, with their department, groups, division and feature seats
-(webinar, large meeting, Zoom Events). The workbook carries its job: running it
+who never logged in, with their role, department, groups, division and feature
+seats (webinar, large meeting, Zoom Events); the account owner is never listed.
+The workbook carries its job: running it
 takes each row's feature seats away and makes the user Basic (update_features with
 user_type). Delete the rows of the users who keep their license, then:
 zoombulk run FILE.xlsx --dry-run, and zoombulk run FILE.xlsx.
@@ -52,7 +53,7 @@ About sheet says so.`,
 					return res.Result, nil
 				})
 			if err == nil {
-				fmt.Fprintf(stdio.Out, "%d of them never logged in. Last-login times lag by about three days at Zoom.\nDelete the rows of users who keep their license, then: zoombulk run %s --dry-run\n", never, o.out)
+				fmt.Fprintf(stdio.say(), "%d of them never logged in. Last-login times lag by about three days at Zoom.\nDelete the rows of users who keep their license, then: zoombulk run %s --dry-run\n", never, o.out)
 			}
 			return err
 		},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,68 @@ func TestParseIdle(t *testing.T) {
 		if _, err := export.ParseIdle(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}
+	}
+}
+
+// The reclaim walkthrough on the sample account: the licensed users idle
+// for 90 days are listed, longest idle first, with their role; the owner,
+// idle too, is never listed; seat sizes are numbers.
+func TestExportReclaimSampleAccount(t *testing.T) {
+	t.Parallel()
+	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	wb := filepath.Join(t.TempDir(), "reclaim.xlsx")
+	var out, errOut bytes.Buffer
+	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: sandboxEnv(srv), Now: func() time.Time { return now },
+		Exit: func(code int) { t.Errorf("exited with %d", code) }}
+	if code := Main(context.Background(), []string{"export", "reclaim", "--idle", "90d", "-o", wb}, stdio, nil); code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "Exported 4 idle licensed users") {
+		t.Errorf("output %q", out.String())
+	}
+	f, err := excelize.OpenFile(wb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(export.ReclaimSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := rows[0]
+	col := func(name string) int {
+		i := slices.Index(header, name)
+		if i < 0 {
+			t.Fatalf("no %q column in %q", name, header)
+		}
+		return i
+	}
+	var got []string
+	roles := map[string]string{}
+	for _, r := range rows[1:] {
+		got = append(got, r[0])
+		roles[r[0]] = r[col("Role")]
+	}
+	want := []string{"mark.eting@acme.example", "kenji.sato@acme.example", "adam.admin@acme.example", "helen.hr@acme.example"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("rows %q, want %q (olivia.owner, idle since February, must not be there)", got, want)
+	}
+	if roles["adam.admin@acme.example"] != "Admin" || roles["kenji.sato@acme.example"] != "Member" {
+		t.Errorf("roles %v", roles)
+	}
+	// Mark holds a webinar and a large meeting seat: their sizes are
+	// numbers a sum or a sort can use, not text.
+	for _, h := range []string{"Webinar", "Large Meeting"} {
+		cell, _ := excelize.CoordinatesToCellName(col(h)+1, 2)
+		v, _ := f.GetCellValue(export.ReclaimSheet, cell)
+		typ, _ := f.GetCellType(export.ReclaimSheet, cell)
+		if _, err := strconv.Atoi(v); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+			t.Errorf("Mark's %s seat %q is stored as cell type %v, want a number", h, v, typ)
+		}
+	}
+	about, _ := f.GetRows(export.ReclaimAbout)
+	if !strings.Contains(strings.Join(flatten(about), "\n"), "owner is never listed") {
+		t.Errorf("the About sheet does not say the owner is left out: %q", about)
 	}
 }

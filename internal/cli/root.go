@@ -31,6 +31,65 @@ const (
 	ExitDrift   = results.ExitDrift   // --check: the account differs from the job
 )
 
+// Commit and Dirty name the source a binary was built from when Go's build
+// information has no VCS stamp (go build records none in a git worktree,
+// under GOFLAGS=-buildvcs=false or outside a clone): make build and make
+// dist set them with -ldflags -X, next to Version for a tagged build.
+var (
+	Commit = ""
+	Dirty  = "" // "true" when the tree had uncommitted changes
+)
+
+// versionText is what --version prints: the version set at build time
+// (-ldflags -X, a release tag) or else the module's version from the build
+// information (a pseudo-version with its commit for go install), then the
+// commit the binary was built from, with a mark when the tree had local
+// changes, and the Go version.
+func versionText(info *debug.BuildInfo, ok bool) string {
+	v := Version
+	if ok && info != nil && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	rev, when, modified := Commit, "", Dirty == "true"
+	if ok && info != nil {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				when = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	goVersion := ""
+	if ok && info != nil {
+		goVersion = info.GoVersion
+	}
+	var extra []string
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		r := "commit " + rev
+		if when != "" {
+			r += " of " + when
+		}
+		if modified {
+			r += ", with local changes"
+		}
+		extra = append(extra, r)
+	}
+	if goVersion != "" {
+		extra = append(extra, goVersion)
+	}
+	if len(extra) == 0 {
+		return v
+	}
+	return v + " (" + strings.Join(extra, ", ") + ")"
+}
+
 // ExitError carries an exit code up to Main. A nil Err means the command has
 // already said what there is to say.
 type ExitError struct {
@@ -85,6 +144,16 @@ func (stdio *IO) promptOut() io.Writer {
 		return stdio.prompt
 	}
 	return stdio.ErrOut
+}
+
+// say is where a command's closing summary goes ("Exported ...", "Wrote
+// ..."): stdout, or nowhere under --quiet. What a command is asked to
+// print (zoombulk job's YAML, --json) still goes to stdio.Out.
+func (stdio *IO) say() io.Writer {
+	if stdio.quiet {
+		return io.Discard
+	}
+	return stdio.Out
 }
 
 func (stdio *IO) exit(code int) {

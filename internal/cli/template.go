@@ -107,7 +107,7 @@ func runTemplate(ctx context.Context, stdio *IO, kind string, o *templateOptions
 	for _, f := range k.RunFlags {
 		run += " " + f
 	}
-	w := stdio.Out
+	w := stdio.say()
 	if format == templates.XLSX {
 		fmt.Fprintf(w, "Wrote %s (sheets %s and %s; the workbook carries its job too: zoombulk job %s prints it) and %s.\n",
 			files.Sheet, k.Sheet, templates.InstructionsSheet, files.Sheet, files.Job)

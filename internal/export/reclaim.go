@@ -44,8 +44,40 @@ type ReclaimOptions struct {
 // ReclaimResult is what the reclaim export wrote.
 type ReclaimResult struct {
 	*Result
-	Licensed int // licensed active users read
-	Never    int // of the rows, users who never logged in
+	Licensed int  // licensed active users read
+	Never    int  // of the rows, users who never logged in
+	Owner    bool // the account owner was among the licensed users, and left out
+}
+
+// The IDs of Zoom's built-in roles, as List users gives them in role_id.
+const (
+	RoleOwnerID  = "0"
+	RoleAdminID  = "1"
+	RoleMemberID = "2"
+)
+
+// roleName is the name of u's role: the built-in ones by their ID, any
+// other (a custom role) from Get a user, which names it.
+func roleName(ctx context.Context, c *zoom.Client, u *zoom.User) (string, error) {
+	switch u.RoleID {
+	case RoleOwnerID:
+		return "Owner", nil
+	case RoleAdminID:
+		return "Admin", nil
+	case RoleMemberID, "":
+		return "Member", nil
+	}
+	if u.RoleName != "" {
+		return u.RoleName, nil
+	}
+	full, err := c.GetUser(ctx, u.ID)
+	if err != nil {
+		return "", fmt.Errorf("reading the role of %s: %w", u.Email, err)
+	}
+	if full.RoleName == "" {
+		return "role " + u.RoleID, nil
+	}
+	return full.RoleName, nil
 }
 
 // ParseIdle reads --idle: days ("90d"), weeks ("12w") or a Go duration
@@ -129,6 +161,13 @@ func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOp
 			continue
 		}
 		res.Licensed++
+		// The account owner holds the account and its billing: whether
+		// the owner keeps a license is not a row to delete from a bulk
+		// list, so the owner is never a candidate.
+		if u.RoleID == RoleOwnerID {
+			res.Owner = true
+			continue
+		}
 		if u.LastLoginTime.IsZero() || u.LastLoginTime.Before(cutoff) {
 			idle = append(idle, u)
 		}
@@ -141,7 +180,7 @@ func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOp
 	cols := []sheet.Column{
 		{Header: "Email"}, {Header: "First Name"}, {Header: "Last Name"}, {Header: "Department"},
 		{Header: "Groups"}, {Header: "Division"}, {Header: "Last Login", Kind: sheet.DateTime},
-		{Header: "Days Since Login", Kind: sheet.Integer}, {Header: "License"},
+		{Header: "Days Since Login", Kind: sheet.Integer}, {Header: "License"}, {Header: "Role"},
 	}
 	for _, f := range reclaimFeatures {
 		cols = append(cols, sheet.Column{Header: f.header})
@@ -170,20 +209,26 @@ func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOp
 			login = sheet.DateTimeCell(u.LastLoginTime.UTC())
 			days = sheet.IntCell(int64(o.Now.Sub(u.LastLoginTime) / (24 * time.Hour)))
 		}
+		role, err := roleName(ctx, c, &u)
+		if err != nil {
+			return nil, err
+		}
 		f := st.Feature
+		// A seat's size is a number (a webinar of 500 sorts and sums as
+		// one); a seat Zoom gives no size for says yes.
 		seat := func(on bool, capacity int) sheet.Cell {
 			switch {
 			case !on:
 				return sheet.TextCell("")
 			case capacity > 0:
-				return sheet.TextCell(strconv.Itoa(capacity))
+				return sheet.IntCell(int64(capacity))
 			}
 			return sheet.TextCell("yes")
 		}
 		row := []sheet.Cell{
 			sheet.TextCell(u.Email), sheet.TextCell(u.FirstName), sheet.TextCell(u.LastName), sheet.TextCell(u.Dept),
 			sheet.TextCell(strings.Join(groups, "; ")), sheet.TextCell(dir.DivisionName(divisionID(&u))), login, days,
-			sheet.TextCell(zoom.TypeName(u.Type)),
+			sheet.TextCell(zoom.TypeName(u.Type)), sheet.TextCell(role),
 			seat(f.Webinar, f.WebinarCapacity), seat(f.LargeMeeting, f.LargeMeetingCapacity), seat(f.ZoomEvents, f.ZoomEventsCapacity),
 		}
 		if err := tw.WriteRow(row, sheet.Plain); err != nil {
@@ -200,6 +245,7 @@ func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOp
 	for _, line := range []string{
 		fmt.Sprintf("Licensed active users whose last login is before %s (idle %s or more), and those who never logged in: %d of %d licensed users.",
 			cutoff.UTC().Format("2006-01-02 15:04 MST"), idleText(o.Idle), len(idle), res.Licensed),
+		"The account owner is never listed. The Role column names the admins, whose license you may want to keep.",
 		"Zoom updates last-login times with a buffer of about three days: a user shown idle may have signed in during the last three days.",
 		"Running this workbook (zoombulk run " + filepath.Base(path) + ") takes each row's webinar, large meeting and Zoom Events seats away, then makes the user Basic.",
 		"Delete the rows of the users who keep their license before running it; zoombulk run --dry-run shows the plan first.",

@@ -54,6 +54,10 @@ type Summary struct {
 	ByDivision  []Count
 	ByDept      []Count
 	ByLastLogin []Count // never, < 30 days, 30-90 days, > 90 days before At
+	// OwnerIdle says the account owner is licensed and never logged in or
+	// not for over 90 days: counted on the Last Login sheet, but not a
+	// reclaim candidate (export reclaim never lists the owner).
+	OwnerIdle bool
 
 	// Where the numbers come from, for the Details sheet.
 	APIURL string
@@ -152,6 +156,8 @@ type tally struct {
 	divs   map[string]*Count
 	depts  map[string]*Count
 	login  [4]Count
+	// ownerIdle: the owner is licensed and in the never or stale bucket.
+	ownerIdle bool
 }
 
 func newTally(at time.Time) *tally {
@@ -207,10 +213,14 @@ func (t *tally) add(u *zoom.User) {
 	}
 	bumpCount(t.divs, divisionID(u), lic)
 	bumpCount(t.depts, strings.TrimSpace(u.Dept), lic)
-	b := &t.login[loginBucket(u.LastLoginTime, t.at)]
+	bucket := loginBucket(u.LastLoginTime, t.at)
+	b := &t.login[bucket]
 	b.Users++
 	if lic {
 		b.Licensed++
+		if u.RoleID == RoleOwnerID && (bucket == 0 || bucket == 3) {
+			t.ownerIdle = true
+		}
 	}
 }
 
@@ -270,6 +280,7 @@ func (t *tally) finish(s *Summary, dir *zoom.Directory) {
 	for i := range s.ByDept {
 		s.ByDept[i].ID = "" // departments have no ID: the key is the name
 	}
+	s.OwnerIdle = t.ownerIdle
 	for i, name := range []string{LoginNever, LoginRecent, LoginMonths, LoginStale} {
 		c := t.login[i]
 		c.Name = name
@@ -314,14 +325,21 @@ func namedCounts(counts map[string]*Count, known func(yield func(id, name string
 	return out
 }
 
+// ReclaimLabel is the Summary sheet's line of ReclaimCandidates.
+const ReclaimLabel = "Licensed users who never logged in or not for over 90 days (the owner aside)"
+
 // ReclaimCandidates is the number of licensed users who never logged in
-// or not for more than 90 days.
+// or not for more than 90 days, the account owner aside: what export
+// reclaim --idle 90d lists.
 func (s *Summary) ReclaimCandidates() int {
 	n := 0
 	for _, c := range s.ByLastLogin {
 		if c.Name == LoginNever || c.Name == LoginStale {
 			n += c.Licensed
 		}
+	}
+	if s.OwnerIdle {
+		n--
 	}
 	return n
 }
@@ -352,7 +370,7 @@ func (s *Summary) WriteXLSX(path string) error {
 	}
 	overview = append(overview,
 		[2]any{"Users listed: all statuses", s.Users},
-		[2]any{"Licensed users who never logged in or not for over 90 days", s.ReclaimCandidates()},
+		[2]any{ReclaimLabel, s.ReclaimCandidates()},
 		[2]any{"Exported at (UTC)", s.At},
 	)
 	if err := writeKV(wb, "Summary", "Measure", "Value", overview); err != nil {

@@ -179,7 +179,7 @@ func TestExportSummarySandbox(t *testing.T) {
 	}
 	for k, v := range map[string]int{
 		"Licensed users": acct.LicensedUsers, "Pending users (not activated yet; never counted as Licensed)": acct.PendingUsers,
-		"Users listed: all statuses": len(users), "Licensed users who never logged in or not for over 90 days": s.ReclaimCandidates(),
+		"Users listed: all statuses": len(users), ReclaimLabel: s.ReclaimCandidates(),
 	} {
 		if kv[k] != strconv.Itoa(v) {
 			t.Errorf("Summary %q = %q, want %d", k, kv[k], v)
@@ -301,5 +301,34 @@ func TestLoginBucket(t *testing.T) {
 		if got := loginBucket(tt.last, at); got != tt.want {
 			t.Errorf("loginBucket(%s) = %d, want %d", tt.last, got, tt.want)
 		}
+	}
+}
+
+// The summary's reclaim line counts what export reclaim --idle 90d lists:
+// on the sample account, five licensed users idle for over 90 days on the
+// Last Login sheet, the owner among them, so four to reclaim.
+func TestSummaryReclaimLeavesTheOwnerOut(t *testing.T) {
+	srv := exSandbox(t, zoomtest.Options{})
+	c := exClient(t, srv, "", nil)
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	s, err := BuildSummary(context.Background(), c, SummaryOptions{Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := -1
+	for _, b := range s.ByLastLogin {
+		if b.Name == LoginStale {
+			stale = b.Licensed
+		}
+	}
+	if stale != 5 || !s.OwnerIdle || s.ReclaimCandidates() != 4 {
+		t.Errorf("licensed idle over 90 days %d, owner idle %v, candidates %d: want 5, true, 4", stale, s.OwnerIdle, s.ReclaimCandidates())
+	}
+	res, err := ExportReclaim(context.Background(), c, exPath(t.TempDir(), "reclaim.xlsx"), ReclaimOptions{Idle: 90 * 24 * time.Hour, Now: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != s.ReclaimCandidates() || !res.Owner {
+		t.Errorf("export reclaim lists %d (owner seen %v), the summary counts %d", res.Rows, res.Owner, s.ReclaimCandidates())
 	}
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -227,6 +228,14 @@ func settingColumn(f mapping.Field, of func(u *zoom.User) zoom.Settings) UserCol
 	path := f.SettingPath()
 	return UserColumn{Key: f.Name, Header: f.Name, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell {
 		v, _ := of(u).Get(path)
+		// A number stays a number (auto_delete_cmr_days: 30), so that the
+		// column sorts and sums; it reads back as the same digits.
+		if x, ok := v.(float64); ok {
+			if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+				return sheet.IntCell(int64(x))
+			}
+			return sheet.NumberCell(x)
+		}
 		return sheet.TextCell(mapping.SettingText(v))
 	}}
 }

@@ -3,6 +3,8 @@ package results
 import (
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
@@ -150,20 +152,43 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	return []string{changes, xlsx, rowsCSV}, nil
 }
 
-// writeSummary adds a two-column Summary sheet; whole numbers are numbers.
+// writeSummary adds a two-column Summary sheet. Values are stored as what
+// they are, so that they sort, sum and reformat in Excel: whole numbers as
+// numbers; the times of lines labelled "(UTC)" (RFC 3339 in the text
+// files) as date-times; the durations of the "Duration" and "Time ..."
+// lines as elapsed time ([h]:mm:ss). Anything else stays text.
 func writeSummary(wb *sheet.Workbook, lines [][2]string) error {
 	t, err := wb.AddTable(sheet.Table{Name: "Summary", Columns: []sheet.Column{{Header: "What", Width: 34}, {Header: "Value", Width: 70}}})
 	if err != nil {
 		return err
 	}
 	for _, kv := range lines {
-		v := sheet.TextCell(kv[1])
-		if n, err := strconv.ParseInt(kv[1], 10, 64); err == nil {
-			v = sheet.IntCell(n)
-		}
-		if err := t.WriteRow([]sheet.Cell{sheet.TextCell(kv[0]), v}, sheet.Plain); err != nil {
+		if err := t.WriteRow([]sheet.Cell{sheet.TextCell(kv[0]), summaryValue(kv[0], kv[1])}, sheet.Plain); err != nil {
 			return err
 		}
 	}
 	return t.Close()
+}
+
+// elapsedFormat shows a duration as hours (past 24), minutes and seconds.
+const elapsedFormat = "[h]:mm:ss"
+
+// summaryValue is the cell of one Summary line's value.
+func summaryValue(label, value string) sheet.Cell {
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		return sheet.IntCell(n)
+	}
+	switch {
+	case strings.Contains(label, "(UTC)"):
+		if at, err := time.Parse(time.RFC3339, value); err == nil {
+			return sheet.DateTimeCell(at.UTC())
+		}
+	case label == "Duration" || strings.HasPrefix(label, "Time "):
+		if d, err := time.ParseDuration(value); err == nil && d >= 0 {
+			c := sheet.NumberCell(d.Seconds() / 86400) // Excel counts time in days
+			c.Format = elapsedFormat
+			return c
+		}
+	}
+	return sheet.TextCell(value)
 }

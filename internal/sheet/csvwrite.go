@@ -23,6 +23,9 @@ const (
 type Table struct {
 	Name    string // sheet name (XLSX), ignored for CSV; "" = "Sheet<n>"
 	Columns []Column
+	// Print shapes the printed sheet (XLSX); the zero value prints one
+	// page wide with the header row on every page.
+	Print Print
 }
 
 // Column is one column of a Table.

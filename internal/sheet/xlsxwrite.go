@@ -45,6 +45,7 @@ type Workbook struct {
 	defaultGone  bool
 	styles       map[styleKey]int
 	lists        [][]string // dropdown lists for the hidden lists sheet, written by finish
+	prints       map[string]*printInfo
 	done         bool
 }
 
@@ -79,6 +80,11 @@ func (wb *Workbook) AddTable(t Table) (TableWriter, error) {
 	if err := wb.newSheet(name); err != nil {
 		return nil, err
 	}
+	if err := wb.sheetProps(name); err != nil {
+		return nil, fmt.Errorf("sheet: table %q: %w", name, err)
+	}
+	p := wb.printInfo(name)
+	p.opts, p.table, p.cols = t.Print, true, len(t.Columns)
 	sw, err := wb.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, fmt.Errorf("sheet: table %q: %w", name, err)
@@ -201,6 +207,9 @@ func (wb *Workbook) finish() error {
 		}
 	}
 	if err := wb.writeLists(); err != nil {
+		return err
+	}
+	if err := wb.printNames(); err != nil {
 		return err
 	}
 	if len(wb.tables) > 0 {
@@ -327,6 +336,7 @@ func (t *xlsxTable) start() error {
 		}
 		widths[i] = min(w, 255)
 	}
+	t.wb.printInfo(t.name).widths = widths
 	for hi := n - 1; hi >= 0; {
 		lo := hi
 		for lo > 0 && widths[lo-1] == widths[hi] {
@@ -488,6 +498,11 @@ func (t *xlsxTable) Close() error {
 	if err := t.wb.f.AutoFilter(t.name, "A1:"+last, nil); err != nil {
 		return fmt.Errorf("sheet: table %q: autofilter: %w", t.name, err)
 	}
+	p := t.wb.printInfo(t.name)
+	p.rows = t.row
+	if err := t.wb.pageSetup(t.name, p); err != nil {
+		return err
+	}
 	for i, c := range t.cols {
 		if len(c.Choices) == 0 {
 			continue
@@ -633,11 +648,16 @@ func (wb *Workbook) AddChart(sheet string, c Chart) error {
 	if err != nil {
 		return fmt.Errorf("sheet: chart %q values: %w", c.Title, err)
 	}
+	// Axis labels and data labels in near-black: Excel's default grey
+	// prints pale.
+	ink := excelize.Font{Color: chartInk, Size: 9}
 	ch := &excelize.Chart{
-		Series:    []excelize.ChartSeries{{Name: seriesName(data, c.Values), Categories: cats, Values: vals}},
+		Series:    []excelize.ChartSeries{{Name: seriesName(data, c.Values), Categories: cats, Values: vals, DataLabel: excelize.ChartDataLabel{Font: ink}}},
 		Dimension: excelize.ChartDimension{Width: 480, Height: 288},
 		Legend:    excelize.ChartLegend{Position: "none"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		XAxis:     excelize.ChartAxis{Font: ink},
+		YAxis:     excelize.ChartAxis{Font: ink, MajorGridLines: true},
 	}
 	if c.Title != "" {
 		ch.Title = excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: c.Title}}}
@@ -654,9 +674,13 @@ func (wb *Workbook) AddChart(sheet string, c Chart) error {
 	case ColumnChart:
 		ch.Type = excelize.Col
 	case PieChart:
+		// The categories in a legend, the shares outside the slices with
+		// leader lines, and no label for an empty slice ("0%;;" shows
+		// nothing for zero): labels inside small slices overlapped.
 		ch.Type = excelize.Pie
 		ch.Legend = excelize.ChartLegend{Position: "right"}
-		ch.PlotArea = excelize.ChartPlotArea{ShowPercent: true}
+		ch.PlotArea = excelize.ChartPlotArea{ShowPercent: true, ShowLeaderLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0%;;"}}
+		ch.Series[0].DataLabelPosition = excelize.ChartDataLabelsPositionOutsideEnd
 	default:
 		return fmt.Errorf("sheet: unknown chart kind %d", c.Kind)
 	}
@@ -667,8 +691,25 @@ func (wb *Workbook) AddChart(sheet string, c Chart) error {
 	if err := wb.f.AddChart(sheet, anchor, ch); err != nil {
 		return fmt.Errorf("sheet: chart %q: %w", c.Title, err)
 	}
+	// The print area grows to hold the chart. A table's sheet gets its
+	// page setup when the table closes; a plain chart sheet now.
+	p := wb.printInfo(sheet)
+	if err := p.addChart(anchor, ch.Dimension.Width, ch.Dimension.Height); err != nil {
+		return fmt.Errorf("sheet: chart %q: %w", c.Title, err)
+	}
+	if !p.table {
+		if err := wb.sheetProps(sheet); err != nil {
+			return err
+		}
+		if err := wb.pageSetup(sheet, p); err != nil {
+			return err
+		}
+	}
 	return nil
 }
+
+// chartInk is the colour of a chart's axis and data labels.
+const chartInk = "262626"
 
 // absRange turns "A2:A6" into "'Sheet'!$A$2:$A$6".
 // seriesName is the cell above a values range: its column header. Excel
