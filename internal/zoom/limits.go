@@ -204,7 +204,7 @@ func (l *limiter) wait(ctx context.Context) error {
 func (l *limiter) claim(now, at time.Time) {
 	g := l.gap()
 	l.due = at.Add(g)
-	if soonest := now.Add(g / 2); l.due.Before(soonest) {
+	if soonest := now.Add(g / 4); l.due.Before(soonest) {
 		l.due = soonest
 	}
 	l.sent = append(l.sent, now)
