@@ -280,16 +280,34 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 			if done || err != nil {
 				return err
 			}
-			// page_number not honoured, or the pages did not add up:
-			// on with the token, nothing after the first page put.
+			if seen.put > 0 {
+				// The pages stopped adding up after some were written:
+				// the rest by token, without the users already written.
+				return listByToken(ctx, c, opts, token, seen, put)
+			}
+			// page_number not honoured: on with the token, nothing
+			// after the first page put.
 		}
 	}
+	return listByToken(ctx, c, opts, token, nil, put)
+}
+
+// listByToken follows the tokens from token to the end of the listing,
+// putting every page; with written set, only the users not in it (a token
+// is a cursor: what was written from numbered pages comes again).
+func listByToken(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, token string, written *seenUsers, put func(json.RawMessage) error) error {
 	for token != "" {
 		p, err := c.UsersPageAt(ctx, opts, token, 0)
 		if err != nil {
 			return err
 		}
-		if err := put(p.Users); err != nil {
+		users := p.Users
+		if written != nil {
+			if users, err = written.without(users); err != nil {
+				return err
+			}
+		}
+		if err := put(users); err != nil {
 			return err
 		}
 		token = p.NextPageToken
@@ -338,9 +356,9 @@ func workersFor(asked int, latency time.Duration, rate float64) int {
 // users have none: by email), kept as 64-bit hashes to keep a large
 // account's set small.
 type seenUsers struct {
-	seed  maphash.Seed
-	set   map[uint64]struct{}
-	twice bool
+	seed maphash.Seed
+	set  map[uint64]struct{}
+	put  int // numbered pages put (beyond the first page)
 }
 
 func newSeenUsers(first json.RawMessage) (*seenUsers, error) {
@@ -353,19 +371,31 @@ func newSeenUsers(first json.RawMessage) (*seenUsers, error) {
 	return s, nil
 }
 
-func (s *seenUsers) add(keys []uint64) {
+// fresh says whether none of keys was seen, nor any twice among them.
+func (s *seenUsers) fresh(keys []uint64) bool {
+	local := make(map[uint64]struct{}, len(keys))
 	for _, k := range keys {
 		if _, ok := s.set[k]; ok {
-			s.twice = true
+			return false
 		}
+		if _, ok := local[k]; ok {
+			return false
+		}
+		local[k] = struct{}{}
+	}
+	return true
+}
+
+func (s *seenUsers) add(keys []uint64) {
+	for _, k := range keys {
 		s.set[k] = struct{}{}
 	}
 }
 
 // keysOf hashes the users of a page (in the fetching goroutine: the
-// ordered writer only merges them).
+// ordered writer only checks them).
 func (s *seenUsers) keysOf(raw json.RawMessage) ([]uint64, error) {
-	ids, err := userIdentities(raw)
+	_, ids, err := userIdentities(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -376,37 +406,64 @@ func (s *seenUsers) keysOf(raw json.RawMessage) ([]uint64, error) {
 	return keys, nil
 }
 
-// userIdentities is each user's ID, or "email:" and the address when it
-// has none.
-func userIdentities(raw json.RawMessage) ([]string, error) {
+// without is a page's users less those already seen, which it adds.
+func (s *seenUsers) without(raw json.RawMessage) (json.RawMessage, error) {
+	users, ids, err := userIdentities(raw)
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]json.RawMessage, 0, len(users))
+	for i, id := range ids {
+		k := maphash.String(s.seed, id)
+		if _, ok := s.set[k]; ok {
+			continue
+		}
+		s.set[k] = struct{}{}
+		kept = append(kept, users[i])
+	}
+	if len(kept) == len(users) {
+		return raw, nil
+	}
+	return json.Marshal(kept)
+}
+
+// userIdentities splits a page's users and gives each one's ID, or
+// "email:" and the address when it has none.
+func userIdentities(raw json.RawMessage) ([]json.RawMessage, []string, error) {
 	if len(raw) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var users []struct {
-		ID    string `json:"id"`
-		Email string `json:"email"`
-	}
+	var users []json.RawMessage
 	if err := json.Unmarshal(raw, &users); err != nil {
-		return nil, fmt.Errorf("decoding the users: %w", err)
+		return nil, nil, fmt.Errorf("decoding the users: %w", err)
 	}
-	out := make([]string, len(users))
+	ids := make([]string, len(users))
 	for i, u := range users {
-		out[i] = u.ID
-		if u.ID == "" {
-			out[i] = "email:" + strings.ToLower(u.Email)
+		var who struct {
+			ID    string `json:"id"`
+			Email string `json:"email"`
+		}
+		if err := json.Unmarshal(u, &who); err != nil {
+			return nil, nil, fmt.Errorf("decoding the users: %w", err)
+		}
+		ids[i] = who.ID
+		if who.ID == "" {
+			ids[i] = "email:" + strings.ToLower(who.Email)
 		}
 	}
-	return out, nil
+	return users, ids, nil
 }
 
 // listByNumber fetches pages 2..pages with page_number, workers at a time,
-// checks them (seen holds the first page's users: no user twice, want in
-// all), and only then puts them, in order. Page 2 is read first, alone:
-// when its answer shows page_number is not honoured (another page number,
-// or a 400 refusing the parameter), done is false with no error and nothing
-// was put; so too when the pages do not add up, and the caller lists the
-// status again by token. The pages wait, checked and in order, in a
-// temporary file, so memory stays flat whatever the account's size.
+// and puts them in order as long as they add up: each answered with the
+// first page's total_records (want), none with a user seen before. A page
+// that does not (users were added or removed meanwhile, which shifts every
+// later page) ends the numbered listing: done is false, with seen.put
+// telling how many pages were put, and the caller lists the rest by token.
+// Every page before it was served before the change, so what was put is
+// right. Page 2 is read first, alone: when its answer shows page_number is
+// not honoured (another page number, or a 400 refusing the parameter),
+// done is false with no error and nothing was put.
 func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, seen *seenUsers, want int, put func(json.RawMessage) error) (done bool, err error) {
 	if pages < 2 {
 		return true, nil
@@ -421,51 +478,48 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 	case second.PageNumber != 2:
 		return false, nil
 	}
-	held, err := newSpool()
-	if err != nil {
-		return false, err
-	}
-	defer held.discard()
 	count := len(seen.set) // the first page's users
-	keep := func(raw json.RawMessage, keys []uint64) error {
+	keep := func(raw json.RawMessage, keys []uint64, total int) error {
+		if total != want || !seen.fresh(keys) {
+			return errPagesShifted
+		}
 		seen.add(keys)
 		count += len(keys)
-		return held.put(raw)
+		seen.put++
+		return put(raw)
 	}
 	keys, err := seen.keysOf(second.Users)
 	if err != nil {
 		return false, err
 	}
-	if err := keep(second.Users, keys); err != nil {
+	if err := keep(second.Users, keys, second.TotalRecords); err != nil {
+		if errors.Is(err, errPagesShifted) {
+			return false, nil
+		}
 		return false, err
 	}
-	if err := fetchNumbered(ctx, c, opts, pages, workers, seen, keep); errors.Is(err, errNumbersNotHonoured) {
+	switch err := fetchNumbered(ctx, c, opts, pages, workers, seen, keep); {
+	case errors.Is(err, errNumbersNotHonoured), errors.Is(err, errPagesShifted):
 		return false, nil
-	} else if err != nil {
+	case err != nil:
 		return false, err
 	}
-	if seen.twice || count != want {
-		return false, nil
-	}
-	held.finish(nil)
-	for {
-		raw, ok, err := held.next(ctx)
-		if err != nil || !ok {
-			return true, err
-		}
-		if err := put(raw); err != nil {
-			return true, err
-		}
-	}
+	// An addition and a removal between two pages keep the total and
+	// may skip a user: the count says so.
+	return count == want, nil
 }
 
-// errNumbersNotHonoured is a numbered page answered as another page: the
-// status is listed again by token.
-var errNumbersNotHonoured = errors.New("page_number is not honoured consistently")
+// errNumbersNotHonoured is a numbered page answered as another page, and
+// errPagesShifted one that does not add up: the rest of the status is
+// listed by token.
+var (
+	errNumbersNotHonoured = errors.New("page_number is not honoured consistently")
+	errPagesShifted       = errors.New("the numbered pages shifted")
+)
 
 // fetchNumbered fetches pages 3..pages, workers in flight, and hands them
-// to keep in page order with their users' keys.
-func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, seen *seenUsers, keep func(json.RawMessage, []uint64) error) error {
+// to keep in page order with their users' keys and total_records.
+func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, seen *seenUsers, keep func(json.RawMessage, []uint64, int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -475,6 +529,7 @@ func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptio
 	type result struct {
 		users json.RawMessage
 		keys  []uint64
+		total int
 		err   error
 	}
 	results := make([]chan result, pages+1)
@@ -500,7 +555,7 @@ func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptio
 					results[n] <- result{err: errNumbersNotHonoured}
 				default:
 					keys, err := seen.keysOf(p.Users)
-					results[n] <- result{users: p.Users, keys: keys, err: err}
+					results[n] <- result{users: p.Users, keys: keys, total: p.TotalRecords, err: err}
 				}
 			})
 		}
@@ -516,7 +571,7 @@ func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptio
 		if r.err != nil {
 			return r.err
 		}
-		if err := keep(r.users, r.keys); err != nil {
+		if err := keep(r.users, r.keys, r.total); err != nil {
 			return err
 		}
 	}
