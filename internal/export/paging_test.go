@@ -64,7 +64,7 @@ func TestNumberedPagesThatDoNotAddUpAreListedAgainByToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	if numbered.Load() < 3 || tokens.Load() == 0 {
-		t.Fatalf("%d numbered and %d token calls for the active users: the test did not page by number, then by token", numbered.Load(), tokens.Load())
+		t.Errorf("%d numbered and %d token calls for the active users: the test did not page by number, then by token", numbered.Load(), tokens.Load())
 	}
 	tb := exRead(t, path, "")
 	col := tb.col(t, "Email")
