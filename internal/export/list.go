@@ -72,13 +72,17 @@ type listOptions struct {
 	// writer (default 2), beside the one being fetched: the first status's
 	// listing waits beyond that.
 	Ahead int
-	// PageNumbers fetches the pages of each status several at a time with
-	// page_number (deprecated in the reference), falling back to
-	// next_page_token as soon as an answer shows it is not honoured.
+	// PageNumbers lets a status's pages be fetched several at a time with
+	// page_number (deprecated in the reference) when following its tokens
+	// would take more than twice the rate's time (chainIsSlow), falling
+	// back to next_page_token as soon as an answer shows it is not
+	// honoured or the pages do not add up.
 	PageNumbers bool
 	// Workers bounds the page_number fetches in flight per status
 	// (default: the listing rate times the first page's answer time,
-	// shared by the statuses in proportion to their users).
+	// shared by the statuses in proportion to their users, 2 to
+	// maxListWorkers). Set, it also pages by number whatever the chain's
+	// time (tests).
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
