@@ -49,14 +49,24 @@ func (s setup) name() string {
 // generated users; it enforces s.tier's whole limits, of which the client
 // takes s.share.
 func startSandbox(b *testing.B, s setup, users int) *zoomtest.Server {
+	return startSandboxWith(b, s, users, nil)
+}
+
+// startSandboxWith is startSandbox with options changed by tweak (the
+// page size the account grants, ...).
+func startSandboxWith(b *testing.B, s setup, users int, tweak func(*zoomtest.Options)) *zoomtest.Server {
 	b.Helper()
 	seed, err := zoomtest.LoadSeed(seedPath)
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := zoomtest.Start("127.0.0.1:0", zoomtest.Options{
+	opts := zoomtest.Options{
 		Tier: s.tier, Latency: s.latency, FeaturesInterval: interval, Seed: seed, Users: users,
-	})
+	}
+	if tweak != nil {
+		tweak(&opts)
+	}
+	srv, err := zoomtest.Start("127.0.0.1:0", opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,11 +78,20 @@ func startSandbox(b *testing.B, s setup, users int) *zoomtest.Server {
 // retries off, as a hand-written script has neither (it handles 429s
 // itself, see retry429).
 func newClient(b *testing.B, srv *zoomtest.Server, s setup, script bool) *zoom.Client {
+	return newClientAt(b, srv, "", s, script)
+}
+
+// newClientAt is newClient sending its API calls to apiURL (a front
+// before the sandbox) when it is not "".
+func newClientAt(b *testing.B, srv *zoomtest.Server, apiURL string, s setup, script bool) *zoom.Client {
 	b.Helper()
 	env := map[string]string{}
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
+	}
+	if apiURL != "" {
+		env["ZOOM_API_URL"] = apiURL
 	}
 	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
 	cfg.Tier, cfg.Share = s.tier, s.share
@@ -249,6 +268,12 @@ func (e *stepEvents) StepFinished(step jobfile.Step) {
 // measures the step of the given kind.
 func runStep(b *testing.B, srv *zoomtest.Server, s setup, kind jobfile.StepKind, jobYAML string, header []string, rows [][]string) (window, time.Duration) {
 	b.Helper()
+	return runStepWith(b, srv, newClient(b, srv, s, false), kind, jobYAML, header, rows)
+}
+
+// runStepWith is runStep with the client given.
+func runStepWith(b *testing.B, srv *zoomtest.Server, c *zoom.Client, kind jobfile.StepKind, jobYAML string, header []string, rows [][]string) (window, time.Duration) {
+	b.Helper()
 	dir := b.TempDir()
 	writeCSV(b, filepath.Join(dir, "input.csv"), header, rows)
 	jobPath := filepath.Join(dir, "job.yaml")
@@ -259,7 +284,6 @@ func runStep(b *testing.B, srv *zoomtest.Server, s setup, kind jobfile.StepKind,
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := newClient(b, srv, s, false)
 	ev := &stepEvents{kind: kind, client: c, srv: srv}
 	r := &jobs.Runner{Client: c, Job: job, Events: ev, Opts: jobs.Options{OutDir: filepath.Join(dir, "run"), Version: "bench"}}
 	sum, err := r.Run(context.Background())

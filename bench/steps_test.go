@@ -121,6 +121,7 @@ func BenchmarkAPI(b *testing.B) {
 			}
 		})
 	}
+	runPagingBenchmarks(b)
 	s := setup{"business", 1, 300 * time.Millisecond}
 	for _, numbers := range []bool{false, true} {
 		b.Run(pick(numbers, "export_users_page_numbers", "export_users"), func(b *testing.B) {

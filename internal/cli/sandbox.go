@@ -27,6 +27,7 @@ type sandboxOptions struct {
 	latency          time.Duration
 	faults           string
 	users            int
+	pageSize         int
 	featuresInterval time.Duration
 	tokenTTL         time.Duration
 	licensedSeats    int
@@ -65,6 +66,9 @@ forgets every change.
   # 5,000 extra users, Pro tier limits, 50 ms per call and some failures:
   zoombulk sandbox --users 5000 --tier pro --latency 50ms --faults 5xx=0.02,lost=0.01,seed=7
 
+  # 100,000 users served 300 a page, as many Zoom accounts get them, at 300 ms:
+  zoombulk sandbox --users 100000 --page-size 300 --latency 300ms
+
   # Then, in another shell:
   export ZOOM_ACCOUNT_ID='acme-sandbox' ...   # the lines the sandbox printed
   zoombulk run samples/migration/job.yaml`,
@@ -80,6 +84,7 @@ forgets every change.
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API response")
 	f.StringVar(&o.faults, "faults", "", "faults to inject, e.g. 5xx=0.05,reset=0.01,lost=0.01,html429=0.01,slow=0.01:3s,seed=7")
 	f.IntVar(&o.users, "users", 0, "generate this many extra users")
+	f.IntVar(&o.pageSize, "page-size", 2000, "most users a List users page holds, whatever page_size asks (many Zoom accounts get 300)")
 	f.DurationVar(&o.featuresInterval, "features-interval", 10*time.Second, "minimum spacing of bulk feature updates (0 turns the rule off)")
 	f.DurationVar(&o.tokenTTL, "token-ttl", time.Hour, "access token lifetime")
 	f.IntVar(&o.licensedSeats, "licensed-seats", 0, "licensed (type 2) users the account may have; 0 takes the seed's, or unlimited (answers 2034 past it)")
@@ -140,7 +145,7 @@ func runSandbox(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *sandbo
 // options turns the flags into sandbox options, refusing bad values before
 // anything listens.
 func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
-	opts := sandbox.Options{Latency: o.latency, Users: o.users, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval,
+	opts := sandbox.Options{Latency: o.latency, Users: o.users, UserPageSize: o.pageSize, TokenTTL: o.tokenTTL, FeaturesInterval: o.featuresInterval,
 		LicensedSeats: o.licensedSeats, BasicSeats: o.basicSeats, FreeAddOns: o.freeAddOns}
 	switch strings.ToLower(o.tier) {
 	case "free", "pro", "business":
@@ -153,6 +158,8 @@ func (o *sandboxOptions) options(seedGiven bool) (sandbox.Options, error) {
 		return opts, fmt.Errorf("--latency %v: must not be negative", o.latency)
 	case o.users < 0:
 		return opts, fmt.Errorf("--users %d: must not be negative", o.users)
+	case o.pageSize < 1 || o.pageSize > 2000:
+		return opts, fmt.Errorf("--page-size %d: want 1 to 2000 (Zoom's most)", o.pageSize)
 	case o.featuresInterval < 0:
 		return opts, fmt.Errorf("--features-interval %v: must not be negative", o.featuresInterval)
 	case o.tokenTTL <= 0:

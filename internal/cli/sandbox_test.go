@@ -9,7 +9,7 @@ import (
 )
 
 func TestSandboxOptions(t *testing.T) {
-	base := sandboxOptions{tier: "business", featuresInterval: 10 * time.Second, tokenTTL: time.Hour}
+	base := sandboxOptions{tier: "business", featuresInterval: 10 * time.Second, tokenTTL: time.Hour, pageSize: 2000}
 	tests := []struct {
 		name    string
 		change  func(*sandboxOptions)
@@ -33,6 +33,14 @@ func TestSandboxOptions(t *testing.T) {
 					t.Errorf("features interval %v, want the sandbox's off (negative)", r.FeaturesInterval)
 				}
 			}},
+		{name: "300 a page", change: func(o *sandboxOptions) { o.pageSize = 300 },
+			check: func(t *testing.T, r sandbox.Options) {
+				if r.UserPageSize != 300 {
+					t.Errorf("UserPageSize %d, want 300", r.UserPageSize)
+				}
+			}},
+		{name: "page size past Zoom's most", change: func(o *sandboxOptions) { o.pageSize = 2001 }, wantErr: "--page-size"},
+		{name: "page size zero", change: func(o *sandboxOptions) { o.pageSize = 0 }, wantErr: "--page-size"},
 		{name: "tier", change: func(o *sandboxOptions) { o.tier = "enterprise" }, wantErr: "--tier"},
 		{name: "negative licensed seats", change: func(o *sandboxOptions) { o.licensedSeats = -1 }, wantErr: "--licensed-seats"},
 		{name: "negative basic seats", change: func(o *sandboxOptions) { o.basicSeats = -2 }, wantErr: "--basic-seats"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"iter"
 	"math"
 	"net/http"
@@ -71,13 +72,17 @@ type listOptions struct {
 	// writer (default 2), beside the one being fetched: the first status's
 	// listing waits beyond that.
 	Ahead int
-	// PageNumbers fetches the pages of each status several at a time with
-	// page_number (deprecated in the reference), falling back to
-	// next_page_token as soon as an answer shows it is not honoured.
+	// PageNumbers lets a status's pages be fetched several at a time with
+	// page_number (deprecated in the reference) when following its tokens
+	// would take more than twice the rate's time (chainIsSlow), falling
+	// back to next_page_token as soon as an answer shows it is not
+	// honoured or the pages do not add up.
 	PageNumbers bool
 	// Workers bounds the page_number fetches in flight per status
 	// (default: the listing rate times the first page's answer time,
-	// shared by the statuses in proportion to their users).
+	// shared by the statuses in proportion to their users, 2 to
+	// maxListWorkers). Set, it also pages by number whatever the chain's
+	// time (tests).
 	Workers int
 	// spooled, for tests, is called when a later status is listed to the
 	// end (into its spool).
@@ -239,7 +244,8 @@ func (p *statusPipe) run(ctx context.Context, c *zoom.Client, status string, o l
 
 // listStatus lists one status, handing each page's users, undecoded, to
 // put, and sending the total announced by the first page to total. With
-// PageNumbers it then waits for its share of every status's users.
+// PageNumbers it then waits for its share of every status's users, and
+// pages by number when the chain of tokens would be slow.
 func listStatus(ctx context.Context, c *zoom.Client, status string, o listOptions, total chan<- int, share <-chan float64, put func(json.RawMessage) error) error {
 	opts := zoom.ListUsersOptions{Status: status, PageSize: o.PageSize}
 	start := time.Now()
@@ -256,8 +262,9 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	if token == "" {
 		return nil
 	}
-	// The page size is the one Zoom answered with, not the one asked:
-	// without it the numbered pages cannot be counted.
+	// The page size is the one Zoom answered with, not the one asked
+	// (many accounts get 300 of the 2,000 asked): without it the numbered
+	// pages cannot be counted.
 	if size := first.PageSize; o.PageNumbers && size > 0 {
 		pages := (first.TotalRecords + size - 1) / size
 		opts.PageSize = size
@@ -267,18 +274,44 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		done, err := listByNumber(ctx, c, opts, pages, workersFor(c, o.Workers, latency, part), put)
-		if done || err != nil {
-			return err
+		rate := c.Rate(zoom.Medium) * max(part, 0.01)
+		if o.Workers > 0 || chainIsSlow(pages, latency, rate) {
+			seen, err := newSeenUsers(first.Users)
+			if err != nil {
+				return err
+			}
+			done, err := listByNumber(ctx, c, opts, pages, workersFor(o.Workers, latency, rate), seen, first.TotalRecords, put)
+			if done || err != nil {
+				return err
+			}
+			if seen.put > 0 {
+				// The pages stopped adding up after some were written:
+				// the rest by token, without the users already written.
+				return listByToken(ctx, c, opts, token, seen, put)
+			}
+			// page_number not honoured: on with the token, nothing
+			// after the first page put.
 		}
-		// page_number not honoured: on with the token, still fresh.
 	}
+	return listByToken(ctx, c, opts, token, nil, put)
+}
+
+// listByToken follows the tokens from token to the end of the listing,
+// putting every page; with written set, only the users not in it (a token
+// is a cursor: what was written from numbered pages comes again).
+func listByToken(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, token string, written *seenUsers, put func(json.RawMessage) error) error {
 	for token != "" {
 		p, err := c.UsersPageAt(ctx, opts, token, 0)
 		if err != nil {
 			return err
 		}
-		if err := put(p.Users); err != nil {
+		users := p.Users
+		if written != nil {
+			if users, err = written.without(users); err != nil {
+				return err
+			}
+		}
+		if err := put(users); err != nil {
 			return err
 		}
 		token = p.NextPageToken
@@ -286,25 +319,156 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 	return nil
 }
 
+// chainIsSlow says whether following a status's tokens, one page after the
+// other at the first page's answer time, would take more than twice what
+// its share of the listing rate allows: then the pages are fetched by
+// number, several at once. At Zoom's 300 users a page and 300 ms an answer
+// a chain of 334 pages takes 100 s where the rate allows 21 s (pro, 0.8);
+// at 50 ms the chain is within the rate and costs nothing more.
+func chainIsSlow(pages int, latency time.Duration, rate float64) bool {
+	if pages < 3 || rate <= 0 {
+		return false
+	}
+	chain := float64(pages-1) * latency.Seconds()
+	bound := float64(pages-1) / rate
+	return chain > 2*bound
+}
+
+// maxListWorkers bounds the numbered fetches in flight per status: enough
+// to fill business's Medium rate at a second an answer, while the pages
+// fetched and not yet written stay a few megabytes.
+const maxListWorkers = 64
+
 // workersFor sizes a status's numbered fetches in flight by Little's law:
-// the listing rate times the time an answer takes keeps the rate limit
-// busy; more would only wait in the client's limiter, holding pages in
-// memory. The statuses share the rate in proportion to their users (share),
-// so that they end together: the first status's pages, which the writer
-// needs first, do not wait behind the others'.
-func workersFor(c *zoom.Client, asked int, latency time.Duration, share float64) int {
+// the status's part of the listing rate times the time an answer takes
+// keeps the rate limit busy (16 at most, as this once was, left business's
+// rate half used at 300 ms); more would only wait in the client's limiter,
+// holding pages in memory. The statuses share the rate in proportion to
+// their users, so that they end together.
+func workersFor(asked int, latency time.Duration, rate float64) int {
 	if asked > 0 {
 		return asked
 	}
-	n := int(math.Ceil(c.Rate(zoom.Medium)*latency.Seconds()*share)) + 1
-	return min(max(n, 2), 16)
+	n := int(math.Ceil(rate*latency.Seconds())) + 1
+	return min(max(n, 2), maxListWorkers)
+}
+
+// seenUsers checks a numbered listing: no user twice, and as many as
+// total_records. Pages by number shift when users are added or removed
+// while they are read (a user then comes twice, or not at all); a token
+// chain is a cursor and does not. Users are told apart by ID (pending
+// users have none: by email), kept as 64-bit hashes to keep a large
+// account's set small.
+type seenUsers struct {
+	seed maphash.Seed
+	set  map[uint64]struct{}
+	put  int // numbered pages put (beyond the first page)
+}
+
+func newSeenUsers(first json.RawMessage) (*seenUsers, error) {
+	s := &seenUsers{seed: maphash.MakeSeed(), set: map[uint64]struct{}{}}
+	keys, err := s.keysOf(first)
+	if err != nil {
+		return nil, err
+	}
+	s.add(keys)
+	return s, nil
+}
+
+// fresh says whether none of keys was seen, nor any twice among them.
+func (s *seenUsers) fresh(keys []uint64) bool {
+	local := make(map[uint64]struct{}, len(keys))
+	for _, k := range keys {
+		if _, ok := s.set[k]; ok {
+			return false
+		}
+		if _, ok := local[k]; ok {
+			return false
+		}
+		local[k] = struct{}{}
+	}
+	return true
+}
+
+func (s *seenUsers) add(keys []uint64) {
+	for _, k := range keys {
+		s.set[k] = struct{}{}
+	}
+}
+
+// keysOf hashes the users of a page (in the fetching goroutine: the
+// ordered writer only checks them).
+func (s *seenUsers) keysOf(raw json.RawMessage) ([]uint64, error) {
+	_, ids, err := userIdentities(raw)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]uint64, len(ids))
+	for i, id := range ids {
+		keys[i] = maphash.String(s.seed, id)
+	}
+	return keys, nil
+}
+
+// without is a page's users less those already seen, which it adds.
+func (s *seenUsers) without(raw json.RawMessage) (json.RawMessage, error) {
+	users, ids, err := userIdentities(raw)
+	if err != nil {
+		return nil, err
+	}
+	kept := make([]json.RawMessage, 0, len(users))
+	for i, id := range ids {
+		k := maphash.String(s.seed, id)
+		if _, ok := s.set[k]; ok {
+			continue
+		}
+		s.set[k] = struct{}{}
+		kept = append(kept, users[i])
+	}
+	if len(kept) == len(users) {
+		return raw, nil
+	}
+	return json.Marshal(kept)
+}
+
+// userIdentities splits a page's users and gives each one's ID, or
+// "email:" and the address when it has none.
+func userIdentities(raw json.RawMessage) ([]json.RawMessage, []string, error) {
+	if len(raw) == 0 {
+		return nil, nil, nil
+	}
+	var users []json.RawMessage
+	if err := json.Unmarshal(raw, &users); err != nil {
+		return nil, nil, fmt.Errorf("decoding the users: %w", err)
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		var who struct {
+			ID    string `json:"id"`
+			Email string `json:"email"`
+		}
+		if err := json.Unmarshal(u, &who); err != nil {
+			return nil, nil, fmt.Errorf("decoding the users: %w", err)
+		}
+		ids[i] = who.ID
+		if who.ID == "" {
+			ids[i] = "email:" + strings.ToLower(who.Email)
+		}
+	}
+	return users, ids, nil
 }
 
 // listByNumber fetches pages 2..pages with page_number, workers at a time,
-// and puts them in order. Page 2 is read first, alone: when its answer
-// shows page_number is not honoured (another page number, or a 400
-// refusing the parameter), done is false with no error and nothing was put.
-func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, put func(json.RawMessage) error) (done bool, err error) {
+// and puts them in order as long as they add up: each answered with the
+// first page's total_records (want), none with a user seen before. A page
+// that does not (users were added or removed meanwhile, which shifts every
+// later page) ends the numbered listing: done is false, with seen.put
+// telling how many pages were put, and the caller lists the rest by token.
+// Every page before it was served before the change, so what was put is
+// right. Page 2 is read first, alone: when its answer shows page_number is
+// not honoured (another page number, or a 400 refusing the parameter),
+// done is false with no error and nothing was put.
+func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, seen *seenUsers, want int, put func(json.RawMessage) error) (done bool, err error) {
 	if pages < 2 {
 		return true, nil
 	}
@@ -318,9 +482,48 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 	case second.PageNumber != 2:
 		return false, nil
 	}
-	if err := put(second.Users); err != nil {
-		return true, err
+	count := len(seen.set) // the first page's users
+	keep := func(raw json.RawMessage, keys []uint64, total int) error {
+		if total != want || !seen.fresh(keys) {
+			return errPagesShifted
+		}
+		seen.add(keys)
+		count += len(keys)
+		seen.put++
+		return put(raw)
 	}
+	keys, err := seen.keysOf(second.Users)
+	if err != nil {
+		return false, err
+	}
+	if err := keep(second.Users, keys, second.TotalRecords); err != nil {
+		if errors.Is(err, errPagesShifted) {
+			return false, nil
+		}
+		return false, err
+	}
+	switch err := fetchNumbered(ctx, c, opts, pages, workers, seen, keep); {
+	case errors.Is(err, errNumbersNotHonoured), errors.Is(err, errPagesShifted):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	// An addition and a removal between two pages keep the total and
+	// may skip a user: the count says so.
+	return count == want, nil
+}
+
+// errNumbersNotHonoured is a numbered page answered as another page, and
+// errPagesShifted one that does not add up: the rest of the status is
+// listed by token.
+var (
+	errNumbersNotHonoured = errors.New("page_number is not honoured consistently")
+	errPagesShifted       = errors.New("the numbered pages shifted")
+)
+
+// fetchNumbered fetches pages 3..pages, workers in flight, and hands them
+// to keep in page order with their users' keys and total_records.
+func fetchNumbered(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOptions, pages, workers int, seen *seenUsers, keep func(json.RawMessage, []uint64, int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer func() {
@@ -329,14 +532,16 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 	}()
 	type result struct {
 		users json.RawMessage
+		keys  []uint64
+		total int
 		err   error
 	}
 	results := make([]chan result, pages+1)
 	for n := 3; n <= pages; n++ {
 		results[n] = make(chan result, 1)
 	}
-	// window bounds the pages fetched but not yet put: in flight or waiting
-	// for an earlier page.
+	// window bounds the pages fetched but not yet kept: in flight or
+	// waiting for an earlier page.
 	window := make(chan struct{}, workers)
 	wg.Go(func() {
 		for n := 3; n <= pages; n++ {
@@ -351,9 +556,10 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 				case err != nil:
 					results[n] <- result{err: err}
 				case p.PageNumber != n:
-					results[n] <- result{err: fmt.Errorf("page %d answered as page %d: page_number is not honoured consistently", n, p.PageNumber)}
+					results[n] <- result{err: errNumbersNotHonoured}
 				default:
-					results[n] <- result{users: p.Users}
+					keys, err := seen.keysOf(p.Users)
+					results[n] <- result{users: p.Users, keys: keys, total: p.TotalRecords, err: err}
 				}
 			})
 		}
@@ -363,17 +569,17 @@ func listByNumber(ctx context.Context, c *zoom.Client, opts zoom.ListUsersOption
 		select {
 		case r = <-results[n]:
 		case <-ctx.Done():
-			return true, ctx.Err()
+			return ctx.Err()
 		}
 		<-window
 		if r.err != nil {
-			return true, r.err
+			return r.err
 		}
-		if err := put(r.users); err != nil {
-			return true, err
+		if err := keep(r.users, r.keys, r.total); err != nil {
+			return err
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // spool keeps a later status's pages in a temporary file, as the JSON

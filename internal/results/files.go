@@ -191,7 +191,9 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 }
 
 func (r *Results) writeWorkbook(path string) error {
-	wb := sheet.NewWorkbook()
+	// Its temporary files stay in the run folder and go on every path out.
+	wb := sheet.NewWorkbookIn(filepath.Dir(path))
+	defer wb.Close()
 	cols := r.columns()
 	write := func(name string, keep func(ResultRow) bool) error {
 		t, err := wb.AddTable(sheet.Table{Name: name, Columns: cols})

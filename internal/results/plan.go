@@ -107,7 +107,9 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 		return nil, err
 	}
 	xlsx := filepath.Join(dir, PlanXLSX)
-	wb := sheet.NewWorkbook()
+	// Its temporary files stay in the run folder and go on every path out.
+	wb := sheet.NewWorkbookIn(dir)
+	defer wb.Close()
 	if err := writeSummary(wb, p.Summary); err != nil {
 		return nil, err
 	}

@@ -49,10 +49,26 @@ type Workbook struct {
 	done         bool
 }
 
-// NewWorkbook starts an empty workbook.
+// NewWorkbook starts an empty workbook. Its stream writers keep their
+// rows past the first few in temporary files in the system's temporary
+// folder; NewWorkbookIn chooses the folder.
 func NewWorkbook() *Workbook {
-	return &Workbook{f: excelize.NewFile(), written: map[string]bool{}, styles: map[styleKey]int{}}
+	return NewWorkbookIn("")
 }
+
+// NewWorkbookIn starts an empty workbook whose temporary files go into
+// dir ("" for the system's temporary folder): a run keeps them in its own
+// folder, so that nothing of a plan of a million rows is left in $TMPDIR.
+// Close (which SaveAs and Write call) removes them; call it on every path
+// that gives the workbook up.
+func NewWorkbookIn(dir string) *Workbook {
+	return &Workbook{f: excelize.NewFile(excelize.Options{TmpDir: dir}), written: map[string]bool{}, styles: map[styleKey]int{}}
+}
+
+// maxSheetRows is the most rows a sheet takes, the header included:
+// Excel's 1,048,576 (tests lower it). A table with more rows goes on in
+// further sheets ("Changes 2", "Changes 3", ...), each with the header.
+var maxSheetRows = excelize.TotalRows
 
 var errWorkbookDone = errors.New("sheet: workbook already saved or closed")
 
@@ -90,7 +106,7 @@ func (wb *Workbook) AddTable(t Table) (TableWriter, error) {
 		return nil, fmt.Errorf("sheet: table %q: %w", name, err)
 	}
 	wb.tables = append(wb.tables, name)
-	tw := &xlsxTable{wb: wb, name: name, sw: sw, cols: append([]Column(nil), t.Columns...)}
+	tw := &xlsxTable{wb: wb, name: name, base: name, part: 1, sw: sw, cols: append([]Column(nil), t.Columns...)}
 	tw.contentWidth = make([]int, len(t.Columns))
 	wb.open = tw
 	return tw, nil
@@ -280,7 +296,9 @@ func (wb *Workbook) style(k styleKey) (int, error) {
 // xlsxTable is the TableWriter of one sheet.
 type xlsxTable struct {
 	wb           *Workbook
-	name         string
+	name         string // the sheet being written
+	base         string // the table's name: its first sheet's
+	part         int    // 1 for the first sheet, 2 for "base 2", ...
 	sw           *excelize.StreamWriter
 	cols         []Column
 	pending      [][]Cell   // first rows, kept to size the columns
@@ -360,12 +378,15 @@ func (t *xlsxTable) start() error {
 	if err := t.writeRow(header, Plain, true); err != nil {
 		return err
 	}
-	for i, cells := range t.pending {
-		if err := t.writeRow(cells, t.pendingStyle[i], false); err != nil {
+	// Taken off first: a sheet that fills up while they are written goes
+	// on in the next one, which starts without them.
+	pending, styles := t.pending, t.pendingStyle
+	t.pending, t.pendingStyle = nil, nil
+	for i, cells := range pending {
+		if err := t.writeRow(cells, styles[i], false); err != nil {
 			return err
 		}
 	}
-	t.pending, t.pendingStyle = nil, nil
 	return nil
 }
 
@@ -398,8 +419,13 @@ func displayWidth(c Cell) int {
 }
 
 func (t *xlsxTable) writeRow(cells []Cell, style RowStyle, header bool) error {
-	if t.row >= excelize.TotalRows {
-		return fmt.Errorf("sheet: table %q: Excel sheets hold at most %d rows", t.name, excelize.TotalRows)
+	if t.row >= maxSheetRows {
+		if header {
+			return fmt.Errorf("sheet: table %q: Excel sheets hold at most %d rows", t.name, maxSheetRows)
+		}
+		if err := t.nextSheet(); err != nil {
+			return err
+		}
 	}
 	t.row++
 	if cap(t.vals) < len(t.cols) {
@@ -491,6 +517,39 @@ func (t *xlsxTable) Close() error {
 			return err
 		}
 	}
+	return t.finishSheet()
+}
+
+// nextSheet ends a full sheet and goes on in the next one, "Name 2" (then
+// 3, ...), with the same columns, widths and header: past Excel's
+// 1,048,576 rows a plan or a report still succeeds, and every row is in the
+// workbook.
+func (t *xlsxTable) nextSheet() error {
+	if err := t.finishSheet(); err != nil {
+		return err
+	}
+	t.part++
+	suffix := fmt.Sprintf(" %d", t.part)
+	base := []rune(t.base)
+	if keep := 31 - len(suffix); len(base) > keep {
+		base = base[:keep]
+	}
+	name := string(base) + suffix
+	if err := t.wb.newSheet(name); err != nil {
+		return err
+	}
+	sw, err := t.wb.f.NewStreamWriter(name)
+	if err != nil {
+		return fmt.Errorf("sheet: table %q: %w", name, err)
+	}
+	t.wb.tables = append(t.wb.tables, name)
+	t.name, t.sw, t.row = name, sw, 0
+	return t.start()
+}
+
+// finishSheet puts the autofilter and the dropdowns on the sheet being
+// written and flushes it.
+func (t *xlsxTable) finishSheet() error {
 	last, err := excelize.CoordinatesToCellName(len(t.cols), t.row)
 	if err != nil {
 		return err

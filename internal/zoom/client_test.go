@@ -97,8 +97,10 @@ func TestWrongSecretIsAnAuthErrorWithoutTheSecret(t *testing.T) {
 
 func TestQPS429StormSlowsTheCategoryAndEveryCallSucceeds(t *testing.T) {
 	// The sandbox enforces the pro tier (Light 30/s); the client believes it
-	// may send at business speed (80/s): the 429s must slow it down.
-	srv := seeded(t, zoomtest.Options{Tier: "pro"})
+	// may send at business speed (80/s): the 429s must slow it down. The
+	// answers take a second, so that the client sends more than pro's
+	// burst before the first answer's X-RateLimit-Limit tells it the tier.
+	srv := seeded(t, zoomtest.Options{Tier: "pro", Latency: time.Second})
 	c := newClient(t, srv, nil)
 	ctx := context.Background()
 	users := srv.Users()

@@ -3,11 +3,10 @@ package zoom
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Category is a Zoom rate-limit category. Every endpoint belongs to one, and
@@ -89,58 +88,134 @@ func LookupTier(name string) (Tier, error) {
 // FeaturesInterval is Zoom's spacing rule for POST /users/features.
 const FeaturesInterval = 10 * time.Second
 
-// limiter paces the calls of one category. It is an x/time/rate token bucket
-// at the tier's rate times the share, with a burst of one so calls go out
-// evenly, plus a pause shared by every worker after a per-second 429: when
-// the account's quota is spent (by us or by another app) the whole category
-// backs off, not just the call that met the 429.
+// limiter paces the calls of one category so that Zoom, which counts calls
+// per second, never sees more than the category's limit in one second.
+//
+// A slot is claimed at the moment the call may go, never reserved ahead:
+// x/time/rate's reservations (burst 1) handed out future moments, and the
+// calls whose moments fell due while their goroutines were not running (a
+// stall of the process, a busy machine) then went out together: 9 calls in
+// 4 ms, 35 in one clock second at --share 1.0, each burst a 429. Here two
+// rules hold at the moment of sending:
+//   - spacing: the next call is due a gap after the previous one's due time,
+//     and never sooner than half a gap after its actual send, so a late
+//     wake-up is made up for but can never turn into a burst;
+//   - window: no more than n = floor(rate) calls in any window of
+//     windowSpan (a second plus a margin for the calls' time on the wire),
+//     whatever the spacing let through.
+//
+// Waiters queue for a single turn (the one that sleeps on the clock), so a
+// due time wakes one goroutine, not all of them. A per-second 429 pauses
+// the whole category, shared by every worker: when the account's quota is
+// spent (by us or by another app) the whole category backs off, not just
+// the call that met the 429.
 type limiter struct {
 	cat   Category
-	base  rate.Limit
-	lim   *rate.Limiter
 	clock clock
+	turn  chan struct{} // held by the one waiter that sleeps towards the slot
 
 	mu         sync.Mutex
+	base       float64 // calls a second the category returns to
+	current    float64 // calls a second now (below base after a 429)
+	due        time.Time
+	sent       []time.Time // the last sends, at most floor(current)
 	pauseUntil time.Time
-	current    rate.Limit
 	lastRaise  time.Time
 	lastCut    time.Time
 }
 
+// windowSpan is the window the limiter counts sends in: Zoom's second plus
+// 10 ms, so that a call that spends a little longer on the wire than the one
+// sent a second before it does not land in the same second at Zoom. It
+// costs 1% of the rate.
+const windowSpan = time.Second + 10*time.Millisecond
+
+// cutFactor is what a per-second 429 leaves of the pace, and raiseStep how
+// much of the base pace comes back every raiseEvery without a 429: a small
+// cut, quickly recovered, because a 429 at a pace the window already keeps
+// within the limit comes from another app's share or a second's edge, not
+// from a pace far too high.
+const (
+	cutFactor  = 0.85
+	raiseStep  = 0.05
+	raiseEvery = 250 * time.Millisecond
+)
+
 func newLimiter(cat Category, perSecond float64, clk clock) *limiter {
-	r := rate.Limit(perSecond)
-	return &limiter{cat: cat, base: r, current: r, lim: rate.NewLimiter(r, 1), clock: clk}
+	return &limiter{cat: cat, base: perSecond, current: perSecond, clock: clk, turn: make(chan struct{}, 1)}
 }
 
-// wait blocks until a call of this category may go out. A stop or a
-// cancelled context gives the slot back.
+// gap is the spacing of calls at the current pace: evenly spread so that
+// the window rule rarely has to hold a call back.
+func (l *limiter) gap() time.Duration {
+	g := time.Duration(float64(time.Second) / l.current)
+	if n := l.windowCalls(); n >= 1 {
+		g = max(g, windowSpan/time.Duration(n))
+	}
+	return g
+}
+
+// windowCalls is the most calls one window may hold at the current pace.
+func (l *limiter) windowCalls() int { return int(math.Floor(l.current + 1e-9)) }
+
+// next is when the next call may go (l.mu held).
+func (l *limiter) next() time.Time {
+	at := l.due
+	if l.pauseUntil.After(at) {
+		at = l.pauseUntil
+	}
+	if n := l.windowCalls(); n >= 1 && len(l.sent) >= n {
+		if free := l.sent[len(l.sent)-n].Add(windowSpan); free.After(at) {
+			at = free
+		}
+	}
+	return at
+}
+
+// wait blocks until a call of this category may go out, and counts it as
+// sent. A stop or a cancelled context returns before anything is claimed.
 func (l *limiter) wait(ctx context.Context) error {
+	stop := stopOf(ctx)
+	select {
+	case l.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-stop:
+		return ErrNotSent
+	}
+	defer func() { <-l.turn }()
 	for {
 		l.mu.Lock()
-		pause := l.pauseUntil.Sub(l.clock.Now())
-		l.mu.Unlock()
-		if pause <= 0 {
-			break
+		now := l.clock.Now()
+		at := l.next()
+		if !now.Before(at) {
+			l.claim(now, at)
+			l.mu.Unlock()
+			return nil
 		}
-		if err := sleep(ctx, l.clock, pause); err != nil {
+		l.mu.Unlock()
+		if err := sleep(ctx, l.clock, at.Sub(now)); err != nil {
 			return err
 		}
 	}
-	r := l.lim.Reserve()
-	if !r.OK() {
-		return fmt.Errorf("zoom: %s: no rate to send at", l.cat)
+}
+
+// claim records a send at now, whose slot was due at at (l.mu held).
+func (l *limiter) claim(now, at time.Time) {
+	g := l.gap()
+	l.due = at.Add(g)
+	if soonest := now.Add(g / 4); l.due.Before(soonest) {
+		l.due = soonest
 	}
-	if err := sleep(ctx, l.clock, r.Delay()); err != nil {
-		r.Cancel()
-		return err
+	l.sent = append(l.sent, now)
+	if keep := max(l.windowCalls(), 1); len(l.sent) > 2*keep {
+		l.sent = append(l.sent[:0], l.sent[len(l.sent)-keep:]...)
 	}
-	return nil
 }
 
 // slowDown reacts to a per-second 429: every caller of the category waits
-// for d, and the pace drops by a third (not below a tenth of the base) so
-// that sharing the quota with another app settles instead of oscillating.
-// The 429s of one burst arrive together; they cut the pace once.
+// for d, and the pace drops to cutFactor of itself (not below a tenth of
+// the base). The 429s of one burst arrive together; they cut the pace once.
 // It says whether it cut the pace.
 func (l *limiter) slowDown(d time.Duration) bool {
 	l.mu.Lock()
@@ -153,8 +228,7 @@ func (l *limiter) slowDown(d time.Duration) bool {
 		return false
 	}
 	l.lastCut, l.lastRaise = now, now
-	l.current = max(l.current*2/3, l.base/10)
-	l.lim.SetLimit(l.current)
+	l.current = max(l.current*cutFactor, l.base/10)
 	return true
 }
 
@@ -164,13 +238,11 @@ func (l *limiter) slowDown(d time.Duration) bool {
 func (l *limiter) lower(perSecond float64) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	r := rate.Limit(perSecond)
-	if r <= 0 || r >= l.base*0.99 {
+	if perSecond <= 0 || perSecond >= l.base*0.99 {
 		return false
 	}
-	l.base = r
-	l.current = min(l.current, r)
-	l.lim.SetLimit(l.current)
+	l.base = perSecond
+	l.current = min(l.current, perSecond)
 	return true
 }
 
@@ -178,20 +250,27 @@ func (l *limiter) lower(perSecond float64) bool {
 func (l *limiter) baseRate() float64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return float64(l.base)
+	return l.base
 }
 
-// recover raises the pace back towards the base after a quiet spell: 10%
-// per second without a 429.
+// currentRate is the pace now.
+func (l *limiter) currentRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current
+}
+
+// recover raises the pace back towards the base after a quiet spell:
+// raiseStep of the base every raiseEvery without a 429 (back from a cut in
+// under a second).
 func (l *limiter) recover() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
-	if l.current >= l.base || now.Sub(l.lastRaise) < time.Second {
+	if l.current >= l.base || now.Sub(l.lastRaise) < raiseEvery {
 		return
 	}
-	l.current = min(l.current*11/10, l.base)
-	l.lim.SetLimit(l.current)
+	l.current = min(l.current+l.base*raiseStep, l.base)
 	l.lastRaise = now
 }
 
@@ -201,19 +280,18 @@ func (l *limiter) recover() {
 // Zoom measures the spacing between the moments it takes two calls in, and
 // that moment is somewhere between our send and its answer: right after
 // arrival at a gateway, or after most of the processing (the sandbox takes a
-// call in after its latency, just before answering). Spacing sends by the
-// interval is only right when that moment is the same distance after every
-// send; scheduling and CPU load on either side move it by tens of
-// milliseconds, more than any margin the 2% time budget can afford at a
-// scaled interval.
+// call in after its latency, just before answering). Where it lies moves
+// from call to call by about the spread of the round trips.
 //
-// So the gate lets one features call out at a time and reckons from the
-// previous call's answer, which can only be later than the moment Zoom took
-// it in: the next call goes out at answer + interval − the fastest round trip
-// seen (+ a tiny margin). A call whose round trip was slow (late on the
-// server, or late to be read) pushes the next one back by exactly the excess;
-// at a steady round trip the sends are spaced by the interval plus the
-// margin, wasting nothing.
+// So the gate lets one features call out at a time and spaces the sends:
+// the next call goes out an interval (+ a tiny margin) after the previous
+// one was sent, plus the measured spread of the answers, which covers the
+// previous call having been taken in late and this one early (or plus the
+// previous call's own excess over the fastest round trip, when that is
+// more: a call slowed on its way in was taken in that much later). Reckoning
+// from the previous answer instead, as this gate once did, added each
+// answer's own jitter to every gap: 1.09-1.15 of the bound at 300 ms with a
+// 1 s interval.
 type featuresGate struct {
 	interval time.Duration
 	clock    clock
@@ -222,6 +300,7 @@ type featuresGate struct {
 
 	mu        sync.Mutex
 	samples   int           // calls sent and answered (or failed)
+	wrote     time.Time     // when the last call was sent
 	answered  time.Time     // when the last call sent was answered (or failed)
 	minRTT    time.Duration // the fastest round trip seen: write to answer
 	sumRTT    time.Duration // of every round trip seen, for their mean
@@ -246,24 +325,30 @@ func (g *featuresGate) next() time.Time {
 	defer g.mu.Unlock()
 	at := g.notBefore
 	if g.samples > 0 {
-		if t := g.answered.Add(g.interval + g.margin() - g.floor()); t.After(at) {
+		// The previous call itself may have been slow on its way in (its
+		// round trip's excess over the fastest): then it was taken in
+		// late, and the next one must wait for that too. A round trip
+		// within the usual spread costs nothing more.
+		late := max(g.answered.Sub(g.wrote)-g.minRTT+min(g.minRTT, g.interval/100), g.spread())
+		if t := g.wrote.Add(g.interval + g.margin() + late); t.After(at) {
 			at = t
 		}
 	}
 	return at
 }
 
-// floor is how much of a round trip the gate counts on to pass before Zoom
-// takes the next call in. The fastest round trip seen estimates that floor
-// from above; a call may yet come in faster, by about the spread of the
-// round trips, so the gate takes off floorCaution times their mean excess
-// over the fastest, scaled up while it rests on few calls (the spread of k
-// samples underestimates the true one by about (k-1)/(k+1)). The first
-// call may also have been slow all by itself, so a prior allowance is taken
-// off too, fading as 1/k²: after one call, half its round trip or a
-// twentieth of the interval, whichever is more (all of a short round trip:
-// on a fast link, scheduling jitter is the whole of it).
-func (g *featuresGate) floor() time.Duration {
+// spread is how much later than its send the previous call may have been
+// taken in than this one will be: the round trips' mean excess over the
+// fastest, floorCaution times, scaled up while it rests on few calls (the
+// spread of k samples underestimates the true one by about (k-1)/(k+1)).
+// The first call may also have been slow all by itself, so a prior
+// allowance is added too, fading as 1/k²: after one call, half its round
+// trip or a twentieth of the interval, whichever is more (all of a short
+// round trip: on a fast link, scheduling jitter is the whole of it). At
+// least 1% of the interval, never more than the fastest round trip: on a
+// fast link (the sandbox here) the round trip is all jitter, and waiting it
+// out costs nothing.
+func (g *featuresGate) spread() time.Duration {
 	k := float64(g.samples)
 	slow := min(g.minRTT, max(g.minRTT/2, g.interval/20))
 	// Many answers to other calls bound how slow the first features call
@@ -275,15 +360,12 @@ func (g *featuresGate) floor() time.Duration {
 		}
 	}
 	prior := float64(slow) / (k * k)
-	off := prior
+	add := prior
 	if g.samples >= 2 {
 		excess := float64(g.sumRTT)/k - float64(g.minRTT)
-		off += excess * floorCaution * (k + 1) / (k - 1)
+		add += excess * floorCaution * (k + 1) / (k - 1)
 	}
-	// Always take off at least 1% of the interval: on a fast
-	// link (the sandbox here) the round trip is all jitter, and waiting it
-	// out costs nothing.
-	return max(g.minRTT-max(time.Duration(off), g.interval/100), 0)
+	return max(time.Duration(add), min(g.interval/100, g.minRTT))
 }
 
 // knownCalls is how many answers to other calls make their fastest round
@@ -355,7 +437,7 @@ func (t *gateTurn) sent(wrote, answered time.Time) {
 		}
 		g.samples++
 		g.sumRTT += rtt
-		g.answered = answered
+		g.wrote, g.answered = wrote, answered
 		g.mu.Unlock()
 		<-g.slot
 	})
