@@ -174,6 +174,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	if !o.dryRun {
 		runner.Opts.Confirm = src.announce(stdio.promptOut(), confirmer(stdio, o.yes))
+	} else {
+		runner.Opts.Record = planCommand(jobPath, o) // for zoombulk apply
 	}
 	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)

@@ -69,6 +69,12 @@ type Options struct {
 	// cancelled too, and the results are written from the journal without
 	// the workbook.
 	Quit <-chan struct{}
+	// Record, on a dry run, records the plan in run.json for zoombulk
+	// apply: the command that made it and changes.csv's SHA-256.
+	Record *PlanCommand
+	// Apply runs the plan a dry run recorded in OutDir (applyplan.go);
+	// with DryRun it only checks that the plan still applies cleanly.
+	Apply *ApplyOptions
 }
 
 // Events is how a run tells the terminal what it does. Implementations
@@ -197,6 +203,12 @@ type engine struct {
 	// (--edited); runPeople are the run's users then, ID -> email.
 	undoEdited bool
 	runPeople  map[string]string
+
+	// apply (applyplan.go): the plan folder's run.json, the approved
+	// changes.csv records by row, and the rows left as conflicts.
+	planInfo *RunInfo
+	approved map[string][][]string
+	leftRows []PlanConflict
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
@@ -292,13 +304,20 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum.Plan = e.planned
 	r.Events.Planned(e.planned)
-	planFiles, err := e.writePlan()
-	if err != nil {
-		return nil, err
+	if r.Opts.Apply == nil { // apply keeps the approved plan's files as they are
+		planFiles, err := e.writePlan()
+		if err != nil {
+			return nil, err
+		}
+		sum.Files = planFiles
 	}
-	sum.Files = planFiles
 	if r.Opts.DryRun {
 		e.summarizePlan(sum)
+		if r.Opts.Record != nil && r.Opts.Apply == nil && !r.Opts.Resume {
+			if err := e.recordPlan(sum); err != nil {
+				return nil, err
+			}
+		}
 		return sum, nil
 	}
 	if e.planned.Stop != "" { // a removal limit: the plan says why and how to allow it

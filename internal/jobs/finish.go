@@ -40,6 +40,10 @@ type RunInfo struct {
 	Started    time.Time        `json:"started"`
 	Finished   time.Time        `json:"finished"`
 	Seconds    float64          `json:"seconds"`
+	// PlanOnly: the folder holds a dry run's plan (Plan), not a run.
+	PlanOnly bool `json:"plan_only,omitempty"`
+	// Plan is what a dry run planned, for zoombulk apply (applyplan.go).
+	Plan *PlanRecord `json:"plan,omitempty"`
 }
 
 // writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
@@ -272,6 +276,7 @@ func (e *engine) runInfo(sum *Summary) RunInfo {
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
 		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
+		Plan: e.appliedPlan(),
 	}
 }
 

@@ -61,6 +61,9 @@ type rowStep struct {
 	// run's ID no longer has the run's email, or the email is another
 	// user's now. Nothing is sent; the row says conflict.
 	identity string
+	// planConflict is why apply leaves this row: its changes are not the
+	// approved plan's any more (applyplan.go). Nothing is sent.
+	planConflict string
 }
 
 // conflict is a field an undo found changed since the run it undoes.
