@@ -46,7 +46,7 @@ type runOptions struct {
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
+		Use:   "run JOB.yaml... | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Plan a job against the account and apply it",
 		Long: `Reads the job's spreadsheet, checks every row, reads the account to plan each row
 (create, update, unchanged, fail), shows the plan, asks to confirm (on a terminal;
@@ -82,8 +82,21 @@ authenticate or cannot reach Zoom.`,
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
   zoombulk run samples/migration/job.yaml --sandbox --yes`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Several jobs, or a workbook whose sheets job files beside
+			// it read: one run over them all (runmany.go).
+			o.auto.sheet = o.sheetName
+			if set, many, err := manyJobArgs(args, o.auto); many || err != nil {
+				if err != nil {
+					return err
+				}
+				label := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+				if len(args) > 1 {
+					label = "jobs"
+				}
+				return runMany(cmd.Context(), stdio, sigs, label, set, &o)
+			}
 			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
 			if o.json {
 				if jerr := jsonOut(stdio.Out, newRunReport(args[0], o.src, o.sum, err)); jerr != nil && err == nil {

@@ -70,6 +70,11 @@ declined; 4 cannot authenticate or cannot reach Zoom.`,
 }
 
 func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir string, o *undoOptions) error {
+	if set, ok, err := readJobSet(runDir); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	} else if ok { // a run over several jobs: each undone, the last first
+		return undoMany(ctx, stdio, sigs, runDir, set, o)
+	}
 	path, err := jobs.UndoJobPath(runDir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
