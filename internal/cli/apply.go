@@ -36,6 +36,8 @@ user changed since the plan (its changes are not the approved ones any more)
 is a conflict: it is not applied, and its result shows each field's value
 before the plan, now, and planned. The other rows go ahead. The plan folder
 becomes the run folder: results, journal, undo.csv (zoombulk undo PLAN_DIR).
+An apply that was stopped (Ctrl-C, a limit, a daily cap) is finished by running
+zoombulk apply PLAN_DIR again: the rows done are not sent again.
 
 Refused (exit 2, nothing sent): a changes.csv edited since the dry run, a plan
 older than --max-age (24h), a plan made on another account, a job or input
@@ -99,7 +101,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	}
 	defer closeSandbox()
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk run "+c.Job+" --resume")
+	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
 	defer stop()
 
 	runner := &jobs.Runner{
@@ -129,6 +131,11 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	}
 	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)
+	if sum != nil && sum.Aborted != "" && sum.Counts.Total() > 0 {
+		printSummary(stdio, sum)
+		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
+		return runExit(sum, err)
+	}
 	if err != nil || sum == nil {
 		return runExit(sum, err)
 	}
@@ -136,6 +143,9 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		return applyCheckExit(stdio, dir, sum)
 	}
 	printSummary(stdio, sum)
+	if sum.Aborted != "" && sum.Counts.Total() > 0 {
+		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
+	}
 	return runExit(sum, err)
 }
 

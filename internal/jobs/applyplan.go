@@ -84,6 +84,9 @@ func ReadPlan(dir string) (*RunInfo, error) {
 		return nil, &RunDirError{Dir: dir, Msg: "holds a run, not a plan a dry run recorded", Err: ErrNoPlan,
 			Hint: "apply takes the folder of zoombulk run JOB --dry-run --out DIR"}
 	}
+	if !info.PlanOnly && applyUnfinished(info) {
+		return info, nil // an apply that stopped early: apply again finishes it
+	}
 	if !info.PlanOnly || info.Plan.AppliedAt != nil {
 		when := info.Started.Format(time.RFC3339)
 		if info.Plan.AppliedAt != nil {
@@ -95,6 +98,13 @@ func ReadPlan(dir string) (*RunInfo, error) {
 	return info, nil
 }
 
+// applyUnfinished says whether an apply of the plan stopped early (a
+// stop, a limit, a daily cap): applying it again finishes it.
+func applyUnfinished(info *RunInfo) bool {
+	return info.Plan != nil && info.Plan.AppliedAt != nil &&
+		(info.Aborted != "" || info.Counts[string(results.Deferred)] > 0 || info.Counts[string(results.NotRun)] > 0)
+}
+
 // openApply checks the plan folder before anything is read from Zoom:
 // the plan is whole (changes.csv as written), young enough, made on this
 // account, with the job and input it was made from.
@@ -103,10 +113,8 @@ func (e *engine) openApply(dir string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
-		return &RunDirError{Dir: dir, Msg: "holds a journal: the plan was applied already, or its apply did not finish", Err: ErrPlanApplied,
-			Hint: "finish it with zoombulk run " + info.Plan.Command.Job + " --resume " + dir}
-	}
+	_, err = os.Stat(filepath.Join(dir, journalName))
+	resume := err == nil // an apply that stopped (or was killed) before it finished
 	p := info.Plan
 	changes := filepath.Join(dir, results.ChangesCSV)
 	sum, err := fileSHA256(changes)
@@ -147,6 +155,11 @@ func (e *engine) openApply(dir string) error {
 		e.approved[k] = append(e.approved[k], rec)
 	}
 	e.planInfo = info
+	if resume {
+		// The journal's rows are done: the rest is planned, compared
+		// with the approved plan and applied.
+		return e.openResume(dir)
+	}
 	if e.Opts.DryRun {
 		return nil
 	}
@@ -180,8 +193,8 @@ func (e *engine) planConflicts(p *Plan) (bool, error) {
 	}
 	left := false
 	for _, r := range e.rows {
-		if r.invalid != nil {
-			continue // fails as it did in the plan
+		if r.invalid != nil || slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result != nil }) {
+			continue // fails as it did in the plan, or an interrupted apply started it
 		}
 		row := ""
 		if r.unlisted == "" {

@@ -304,7 +304,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum.Plan = e.planned
 	r.Events.Planned(e.planned)
-	if r.Opts.Apply == nil { // apply keeps the approved plan's files as they are
+	if r.Opts.Apply == nil { // apply keeps the approved plan's files as signed
 		planFiles, err := e.writePlan()
 		if err != nil {
 			return nil, err
