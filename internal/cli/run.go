@@ -71,6 +71,14 @@ headers are the tool's own labels (those of its exports and templates, any case
 or spacing) with --steps naming the steps: the plan prints the mapping it used
 and the columns it ignored.
 
+Several jobs run as one: zoombulk run a.yaml b.yaml c.yaml, or a workbook whose
+sheets are read by job files beside it (and that carries no job of its own). They
+run in dependency order (groups and divisions, users, memberships, admins,
+assistants and contact groups, deletions) after one plan and one prompt, into
+one folder with a sub-folder per job, jobs.json and summary.csv; a job that does
+not finish stops the jobs that depend on it; --resume DIR finishes the whole and
+zoombulk undo DIR undoes it, the last job first.
+
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
 (nothing sent); 3 interrupted, stopped by a limit, or declined; 4 cannot
@@ -81,13 +89,15 @@ authenticate or cannot reach Zoom.`,
   zoombulk run hires.yaml
   zoombulk run hires.yaml --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
-  zoombulk run samples/migration/job.yaml --sandbox --yes`,
+  zoombulk run samples/migration/job.yaml --sandbox --yes
+  zoombulk run samples/new-account/new-account.xlsx --yes
+  zoombulk run groups.yaml users.yaml contacts.yaml --dry-run`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Several jobs, or a workbook whose sheets job files beside
 			// it read: one run over them all (runmany.go).
 			o.auto.sheet = o.sheetName
-			if set, many, err := manyJobArgs(args, o.auto); many || err != nil {
+			if set, many, err := manyJobArgs(args, o.auto, o.resume); many || err != nil {
 				if err != nil {
 					return err
 				}

@@ -117,28 +117,18 @@ func jobsBeside(book string) ([]string, error) {
 	return out, nil
 }
 
-// manyJobArgs says whether run's arguments are several jobs, and loads
-// them in the order they run. A workbook that carries a job, or has a job
-// file of its own name beside it, is one job as before.
-func manyJobArgs(args []string, auto autoOptions) ([]*manyJob, bool, error) {
+// manyJobArgs says whether run's arguments are several jobs (or resume a
+// run of several jobs), and loads them in the order they run. A workbook
+// that carries a job, or has a job file of its own name beside it, is one
+// job as before.
+func manyJobArgs(args []string, auto autoOptions, resume string) ([]*manyJob, bool, error) {
 	paths := args
 	if len(args) == 1 {
-		book := args[0]
-		workbook, isSheet := spreadsheetExt(book)
-		if !workbook || !isSheet || len(auto.steps) > 0 {
-			return nil, false, nil
+		if beside := bookJobs(args[0], auto); len(beside) > 0 {
+			paths = beside
+		} else if _, ok, _ := readJobSet(resume); !ok {
+			return nil, false, nil // one job (a --resume of a run of several jobs is one of them)
 		}
-		if _, err := os.Stat(templates.JobPath(book)); err == nil {
-			return nil, false, nil
-		}
-		if _, ok, err := templates.EmbeddedJob(book); err != nil || ok {
-			return nil, false, nil // one job, or an error the one-job path says
-		}
-		beside, err := jobsBeside(book)
-		if err != nil || len(beside) == 0 {
-			return nil, false, nil
-		}
-		paths = beside
 	}
 	if len(auto.steps) > 0 || len(auto.maps) > 0 || auto.match != "" {
 		return nil, true, exitf(ExitUsage, "--steps, --map and --match build one job from a spreadsheet's headers; with several jobs, give each its job file")
@@ -149,7 +139,7 @@ func manyJobArgs(args []string, auto autoOptions) ([]*manyJob, bool, error) {
 		if err != nil {
 			return nil, true, usageErr(err)
 		}
-		if len(args) == 1 {
+		if len(args) == 1 && paths[0] != args[0] {
 			src.note = "a job file beside the workbook that reads its sheet " + strconv.Quote(src.job.Input.Sheet)
 		}
 		out = append(out, &manyJob{src: src, rank: jobRank(src.job)})
@@ -164,6 +154,26 @@ func manyJobArgs(args []string, auto autoOptions) ([]*manyJob, bool, error) {
 		seen[j.sub] = true
 	}
 	return out, true, nil
+}
+
+// bookJobs are the job files that read a workbook's sheets, when it is a
+// workbook with no job of its own (carried, or a job file of its name).
+func bookJobs(book string, auto autoOptions) []string {
+	workbook, isSheet := spreadsheetExt(book)
+	if !workbook || !isSheet || len(auto.steps) > 0 {
+		return nil
+	}
+	if _, err := os.Stat(templates.JobPath(book)); err == nil {
+		return nil
+	}
+	if _, ok, err := templates.EmbeddedJob(book); err != nil || ok {
+		return nil // one job, or an error the one-job path says
+	}
+	beside, err := jobsBeside(book)
+	if err != nil {
+		return nil
+	}
+	return beside
 }
 
 // runMany runs several jobs as one run.
@@ -377,6 +387,9 @@ func writeJobSet(dir string, set []*manyJob) error {
 // readJobSet reads jobs.json of a run over several jobs (ok false when
 // dir is a run of one job).
 func readJobSet(dir string) (*jobSet, bool, error) {
+	if dir == "" {
+		return nil, false, nil
+	}
 	data, err := os.ReadFile(filepath.Join(dir, JobsJSON))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil

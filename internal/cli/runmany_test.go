@@ -62,6 +62,13 @@ func TestRunWorkbookOfSeveralJobs(t *testing.T) {
 		t.Errorf("summary.csv does not say the three jobs are done:\n%s", summary)
 	}
 
+	// --resume of the finished run has nothing to do.
+	e.srv.ResetStats()
+	code, text = e.main(nil, "run", book, "--yes", "--tier", "business", "--resume", out)
+	if code != ExitOK || !strings.Contains(text, "nothing to do") || writes(e.srv.Stats()) != 0 {
+		t.Errorf("--resume of the finished run: exit %d, %d writes\n%s", code, writes(e.srv.Stats()), text)
+	}
+
 	// A rerun finds everything as asked and writes nothing.
 	e.srv.ResetStats()
 	code, text = e.main(nil, "run", book, "--yes", "--tier", "business", "--out", filepath.Join(e.dir, "again"))
@@ -111,5 +118,19 @@ func TestRunSeveralJobFilesInDependencyOrder(t *testing.T) {
 	}
 	if got := stateOf(e); got.contactGroups != 0 {
 		t.Errorf("the dependent job ran: %d contact groups", got.contactGroups)
+	}
+
+	// --resume with other jobs is refused; with the same jobs it skips
+	// the finished job and runs the one left.
+	stopped := filepath.Join(e.dir, "stopped")
+	if code, text := e.main(nil, "run", dir+"3-contacts.yaml", "--yes", "--tier", "business", "--resume", stopped); code != ExitUsage || !strings.Contains(text, "same jobs") {
+		t.Errorf("--resume with other jobs: exit %d, want 2\n%s", code, text)
+	}
+	code, text = e.main(nil, "run", bad, dir+"3-contacts.yaml", "--yes", "--tier", "business", "--resume", stopped)
+	if !strings.Contains(text, "groups finished in an earlier run") || !strings.Contains(text, "Job 2 of 2: new-account-contacts") {
+		t.Errorf("--resume: exit %d, want the groups job skipped and the contacts job run\n%s", code, text)
+	}
+	if got := stateOf(e); got.contactGroups == 0 {
+		t.Errorf("--resume did not run the job left: %+v", got)
 	}
 }
