@@ -17,6 +17,7 @@ func init() { register(newApplyCmd) }
 type applyOptions struct {
 	zoomFlags
 	yes, check  bool
+	allowDelete bool
 	maxAge      time.Duration
 	concurrency int
 }
@@ -61,6 +62,7 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.check, "check", false, "only say whether the plan still applies cleanly: exit 0 when it does, 5 when not")
+	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the plan's delete_users step (needed on the command line, every time)")
 	f.DurationVar(&o.maxAge, "max-age", jobs.DefaultPlanAge, "refuse a plan older than this (e.g. 24h, 72h)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
 	o.zoomFlags.register(f)
@@ -100,6 +102,8 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		return err
 	}
 	defer closeSandbox()
+	fmt.Fprintf(stdio.ErrOut, "Plan %s: made %s for account %s (%s): %d changes approved (changes.csv SHA-256 %s)\n",
+		dir, info.Plan.PlannedAt.UTC().Format(time.RFC3339), info.AccountID, info.APIHost, info.Plan.Changes, info.Plan.ChangesSHA256)
 
 	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
 	defer stop()
@@ -112,7 +116,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 			Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
 			OutDir:      dir,
 			DryRun:      o.check,
-			AllowDelete: c.AllowDelete,
+			AllowDelete: o.allowDelete, // as for run: on the command line, every time
 			MaxRemovals: c.MaxRemovals,
 			Strict:      c.Strict,
 			Concurrency: o.concurrency,

@@ -262,3 +262,27 @@ func readResults(t *testing.T, path string) map[string][2]string {
 	}
 	return out
 }
+
+// A plan that removes users needs --allow-delete on apply's command line
+// too, as on run's: every time.
+func TestApplyOfARemovalNeedsAllowDelete(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.file("leavers.csv", "Email\ntom.nguyen@acme.example\n")
+	job := e.file("job.yaml", "version: 1\nname: leavers\ninput: leavers.csv\nfields:\n  email: Email\nsteps:\n  - delete_users: { action: disassociate }\n")
+	plan := filepath.Join(e.dir, "plan")
+	if code, out := e.main(nil, "run", job, "--dry-run", "--allow-delete", "--tier", "business", "--out", plan); code != ExitOK {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	if code, out := e.main(nil, "apply", plan, "--yes", "--tier", "business"); code != ExitUsage || !strings.Contains(out, "--allow-delete") {
+		t.Errorf("apply without --allow-delete: exit %d, want 2 naming the flag\n%s", code, out)
+	}
+	if _, ok := e.srv.UserByEmail("tom.nguyen@acme.example"); !ok {
+		t.Fatalf("the user was removed without --allow-delete")
+	}
+	if code, out := e.main(nil, "apply", plan, "--yes", "--allow-delete", "--tier", "business"); code != ExitOK {
+		t.Fatalf("apply --allow-delete: exit %d\n%s", code, out)
+	}
+	if _, ok := e.srv.UserByEmail("tom.nguyen@acme.example"); ok {
+		t.Errorf("apply --allow-delete left the user in the account")
+	}
+}
