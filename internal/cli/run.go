@@ -63,7 +63,8 @@ credentials only.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
-removals and the time. A dry run or a declined prompt writes the plan files only.
+removals and the time. A dry run or a declined prompt writes the plan files only
+(a dry run adds run.json: what zoombulk apply needs to apply that very plan).
 
 The job is a job file; or a workbook written by zoombulk template, which carries
 its job (a job file beside it with the same name wins); or a spreadsheet whose
