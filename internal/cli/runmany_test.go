@@ -134,3 +134,16 @@ func TestRunSeveralJobFilesInDependencyOrder(t *testing.T) {
 		t.Errorf("--resume did not run the job left: %+v", got)
 	}
 }
+
+// One prompt for the whole run: declined, nothing is sent.
+func TestRunSeveralJobsDeclined(t *testing.T) {
+	e := newAccountEnv(t)
+	e.srv.ResetStats()
+	code, text := e.mainWith("n\n", "run", "../../samples/new-account/new-account.xlsx", "--tier", "business", "--out", filepath.Join(e.dir, "declined"))
+	if code != ExitAborted || strings.Count(text, "[y/N]") != 1 || !strings.Contains(text, "Apply 3 jobs to account globex-sandbox") {
+		t.Errorf("declined: exit %d, want 3 after one question for the 3 jobs\n%s", code, text)
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Errorf("%d writes after a declined prompt", n)
+	}
+}
