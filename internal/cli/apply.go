@@ -163,7 +163,7 @@ func printConflicts(stdio *IO, left []jobs.PlanConflict) {
 			fmt.Fprintf(stdio.ErrOut, "  ... and %d more: see the results\n", len(left)-maxListed)
 			break
 		}
-		fmt.Fprintf(stdio.ErrOut, "  row %d %s: conflict: %s\n", c.Row, c.Email, c.Detail)
+		fmt.Fprintf(stdio.ErrOut, "  %s %s: conflict: %s\n", rowName(c.Row), c.Email, c.Detail)
 	}
 }
 
@@ -182,7 +182,7 @@ func applyCheckExit(stdio *IO, dir string, sum *jobs.Summary) error {
 			fmt.Fprintf(stdio.ErrOut, "  ... and %d more\n", len(p.Conflicts)-maxListed)
 			break
 		}
-		fmt.Fprintf(stdio.ErrOut, "  row %d %s: %s\n", c.Row, c.Email, c.Detail)
+		fmt.Fprintf(stdio.ErrOut, "  %s %s: %s\n", rowName(c.Row), c.Email, c.Detail)
 	}
 	return &ExitError{Code: ExitDrift}
 }
@@ -192,4 +192,13 @@ func rowsWord(n int) string {
 		return "row"
 	}
 	return "rows"
+}
+
+// rowName is "row 12", or "member" for a member a sync would take out
+// (no input row).
+func rowName(n int) string {
+	if n == 0 {
+		return "member"
+	}
+	return fmt.Sprintf("row %d", n)
 }

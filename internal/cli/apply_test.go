@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -284,5 +286,44 @@ func TestApplyOfARemovalNeedsAllowDelete(t *testing.T) {
 	}
 	if _, ok := e.srv.UserByEmail("tom.nguyen@acme.example"); ok {
 		t.Errorf("apply --allow-delete left the user in the account")
+	}
+}
+
+// A sync's removals are part of what is approved: a member who joined
+// the group after the plan is not taken out by apply (a conflict); the
+// approved removals go ahead.
+func TestApplyDoesNotRemoveMembersThePlanDidNotList(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e.file("sales.csv", "Email,Group\nsam.seller@acme.example,Sales\n")
+	job := e.file("job.yaml", "version: 1\nname: sync\ninput: sales.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact, fallback_group: Support }\nlimits:\n  max_removals: 10\n")
+	plan := filepath.Join(e.dir, "plan")
+	if code, out := e.main(nil, "run", job, "--dry-run", "--tier", "business", "--out", plan); code != ExitOK || !strings.Contains(out, "maria.garcia@acme.example") {
+		t.Fatalf("dry run: exit %d, want maria's removal planned\n%s", code, out)
+	}
+	// Priya joins Sales after the plan.
+	client := zoomtest.NewClient(t, e.srv, nil)
+	priya, _ := e.srv.UserByEmail("priya.patel@acme.example")
+	var sales string
+	for _, g := range e.srv.Groups() {
+		if g.Name == "Sales" {
+			sales = g.ID
+		}
+	}
+	if _, err := client.AddGroupMembers(context.Background(), sales, []zoom.UserRef{{ID: priya.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out := e.main(nil, "apply", plan, "--yes", "--tier", "business")
+	if code != ExitPartial || !strings.Contains(out, `member priya.patel@acme.example: conflict: changed since the plan was approved: group: now "Sales", which the plan did not take out`) {
+		t.Errorf("apply: exit %d, want 1 with Priya's row a conflict\n%s", code, out)
+	}
+	in := func(email string) bool {
+		u, _ := e.srv.UserByEmail(email)
+		return slices.Contains(u.GroupIDs, sales)
+	}
+	if !in("priya.patel@acme.example") || !in("sam.seller@acme.example") {
+		t.Errorf("apply took out Priya (not in the plan) or Sam (listed)")
+	}
+	if in("maria.garcia@acme.example") || in("kenji.sato@acme.example") {
+		t.Errorf("the approved removals did not go ahead")
 	}
 }

@@ -9,6 +9,7 @@ package jobs
 // reported with the value before the plan, now, and planned.
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,14 +146,15 @@ func (e *engine) openApply(dir string) error {
 		return &jobfile.JobError{File: e.sheet.File, Msg: "the input " + ErrChangedSinceRun.Error() + " plan", Err: ErrChangedSinceRun,
 			Hint: "apply runs the input the plan was made from: put it back, or make and approve a new plan"}
 	}
-	recs, err := results.ReadChangeRecords(changes)
-	if err != nil {
-		return &RunDirError{Dir: dir, Msg: results.ChangesCSV + ": " + err.Error(), Err: ErrPlanEdited}
-	}
-	e.approved = map[string][][]string{}
-	for _, rec := range recs {
+	// A digest a row: the plan is compared row by row without holding
+	// the approved file's records.
+	e.approved = map[string]rowDigest{}
+	if err := results.EachChangeRecordIn(changes, func(rec []string) error {
 		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
-		e.approved[k] = append(e.approved[k], rec)
+		e.approved[k] = e.approved[k].add(rec)
+		return nil
+	}); err != nil {
+		return &RunDirError{Dir: dir, Msg: results.ChangesCSV + ": " + err.Error(), Err: ErrPlanEdited}
 	}
 	e.planInfo = info
 	if resume {
@@ -182,42 +184,92 @@ func changeKey(row, email string) string {
 // and planned. It reports whether any row was left (the plan is then
 // summarized again, without their calls).
 func (e *engine) planConflicts(p *Plan) (bool, error) {
-	recs, err := results.ChangeRecords(p.Changes)
-	if err != nil {
+	now := map[string]rowDigest{}
+	if err := results.EachChangeRecord(p.Changes, func(rec []string) error {
+		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
+		now[k] = now[k].add(rec)
+		return nil
+	}); err != nil {
 		return false, err
 	}
-	now := map[string][][]string{}
-	for _, rec := range recs {
-		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
-		now[k] = append(now[k], rec)
-	}
-	left := false
+	left := map[string][]*rowRun{}
+	var order []string
 	for _, r := range e.rows {
 		if r.invalid != nil || slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result != nil }) {
 			continue // fails as it did in the plan, or an interrupted apply started it
 		}
-		row := ""
-		if r.unlisted == "" {
-			row = strconv.Itoa(r.row.Number)
-		}
-		k := changeKey(row, r.email())
-		was, is := e.approved[k], now[k]
-		if sameRecords(was, is) {
+		k := r.changeKey()
+		if e.approved[k] == now[k] {
 			continue
 		}
-		why := "changed since the plan was approved: " + conflictDetail(was, is) + "; not applied"
-		e.leftRows = append(e.leftRows, PlanConflict{Row: r.row.Number, Email: r.email(), Detail: why})
-		for i := range r.steps {
-			st := &r.steps[i]
-			if st.result != nil {
-				continue
-			}
-			st.action, st.patch, st.changes, st.conflicts, st.fail, st.extra = results.ActConflict, nil, nil, nil, nil, nil
-			st.planConflict = why
+		if left[k] == nil {
+			order = append(order, k)
 		}
-		left = true
+		left[k] = append(left[k], r)
 	}
-	return left, nil
+	if len(order) == 0 {
+		return false, nil
+	}
+	// The records of the rows left, both sides, for their details.
+	was, is := map[string][][]string{}, map[string][][]string{}
+	keep := func(into map[string][][]string) func([]string) error {
+		return func(rec []string) error {
+			if k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail]); left[k] != nil {
+				into[k] = append(into[k], slices.Clone(rec))
+			}
+			return nil
+		}
+	}
+	if err := results.EachChangeRecordIn(filepath.Join(e.Opts.OutDir, results.ChangesCSV), keep(was)); err != nil {
+		return false, err
+	}
+	if err := results.EachChangeRecord(p.Changes, keep(is)); err != nil {
+		return false, err
+	}
+	for _, k := range order {
+		why := "changed since the plan was approved: " + conflictDetail(was[k], is[k]) + "; not applied"
+		for _, r := range left[k] {
+			e.leftRows = append(e.leftRows, PlanConflict{Row: r.row.Number, Email: r.email(), Detail: why})
+			for i := range r.steps {
+				st := &r.steps[i]
+				if st.result != nil {
+					continue
+				}
+				st.action, st.patch, st.changes, st.conflicts, st.fail, st.extra = results.ActConflict, nil, nil, nil, nil, nil
+				st.planConflict = why
+			}
+		}
+	}
+	return true, nil
+}
+
+// changeKey is the row's key in changes.csv (changeKey).
+func (r *rowRun) changeKey() string {
+	row := ""
+	if r.unlisted == "" {
+		row = strconv.Itoa(r.row.Number)
+	}
+	return changeKey(row, r.email())
+}
+
+// rowDigest sums a row's changes in order, all but the reason (a
+// failure's words may carry a tracking ID): two plans that change a row
+// alike have equal digests.
+type rowDigest [sha256.Size]byte
+
+func (d rowDigest) add(rec []string) rowDigest {
+	h := sha256.New()
+	h.Write(d[:])
+	for i, v := range rec {
+		if i == results.ChangeColReason {
+			continue
+		}
+		h.Write([]byte(v))
+		h.Write([]byte{0})
+	}
+	var out rowDigest
+	h.Sum(out[:0])
+	return out
 }
 
 // PlanConflict is a row apply leaves: its user changed since the plan.
@@ -277,6 +329,11 @@ func conflictDetail(was, is [][]string) string {
 		}
 		if n[results.ChangeColAction] == string(results.ActFail) {
 			parts = append(parts, fmt.Sprintf("%s would now fail: %s", n[results.ChangeColStep], cell(n[results.ChangeColReason])))
+			continue
+		}
+		if n[results.ChangeColRow] == "" {
+			// A member a sync would now take out: joined since the plan.
+			parts = append(parts, fmt.Sprintf("%s: now %q, which the plan did not take out (no one approved this removal)", name(n), cell(n[results.ChangeColCurrent])))
 			continue
 		}
 		// The approved plan had nothing to do here: the value was as asked.

@@ -207,7 +207,7 @@ type engine struct {
 	// apply (applyplan.go): the plan folder's run.json, the approved
 	// changes.csv records by row, and the rows left as conflicts.
 	planInfo *RunInfo
-	approved map[string][][]string
+	approved map[string]rowDigest
 	leftRows []PlanConflict
 }
 
