@@ -133,6 +133,20 @@ func TestApplyLeavesTheRowChangedSinceThePlan(t *testing.T) {
 	if code, out := e.main(nil, "apply", plan, "--yes", "--tier", "business"); code != ExitUsage || !strings.Contains(out, "applied") || writes(e.srv.Stats()) != 0 {
 		t.Errorf("a second apply: exit %d, %d writes\n%s", code, writes(e.srv.Stats()), out)
 	}
+	// zoombulk results rebuilds the folder's files and keeps the plan's
+	// record: still applied, still refused.
+	if code, out := e.main(nil, "results", plan); code != ExitPartial {
+		t.Errorf("results of the applied plan: exit %d, want 1 (a conflict)\n%s", code, out)
+	}
+	var rebuilt struct {
+		Plan *struct {
+			ChangesSHA256 string `json:"changes_sha256"`
+		} `json:"plan"`
+	}
+	readJSON(t, filepath.Join(plan, "run.json"), &rebuilt)
+	if rebuilt.Plan == nil || rebuilt.Plan.ChangesSHA256 != info.Plan.ChangesSHA256 {
+		t.Errorf("zoombulk results dropped the plan's record from run.json")
+	}
 	// The plan folder is the run folder: undo puts the three back.
 	if code, out := e.main(nil, "undo", plan, "--yes", "--tier", "business"); code != ExitOK {
 		t.Fatalf("undo of the applied plan: exit %d\n%s", code, out)

@@ -362,8 +362,13 @@ func writeRunInfo(dir string, info RunInfo) error {
 }
 
 // appliedPlan is run.json's plan record once apply ran it (nil for other
-// runs).
+// runs); a resumed or rebuilt applied plan keeps the record it had.
 func (e *engine) appliedPlan() *PlanRecord {
+	if e.planInfo == nil && (e.Opts.Resume || e.Opts.Rebuild) {
+		if info, err := readRunInfo(e.Opts.OutDir); err == nil {
+			return info.Plan
+		}
+	}
 	if e.planInfo == nil || e.Opts.DryRun {
 		return nil
 	}
