@@ -207,6 +207,9 @@ type engine struct {
 	// apply (applyplan.go): the plan folder's run.json, the approved
 	// changes.csv records by row, and the rows left as conflicts.
 	planInfo *RunInfo
+	// statsBase are the client's counters when the run started: a client
+	// shared by several runs counts each run's own calls.
+	statsBase zoom.Stats
 	approved map[string]rowDigest
 	leftRows []PlanConflict
 }
@@ -237,6 +240,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		r.Events = NopEvents{}
 	}
 	e := &engine{Runner: r, steps: r.Job.Steps}
+	if r.Client != nil {
+		e.statsBase = r.Client.Stats()
+	}
 	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
 
 	for _, s := range e.steps {

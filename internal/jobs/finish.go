@@ -367,5 +367,22 @@ func (e *engine) stats() zoom.Stats {
 	if e.Client == nil {
 		return zoom.Stats{}
 	}
-	return e.Client.Stats()
+	return statsSince(e.Client.Stats(), e.statsBase)
+}
+
+// statsSince is what a run spent of a client other runs share (the jobs
+// of a run over several jobs): the counters less those at its start.
+func statsSince(now, base zoom.Stats) zoom.Stats {
+	sub := func(m, b map[zoom.Category]int64) map[zoom.Category]int64 {
+		out := map[zoom.Category]int64{}
+		for c, n := range m {
+			if d := n - b[c]; d > 0 {
+				out[c] = d
+			}
+		}
+		return out
+	}
+	now.Calls, now.Retries, now.QPS429, now.Daily429 = sub(now.Calls, base.Calls), sub(now.Retries, base.Retries), sub(now.QPS429, base.QPS429), sub(now.Daily429, base.Daily429)
+	now.Tokens -= base.Tokens
+	return now
 }
