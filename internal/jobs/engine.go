@@ -210,8 +210,8 @@ type engine struct {
 	// statsBase are the client's counters when the run started: a client
 	// shared by several runs counts each run's own calls.
 	statsBase zoom.Stats
-	approved map[string]rowDigest
-	leftRows []PlanConflict
+	approved  map[string]rowDigest
+	leftRows  []PlanConflict
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
