@@ -207,11 +207,12 @@ type engine struct {
 	// apply (applyplan.go): the plan folder's run.json, the approved
 	// changes.csv records by row, and the rows left as conflicts.
 	planInfo *RunInfo
+	approved map[string]rowDigest
+	leftRows []PlanConflict
+
 	// statsBase are the client's counters when the run started: a client
 	// shared by several runs counts each run's own calls.
 	statsBase zoom.Stats
-	approved  map[string]rowDigest
-	leftRows  []PlanConflict
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
