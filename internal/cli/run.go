@@ -50,7 +50,7 @@ type runOptions struct {
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run JOB.yaml | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
+		Use:   "run JOB.yaml... | WORKBOOK.xlsx | SHEET.csv --steps STEP,...",
 		Short: "Plan a job against the account and apply it",
 		Long: `Reads the job's spreadsheet, checks every row, reads the account to plan each row
 (create, update, unchanged, fail), shows the plan, asks to confirm (on a terminal;
@@ -67,13 +67,22 @@ credentials only; the run recorded its arguments, so nothing else is needed.
 
 Before any write the plan is written (changes.csv: every field that will change,
 from what to what; plan.xlsx) and the prompt names the account, the counts, the
-removals and the time. A dry run or a declined prompt writes the plan files only.
+removals and the time. A dry run or a declined prompt writes the plan files only
+(a dry run adds run.json: what zoombulk apply needs to apply that very plan).
 
 The job is a job file; or a workbook written by zoombulk template, which carries
 its job (a job file beside it with the same name wins); or a spreadsheet whose
 headers are the tool's own labels (those of its exports and templates, any case
 or spacing) with --steps naming the steps: the plan prints the mapping it used
 and the columns it ignored.
+
+Several jobs run as one: zoombulk run a.yaml b.yaml c.yaml, or a workbook whose
+sheets are read by job files beside it (and that carries no job of its own). They
+run in dependency order (groups and divisions, users, memberships, admins,
+assistants and contact groups, deletions) after one plan and one prompt, into
+one folder with a sub-folder per job, jobs.json and summary.csv; a job that does
+not finish stops the jobs that depend on it; --resume DIR finishes the whole and
+zoombulk undo DIR undoes it, the last job first.
 
 Exit codes: 0 all rows succeeded or were already as asked; 1 some rows failed or
 were deferred (with --dry-run: some rows would fail); 2 usage, job or input error
@@ -87,10 +96,12 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
   zoombulk run --resume runs/hires-20261127T101500Z
   zoombulk run hires.yaml --check
   zoombulk run hires.yaml --input runs/hires-20261127T101500Z/failed.csv
-  zoombulk run samples/migration/job.yaml --sandbox --yes`,
-		Args: cobra.MaximumNArgs(1),
+  zoombulk run samples/migration/job.yaml --sandbox --yes
+  zoombulk run samples/new-account/new-account.xlsx --yes
+  zoombulk run groups.yaml users.yaml contacts.yaml --dry-run`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.resume != "" {
+			if _, many, _ := readJobSet(o.resume); o.resume != "" && !many {
 				// The run recorded its arguments: --resume DIR alone is enough.
 				var err error
 				if args, err = resumeArgs(cmd, o.resume, args); err != nil {
@@ -99,6 +110,19 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
 			}
 			if len(args) == 0 {
 				return exitf(ExitUsage, "run takes a job file, a workbook or a sheet with --steps (or --resume DIR to finish a run): zoombulk run --help")
+			}
+			// Several jobs, or a workbook whose sheets job files beside
+			// it read: one run over them all (runmany.go).
+			o.auto.sheet = o.sheetName
+			if set, many, err := manyJobArgs(args, o.auto, o.resume); many || err != nil {
+				if err != nil {
+					return err
+				}
+				label := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+				if len(args) > 1 {
+					label = "jobs"
+				}
+				return runMany(cmd.Context(), stdio, sigs, label, set, &o)
 			}
 			o.args = recordArgs(cmd, args[0])
 			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)
@@ -208,6 +232,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 	}
 	if !o.dryRun {
 		runner.Opts.Confirm = src.announce(stdio.promptOut(), confirmer(stdio, o.yes))
+	} else {
+		runner.Opts.Record = planCommand(jobPath, o) // for zoombulk apply
 	}
 	runner.Opts.Applying, runner.Opts.Quit = stops.applied, stops.quit
 	sum, err := runner.Run(work)

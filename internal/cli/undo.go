@@ -79,6 +79,11 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 	if err := checkLimitFlags(o.maxRemovals, o.maxFailures); err != nil {
 		return err
 	}
+	if set, ok, err := readJobSet(runDir); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	} else if ok { // a run over several jobs: each undone, the last first
+		return undoMany(ctx, stdio, sigs, runDir, set, o)
+	}
 	path, err := jobs.UndoJobPath(runDir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}

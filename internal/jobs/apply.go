@@ -118,7 +118,10 @@ func (e *engine) record(r *rowRun, i int, res *results.StepResult) {
 	if res.UserID == "" {
 		res.UserID = r.knownID()
 	}
-	if why := r.steps[i].identity; why != "" && res.Status == results.Unchanged {
+	if why := r.steps[i].planConflict; why != "" && res.Status == results.Unchanged {
+		res.Status, res.Reason, res.Hint = results.Conflict, why,
+			"the user changed after the plan was approved: make a new plan (zoombulk run JOB --dry-run) for this row and have it approved"
+	} else if why := r.steps[i].identity; why != "" && res.Status == results.Unchanged {
 		res.Status, res.Reason, res.Hint = results.Conflict, why,
 			"the undo acts only on the user the run changed: check who has the address now, and set the fields by hand if needed"
 	} else if cs := r.steps[i].conflicts; len(cs) > 0 && (res.Status == results.Succeeded || res.Status == results.Unchanged) {

@@ -82,6 +82,12 @@ type Options struct {
 	// cancelled too, and the results are written from the journal without
 	// the workbook.
 	Quit <-chan struct{}
+	// Record, on a dry run, records the plan in run.json for zoombulk
+	// apply: the command that made it and changes.csv's SHA-256.
+	Record *PlanCommand
+	// Apply runs the plan a dry run recorded in OutDir (applyplan.go);
+	// with DryRun it only checks that the plan still applies cleanly.
+	Apply *ApplyOptions
 }
 
 // Events is how a run tells the terminal what it does. Implementations
@@ -213,6 +219,16 @@ type engine struct {
 	// (--edited); runPeople are the run's users then, ID -> email.
 	undoEdited bool
 	runPeople  map[string]string
+
+	// apply (applyplan.go): the plan folder's run.json, the approved
+	// changes.csv records by row, and the rows left as conflicts.
+	planInfo *RunInfo
+	approved map[string]rowDigest
+	leftRows []PlanConflict
+
+	// statsBase are the client's counters when the run started: a client
+	// shared by several runs counts each run's own calls.
+	statsBase zoom.Stats
 }
 
 // cell is a row's cell in a column the mapping does not read (the zb_
@@ -241,6 +257,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		r.Events = NopEvents{}
 	}
 	e := &engine{Runner: r, steps: r.Job.Steps}
+	if r.Client != nil {
+		e.statsBase = r.Client.Stats()
+	}
 	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
 
 	for _, s := range e.steps {
@@ -318,13 +337,20 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	}
 	sum.Plan = e.planned
 	r.Events.Planned(e.planned)
-	planFiles, err := e.writePlan()
-	if err != nil {
-		return nil, err
+	if r.Opts.Apply == nil { // apply keeps the approved plan's files as signed
+		planFiles, err := e.writePlan()
+		if err != nil {
+			return nil, err
+		}
+		sum.Files = planFiles
 	}
-	sum.Files = planFiles
 	if r.Opts.DryRun {
 		e.summarizePlan(sum)
+		if r.Opts.Record != nil && r.Opts.Apply == nil && !r.Opts.Resume {
+			if err := e.recordPlan(sum); err != nil {
+				return nil, err
+			}
+		}
 		return sum, nil
 	}
 	if e.planned.Stop != "" { // a removal limit: the plan says why and how to allow it

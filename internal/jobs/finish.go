@@ -42,6 +42,10 @@ type RunInfo struct {
 	Seconds    float64          `json:"seconds"`
 	// Args are the arguments the run was started with, for a resume.
 	Args []string `json:"args,omitempty"`
+	// PlanOnly: the folder holds a dry run's plan (Plan), not a run.
+	PlanOnly bool `json:"plan_only,omitempty"`
+	// Plan is what a dry run planned, for zoombulk apply (applyplan.go).
+	Plan *PlanRecord `json:"plan,omitempty"`
 }
 
 // writePlan writes changes.csv, plan.csv and plan.xlsx: before any write
@@ -275,6 +279,7 @@ func (e *engine) runInfo(sum *Summary) RunInfo {
 		Calls: byCategory(sum.Stats.Calls), Retries: byCategory(sum.Stats.Retries), QPS429: byCategory(sum.Stats.QPS429), Daily429: byCategory(sum.Stats.Daily429),
 		Started: sum.Started.UTC(), Finished: sum.Finished.UTC(), Seconds: sum.Finished.Sub(sum.Started).Seconds(),
 		Args: e.runArgs(),
+		Plan: e.appliedPlan(),
 	}
 }
 
@@ -365,7 +370,24 @@ func (e *engine) stats() zoom.Stats {
 	if e.Client == nil {
 		return zoom.Stats{}
 	}
-	return e.Client.Stats()
+	return statsSince(e.Client.Stats(), e.statsBase)
+}
+
+// statsSince is what a run spent of a client other runs share (the jobs
+// of a run over several jobs): the counters less those at its start.
+func statsSince(now, base zoom.Stats) zoom.Stats {
+	sub := func(m, b map[zoom.Category]int64) map[zoom.Category]int64 {
+		out := map[zoom.Category]int64{}
+		for c, n := range m {
+			if d := n - b[c]; d > 0 {
+				out[c] = d
+			}
+		}
+		return out
+	}
+	now.Calls, now.Retries, now.QPS429, now.Daily429 = sub(now.Calls, base.Calls), sub(now.Retries, base.Retries), sub(now.QPS429, base.QPS429), sub(now.Daily429, base.Daily429)
+	now.Tokens -= base.Tokens
+	return now
 }
 
 // runArgs are the arguments recorded for the run: this invocation's, or on

@@ -53,6 +53,9 @@ type Plan struct {
 	// limit) and how to allow it; "" when it goes ahead. A dry run,
 	// --check and plan.xlsx say it too.
 	Stop string
+	// Conflicts are the rows zoombulk apply leaves: changed since the
+	// approved plan (applyplan.go).
+	Conflicts []PlanConflict
 }
 
 // SyncTarget is one target of a sync step (a group, division, contact
@@ -238,6 +241,14 @@ func (e *engine) plan(ctx context.Context) error {
 		return err
 	}
 	e.planned = e.summarize()
+	if e.Opts.Apply != nil { // zoombulk apply: rows changed since the approved plan are left
+		if left, err := e.planConflicts(e.planned); err != nil {
+			return err
+		} else if left {
+			e.planned = e.summarize()
+		}
+		e.planned.Conflicts = e.leftRows
+	}
 	return ctx.Err()
 }
 

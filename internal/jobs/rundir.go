@@ -57,7 +57,11 @@ func (e *engine) openRunDir() error {
 	if e.Opts.Resume || e.Opts.Rebuild {
 		return e.openResume(dir)
 	}
-	if info, err := readRunInfo(dir); err == nil {
+	if e.Opts.Apply != nil {
+		return e.openApply(dir)
+	}
+	// A dry run's plan is no run: a new plan or a run may replace it.
+	if info, err := readRunInfo(dir); err == nil && !info.PlanOnly {
 		switch {
 		case e.Opts.Overwrite && !e.Opts.DryRun:
 			moved, err := setAsideRun(dir)

@@ -71,6 +71,9 @@ type rowStep struct {
 	// given members the run did not add): the step's other work is done,
 	// and the row says kept with this reason.
 	kept string
+	// planConflict is why apply leaves this row: its changes are not the
+	// approved plan's any more (applyplan.go). Nothing is sent.
+	planConflict string
 }
 
 // conflict is a field an undo found changed since the run it undoes.
