@@ -63,7 +63,9 @@ func TestNumberedPagesThatDoNotAddUpAreListedAgainByToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if numbered.Load() < 3 || tokens.Load() == 0 {
+	// Page 2 is read alone, then page 3 shows the shift; the pages after
+	// it may be cancelled before they reach the front.
+	if numbered.Load() < 2 || tokens.Load() == 0 {
 		t.Errorf("%d numbered and %d token calls for the active users: the test did not page by number, then by token", numbered.Load(), tokens.Load())
 	}
 	tb := exRead(t, path, "")
