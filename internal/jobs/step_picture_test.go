@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -28,6 +29,10 @@ func pngBytes(t *testing.T) []byte {
 }
 
 func TestUploadPictureFromFolder(t *testing.T) {
+	synctest.Test(t, testUploadPictureFromFolder)
+}
+
+func testUploadPictureFromFolder(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	pics := filepath.Join(e.dir, "photos")
 	os.Mkdir(pics, 0o755)
