@@ -177,17 +177,21 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 
 // watchRun is the context of a run's work: the first Ctrl-C ends it (the
 // calls in flight finish and the results are written), the second quits
-// at once; resume is the command that finishes the run.
+// at once; resume is the command that finishes the run. The cancel func
+// ends the work and the watching: the command calls it when it returns.
 func watchRun(ctx context.Context, sigs <-chan os.Signal, stdio *IO, resume string) (context.Context, context.CancelFunc) {
-	work, stop := context.WithCancel(ctx)
-	go watchInterrupts(work, sigs, stop, stdio,
+	watching, end := context.WithCancel(ctx)
+	work, stop := context.WithCancel(watching)
+	go watchInterrupts(watching, sigs, stop, stdio,
 		"Stopping: finishing the calls in flight and writing the results (Ctrl-C again to quit at once).",
 		"Quitting now; the journal holds every finished row: finish with "+resume+".")
-	return work, stop
+	return work, end
 }
 
 // watchInterrupts turns the first Ctrl-C into a clean stop, saying
-// stopping, and the second into an immediate exit, saying quitting.
+// stopping, and the second into an immediate exit, saying quitting. It
+// returns when ctx ends (the command is over), whether or not a Ctrl-C
+// came: no goroutine is left waiting for a second one.
 func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), stdio *IO, stopping, quitting string) {
 	if sigs == nil {
 		return
@@ -199,7 +203,11 @@ func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), st
 	}
 	fmt.Fprintln(stdio.ErrOut, "\n"+stopping)
 	stop()
-	<-sigs
+	select {
+	case <-ctx.Done():
+		return
+	case <-sigs:
+	}
 	if quitting != "" {
 		fmt.Fprintln(stdio.ErrOut, quitting)
 	}

@@ -66,7 +66,7 @@ var (
 func crashReference(t *testing.T) *reference {
 	t.Helper()
 	refOnce.Do(func() {
-		sb := startSandbox(t, zoomtest.Options{NoRateLimits: true, FeaturesInterval: -1})
+		sb := startMemSandbox(t, zoomtest.Options{NoRateLimits: true, FeaturesInterval: -1})
 		hires := crashRows() - (len(sb.Users()) - 2) - 10
 		rows := mixedRows(sb.Users(), crashRows(), hires/29+1, "") // at most 30 webinar rows
 		dir, job := workdir(t, rows)

@@ -183,16 +183,50 @@ type Sent struct {
 	At     time.Time
 	Method string
 	Path   string // the URL path, e.g. /v2/users/u1
+	// Category is the call's rate-limit category (CategoryOf), "" for the
+	// token endpoint.
+	Category string
 }
 
 // NewRecorder records the requests h serves.
 func NewRecorder(h http.Handler) *Recorder { return &Recorder{h: h} }
 
 func (r *Recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	s := Sent{At: time.Now(), Method: req.Method, Path: req.URL.Path, Category: CategoryOf(req.Method, req.URL.Path)}
 	r.mu.Lock()
-	r.at = append(r.at, Sent{At: time.Now(), Method: req.Method, Path: req.URL.Path})
+	r.at = append(r.at, s)
 	r.mu.Unlock()
 	r.h.ServeHTTP(w, req)
+}
+
+// MaxPerSecond is, for each rate-limit category, the most calls sent in
+// any one second (MaxInWindow): what Zoom, counting per second, would see
+// of the send schedule at worst. The token endpoint has no category and
+// is left out.
+func (r *Recorder) MaxPerSecond() map[string]int {
+	byCat := map[string][]Sent{}
+	for _, s := range r.Sends(nil) {
+		if s.Category != "" {
+			byCat[s.Category] = append(byCat[s.Category], s)
+		}
+	}
+	out := map[string]int{}
+	for cat, sends := range byCat {
+		out[cat] = MaxInWindow(sends, time.Second)
+	}
+	return out
+}
+
+// MinSpacing is the shortest time between two consecutive sends (0 for
+// fewer than two).
+func MinSpacing(sends []Sent) time.Duration {
+	var m time.Duration
+	for i := 1; i < len(sends); i++ {
+		if d := sends[i].At.Sub(sends[i-1].At); i == 1 || d < m {
+			m = d
+		}
+	}
+	return m
 }
 
 // Sends lists the requests recorded so far that keep(s) accepts (nil: all),
@@ -211,11 +245,15 @@ func (r *Recorder) Sends(keep func(Sent) bool) []Sent {
 
 // MaxInWindow is the largest number of sends in any window of length d
 // (a window is [t, t+d), t at any send): what Zoom's per-second counting
-// can at most see of them, wherever its seconds start.
+// can at most see of them, wherever its seconds start. Spans are compared
+// at the microsecond: the client's token bucket computes its delays in
+// floating point and now and then sends a nanosecond before 1/rate is
+// up, which no count on Zoom's side can see (and which would otherwise put
+// rate+1 sends in a window of exactly evenly spaced calls).
 func MaxInWindow(sends []Sent, d time.Duration) int {
 	best, lo := 0, 0
 	for hi := range sends {
-		for sends[hi].At.Sub(sends[lo].At) >= d {
+		for sends[hi].At.Sub(sends[lo].At).Round(time.Microsecond) >= d {
 			lo++
 		}
 		best = max(best, hi-lo+1)

@@ -46,6 +46,7 @@ var (
 	LoadSeed    = sandbox.LoadSeed
 	ParseSeed   = sandbox.ParseSeed
 	ParseFaults = sandbox.ParseFaults
+	CategoryOf  = sandbox.CategoryOf
 )
 
 // A TestOption changes what NewTestServer does.
