@@ -149,7 +149,15 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 		if timeout <= 0 {
 			timeout = 30 * time.Second
 		}
-		cfg.HTTPClient = &http.Client{Transport: Transport(srv.Handler()), Timeout: timeout}
+		// Only MemURL is srv: a tweak may point the client elsewhere (a
+		// test's proxy in front of srv), which is then reached as usual.
+		mem := Transport(srv.Handler())
+		cfg.HTTPClient = &http.Client{Timeout: timeout, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if "http://"+r.URL.Host == MemURL {
+				return mem.RoundTrip(r)
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})}
 	}
 	c, err := zoom.New(cfg)
 	if err != nil {
@@ -157,3 +165,7 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 	}
 	return c
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
