@@ -95,6 +95,9 @@ func (ht handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	w := httptest.NewRecorder()
 	ht.h.ServeHTTP(w, r)
+	if err := r.Context().Err(); err != nil && w.Body.Len() == 0 {
+		return nil, err // the client gave up (its timeout) before an answer
+	}
 	return w.Result(), nil
 }
 

@@ -763,7 +763,11 @@ func (r *statusRecorder) WriteHeader(code int) {
 }
 
 func TestCreateThatTimesOutIsReadBack(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+	synctest.Test(t, testCreateThatTimesOutIsReadBack)
+}
+
+func testCreateThatTimesOutIsReadBack(t *testing.T) {
+	f := newMemFake(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			// Never answers: the client's timeout ends it. The body is read
 			// first, so the server notices the closed connection.
