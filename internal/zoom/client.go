@@ -27,7 +27,6 @@ type Client struct {
 	http     *http.Client
 	tokens   *tokenSource
 	tier     Tier
-	clock    clock
 	limits   [numCategories]*limiter
 	features *featuresGate
 	latency  [numCategories]ewma
@@ -37,10 +36,6 @@ type Client struct {
 
 // New checks cfg and builds a client. It makes no call.
 func New(cfg Config) (*Client, error) {
-	return newClient(cfg, realClock{})
-}
-
-func newClient(cfg Config, clk clock) (*Client, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -64,17 +59,16 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 		cfg:      cfg,
 		http:     hc,
 		tier:     tier,
-		clock:    clk,
-		features: newFeaturesGate(cfg.FeaturesInterval, clk),
+		features: newFeaturesGate(cfg.FeaturesInterval),
 	}
 	c.features.known = c.fastest.get
-	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk, wire: c.slowestLatency}
+	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, wire: c.slowestLatency}
 	for _, cat := range Categories {
 		r := tier.PerSecond[cat] * cfg.Share
 		if math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
 			return nil, fmt.Errorf("zoom: the %s rate %v calls/s is not a usable rate", cat, r)
 		}
-		c.limits[cat] = newLimiter(cat, r, clk)
+		c.limits[cat] = newLimiter(cat, r)
 	}
 	return c, nil
 }
@@ -228,7 +222,7 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 		st.payload = cl.raw
 	}
 	write := cl.ep.method != http.MethodGet
-	err = retryLoop(ctx, c.clock, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
+	err = retryLoop(ctx, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
 		st.n = n
 		if res.doubt && !cl.ep.idempotent {
 			// Never resend blind: find out first whether it took effect.
@@ -306,7 +300,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	var wrote atomic.Int64 // unix nanoseconds of the clock; 0 = not written
 	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
 		if info.Err == nil {
-			wrote.Store(c.clock.Now().UnixNano())
+			wrote.Store(time.Now().UnixNano())
 		}
 	}}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.ep.method, st.target, bytes.NewReader(st.payload))
@@ -327,7 +321,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 		return false, ErrNotSent
 	}
 	c.stats.calls[cat].Add(1)
-	start := c.clock.Now()
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	var body []byte
 	if err == nil {
@@ -338,7 +332,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 		body = buf.Bytes()
 		resp.Body.Close()
 	}
-	end := c.clock.Now()
+	end := time.Now()
 	written := wrote.Load() != 0
 	if turn != nil && written {
 		turn.sent(time.Unix(0, wrote.Load()), end)
@@ -404,13 +398,13 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			return false, &DailyLimitError{
 				Category:   limited,
 				Create:     cl.ep.method == http.MethodPost && cl.ep.path == "/users",
-				Reset:      dailyReset(resp.Header.Get("Retry-After"), c.clock.Now()),
+				Reset:      dailyReset(resp.Header.Get("Retry-After"), time.Now()),
 				Message:    apiErr.Message,
 				TrackingID: apiErr.TrackingID,
 			}
 		}
 		c.stats.qps429[limited].Add(1)
-		wait, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
 		if !ok {
 			wait = backoff(st.n, c.cfg.BackoffBase, c.cfg.BackoffMax)
 		}
@@ -434,7 +428,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			res.doubt = true
 			st.lastErr = apiErr
 		}
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 			return true, after(d, apiErr)
 		}
 		return true, apiErr
