@@ -57,7 +57,9 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		log.Fatalf("building zoombulk: %v\n%s", err, out)
 	}
-	code := m.Run()
+	// A goroutine that outlives the tests fails the package (the bubbled
+	// ones are checked by synctest as they end).
+	code := zoomtest.RunWithoutLeaks(m, 5*time.Second)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
