@@ -5,21 +5,16 @@ import (
 	"testing/synctest"
 )
 
-// bubbled runs a (sub)test inside a testing/synctest bubble: the sandbox
-// (newEnv: no socket), the client and the engine it starts all live there,
-// so the client's pacing, the features interval and the timeouts wait on
-// the bubble's clock, which jumps as soon as every goroutine is blocked. A
-// paced run then costs only its CPU time, the same on an idle machine and
-// a loaded one, and synctest fails the test if a goroutine outlives it.
+// parallelBubble runs a subtest, in parallel with its siblings, inside a
+// testing/synctest bubble: the sandbox (newEnv: no socket), the client and
+// the engine it starts all live there, so the client's pacing, the
+// features interval and the timeouts wait on the bubble's clock, which
+// jumps as soon as every goroutine is blocked. A paced run then costs only
+// its CPU time, the same on an idle machine and a loaded one, and synctest
+// fails the test if a goroutine outlives it.
 //
 // Top-level tests use synctest.Test directly; t.Parallel, if wanted, is
-// called before (it cannot be called inside a bubble), and so is t.Run.
-func bubbled(f func(*testing.T)) func(*testing.T) {
-	return func(t *testing.T) { synctest.Test(t, f) }
-}
-
-// parallelBubble is bubbled for a subtest that runs in parallel with its
-// siblings.
+// called before it (it cannot be called inside a bubble), and t.Run too.
 func parallelBubble(f func(*testing.T)) func(*testing.T) {
 	return func(t *testing.T) {
 		t.Parallel()

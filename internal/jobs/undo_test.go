@@ -252,7 +252,7 @@ func TestUndoOfEveryStepKind(t *testing.T) {
 	}
 	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "Webinar", "Large", "New", "Assistants"}
 	for _, c := range cases {
-		t.Run(c.name, bubbled(func(t *testing.T) {
+		t.Run(c.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			if c.setup != nil {
 				c.setup(e)
@@ -306,7 +306,7 @@ steps:
 		}))
 	}
 
-	t.Run("delete_users", bubbled(func(t *testing.T) {
+	t.Run("delete_users", parallelBubble(func(t *testing.T) {
 		e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 		e.writeCSV("in.csv", []string{"Email"}, [][]string{{"dan.dormant@acme.example"}})
 		job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\nsteps:\n  - delete_users\n")
