@@ -83,7 +83,7 @@ func (m memTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Header:        w.header,
+		Header:        w.sent,
 		Body:          io.NopCloser(bytes.NewReader(w.body.Bytes())),
 		ContentLength: int64(w.body.Len()),
 		Request:       req,
@@ -111,6 +111,7 @@ func serve(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool
 // Hijack: the sandbox then aborts the handler to drop the connection.
 type memWriter struct {
 	header http.Header
+	sent   http.Header // the header as WriteHeader sent it
 	status int
 	wrote  bool
 	body   bytes.Buffer
@@ -123,7 +124,7 @@ func (w *memWriter) WriteHeader(status int) {
 		return
 	}
 	w.wrote, w.status = true, status
-	w.header = w.header.Clone() // later changes to the map are not sent, as on a wire
+	w.sent = w.header.Clone() // later changes to the map are not sent, as on a wire
 }
 
 func (w *memWriter) Write(p []byte) (int, error) {
