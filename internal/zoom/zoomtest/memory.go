@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -19,8 +20,26 @@ import (
 
 // MemURL is the origin an in-memory client addresses: a loopback address,
 // so the client's own rule (plain http only to loopback) holds, on a port
-// nothing listens on. The in-memory transport never dials it.
+// nothing listens on. The in-memory transport never dials it. Each
+// NewMemServer has an origin of its own (MemOrigin), as two sandboxes on
+// sockets have two ports: a run folder bound to one API host is another
+// host's to refuse.
 const MemURL = "http://127.0.0.1:9"
+
+// memOrigins are the origins given to NewMemServer's sandboxes.
+var (
+	memOrigins sync.Map // *Server -> string
+	memPorts   atomic.Int64
+)
+
+// MemOrigin is the origin in-memory clients of srv address: its own for a
+// NewMemServer, MemURL for any other.
+func MemOrigin(srv *Server) string {
+	if o, ok := memOrigins.Load(srv); ok {
+		return o.(string)
+	}
+	return MemURL
+}
 
 // Transport is an http.RoundTripper that serves each request with h in the
 // calling goroutine: no socket and no goroutine of its own. A client that
@@ -145,12 +164,15 @@ func NewMemServer(t testing.TB, opts Options, to ...TestOption) *Server {
 	for _, o := range to {
 		o(&cfg)
 	}
-	return newServer(t, opts, cfg)
+	srv := newServer(t, opts, cfg)
+	memOrigins.Store(srv, "http://127.0.0.1:"+strconv.FormatInt(10000+memPorts.Add(1)%50000, 10))
+	t.Cleanup(func() { memOrigins.Delete(srv) })
+	return srv
 }
 
 // MemConfig is the zoom.Config of a client that reaches srv, a sandbox
 // made by NewMemServer (or sandbox.New), through Transport: srv's
-// credentials, MemURL as the API's origin, and an http.Client with the
+// credentials, MemOrigin(srv) as the API's origin, and an http.Client with the
 // given per-attempt timeout (0: 30 s, the client's default). The tier,
 // share and backoff are the client's defaults; callers set what they test.
 func MemConfig(srv *Server, timeout time.Duration) zoom.Config {
@@ -160,7 +182,8 @@ func MemConfig(srv *Server, timeout time.Duration) zoom.Config {
 		env[k] = v
 	}
 	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
-	cfg.APIURL, cfg.OAuthURL = MemURL+"/v2", MemURL+"/oauth/token"
+	origin := MemOrigin(srv)
+	cfg.APIURL, cfg.OAuthURL = origin+"/v2", origin+"/oauth/token"
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}

@@ -149,11 +149,11 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 		if timeout <= 0 {
 			timeout = 30 * time.Second
 		}
-		// Only MemURL is srv: a tweak may point the client elsewhere (a
-		// test's proxy in front of srv), which is then reached as usual.
-		mem := Transport(srv.Handler())
+		// Only srv's origin is srv: a tweak may point the client elsewhere
+		// (a test's proxy in front of srv), which is then reached as usual.
+		mem, origin := Transport(srv.Handler()), MemOrigin(srv)
 		cfg.HTTPClient = &http.Client{Timeout: timeout, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			if "http://"+r.URL.Host == MemURL {
+			if "http://"+r.URL.Host == origin {
 				return mem.RoundTrip(r)
 			}
 			return http.DefaultTransport.RoundTrip(r)
