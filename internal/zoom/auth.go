@@ -19,8 +19,9 @@ import (
 // is single-flight: workers that find the token rejected or about to lapse
 // wait for the one fetch in progress instead of each asking for their own.
 type tokenSource struct {
-	cfg  *Config
-	http *http.Client
+	cfg   *Config
+	http  *http.Client
+	clock clock
 
 	// wire is how long calls take to reach Zoom lately (the slowest
 	// category's recent answer time); nil in tests without calls.
@@ -55,7 +56,7 @@ func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error)
 	stop := stopOf(ctx)
 	for {
 		ts.mu.Lock()
-		if ts.token != "" && ts.token != rejected && time.Now().Add(ts.margin()).Before(ts.expires) {
+		if ts.token != "" && ts.token != rejected && ts.clock.Now().Add(ts.margin()).Before(ts.expires) {
 			tok := ts.token
 			ts.mu.Unlock()
 			return tok, nil
@@ -81,7 +82,7 @@ func (ts *tokenSource) get(ctx context.Context, rejected string) (string, error)
 		ts.inflight = f
 		ts.mu.Unlock()
 
-		asked := time.Now()
+		asked := ts.clock.Now()
 		tok, ttl, err := ts.fetch(ctx)
 
 		ts.mu.Lock()
@@ -132,7 +133,7 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 	basic := base64.StdEncoding.EncodeToString([]byte(ts.cfg.ClientID + ":" + ts.cfg.ClientSecret))
 	var tok string
 	var ttl time.Duration
-	err := retryLoop(ctx, ts.cfg.MaxAttempts, ts.cfg.BackoffBase, ts.cfg.BackoffMax, func(int) (bool, error) {
+	err := retryLoop(ctx, ts.clock, ts.cfg.MaxAttempts, ts.cfg.BackoffBase, ts.cfg.BackoffMax, func(int) (bool, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, nil)
 		if err != nil {
 			return false, &AuthError{Err: err}
@@ -155,7 +156,7 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 			err := &UnreachableError{URL: origin(ts.cfg.OAuthURL),
 				Cause: fmt.Errorf("the token endpoint answered HTTP %d (%s)", resp.StatusCode, http.StatusText(resp.StatusCode))}
-			if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			if d, ok := retryAfter(resp.Header.Get("Retry-After"), ts.clock.Now()); ok {
 				return true, after(d, err)
 			}
 			return true, err

@@ -27,6 +27,7 @@ type Client struct {
 	http     *http.Client
 	tokens   *tokenSource
 	tier     Tier
+	clock    clock
 	limits   [numCategories]*limiter
 	features *featuresGate
 	latency  [numCategories]ewma
@@ -36,6 +37,10 @@ type Client struct {
 
 // New checks cfg and builds a client. It makes no call.
 func New(cfg Config) (*Client, error) {
+	return newClient(cfg, realClock{})
+}
+
+func newClient(cfg Config, clk clock) (*Client, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -59,16 +64,17 @@ func New(cfg Config) (*Client, error) {
 		cfg:      cfg,
 		http:     hc,
 		tier:     tier,
-		features: newFeaturesGate(cfg.FeaturesInterval),
+		clock:    clk,
+		features: newFeaturesGate(cfg.FeaturesInterval, clk),
 	}
 	c.features.known = c.fastest.get
-	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, wire: c.slowestLatency}
+	c.tokens = &tokenSource{cfg: &c.cfg, http: hc, clock: clk, wire: c.slowestLatency}
 	for _, cat := range Categories {
 		r := tier.PerSecond[cat] * cfg.Share
 		if math.IsNaN(r) || math.IsInf(r, 0) || r <= 0 {
 			return nil, fmt.Errorf("zoom: the %s rate %v calls/s is not a usable rate", cat, r)
 		}
-		c.limits[cat] = newLimiter(cat, r)
+		c.limits[cat] = newLimiter(cat, r, clk)
 	}
 	return c, nil
 }
@@ -222,7 +228,7 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 		st.payload = cl.raw
 	}
 	write := cl.ep.method != http.MethodGet
-	err = retryLoop(ctx, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
+	err = retryLoop(ctx, c.clock, c.cfg.MaxAttempts, c.cfg.BackoffBase, c.cfg.BackoffMax, func(n int) (bool, error) {
 		st.n = n
 		if res.doubt && !cl.ep.idempotent {
 			// Never resend blind: find out first whether it took effect.
@@ -300,7 +306,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	var wrote atomic.Int64 // unix nanoseconds of the clock; 0 = not written
 	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
 		if info.Err == nil {
-			wrote.Store(time.Now().UnixNano())
+			wrote.Store(c.clock.Now().UnixNano())
 		}
 	}}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.ep.method, st.target, bytes.NewReader(st.payload))
@@ -321,7 +327,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 		return false, ErrNotSent
 	}
 	c.stats.calls[cat].Add(1)
-	start := time.Now()
+	start := c.clock.Now()
 	resp, err := c.http.Do(req)
 	var body []byte
 	if err == nil {
@@ -332,7 +338,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 		body = buf.Bytes()
 		resp.Body.Close()
 	}
-	end := time.Now()
+	end := c.clock.Now()
 	written := wrote.Load() != 0
 	if turn != nil && written {
 		turn.sent(time.Unix(0, wrote.Load()), end)
@@ -398,13 +404,13 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			return false, &DailyLimitError{
 				Category:   limited,
 				Create:     cl.ep.method == http.MethodPost && cl.ep.path == "/users",
-				Reset:      dailyReset(resp.Header.Get("Retry-After"), time.Now()),
+				Reset:      dailyReset(resp.Header.Get("Retry-After"), c.clock.Now()),
 				Message:    apiErr.Message,
 				TrackingID: apiErr.TrackingID,
 			}
 		}
 		c.stats.qps429[limited].Add(1)
-		wait, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		wait, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
 		if !ok {
 			wait = backoff(st.n, c.cfg.BackoffBase, c.cfg.BackoffMax)
 		}
@@ -428,7 +434,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			res.doubt = true
 			st.lastErr = apiErr
 		}
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
 			return true, after(d, apiErr)
 		}
 		return true, apiErr

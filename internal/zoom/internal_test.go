@@ -42,7 +42,7 @@ func simulateKnownGate(t *testing.T, interval time.Duration, j jitter, n int, se
 	var in []time.Time
 	var step time.Duration
 	synctest.Test(t, func(t *testing.T) {
-		g := newFeaturesGate(interval)
+		g := newFeaturesGate(interval, realClock{})
 		g.known = known
 		r := rand.New(rand.NewPCG(seed, seed))
 		start := time.Now()
@@ -208,7 +208,7 @@ func TestFeaturesGateHonoursTooSoonAndStops(t *testing.T) {
 }
 
 func testFeaturesGateHonoursTooSoonAndStops(t *testing.T) {
-	g := newFeaturesGate(time.Second)
+	g := newFeaturesGate(time.Second, realClock{})
 	turn, _ := g.acquire(context.Background())
 	start := time.Now()
 	turn.sent(start, start.Add(10*time.Millisecond))
@@ -271,7 +271,7 @@ func TestRetryLoopStopsOnWhatWillNotChange(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tries := 0
-			err := retryLoop(context.Background(), 5, time.Millisecond, time.Second, func(n int) (bool, error) {
+			err := retryLoop(context.Background(), realClock{}, 5, time.Millisecond, time.Second, func(n int) (bool, error) {
 				tries++
 				if n >= len(tc.seq) {
 					return false, nil
@@ -289,7 +289,7 @@ func TestRetryLoopStopsOnWhatWillNotChange(t *testing.T) {
 	// A wait the attempt asks for is the wait the loop sleeps.
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		_ = retryLoop(context.Background(), 2, time.Millisecond, time.Second, func(n int) (bool, error) {
+		_ = retryLoop(context.Background(), realClock{}, 2, time.Millisecond, time.Second, func(n int) (bool, error) {
 			return true, after(42*time.Second, final)
 		})
 		if got := time.Since(start); got != 42*time.Second {
@@ -309,7 +309,7 @@ func testTokenRefreshedWhenItWouldLapseOnTheWire(t *testing.T) {
 		return &http.Response{StatusCode: 200, Header: http.Header{},
 			Body: nopCloser(`{"access_token":"t","expires_in":100}`)}, nil
 	})}
-	c, err := New(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, HTTPClient: hc})
+	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, HTTPClient: hc}, realClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,9 +386,9 @@ func testRetryAfterDateIsHonoured(t *testing.T) {
 		}
 		return &http.Response{StatusCode: 503, Header: h, Body: nopCloser(`{"code":503,"message":"busy"}`)}, nil
 	})}
-	c, err := New(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, NoLimits: true,
+	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, NoLimits: true,
 		APIURL: "https://zoom.test/v2", OAuthURL: "https://zoom.test/oauth/token", HTTPClient: hc,
-		BackoffBase: time.Hour, BackoffMax: time.Hour})
+		BackoffBase: time.Hour, BackoffMax: time.Hour}, realClock{})
 	if err != nil {
 		t.Fatal(err)
 	}

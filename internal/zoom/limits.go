@@ -95,9 +95,10 @@ const FeaturesInterval = 10 * time.Second
 // the account's quota is spent (by us or by another app) the whole category
 // backs off, not just the call that met the 429.
 type limiter struct {
-	cat  Category
-	base rate.Limit
-	lim  *rate.Limiter
+	cat   Category
+	base  rate.Limit
+	lim   *rate.Limiter
+	clock clock
 
 	mu         sync.Mutex
 	pauseUntil time.Time
@@ -106,9 +107,9 @@ type limiter struct {
 	lastCut    time.Time
 }
 
-func newLimiter(cat Category, perSecond float64) *limiter {
+func newLimiter(cat Category, perSecond float64, clk clock) *limiter {
 	r := rate.Limit(perSecond)
-	return &limiter{cat: cat, base: r, current: r, lim: rate.NewLimiter(r, 1)}
+	return &limiter{cat: cat, base: r, current: r, lim: rate.NewLimiter(r, 1), clock: clk}
 }
 
 // wait blocks until a call of this category may go out. A stop or a
@@ -116,12 +117,12 @@ func newLimiter(cat Category, perSecond float64) *limiter {
 func (l *limiter) wait(ctx context.Context) error {
 	for {
 		l.mu.Lock()
-		pause := time.Until(l.pauseUntil)
+		pause := l.pauseUntil.Sub(l.clock.Now())
 		l.mu.Unlock()
 		if pause <= 0 {
 			break
 		}
-		if err := sleep(ctx, pause); err != nil {
+		if err := sleep(ctx, l.clock, pause); err != nil {
 			return err
 		}
 	}
@@ -129,7 +130,7 @@ func (l *limiter) wait(ctx context.Context) error {
 	if !r.OK() {
 		return fmt.Errorf("zoom: %s: no rate to send at", l.cat)
 	}
-	if err := sleep(ctx, r.Delay()); err != nil {
+	if err := sleep(ctx, l.clock, r.Delay()); err != nil {
 		r.Cancel()
 		return err
 	}
@@ -143,7 +144,7 @@ func (l *limiter) wait(ctx context.Context) error {
 func (l *limiter) slowDown(d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
+	now := l.clock.Now()
 	if until := now.Add(d); until.After(l.pauseUntil) {
 		l.pauseUntil = until
 	}
@@ -160,7 +161,7 @@ func (l *limiter) slowDown(d time.Duration) {
 func (l *limiter) recover() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := time.Now()
+	now := l.clock.Now()
 	if l.current >= l.base || now.Sub(l.lastRaise) < time.Second {
 		return
 	}
@@ -190,6 +191,7 @@ func (l *limiter) recover() {
 // margin, wasting nothing.
 type featuresGate struct {
 	interval time.Duration
+	clock    clock
 	// slot is held from a call's turn until its answer (or its failure).
 	slot chan struct{}
 
@@ -204,8 +206,8 @@ type featuresGate struct {
 	known func() (time.Duration, int)
 }
 
-func newFeaturesGate(interval time.Duration) *featuresGate {
-	return &featuresGate{interval: interval, slot: make(chan struct{}, 1)}
+func newFeaturesGate(interval time.Duration, clk clock) *featuresGate {
+	return &featuresGate{interval: interval, clock: clk, slot: make(chan struct{}, 1)}
 }
 
 // margin covers rounding and the clock's grain: 0.1% and 1 ms.
@@ -309,7 +311,7 @@ func (g *featuresGate) acquire(ctx context.Context) (*gateTurn, error) {
 	case <-stop:
 		return nil, ErrNotSent
 	}
-	if err := sleep(ctx, time.Until(g.next())); err != nil {
+	if err := sleep(ctx, g.clock, g.next().Sub(g.clock.Now())); err != nil {
 		<-g.slot
 		return nil, err
 	}
@@ -343,7 +345,7 @@ func (t *gateTurn) release() {
 func (g *featuresGate) delay(d time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if next := time.Now().Add(d); next.After(g.notBefore) {
+	if next := g.clock.Now().Add(d); next.After(g.notBefore) {
 		g.notBefore = next
 	}
 }

@@ -38,7 +38,7 @@ func after(d time.Duration, err error) error { return &retryWait{err: err, wait:
 
 // retryLoop runs attempt until it succeeds, says not to retry, or the
 // attempts run out; the error is the last attempt's.
-func retryLoop(ctx context.Context, maxAttempts int, base, maxWait time.Duration, attempt func(n int) (retry bool, err error)) error {
+func retryLoop(ctx context.Context, clk clock, maxAttempts int, base, maxWait time.Duration, attempt func(n int) (retry bool, err error)) error {
 	for n := 0; ; n++ {
 		retry, err := attempt(n)
 		var rw *retryWait
@@ -52,7 +52,7 @@ func retryLoop(ctx context.Context, maxAttempts int, base, maxWait time.Duration
 		if !hinted {
 			wait = backoff(n, base, maxWait)
 		}
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := sleep(ctx, clk, wait); serr != nil {
 			return serr
 		}
 	}

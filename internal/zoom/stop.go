@@ -39,13 +39,21 @@ func stopped(stop <-chan struct{}) bool {
 	}
 }
 
+// clock is the time source of the client's waits, so that tests of spacing
+// and token lifetimes can run on a fake one.
+type clock interface {
+	Now() time.Time
+	// After fires once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
 // sleep waits d unless ctx ends (its error) or the stop fires (ErrNotSent).
-// Every wait of the client (pacing, the features gate, backoff) comes here
-// and takes its time from time's own timers, with every reading of the
-// clock from time.Now: in a testing/synctest bubble both are the bubble's
-// virtual clock, so tests of spacing and lifetimes need no clock of their
-// own.
-func sleep(ctx context.Context, d time.Duration) error {
+func sleep(ctx context.Context, clk clock, d time.Duration) error {
 	stop := stopOf(ctx)
 	// A stop or an end that came first wins over a wait that is also over.
 	if err := ctx.Err(); err != nil {
@@ -57,14 +65,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-stop:
 		return ErrNotSent
-	case <-timer.C:
+	case <-clk.After(d):
 		return nil
 	}
 }
