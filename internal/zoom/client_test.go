@@ -103,18 +103,10 @@ func TestWrongSecretIsAnAuthErrorWithoutTheSecret(t *testing.T) {
 	}
 }
 
-// TestQPS429StormSlowsTheCategoryAndEveryCallSucceeds runs on a socket and
-// the real clock, as a storm is many calls on the wire before the first
-// 429 is read: in a synctest bubble the client reads every answer before
-// its next send is due.
 func TestQPS429StormSlowsTheCategoryAndEveryCallSucceeds(t *testing.T) {
 	// The sandbox enforces the pro tier (Light 30/s); the client believes it
 	// may send at business speed (80/s): the 429s must slow it down.
-	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Tier: "pro", Seed: seed})
+	srv := seeded(t, zoomtest.Options{Tier: "pro"})
 	c := newClient(t, srv, nil)
 	ctx := context.Background()
 	users := srv.Users()
