@@ -279,10 +279,12 @@ func runExport(ctx context.Context, stdio *IO, sigs <-chan os.Signal, o *exportO
 	}
 	defer closeSandbox()
 
-	work, stop := context.WithCancel(ctx)
+	watching, end := context.WithCancel(ctx) // ends the watcher when the export returns
+	defer end()
+	work, stop := context.WithCancel(watching)
 	defer stop()
 	var interrupted atomic.Bool
-	go watchInterrupts(work, sigs, func() { interrupted.Store(true); stop() }, stdio,
+	go watchInterrupts(watching, sigs, func() { interrupted.Store(true); stop() }, stdio,
 		"Stopping the export (Ctrl-C again to quit at once); no file will be written.", "")
 
 	ui := newExportUI(stdio.ErrOut, stdio.ErrTTY, what)

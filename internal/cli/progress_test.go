@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
@@ -31,6 +32,10 @@ func (l *lockedBuffer) String() string {
 // Issue 12 item 7: plain progress lines come at most once per count, with
 // rows per wall second; the features step says when its next call goes.
 func TestProgressLines(t *testing.T) {
+	synctest.Test(t, testProgressLines)
+}
+
+func testProgressLines(t *testing.T) {
 	var out lockedBuffer
 	ev := newRunEvents(&out, false)
 	ev.every, ev.refresh = 0, 5*time.Millisecond

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -131,6 +132,12 @@ type IO struct {
 	// secrets (default the OS keyring). Tests replace both.
 	ConfigDir func() (string, error)
 	Keyring   credentials.Keyring
+	// Transport, when set, carries every call to Zoom instead of the
+	// network. It is given the embedded sandbox's handler when --sandbox
+	// runs one (that sandbox then opens no socket), nil otherwise. Tests
+	// set it to reach a sandbox in memory, inside a testing/synctest
+	// bubble where the pacing costs no wall time.
+	Transport func(sandbox http.Handler) http.RoundTripper
 
 	// prompt is where questions go: stderr, even under --quiet.
 	prompt io.Writer

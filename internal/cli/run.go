@@ -254,7 +254,9 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 }
 
 // watchInterrupts turns the first Ctrl-C into a clean stop, saying
-// stopping, and the second into an immediate exit, saying quitting.
+// stopping, and the second into an immediate exit, saying quitting. It
+// returns when ctx ends (the command is over), whether or not a Ctrl-C
+// came: no goroutine is left waiting for a second one.
 func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), stdio *IO, stopping, quitting string) {
 	if sigs == nil {
 		return
@@ -266,7 +268,11 @@ func watchInterrupts(ctx context.Context, sigs <-chan os.Signal, stop func(), st
 	}
 	fmt.Fprintln(stdio.ErrOut, "\n"+stopping)
 	stop()
-	<-sigs
+	select {
+	case <-ctx.Done():
+		return
+	case <-sigs:
+	}
 	if quitting != "" {
 		fmt.Fprintln(stdio.ErrOut, quitting)
 	}

@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -19,6 +22,9 @@ type runEnv struct {
 	srv *zoomtest.Server
 	dir string
 	env map[string]string
+	// transport is the IO.Transport of main and mainWith: nil for a
+	// sandbox on a socket, in memory for newMemRunEnv's.
+	transport func(http.Handler) http.RoundTripper
 }
 
 func newRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
@@ -37,6 +43,24 @@ func newRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
 	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env}
 }
 
+// newMemRunEnv is newRunEnv with a sandbox reached in memory, for a test in
+// a synctest bubble.
+func newMemRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
+	t.Helper()
+	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Seed = seed
+	srv := zoomtest.NewMemServer(t, opts)
+	getenv := memEnv(srv)
+	env := map[string]string{}
+	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
+		env[k] = getenv(k)
+	}
+	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
+}
+
 func (e *runEnv) file(name, content string) string {
 	e.t.Helper()
 	p := filepath.Join(e.dir, name)
@@ -50,7 +74,7 @@ func (e *runEnv) file(name, content string) string {
 func (e *runEnv) main(sigs chan os.Signal, args ...string) (int, string) {
 	var out, errOut bytes.Buffer
 	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return e.env[k] },
-		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }}
+		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }, Transport: e.transport}
 	code := Main(context.Background(), args, stdio, sigs)
 	return code, out.String() + errOut.String()
 }
@@ -130,18 +154,28 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestRunInterruptedExitsThreeAndResumes(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
+	synctest.Test(t, testRunInterruptedExitsThreeAndResumes)
+}
+
+func testRunInterruptedExitsThreeAndResumes(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(200, "Sales"))
 	out := filepath.Join(e.dir, "out")
 	sigs := make(chan os.Signal, 2)
+	ran := make(chan struct{})
 	go func() {
 		for e.srv.Stats().Applied["POST /users"] < 20 {
-			time.Sleep(time.Millisecond)
+			select {
+			case <-ran:
+				return // the run ended first: the test fails below
+			case <-time.After(time.Millisecond):
+			}
 		}
 		sigs <- syscall.SIGINT
 	}()
 	code, text := e.main(sigs, "run", jobPath, "--yes", "--out", out)
+	close(ran)
 	if code != ExitAborted || !strings.Contains(text, "--resume "+out) {
 		t.Fatalf("exit %d, want 3 with a --resume hint:\n%s", code, text)
 	}
@@ -154,11 +188,16 @@ func TestRunInterruptedExitsThreeAndResumes(t *testing.T) {
 	}
 }
 
+// roundTripper is a RoundTrip function.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // mainWith runs the CLI with stdin text on a (pretend) terminal.
 func (e *runEnv) mainWith(stdin string, args ...string) (int, string) {
 	var out, errOut bytes.Buffer
 	stdio := &IO{In: strings.NewReader(stdin), InTTY: true, Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return e.env[k] },
-		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }}
+		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }, Transport: e.transport}
 	code := Main(context.Background(), args, stdio, nil)
 	return code, out.String() + errOut.String()
 }
@@ -304,11 +343,26 @@ func writes(st zoomtest.Stats) int {
 // Issue 10 item 4 / issue 12 item 3: Zoom out of reach is exit 4, said as
 // such, not as a credentials problem.
 func TestRunUnreachableZoom(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testRunUnreachableZoom)
+}
+
+func testRunUnreachableZoom(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(1, "Sales"))
-	// A loopback port nothing listens on.
+	// A loopback port nothing listens on: every attempt is refused, as a
+	// socket would be, and the client's backoff between them (seconds in
+	// all) passes on the bubble's clock.
 	e.env["ZOOM_OAUTH_URL"] = "http://127.0.0.1:1/oauth/token"
+	api := e.transport(nil)
+	e.transport = func(http.Handler) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Host == "127.0.0.1:1" {
+				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+			}
+			return api.RoundTrip(r)
+		})
+	}
 	code, text := e.main(nil, "run", jobPath, "--yes", "--out", filepath.Join(e.dir, "out"))
 	if code != ExitAuth || !strings.Contains(text, "cannot reach") || strings.Contains(text, "check ZOOM_ACCOUNT_ID") {
 		t.Fatalf("exit %d, want 4 saying it cannot reach Zoom:\n%s", code, text)

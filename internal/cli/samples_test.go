@@ -77,10 +77,10 @@ type sampleRun struct {
 
 func runSample(t *testing.T, job string, flags ...string) *sampleRun {
 	t.Helper()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t), Tier: "business"})
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t), Tier: "business"})
 	out := filepath.Join(t.TempDir(), "run")
 	args := append([]string{"run", repoPath(t, job), "--yes", "--tier", "business", "--out", out}, flags...)
-	s := &sampleRun{srv: srv, res: zb(t, sandboxEnv(srv), args...), byEmail: map[string]map[string]string{}}
+	s := &sampleRun{srv: srv, res: zbVia(t, memEnv(srv), inMemoryTo(srv), args...), byEmail: map[string]map[string]string{}}
 	if _, err := os.Stat(filepath.Join(out, "results.csv")); err != nil {
 		t.Fatalf("exit %d, no results\n%s", s.res.code, s.res.stderr)
 	}
@@ -156,8 +156,7 @@ func TestSamples(t *testing.T) {
 		}
 	})
 
-	t.Run("migration", func(t *testing.T) {
-		t.Parallel()
+	t.Run("migration", parallelBubble(func(t *testing.T) {
 		s := runSample(t, "samples/migration/job.yaml")
 		if s.res.code != ExitPartial {
 			t.Fatalf("exit %d, want 1 (two bad rows on purpose)\n%s", s.res.code, s.res.stderr)
@@ -217,10 +216,9 @@ func TestSamples(t *testing.T) {
 		if w["POST /users"] != 58 || w["POST /users/features"] != 1 {
 			t.Errorf("writes %v: want 58 creates (none for the misspelt team) and one features call", w)
 		}
-	})
+	}))
 
-	t.Run("license-reshuffle", func(t *testing.T) {
-		t.Parallel()
+	t.Run("license-reshuffle", parallelBubble(func(t *testing.T) {
 		s := runSample(t, "samples/license-reshuffle/job.yaml")
 		if s.res.code != ExitOK {
 			t.Fatalf("exit %d\n%s", s.res.code, s.res.stderr)
@@ -255,7 +253,7 @@ func TestSamples(t *testing.T) {
 		if u := s.user(t, "helen.hr@acme.example"); u.Features["large_meeting"] != "128" {
 			t.Errorf("helen: features %v", u.Features)
 		}
-	})
+	}))
 
 	t.Run("offboarding-deactivate", func(t *testing.T) {
 		t.Parallel()
@@ -439,8 +437,7 @@ func TestReadmeCommands(t *testing.T) {
 	blocks := shellBlocks(readme(t))
 	ran := map[string]bool{}
 	for i, block := range blocks {
-		t.Run(fmt.Sprintf("block%d", i+1), func(t *testing.T) {
-			t.Parallel()
+		t.Run(fmt.Sprintf("block%d", i+1), parallelBubble(func(t *testing.T) {
 			dir := t.TempDir()
 			_ = os.MkdirAll(filepath.Join(dir, "runs"), 0o755)
 			for n, line := range block {
@@ -454,7 +451,7 @@ func TestReadmeCommands(t *testing.T) {
 					t.Errorf("%s: no report path\n%s", line, r.stderr)
 				}
 			}
-		})
+		}))
 		for _, line := range block {
 			ran[line] = true
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,9 +46,16 @@ type zbResult struct {
 // read of it is an error: commands must not need it).
 func zb(t *testing.T, env func(string) string, args ...string) zbResult {
 	t.Helper()
+	return zbVia(t, env, inMemorySandbox, args...)
+}
+
+// zbVia is zb with the IO.Transport given.
+func zbVia(t *testing.T, env func(string) string, transport func(http.Handler) http.RoundTripper, args ...string) zbResult {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env,
-		Exit: func(code int) { t.Errorf("zoombulk %s exited the process with %d", strings.Join(args, " "), code) }}
+		Exit:      func(code int) { t.Errorf("zoombulk %s exited the process with %d", strings.Join(args, " "), code) },
+		Transport: transport}
 	if env == nil {
 		stdio.Getenv = func(k string) string {
 			t.Errorf("zoombulk %s read %s from the environment", strings.Join(args, " "), k)
@@ -56,6 +64,38 @@ func zb(t *testing.T, env func(string) string, args ...string) zbResult {
 	}
 	code := Main(context.Background(), args, stdio, nil)
 	return zbResult{code, out.String(), errOut.String()}
+}
+
+// inMemorySandbox is the IO.Transport of the tests: --sandbox builds its
+// sandbox without a socket and the client calls its handler in memory, so
+// a test inside a synctest bubble waits out the pacing on the bubble's
+// clock; calls to anything else go over the network as usual.
+func inMemorySandbox(h http.Handler) http.RoundTripper {
+	if h == nil {
+		return nil
+	}
+	return zoomtest.Transport(h)
+}
+
+// inMemoryTo is the IO.Transport that reaches srv, a sandbox made by
+// zoomtest.NewMemServer, in memory (and --sandbox's own sandbox too); with
+// memEnv(srv) as the environment.
+func inMemoryTo(srv *zoomtest.Server) func(http.Handler) http.RoundTripper {
+	return func(h http.Handler) http.RoundTripper {
+		if h == nil {
+			h = srv.Handler()
+		}
+		return zoomtest.Transport(h)
+	}
+}
+
+// memEnv is the environment that points zoombulk at srv through
+// inMemoryTo(srv).
+func memEnv(srv *zoomtest.Server) func(string) string {
+	cfg := zoomtest.MemConfig(srv, 0)
+	env := map[string]string{"ZOOM_ACCOUNT_ID": cfg.AccountID, "ZOOM_CLIENT_ID": cfg.ClientID, "ZOOM_CLIENT_SECRET": cfg.ClientSecret,
+		"ZOOM_API_URL": cfg.APIURL, "ZOOM_OAUTH_URL": cfg.OAuthURL}
+	return func(k string) string { return env[k] }
 }
 
 // sandboxEnv points zoombulk at a sandbox started by the test.

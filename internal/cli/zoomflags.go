@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -62,8 +63,9 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 			return nil, nil, err
 		}
 	}
+	var transport http.RoundTripper
 	if f.sandbox {
-		srv, err := f.startSandbox()
+		srv, err := f.startSandbox(stdio.Transport == nil)
 		if err != nil {
 			return nil, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -76,13 +78,22 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 				}
 			}
 		}
+		if stdio.Transport != nil {
+			env["ZOOM_API_URL"], env["ZOOM_OAUTH_URL"] = inMemoryOrigin+"/v2", inMemoryOrigin+"/oauth/token"
+			transport = stdio.Transport(srv.Handler())
+		}
 		getenv = func(k string) string { return env[k] }
 		close = srv.Close
-		fmt.Fprintf(stdio.ErrOut, "Using an embedded sandbox Zoom at %s (%s tier).\n", srv.APIURL(), f.tier)
+		fmt.Fprintf(stdio.ErrOut, "Using an embedded sandbox Zoom at %s (%s tier).\n", env["ZOOM_API_URL"], f.tier)
+	} else if stdio.Transport != nil {
+		transport = stdio.Transport(nil)
 	}
 	cfg := zoom.ConfigFromEnv(getenv)
 	f.account = cfg.AccountID
 	cfg.Tier, cfg.Share, cfg.FeaturesInterval = f.tier, f.share, f.featuresInterval
+	if transport != nil {
+		cfg.HTTPClient = &http.Client{Transport: transport, Timeout: inMemoryTimeout}
+	}
 	c, err = zoom.New(cfg)
 	if err != nil {
 		close()
@@ -103,13 +114,29 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 	return c, close, nil
 }
 
-func (f *zoomFlags) startSandbox() (*sandbox.Server, error) {
+// startSandbox builds the embedded sandbox, serving it on loopback when
+// listen (without, only IO.Transport reaches it).
+func (f *zoomFlags) startSandbox(listen bool) (*sandbox.Server, error) {
 	seed, err := loadSeed(f.sandboxSeed, f.sandboxSeed != defaultSeed)
 	if err != nil {
 		return nil, fmt.Errorf("--sandbox-seed: %w", err)
 	}
-	return sandbox.Start("", sandbox.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval})
+	opts := sandbox.Options{Tier: f.tier, Seed: seed, FeaturesInterval: f.featuresInterval}
+	if !listen {
+		return sandbox.New(opts)
+	}
+	return sandbox.Start("", opts)
 }
+
+// inMemoryOrigin is where a client reaching the embedded sandbox through
+// IO.Transport addresses it: a loopback address (the client's rule for
+// plain http) that the transport never dials. inMemoryTimeout is the
+// client's own default per-attempt timeout, as its Timeout is not applied
+// to an http.Client given to it.
+const (
+	inMemoryOrigin  = "http://127.0.0.1:9"
+	inMemoryTimeout = 30 * time.Second
+)
 
 // profilesPath is the profiles file of the user's configuration folder.
 func profilesPath(stdio *IO) (string, error) {

@@ -57,7 +57,9 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		log.Fatalf("building zoombulk: %v\n%s", err, out)
 	}
-	code := m.Run()
+	// A goroutine that outlives the tests fails the package (the bubbled
+	// ones are checked by synctest as they end).
+	code := zoomtest.RunWithoutLeaks(m, 5*time.Second)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -70,8 +72,11 @@ type sandbox struct {
 	*zoomtest.Server
 	opts     zoomtest.Options
 	url      string
-	hs       *http.Server
+	hs       *http.Server // nil for startMemSandbox's
+	handler  http.Handler
 	inflight atomic.Int64
+	// rec records when each call arrived (startMemSandbox's only).
+	rec *zoomtest.Recorder
 
 	mu     sync.Mutex
 	tokens []string
@@ -85,6 +90,38 @@ func newSecret() string {
 }
 
 func startSandbox(t testing.TB, opts zoomtest.Options) *sandbox {
+	t.Helper()
+	sb := newSandbox(t, opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.url = "http://" + ln.Addr().String()
+	sb.hs = &http.Server{
+		Handler:           sb.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0), // injected resets make net/http log
+	}
+	go sb.hs.Serve(ln)
+	t.Cleanup(sb.close)
+	return sb
+}
+
+// startMemSandbox is startSandbox without a socket, for in-process runs in
+// a synctest bubble: sb.client reaches it through zoomtest.Transport, and
+// sb.rec records the moment each call arrives (virtual time in a bubble).
+func startMemSandbox(t testing.TB, opts zoomtest.Options) *sandbox {
+	t.Helper()
+	sb := newSandbox(t, opts)
+	sb.url = zoomtest.MemURL
+	sb.rec = zoomtest.NewRecorder(sb.handler)
+	sb.handler = sb.rec
+	t.Cleanup(sb.close)
+	return sb
+}
+
+// newSandbox builds the sandbox and its handler, without serving it.
+func newSandbox(t testing.TB, opts zoomtest.Options) *sandbox {
 	t.Helper()
 	if opts.Seed == nil {
 		seed, err := zoomtest.LoadSeed(seedPath)
@@ -106,42 +143,34 @@ func startSandbox(t testing.TB, opts zoomtest.Options) *sandbox {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb := &sandbox{Server: srv, opts: opts, url: "http://" + ln.Addr().String()}
+	sb := &sandbox{Server: srv, opts: opts}
 	inner := srv.Handler()
-	sb.hs = &http.Server{
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sb.inflight.Add(1)
-			defer sb.inflight.Add(-1)
-			if r.URL.Path != "/oauth/token" {
-				inner.ServeHTTP(w, r) // the original writer: faults hijack it
-				return
-			}
-			rec := &teeWriter{ResponseWriter: w}
-			inner.ServeHTTP(rec, r)
-			var answer struct {
-				AccessToken string `json:"access_token"`
-			}
-			if json.Unmarshal(rec.body.Bytes(), &answer) == nil && answer.AccessToken != "" {
-				sb.mu.Lock()
-				sb.tokens = append(sb.tokens, answer.AccessToken)
-				sb.mu.Unlock()
-			}
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0), // injected resets make net/http log
-	}
-	go sb.hs.Serve(ln)
-	t.Cleanup(sb.close)
+	sb.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sb.inflight.Add(1)
+		defer sb.inflight.Add(-1)
+		if r.URL.Path != "/oauth/token" {
+			inner.ServeHTTP(w, r) // the original writer: faults hijack it
+			return
+		}
+		rec := &teeWriter{ResponseWriter: w}
+		inner.ServeHTTP(rec, r)
+		var answer struct {
+			AccessToken string `json:"access_token"`
+		}
+		if json.Unmarshal(rec.body.Bytes(), &answer) == nil && answer.AccessToken != "" {
+			sb.mu.Lock()
+			sb.tokens = append(sb.tokens, answer.AccessToken)
+			sb.mu.Unlock()
+		}
+	})
 	return sb
 }
 
 func (sb *sandbox) close() {
 	sb.Server.Close()
-	sb.hs.Close()
+	if sb.hs != nil {
+		sb.hs.Close()
+	}
 }
 
 // env is what a zoombulk process needs to use the sandbox.
@@ -197,6 +226,10 @@ func (sb *sandbox) client(t testing.TB, tweak func(*zoom.Config)) *zoom.Client {
 	cfg.Timeout = 10 * time.Second
 	if tweak != nil {
 		tweak(&cfg)
+	}
+	if sb.hs == nil {
+		// In memory: the per-attempt timeout is the http.Client's.
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(sb.handler), Timeout: cfg.Timeout}
 	}
 	c, err := zoom.New(cfg)
 	if err != nil {

@@ -65,7 +65,7 @@ func TestPlanReadsOnlyWhatPays(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			tc.opts.NoRateLimits = true
 			e := newEnv(t, tc.opts)
 			users := e.srv.Users()
@@ -160,7 +160,7 @@ func TestPlanReadsOnlyWhatPays(t *testing.T) {
 					t.Errorf("%s: %s is %q, want %q", r[0], tc.fields[0], got, r[1])
 				}
 			}
-		})
+		}))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -24,6 +25,10 @@ import (
 
 // Issue 17 item 6: host_key is a string at Zoom; "012345" keeps its 0.
 func TestHostKeyIsSentAsAString(t *testing.T) {
+	synctest.Test(t, testHostKeyIsSentAsAString)
+}
+
+func testHostKeyIsSentAsAString(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Host key"}, [][]string{{"grace.hopper@acme.example", "012345"}})
 	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, host_key: Host key}\nsteps: [update_users]\n")
@@ -38,6 +43,10 @@ func TestHostKeyIsSentAsAString(t *testing.T) {
 // Issue 17 item 1: a resume reads the sheet it was started on, and rows are
 // matched by their key, never by position.
 func TestResumeMatchesRowsByKeyAndRefusesAnotherSheet(t *testing.T) {
+	synctest.Test(t, testResumeMatchesRowsByKeyAndRefusesAnotherSheet)
+}
+
+func testResumeMatchesRowsByKeyAndRefusesAnotherSheet(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "First", "Last", "Group"}, [][]string{
 		{"one@acme.example", "One", "A", "Sales"},
@@ -96,6 +105,10 @@ steps: [create_users, move_group]
 
 // Issue 17 item 1: two processes never apply one folder at once.
 func TestTwoRunsOnOneFolderAreRefused(t *testing.T) {
+	synctest.Test(t, testTwoRunsOnOneFolderAreRefused)
+}
+
+func testTwoRunsOnOneFolderAreRefused(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, [][]string{{"grace.hopper@acme.example", "X"}})
 	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: {email: Email, dept: Dept}\nsteps: [update_users]\n")
@@ -124,6 +137,10 @@ func TestTwoRunsOnOneFolderAreRefused(t *testing.T) {
 // to the user itself, to a user the file deletes, to no user, to an
 // inactive user. Nothing is deleted for those rows.
 func TestDeleteTransferTargetsAreChecked(t *testing.T) {
+	synctest.Test(t, testDeleteTransferTargetsAreChecked)
+}
+
+func testDeleteTransferTargetsAreChecked(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Transfer"}, [][]string{
 		{"dan.dormant@acme.example", "dan.dormant@acme.example"}, // itself
@@ -187,6 +204,10 @@ func writeWorkbook(t *testing.T, path string, sheets map[string][][]string) {
 // Issue 12 item 5: results.xlsx and plan.xlsx keep the input's numbers and
 // dates typed, as the input had them.
 func TestReportsKeepTypedCells(t *testing.T) {
+	synctest.Test(t, testReportsKeepTypedCells)
+}
+
+func testReportsKeepTypedCells(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	in := filepath.Join(e.dir, "in.xlsx")
 	f := excelize.NewFile()
@@ -225,6 +246,10 @@ func TestReportsKeepTypedCells(t *testing.T) {
 // Issue 11 item 7: after Zoom's first "no licenses left" (2034) the rows
 // that need a license fail with that reason, and no more calls are spent.
 func TestNoSeatsStopsSpendingCalls(t *testing.T) {
+	synctest.Test(t, testNoSeatsStopsSpendingCalls)
+}
+
+func testNoSeatsStopsSpendingCalls(t *testing.T) {
 	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +292,10 @@ func TestNoSeatsStopsSpendingCalls(t *testing.T) {
 // zb_reason and zb_hint; fed back with --input, the zb_ columns are not
 // mapped and the report keeps the original row numbers.
 func TestFailedCSVRoundTrip(t *testing.T) {
+	synctest.Test(t, testFailedCSVRoundTrip)
+}
+
+func testFailedCSVRoundTrip(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "First", "Last", "Group"}, [][]string{
 		{"ok1@acme.example", "Ok", "One", "Sales"},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
@@ -24,7 +25,10 @@ import (
 // and the client alike.
 const testInterval = 100 * time.Millisecond
 
-// env is a sandbox seeded like samples/, and a client for it.
+// env is a sandbox seeded like samples/, and a client for it. The client
+// reaches the sandbox through zoomtest's in-memory transport: no socket, so
+// a test that runs inside a synctest bubble (bubble) waits out the pacing,
+// the features interval and the timeouts on the bubble's clock.
 type env struct {
 	t      *testing.T
 	srv    *zoomtest.Server
@@ -44,23 +48,17 @@ func newEnv(t *testing.T, opts zoomtest.Options) *env {
 	if opts.FeaturesInterval == 0 {
 		opts.FeaturesInterval = testInterval
 	}
-	srv := zoomtest.NewTestServer(t, opts)
+	srv := zoomtest.NewMemServer(t, opts)
 	return &env{t: t, srv: srv, client: newClient(t, srv), dir: t.TempDir()}
 }
 
 // newClient is a client of srv at business/1.0; tweak changes its config.
 func newClient(t *testing.T, srv *zoomtest.Server, tweak ...func(*zoom.Config)) *zoom.Client {
 	t.Helper()
-	vars := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		vars[k] = v
-	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return vars[k] })
+	cfg := zoomtest.MemConfig(srv, 5*time.Second)
 	cfg.Tier, cfg.Share = "business", 1
 	cfg.FeaturesInterval = testInterval
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 100*time.Millisecond
-	cfg.Timeout = 5 * time.Second
 	for _, f := range tweak {
 		f(&cfg)
 	}
@@ -206,7 +204,11 @@ func mixedRows(srv *zoomtest.Server, hires int) [][]string {
 }
 
 func TestMixedJobEndToEnd(t *testing.T) {
-	t.Parallel() // paced by its own sandbox's limits: mostly waiting
+	t.Parallel()
+	synctest.Test(t, testMixedJobEndToEnd)
+}
+
+func testMixedJobEndToEnd(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(e.srv, 217)
 	if len(rows) != 250 {
@@ -310,6 +312,10 @@ func TestMixedJobEndToEnd(t *testing.T) {
 }
 
 func TestFeatureBatchesAreFullAndSpaced(t *testing.T) {
+	synctest.Test(t, testFeatureBatchesAreFullAndSpaced)
+}
+
+func testFeatureBatchesAreFullAndSpaced(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{Tier: "business", Users: 100})
 	var rows [][]string
 	for _, u := range e.srv.Users() {
@@ -350,6 +356,10 @@ steps:
 }
 
 func TestDailyCapDefersAndResumeFinishes(t *testing.T) {
+	synctest.Test(t, testDailyCapDefersAndResumeFinishes)
+}
+
+func testDailyCapDefersAndResumeFinishes(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{Tier: "business", DailyCreateCap: 20})
 	var rows [][]string
 	for i := range 30 {
@@ -410,7 +420,11 @@ func finalState(srv *zoomtest.Server) map[string]string {
 }
 
 func TestInterruptedRunResumesToTheSameState(t *testing.T) {
-	t.Parallel() // paced by its own sandbox's limits: mostly waiting
+	t.Parallel()
+	synctest.Test(t, testInterruptedRunResumesToTheSameState)
+}
+
+func testInterruptedRunResumesToTheSameState(t *testing.T) {
 	// The uninterrupted reference run.
 	ref := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(ref.srv, 80)
@@ -427,11 +441,16 @@ func TestInterruptedRunResumesToTheSameState(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for e.srv.Stats().Applied["POST /users"] < 30 {
-			time.Sleep(time.Millisecond)
+			select {
+			case <-ctx.Done():
+				return // the run ended first: nothing to interrupt
+			case <-time.After(time.Millisecond):
+			}
 		}
 		cancel() // Ctrl-C in the middle of the creates
 	}()
 	sum, err := e.run(ctx, jobPath, out, nil)
+	cancel()
 	if !errors.Is(err, jobs.ErrAborted) {
 		t.Fatalf("err = %v, want ErrAborted", err)
 	}
@@ -463,6 +482,10 @@ func TestInterruptedRunResumesToTheSameState(t *testing.T) {
 }
 
 func TestResumeRefusesAChangedInput(t *testing.T) {
+	synctest.Test(t, testResumeRefusesAChangedInput)
+}
+
+func testResumeRefusesAChangedInput(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{})
 	e.writeCSV("users.csv", mixedHeader, mixedRows(e.srv, 10)[:10])
 	jobPath := e.write("job.yaml", mixedJob)
@@ -481,7 +504,11 @@ func TestResumeRefusesAChangedInput(t *testing.T) {
 }
 
 func TestFaultsEndInTheExactState(t *testing.T) {
-	t.Parallel() // paced by its own sandbox's limits: mostly waiting
+	t.Parallel()
+	synctest.Test(t, testFaultsEndInTheExactState)
+}
+
+func testFaultsEndInTheExactState(t *testing.T) {
 	ref := newEnv(t, zoomtest.Options{Tier: "business"})
 	rows := mixedRows(ref.srv, 100)
 	ref.writeCSV("users.csv", mixedHeader, rows)
@@ -523,6 +550,10 @@ func TestFaultsEndInTheExactState(t *testing.T) {
 }
 
 func TestPlanReadsNewHiresWithOneListing(t *testing.T) {
+	synctest.Test(t, testPlanReadsNewHiresWithOneListing)
+}
+
+func testPlanReadsNewHiresWithOneListing(t *testing.T) {
 	// job_title is not in the List users answer, so existing users are read
 	// in full; new hires are not: the listing already says they are new.
 	e := newEnv(t, zoomtest.Options{Tier: "business"})
@@ -621,6 +652,10 @@ steps:
 }
 
 func TestStatusFeaturesAndIfExists(t *testing.T) {
+	synctest.Test(t, testStatusFeaturesAndIfExists)
+}
+
+func testStatusFeaturesAndIfExists(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("users.csv", []string{"Email", "First", "Last", "Status", "Large", "License"}, [][]string{
 		{"fatima.okafor@acme.example", "Fatima", "Okafor", "active", "", ""},   // inactive -> activate
@@ -700,6 +735,10 @@ steps:
 }
 
 func TestMatchByIDCreatesRowsWithoutAnID(t *testing.T) {
+	synctest.Test(t, testMatchByIDCreatesRowsWithoutAnID)
+}
+
+func testMatchByIDCreatesRowsWithoutAnID(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	alan, _ := e.srv.UserByEmail("alan.turing@acme.example")
 	e.writeCSV("users.csv", []string{"User ID", "Email", "First", "Last", "Dept"}, [][]string{

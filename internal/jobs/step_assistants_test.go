@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -26,6 +27,10 @@ func assistantsOf(t *testing.T, e *env, email string) string {
 }
 
 func TestSetAssistantsAddsOnly(t *testing.T) {
+	synctest.Test(t, testSetAssistantsAddsOnly)
+}
+
+func testSetAssistantsAddsOnly(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	// Sam already has Maria: the job lists only Kenji, so Maria stays.
@@ -85,6 +90,10 @@ steps:
 // listed ones, counting each deletion as a removal; remove_only only
 // deletes.
 func TestSetAssistantsSyncExact(t *testing.T) {
+	synctest.Test(t, testSetAssistantsSyncExact)
+}
+
+func testSetAssistantsSyncExact(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	if err := e.client.AddAssistants(ctx, "sam.seller@acme.example", []zoom.Assistant{{Email: "maria.garcia@acme.example"}, {Email: "kenji.sato@acme.example"}}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -30,6 +31,10 @@ steps:
 `
 
 func TestContactGroupsCreateUpdateAndBatchMembers(t *testing.T) {
+	synctest.Test(t, testContactGroupsCreateUpdateAndBatchMembers)
+}
+
+func testContactGroupsCreateUpdateAndBatchMembers(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigSeed(t, 120, 0)})
 	var rows [][]string
 	for i := range 120 {
@@ -126,6 +131,10 @@ func contactState(srv *zoomtest.Server) map[string]string {
 // lists (counted against max_removals), and the run's undo puts every
 // contact group back: members, description, and the group it created.
 func TestContactGroupsExactSyncAndUndo(t *testing.T) {
+	synctest.Test(t, testContactGroupsExactSyncAndUndo)
+}
+
+func testContactGroupsExactSyncAndUndo(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	start := contactState(e.srv)
@@ -194,6 +203,10 @@ func TestContactGroupsExactSyncAndUndo(t *testing.T) {
 // their own is kept by the undo, and its row says kept and why; the run's
 // member goes.
 func TestUndoKeepsACreatedContactGroupGivenOtherMembers(t *testing.T) {
+	synctest.Test(t, testUndoKeepsACreatedContactGroupGivenOtherMembers)
+}
+
+func testUndoKeepsACreatedContactGroupGivenOtherMembers(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	e.writeCSV("contacts.csv", []string{"Contact Group", "Member", "Privacy", "Description"}, [][]string{

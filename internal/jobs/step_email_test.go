@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -40,6 +41,10 @@ func renameSeed(t *testing.T, n int, taken []int, external ...string) *zoomtest.
 // renamed and moved, the 3 fail saying why and their move is skipped; a
 // rerun finds everything as asked.
 func TestChangeEmailDomainRename(t *testing.T) {
+	synctest.Test(t, testChangeEmailDomainRename)
+}
+
+func testChangeEmailDomainRename(t *testing.T) {
 	taken := []int{7, 250, 499}
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 500, taken)})
 	// Thousands of Light calls: unpaced, as the sandbox is (no features step).
@@ -137,6 +142,10 @@ func groupName(e *env, id string) string {
 // a bad address, an address given twice, Zoom's three-a-day limit and an
 // unmanaged domain.
 func TestChangeEmailColumn(t *testing.T) {
+	synctest.Test(t, testChangeEmailColumn)
+}
+
+func testChangeEmailColumn(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	header := []string{"Email", "New Email"}
 	rows := [][]string{
@@ -196,6 +205,10 @@ func TestChangeEmailColumn(t *testing.T) {
 // change: the row fails saying the address is taken, and its later step is
 // skipped.
 func TestChangeEmailTakenOutsideTheAccount(t *testing.T) {
+	synctest.Test(t, testChangeEmailTakenOutsideTheAccount)
+}
+
+func testChangeEmailTakenOutsideTheAccount(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 3, nil, "user001@new.example")})
 	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{
 		{"user000@old.example", "Moved"}, {"user001@old.example", "Moved"}, {"user002@old.example", "Moved"}})
@@ -226,6 +239,10 @@ steps:
 // later step finds them under their new address (30 rows: the plan reads
 // the users with one listing, by email, where the old addresses are gone).
 func TestChangeEmailResumeFindsRenamedUsers(t *testing.T) {
+	synctest.Test(t, testChangeEmailResumeFindsRenamedUsers)
+}
+
+func testChangeEmailResumeFindsRenamedUsers(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: renameSeed(t, 30, nil)})
 	var rows [][]string
 	for i := range 30 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -32,6 +33,10 @@ func groupAdmins(t *testing.T, e *env, name string) []string {
 }
 
 func TestUpsertGroupsAndAdmins(t *testing.T) {
+	synctest.Test(t, testUpsertGroupsAndAdmins)
+}
+
+func testUpsertGroupsAndAdmins(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("groups.csv", []string{"Group", "Admin"}, [][]string{
 		{"Sales", "adam.admin@acme.example"},
@@ -104,6 +109,10 @@ steps:
 }
 
 func TestUpsertDivisions(t *testing.T) {
+	synctest.Test(t, testUpsertDivisions)
+}
+
+func testUpsertDivisions(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("divisions.csv", []string{"Division", "Description"}, [][]string{
 		{"EMEA", "Europe, Middle East and Africa"},
@@ -156,6 +165,10 @@ steps:
 // Issue 15: an undo takes away the admin rights a run gave, and leaves
 // the admins the group had before.
 func TestUndoOfGroupAdmins(t *testing.T) {
+	synctest.Test(t, testUndoOfGroupAdmins)
+}
+
+func testUndoOfGroupAdmins(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	admins := func() string {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -29,6 +30,10 @@ func pngBytes(t *testing.T) []byte {
 }
 
 func TestUploadPictureFromFolder(t *testing.T) {
+	synctest.Test(t, testUploadPictureFromFolder)
+}
+
+func testUploadPictureFromFolder(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	pics := filepath.Join(e.dir, "photos")
 	os.Mkdir(pics, 0o755)

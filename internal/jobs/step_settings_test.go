@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -24,6 +25,10 @@ steps:
 `
 
 func TestUpdateSettingsEndToEnd(t *testing.T) {
+	synctest.Test(t, testUpdateSettingsEndToEnd)
+}
+
+func testUpdateSettingsEndToEnd(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	header := []string{"Email", "Cloud Recording", "Waiting Room", "Auto Recording", "Chat"}
 	rows := [][]string{

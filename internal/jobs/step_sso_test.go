@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -27,6 +28,10 @@ steps:
 // One offboarding job: sign out, deactivate, then delete with every
 // transfer flag the reference lists; a rerun has nothing left to do.
 func TestOffboardingRevokeDeactivateDeleteWithTransfer(t *testing.T) {
+	synctest.Test(t, testOffboardingRevokeDeactivateDeleteWithTransfer)
+}
+
+func testOffboardingRevokeDeactivateDeleteWithTransfer(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	rows := [][]string{
 		{"dan.dormant@acme.example", "grace.hopper@acme.example"}, // active: all three steps

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -58,7 +59,7 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 			writes: map[string]int{"DELETE /groups/{groupId}/members/{memberId}": 20}},
 		{name: "over max_removals", options: "{ sync: exact }", limit: "limits:\n  max_removals: 10\n", aborted: true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigGroupSeed()})
 			e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
 			job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: "+tc.options+"\n"+tc.limit)
@@ -128,7 +129,7 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 			if removed < 0 || lines[removed]["zb_status"] != "succeeded" {
 				t.Errorf("the results do not report the removal of member190")
 			}
-		})
+		}))
 	}
 }
 
@@ -136,6 +137,10 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 // (other values are left alone), and of a division puts the members no row
 // lists in the main division; the run's undo puts both back.
 func TestSyncExactFeatureAndDivisionAndUndo(t *testing.T) {
+	synctest.Test(t, testSyncExactFeatureAndDivisionAndUndo)
+}
+
+func testSyncExactFeatureAndDivisionAndUndo(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Webinar", "Division"}, [][]string{
@@ -198,6 +203,10 @@ func divisionID(e *env, name string) string {
 }
 
 func TestSyncOptionsAreChecked(t *testing.T) {
+	synctest.Test(t, testSyncOptionsAreChecked)
+}
+
+func testSyncOptionsAreChecked(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Group", "Division"}, [][]string{{"a@acme.example", "Sales", "EMEA"}})
 	for _, tc := range []struct{ step, says string }{

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -90,6 +91,10 @@ func (e *env) undo(ctx context.Context, runDir, out string, tweak func(*jobs.Opt
 }
 
 func TestUndoLicenseReshuffleRestoresTheAccount(t *testing.T) {
+	synctest.Test(t, testUndoLicenseReshuffleRestoresTheAccount)
+}
+
+func testUndoLicenseReshuffleRestoresTheAccount(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	run := filepath.Join(e.dir, "run")
@@ -129,6 +134,10 @@ func TestUndoLicenseReshuffleRestoresTheAccount(t *testing.T) {
 // and divisions. Its undo keeps the created users unless told to delete
 // them; with --allow-delete the account is as it was.
 func TestUndoMigrationKeepsOrDeletesCreatedUsers(t *testing.T) {
+	synctest.Test(t, testUndoMigrationKeepsOrDeletesCreatedUsers)
+}
+
+func testUndoMigrationKeepsOrDeletesCreatedUsers(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	run := filepath.Join(e.dir, "run")
@@ -172,6 +181,10 @@ func TestUndoMigrationKeepsOrDeletesCreatedUsers(t *testing.T) {
 // A field a third party changed after the run is left as found, and the
 // row says conflict with both values; the rest is put back.
 func TestUndoLeavesAFieldChangedSinceTheRun(t *testing.T) {
+	synctest.Test(t, testUndoLeavesAFieldChangedSinceTheRun)
+}
+
+func testUndoLeavesAFieldChangedSinceTheRun(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Dept", "Title"}, [][]string{
@@ -258,7 +271,7 @@ func TestUndoOfEveryStepKind(t *testing.T) {
 	}
 	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "Webinar", "Large", "New", "Assistants"}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
+		t.Run(c.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			if c.setup != nil {
 				c.setup(e)
@@ -309,10 +322,10 @@ steps:
 			if n := writes(e.srv.Stats()) - before; n != 0 {
 				t.Errorf("a second undo spent %d write calls", n)
 			}
-		})
+		}))
 	}
 
-	t.Run("delete_users", func(t *testing.T) {
+	t.Run("delete_users", parallelBubble(func(t *testing.T) {
 		e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 		e.writeCSV("in.csv", []string{"Email"}, [][]string{{"dan.dormant@acme.example"}})
 		job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\nsteps:\n  - delete_users\n")
@@ -338,13 +351,17 @@ steps:
 		if _, err := jobfile.Load(path); err == nil {
 			t.Log("undo.yaml loads with no step") // the CLI says "nothing to undo" for it
 		}
-	})
+	}))
 }
 
 // A run interrupted and resumed records one before-image across both
 // parts: its undo puts the account back as it was before the first part.
 func TestUndoOfAResumedRun(t *testing.T) {
-	t.Parallel() // paced by its own sandbox's limits: mostly waiting
+	t.Parallel()
+	synctest.Test(t, testUndoOfAResumedRun)
+}
+
+func testUndoOfAResumedRun(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{Tier: "business"})
 	start := accountState(e.srv)
 	rows := mixedRows(e.srv, 40)
@@ -354,11 +371,17 @@ func TestUndoOfAResumedRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for e.srv.Stats().Applied["POST /users"] < 15 {
-			runtime.Gosched()
+			select {
+			case <-ctx.Done():
+				return // the run ended first
+			case <-time.After(time.Millisecond):
+			}
 		}
 		cancel()
 	}()
-	if _, err := e.run(ctx, jobPath, out, nil); !errors.Is(err, jobs.ErrAborted) {
+	_, err := e.run(ctx, jobPath, out, nil)
+	cancel()
+	if !errors.Is(err, jobs.ErrAborted) {
 		t.Fatalf("err = %v, want ErrAborted", err)
 	}
 	if _, err := e.run(context.Background(), jobPath, out, func(o *jobs.Options) { o.Resume = true }); err != nil {
@@ -375,6 +398,10 @@ func TestUndoOfAResumedRun(t *testing.T) {
 // Issue 15 item 1: settings are in the before-image, and an undo puts them
 // back.
 func TestUndoOfUpdateSettings(t *testing.T) {
+	synctest.Test(t, testUndoOfUpdateSettings)
+}
+
+func testUndoOfUpdateSettings(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	paths := []string{"in_meeting.waiting_room", "recording.auto_recording"}
@@ -429,8 +456,7 @@ func TestSampleRunsUndoToTheStart(t *testing.T) {
 		"offboarding/deactivate.yaml",
 	}
 	for _, sample := range samples {
-		t.Run(sample, func(t *testing.T) {
-			t.Parallel()
+		t.Run(sample, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			users, contacts, dirs, settings := accountState(e.srv), contactState(e.srv), dirState(e.srv), settingsState(t, e)
@@ -454,6 +480,6 @@ func TestSampleRunsUndoToTheStart(t *testing.T) {
 				data, _ := os.ReadFile(filepath.Join(run, "undo.yaml"))
 				t.Errorf("after undo:\n%s\nundo.yaml:\n%s", strings.Join(d, "\n"), data)
 			}
-		})
+		}))
 	}
 }

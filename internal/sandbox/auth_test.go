@@ -76,7 +76,7 @@ func TestAPIAuth(t *testing.T) {
 	}
 	c.ok("GET", "/users", nil, 200, nil)
 
-	anon := &client{t: t, s: s, hc: http.DefaultClient}
+	anon := &client{t: t, s: s, hc: http.DefaultClient, base: s.URL()}
 	wantErr(t, anon.do("GET", "/users", nil), 401, 124, "Invalid access token.")
 	anon.tok = "made-up"
 	wantErr(t, anon.do("GET", "/users", nil), 401, 124, "Invalid access token.")

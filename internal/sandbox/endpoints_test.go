@@ -122,7 +122,7 @@ func upload(t *testing.T, c *client, user, field string, data []byte) *result {
 	}
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest("POST", c.s.APIURL()+"/users/"+user+"/picture", &body)
+	req, _ := http.NewRequest("POST", c.base+"/v2/users/"+user+"/picture", &body)
 	req.Header.Set("Authorization", "Bearer "+c.tok)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := c.hc.Do(req)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -134,36 +135,52 @@ func TestFaultKinds(t *testing.T) {
 			}
 		}
 	})
-	t.Run("slow", func(t *testing.T) {
-		s.SetFaults(Faults{Slow: 1, SlowDelay: 300 * time.Millisecond})
-		impatient := &client{t: t, s: s, hc: &http.Client{Timeout: 50 * time.Millisecond}, tok: c.tok}
-		_, err := impatient.send("POST", "/users", createBody("autoCreate", "slow@x.example", 1))
-		var ne net.Error
-		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
-			t.Fatalf("want a timeout, got %v", err)
-		}
-		if !exists("slow@x.example") {
-			t.Fatal("slow answers apply before they are delayed")
-		}
-		start := time.Now()
-		c.ok("GET", "/users/u-bob", nil, 200, nil)
-		if time.Since(start) < 300*time.Millisecond {
-			t.Fatal("not delayed")
-		}
-	})
 	s.SetFaults(Faults{})
 	c.ok("GET", "/users", nil, 200, nil)
 
 	st := s.Stats()
-	if st.Faults["5xx"] != 30 || st.Faults["reset"] != 1 || st.Faults["lost"] != 1 || st.Faults["html429"] != 6 || st.Faults["slow"] != 2 {
+	if st.Faults["5xx"] != 30 || st.Faults["reset"] != 1 || st.Faults["lost"] != 1 || st.Faults["html429"] != 6 || st.Faults["slow"] != 0 {
 		t.Fatalf("Stats.Faults = %v", st.Faults)
 	}
-	if st.Applied["POST /users"] != 2 { // lost and slow
+	if st.Applied["POST /users"] != 1 { // lost
 		t.Fatalf("Stats.Applied = %v", st.Applied)
 	}
 	// The token endpoint is never faulted.
 	s.SetFaults(Faults{ServerError: 1})
 	c.token()
+}
+
+// TestSlowFault: a slow answer is applied first, then held for the delay,
+// so a client with a shorter timeout meets a timeout on a write that took
+// effect; reads are held the same. In a synctest bubble (in memory), so
+// the client's timeout and the delay are the only clocks: no machine is
+// too slow for the write to land before the timeout.
+func TestSlowFault(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemTestServer(t, Options{NoRateLimits: true, Seed: seedSmall(), Faults: Faults{Slow: 1, SlowDelay: 300 * time.Millisecond}})
+		c := newMemClient(t, s)
+		impatient := &client{t: t, s: s, hc: &http.Client{Transport: c.hc.Transport, Timeout: 50 * time.Millisecond}, base: c.base, tok: c.tok}
+		start := time.Now()
+		_, err := impatient.send("POST", "/users", createBody("autoCreate", "slow@x.example", 1))
+		var ne net.Error
+		if err == nil || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("want a timeout, got %v", err)
+		}
+		if d := time.Since(start); d != 50*time.Millisecond {
+			t.Errorf("the timeout came after %v, want the client's 50ms", d)
+		}
+		if _, ok := s.UserByEmail("slow@x.example"); !ok {
+			t.Fatal("slow answers apply before they are delayed")
+		}
+		start = time.Now()
+		c.ok("GET", "/users/u-bob", nil, 200, nil)
+		if d := time.Since(start); d != 300*time.Millisecond {
+			t.Fatalf("answered after %v, want the 300ms delay", d)
+		}
+		if st := s.Stats(); st.Faults["slow"] != 2 || st.Applied["POST /users"] != 1 {
+			t.Errorf("faults %v, applied %v: want 2 slow answers and the write applied", st.Faults, st.Applied)
+		}
+	})
 }
 
 func isConnReset(err error) bool {
@@ -193,17 +210,22 @@ func TestFaultsDeterministic(t *testing.T) {
 	}
 }
 
+// TestLatency, in a synctest bubble: the latency is the sandbox's own wait
+// on time's timers, so it is exactly the option's, and the token endpoint
+// has none.
 func TestLatency(t *testing.T) {
-	s := newTestServer(t, Options{NoRateLimits: true, Latency: 80 * time.Millisecond})
-	c := newClient(t, s)
-	start := time.Now()
-	c.token() // the token endpoint has no latency
-	if time.Since(start) > 60*time.Millisecond {
-		t.Fatal("token endpoint delayed")
-	}
-	start = time.Now()
-	c.ok("GET", "/users", nil, 200, nil)
-	if time.Since(start) < 80*time.Millisecond {
-		t.Fatal("API call not delayed")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemTestServer(t, Options{NoRateLimits: true, Latency: 80 * time.Millisecond})
+		c := newMemClient(t, s)
+		start := time.Now()
+		c.token()
+		if d := time.Since(start); d != 0 {
+			t.Errorf("token endpoint took %v, want no latency", d)
+		}
+		start = time.Now()
+		c.ok("GET", "/users", nil, 200, nil)
+		if d := time.Since(start); d != 80*time.Millisecond {
+			t.Errorf("API call took %v, want the 80ms latency", d)
+		}
+	})
 }

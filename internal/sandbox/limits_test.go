@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -177,14 +178,22 @@ func TestFeaturesInterval(t *testing.T) {
 	}
 }
 
-func TestFeaturesIntervalRealClock(t *testing.T) {
-	s := newTestServer(t, Options{Seed: seedSmall(), FeaturesInterval: 50 * time.Millisecond})
-	c := newClient(t, s)
-	body := map[string]any{"feature_type": "zoom_whiteboard", "feature_value": "true", "users": []map[string]string{{"email": "bob@test.example"}}}
-	c.ok("POST", "/users/features", body, 201, nil)
-	wantErr(t, c.do("POST", "/users/features", body), 429, 429, qpsMessage)
-	time.Sleep(60 * time.Millisecond)
-	c.ok("POST", "/users/features", body, 201, nil)
+// TestFeaturesIntervalDefaultClock: without an injected clock the rule
+// runs on time.Now, here a synctest bubble's: the second call within the
+// interval is refused, one a nanosecond short of it too, and one at the
+// interval goes through.
+func TestFeaturesIntervalDefaultClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newMemTestServer(t, Options{Seed: seedSmall(), FeaturesInterval: 10 * time.Second})
+		c := newMemClient(t, s)
+		body := map[string]any{"feature_type": "zoom_whiteboard", "feature_value": "true", "users": []map[string]string{{"email": "bob@test.example"}}}
+		c.ok("POST", "/users/features", body, 201, nil)
+		wantErr(t, c.do("POST", "/users/features", body), 429, 429, qpsMessage)
+		time.Sleep(10*time.Second - time.Nanosecond)
+		wantErr(t, c.do("POST", "/users/features", body), 429, 429, qpsMessage)
+		time.Sleep(time.Nanosecond)
+		c.ok("POST", "/users/features", body, 201, nil)
+	})
 }
 
 func TestDailyCreateCap(t *testing.T) {

@@ -424,6 +424,18 @@ func match(method, path string) (rt *route, params map[string]string) {
 	return rt, params
 }
 
+// CategoryOf is the rate-limit category (Light, Medium, Heavy, ...) of the
+// API call method path, path as sent (below /v2, e.g. /v2/users/u1), or ""
+// for one the sandbox does not serve. Tests use it to check a client's
+// send schedule per category against the tier's limits.
+func CategoryOf(method, path string) string {
+	rt, _ := match(method, path)
+	if rt == nil {
+		return ""
+	}
+	return rt.category
+}
+
 // call is one API request as handlers see it.
 type call struct {
 	params      map[string]string

@@ -101,6 +101,14 @@ func (wb *Workbook) AddTable(t Table) (TableWriter, error) {
 	}
 	p := wb.printInfo(name)
 	p.opts, p.table, p.cols = t.Print, true, len(t.Columns)
+	if len(wb.tables) == 0 {
+		// The workbook opens on its first table. Said now, while the sheet
+		// is empty: SetActiveSheet reads every sheet back, and at SaveAs
+		// that would parse (and then write again) every streamed row.
+		if idx, err := wb.f.GetSheetIndex(name); err == nil && idx >= 0 {
+			wb.f.SetActiveSheet(idx)
+		}
+	}
 	sw, err := wb.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, fmt.Errorf("sheet: table %q: %w", name, err)
@@ -225,15 +233,7 @@ func (wb *Workbook) finish() error {
 	if err := wb.writeLists(); err != nil {
 		return err
 	}
-	if err := wb.printNames(); err != nil {
-		return err
-	}
-	if len(wb.tables) > 0 {
-		if idx, err := wb.f.GetSheetIndex(wb.tables[0]); err == nil && idx >= 0 {
-			wb.f.SetActiveSheet(idx)
-		}
-	}
-	return nil
+	return wb.printNames()
 }
 
 // styleKey identifies a cell style: the row style and the value's format.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -18,6 +19,9 @@ import (
 // newClient points a client at a sandbox, with fast backoff for tests.
 var newClient = zoomtest.NewClient
 
+// seeded is a sandbox seeded like samples/, reached in memory (NewClient
+// picks the in-memory transport for it): the tests that wait on the
+// client's pacing run it in a synctest bubble.
 func seeded(t *testing.T, opts zoomtest.Options) *zoomtest.Server {
 	t.Helper()
 	if opts.Seed == nil {
@@ -27,10 +31,14 @@ func seeded(t *testing.T, opts zoomtest.Options) *zoomtest.Server {
 		}
 		opts.Seed = seed
 	}
-	return zoomtest.NewTestServer(t, opts)
+	return zoomtest.NewMemServer(t, opts)
 }
 
 func TestTokenRefreshedOnceWhenZoomRejectsIt(t *testing.T) {
+	synctest.Test(t, testTokenRefreshedOnceWhenZoomRejectsIt)
+}
+
+func testTokenRefreshedOnceWhenZoomRejectsIt(t *testing.T) {
 	srv := seeded(t, zoomtest.Options{NoRateLimits: true})
 	c := newClient(t, srv, nil)
 	ctx := context.Background()
@@ -229,6 +237,10 @@ func TestLostCreateAnswerIsSettledByALookUp(t *testing.T) {
 }
 
 func TestResetBeforeApplyingIsRetriedAfterTheLookUp(t *testing.T) {
+	synctest.Test(t, testResetBeforeApplyingIsRetriedAfterTheLookUp)
+}
+
+func testResetBeforeApplyingIsRetriedAfterTheLookUp(t *testing.T) {
 	srv := seeded(t, zoomtest.Options{})
 	c := newClient(t, srv, nil)
 	srv.SetFaults(zoomtest.Faults{Reset: 1, Seed: 3})

@@ -7,48 +7,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf8"
 )
-
-// fakeClock is a clock that moves only when told, or when something sleeps
-// on it: After advances it at once, so a single goroutine can simulate
-// hours of waits deterministically.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeClock) After(d time.Duration) <-chan time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if d > 0 {
-		f.now = f.now.Add(d)
-	}
-	ch := make(chan time.Time, 1)
-	ch <- f.now
-	return ch
-}
-
-func (f *fakeClock) set(t time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if t.After(f.now) {
-		f.now = t
-	}
-}
 
 // jitter models where the moment Zoom takes a features call in lies
 // between our send and its answer, and how it moves from call to call.
@@ -63,10 +26,11 @@ func uniform(base, spread time.Duration) func(*rand.Rand) time.Duration {
 	return func(r *rand.Rand) time.Duration { return base + time.Duration(r.Int64N(int64(spread)+1)) }
 }
 
-// simulateGate sends n features calls through a gate on a fake clock, the
-// server taking each in at send + pre and answering at + post, and returns
-// the moments the server took them in, and how long the whole step took
-// (first send to last answer).
+// simulateGate sends n features calls through a gate in a synctest bubble
+// (the gate's waits pass in virtual time, at once), the server taking each
+// in at send + pre and answering at + post, and returns the moments the
+// server took them in, and how long the whole step took (first send to last
+// answer).
 func simulateGate(t *testing.T, interval time.Duration, j jitter, n int, seed uint64) ([]time.Time, time.Duration) {
 	return simulateKnownGate(t, interval, j, n, seed, nil)
 }
@@ -75,25 +39,28 @@ func simulateGate(t *testing.T, interval time.Duration, j jitter, n int, seed ui
 // known gives their fastest round trip.
 func simulateKnownGate(t *testing.T, interval time.Duration, j jitter, n int, seed uint64, known func() (time.Duration, int)) ([]time.Time, time.Duration) {
 	t.Helper()
-	clk := newFakeClock()
-	g := newFeaturesGate(interval, clk)
-	g.known = known
-	r := rand.New(rand.NewPCG(seed, seed))
 	var in []time.Time
-	start := clk.Now()
-	for range n {
-		turn, err := g.acquire(context.Background())
-		if err != nil {
-			t.Fatal(err)
+	var step time.Duration
+	synctest.Test(t, func(t *testing.T) {
+		g := newFeaturesGate(interval, realClock{})
+		g.known = known
+		r := rand.New(rand.NewPCG(seed, seed))
+		start := time.Now()
+		for range n {
+			turn, err := g.acquire(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := time.Now()
+			taken := sent.Add(j.pre(r))
+			answered := taken.Add(j.post(r))
+			time.Sleep(answered.Sub(sent))
+			turn.sent(sent, answered)
+			in = append(in, taken)
 		}
-		sent := clk.Now()
-		taken := sent.Add(j.pre(r))
-		answered := taken.Add(j.post(r))
-		clk.set(answered)
-		turn.sent(sent, answered)
-		in = append(in, taken)
-	}
-	return in, clk.Now().Sub(start)
+		step = time.Since(start)
+	})
+	return in, step
 }
 
 // spiky is mostly a small jitter, and with probability p a spike of up to
@@ -237,14 +204,17 @@ func TestFeaturesGateSafeUnderSpikes(t *testing.T) {
 }
 
 func TestFeaturesGateHonoursTooSoonAndStops(t *testing.T) {
-	clk := newFakeClock()
-	g := newFeaturesGate(time.Second, clk)
+	synctest.Test(t, testFeaturesGateHonoursTooSoonAndStops)
+}
+
+func testFeaturesGateHonoursTooSoonAndStops(t *testing.T) {
+	g := newFeaturesGate(time.Second, realClock{})
 	turn, _ := g.acquire(context.Background())
-	start := clk.Now()
+	start := time.Now()
 	turn.sent(start, start.Add(10*time.Millisecond))
 	g.delay(5 * time.Second) // Zoom said "too soon" with Retry-After 5
 	turn, _ = g.acquire(context.Background())
-	if got := clk.Now().Sub(start); got < 5*time.Second {
+	if got := time.Since(start); got != 5*time.Second {
 		t.Errorf("next call after %v, want the 5s Zoom asked for", got)
 	}
 	turn.release()
@@ -254,7 +224,7 @@ func TestFeaturesGateHonoursTooSoonAndStops(t *testing.T) {
 	close(stop)
 	ctx := WithStop(context.Background(), stop)
 	turn, _ = g.acquire(context.Background())
-	turn.sent(clk.Now(), clk.Now())
+	turn.sent(time.Now(), time.Now())
 	if _, err := g.acquire(ctx); !errors.Is(err, ErrNotSent) {
 		t.Fatalf("acquire after the stop = %v, want ErrNotSent", err)
 	}
@@ -288,7 +258,6 @@ func TestRetryAfterForms(t *testing.T) {
 }
 
 func TestRetryLoopStopsOnWhatWillNotChange(t *testing.T) {
-	clk := newFakeClock()
 	final := errors.New("400")
 	for _, tc := range []struct {
 		name  string
@@ -302,7 +271,7 @@ func TestRetryLoopStopsOnWhatWillNotChange(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tries := 0
-			err := retryLoop(context.Background(), clk, 5, time.Millisecond, time.Second, func(n int) (bool, error) {
+			err := retryLoop(context.Background(), realClock{}, 5, time.Millisecond, time.Second, func(n int) (bool, error) {
 				tries++
 				if n >= len(tc.seq) {
 					return false, nil
@@ -318,24 +287,29 @@ func TestRetryLoopStopsOnWhatWillNotChange(t *testing.T) {
 		})
 	}
 	// A wait the attempt asks for is the wait the loop sleeps.
-	start := clk.Now()
-	_ = retryLoop(context.Background(), clk, 2, time.Millisecond, time.Second, func(n int) (bool, error) {
-		return true, after(42*time.Second, final)
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		_ = retryLoop(context.Background(), realClock{}, 2, time.Millisecond, time.Second, func(n int) (bool, error) {
+			return true, after(42*time.Second, final)
+		})
+		if got := time.Since(start); got != 42*time.Second {
+			t.Errorf("slept %v, want the 42s asked for", got)
+		}
 	})
-	if got := clk.Now().Sub(start); got != 42*time.Second {
-		t.Errorf("slept %v, want the 42s asked for", got)
-	}
 }
 
 func TestTokenRefreshedWhenItWouldLapseOnTheWire(t *testing.T) {
-	clk := newFakeClock()
+	synctest.Test(t, testTokenRefreshedWhenItWouldLapseOnTheWire)
+}
+
+func testTokenRefreshedWhenItWouldLapseOnTheWire(t *testing.T) {
 	fetches := 0
 	hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
 		fetches++
 		return &http.Response{StatusCode: 200, Header: http.Header{},
 			Body: nopCloser(`{"access_token":"t","expires_in":100}`)}, nil
 	})}
-	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, HTTPClient: hc}, clk)
+	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, HTTPClient: hc}, realClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,12 +317,12 @@ func TestTokenRefreshedWhenItWouldLapseOnTheWire(t *testing.T) {
 	if _, err := c.tokens.get(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	clk.After(85 * time.Second) // 15 s of life left, more than the 10 s margin
+	time.Sleep(85 * time.Second) // 15 s of life left, more than the 10 s margin
 	c.tokens.get(ctx, "")
 	if fetches != 1 {
 		t.Fatalf("fetches = %d with 15s of life left, want 1", fetches)
 	}
-	clk.After(6 * time.Second) // 9 s left: it could lapse before Zoom reads it
+	time.Sleep(6 * time.Second) // 9 s left: it could lapse before Zoom reads it
 	c.tokens.get(ctx, "")
 	if fetches != 2 {
 		t.Errorf("fetches = %d with 9s of life left, want 2", fetches)
@@ -384,12 +358,17 @@ func TestTruncateKeepsRunesWhole(t *testing.T) {
 	}
 }
 
-// TestRetryAfterDateIsHonoured runs a call on a fake clock against a server
-// that answers 503 with Retry-After as an HTTP date, then as an ISO time,
-// then succeeds: the client waits exactly what was asked, and no backoff.
+// TestRetryAfterDateIsHonoured runs a call in a synctest bubble against a
+// server that answers 503 with Retry-After as an HTTP date, then as an ISO
+// time, then succeeds: the client waits exactly what was asked, and no
+// backoff. (The bubble's clock starts on a whole second, as an HTTP date
+// has no finer grain.)
 func TestRetryAfterDateIsHonoured(t *testing.T) {
-	clk := newFakeClock()
-	start := clk.Now()
+	synctest.Test(t, testRetryAfterDateIsHonoured)
+}
+
+func testRetryAfterDateIsHonoured(t *testing.T) {
+	start := time.Now()
 	calls := 0
 	hc := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
 		if r.URL.Path == "/oauth/token" {
@@ -399,9 +378,9 @@ func TestRetryAfterDateIsHonoured(t *testing.T) {
 		h := http.Header{}
 		switch calls {
 		case 1:
-			h.Set("Retry-After", clk.Now().Add(30*time.Second).UTC().Format(http.TimeFormat))
+			h.Set("Retry-After", time.Now().Add(30*time.Second).UTC().Format(http.TimeFormat))
 		case 2:
-			h.Set("Retry-After", clk.Now().Add(45*time.Second).UTC().Format(time.RFC3339))
+			h.Set("Retry-After", time.Now().Add(45*time.Second).UTC().Format(time.RFC3339))
 		default:
 			return &http.Response{StatusCode: 200, Header: h, Body: nopCloser(`{"total_users_count":3}`)}, nil
 		}
@@ -409,7 +388,7 @@ func TestRetryAfterDateIsHonoured(t *testing.T) {
 	})}
 	c, err := newClient(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Share: 1, NoLimits: true,
 		APIURL: "https://zoom.test/v2", OAuthURL: "https://zoom.test/oauth/token", HTTPClient: hc,
-		BackoffBase: time.Hour, BackoffMax: time.Hour}, clk)
+		BackoffBase: time.Hour, BackoffMax: time.Hour}, realClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +396,7 @@ func TestRetryAfterDateIsHonoured(t *testing.T) {
 	if err != nil || s.TotalUsers != 3 {
 		t.Fatalf("UserSummary = %+v, %v", s, err)
 	}
-	if got := clk.Now().Sub(start); got != 75*time.Second {
+	if got := time.Since(start); got != 75*time.Second {
 		t.Errorf("waited %v, want the 30s + 45s Zoom asked for", got)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -27,7 +28,9 @@ import (
 // fake is a scripted Zoom: /oauth/token hands out tokens (or what token
 // says), everything else goes to api. It counts what it received.
 type fake struct {
-	srv    *httptest.Server
+	srv    *httptest.Server // nil for newMemFake's
+	url    string
+	h      http.Handler
 	token  http.HandlerFunc // nil: a token "t1", "t2", ... valid for an hour
 	api    http.HandlerFunc
 	tokens atomic.Int64
@@ -37,8 +40,20 @@ type fake struct {
 
 func newFake(t *testing.T, api http.HandlerFunc) *fake {
 	t.Helper()
-	f := &fake{api: api, calls: map[string]int{}}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f := newMemFake(t, api)
+	f.srv = httptest.NewServer(f.h)
+	f.url = f.srv.URL
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// newMemFake is newFake without a socket: the client calls it through
+// zoomtest.Transport, so a test in a synctest bubble can wait on the
+// client's backoff and pauses in virtual time.
+func newMemFake(t *testing.T, api http.HandlerFunc) *fake {
+	t.Helper()
+	f := &fake{api: api, calls: map[string]int{}, url: zoomtest.MemURL}
+	f.h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth/token" {
 			if f.token != nil {
 				f.token(w, r)
@@ -52,8 +67,7 @@ func newFake(t *testing.T, api http.HandlerFunc) *fake {
 		f.calls[r.Method+" "+strings.TrimPrefix(r.URL.Path, "/v2")]++
 		f.mu.Unlock()
 		f.api(w, r)
-	}))
-	t.Cleanup(f.srv.Close)
+	})
 	return f
 }
 
@@ -66,10 +80,17 @@ func (f *fake) count(key string) int {
 func (f *fake) client(t *testing.T, tweak func(*zoom.Config)) *zoom.Client {
 	t.Helper()
 	cfg := zoom.Config{AccountID: "acct", ClientID: "id", ClientSecret: "secret-value", Share: 1, Tier: "business",
-		APIURL: f.srv.URL + "/v2", OAuthURL: f.srv.URL + "/oauth/token",
+		APIURL: f.url + "/v2", OAuthURL: f.url + "/oauth/token",
 		MaxAttempts: 4, BackoffBase: time.Millisecond, BackoffMax: 2 * time.Millisecond, NoLimits: true}
 	if tweak != nil {
 		tweak(&cfg)
+	}
+	if f.srv == nil && cfg.HTTPClient == nil {
+		timeout := cfg.Timeout
+		if timeout == 0 {
+			timeout = 30 * time.Second
+		}
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(f.h), Timeout: timeout}
 	}
 	c, err := zoom.New(cfg)
 	if err != nil {
@@ -366,9 +387,13 @@ func TestTokenRefreshedOnEveryRejectionCode(t *testing.T) {
 }
 
 func TestManyWorkersRejectedAtOnceShareOneNewToken(t *testing.T) {
+	synctest.Test(t, testManyWorkersRejectedAtOnceShareOneNewToken)
+}
+
+func testManyWorkersRejectedAtOnceShareOneNewToken(t *testing.T) {
 	release := make(chan struct{})
 	var waiting atomic.Int64
-	f := newFake(t, nil)
+	f := newMemFake(t, nil)
 	f.api = func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") == "Bearer t1" {
 			// Hold every first-token call until all workers are in, so they
@@ -393,8 +418,9 @@ func TestManyWorkersRejectedAtOnceShareOneNewToken(t *testing.T) {
 			errs <- err
 		})
 	}
-	for waiting.Load() < workers {
-		time.Sleep(time.Millisecond)
+	synctest.Wait() // every worker holds its first-token call
+	if n := waiting.Load(); n != workers {
+		t.Fatalf("%d of %d workers reached Zoom with the first token", n, workers)
 	}
 	close(release)
 	wg.Wait()
@@ -410,6 +436,10 @@ func TestManyWorkersRejectedAtOnceShareOneNewToken(t *testing.T) {
 }
 
 func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
+	synctest.Test(t, testTokenWithTooLittleLifeIsRefreshedBeforeSending)
+}
+
+func testTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 	// Tokens live 1 s; the features interval is 1 s. The second call waits
 	// for the gate after the first one took the token, so that token would
 	// lapse on the wire: the client must take a fresh one before sending,
@@ -417,17 +447,16 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 	srv := seeded(t, zoomtest.Options{NoRateLimits: true, TokenTTL: time.Second, FeaturesInterval: time.Second})
 	var refused atomic.Int64 // 401 answers, counted by a proxy in front of the sandbox
 	sandbox := srv.Handler()
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	proxy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
 		sandbox.ServeHTTP(rec, r)
 		if rec.status == http.StatusUnauthorized {
 			refused.Add(1)
 		}
-	}))
-	defer proxy.Close()
+	})
 	c := newClient(t, srv, func(cfg *zoom.Config) {
 		cfg.FeaturesInterval = time.Second
-		cfg.APIURL, cfg.OAuthURL = proxy.URL+"/v2", proxy.URL+"/oauth/token"
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(proxy), Timeout: 30 * time.Second}
 	})
 	users := srv.Users()
 	ctx := context.Background()
@@ -449,10 +478,17 @@ func TestTokenWithTooLittleLifeIsRefreshedBeforeSending(t *testing.T) {
 }
 
 func TestJSON429WithoutTypeSlowsTheWholeCategory(t *testing.T) {
+	synctest.Test(t, testJSON429WithoutTypeSlowsTheWholeCategory)
+}
+
+// In a bubble: the times are virtual, so the pause is checked to the
+// nanosecond, and synctest.Wait is the moment the client has read the 429
+// and is waiting out its Retry-After.
+func testJSON429WithoutTypeSlowsTheWholeCategory(t *testing.T) {
 	var first atomic.Bool
 	rejected := make(chan time.Time, 1)
 	var secondAt atomic.Int64
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+	f := newMemFake(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v2/users/a" && first.CompareAndSwap(false, true) {
 			// Zoom's JSON 429 with a Retry-After but no X-RateLimit-Type.
 			w.Header().Set("Retry-After", "1")
@@ -470,7 +506,7 @@ func TestJSON429WithoutTypeSlowsTheWholeCategory(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := c.GetUser(ctx, "a"); done <- err }()
 	at := <-rejected
-	time.Sleep(50 * time.Millisecond) // let the client read the 429
+	synctest.Wait() // the client has read the 429 and waits
 	if _, err := c.GetUser(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -478,8 +514,8 @@ func TestJSON429WithoutTypeSlowsTheWholeCategory(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The other call of the category waited for the Retry-After too.
-	if gap := time.Duration(secondAt.Load() - at.UnixNano()); gap < 900*time.Millisecond {
-		t.Errorf("the next Light call went out %v after the 429, want about 1s (Retry-After)", gap)
+	if gap := time.Duration(secondAt.Load() - at.UnixNano()); gap < time.Second {
+		t.Errorf("the next Light call went out %v after the 429, want at least 1s (Retry-After)", gap)
 	}
 	if got := c.Stats().QPS429[zoom.Light]; got != 1 {
 		t.Errorf("QPS429 = %d, want 1", got)
@@ -625,6 +661,10 @@ func TestStopLetsACallOnTheWireFinish(t *testing.T) {
 }
 
 func TestLatencyIsMeasuredPerCategory(t *testing.T) {
+	synctest.Test(t, testLatencyIsMeasuredPerCategory)
+}
+
+func testLatencyIsMeasuredPerCategory(t *testing.T) {
 	srv := seeded(t, zoomtest.Options{NoRateLimits: true, Latency: 40 * time.Millisecond})
 	c := newClient(t, srv, nil)
 	if c.Latency(zoom.Light) != 0 {
@@ -635,8 +675,9 @@ func TestLatencyIsMeasuredPerCategory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := c.Latency(zoom.Light); got < 40*time.Millisecond {
-		t.Errorf("Light latency = %v, want at least the sandbox's 40ms", got)
+	// Virtual time: the answer takes the sandbox's 40 ms, to the nanosecond.
+	if got := c.Latency(zoom.Light); got != 40*time.Millisecond {
+		t.Errorf("Light latency = %v, want the sandbox's 40ms", got)
 	}
 	if got := c.Latency(zoom.Heavy); got != 0 {
 		t.Errorf("Heavy latency = %v without a Heavy call", got)
@@ -683,6 +724,10 @@ func TestStopAfterALostAnswerIsAmbiguousNotUnsent(t *testing.T) {
 // here in most runs on a loaded machine), and the step takes no more than
 // calls × interval.
 func TestFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
+	synctest.Test(t, testFeaturesSpacingSpendsNo429OnTheSandbox)
+}
+
+func testFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
 	const calls, interval = 10, 200 * time.Millisecond
 	srv := seeded(t, zoomtest.Options{Tier: "business", FeaturesInterval: interval, Latency: 30 * time.Millisecond, Users: 20})
 	c := newClient(t, srv, func(cfg *zoom.Config) { cfg.FeaturesInterval = interval })
@@ -699,6 +744,10 @@ func TestFeaturesSpacingSpendsNo429OnTheSandbox(t *testing.T) {
 	if n := st.Calls["POST /users/features"]; n != calls {
 		t.Errorf("features calls sent = %d, want %d (429s: %v)", n, calls, st.QPS429)
 	}
+	// The design's budget for the features step: 2 % over calls × interval.
+	if budget := calls * interval * 102 / 100; elapsed > budget {
+		t.Errorf("%d calls took %v, over the budget of %v", calls, elapsed, budget)
+	}
 	t.Logf("%d calls in %v: %.3f of calls × interval", calls, elapsed, float64(elapsed)/float64(calls*interval))
 }
 
@@ -714,7 +763,11 @@ func (r *statusRecorder) WriteHeader(code int) {
 }
 
 func TestCreateThatTimesOutIsReadBack(t *testing.T) {
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+	synctest.Test(t, testCreateThatTimesOutIsReadBack)
+}
+
+func testCreateThatTimesOutIsReadBack(t *testing.T) {
+	f := newMemFake(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			// Never answers: the client's timeout ends it. The body is read
 			// first, so the server notices the closed connection.

@@ -41,13 +41,15 @@ const (
 // tests of internal/zoom, ../../../shared/zoom-api; from those of
 // internal/zoom/zoomtest, one level more), found by walking up from the
 // test's working directory so that a checkout anywhere works. Without them (CI, a
-// fresh clone) the contract tests are skipped, not failed.
+// fresh clone) the contract tests are skipped, not failed, unless
+// ZOOMBULK_REQUIRE_CONTRACT=1 (CI sets it): then they fail, so that a
+// moved file cannot turn the contract off unnoticed.
 func File(t testing.TB, name string) string {
 	t.Helper()
 	if dir := os.Getenv(dirEnv); dir != "" {
 		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("%s=%s but %s is not there: %v", dirEnv, dir, name, err)
+			Missing(t, "%s=%s but %s is not there: %v", dirEnv, dir, name, err)
 		}
 		return p
 	}
@@ -64,8 +66,22 @@ func File(t testing.TB, name string) string {
 			break
 		}
 	}
-	t.Skipf("contract test skipped: shared/zoom-api/%s not found next to the repository (looked upwards from %s; set %s to its directory)", name, wd, dirEnv)
+	Missing(t, "contract test skipped: shared/zoom-api/%s not found next to the repository (looked upwards from %s; set %s to its directory)", name, wd, dirEnv)
 	return ""
+}
+
+// RequireEnv names the variable that turns a missing reference file from a
+// skip into a failure.
+const RequireEnv = "ZOOMBULK_REQUIRE_CONTRACT"
+
+// Missing ends a contract test whose reference file is absent: a skip, or a
+// failure when RequireEnv is "1".
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf(RequireEnv+"=1: "+format, args...)
+	}
+	t.Skipf(format, args...)
 }
 
 // A Loader loads the OpenAPI file once and hands out routers over it. Its

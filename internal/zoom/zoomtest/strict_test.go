@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/zoom/apispec"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -85,7 +86,7 @@ func call(t *testing.T, srv *zoomtest.Server, method, path, contentType, body st
 
 func TestStrictSandboxRefusesWhatZoomsSchemaDoesNotAllow(t *testing.T) {
 	if zoomtest.SpecPath() == "" {
-		t.Skip("shared/zoom-api/ZoomUserAPISpec.json not found next to the repository")
+		apispec.Missing(t, "shared/zoom-api/ZoomUserAPISpec.json not found next to the repository")
 	}
 	seed, err := zoomtest.LoadSeed("../../../samples/sandbox-seed.yaml")
 	if err != nil {

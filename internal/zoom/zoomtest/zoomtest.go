@@ -9,6 +9,8 @@
 package zoomtest
 
 import (
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +46,7 @@ var (
 	LoadSeed    = sandbox.LoadSeed
 	ParseSeed   = sandbox.ParseSeed
 	ParseFaults = sandbox.ParseFaults
+	CategoryOf  = sandbox.CategoryOf
 )
 
 // A TestOption changes what NewTestServer does.
@@ -51,6 +54,7 @@ type TestOption func(*testConfig)
 
 type testConfig struct {
 	lenient bool
+	mem     bool // no socket: NewMemServer
 }
 
 // Lenient turns strict mode off for a test that sends requests Zoom's
@@ -73,14 +77,32 @@ func NewTestServer(t testing.TB, opts Options, to ...TestOption) *Server {
 	for _, o := range to {
 		o(&cfg)
 	}
+	return newServer(t, opts, cfg)
+}
+
+// requireContract is set (ZOOMBULK_REQUIRE_CONTRACT=1, as .ci/run does)
+// where Zoom's OpenAPI file must be found: a strict sandbox or a contract
+// test without it fails instead of quietly running lenient or skipping.
+var requireContract = os.Getenv("ZOOMBULK_REQUIRE_CONTRACT") == "1"
+
+func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
+	t.Helper()
 	if opts.ValidateRequest == nil && !cfg.lenient {
 		if v, err := StrictValidator(); err != nil {
 			t.Fatalf("strict sandbox: %v", err)
 		} else if v != nil {
 			opts.ValidateRequest = v
+		} else if requireContract {
+			t.Fatalf("strict sandbox: ZOOMBULK_REQUIRE_CONTRACT=1 but %s was not found (set %s to the folder that holds it)", specName, dirEnv)
 		}
 	}
-	s, err := sandbox.Start("", opts)
+	var s *Server
+	var err error
+	if cfg.mem {
+		s, err = sandbox.New(opts)
+	} else {
+		s, err = sandbox.Start("", opts)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,19 +120,44 @@ func NewTestServer(t testing.TB, opts Options, to ...TestOption) *Server {
 
 // NewClient is the project's API client pointed at srv: business tier at
 // full share and fast backoff, so tests spend no time waiting. tweak, if
-// not nil, adjusts the configuration before the client is built.
+// not nil, adjusts the configuration before the client is built. A sandbox
+// that serves no socket (NewMemServer) is reached through Transport, with
+// an http.Client whose timeout is the configuration's Timeout (default
+// 30 s) unless tweak set its own HTTPClient.
 func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client {
 	t.Helper()
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
+	var cfg zoom.Config
+	mem := srv.URL() == ""
+	if mem {
+		cfg = MemConfig(srv, 0)
+		cfg.Timeout, cfg.HTTPClient = 0, nil
+	} else {
+		env := map[string]string{}
+		for _, kv := range srv.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		cfg = zoom.ConfigFromEnv(func(k string) string { return env[k] })
 	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
 	cfg.Tier, cfg.Share = "business", 1
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 50*time.Millisecond
 	if tweak != nil {
 		tweak(&cfg)
+	}
+	if mem && cfg.HTTPClient == nil {
+		timeout := cfg.Timeout
+		if timeout <= 0 {
+			timeout = 30 * time.Second
+		}
+		// Only srv's origin is srv: a tweak may point the client elsewhere
+		// (a test's proxy in front of srv), which is then reached as usual.
+		mem, origin := Transport(srv.Handler()), MemOrigin(srv)
+		cfg.HTTPClient = &http.Client{Timeout: timeout, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if "http://"+r.URL.Host == origin {
+				return mem.RoundTrip(r)
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})}
 	}
 	c, err := zoom.New(cfg)
 	if err != nil {
@@ -118,3 +165,7 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 	}
 	return c
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
