@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,6 +104,39 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 		}
 		if u, _ := srv.UserByEmail("alan.turing@acme.example"); u.Status != "inactive" {
 			t.Errorf("alan is %s, want inactive (trusted)", u.Status)
+		}
+		// The record an approver and an auditor read says it too.
+		data, err := os.ReadFile(filepath.Join(dir, "trusted", "run.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var info struct {
+			JobSource string `json:"job_source"`
+			Sheet     string `json:"sheet"`
+		}
+		if err := json.Unmarshal(data, &info); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(info.JobSource, "hidden sheet zoombulk-job") || info.Sheet != "Leavers" {
+			t.Errorf("run.json: job_source %q, sheet %q; want the workbook's hidden job and the sheet Leavers", info.JobSource, info.Sheet)
+		}
+		pf, err := excelize.OpenFile(filepath.Join(dir, "trusted", "plan.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pf.Close()
+		plan := xlsxRows(t, pf, "Summary")
+		var source, read string
+		for _, row := range plan {
+			if len(row) > 1 && row[0] == "Job source" {
+				source = row[1]
+			}
+			if len(row) > 1 && row[0] == "Sheet read" {
+				read = row[1]
+			}
+		}
+		if !strings.Contains(source, "hidden sheet zoombulk-job") || read != "Leavers" {
+			t.Errorf("plan.xlsx Summary: Job source %q, Sheet read %q", source, read)
 		}
 	})
 }

@@ -226,6 +226,7 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 			MaxFailures: o.maxFailures,
 			Args:        o.args,
 			Baseline:    src.baseline,
+			JobSource:   src.note,
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},

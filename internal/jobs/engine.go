@@ -69,7 +69,12 @@ type Options struct {
 	// only the cells that differ from it are planned (baseline.go).
 	Baseline *Baseline
 	// Version is the tool's version, for run.json.
-	Version string
+	// JobSource says where the job came from when it is not a job file
+	// given as such (the job a workbook carries in a hidden sheet, a job
+	// file found beside a workbook): the plan's and results' Summary and
+	// run.json name it, so an approver sees what they approve.
+	JobSource string
+	Version   string
 	// Rebuild writes the files of the run in OutDir again from its
 	// journal and input, and sends nothing (zoombulk results). Client may
 	// be nil then.

@@ -21,6 +21,7 @@ type RunInfo struct {
 	Input       string `json:"input"`
 	InputSHA256 string `json:"input_sha256"`
 	Sheet       string `json:"sheet,omitempty"`
+	JobSource   string `json:"job_source,omitempty"`
 	// UndoSHA256 is undo.csv's hash: an undo refuses a file that is not
 	// the one the run wrote (unless --edited).
 	UndoSHA256 string           `json:"undo_sha256,omitempty"`
@@ -272,7 +273,7 @@ func (e *engine) runInfo(sum *Summary) RunInfo {
 		counts[string(o)] = n
 	}
 	return RunInfo{
-		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum, Sheet: e.sheet.Name,
+		Job: e.Job.Name, JobFile: e.Job.Path, JobSHA256: e.jobSum, Input: e.sheet.File, InputSHA256: e.inputSum, Sheet: e.sheet.Name, JobSource: e.Opts.JobSource,
 		AccountID: acc, APIHost: api,
 		Version: e.Opts.Version, Tier: tier, Share: share,
 		Resumed: e.Opts.Resume, Aborted: sum.Aborted, Rows: sum.Rows, Counts: counts,
@@ -287,11 +288,14 @@ func summaryLines(info RunInfo, sum *Summary) [][2]string {
 	lines := [][2]string{
 		{"Account", info.AccountID}, {"API host", info.APIHost},
 		{"Job", info.Job}, {"Job file", info.JobFile}, {"Input", info.Input}, {"Input SHA-256", info.InputSHA256},
+	}
+	lines = append(lines, sourceLines(info.JobSource, info.Sheet)...)
+	lines = append(lines, [][2]string{
 		{"Tier", fmt.Sprintf("%s × %.2f", info.Tier, info.Share)},
 		{"Started (UTC)", info.Started.Format(time.RFC3339)}, {"Finished (UTC)", info.Finished.Format(time.RFC3339)},
 		{"Duration", sum.Finished.Sub(sum.Started).Round(time.Millisecond).String()},
 		{"Rows", strconv.Itoa(info.Rows)},
-	}
+	}...)
 	if info.Aborted != "" {
 		lines = append(lines, [2]string{"Stopped early", info.Aborted})
 	}
@@ -316,10 +320,14 @@ func (e *engine) planSummary() [][2]string {
 	p := e.planned
 	lines := [][2]string{
 		{"Account", p.AccountID}, {"API host", p.APIHost}, {"Job", e.Job.Name}, {"Job file", e.Job.Path},
-		{"Input", e.sheet.File}, {"Input SHA-256", e.inputSum}, {"Rows", strconv.Itoa(p.Rows)},
+		{"Input", e.sheet.File}, {"Input SHA-256", e.inputSum},
+	}
+	lines = append(lines, sourceLines(e.Opts.JobSource, e.sheet.Name)...)
+	lines = append(lines, [][2]string{
+		{"Rows", strconv.Itoa(p.Rows)},
 		{"Rows that fail", strconv.Itoa(p.Failing)},
 		{"Planned (UTC)", time.Now().UTC().Format(time.RFC3339)},
-	}
+	}...)
 	for _, sp := range p.Steps {
 		var parts string
 		for _, a := range []results.Action{results.ActCreate, results.ActUpdate, results.ActUnchanged, results.ActFail, results.ActSkip,
@@ -400,4 +408,18 @@ func (e *engine) runArgs() []string {
 		return e.prior.header.Args
 	}
 	return nil
+}
+
+// sourceLines name the sheet a workbook input was read from and, when the
+// job is not a job file given as such, where it came from (a workbook's
+// hidden sheet): what the approver of a plan has to see.
+func sourceLines(source, sheetName string) [][2]string {
+	var lines [][2]string
+	if source != "" {
+		lines = append(lines, [2]string{"Job source", source})
+	}
+	if sheetName != "" {
+		lines = append(lines, [2]string{"Sheet read", sheetName})
+	}
+	return lines
 }
