@@ -241,12 +241,12 @@ func DetailsDuration(c *zoom.Client, n int) time.Duration {
 	return time.Duration(float64(n) / r * float64(time.Second))
 }
 
-// ExportUsers writes every user of the statuses asked to path (.csv or
+// Users writes every user of the statuses asked to path (.csv or
 // .xlsx), with group and division names resolved, streaming: pages are
 // written as they arrive, by this goroutine, in listing order, so memory
 // stays bounded whatever the number of users. On any error nothing is left
 // under path.
-func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOptions) (*Result, error) {
+func Users(ctx context.Context, c *zoom.Client, path string, opts UsersOptions) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	cols, err := SelectUserColumns(opts.Fields)
 	if err != nil {
