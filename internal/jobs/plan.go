@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -92,7 +91,7 @@ func (p *Plan) CreationText() string {
 // StepPlan counts one step's planned actions.
 type StepPlan struct {
 	Kind     string
-	Actions  map[results.Action]int
+	Actions  results.ActionCounts
 	Calls    map[zoom.Category]int
 	Duration time.Duration
 }
@@ -138,29 +137,19 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
-// ActionText reads "create 59, update 1" over every step, in step order.
+// ActionText reads "create 59, update 1": the writes over every step, in
+// the order of results.Actions.
 func (p *Plan) ActionText() string {
-	total := map[results.Action]int{}
-	var order []results.Action
+	total := results.ActionCounts{}
 	for _, sp := range p.Steps {
-		acts := slices.Sorted(maps.Keys(sp.Actions))
-		for _, a := range acts {
-			if n := sp.Actions[a]; a.Writes() && n > 0 {
-				if _, seen := total[a]; !seen {
-					order = append(order, a)
-				}
-				total[a] += n
-			}
+		for a, n := range sp.Actions {
+			total[a] += n
 		}
 	}
-	var parts []string
-	for _, a := range order {
-		parts = append(parts, fmt.Sprintf("%s %d", a, total[a]))
+	if s := total.Text(results.Action.Writes); s != "" {
+		return s
 	}
-	if len(parts) == 0 {
-		return "no changes"
-	}
-	return strings.Join(parts, ", ")
+	return "no changes"
 }
 
 func (e *engine) plan(ctx context.Context) error {
@@ -460,7 +449,7 @@ func (e *engine) summarize() *Plan {
 	creates := 0
 	created := map[any]bool{} // what Creations counted: a new entry, a contact group, a user row
 	for i, step := range e.steps {
-		sp := StepPlan{Kind: string(step.Kind), Actions: map[results.Action]int{}, Calls: map[zoom.Category]int{}}
+		sp := StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}}
 		batches := map[string]int{} // batch -> users
 		sizes := map[string]int{}
 		cats := map[string]zoom.Category{}
