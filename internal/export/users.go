@@ -34,7 +34,8 @@ func textOf(f func(u *zoom.User) string) func(*zoom.User, *zoom.Directory) sheet
 }
 
 // userColumns is every column of the users export, in the default order.
-var userColumns = []UserColumn{
+// Details is derived from the job file's catalogue (see withDetails).
+var userColumns = withDetails([]UserColumn{
 	{Key: "email", Header: "Email", cell: textOf(func(u *zoom.User) string { return u.Email })},
 	{Key: "first_name", Header: "First Name", cell: textOf(func(u *zoom.User) string { return u.FirstName })},
 	{Key: "last_name", Header: "Last Name", cell: textOf(func(u *zoom.User) string { return u.LastName })},
@@ -43,8 +44,8 @@ var userColumns = []UserColumn{
 	{Key: "type_code", Header: "Type Code", Kind: sheet.Integer, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.IntCell(int64(u.Type)) }},
 	{Key: "status", Header: "Status", cell: textOf(func(u *zoom.User) string { return u.Status })},
 	{Key: "dept", Header: "Department", cell: textOf(func(u *zoom.User) string { return u.Dept })},
-	{Key: "job_title", Header: "Job Title", Details: true, cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
-	{Key: "location", Header: "Location", Details: true, cell: textOf(func(u *zoom.User) string { return u.Location })},
+	{Key: "job_title", Header: "Job Title", cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
+	{Key: "location", Header: "Location", cell: textOf(func(u *zoom.User) string { return u.Location })},
 	{Key: "groups", Header: "Groups", Groups: true, cell: func(u *zoom.User, d *zoom.Directory) sheet.Cell {
 		names := make([]string, 0, len(u.GroupIDs))
 		for _, id := range u.GroupIDs {
@@ -64,8 +65,20 @@ var userColumns = []UserColumn{
 	{Key: "created_at", Header: "Created", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.CreatedAt.UTC()) }},
 	{Key: "last_login_time", Header: "Last Login", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.LastLoginTime.UTC()) }},
 	{Key: "timezone", Header: "Timezone", cell: textOf(func(u *zoom.User) string { return u.Timezone })},
-	{Key: "language", Header: "Language", Details: true, cell: textOf(func(u *zoom.User) string { return u.Language })},
+	{Key: "language", Header: "Language", cell: textOf(func(u *zoom.User) string { return u.Language })},
 	{Key: "id", Header: "User ID", cell: textOf(func(u *zoom.User) string { return u.ID })},
+})
+
+// withDetails marks the columns of catalogue fields that only Get a user
+// carries (mapping.ByGet): the catalogue is the one place that says which
+// answer carries a field, for the plan's reads and for this export.
+func withDetails(cols []UserColumn) []UserColumn {
+	for i, c := range cols {
+		if f, ok := mapping.Lookup(c.Key); ok {
+			cols[i].Details = f.Carried == mapping.ByGet
+		}
+	}
+	return cols
 }
 
 // divisionID is a user's division: Zoom answers a list with (at most) one.
