@@ -113,6 +113,26 @@ func (e *ColumnError) Error() string {
 	return b.String()
 }
 
+// addTransforms adds a field's transforms (lower, upper, title), telling
+// fail of each unknown one; it says whether all were known.
+func (c *compiled) addTransforms(names []string, fail func(msg string)) bool {
+	ok := true
+	for _, t := range names {
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "lower":
+			c.trans = append(c.trans, tLower)
+		case "upper":
+			c.trans = append(c.trans, tUpper)
+		case "title":
+			c.trans = append(c.trans, tTitle)
+		default:
+			fail(fmt.Sprintf("unknown transform %q (use lower, upper or title)", t))
+			ok = false
+		}
+	}
+	return ok
+}
+
 // Compile resolves specs against the input's header. Errors are
 // *ColumnError (several may be joined with errors.Join).
 func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
@@ -146,20 +166,7 @@ func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
 		}
 		seenField[f.Name] = true
 		c := compiled{f: f, col: -1, required: sp.Required}
-		bad := false
-		for _, t := range sp.Transforms {
-			switch strings.ToLower(strings.TrimSpace(t)) {
-			case "lower":
-				c.trans = append(c.trans, tLower)
-			case "upper":
-				c.trans = append(c.trans, tUpper)
-			case "title":
-				c.trans = append(c.trans, tTitle)
-			default:
-				fail(sp, fmt.Sprintf("unknown transform %q (use lower, upper or title)", t))
-				bad = true
-			}
-		}
+		bad := !c.addTransforms(sp.Transforms, func(msg string) { fail(sp, msg) })
 		if sp.HasDefault {
 			v, p := f.Canonical(sp.Default)
 			if p != nil {
