@@ -197,67 +197,19 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 		case tokStart:
 			switch string(sc.local()) {
 			case "row":
-				inRow, num, col = true, x.rowNum+1, 0
-				if v, ok := sc.attr("r"); ok {
-					n, err := strconv.Atoi(v)
-					if err != nil || n < 1 || n > excelize.TotalRows {
-						return 0, false, x.damaged(x.rowNum+1, fmt.Errorf("row number %q", v))
-					}
-					num = n
-				}
-				if v, ok := sc.attr("hidden"); ok {
-					hidden = v == "1" || strings.EqualFold(v, "true")
-				}
-				if num <= x.rowNum {
-					return 0, false, x.damaged(num, fmt.Errorf("row %d comes after row %d", num, x.rowNum))
+				inRow, col = true, 0
+				if num, hidden, err = x.rowStart(); err != nil {
+					return 0, false, err
 				}
 			case "c":
 				if !inRow {
 					continue
 				}
-				ctype, cstyle, hasF = "", 0, false
+				hasF = false
 				x.vbuf, x.tbuf = x.vbuf[:0], x.tbuf[:0]
-				// One pass over the attributes: this is the hot path.
-				var refBytes []byte
-				for i := 0; ; {
-					key, val, next, ok := sc.nextAttr(i)
-					if !ok {
-						break
-					}
-					i = next
-					switch string(key) {
-					case "r":
-						refBytes = val
-					case "t":
-						switch string(val) {
-						case "s":
-							ctype = "s"
-						case "n", "":
-							ctype = ""
-						case "inlineStr":
-							ctype = "inlineStr"
-						case "str":
-							ctype = "str"
-						case "b":
-							ctype = "b"
-						case "e":
-							ctype = "e"
-						default:
-							ctype = string(val)
-						}
-					case "s":
-						cstyle = atoiBytes(val)
-					}
+				if ctype, cstyle, col, err = x.cellStart(num, col); err != nil {
+					return 0, false, err
 				}
-				col++
-				if len(refBytes) > 0 {
-					c, ok := refColumn(refBytes)
-					if !ok {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", refBytes))
-					}
-					col = c
-				}
-				x.cref = append(x.cref[:0], refBytes...)
 			case "v":
 				inV = true
 			case "f":
@@ -272,19 +224,8 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				x.noteCol(sc)
 			}
 		case tokText:
-			if inV {
-				x.vbuf = append(x.vbuf, sc.text...)
-			} else if inT {
-				x.tbuf = append(x.tbuf, sc.text...)
-			}
-			if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
-				cref := string(x.cref)
-				le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
-				ie := limitInputError(x.name, num, le,
-					fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
-					"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
-				ie.Sheet = x.sheet
-				return 0, false, ie
+			if err := x.cellText(inV, inT, num); err != nil {
+				return 0, false, err
 			}
 		case tokEnd:
 			switch string(sc.local()) {
@@ -300,19 +241,8 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				if !inRow {
 					continue
 				}
-				text, val, err := x.cellValue(ctype, cstyle, x.vbuf, x.tbuf, hasF)
-				if err != nil {
-					return 0, false, x.damaged(num, fmt.Errorf("cell %s: %w", x.cref, err))
-				}
-				if text != "" {
-					if col > excelize.MaxColumns {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", x.cref))
-					}
-					for len(x.cells) < col {
-						x.cells = append(x.cells, "")
-						x.values = append(x.values, Cell{})
-					}
-					x.cells[col-1], x.values[col-1] = text, val
+				if err := x.cellEnd(num, col, ctype, cstyle, hasF); err != nil {
+					return 0, false, err
 				}
 			case "row":
 				x.rowNum = num
@@ -323,6 +253,123 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 			}
 		}
 	}
+}
+
+// rowStart reads a <row>'s number (the one after the last row read when it
+// has none) and whether it is hidden.
+func (x *xlsxReader) rowStart() (num int, hidden bool, err error) {
+	num = x.rowNum + 1
+	if v, ok := x.sc.attr("r"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > excelize.TotalRows {
+			return 0, false, x.damaged(x.rowNum+1, fmt.Errorf("row number %q", v))
+		}
+		num = n
+	}
+	if v, ok := x.sc.attr("hidden"); ok {
+		hidden = v == "1" || strings.EqualFold(v, "true")
+	}
+	if num <= x.rowNum {
+		return 0, false, x.damaged(num, fmt.Errorf("row %d comes after row %d", num, x.rowNum))
+	}
+	return num, hidden, nil
+}
+
+// cellStart reads a <c>'s type, style and column (the one after the last
+// cell's, prev, when it has no reference), and keeps its reference in
+// x.cref for errors. One pass over the attributes: this is the hot path.
+func (x *xlsxReader) cellStart(num, prev int) (ctype string, cstyle, col int, err error) {
+	var refBytes []byte
+	for i := 0; ; {
+		key, val, next, ok := x.sc.nextAttr(i)
+		if !ok {
+			break
+		}
+		i = next
+		switch string(key) {
+		case "r":
+			refBytes = val
+		case "t":
+			ctype = cellType(val)
+		case "s":
+			cstyle = atoiBytes(val)
+		}
+	}
+	col = prev + 1
+	if len(refBytes) > 0 {
+		c, ok := refColumn(refBytes)
+		if !ok {
+			return "", 0, 0, x.damaged(num, fmt.Errorf("cell reference %q", refBytes))
+		}
+		col = c
+	}
+	x.cref = append(x.cref[:0], refBytes...)
+	return ctype, cstyle, col, nil
+}
+
+// cellType is a cell's t attribute, with the known types as constants so
+// that reading one allocates nothing.
+func cellType(val []byte) string {
+	switch string(val) {
+	case "s":
+		return "s"
+	case "n", "":
+		return ""
+	case "inlineStr":
+		return "inlineStr"
+	case "str":
+		return "str"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
+	}
+	return string(val)
+}
+
+// cellText keeps the text of a cell's <v> (inV) or its inline string's
+// <t> (inT), up to a limit no cell Excel writes comes near.
+func (x *xlsxReader) cellText(inV, inT bool, num int) error {
+	if inV {
+		x.vbuf = append(x.vbuf, x.sc.text...)
+	} else if inT {
+		x.tbuf = append(x.tbuf, x.sc.text...)
+	}
+	if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
+		return x.cellTooLong(num)
+	}
+	return nil
+}
+
+// cellTooLong is the error for a cell larger than Excel allows.
+func (x *xlsxReader) cellTooLong(num int) error {
+	cref := string(x.cref)
+	le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
+	ie := limitInputError(x.name, num, le,
+		fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
+		"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+	ie.Sheet = x.sheet
+	return ie
+}
+
+// cellEnd stores a finished cell's value in its column of the row.
+func (x *xlsxReader) cellEnd(num, col int, ctype string, cstyle int, hasF bool) error {
+	text, val, err := x.cellValue(ctype, cstyle, x.vbuf, x.tbuf, hasF)
+	if err != nil {
+		return x.damaged(num, fmt.Errorf("cell %s: %w", x.cref, err))
+	}
+	if text == "" {
+		return nil
+	}
+	if col > excelize.MaxColumns {
+		return x.damaged(num, fmt.Errorf("cell reference %q", x.cref))
+	}
+	for len(x.cells) < col {
+		x.cells = append(x.cells, "")
+		x.values = append(x.values, Cell{})
+	}
+	x.cells[col-1], x.values[col-1] = text, val
+	return nil
 }
 
 // atoiBytes parses a small non-negative decimal; -1 when it is not one.
