@@ -93,7 +93,7 @@ func benchExport300(b *testing.B, s setup) {
 	var w window
 	w.rssReset = memstat.ResetPeak()
 	w.start = take(c, srv)
-	res, err := export.ExportUsers(context.Background(), c, path, export.UsersOptions{PageNumbers: true})
+	res, err := export.Users(context.Background(), c, path, export.UsersOptions{PageNumbers: true})
 	w.end = take(c, srv)
 	w.rss = memstat.Peak()
 	if err != nil {

@@ -472,7 +472,7 @@ func benchExport(b *testing.B, s setup, numbers bool) {
 	var w window
 	w.rssReset = memstat.ResetPeak()
 	w.start = take(c, srv)
-	res, err := export.ExportUsers(context.Background(), c, path, export.UsersOptions{PageNumbers: numbers})
+	res, err := export.Users(context.Background(), c, path, export.UsersOptions{PageNumbers: numbers})
 	w.end = take(c, srv)
 	w.rss = memstat.Peak()
 	if err != nil {

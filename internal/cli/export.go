@@ -65,25 +65,25 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
 		newExportSummaryCmd(stdio, sigs),
 		newExportTableCmd(stdio, sigs, "groups", "Export the groups: name, ID, member count (--admins: a row per admin)", "groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-				return export.ExportGroups(ctx, c, path)
+				return export.Groups(ctx, c, path)
 			}, tableSwitch{"admins", "one row per group admin (Group, Admin), the shape upsert_groups and group_admins read",
 				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-					return export.ExportGroupAdmins(ctx, c, path)
+					return export.GroupAdmins(ctx, c, path)
 				}}),
 		newExportTableCmd(stdio, sigs, "divisions", "Export the divisions: name, ID, description, main, member count", "divisions",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-				return export.ExportDivisions(ctx, c, path)
+				return export.Divisions(ctx, c, path)
 			}),
 		newExportTableCmd(stdio, sigs, "contact-groups", "Export the contact groups: name, ID, privacy, description, member counts (--members: a row per member)", "contact groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-				return export.ExportContactGroups(ctx, c, path)
+				return export.ContactGroups(ctx, c, path)
 			}, tableSwitch{"members", "one row per member (Contact Group, Member, Privacy, Description), the shape contact_groups reads",
 				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-					return export.ExportContactGroupMembers(ctx, c, path)
+					return export.ContactGroupMembers(ctx, c, path)
 				}}),
 		newExportTableCmd(stdio, sigs, "assistants", "Export the licensed users' assistants (Email, Assistants), the shape set_assistants reads", "users with assistants",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
-				return export.ExportAssistants(ctx, c, path)
+				return export.Assistants(ctx, c, path)
 			}),
 		newExportGroupMembersCmd(stdio, sigs),
 	)
@@ -140,7 +140,7 @@ Columns (--fields takes these names or the headers, comma-separated, in the orde
 			}
 			return runExport(cmd.Context(), stdio, sigs, &o.exportOptions, "users", nil,
 				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*export.Result, error) {
-					return export.ExportUsers(ctx, c, o.out, export.UsersOptions{
+					return export.Users(ctx, c, o.out, export.UsersOptions{
 						Statuses: o.statuses, Fields: o.fields, Group: o.group, Division: o.division,
 						Details: o.details, PageNumbers: o.pageNumbers, Progress: ui.update, Warn: ui.warn, Settings: o.settings,
 					})
@@ -186,7 +186,7 @@ sheet's Licensed numbers agree.`,
 			var sum *export.Summary
 			err := runExport(cmd.Context(), stdio, sigs, &o, "summary", []export.Format{export.XLSX},
 				func(ctx context.Context, c *zoom.Client, ui *exportUI) (*export.Result, error) {
-					res, s, err := export.ExportSummary(ctx, c, o.out, export.SummaryOptions{PageNumbers: pageNumbers, Progress: ui.update, Warn: ui.warn})
+					res, s, err := export.Summarize(ctx, c, o.out, export.SummaryOptions{PageNumbers: pageNumbers, Progress: ui.update, Warn: ui.warn})
 					sum = s
 					return res, err
 				})
@@ -252,7 +252,7 @@ Last Name, User Type, Type Code, User ID), so the file can feed a job.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runExport(cmd.Context(), stdio, sigs, &o, "members", nil,
 				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*export.Result, error) {
-					return export.ExportGroupMembers(ctx, c, o.out, group)
+					return export.GroupMembers(ctx, c, o.out, group)
 				})
 		},
 	}

@@ -45,7 +45,7 @@ About sheet says so.`,
 			var never int
 			err = runExport(cmd.Context(), stdio, sigs, &o, "idle licensed users", []export.Format{export.XLSX},
 				func(ctx context.Context, c *zoom.Client, _ *exportUI) (*export.Result, error) {
-					res, err := export.ExportReclaim(ctx, c, o.out, export.ReclaimOptions{Idle: d, Now: now()})
+					res, err := export.Reclaim(ctx, c, o.out, export.ReclaimOptions{Idle: d, Now: now()})
 					if err != nil {
 						return nil, err
 					}

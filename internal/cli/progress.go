@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +27,7 @@ type runEvents struct {
 	step    jobfile.Step
 	total   int
 	done    int
-	failed  int
+	looks   int // the step's rows that need a look (results.Status.NeedsLook)
 	started time.Time
 	logged  time.Time
 	// printed is the done count of the last plain line, so a step's end
@@ -56,7 +55,7 @@ func (ev *runEvents) Planned(p *jobs.Plan) {
 func (ev *runEvents) StepStarted(step jobfile.Step, total int) {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	ev.step, ev.total, ev.done, ev.failed, ev.printed = step, total, 0, 0, -1
+	ev.step, ev.total, ev.done, ev.looks, ev.printed = step, total, 0, 0, -1
 	ev.started, ev.logged, ev.lastDone = time.Now(), time.Now(), time.Now()
 	if step.Kind == jobs.UpdateFeatures && total > 0 && ev.interval > 0 {
 		// Between features calls nothing moves for up to the interval:
@@ -85,8 +84,8 @@ func (ev *runEvents) RowDone(_ jobfile.Step, o results.Status) {
 	defer ev.mu.Unlock()
 	ev.done++
 	ev.lastDone = time.Now()
-	if o == results.Failed {
-		ev.failed++
+	if o.NeedsLook() {
+		ev.looks++
 	}
 	if ev.bar != nil {
 		ev.describe()
@@ -155,7 +154,7 @@ func (ev *runEvents) StepFinished(jobfile.Step) {
 	}
 }
 
-// rateText is "12.5 rows/s, 2 failed, next features call in 7s": rows
+// rateText is "12.5 rows/s, 2 to look at, next features call in 7s": rows
 // per wall second since the step started (once a second has passed).
 func (ev *runEvents) rateText() string {
 	secs := time.Since(ev.started).Seconds()
@@ -163,8 +162,8 @@ func (ev *runEvents) rateText() string {
 	if secs >= 1 { // before a second has passed a rate says nothing
 		parts = append(parts, fmt.Sprintf("%.1f rows/s", float64(ev.done)/secs))
 	}
-	if ev.failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", ev.failed))
+	if ev.looks > 0 {
+		parts = append(parts, fmt.Sprintf("%d to look at", ev.looks))
 	}
 	if w := ev.featuresWait(); w != "" {
 		parts = append(parts, w)
@@ -210,7 +209,11 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	}
 	fmt.Fprintln(w)
 	for _, sp := range p.Steps {
-		fmt.Fprintf(w, "  %-16s %s\n", sp.Kind, countsText(sp.Actions))
+		acts := sp.Actions.Text(nil)
+		if acts == "" {
+			acts = "nothing"
+		}
+		fmt.Fprintf(w, "  %-16s %s\n", sp.Kind, acts)
 	}
 	if c := p.CreationText(); c != "" {
 		fmt.Fprintf(w, "Creations: %s\n", c)
@@ -284,23 +287,4 @@ func printSyncs(w io.Writer, p *jobs.Plan) {
 			fmt.Fprintf(w, "  %s %s: %d of %d to take out\n", t.Step, t.What, t.Unlisted, t.Members)
 		}
 	}
-}
-
-// countsText is "create 3, unchanged 2" in a stable order.
-func countsText[K ~string](m map[K]int) string {
-	keys := make([]string, 0, len(m))
-	for k, n := range m {
-		if n > 0 {
-			keys = append(keys, string(k))
-		}
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
-	}
-	if len(parts) == 0 {
-		return "nothing"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -21,7 +21,7 @@ func TestExportCSVKeepsIDsStartingWithDash(t *testing.T) {
 	srv := exSandbox(t, zoomtest.Options{Seed: seed})
 	c := exClient(t, srv, "", nil)
 	path := exPath(t.TempDir(), "users.csv")
-	if _, err := ExportUsers(context.Background(), c, path, UsersOptions{Fields: []string{"email", "id"}}); err != nil {
+	if _, err := Users(context.Background(), c, path, UsersOptions{Fields: []string{"email", "id"}}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)

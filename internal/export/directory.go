@@ -27,10 +27,10 @@ const (
 	HeaderAssistants   = "Assistants"
 )
 
-// ExportGroupAdmins writes one row per group admin (Group, Admin), and a
+// GroupAdmins writes one row per group admin (Group, Admin), and a
 // row with no admin for a group that has none: the shape upsert_groups and
 // group_admins read (fields: { group: Group, email: Admin }).
-func ExportGroupAdmins(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+func GroupAdmins(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
@@ -85,11 +85,11 @@ func userEmails(ctx context.Context, c *zoom.Client) (map[string]string, []zoom.
 	return ids, all, nil
 }
 
-// ExportContactGroupMembers writes one row per contact group member
+// ContactGroupMembers writes one row per contact group member
 // (Contact Group, Member, Privacy, Description; a user member by email, a
 // user group by name), and a row with no member for an empty contact
 // group: the shape the contact_groups step reads.
-func ExportContactGroupMembers(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+func ContactGroupMembers(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
@@ -148,11 +148,11 @@ func ExportContactGroupMembers(ctx context.Context, c *zoom.Client, path string)
 	return tableResult(c, before, start, path, f, n), nil
 }
 
-// ExportAssistants writes one row per licensed user who has assistants
+// Assistants writes one row per licensed user who has assistants
 // (Email, Assistants: emails separated by semicolons), the shape
 // set_assistants reads. Only licensed users can have assistants, so only
 // they are read (List user assistants, Medium, one call a user).
-func ExportAssistants(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+func Assistants(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err

@@ -69,7 +69,7 @@ func TestContactGroupMembersExportRoundTrips(t *testing.T) {
 	c := exClient(t, srv, "", nil)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "contacts.csv")
-	res, err := ExportContactGroupMembers(context.Background(), c, path)
+	res, err := ContactGroupMembers(context.Background(), c, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestGroupAdminsAndAssistantsExports(t *testing.T) {
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "groups.csv")
-	if _, err := ExportGroupAdmins(ctx, c, path); err != nil {
+	if _, err := GroupAdmins(ctx, c, path); err != nil {
 		t.Fatal(err)
 	}
 	recs := readCSVRows(t, path)
@@ -154,7 +154,7 @@ func TestGroupAdminsAndAssistantsExports(t *testing.T) {
 		t.Errorf("groups --admins: %v", recs)
 	}
 	path = filepath.Join(dir, "assistants.csv")
-	if _, err := ExportAssistants(ctx, c, path); err != nil {
+	if _, err := Assistants(ctx, c, path); err != nil {
 		t.Fatal(err)
 	}
 	recs = readCSVRows(t, path)

@@ -126,7 +126,7 @@ func benchExport(b *testing.B, n int, latency time.Duration, numbers bool) {
 	cpu0 := cpuTime()
 	for b.Loop() {
 		start := time.Now()
-		res, err := ExportUsers(context.Background(), c, path, opts)
+		res, err := Users(context.Background(), c, path, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

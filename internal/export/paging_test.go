@@ -59,7 +59,7 @@ func TestNumberedPagesThatDoNotAddUpAreListedAgainByToken(t *testing.T) {
 	t.Cleanup(front.Close)
 	c := exClient(t, srv, front.URL+strings.TrimPrefix(srv.APIURL(), srv.URL()), nil)
 	path := exPath(t.TempDir(), "users.csv")
-	res, err := ExportUsers(context.Background(), c, path, UsersOptions{PageSize: 30, PageNumbers: true, ListWorkers: 3})
+	res, err := Users(context.Background(), c, path, UsersOptions{PageSize: 30, PageNumbers: true, ListWorkers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func TestSummaryPrintSetup(t *testing.T) {
 	srv := exSandbox(t, zoomtest.Options{})
 	c := exClient(t, srv, "", nil)
 	file := exPath(t.TempDir(), "summary.xlsx")
-	if _, _, err := ExportSummary(context.Background(), c, file, SummaryOptions{}); err != nil {
+	if _, _, err := Summarize(context.Background(), c, file, SummaryOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	sheets := readPrintSetup(t, file)
@@ -223,7 +223,7 @@ func TestSummaryPDF(t *testing.T) {
 	c := exClient(t, srv, "", nil)
 	dir := t.TempDir()
 	file := exPath(dir, "summary.xlsx")
-	if _, _, err := ExportSummary(context.Background(), c, file, SummaryOptions{}); err != nil {
+	if _, _, err := Summarize(context.Background(), c, file, SummaryOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// A profile of its own, so that a LibreOffice the user has open does

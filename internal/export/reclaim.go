@@ -131,11 +131,11 @@ name: reclaim
 	return b.String()
 }
 
-// ExportReclaim writes the licensed users whose last login is older than
+// Reclaim writes the licensed users whose last login is older than
 // o.Idle, and those who never logged in, with their department, groups,
 // division and feature seats, to an .xlsx workbook that carries the job
 // taking their licenses back.
-func ExportReclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions) (*ReclaimResult, error) {
+func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions) (*ReclaimResult, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path, XLSX); err != nil {
 		return nil, err

@@ -121,9 +121,9 @@ func BuildSummary(ctx context.Context, c *zoom.Client, opts SummaryOptions) (*Su
 	return s, nil
 }
 
-// ExportSummary builds the summary and writes it to path (.xlsx only: it
+// Summarize builds the summary and writes it to path (.xlsx only: it
 // has several sheets and charts).
-func ExportSummary(ctx context.Context, c *zoom.Client, path string, opts SummaryOptions) (*Result, *Summary, error) {
+func Summarize(ctx context.Context, c *zoom.Client, path string, opts SummaryOptions) (*Result, *Summary, error) {
 	start := time.Now()
 	if _, err := CheckOutput(path, XLSX); err != nil {
 		return nil, nil, err

@@ -111,7 +111,7 @@ func TestExportSummarySandbox(t *testing.T) {
 	dir := t.TempDir()
 	path := exPath(dir, "summary.xlsx")
 	var last Progress
-	res, s, err := ExportSummary(context.Background(), c, path, SummaryOptions{
+	res, s, err := Summarize(context.Background(), c, path, SummaryOptions{
 		PageSize: 1000, Now: func() time.Time { return at }, Progress: func(p Progress) { last = p },
 	})
 	if err != nil {
@@ -236,7 +236,7 @@ func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
 	}
 	c := exClient(t, srv, "", nil)
 	path := exPath(t.TempDir(), "summary.xlsx")
-	if _, _, err := ExportSummary(context.Background(), c, path, SummaryOptions{}); err != nil {
+	if _, _, err := Summarize(context.Background(), c, path, SummaryOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	kv := map[string]string{}
@@ -272,7 +272,7 @@ func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
 func TestExportSummaryIsXLSXOnly(t *testing.T) {
 	srv := exSandbox(t, zoomtest.Options{})
 	c := exClient(t, srv, "", nil)
-	_, _, err := ExportSummary(context.Background(), c, exPath(t.TempDir(), "s.csv"), SummaryOptions{})
+	_, _, err := Summarize(context.Background(), c, exPath(t.TempDir(), "s.csv"), SummaryOptions{})
 	if !IsUsage(err) || !strings.Contains(err.Error(), "this export writes .xlsx") {
 		t.Fatalf("err = %v", err)
 	}
@@ -324,7 +324,7 @@ func TestSummaryReclaimLeavesTheOwnerOut(t *testing.T) {
 	if stale != 5 || !s.OwnerIdle || s.ReclaimCandidates() != 4 {
 		t.Errorf("licensed idle over 90 days %d, owner idle %v, candidates %d: want 5, true, 4", stale, s.OwnerIdle, s.ReclaimCandidates())
 	}
-	res, err := ExportReclaim(context.Background(), c, exPath(t.TempDir(), "reclaim.xlsx"), ReclaimOptions{Idle: 90 * 24 * time.Hour, Now: at})
+	res, err := Reclaim(context.Background(), c, exPath(t.TempDir(), "reclaim.xlsx"), ReclaimOptions{Idle: 90 * 24 * time.Hour, Now: at})
 	if err != nil {
 		t.Fatal(err)
 	}

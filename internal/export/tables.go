@@ -45,8 +45,8 @@ func tableResult(c *zoom.Client, before zoom.Stats, start time.Time, path string
 	return &Result{Path: path, Format: f, Rows: rows, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}
 }
 
-// ExportGroups writes the account's groups: name, ID and member count.
-func ExportGroups(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+// Groups writes the account's groups: name, ID and member count.
+func Groups(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
@@ -72,10 +72,10 @@ func ExportGroups(ctx context.Context, c *zoom.Client, path string) (*Result, er
 	return tableResult(c, before, start, path, f, n), nil
 }
 
-// ExportDivisions writes the account's divisions: name, ID, description,
+// Divisions writes the account's divisions: name, ID, description,
 // whether it is the main one, and its member count (total_members when the
 // listing gives it, else counted from the division's members listing).
-func ExportDivisions(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+func Divisions(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
@@ -128,10 +128,10 @@ func countSeq[T any](seq func(yield func(T, error) bool)) (int, error) {
 	return n, nil
 }
 
-// ExportGroupMembers writes the members of one group (a name, any case, or
+// GroupMembers writes the members of one group (a name, any case, or
 // an ID): email, first and last name, type and user ID, with the users
 // export's headers so the file can feed a job.
-func ExportGroupMembers(ctx context.Context, c *zoom.Client, path, group string) (*Result, error) {
+func GroupMembers(ctx context.Context, c *zoom.Client, path, group string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err
@@ -180,10 +180,10 @@ func PrivacyName(p int) string {
 	return ""
 }
 
-// ExportContactGroups writes the contact groups: name, ID, privacy (in
+// ContactGroups writes the contact groups: name, ID, privacy (in
 // words and as Zoom's code), description and member counts (users, user
 // groups, all) from each group's members listing.
-func ExportContactGroups(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
+func ContactGroups(ctx context.Context, c *zoom.Client, path string) (*Result, error) {
 	start, before := time.Now(), c.Stats()
 	if _, err := CheckOutput(path); err != nil {
 		return nil, err

@@ -32,7 +32,7 @@ func TestExportSmallTables(t *testing.T) {
 		header []string
 		want   func() [][]string
 	}{
-		{"groups", func(p string) (*Result, error) { return ExportGroups(ctx, c, p) },
+		{"groups", func(p string) (*Result, error) { return Groups(ctx, c, p) },
 			[]string{"Group", "Group ID", "Members"},
 			func() (rows [][]string) {
 				for _, g := range srv.Groups() {
@@ -40,7 +40,7 @@ func TestExportSmallTables(t *testing.T) {
 				}
 				return rows
 			}},
-		{"divisions", func(p string) (*Result, error) { return ExportDivisions(ctx, c, p) },
+		{"divisions", func(p string) (*Result, error) { return Divisions(ctx, c, p) },
 			[]string{"Division", "Division ID", "Description", "Main", "Members"},
 			func() (rows [][]string) {
 				for _, d := range srv.Divisions() {
@@ -48,7 +48,7 @@ func TestExportSmallTables(t *testing.T) {
 				}
 				return rows
 			}},
-		{"group members", func(p string) (*Result, error) { return ExportGroupMembers(ctx, c, p, "ENGINEERING") },
+		{"group members", func(p string) (*Result, error) { return GroupMembers(ctx, c, p, "ENGINEERING") },
 			[]string{"Email", "First Name", "Last Name", "User Type", "Type Code", "User ID"},
 			func() (rows [][]string) {
 				for _, u := range srv.Users() {
@@ -58,7 +58,7 @@ func TestExportSmallTables(t *testing.T) {
 				}
 				return rows
 			}},
-		{"contact groups", func(p string) (*Result, error) { return ExportContactGroups(ctx, c, p) },
+		{"contact groups", func(p string) (*Result, error) { return ContactGroups(ctx, c, p) },
 			[]string{"Contact Group", "Contact Group ID", "Privacy", "Privacy Code", "Description", "Members", "User Members", "Group Members"},
 			func() (rows [][]string) {
 				for _, g := range srv.ContactGroups() {
@@ -107,7 +107,7 @@ func TestExportGroupMembersUnknownGroup(t *testing.T) {
 	srv := exSandbox(t, zoomtest.Options{})
 	c := exClient(t, srv, "", nil)
 	dir := t.TempDir()
-	_, err := ExportGroupMembers(context.Background(), c, exPath(dir, "m.csv"), "Markting")
+	_, err := GroupMembers(context.Background(), c, exPath(dir, "m.csv"), "Markting")
 	if !IsUsage(err) || !strings.Contains(err.Error(), `unknown group "Markting"; did you mean "Marketing"?`) {
 		t.Fatalf("err = %v", err)
 	}

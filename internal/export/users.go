@@ -35,7 +35,8 @@ func textOf(f func(u *zoom.User) string) func(*zoom.User, *zoom.Directory) sheet
 }
 
 // userColumns is every column of the users export, in the default order.
-var userColumns = []UserColumn{
+// Details is derived from the job file's catalogue (see withDetails).
+var userColumns = withDetails([]UserColumn{
 	{Key: "email", Header: "Email", cell: textOf(func(u *zoom.User) string { return u.Email })},
 	{Key: "first_name", Header: "First Name", cell: textOf(func(u *zoom.User) string { return u.FirstName })},
 	{Key: "last_name", Header: "Last Name", cell: textOf(func(u *zoom.User) string { return u.LastName })},
@@ -44,8 +45,8 @@ var userColumns = []UserColumn{
 	{Key: "type_code", Header: "Type Code", Kind: sheet.Integer, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.IntCell(int64(u.Type)) }},
 	{Key: "status", Header: "Status", cell: textOf(func(u *zoom.User) string { return u.Status })},
 	{Key: "dept", Header: "Department", cell: textOf(func(u *zoom.User) string { return u.Dept })},
-	{Key: "job_title", Header: "Job Title", Details: true, cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
-	{Key: "location", Header: "Location", Details: true, cell: textOf(func(u *zoom.User) string { return u.Location })},
+	{Key: "job_title", Header: "Job Title", cell: textOf(func(u *zoom.User) string { return u.JobTitle })},
+	{Key: "location", Header: "Location", cell: textOf(func(u *zoom.User) string { return u.Location })},
 	{Key: "groups", Header: "Groups", Groups: true, cell: func(u *zoom.User, d *zoom.Directory) sheet.Cell {
 		names := make([]string, 0, len(u.GroupIDs))
 		for _, id := range u.GroupIDs {
@@ -65,8 +66,20 @@ var userColumns = []UserColumn{
 	{Key: "created_at", Header: "Created", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.CreatedAt.UTC()) }},
 	{Key: "last_login_time", Header: "Last Login", Kind: sheet.DateTime, cell: func(u *zoom.User, _ *zoom.Directory) sheet.Cell { return sheet.DateTimeCell(u.LastLoginTime.UTC()) }},
 	{Key: "timezone", Header: "Timezone", cell: textOf(func(u *zoom.User) string { return u.Timezone })},
-	{Key: "language", Header: "Language", Details: true, cell: textOf(func(u *zoom.User) string { return u.Language })},
+	{Key: "language", Header: "Language", cell: textOf(func(u *zoom.User) string { return u.Language })},
 	{Key: "id", Header: "User ID", cell: textOf(func(u *zoom.User) string { return u.ID })},
+})
+
+// withDetails marks the columns of catalogue fields that only Get a user
+// carries (mapping.ByGet): the catalogue is the one place that says which
+// answer carries a field, for the plan's reads and for this export.
+func withDetails(cols []UserColumn) []UserColumn {
+	for i, c := range cols {
+		if f, ok := mapping.Lookup(c.Key); ok {
+			cols[i].Details = f.Carried == mapping.ByGet
+		}
+	}
+	return cols
 }
 
 // divisionID is a user's division: Zoom answers a list with (at most) one.
@@ -250,30 +263,19 @@ func DetailsDuration(c *zoom.Client, n int) time.Duration {
 	return time.Duration(float64(n) / r * float64(time.Second))
 }
 
-// ExportUsers writes every user of the statuses asked to path (.csv or
+// Users writes every user of the statuses asked to path (.csv or
 // .xlsx), with group and division names resolved, streaming: pages are
 // written as they arrive, by this goroutine, in listing order, so memory
 // stays bounded whatever the number of users. On any error nothing is left
 // under path.
-func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOptions) (*Result, error) {
+func Users(ctx context.Context, c *zoom.Client, path string, opts UsersOptions) (*Result, error) {
 	start, before := time.Now(), c.Stats()
-	cols, err := SelectUserColumns(opts.Fields)
-	if err != nil {
-		return nil, err
-	}
-	statuses, err := ParseStatuses(opts.Statuses)
-	if err != nil {
-		return nil, err
-	}
-	settingFields, err := SelectSettings(opts.Settings)
-	if err != nil {
-		return nil, err
-	}
 	// settings holds the users being written's settings, by email.
 	var settings map[string]zoom.Settings
 	var settingsMu sync.Mutex
-	for _, f := range settingFields {
-		cols = append(cols, settingColumn(f, func(u *zoom.User) zoom.Settings { return settings[strings.ToLower(u.Email)] }))
+	cols, statuses, settingFields, err := usersColumns(opts, func(u *zoom.User) zoom.Settings { return settings[strings.ToLower(u.Email)] })
+	if err != nil {
+		return nil, err
 	}
 	out, err := newOutput(path)
 	if err != nil {
@@ -303,18 +305,16 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		}
 	}()
 
-	table := sheet.Table{Name: "Users", Columns: make([]sheet.Column, len(cols))}
-	for i, col := range cols {
-		table.Columns[i] = sheet.Column{Header: col.Header, Kind: col.Kind}
-	}
-	tw, err := out.addTable(table)
+	tw, err := out.addTable(usersTable(cols))
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
-	var unread []string
-	for _, col := range cols {
-		if col.Details && !opts.Details {
-			unread = append(unread, col.Header)
+	var unread []string // the columns left empty: only Get a user fills them
+	if !opts.Details {
+		for _, col := range cols {
+			if col.Details {
+				unread = append(unread, col.Header)
+			}
 		}
 	}
 	// What the export writes is remembered (snapshot.go), so that the
@@ -327,7 +327,7 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 
 	workers := opts.Workers
 	if workers <= 0 {
-		workers = min(max(int(c.Rate(zoom.Light)/2), 4), 64)
+		workers = detailWorkers(c)
 	}
 	var pr Progress
 	report := func() {
@@ -366,23 +366,10 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		pr.Pages++
 		pr.Listed += len(page.Users)
 		pr.Total = page.Announced
-		if opts.Details && !warned && opts.Warn != nil {
-			warned = true
-			msg := fmt.Sprintf("--details reads each user with Get a user (Light, %.0f calls/s at this tier and share): about %s for %d users",
-				c.Rate(zoom.Light), DetailsDuration(c, page.Announced).Round(time.Second), page.Announced)
-			if opts.Group != "" || opts.Division != "" {
-				msg += " (less: only the users of the group or division are read)"
-			}
-			opts.Warn(msg)
-		}
-		users := page.Users
-		kept := users[:0]
-		for i := range users {
-			if f.keep(&users[i]) {
-				kept = append(kept, users[i])
-			}
-		}
-		pr.Done += len(users) - len(kept)
+		warnDetails(c, opts, page.Announced, &warned)
+		listed := len(page.Users)
+		kept := keepUsers(page.Users, f.keep)
+		pr.Done += listed - len(kept)
 		if !opts.Details && len(settingFields) == 0 {
 			if err := write(kept); err != nil {
 				return nil, err
@@ -398,16 +385,11 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 		chunk := 4 * workers
 		for len(kept) > 0 {
 			n := min(chunk, len(kept))
-			if opts.Details {
-				if err := readDetails(ctx, c, kept[:n], workers); err != nil {
-					return nil, err
-				}
-			}
 			if len(settingFields) > 0 {
 				settings = map[string]zoom.Settings{}
-				if err := readSettings(ctx, c, kept[:n], settings, &settingsMu); err != nil {
-					return nil, err
-				}
+			}
+			if err := readChunk(ctx, c, kept[:n], workers, opts.Details, settings, &settingsMu); err != nil {
+				return nil, err
 			}
 			if err := write(kept[:n]); err != nil {
 				return nil, err
@@ -417,23 +399,113 @@ func ExportUsers(ctx context.Context, c *zoom.Client, path string, opts UsersOpt
 			report()
 		}
 	}
+	if err := commitUsers(tw, out, snap, path); err != nil {
+		return nil, err
+	}
+	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}, nil
+}
+
+// usersColumns parses the options' columns, statuses and settings; the
+// settings columns read a user's settings with settingsOf.
+func usersColumns(opts UsersOptions, settingsOf func(*zoom.User) zoom.Settings) ([]UserColumn, []string, []mapping.Field, error) {
+	cols, err := SelectUserColumns(opts.Fields)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	statuses, err := ParseStatuses(opts.Statuses)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	settingFields, err := SelectSettings(opts.Settings)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, f := range settingFields {
+		cols = append(cols, settingColumn(f, settingsOf))
+	}
+	return cols, statuses, settingFields, nil
+}
+
+// usersTable is the Users sheet of these columns.
+func usersTable(cols []UserColumn) sheet.Table {
+	table := sheet.Table{Name: "Users", Columns: make([]sheet.Column, len(cols))}
+	for i, col := range cols {
+		table.Columns[i] = sheet.Column{Header: col.Header, Kind: col.Kind}
+	}
+	return table
+}
+
+// detailWorkers is how many users are read at once by default: half the
+// Light rate's calls a second, between 4 and 64.
+func detailWorkers(c *zoom.Client) int {
+	return min(max(int(c.Rate(zoom.Light)/2), 4), 64)
+}
+
+// keepUsers filters a page in place.
+func keepUsers(users []zoom.User, keep func(*zoom.User) bool) []zoom.User {
+	kept := users[:0]
+	for i := range users {
+		if keep(&users[i]) {
+			kept = append(kept, users[i])
+		}
+	}
+	return kept
+}
+
+// warnDetails tells once, on the first page, what --details costs.
+func warnDetails(c *zoom.Client, opts UsersOptions, announced int, warned *bool) {
+	if !opts.Details || *warned || opts.Warn == nil {
+		return
+	}
+	*warned = true
+	opts.Warn(detailsWarning(c, opts, announced))
+}
+
+// detailsWarning says what --details costs: one Get a user per user.
+func detailsWarning(c *zoom.Client, opts UsersOptions, announced int) string {
+	msg := fmt.Sprintf("--details reads each user with Get a user (Light, %.0f calls/s at this tier and share): about %s for %d users",
+		c.Rate(zoom.Light), DetailsDuration(c, announced).Round(time.Second), announced)
+	if opts.Group != "" || opts.Division != "" {
+		msg += " (less: only the users of the group or division are read)"
+	}
+	return msg
+}
+
+// readChunk reads what a chunk of users needs before it is written: each
+// user's details with --details, and their settings into settings (nil:
+// no settings column was asked for).
+func readChunk(ctx context.Context, c *zoom.Client, users []zoom.User, workers int, details bool, settings map[string]zoom.Settings, mu *sync.Mutex) error {
+	if details {
+		if err := readDetails(ctx, c, users, workers); err != nil {
+			return err
+		}
+	}
+	if settings != nil {
+		return readSettings(ctx, c, users, settings, mu)
+	}
+	return nil
+}
+
+// commitUsers closes the users table and puts the file and the record of
+// what it holds (in the workbook, or beside the CSV) in place.
+func commitUsers(tw sheet.TableWriter, out *output, snap *snapWriter, path string) error {
 	if err := tw.Close(); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if out.format == XLSX {
 		if err := snap.copyTo(out.wb); err != nil {
-			return nil, fmt.Errorf("writing the record of %s: %w", path, err)
+			return fmt.Errorf("writing the record of %s: %w", path, err)
 		}
 	}
 	if err := out.commit(); err != nil {
-		return nil, err
+		return err
 	}
 	if out.format == CSV {
 		if err := snap.commitCSV(); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", path+SnapshotSuffix, err)
+			return fmt.Errorf("writing %s: %w", path+SnapshotSuffix, err)
 		}
 	}
-	return &Result{Path: path, Format: out.format, Rows: pr.Rows, Pages: pr.Pages, Elapsed: time.Since(start), Calls: c.Stats().CallsSince(before)}, nil
+	return nil
 }
 
 // userFilter reads the groups and divisions the columns or filters need

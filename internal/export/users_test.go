@@ -141,7 +141,7 @@ func TestExportUsersSandbox(t *testing.T) {
 			path := exPath(dir, "users."+ext)
 			var last Progress
 			calls := 0
-			res, err := ExportUsers(context.Background(), c, path, UsersOptions{
+			res, err := Users(context.Background(), c, path, UsersOptions{
 				PageSize: 500, // several pages per status
 				Progress: func(p Progress) { last = p; calls++ },
 			})
@@ -270,7 +270,7 @@ func TestExportUsersFieldsAndFilters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := exPath(t.TempDir(), "u.csv")
-			res, err := ExportUsers(ctx, c, path, tt.opts)
+			res, err := Users(ctx, c, path, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -322,7 +322,7 @@ func TestExportUsersUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ExportUsers(context.Background(), c, exPath(dir, tt.path), tt.opts)
+			_, err := Users(context.Background(), c, exPath(dir, tt.path), tt.opts)
 			if err == nil || !IsUsage(err) || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("err = %v, want a usage error with %q", err, tt.wantMsg)
 			}
@@ -343,7 +343,7 @@ func TestExportUsersDetails(t *testing.T) {
 	path := exPath(t.TempDir(), "u.xlsx")
 	var warnings []string
 	var last Progress
-	_, err := ExportUsers(context.Background(), c, path, UsersOptions{
+	_, err := Users(context.Background(), c, path, UsersOptions{
 		Details: true, Workers: 4,
 		Warn:     func(s string) { warnings = append(warnings, s) },
 		Progress: func(p Progress) { last = p },
@@ -390,7 +390,7 @@ func TestExportUsersFailureLeavesNoFile(t *testing.T) {
 		if err := os.WriteFile(path, []byte("an earlier export"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := ExportUsers(context.Background(), c, path, UsersOptions{PageSize: 100})
+		_, err := Users(context.Background(), c, path, UsersOptions{PageSize: 100})
 		var apiErr *zoom.APIError
 		if !errors.As(err, &apiErr) || apiErr.Code != 300 || IsUsage(err) {
 			t.Fatalf("%s: err = %v, want the API error", ext, err)
@@ -417,7 +417,7 @@ func TestExportUsersCancelled(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := ExportUsers(ctx, c, exPath(dir, "u.xlsx"), UsersOptions{PageSize: 50, Progress: func(p Progress) {
+	_, err := Users(ctx, c, exPath(dir, "u.xlsx"), UsersOptions{PageSize: 50, Progress: func(p Progress) {
 		if p.Pages == 2 {
 			cancel()
 		}
@@ -592,7 +592,7 @@ func TestExportUsersPageNumbers(t *testing.T) {
 	dir := t.TempDir()
 	byToken := exPath(dir, "token.csv")
 	front, numbered := apiFront(t, srv, 0, honoured)
-	if _, err := ExportUsers(context.Background(), exClient(t, srv, front, nil), byToken, UsersOptions{PageSize: 50}); err != nil {
+	if _, err := Users(context.Background(), exClient(t, srv, front, nil), byToken, UsersOptions{PageSize: 50}); err != nil {
 		t.Fatal(err)
 	}
 	if numbered.Load() != 0 {
@@ -613,7 +613,7 @@ func TestExportUsersPageNumbers(t *testing.T) {
 		front, numbered := apiFront(t, srv, 0, tt.pn)
 		c := exClient(t, srv, front, nil)
 		path := exPath(dir, fmt.Sprintf("number-%d.csv", tt.pn))
-		res, err := ExportUsers(context.Background(), c, path, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
+		res, err := Users(context.Background(), c, path, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -114,7 +114,7 @@ func (NopEvents) RowDone(jobfile.Step, results.Status) {}
 func (NopEvents) StepFinished(jobfile.Step)            {}
 func (NopEvents) Logf(string, ...any)                  {}
 
-// FailedRow is a row that needs attention, for the console.
+// FailedRow is a row that needs a look, for the console and --json.
 type FailedRow struct {
 	Row    int
 	Email  string
@@ -136,8 +136,8 @@ type Summary struct {
 	Declined bool   // the confirmation was answered no
 	Aborted  string // why the run stopped early ("" if it did not)
 	Files    []string
-	// Failed lists the rows that failed, were deferred or did not finish,
-	// in row order.
+	// Failed lists the rows that need a look (results.Status.NeedsLook;
+	// a plan's: the rows it fails), in row order.
 	Failed     []FailedRow
 	DeferredTo time.Time // when deferred rows can be resumed
 	// Notes are lines the console adds to the summary (what was skipped).

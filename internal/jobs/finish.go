@@ -66,7 +66,7 @@ func (e *engine) summarizePlan(sum *Summary) {
 	sum.Stats = e.stats()
 	for _, r := range e.rows {
 		line := e.planLine(r)
-		if line.Status == string(results.ActFail) {
+		if line.Planned == results.ActFail {
 			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: results.Failed, Reason: line.Reason})
 		}
 	}
@@ -117,13 +117,12 @@ func (e *engine) finish(sum *Summary) error {
 	sum.Rows = len(e.rows)
 	for _, r := range e.rows {
 		line := e.resultLine(r)
-		sum.Counts[results.Status(line.Status)]++
-		switch results.Status(line.Status) {
-		case results.Deferred:
+		sum.Counts[line.Status]++
+		if line.Status == results.Deferred {
 			sum.DeferredTo = e.deferredTo
-			fallthrough
-		case results.Failed, results.Partial, results.NotRun, results.Conflict:
-			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: results.Status(line.Status), Reason: line.Reason})
+		}
+		if line.Status.NeedsLook() {
+			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: line.Status, Reason: line.Reason})
 		}
 		res.Rows = append(res.Rows, line)
 	}
@@ -168,7 +167,7 @@ func (e *engine) resultLine(r *rowRun) results.ResultRow {
 	line := results.ResultRow{Number: r.row.Number, UserID: r.knownID()}
 	line.Cells, line.Values = e.inputCells(r)
 	if r.invalid != nil {
-		line.Status, line.Step, line.Reason, line.Hint = string(results.Failed), "validate", r.invalid.Reason, r.invalid.Hint
+		line.Status, line.Step, line.Reason, line.Hint = results.Failed, "validate", r.invalid.Reason, r.invalid.Hint
 		for range r.steps {
 			line.Steps = append(line.Steps, string(results.Skipped))
 		}
@@ -184,7 +183,7 @@ func (e *engine) resultLine(r *rowRun) results.ResultRow {
 		}
 	}
 	out := results.Reduce(r.resultsOf())
-	line.Status = string(out.Status)
+	line.Status = out.Status
 	if out.Step >= 0 {
 		line.Step = string(e.steps[out.Step].Kind)
 	}
@@ -216,7 +215,7 @@ func (e *engine) planLine(r *rowRun) results.ResultRow {
 	line := results.ResultRow{Number: r.row.Number, UserID: r.knownID()}
 	line.Cells, line.Values = e.inputCells(r)
 	if r.invalid != nil {
-		line.Status, line.Step, line.Reason, line.Hint = string(results.ActFail), "validate", r.invalid.Reason, r.invalid.Hint
+		line.Planned, line.Step, line.Reason, line.Hint = results.ActFail, "validate", r.invalid.Reason, r.invalid.Hint
 		for range r.steps {
 			line.Steps = append(line.Steps, string(results.ActSkip))
 		}
@@ -242,9 +241,9 @@ func (e *engine) planLine(r *rowRun) results.ResultRow {
 			status = results.ActUpdate
 		}
 	}
-	line.Status = string(status)
+	line.Planned = status
 	if r.unlisted != "" && status != results.ActFail {
-		line.Status = string(pick(r.dirDelete, status, results.ActRemoveUnlisted))
+		line.Planned = pick(r.dirDelete, status, results.ActRemoveUnlisted)
 	}
 	e.markUnlisted(r, &line)
 	return line
@@ -329,18 +328,7 @@ func (e *engine) planSummary() [][2]string {
 		{"Planned (UTC)", time.Now().UTC().Format(time.RFC3339)},
 	}...)
 	for _, sp := range p.Steps {
-		var parts string
-		for _, a := range []results.Action{results.ActCreate, results.ActUpdate, results.ActUnchanged, results.ActFail, results.ActSkip,
-			results.ActMove, results.ActAdd, results.ActSetPrimary, results.ActAssign, results.ActActivate, results.ActDeactivate,
-			results.ActDelete, results.ActDisassoc, results.ActDone, results.ActRecovered, results.ActRemove, results.ActConflict, results.ActKeep} {
-			if n := sp.Actions[a]; n > 0 {
-				if parts != "" {
-					parts += ", "
-				}
-				parts += fmt.Sprintf("%s %d", a, n)
-			}
-		}
-		lines = append(lines, [2]string{"Step " + sp.Kind, parts})
+		lines = append(lines, [2]string{"Step " + sp.Kind, sp.Actions.Text(nil)})
 	}
 	for _, c := range zoom.Categories {
 		if n := p.Calls[c]; n > 0 {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -95,7 +95,7 @@ func (p *Plan) CreationText() string {
 // StepPlan counts one step's planned actions.
 type StepPlan struct {
 	Kind     string
-	Actions  map[results.Action]int
+	Actions  results.ActionCounts
 	Calls    map[zoom.Category]int
 	Duration time.Duration
 }
@@ -141,29 +141,19 @@ func plural(word string, n int) string {
 	return word + "s"
 }
 
-// ActionText reads "create 59, update 1" over every step, in step order.
+// ActionText reads "create 59, update 1": the writes over every step, in
+// the order of results.Actions.
 func (p *Plan) ActionText() string {
-	total := map[results.Action]int{}
-	var order []results.Action
+	total := results.ActionCounts{}
 	for _, sp := range p.Steps {
-		acts := slices.Sorted(maps.Keys(sp.Actions))
-		for _, a := range acts {
-			if n := sp.Actions[a]; a.Writes() && n > 0 {
-				if _, seen := total[a]; !seen {
-					order = append(order, a)
-				}
-				total[a] += n
-			}
+		for a, n := range sp.Actions {
+			total[a] += n
 		}
 	}
-	var parts []string
-	for _, a := range order {
-		parts = append(parts, fmt.Sprintf("%s %d", a, total[a]))
+	if s := total.Text(results.Action.Writes); s != "" {
+		return s
 	}
-	if len(parts) == 0 {
-		return "no changes"
-	}
-	return strings.Join(parts, ", ")
+	return "no changes"
 }
 
 func (e *engine) plan(ctx context.Context) error {
@@ -429,6 +419,19 @@ func (e *engine) decide(r *rowRun) {
 func (e *engine) summarize() *Plan {
 	p := &Plan{Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
 		Removals: map[string]int{}, Creations: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}
+	e.planChanges(p)
+	creates := 0
+	created := map[any]bool{} // what Creations counted: a new entry, a contact group, a user row
+	for i, step := range e.steps {
+		e.planStep(p, i, step, created, &creates)
+	}
+	e.planWarnings(p, creates)
+	return p
+}
+
+// planChanges counts the rows and lists every change the plan makes, row
+// by row.
+func (e *engine) planChanges(p *Plan) {
 	for _, r := range e.rows {
 		if r.unlisted == "" {
 			p.Rows++ // the rows a sync adds are no input rows
@@ -468,63 +471,69 @@ func (e *engine) summarize() *Plan {
 			}
 		}
 	}
-	creates := 0
-	created := map[any]bool{} // what Creations counted: a new entry, a contact group, a user row
-	for i, step := range e.steps {
-		sp := StepPlan{Kind: string(step.Kind), Actions: map[results.Action]int{}, Calls: map[zoom.Category]int{}}
-		batches := map[string]int{} // batch -> users
-		sizes := map[string]int{}
-		cats := map[string]zoom.Category{}
-		k := kindOf(step)
-		counted := map[*newEntry]bool{} // a group or division many rows need is one create
-		for _, r := range e.rows {
-			if r.invalid != nil || (r.unlisted != "" && r.syncStep != i) {
+}
+
+// planStep counts one step's actions, creations and calls, and the time
+// its calls take at the limits.
+func (e *engine) planStep(p *Plan, i int, step jobfile.Step, created map[any]bool, creates *int) {
+	sp := StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}}
+	batches := map[string]int{} // batch -> users
+	sizes := map[string]int{}
+	cats := map[string]zoom.Category{}
+	k := kindOf(step)
+	counted := map[*newEntry]bool{} // a group or division many rows need is one create
+	for _, r := range e.rows {
+		if r.invalid != nil || (r.unlisted != "" && r.syncStep != i) {
+			continue
+		}
+		st := &r.steps[i]
+		switch ne, shared := st.extra.(*newEntry); {
+		case r.unlisted != "" && !r.dirDelete:
+			sp.Actions[results.ActRemoveUnlisted]++
+		case st.action == results.ActCreate && shared && counted[ne]:
+			sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it
+		default:
+			sp.Actions[st.action]++
+		}
+		if ne, ok := st.extra.(*newEntry); ok && st.action == results.ActCreate {
+			counted[ne] = true
+		}
+		countCreation(p, step, r, st, created)
+		if st.action == results.ActCreate && step.Kind == CreateUsers {
+			*creates++
+		}
+		for _, c := range k.cost(r, st) {
+			if c.batch == "" {
+				sp.Calls[c.cat]++
 				continue
 			}
-			st := &r.steps[i]
-			switch ne, shared := st.extra.(*newEntry); {
-			case r.unlisted != "" && !r.dirDelete:
-				sp.Actions[results.ActRemoveUnlisted]++
-			case st.action == results.ActCreate && shared && counted[ne]:
-				sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it
-			default:
-				sp.Actions[st.action]++
-			}
-			if ne, ok := st.extra.(*newEntry); ok && st.action == results.ActCreate {
-				counted[ne] = true
-			}
-			countCreation(p, step, r, st, created)
-			if st.action == results.ActCreate && step.Kind == CreateUsers {
-				creates++
-			}
-			for _, c := range k.cost(r, st) {
-				if c.batch == "" {
-					sp.Calls[c.cat]++
-					continue
-				}
-				batches[c.batch]++
-				sizes[c.batch], cats[c.batch] = c.size, c.cat
-			}
-		}
-		for b, n := range batches {
-			sp.Calls[cats[b]] += (n + sizes[b] - 1) / sizes[b]
-		}
-		for cat, n := range sp.Calls {
-			p.Calls[cat] += n
-			sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
-		}
-		if step.Kind == UpdateFeatures {
-			p.FeatureCalls = sp.Calls[zoom.Medium]
-			if n := p.FeatureCalls; n > 0 {
-				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)
-			}
-		}
-		p.Duration += sp.Duration
-		p.Steps = append(p.Steps, sp)
-		if w, ok := k.(planWarner); ok {
-			p.Warnings = append(p.Warnings, w.warnings(sp)...)
+			batches[c.batch]++
+			sizes[c.batch], cats[c.batch] = c.size, c.cat
 		}
 	}
+	for b, n := range batches {
+		sp.Calls[cats[b]] += (n + sizes[b] - 1) / sizes[b]
+	}
+	for cat, n := range sp.Calls {
+		p.Calls[cat] += n
+		sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
+	}
+	if step.Kind == UpdateFeatures {
+		p.FeatureCalls = sp.Calls[zoom.Medium]
+		if n := p.FeatureCalls; n > 0 {
+			sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)
+		}
+	}
+	p.Duration += sp.Duration
+	p.Steps = append(p.Steps, sp)
+	if w, ok := k.(planWarner); ok {
+		p.Warnings = append(p.Warnings, w.warnings(sp)...)
+	}
+}
+
+// planWarnings adds what an approver should know: the daily creates, the
+// undo's limits, the removals, the fields not compared.
+func (e *engine) planWarnings(p *Plan, creates int) {
 	if limit := e.Client.Tier().DailyCreates; creates > limit {
 		reset := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%d users to create, but the %s tier allows %d creates a day: %d rows will be deferred; finish them with --resume after %s",
@@ -541,7 +550,6 @@ func (e *engine) summarize() *Plan {
 				p.Removals[results.RemoveDowngrade]))
 		}
 	}
-	return p
 }
 
 // notComparedWarning names the fields sent without comparing: the plan

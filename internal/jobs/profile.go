@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -24,47 +25,65 @@ func profileFields(job *jobfile.Job) []string {
 }
 
 // userField reads and sets one profile field of a zoom.User, for the
-// fields Get a user carries (vanity_name, host_key, about_me and
-// linkedin_url it does not): the plan compares rows with get, and
-// simulates its own PATCHes with set so later steps see the state the
+// fields Get a user carries (mapping.Field.Carried; vanity_name, host_key,
+// about_me and linkedin_url it does not): the plan compares rows with get,
+// and simulates its own PATCHes with set so later steps see the state the
 // earlier ones leave.
 type userField struct {
 	get func(*zoom.User) string
 	set func(*zoom.User, string)
 }
 
-func textField(p func(*zoom.User) *string) userField {
-	return userField{get: func(u *zoom.User) string { return *p(u) }, set: func(u *zoom.User, v string) { *p(u) = v }}
-}
+// userFields is derived from the catalogue: every carried profile field
+// reads and sets the zoom.User field whose json tag is its UserKey, so a
+// new user field is a catalogue entry and a zoom.User field, nothing here.
+// A catalogue field zoom.User lacks is left out (sent without comparing);
+// TestCarriedProfileFieldsAreRead fails on it.
+var userFields = deriveUserFields()
 
-var userFields = map[string]userField{
-	"first_name":    textField(func(u *zoom.User) *string { return &u.FirstName }),
-	"last_name":     textField(func(u *zoom.User) *string { return &u.LastName }),
-	"display_name":  textField(func(u *zoom.User) *string { return &u.DisplayName }),
-	"dept":          textField(func(u *zoom.User) *string { return &u.Dept }),
-	"job_title":     textField(func(u *zoom.User) *string { return &u.JobTitle }),
-	"location":      textField(func(u *zoom.User) *string { return &u.Location }),
-	"company":       textField(func(u *zoom.User) *string { return &u.Company }),
-	"manager":       textField(func(u *zoom.User) *string { return &u.Manager }),
-	"timezone":      textField(func(u *zoom.User) *string { return &u.Timezone }),
-	"language":      textField(func(u *zoom.User) *string { return &u.Language }),
-	"phone_number":  textField(func(u *zoom.User) *string { return &u.PhoneNumber }),
-	"phone_country": textField(func(u *zoom.User) *string { return &u.PhoneCountry }),
-	"cost_center":   textField(func(u *zoom.User) *string { return &u.CostCenter }),
-	"pronouns":      textField(func(u *zoom.User) *string { return &u.Pronouns }),
-	"type": {
-		get: func(u *zoom.User) string { return strconv.Itoa(u.Type) },
-		set: func(u *zoom.User, v string) { u.Type, _ = strconv.Atoi(v) },
-	},
-	"pmi": {
-		get: func(u *zoom.User) string {
-			if u.PMI == 0 {
-				return ""
+func deriveUserFields() map[string]userField {
+	byTag := map[string]int{}
+	ut := reflect.TypeFor[zoom.User]()
+	for i := range ut.NumField() {
+		tag, _, _ := strings.Cut(ut.Field(i).Tag.Get("json"), ",")
+		byTag[tag] = i
+	}
+	out := map[string]userField{}
+	for _, f := range mapping.Catalogue() {
+		if f.Target != mapping.Profile || f.Carried == mapping.NotCarried {
+			continue
+		}
+		i, ok := byTag[f.UserKey()]
+		if !ok {
+			continue
+		}
+		field := func(u *zoom.User) reflect.Value { return reflect.ValueOf(u).Elem().Field(i) }
+		switch ut.Field(i).Type.Kind() {
+		case reflect.String:
+			out[f.Name] = userField{
+				get: func(u *zoom.User) string { return field(u).String() },
+				set: func(u *zoom.User, v string) { field(u).SetString(v) },
 			}
-			return strconv.FormatInt(u.PMI, 10)
-		},
-		set: func(u *zoom.User, v string) { u.PMI, _ = strconv.ParseInt(v, 10, 64) },
-	},
+		case reflect.Int:
+			// type: always set on a user Zoom answered, so 0 reads "0".
+			out[f.Name] = userField{
+				get: func(u *zoom.User) string { return strconv.FormatInt(field(u).Int(), 10) },
+				set: func(u *zoom.User, v string) { n, _ := strconv.ParseInt(v, 10, 64); field(u).SetInt(n) },
+			}
+		case reflect.Int64:
+			// pmi: 0 is "none", which compares with an empty cell.
+			out[f.Name] = userField{
+				get: func(u *zoom.User) string {
+					if n := field(u).Int(); n != 0 {
+						return strconv.FormatInt(n, 10)
+					}
+					return ""
+				},
+				set: func(u *zoom.User, v string) { n, _ := strconv.ParseInt(v, 10, 64); field(u).SetInt(n) },
+			}
+		}
+	}
+	return out
 }
 
 // currentValue reads a profile field off a user as the API returned it;
@@ -76,7 +95,7 @@ func currentValue(u *zoom.User, field string, listed bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if m, _ := mapping.Lookup(field); listed && !m.InListing {
+	if m, _ := mapping.Lookup(field); listed && !m.Listed() {
 		return "", false
 	}
 	return f.get(u), true
@@ -265,7 +284,7 @@ func needsDetail(e *engine) bool {
 	}
 	for _, field := range profileFields(e.Job) {
 		if _, read := userFields[field]; read {
-			if f, _ := mapping.Lookup(field); !f.InListing {
+			if f, _ := mapping.Lookup(field); !f.Listed() {
 				return true
 			}
 		}

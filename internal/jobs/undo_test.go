@@ -15,6 +15,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -231,6 +232,18 @@ func testUndoLeavesAFieldChangedSinceTheRun(t *testing.T) {
 	changes, _ := os.ReadFile(filepath.Join(out, "changes.csv"))
 	if !strings.Contains(string(changes), "conflict") {
 		t.Errorf("changes.csv does not list the conflict:\n%s", changes)
+	}
+	// A conflict needs a look: failed.csv, the console's list and the
+	// exit code all say so (failed.csv used to leave it out).
+	failed := readCSVFile(t, filepath.Join(out, "failed.csv"))
+	if len(failed) != 1 || failed[0]["email"] != "alan.turing@acme.example" {
+		t.Errorf("failed.csv lists %v, want alan's conflict alone", failed)
+	}
+	if len(sum.Failed) != 1 || sum.Failed[0].Status != results.Conflict {
+		t.Errorf("the console lists %+v, want alan's conflict", sum.Failed)
+	}
+	if code := sum.Counts.ExitCode(); code != results.ExitFailed {
+		t.Errorf("the undo exits %d, want %d", code, results.ExitFailed)
 	}
 }
 

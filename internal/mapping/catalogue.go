@@ -82,9 +82,17 @@ type Field struct {
 	Labels map[string]string
 	// Clearable fields accept the clear token (empty string sent to Zoom).
 	Clearable bool
-	// InListing is true when List users returns the field, so a listing is
-	// enough to tell whether a row is already as asked.
-	InListing bool
+	// Carried says which of Zoom's user answers carries the field: List
+	// users and Get a user (ByList), only Get (ByGet), or neither
+	// (NotCarried: vanity_name, host_key, about_me, linkedin_url, which
+	// are sent without comparing). The plan reads a user only for what
+	// the list leaves out, the users export leaves ByGet columns empty
+	// without --details, and profile.go reads and sets zoom.User by
+	// JSONKey for every carried profile field.
+	Carried Carried
+	// JSONKey is the field's key in Zoom's user JSON (zoom.User's json
+	// tag) when it is not Name: group_ids for group. See UserKey.
+	JSONKey string
 	// Doc is one line for the Instructions sheet, --help and the README.
 	Doc string
 	// JSON is the type a Setting is sent as: boolean, integer or string.
@@ -98,6 +106,27 @@ type Field struct {
 	maxHan int
 	// noLinks refuses hyperlinks and HTML (about_me).
 	noLinks bool
+}
+
+// Carried is which of Zoom's user answers carries a field.
+type Carried int
+
+const (
+	NotCarried Carried = iota // neither List users nor Get a user answers it
+	ByGet                     // only Get a user (GET /users/{userId})
+	ByList                    // List users, and Get a user
+)
+
+// Listed says whether List users returns the field, so a listing is
+// enough to tell whether a row is already as asked.
+func (f Field) Listed() bool { return f.Carried == ByList }
+
+// UserKey is the field's key in Zoom's user JSON: JSONKey, else Name.
+func (f Field) UserKey() string {
+	if f.JSONKey != "" {
+		return f.JSONKey
+	}
+	return f.Name
 }
 
 // Limits that the reference (and Zoom's OpenAPI file) gives: email 128,
@@ -237,8 +266,8 @@ var boolAliases = map[string]string{
 
 var boolLabels = map[string]string{"true": "on", "false": "off"}
 
-func text(name string, max int, clearable, listing bool, doc string) Field {
-	return Field{Name: name, Kind: Text, Target: Profile, MaxLen: max, Clearable: clearable, InListing: listing, Doc: doc}
+func text(name string, max int, clearable bool, carried Carried, doc string) Field {
+	return Field{Name: name, Kind: Text, Target: Profile, MaxLen: max, Clearable: clearable, Carried: carried, Doc: doc}
 }
 
 func withHan(f Field, n int) Field { f.maxHan = n; return f }
@@ -254,53 +283,53 @@ func boolFeature(name, doc string) Field {
 
 var catalogue = []Field{
 	// Keys.
-	{Name: "email", Kind: Email, Target: Key, MaxLen: lenLong, InListing: true,
+	{Name: "email", Kind: Email, Target: Key, MaxLen: lenLong, Carried: ByList,
 		Doc: "The user's email address (lower-cased); names the user when match is email."},
-	{Name: "id", Kind: Text, Target: Key, MaxLen: lenName, InListing: true,
+	{Name: "id", Kind: Text, Target: Key, MaxLen: lenName, Carried: ByList,
 		Doc: "The Zoom user ID; names the user when match is id."},
 
 	// Profile: Create users' user_info and Update a user's body.
-	withHan(text("first_name", lenName, false, true, "First name, at most 64 characters (5 Chinese characters)."), 5),
-	withHan(text("last_name", lenName, false, true, "Last name, at most 64 characters (5 Chinese characters)."), 5),
-	withHan(text("display_name", lenLong, true, true, "Display name, at most 128 characters (10 Chinese characters); cleared, Zoom derives it from the names."), 10),
-	{Name: "type", Kind: Enum, Target: Profile, InListing: true,
+	withHan(text("first_name", lenName, false, ByList, "First name, at most 64 characters (5 Chinese characters)."), 5),
+	withHan(text("last_name", lenName, false, ByList, "Last name, at most 64 characters (5 Chinese characters)."), 5),
+	withHan(text("display_name", lenLong, true, ByList, "Display name, at most 128 characters (10 Chinese characters); cleared, Zoom derives it from the names."), 10),
+	{Name: "type", Kind: Enum, Target: Profile, Carried: ByList,
 		Allowed: []string{"1", "2", "4"},
 		Labels:  map[string]string{"1": "Basic", "2": "Licensed", "4": "Unassigned without Meetings Basic"},
 		Aliases: map[string]string{"basic": "1", "licensed": "2", "unassigned": "4", "unassigned without meetings basic": "4"},
 		Doc:     "User type: 1 Basic, 2 Licensed, 4 Unassigned without Meetings Basic (the names work too)."},
-	text("dept", lenLong, true, true, "Department, at most 128 characters."),
-	text("job_title", lenLong, true, false, "Job title, at most 128 characters."),
-	text("location", lenURL, true, false, "Location, at most 256 characters."),
-	text("company", lenCompany, true, false, "Company, at most 255 characters."),
-	text("manager", lenLong, true, false, "Manager: the email address or display name of a user in the same account."),
-	text("timezone", lenName, false, true, "Time zone ID from Zoom's list, e.g. America/Chicago."),
-	text("language", lenName, false, false, "Web portal language, e.g. en-US."),
-	text("phone_number", 30, true, false, "Phone number (deprecated by Zoom), at most 30 characters; sent with phone_country."),
-	{Name: "phone_country", Kind: Text, Target: Profile, MinLen: 2, MaxLen: 2, Clearable: true,
+	text("dept", lenLong, true, ByList, "Department, at most 128 characters."),
+	text("job_title", lenLong, true, ByGet, "Job title, at most 128 characters."),
+	text("location", lenURL, true, ByGet, "Location, at most 256 characters."),
+	text("company", lenCompany, true, ByGet, "Company, at most 255 characters."),
+	text("manager", lenLong, true, ByGet, "Manager: the email address or display name of a user in the same account."),
+	text("timezone", lenName, false, ByList, "Time zone ID from Zoom's list, e.g. America/Chicago."),
+	text("language", lenName, false, ByGet, "Web portal language, e.g. en-US."),
+	text("phone_number", 30, true, ByGet, "Phone number (deprecated by Zoom), at most 30 characters; sent with phone_country."),
+	{Name: "phone_country", Kind: Text, Target: Profile, MinLen: 2, MaxLen: 2, Clearable: true, Carried: ByGet,
 		Doc: "Two-letter country ID of phone_number (US, GB); needed whenever phone_number is mapped."},
-	text("cost_center", lenLong, true, false, "Cost center, at most 128 characters."),
-	{Name: "pmi", Kind: Integer, Target: Profile, MinLen: 10, MaxLen: 10, InListing: true,
+	text("cost_center", lenLong, true, ByGet, "Cost center, at most 128 characters."),
+	{Name: "pmi", Kind: Integer, Target: Profile, MinLen: 10, MaxLen: 10, Carried: ByList,
 		Doc: "Personal meeting ID: exactly 10 digits."},
-	text("vanity_name", lenName, true, false, "Personal meeting room name, at most 64 characters."),
+	text("vanity_name", lenName, true, NotCarried, "Personal meeting room name, at most 64 characters."),
 	{Name: "host_key", Kind: Digits, Target: Profile, MinLen: 6, MaxLen: 10,
 		Doc: "Host key: 6 to 10 digits."},
-	text("pronouns", lenName, true, false, "Pronouns, at most 64 characters."),
+	text("pronouns", lenName, true, ByGet, "Pronouns, at most 64 characters."),
 	{Name: "about_me", Kind: Text, Target: Profile, MaxLen: 150, Clearable: true, noLinks: true,
 		Doc: "Self-introduction, at most 150 characters; no links or HTML."},
 	{Name: "linkedin_url", Kind: Text, Target: Profile, MaxLen: lenURL, Clearable: true, contains: "linkedin.com",
 		Doc: "LinkedIn profile URL; must contain linkedin.com."},
 
 	// Status.
-	{Name: "status", Kind: Enum, Target: Status, InListing: true,
+	{Name: "status", Kind: Enum, Target: Status, Carried: ByList,
 		Allowed: []string{"active", "inactive"},
 		Aliases: map[string]string{"activate": "active", "activated": "active", "reactivate": "active",
 			"deactivate": "inactive", "deactivated": "inactive"},
 		Doc: "Desired status: active or inactive (activate/deactivate work too)."},
 
 	// Group and division.
-	{Name: "group", Kind: Text, Target: Group, MaxLen: lenLong, InListing: true,
+	{Name: "group", Kind: Text, Target: Group, MaxLen: lenLong, Carried: ByList, JSONKey: "group_ids",
 		Doc: "A group name or ID; move_group puts the user in it."},
-	{Name: "division", Kind: Text, Target: Division, MaxLen: lenLong, InListing: true,
+	{Name: "division", Kind: Text, Target: Division, MaxLen: lenLong, Carried: ByList, JSONKey: "division_ids",
 		Doc: "A division name or ID; assign_division puts the user in it."},
 
 	// Features: the feature_type values of Bulk update features.

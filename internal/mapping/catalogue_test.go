@@ -63,14 +63,14 @@ func TestCatalogueShape(t *testing.T) {
 	}
 	var listing []string
 	for _, f := range cat {
-		if f.InListing {
+		if f.Listed() {
 			listing = append(listing, f.Name)
 		}
 	}
 	slices.Sort(listing)
 	want := []string{"dept", "display_name", "division", "email", "first_name", "group", "id", "last_name", "pmi", "status", "timezone", "type"}
 	if !slices.Equal(listing, want) {
-		t.Errorf("InListing fields = %v, want %v", listing, want)
+		t.Errorf("listed fields = %v, want %v", listing, want)
 	}
 }
 

@@ -113,6 +113,26 @@ func (e *ColumnError) Error() string {
 	return b.String()
 }
 
+// addTransforms adds a field's transforms (lower, upper, title), telling
+// fail of each unknown one; it says whether all were known.
+func (c *compiled) addTransforms(names []string, fail func(msg string)) bool {
+	ok := true
+	for _, t := range names {
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "lower":
+			c.trans = append(c.trans, tLower)
+		case "upper":
+			c.trans = append(c.trans, tUpper)
+		case "title":
+			c.trans = append(c.trans, tTitle)
+		default:
+			fail(fmt.Sprintf("unknown transform %q (use lower, upper or title)", t))
+			ok = false
+		}
+	}
+	return ok
+}
+
 // Compile resolves specs against the input's header. Errors are
 // *ColumnError (several may be joined with errors.Join).
 func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
@@ -146,20 +166,7 @@ func Compile(specs []Spec, header []string, opts Options) (*Mapper, error) {
 		}
 		seenField[f.Name] = true
 		c := compiled{f: f, col: -1, required: sp.Required}
-		bad := false
-		for _, t := range sp.Transforms {
-			switch strings.ToLower(strings.TrimSpace(t)) {
-			case "lower":
-				c.trans = append(c.trans, tLower)
-			case "upper":
-				c.trans = append(c.trans, tUpper)
-			case "title":
-				c.trans = append(c.trans, tTitle)
-			default:
-				fail(sp, fmt.Sprintf("unknown transform %q (use lower, upper or title)", t))
-				bad = true
-			}
-		}
+		bad := !c.addTransforms(sp.Transforms, func(msg string) { fail(sp, msg) })
 		if sp.HasDefault {
 			v, p := f.Canonical(sp.Default)
 			if p != nil {
@@ -683,20 +690,39 @@ func checkEmail(f Field, s string) (string, *Problem) {
 	if len(s) > f.MaxLen && f.MaxLen > 0 {
 		return bad(fmt.Sprintf("the email address is %d characters long; Zoom accepts %d", len(s), f.MaxLen), "check the cell")
 	}
+	if msg, h := emailLocalProblem(q, local, hint); msg != "" {
+		return bad(msg, h)
+	}
+	if msg, h := emailDomainProblem(q, domain, hint); msg != "" {
+		return bad(msg, h)
+	}
+	return strings.ToLower(s), nil
+}
+
+// emailLocalProblem says what is wrong with the part before the @ (the
+// message and hint; "" when nothing is). q is the address for messages.
+func emailLocalProblem(q, local, hint string) (string, string) {
+	why := func(msg, hint string) (string, string) { return msg, hint }
 	if local == "" || len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return bad(fmt.Sprintf("%q is not a valid email address: the part before @ is not valid", q), hint)
+		return why(fmt.Sprintf("%q is not a valid email address: the part before @ is not valid", q), hint)
 	}
 	for i := 0; i < len(local); i++ {
 		if !localChar(local[i]) {
 			if local[i] >= 0x80 {
-				return bad(fmt.Sprintf("%q is not a valid email address: it has non-ASCII letters before the @", q),
+				return why(fmt.Sprintf("%q is not a valid email address: it has non-ASCII letters before the @", q),
 					"Zoom needs an ASCII address; check for accents or look-alike characters")
 			}
-			return bad(fmt.Sprintf("%q is not a valid email address: %q is not allowed before the @", q, local[i]), hint)
+			return why(fmt.Sprintf("%q is not a valid email address: %q is not allowed before the @", q, local[i]), hint)
 		}
 	}
+	return "", ""
+}
+
+// emailDomainProblem says what is wrong with the domain after the @.
+func emailDomainProblem(q, domain, hint string) (string, string) {
+	why := func(msg, hint string) (string, string) { return msg, hint }
 	if domain == "" || len(domain) > 253 || !strings.Contains(domain, ".") {
-		return bad(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+		return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
 	}
 	last := ""
 	for rest := domain; ; {
@@ -706,16 +732,16 @@ func checkEmail(f Field, s string) (string, *Problem) {
 			l, rest = rest[:i], rest[i+1:]
 		}
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return bad(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+			return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
 		}
 		for j := 0; j < len(l); j++ {
 			c := l[j]
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
 				if c >= 0x80 {
-					return bad(fmt.Sprintf("%q is not a valid email address: the domain has non-ASCII letters", q),
+					return why(fmt.Sprintf("%q is not a valid email address: the domain has non-ASCII letters", q),
 						"write the domain in its xn-- (punycode) form")
 				}
-				return bad(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+				return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
 			}
 		}
 		if i < 0 {
@@ -724,9 +750,9 @@ func checkEmail(f Field, s string) (string, *Problem) {
 		}
 	}
 	if len(last) < 2 || isDigits(last) {
-		return bad(fmt.Sprintf("%q is not a valid email address: the domain does not end in a top-level domain", q), hint)
+		return why(fmt.Sprintf("%q is not a valid email address: the domain does not end in a top-level domain", q), hint)
 	}
-	return strings.ToLower(s), nil
+	return "", ""
 }
 
 func localChar(c byte) bool {

@@ -16,8 +16,11 @@ type ResultRow struct {
 	// Values are the input cells typed as the file had them (XLSX:
 	// numbers, dates, booleans with their formats), parallel to Cells;
 	// nil for CSV. The workbooks write them typed.
-	Values     []sheet.Cell
-	Status     string // zb_status
+	Values []sheet.Cell
+	Status Status // zb_status of a run's row
+	// Planned is a plan row's action (plan.csv, plan.xlsx), written in
+	// zb_status in place of Status, which a plan row leaves empty.
+	Planned    Action
 	Step       string // zb_step: the step that failed or was deferred
 	HTTPStatus int
 	ErrorCode  int
@@ -63,14 +66,25 @@ const (
 	PlanXLSX    = "plan.xlsx"
 )
 
-// failedStatus says whether a row goes in failed.csv and the Failures
-// sheet: it needs fixing or running again.
-func failedStatus(s string) bool {
-	switch s {
-	case string(Failed), string(Deferred), string(ActFail), string(Partial), string(NotRun):
-		return true
+// zbStatus is the zb_status cell: the status of a run's row, the action of
+// a plan's.
+func (row ResultRow) zbStatus() string {
+	if row.Planned != "" {
+		return string(row.Planned)
 	}
-	return false
+	return string(row.Status)
+}
+
+// style is how the workbooks colour a row: failures red, the other rows
+// that need a look amber.
+func (row ResultRow) style() sheet.RowStyle {
+	switch {
+	case row.Status == Failed, row.Planned == ActFail:
+		return sheet.Failed
+	case row.Status != "" && row.Status.NeedsLook():
+		return sheet.Warning
+	}
+	return sheet.Plain
 }
 
 func (r *Results) columns() []sheet.Column {
@@ -118,7 +132,7 @@ func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 		return sheet.IntCell(int64(n))
 	}
 	// A row a sync adds is no input row: its zb_row is empty, not 0.
-	cells = append(cells, num(row.Number), sheet.TextCell(row.Status), sheet.TextCell(row.Step),
+	cells = append(cells, num(row.Number), sheet.TextCell(row.zbStatus()), sheet.TextCell(row.Step),
 		num(row.HTTPStatus), num(row.ErrorCode), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID), sheet.TextCell(row.TrackingID),
 		sheet.TextCell(string(row.Action)), sheet.TextCell(row.Target))
 	for i := range r.Steps {
@@ -164,7 +178,7 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 		for _, row := range r.Rows {
 			// A sync's own rows are not input rows: fed back with
 			// --input they would list the member they took out.
-			if !failedStatus(row.Status) || row.Number == 0 {
+			if !row.Status.NeedsLook() || row.Number == 0 {
 				continue
 			}
 			var cells []sheet.Cell
@@ -204,14 +218,7 @@ func (r *Results) writeWorkbook(path string) error {
 			if !keep(row) {
 				continue
 			}
-			style := sheet.Plain
-			switch Status(row.Status) {
-			case Failed, Status(ActFail):
-				style = sheet.Failed
-			case Deferred, NotRun, Partial:
-				style = sheet.Warning
-			}
-			if err := t.WriteRow(r.cells(row, true), style); err != nil {
+			if err := t.WriteRow(r.cells(row, true), row.style()); err != nil {
 				return err
 			}
 		}
@@ -223,7 +230,7 @@ func (r *Results) writeWorkbook(path string) error {
 	if err := writeSummary(wb, r.Summary); err != nil {
 		return err
 	}
-	if err := write("Failures", func(row ResultRow) bool { return failedStatus(row.Status) }); err != nil {
+	if err := write("Failures", func(row ResultRow) bool { return row.Status.NeedsLook() }); err != nil {
 		return err
 	}
 	return wb.SaveAs(path)

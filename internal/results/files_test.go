@@ -101,7 +101,7 @@ func TestWriteResultsOneLinePerRow(t *testing.T) {
 	emails, rowNums, statuses, steps := column(t, recs, "Email"), column(t, report, "zb_row"), column(t, report, "zb_status"), column(t, report, "zb_step")
 	creates, moves := column(t, report, "zb_create_users"), column(t, report, "zb_move_group")
 	for i, row := range r.Rows {
-		if emails[i] != row.Cells[0] || rowNums[i] != strconv.Itoa(row.Number) || statuses[i] != row.Status || steps[i] != row.Step {
+		if emails[i] != row.Cells[0] || rowNums[i] != strconv.Itoa(row.Number) || statuses[i] != string(row.Status) || steps[i] != row.Step {
 			t.Errorf("line %d = %q, want %s row %d %s at %q", i+1, recs[i+1], row.Cells[0], row.Number, row.Status, row.Step)
 		}
 		if creates[i] != row.Steps[0] || moves[i] != row.Steps[1] {

@@ -5,7 +5,11 @@
 // reduce rows with the methods here, so they cannot disagree.
 package results
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Status is what happened to a row in a step, or to the row as a whole.
 type Status string
@@ -24,6 +28,20 @@ const (
 
 // Statuses lists every status in report order.
 var Statuses = []Status{Succeeded, Unchanged, Failed, Partial, Skipped, Deferred, NotRun, Conflict, Kept}
+
+// NeedsLook says whether a row (or a row's step) with this status needs
+// an admin's look: it failed, did not finish, was deferred or skipped, or
+// an undo left it as someone changed it. failed.csv, the Failures sheet,
+// the console's "Rows that need a look", --json's failed list, the
+// progress counter and the exit code all ask this one method, so the four
+// can never disagree again.
+func (s Status) NeedsLook() bool {
+	switch s {
+	case Succeeded, Unchanged, Kept:
+		return false
+	}
+	return true // Failed, Partial, Skipped, Deferred, NotRun, Conflict, and anything unknown
+}
 
 // Final says whether a step result is final: a resumed run leaves it
 // alone. Skipped is not: whether a step starts is the plan's to decide
@@ -65,6 +83,43 @@ const (
 	ActConflict       Action = "conflict" // undo: changed since the run, left as found
 	ActKeep           Action = "keep"     // undo: a created user is kept (no --allow-delete)
 )
+
+// Actions lists every action in report order: every summary that lists
+// actions (plan.xlsx, the console's plan, --json) walks it, so a new
+// action is reported as soon as it is added here (TestActionsListsEvery
+// checks that it is).
+var Actions = []Action{ActCreate, ActUpdate, ActUnchanged, ActFail, ActSkip, ActMove, ActAdd, ActSetPrimary,
+	ActAssign, ActActivate, ActDeactivate, ActDelete, ActDisassoc, ActRename, ActRevoke, ActUpload, ActRemove,
+	ActRemoveUnlisted, ActDone, ActRecovered, ActConflict, ActKeep}
+
+// ActionCounts counts rows by planned action.
+type ActionCounts map[Action]int
+
+// Text reads "create 3, update 1" in Actions order, with only the actions
+// keep accepts (nil: all); an action missing from Actions comes last, by
+// name, rather than vanishing. It is "" when nothing is counted.
+func (c ActionCounts) Text(keep func(Action) bool) string {
+	var parts []string
+	add := func(a Action) {
+		if n := c[a]; n > 0 && (keep == nil || keep(a)) {
+			parts = append(parts, string(a)+" "+strconv.Itoa(n))
+		}
+	}
+	for _, a := range Actions {
+		add(a)
+	}
+	var extra []Action
+	for a := range c {
+		if !slices.Contains(Actions, a) {
+			extra = append(extra, a)
+		}
+	}
+	slices.Sort(extra)
+	for _, a := range extra {
+		add(a)
+	}
+	return strings.Join(parts, ", ")
+}
 
 // Writes says whether the action spends a write call.
 func (a Action) Writes() bool {
@@ -162,14 +217,21 @@ func (c Counts) Total() int {
 	return n
 }
 
-// AsAsked says whether every row ended succeeded or unchanged.
-// A user an undo kept is as asked: keeping it was the choice.
-func (c Counts) AsAsked() bool { return c[Succeeded]+c[Unchanged]+c[Kept] == c.Total() }
+// AsAsked says whether no row needs a look: every row ended succeeded or
+// unchanged, or kept (a user an undo kept: keeping it was the choice).
+func (c Counts) AsAsked() bool {
+	for st, n := range c {
+		if n > 0 && st.NeedsLook() {
+			return false
+		}
+	}
+	return true
+}
 
 // Exit codes, as the README's table gives them.
 const (
 	ExitOK      = 0 // every row succeeded or was already as asked
-	ExitFailed  = 1 // the run finished and some rows failed or were deferred
+	ExitFailed  = 1 // the run finished and some rows need a look (failed, deferred, not finished, conflict)
 	ExitUsage   = 2 // usage, job or input error: nothing was sent
 	ExitAborted = 3 // interrupted, stopped by a limit, or declined
 	ExitAuth    = 4 // cannot authenticate or cannot reach Zoom
@@ -177,7 +239,7 @@ const (
 )
 
 // ExitCode is the exit code of a run that finished (not aborted): 0 when
-// every row is as asked, 1 otherwise.
+// every row is as asked, 1 when some row needs a look.
 func (c Counts) ExitCode() int {
 	if c.AsAsked() {
 		return ExitOK

@@ -137,11 +137,7 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 		return nil, err
 	}
 	for _, row := range p.Rows.Rows {
-		style := sheet.Plain
-		if row.Status == string(ActFail) {
-			style = sheet.Failed
-		}
-		if err := rt.WriteRow(p.Rows.cells(row, true), style); err != nil {
+		if err := rt.WriteRow(p.Rows.cells(row, true), row.style()); err != nil {
 			return nil, err
 		}
 	}

@@ -198,6 +198,22 @@ func (sd *Seed) build(st *state, now time.Time) error {
 	if sd.LicensedSeats < 0 {
 		return errors.New("licensed_seats: must not be negative")
 	}
+	for _, step := range []func() error{
+		func() error { return sd.buildAccount(st) },
+		func() error { return sd.buildDivisions(st) },
+		func() error { return sd.buildGroups(st) },
+		func() error { return sd.buildUsers(st, now) },
+		func() error { return sd.buildContactGroups(st) },
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildAccount adds the subscriptions, the blocked and managed domains, the foreign group IDs and the external users.
+func (sd *Seed) buildAccount(st *state) error {
 	for i, sub := range sd.Subscriptions {
 		if strings.TrimSpace(sub) == "" {
 			return fmt.Errorf("subscriptions[%d]: empty", i)
@@ -230,7 +246,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 		}
 		st.external[strings.ToLower(e)] = true
 	}
+	return nil
+}
 
+// buildDivisions adds the divisions and the main one.
+func (sd *Seed) buildDivisions(st *state) error {
 	// Divisions: there is always exactly one main division. Without one
 	// marked main, a division called "Main Division" is it, or one is made.
 	mains := 0
@@ -259,7 +279,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 		main := d.Main || (mains == 0 && strings.EqualFold(name, "Main Division"))
 		st.addDivision(d.ID, name, d.Description, main)
 	}
+	return nil
+}
 
+// buildGroups adds the groups.
+func (sd *Seed) buildGroups(st *state) error {
 	for i, g := range sd.Groups {
 		name := strings.TrimSpace(g.Name)
 		switch {
@@ -274,7 +298,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 		}
 		st.addGroup(g.ID, name)
 	}
+	return nil
+}
 
+// buildUsers adds the users, and the owner when none is given.
+func (sd *Seed) buildUsers(st *state, now time.Time) error {
 	owners := 0
 	for _, u := range sd.Users {
 		if u.Role == "owner" {
@@ -310,7 +338,11 @@ func (sd *Seed) build(st *state, now time.Time) error {
 	if sd.LicensedSeats > 0 && st.licensed > sd.LicensedSeats {
 		return fmt.Errorf("licensed_seats: %d, but %d users are licensed (type 2)", sd.LicensedSeats, st.licensed)
 	}
+	return nil
+}
 
+// buildContactGroups adds the contact groups and their members.
+func (sd *Seed) buildContactGroups(st *state) error {
 	for i, scg := range sd.ContactGroups {
 		name := strings.TrimSpace(scg.Name)
 		if name == "" {
@@ -340,19 +372,8 @@ func (sd *Seed) build(st *state, now time.Time) error {
 // seedUser turns a seed entry into a user, checking each field.
 func (sd *Seed) seedUser(st *state, su SeedUser, now time.Time) (*user, error) {
 	email := strings.TrimSpace(su.Email)
-	switch {
-	case email == "":
-		return nil, errors.New("email: missing")
-	case !validEmail(email):
-		return nil, fmt.Errorf("email: %q is not a valid email address", email)
-	case st.byEmail[strings.ToLower(email)] != nil:
-		return nil, fmt.Errorf("email: %q is used twice", email)
-	case su.ID != "" && (st.byID[su.ID] != nil || st.groupByID[su.ID] != nil || st.divByID[su.ID] != nil):
-		return nil, fmt.Errorf("id: %q is used twice", su.ID)
-	case len([]rune(su.FirstName)) > maxName:
-		return nil, fmt.Errorf("first_name: longer than %d characters", maxName)
-	case len([]rune(su.LastName)) > maxName:
-		return nil, fmt.Errorf("last_name: longer than %d characters", maxName)
+	if err := seedUserIdentity(st, su, email); err != nil {
+		return nil, err
 	}
 	u := &user{User: User{
 		ID: su.ID, Email: email, FirstName: su.FirstName, LastName: su.LastName, DisplayName: su.DisplayName,
@@ -364,27 +385,62 @@ func (sd *Seed) seedUser(st *state, su SeedUser, now time.Time) (*user, error) {
 	if u.ID == "" {
 		u.ID = st.newID()
 	}
+	for _, step := range []func() error{
+		func() error { return seedUserDefaults(st, u, su) },
+		func() error { return seedUserTimes(u, su) },
+		func() error { return seedUserPlaces(st, u, su) },
+		func() error { return seedUserFeatures(u, su) },
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// seedUserIdentity checks a seed user's email, ID and names.
+func seedUserIdentity(st *state, su SeedUser, email string) error {
+	switch {
+	case email == "":
+		return errors.New("email: missing")
+	case !validEmail(email):
+		return fmt.Errorf("email: %q is not a valid email address", email)
+	case st.byEmail[strings.ToLower(email)] != nil:
+		return fmt.Errorf("email: %q is used twice", email)
+	case su.ID != "" && (st.byID[su.ID] != nil || st.groupByID[su.ID] != nil || st.divByID[su.ID] != nil):
+		return fmt.Errorf("id: %q is used twice", su.ID)
+	case len([]rune(su.FirstName)) > maxName:
+		return fmt.Errorf("first_name: longer than %d characters", maxName)
+	case len([]rune(su.LastName)) > maxName:
+		return fmt.Errorf("last_name: longer than %d characters", maxName)
+	}
+	return nil
+}
+
+// seedUserDefaults fills in and checks the type, role, status and
+// invitation, the display name and the PMI.
+func seedUserDefaults(st *state, u *user, su SeedUser) error {
 	if u.Type == 0 {
 		u.Type = 1
 	}
 	if !slices.Contains([]int{1, 2, 4, 99}, u.Type) {
-		return nil, fmt.Errorf("type: %d is not 1, 2, 4 or 99", su.Type)
+		return fmt.Errorf("type: %d is not 1, 2, 4 or 99", su.Type)
 	}
 	if u.Role == "" {
 		u.Role = "member"
 	}
 	if roleIDs[u.Role] == "" {
-		return nil, fmt.Errorf("role: %q is not owner, admin or member", su.Role)
+		return fmt.Errorf("role: %q is not owner, admin or member", su.Role)
 	}
 	if u.Status == "" {
 		u.Status = "active"
 	}
 	if !slices.Contains(seedStatuses, u.Status) {
-		return nil, fmt.Errorf("status: %q is not active, inactive or pending", su.Status)
+		return fmt.Errorf("status: %q is not active, inactive or pending", su.Status)
 	}
 	if su.InvitationExpired {
 		if u.Status != "pending" {
-			return nil, errors.New("invitation_expired: only a pending user has an invitation")
+			return errors.New("invitation_expired: only a pending user has an invitation")
 		}
 		u.InvitationExpired = true
 	}
@@ -394,24 +450,34 @@ func (sd *Seed) seedUser(st *state, su SeedUser, now time.Time) (*user, error) {
 	if u.PMI == 0 {
 		u.PMI = st.ids.pmi()
 	}
+	return nil
+}
+
+// seedUserTimes sets when the user was created and last signed in.
+func seedUserTimes(u *user, su SeedUser) error {
 	if su.Created != "" {
 		t, err := parseSeedTime(su.Created)
 		if err != nil {
-			return nil, fmt.Errorf("created: %w", err)
+			return fmt.Errorf("created: %w", err)
 		}
 		u.CreatedAt = t
 	}
 	if su.LastLogin != "" {
 		t, err := parseSeedTime(su.LastLogin)
 		if err != nil {
-			return nil, fmt.Errorf("last_login: %w", err)
+			return fmt.Errorf("last_login: %w", err)
 		}
 		u.LastLoginTime = t
 	}
+	return nil
+}
+
+// seedUserPlaces puts the user in their groups and division.
+func seedUserPlaces(st *state, u *user, su SeedUser) error {
 	for j, name := range su.Groups {
 		g := st.lookupGroup(strings.TrimSpace(name))
 		if g == nil {
-			return nil, fmt.Errorf("groups[%d]: unknown group %q", j, name)
+			return fmt.Errorf("groups[%d]: unknown group %q", j, name)
 		}
 		if !slices.Contains(u.GroupIDs, g.id) {
 			u.GroupIDs = append(u.GroupIDs, g.id)
@@ -420,20 +486,25 @@ func (sd *Seed) seedUser(st *state, su SeedUser, now time.Time) (*user, error) {
 	if su.Division != "" {
 		d := st.lookupDivision(strings.TrimSpace(su.Division))
 		if d == nil {
-			return nil, fmt.Errorf("division: unknown division %q", su.Division)
+			return fmt.Errorf("division: unknown division %q", su.Division)
 		}
 		u.DivisionID = d.id
 	}
+	return nil
+}
+
+// seedUserFeatures sets the user's features.
+func seedUserFeatures(u *user, su SeedUser) error {
 	for ft, v := range su.Features {
 		switch {
 		case ft == "user_type":
-			return nil, errors.New("features.user_type: set the user's type instead")
+			return errors.New("features.user_type: set the user's type instead")
 		case !slices.Contains(featureTypes, ft):
-			return nil, fmt.Errorf("features.%s: unknown feature type (want one of %s)", ft, strings.Join(featureTypes[1:], ", "))
+			return fmt.Errorf("features.%s: unknown feature type (want one of %s)", ft, strings.Join(featureTypes[1:], ", "))
 		case !validFeatureValue(ft, v):
-			return nil, fmt.Errorf("features.%s: %q is not a valid value", ft, v)
+			return fmt.Errorf("features.%s: %q is not a valid value", ft, v)
 		}
 		u.setFeature(ft, v)
 	}
-	return u, nil
+	return nil
 }

@@ -166,20 +166,22 @@ func (s *Server) listUsers(c *call) response {
 }
 
 type createUserBody struct {
-	Action   string `json:"action"`
-	UserInfo *struct {
-		Email          string   `json:"email"`
-		Type           *int     `json:"type"`
-		FirstName      string   `json:"first_name"`
-		LastName       string   `json:"last_name"`
-		DisplayName    string   `json:"display_name"`
-		Password       string   `json:"password"`
-		DivisionIDs    []string `json:"division_ids"`
-		PlanUnitedType string   `json:"plan_united_type"`
-		Feature        *struct {
-			ZoomOneType int64 `json:"zoom_one_type"`
-		} `json:"feature"`
-	} `json:"user_info"`
+	Action   string          `json:"action"`
+	UserInfo *createUserInfo `json:"user_info"`
+}
+
+type createUserInfo struct {
+	Email          string   `json:"email"`
+	Type           *int     `json:"type"`
+	FirstName      string   `json:"first_name"`
+	LastName       string   `json:"last_name"`
+	DisplayName    string   `json:"display_name"`
+	Password       string   `json:"password"`
+	DivisionIDs    []string `json:"division_ids"`
+	PlanUnitedType string   `json:"plan_united_type"`
+	Feature        *struct {
+		ZoomOneType int64 `json:"zoom_one_type"`
+	} `json:"feature"`
 }
 
 var createActions = []string{"create", "autoCreate", "custCreate", "ssoCreate"}
@@ -253,48 +255,11 @@ func (s *Server) createUser(c *call) response {
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
 	}
-	switch {
-	case b.Action == "":
-		return invalid("action", "is required")
-	case !slices.Contains(createActions, b.Action):
-		return invalid("action", "must be one of create, autoCreate, custCreate, ssoCreate")
-	case b.UserInfo == nil:
-		return invalid("user_info", "is required")
+	if bad := checkCreateBody(&b); bad != nil {
+		return *bad
 	}
 	in := b.UserInfo
 	email := strings.TrimSpace(in.Email)
-	switch {
-	case email == "":
-		return invalid("user_info.email", "is required")
-	case !validEmail(email):
-		return invalid("user_info.email", "is not a valid email address")
-	case in.Type == nil:
-		return invalid("user_info.type", "is required")
-	case *in.Type == 99 && b.Action != "ssoCreate":
-		return invalid("user_info.type", "can be 99 only with action ssoCreate")
-	case !slices.Contains([]int{1, 2, 4, 99}, *in.Type):
-		return invalid("user_info.type", "must be 1, 2 or 4")
-	}
-	for _, f := range []struct {
-		name, v string
-		most    int
-	}{{"user_info.first_name", in.FirstName, maxName}, {"user_info.last_name", in.LastName, maxName}, {"user_info.display_name", in.DisplayName, maxDisplayName}} {
-		if bad := checkLen(f.name, f.v, f.most); bad != nil {
-			return *bad
-		}
-	}
-	if in.Password != "" && (len(in.Password) < 8 || len(in.Password) > 32) {
-		return fail(http.StatusBadRequest, 300, "Invalid parameter: password")
-	}
-	if in.PlanUnitedType != "" && !slices.Contains(planUnitedTypes, in.PlanUnitedType) {
-		return fail(http.StatusBadRequest, 300, planUnitedInvalid)
-	}
-	if in.Feature != nil && in.Feature.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(in.Feature.ZoomOneType, 10)) {
-		return invalid("user_info.feature.zoom_one_type", "is not a valid Zoom Workplace plan option")
-	}
-	if len(in.DivisionIDs) > 1 {
-		return invalid("user_info.division_ids", "can hold a single division")
-	}
 	if s.st.blocked[emailDomain(email)] {
 		return fail(http.StatusBadRequest, 1107, "Email domain is blocked.")
 	}
@@ -346,6 +311,50 @@ func (s *Server) createUser(c *call) response {
 		Email     string `json:"email"`
 		Type      int    `json:"type"`
 	}{u.ID, u.FirstName, u.LastName, u.Email, u.Type})
+}
+
+// checkCreateBody checks a Create users body as Zoom does, before it looks
+// at the account.
+func checkCreateBody(b *createUserBody) *response {
+	fails := func(r response) *response { return &r }
+	switch {
+	case b.Action == "":
+		return fails(invalid("action", "is required"))
+	case !slices.Contains(createActions, b.Action):
+		return fails(invalid("action", "must be one of create, autoCreate, custCreate, ssoCreate"))
+	case b.UserInfo == nil:
+		return fails(invalid("user_info", "is required"))
+	}
+	in := b.UserInfo
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "":
+		return fails(invalid("user_info.email", "is required"))
+	case !validEmail(email):
+		return fails(invalid("user_info.email", "is not a valid email address"))
+	case in.Type == nil:
+		return fails(invalid("user_info.type", "is required"))
+	case *in.Type == 99 && b.Action != "ssoCreate":
+		return fails(invalid("user_info.type", "can be 99 only with action ssoCreate"))
+	case !slices.Contains([]int{1, 2, 4, 99}, *in.Type):
+		return fails(invalid("user_info.type", "must be 1, 2 or 4"))
+	}
+	if bad := checkCreateTexts(in); bad != nil {
+		return bad
+	}
+	if in.Password != "" && (len(in.Password) < 8 || len(in.Password) > 32) {
+		return fails(fail(http.StatusBadRequest, 300, "Invalid parameter: password"))
+	}
+	if in.PlanUnitedType != "" && !slices.Contains(planUnitedTypes, in.PlanUnitedType) {
+		return fails(fail(http.StatusBadRequest, 300, planUnitedInvalid))
+	}
+	if in.Feature != nil && in.Feature.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(in.Feature.ZoomOneType, 10)) {
+		return fails(invalid("user_info.feature.zoom_one_type", "is not a valid Zoom Workplace plan option"))
+	}
+	if len(in.DivisionIDs) > 1 {
+		return fails(invalid("user_info.division_ids", "can hold a single division"))
+	}
+	return nil
 }
 
 // GET /users/email?email=
@@ -539,24 +548,33 @@ func (s *Server) updateUser(c *call) response {
 	if u.Status == "pending" && u.InvitationExpired {
 		return invitationExpired()
 	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	for _, f := range []struct {
-		name, v string
-		most    int
-	}{
-		{"first_name", str(b.FirstName), maxName}, {"last_name", str(b.LastName), maxName},
-		{"display_name", str(b.DisplayName), maxDisplayName}, {"job_title", str(b.JobTitle), maxJobTitle},
-		{"company", str(b.Company), maxCompany}, {"location", str(b.Location), maxLocation},
+	for _, check := range []func() *response{
+		func() *response { return checkUpdateTexts(&b) },
+		func() *response { return s.checkUpdatePlan(u, &b) },
+		func() *response { return s.checkUpdateOther(u, &b) },
 	} {
-		if bad := checkLen(f.name, f.v, f.most); bad != nil {
+		if bad := check(); bad != nil {
 			return *bad
 		}
 	}
+	div, grp, bad := s.updatePlaces(u, &b)
+	if bad != nil {
+		return *bad
+	}
+	s.applyUpdate(u, &b)
+	if div != nil {
+		s.st.setDivision(u, div)
+	}
+	if grp != nil {
+		s.st.addToGroup(u, grp)
+	}
+	return reply(http.StatusNoContent, nil)
+}
+
+// checkUpdatePlan checks what an update asks of the user's plan: type,
+// plan_united_type, zoom_one_type (one at a time), the seats, the PMI.
+func (s *Server) checkUpdatePlan(u *user, b *updateUserBody) *response {
+	fails := func(r response) *response { return &r }
 	plans := 0
 	for _, set := range []bool{b.Type != nil, b.PlanUnitedType != nil, b.ZoomOneType != nil} {
 		if set {
@@ -564,71 +582,77 @@ func (s *Server) updateUser(c *call) response {
 		}
 	}
 	if plans > 1 {
-		return fail(http.StatusBadRequest, 300, `You can't change the "type" or "plan_united_type" or "zoom_one_type" at the same time.`)
+		return fails(fail(http.StatusBadRequest, 300, `You can't change the "type" or "plan_united_type" or "zoom_one_type" at the same time.`))
 	}
 	if b.Type != nil {
 		switch *b.Type {
 		case 1, 2, 4:
 		case 99:
-			return invalid("type", "can be 99 only for users created with ssoCreate")
+			return fails(invalid("type", "can be 99 only for users created with ssoCreate"))
 		default:
-			return invalid("type", "must be 1, 2 or 4")
+			return fails(invalid("type", "must be 1, 2 or 4"))
 		}
 		if *b.Type != u.Type && s.seatsFullFor(*b.Type) {
-			return s.seatsAnswer(*b.Type, u.Type, false)
+			return fails(s.seatsAnswer(*b.Type, u.Type, false))
 		}
 	}
-	if b.AboutMe != nil && htmlOrLinkRE.MatchString(*b.AboutMe) {
-		return fail(http.StatusBadRequest, 300, "The `about_me` field is illegal and can't contain hyperlinks or HTML code.")
+	if b.PlanUnitedType != nil && *b.PlanUnitedType != "none" && !slices.Contains(planUnitedTypes, *b.PlanUnitedType) {
+		return fails(fail(http.StatusBadRequest, 300, planUnitedInvalid))
 	}
-	if b.LinkedInURL != nil && *b.LinkedInURL != "" && !strings.Contains(strings.ToLower(*b.LinkedInURL), "linkedin.com") {
-		return fail(http.StatusBadRequest, 300, "The `linkedin_url` field is illegal. The URL must contain `linkedin.com`.")
+	if b.ZoomOneType != nil && *b.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(*b.ZoomOneType, 10)) {
+		return fails(invalid("zoom_one_type", "is not a valid Zoom Workplace plan option"))
 	}
+	if b.PMI != nil && (*b.PMI < 1000000000 || *b.PMI > 9999999999) {
+		return fails(invalid("pmi", "must be a 10-digit number"))
+	}
+	if b.PMI != nil && u.Type == 4 {
+		return fails(fail(http.StatusBadRequest, 200, `You cannot change PMI information for a "No Meetings License" user.`))
+	}
+	return nil
+}
+
+// checkUpdateOther checks the update's fields that are neither plain text
+// nor the plan: pronouns_option, the phone, the personal link name.
+func (s *Server) checkUpdateOther(u *user, b *updateUserBody) *response {
+	fails := func(r response) *response { return &r }
 	if b.PronounsOption != nil && (*b.PronounsOption < 1 || *b.PronounsOption > 3) {
-		return invalid("pronouns_option", "must be 1, 2 or 3")
-	}
-	if b.HostKey != nil && !hostKeyRE.MatchString(*b.HostKey) {
-		return invalid("host_key", "must be 6 to 10 digits")
+		return fails(invalid("pronouns_option", "must be 1, 2 or 3"))
 	}
 	if b.PhoneNumber != nil && *b.PhoneNumber != "" && (b.PhoneCountry == nil || *b.PhoneCountry == "") {
 		// The reference: "To update a phone number, you must also provide
 		// the phone_country field."
-		return invalid("phone_country", "is required to update phone_number")
+		return fails(invalid("phone_country", "is required to update phone_number"))
 	}
 	if b.PhoneNumbers != nil {
 		for i, pn := range *b.PhoneNumbers {
 			if pn.Label != "" && !slices.Contains(phoneLabels, pn.Label) {
-				return invalid(fmt.Sprintf("phone_numbers[%d].label", i), "must be Mobile, Office, Home or Fax")
+				return fails(invalid(fmt.Sprintf("phone_numbers[%d].label", i), "must be Mobile, Office, Home or Fax"))
 			}
 		}
 	}
 	if b.VanityName != nil && *b.VanityName != "" {
 		for _, o := range s.st.byID {
 			if o != u && strings.EqualFold(o.VanityName, *b.VanityName) {
-				return fail(http.StatusBadRequest, 4100, `User is already taken by another user from your account. Choose another "Personal Link Name".`)
+				return fails(fail(http.StatusBadRequest, 4100, `User is already taken by another user from your account. Choose another "Personal Link Name".`))
 			}
 		}
 	}
-	if b.PlanUnitedType != nil && *b.PlanUnitedType != "none" && !slices.Contains(planUnitedTypes, *b.PlanUnitedType) {
-		return fail(http.StatusBadRequest, 300, planUnitedInvalid)
-	}
-	if b.ZoomOneType != nil && *b.ZoomOneType != 0 && !slices.Contains(zoomOneTypes, strconv.FormatInt(*b.ZoomOneType, 10)) {
-		return invalid("zoom_one_type", "is not a valid Zoom Workplace plan option")
-	}
-	if b.PMI != nil && (*b.PMI < 1000000000 || *b.PMI > 9999999999) {
-		return invalid("pmi", "must be a 10-digit number")
-	}
-	if b.PMI != nil && u.Type == 4 {
-		return fail(http.StatusBadRequest, 200, `You cannot change PMI information for a "No Meetings License" user.`)
-	}
+	return nil
+}
+
+// updatePlaces finds the division and (for a pending user) the group an
+// update names.
+func (s *Server) updatePlaces(u *user, b *updateUserBody) (*division, *group, *response) {
 	var div *division
 	if b.DivisionIDs != nil {
 		switch ids := *b.DivisionIDs; {
 		case len(ids) > 1:
-			return invalid("division_ids", "can hold a single division")
+			r := invalid("division_ids", "can hold a single division")
+			return nil, nil, &r
 		case len(ids) == 1:
 			if div = s.st.divByID[ids[0]]; div == nil {
-				return fail(http.StatusNotFound, 40406, "Division not found.")
+				r := fail(http.StatusNotFound, 40406, "Division not found.")
+				return nil, nil, &r
 			}
 		}
 	}
@@ -636,33 +660,17 @@ func (s *Server) updateUser(c *call) response {
 	if b.GroupID != nil && *b.GroupID != "" && u.Status == "pending" {
 		// group_id places a pending user in a group; for others it is ignored.
 		if grp = s.st.groupByID[*b.GroupID]; grp == nil {
-			return fail(http.StatusNotFound, 4130, "Group does not exist: %s.", *b.GroupID)
+			r := fail(http.StatusNotFound, 4130, "Group does not exist: %s.", *b.GroupID)
+			return nil, nil, &r
 		}
 	}
+	return div, grp, nil
+}
 
-	set := func(dst *string, p *string) {
-		if p != nil {
-			*dst = *p
-		}
-	}
-	set(&u.FirstName, b.FirstName)
-	set(&u.LastName, b.LastName)
-	set(&u.Dept, b.Dept)
-	set(&u.JobTitle, b.JobTitle)
-	set(&u.Location, b.Location)
-	set(&u.Company, b.Company)
-	set(&u.Manager, b.Manager)
-	set(&u.Timezone, b.Timezone)
-	set(&u.Language, b.Language)
-	set(&u.PhoneNumber, b.PhoneNumber)
-	set(&u.CostCenter, b.CostCenter)
-	set(&u.Pronouns, b.Pronouns)
-	set(&u.PhoneCountry, b.PhoneCountry)
-	set(&u.AboutMe, b.AboutMe)
-	set(&u.LinkedInURL, b.LinkedInURL)
-	set(&u.HostKey, b.HostKey)
-	set(&u.VanityName, b.VanityName)
-	set(&u.CMSUserID, b.CMSUserID)
+// applyUpdate stores a checked update on the user (the division and group
+// aside).
+func (s *Server) applyUpdate(u *user, b *updateUserBody) {
+	setUpdateTexts(u, b)
 	if b.PronounsOption != nil {
 		u.PronounsOption = *b.PronounsOption
 	}
@@ -678,10 +686,7 @@ func (s *Server) updateUser(c *call) response {
 	if b.Feature != nil && b.Feature.ZoomPhone != nil {
 		u.ZoomPhone = *b.Feature.ZoomPhone
 	}
-	switch {
-	case b.DisplayName != nil && *b.DisplayName != "":
-		u.DisplayName = *b.DisplayName
-	case b.DisplayName != nil || b.FirstName != nil || b.LastName != nil:
+	if (b.DisplayName == nil || *b.DisplayName == "") && (b.DisplayName != nil || b.FirstName != nil || b.LastName != nil) {
 		// The reference: an empty display_name is derived from the names.
 		u.DisplayName = strings.TrimSpace(u.FirstName + " " + u.LastName)
 	}
@@ -697,13 +702,6 @@ func (s *Server) updateUser(c *call) response {
 	if b.ZoomOneType != nil {
 		u.setFeature("zoom_one_type", strconv.FormatInt(*b.ZoomOneType, 10))
 	}
-	if div != nil {
-		s.st.setDivision(u, div)
-	}
-	if grp != nil {
-		s.st.addToGroup(u, grp)
-	}
-	return reply(http.StatusNoContent, nil)
 }
 
 // DELETE /users/{userId}?action=disassociate|delete&transfer_email=

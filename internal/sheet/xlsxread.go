@@ -4,14 +4,9 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"math"
-	"os"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,29 +33,6 @@ import (
 // Values come back as text in canonical form (see the package comment), and
 // typed (Row.Values) with the cell's number format code, so a writer can put
 // them back as they were.
-
-// Size limits for workbook parts, inflated.
-const (
-	// DefaultMaxInflated caps the inflated size of the sheet being read.
-	DefaultMaxInflated = 1 << 30
-	// maxSharedStrings caps the shared strings table, which is held in
-	// memory.
-	maxSharedStrings = 256 << 20
-	// maxMetaPart caps workbook.xml, relationships and styles.
-	maxMetaPart = 32 << 20
-	// bombRatio and bombMinBytes: a part that inflates to more than
-	// bombMinBytes at more than bombRatio times its compressed size is a
-	// decompression bomb. Real sheet XML compresses 5 to 30 times.
-	bombRatio    = 200
-	bombMinBytes = 16 << 20
-	// maxCellChars is Excel's limit for one cell; a longer cell is not
-	// something Excel wrote.
-	maxCellChars = 32767
-)
-
-// DefaultMaxColumns is how many columns a sheet may have unless
-// Options.MaxColumns says otherwise.
-const DefaultMaxColumns = 1000
 
 type xlsxReader struct {
 	name     string
@@ -90,13 +62,6 @@ type xlsxReader struct {
 	cref   []byte // the current cell's reference, for errors
 }
 
-// xfInfo is what a cell style means for reading: its number format code
-// and date flavour.
-type xfInfo struct {
-	code   string
-	flavor byte
-}
-
 type mergeRange struct {
 	r1, c1, r2, c2 int // 1-based, inclusive
 	ref            string
@@ -110,516 +75,6 @@ type mergeRange struct {
 type MergedRange struct {
 	Ref   string // A1-style, e.g. "C5:C9"
 	Value string // the value that was copied
-}
-
-// LimitError says an input is over one of the reader's size limits: a
-// decompression bomb, a cell larger than Excel allows, too many columns.
-// It comes wrapped in an *InputError naming the file.
-type LimitError struct {
-	What  string // e.g. "inflated size of xl/worksheets/sheet1.xml"
-	Limit int64
-	Got   int64 // 0 when not known exactly (the limit was crossed)
-}
-
-func (e *LimitError) Error() string {
-	if e.Got > 0 {
-		return fmt.Sprintf("%s is %d, over the limit of %d", e.What, e.Got, e.Limit)
-	}
-	return fmt.Sprintf("%s is over the limit of %d", e.What, e.Limit)
-}
-
-func limitInputError(file string, row int, le *LimitError, msg, hint string) *InputError {
-	return &InputError{File: file, Row: row, Msg: msg, Hint: hint, Err: le}
-}
-
-func openXLSX(path, name string, opts Options) (r Reader, err error) {
-	if isOLE(path) {
-		return nil, &InputError{File: name, Msg: "not an .xlsx workbook: it is password-protected or in the old .xls format",
-			Hint: "remove the password, or open it in Excel and save it as .xlsx or CSV"}
-	}
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return nil, openError(name, err)
-	}
-	x := &xlsxReader{name: name, opts: opts, zr: zr}
-	defer func() {
-		if p := recover(); p != nil {
-			err = &InputError{File: name, Msg: fmt.Sprintf("the workbook could not be read (%v)", p),
-				Hint: "open it in Excel and save it again, or export it as CSV"}
-		}
-		if err != nil {
-			_ = x.Close()
-			r = nil
-		}
-	}()
-	if err := x.load(opts.Sheet); err != nil {
-		return nil, err
-	}
-	if err := x.readHeader(opts.headerRow()); err != nil {
-		return nil, err
-	}
-	return x, nil
-}
-
-func isOLE(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [8]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return false
-	}
-	return bytes.Equal(head[:], []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
-}
-
-func openError(name string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		return err
-	}
-	var ie *InputError
-	if errors.As(err, &ie) {
-		return err
-	}
-	switch {
-	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrAlgorithm), errors.Is(err, zip.ErrChecksum),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return &InputError{File: name, Msg: "not a valid .xlsx workbook (" + err.Error() + ")",
-			Hint: "open it in Excel and save it as .xlsx, or export it as CSV", Err: err}
-	}
-	return &InputError{File: name, Msg: "the workbook could not be read (" + err.Error() + ")",
-		Hint: "open it in Excel and save it again, or export it as CSV", Err: err}
-}
-
-// zipFile finds a part by name, case-insensitively (OPC part names are).
-func (x *xlsxReader) zipFile(name string) *zip.File {
-	name = strings.TrimPrefix(name, "/")
-	for _, f := range x.zr.File {
-		if strings.EqualFold(f.Name, name) {
-			return f
-		}
-	}
-	return nil
-}
-
-// openPart inflates a part, refusing it up front when its declared size is
-// over limit or looks like a decompression bomb, and cutting it off when it
-// inflates to more than limit anyway.
-func (x *xlsxReader) openPart(f *zip.File, limit int64) (io.ReadCloser, error) {
-	size, packed := f.UncompressedSize64, f.CompressedSize64
-	bad := func(le *LimitError) error {
-		return limitInputError(x.name, 0, le, "the workbook is too large to read safely: "+le.Error(),
-			"a workbook that inflates this much is damaged or a decompression bomb; export the data as CSV")
-	}
-	if size > uint64(limit) {
-		return nil, bad(&LimitError{What: "the inflated size of " + f.Name, Limit: limit, Got: int64(min(size, math.MaxInt64))})
-	}
-	if size > bombMinBytes && size/max(packed, 1) > bombRatio {
-		return nil, bad(&LimitError{What: fmt.Sprintf("the compression ratio of %s (%d bytes from %d)", f.Name, size, packed),
-			Limit: bombRatio, Got: int64(size / max(packed, 1))})
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return nil, openError(x.name, err)
-	}
-	return &cappedReader{rc: rc, left: limit, bad: bad, what: "the inflated size of " + f.Name, limit: limit, declared: size}, nil
-}
-
-// cappedReader fails once more than limit bytes came out.
-type cappedReader struct {
-	rc    io.ReadCloser
-	left  int64
-	limit int64
-	what  string
-	bad   func(*LimitError) error
-	// declared is the size the zip directory gives; archive/zip answers
-	// ErrFormat when the data inflates to more than that.
-	declared uint64
-}
-
-func (c *cappedReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		return 0, c.bad(&LimitError{What: c.what, Limit: c.limit})
-	}
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
-	n, err := c.rc.Read(p)
-	c.left -= int64(n)
-	if errors.Is(err, zip.ErrFormat) {
-		return n, c.bad(&LimitError{What: c.what + " (more than the " + strconv.FormatUint(c.declared, 10) + " bytes its zip entry declares)",
-			Limit: int64(min(c.declared, math.MaxInt64))})
-	}
-	if c.left < 0 {
-		return n, c.bad(&LimitError{What: c.what, Limit: c.limit})
-	}
-	return n, err
-}
-
-func (c *cappedReader) Close() error { return c.rc.Close() }
-
-func (x *xlsxReader) readPart(name string, limit int64) ([]byte, error) {
-	f := x.zipFile(name)
-	if f == nil {
-		return nil, fs.ErrNotExist
-	}
-	rc, err := x.openPart(f, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			return nil, err
-		}
-		return nil, openError(x.name, err)
-	}
-	return data, nil
-}
-
-// bookSheet is a sheet listed in workbook.xml.
-type bookSheet struct {
-	name, state, rid, path string
-}
-
-// load reads workbook.xml, its relationships, the styles and the shared
-// strings, picks the sheet and starts streaming it.
-func (x *xlsxReader) load(want string) error {
-	wbPath := "xl/workbook.xml"
-	if rels, err := x.readPart("_rels/.rels", maxMetaPart); err == nil {
-		for id, target := range parseRels(rels, "") {
-			_ = id
-			if strings.HasSuffix(strings.ToLower(target), ".xml") && strings.Contains(strings.ToLower(target), "workbook") {
-				wbPath = strings.TrimPrefix(target, "/")
-			}
-		}
-	}
-	wbData, err := x.readPart(wbPath, maxMetaPart)
-	if errors.Is(err, fs.ErrNotExist) {
-		return &InputError{File: x.name, Msg: "not a valid .xlsx workbook (it has no workbook part)",
-			Hint: "open it in Excel and save it as .xlsx, or export it as CSV"}
-	}
-	if err != nil {
-		return err
-	}
-	sheets, date1904, err := parseWorkbook(wbData)
-	if err != nil {
-		return &InputError{File: x.name, Msg: "the workbook's list of sheets is damaged (" + err.Error() + ")",
-			Hint: "open it in Excel and save it again, or export it as CSV"}
-	}
-	x.date1904 = date1904
-	dir := path.Dir(wbPath)
-	relsPath := path.Join(dir, "_rels", path.Base(wbPath)+".rels")
-	targets := map[string]string{}
-	if data, err := x.readPart(relsPath, maxMetaPart); err == nil {
-		targets = parseRels(data, dir)
-	}
-	for i := range sheets {
-		if t, ok := targets[sheets[i].rid]; ok {
-			sheets[i].path = t
-		} else {
-			sheets[i].path = path.Join(dir, fmt.Sprintf("worksheets/sheet%d.xml", i+1))
-		}
-	}
-	sh, err := pickSheet(sheets, x.name, want)
-	if err != nil {
-		return err
-	}
-	x.sheet = sh.name
-	if data, err := x.readPart(path.Join(dir, "styles.xml"), maxMetaPart); err == nil {
-		x.xfs = parseStyles(data)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if f := x.zipFile(path.Join(dir, "sharedStrings.xml")); f != nil {
-		if err := x.loadSharedStrings(f); err != nil {
-			return err
-		}
-	}
-	f := x.zipFile(sh.path)
-	if f == nil {
-		return &InputError{File: x.name, Msg: fmt.Sprintf("sheet %q is missing from the workbook", sh.name),
-			Hint: "open it in Excel and save it again, or export it as CSV"}
-	}
-	limit := x.opts.MaxInflated
-	if limit <= 0 {
-		limit = DefaultMaxInflated
-	}
-	if err := x.scanMerges(f, limit); err != nil {
-		return err
-	}
-	slices.SortStableFunc(x.merges, func(a, b mergeRange) int { return a.r1 - b.r1 })
-	if x.part, err = x.openPart(f, limit); err != nil {
-		return err
-	}
-	x.sc = newXMLScanner(x.part)
-	return nil
-}
-
-// parseRels maps relationship ids to part paths, resolved against dir.
-func parseRels(data []byte, dir string) map[string]string {
-	out := map[string]string{}
-	d := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return out
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "Relationship" {
-			var id, target, mode string
-			for _, a := range se.Attr {
-				switch a.Name.Local {
-				case "Id":
-					id = a.Value
-				case "Target":
-					target = a.Value
-				case "TargetMode":
-					mode = a.Value
-				}
-			}
-			if mode == "External" || target == "" {
-				continue
-			}
-			if strings.HasPrefix(target, "/") {
-				out[id] = path.Clean(strings.TrimPrefix(target, "/"))
-			} else {
-				out[id] = path.Clean(path.Join(dir, target))
-			}
-		}
-	}
-}
-
-func parseWorkbook(data []byte) ([]bookSheet, bool, error) {
-	var sheets []bookSheet
-	date1904 := false
-	d := xml.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return sheets, date1904, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch se.Name.Local {
-		case "workbookPr":
-			for _, a := range se.Attr {
-				if a.Name.Local == "date1904" {
-					date1904 = a.Value == "1" || strings.EqualFold(a.Value, "true")
-				}
-			}
-		case "sheet":
-			var s bookSheet
-			for _, a := range se.Attr {
-				switch {
-				case a.Name.Local == "name":
-					s.name = a.Value
-				case a.Name.Local == "state":
-					s.state = a.Value
-				case a.Name.Local == "id" && a.Name.Space != "":
-					s.rid = a.Value
-				}
-			}
-			sheets = append(sheets, s)
-		}
-	}
-}
-
-// pickSheet resolves the sheet to read: the named one (exact, then
-// case-insensitive match) or the first visible one.
-func pickSheet(list []bookSheet, file, want string) (bookSheet, error) {
-	if len(list) == 0 {
-		return bookSheet{}, &InputError{File: file, Msg: "the workbook has no sheets"}
-	}
-	if want == "" {
-		for _, s := range list {
-			if s.state == "" || s.state == "visible" {
-				return s, nil
-			}
-		}
-		return list[0], nil
-	}
-	for _, s := range list {
-		if s.name == want {
-			return s, nil
-		}
-	}
-	for _, s := range list {
-		if strings.EqualFold(strings.TrimSpace(s.name), strings.TrimSpace(want)) {
-			return s, nil
-		}
-	}
-	quoted := make([]string, len(list))
-	for i, s := range list {
-		quoted[i] = strconv.Quote(s.name)
-	}
-	return bookSheet{}, &InputError{File: file, Msg: fmt.Sprintf("no sheet named %q", want),
-		Hint: "the workbook has " + strings.Join(quoted, ", ")}
-}
-
-// parseStyles returns, per cellXfs entry, its number format code and date
-// flavour. Damaged styles leave the rest unformatted rather than failing:
-// values then read as plain numbers.
-func parseStyles(data []byte) []xfInfo {
-	custom := map[int]string{}
-	var xfIDs []int
-	d := xml.NewDecoder(bytes.NewReader(data))
-	inCellXfs := false
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			break
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "numFmt":
-				id, code := -1, ""
-				for _, a := range t.Attr {
-					switch a.Name.Local {
-					case "numFmtId":
-						id, _ = strconv.Atoi(a.Value)
-					case "formatCode":
-						code = a.Value
-					}
-				}
-				if id >= 0 {
-					custom[id] = code
-				}
-			case "cellXfs":
-				inCellXfs = true
-			case "xf":
-				if inCellXfs {
-					id := 0
-					for _, a := range t.Attr {
-						if a.Name.Local == "numFmtId" {
-							id, _ = strconv.Atoi(a.Value)
-						}
-					}
-					xfIDs = append(xfIDs, id)
-				}
-			}
-		case xml.EndElement:
-			if t.Name.Local == "cellXfs" {
-				inCellXfs = false
-			}
-		}
-	}
-	out := make([]xfInfo, len(xfIDs))
-	for i, id := range xfIDs {
-		code, ok := custom[id]
-		if !ok {
-			code = builtinFormats[id]
-		}
-		out[i] = xfInfo{code: code, flavor: numFmtFlavor(custom, id)}
-	}
-	return out
-}
-
-// builtinFormats are the number formats every workbook has without
-// declaring them (ECMA-376 part 1, 18.8.30), in their en-US form.
-var builtinFormats = map[int]string{
-	0: "General", 1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00",
-	9: "0%", 10: "0.00%", 11: "0.00E+00", 12: "# ?/?", 13: "# ??/??",
-	14: "mm-dd-yy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy",
-	18: "h:mm AM/PM", 19: "h:mm:ss AM/PM", 20: "h:mm", 21: "h:mm:ss", 22: "m/d/yy h:mm",
-	37: "#,##0 ;(#,##0)", 38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)",
-	45: "mm:ss", 46: "[h]:mm:ss", 47: "mmss.0", 48: "##0.0E+0", 49: "@",
-}
-
-// builtinFormatID is the id of a built-in format code, for writing a read
-// cell back with the same (locale-following) built-in format.
-func builtinFormatID(code string) (int, bool) {
-	for id, c := range builtinFormats {
-		if c == code {
-			return id, true
-		}
-	}
-	return 0, false
-}
-
-func (x *xlsxReader) loadSharedStrings(f *zip.File) error {
-	rc, err := x.openPart(f, maxSharedStrings)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	sc := newXMLScanner(rc)
-	var buf []byte
-	inSI, inT, inRPh := false, false, false
-	for {
-		err := sc.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			var ie *InputError
-			if errors.As(err, &ie) {
-				return err
-			}
-			return &InputError{File: x.name, Msg: "the workbook's shared strings are damaged (" + err.Error() + ")",
-				Hint: "open it in Excel and save it again, or export it as CSV", Err: err}
-		}
-		switch sc.kind {
-		case tokStart:
-			switch string(sc.local()) {
-			case "si":
-				inSI, buf = true, buf[:0]
-			case "t":
-				inT = inSI && !inRPh
-			case "rPh":
-				inRPh = true
-			}
-		case tokText:
-			if inT {
-				buf = append(buf, sc.text...)
-				if len(buf) > 4*maxCellChars {
-					le := &LimitError{What: fmt.Sprintf("the size of shared string %d", len(x.sst)), Limit: maxCellChars}
-					return limitInputError(x.name, 0, le,
-						fmt.Sprintf("a text in the workbook holds more than the %d characters Excel allows in a cell", maxCellChars),
-						"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
-				}
-			}
-		case tokEnd:
-			switch string(sc.local()) {
-			case "si":
-				x.sst = append(x.sst, unescapeOOXML(string(buf)))
-				inSI = false
-			case "t":
-				inT = false
-			case "rPh":
-				inRPh = false
-			}
-		}
-	}
-}
-
-// unescapeOOXML decodes the _xHHHH_ escapes OOXML uses for characters XML
-// cannot hold (a literal "_x" is itself escaped as _x005F_x).
-func unescapeOOXML(s string) string {
-	if !strings.Contains(s, "_x") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if i+7 <= len(s) && s[i] == '_' && s[i+1] == 'x' && s[i+6] == '_' {
-			if v, err := strconv.ParseUint(s[i+2:i+6], 16, 16); err == nil {
-				b.WriteRune(rune(v))
-				i += 7
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
 }
 
 // scanMerges reads the sheet's <mergeCell ref="..."> elements, which come
@@ -742,67 +197,19 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 		case tokStart:
 			switch string(sc.local()) {
 			case "row":
-				inRow, num, col = true, x.rowNum+1, 0
-				if v, ok := sc.attr("r"); ok {
-					n, err := strconv.Atoi(v)
-					if err != nil || n < 1 || n > excelize.TotalRows {
-						return 0, false, x.damaged(x.rowNum+1, fmt.Errorf("row number %q", v))
-					}
-					num = n
-				}
-				if v, ok := sc.attr("hidden"); ok {
-					hidden = v == "1" || strings.EqualFold(v, "true")
-				}
-				if num <= x.rowNum {
-					return 0, false, x.damaged(num, fmt.Errorf("row %d comes after row %d", num, x.rowNum))
+				inRow, col = true, 0
+				if num, hidden, err = x.rowStart(); err != nil {
+					return 0, false, err
 				}
 			case "c":
 				if !inRow {
 					continue
 				}
-				ctype, cstyle, hasF = "", 0, false
+				hasF = false
 				x.vbuf, x.tbuf = x.vbuf[:0], x.tbuf[:0]
-				// One pass over the attributes: this is the hot path.
-				var refBytes []byte
-				for i := 0; ; {
-					key, val, next, ok := sc.nextAttr(i)
-					if !ok {
-						break
-					}
-					i = next
-					switch string(key) {
-					case "r":
-						refBytes = val
-					case "t":
-						switch string(val) {
-						case "s":
-							ctype = "s"
-						case "n", "":
-							ctype = ""
-						case "inlineStr":
-							ctype = "inlineStr"
-						case "str":
-							ctype = "str"
-						case "b":
-							ctype = "b"
-						case "e":
-							ctype = "e"
-						default:
-							ctype = string(val)
-						}
-					case "s":
-						cstyle = atoiBytes(val)
-					}
+				if ctype, cstyle, col, err = x.cellStart(num, col); err != nil {
+					return 0, false, err
 				}
-				col++
-				if len(refBytes) > 0 {
-					c, ok := refColumn(refBytes)
-					if !ok {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", refBytes))
-					}
-					col = c
-				}
-				x.cref = append(x.cref[:0], refBytes...)
 			case "v":
 				inV = true
 			case "f":
@@ -817,19 +224,8 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				x.noteCol(sc)
 			}
 		case tokText:
-			if inV {
-				x.vbuf = append(x.vbuf, sc.text...)
-			} else if inT {
-				x.tbuf = append(x.tbuf, sc.text...)
-			}
-			if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
-				cref := string(x.cref)
-				le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
-				ie := limitInputError(x.name, num, le,
-					fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
-					"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
-				ie.Sheet = x.sheet
-				return 0, false, ie
+			if err := x.cellText(inV, inT, num); err != nil {
+				return 0, false, err
 			}
 		case tokEnd:
 			switch string(sc.local()) {
@@ -845,19 +241,8 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 				if !inRow {
 					continue
 				}
-				text, val, err := x.cellValue(ctype, cstyle, x.vbuf, x.tbuf, hasF)
-				if err != nil {
-					return 0, false, x.damaged(num, fmt.Errorf("cell %s: %w", x.cref, err))
-				}
-				if text != "" {
-					if col > excelize.MaxColumns {
-						return 0, false, x.damaged(num, fmt.Errorf("cell reference %q", x.cref))
-					}
-					for len(x.cells) < col {
-						x.cells = append(x.cells, "")
-						x.values = append(x.values, Cell{})
-					}
-					x.cells[col-1], x.values[col-1] = text, val
+				if err := x.cellEnd(num, col, ctype, cstyle, hasF); err != nil {
+					return 0, false, err
 				}
 			case "row":
 				x.rowNum = num
@@ -868,6 +253,123 @@ func (x *xlsxReader) readRow() (num int, hidden bool, err error) {
 			}
 		}
 	}
+}
+
+// rowStart reads a <row>'s number (the one after the last row read when it
+// has none) and whether it is hidden.
+func (x *xlsxReader) rowStart() (num int, hidden bool, err error) {
+	num = x.rowNum + 1
+	if v, ok := x.sc.attr("r"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > excelize.TotalRows {
+			return 0, false, x.damaged(x.rowNum+1, fmt.Errorf("row number %q", v))
+		}
+		num = n
+	}
+	if v, ok := x.sc.attr("hidden"); ok {
+		hidden = v == "1" || strings.EqualFold(v, "true")
+	}
+	if num <= x.rowNum {
+		return 0, false, x.damaged(num, fmt.Errorf("row %d comes after row %d", num, x.rowNum))
+	}
+	return num, hidden, nil
+}
+
+// cellStart reads a <c>'s type, style and column (the one after the last
+// cell's, prev, when it has no reference), and keeps its reference in
+// x.cref for errors. One pass over the attributes: this is the hot path.
+func (x *xlsxReader) cellStart(num, prev int) (ctype string, cstyle, col int, err error) {
+	var refBytes []byte
+	for i := 0; ; {
+		key, val, next, ok := x.sc.nextAttr(i)
+		if !ok {
+			break
+		}
+		i = next
+		switch string(key) {
+		case "r":
+			refBytes = val
+		case "t":
+			ctype = cellType(val)
+		case "s":
+			cstyle = atoiBytes(val)
+		}
+	}
+	col = prev + 1
+	if len(refBytes) > 0 {
+		c, ok := refColumn(refBytes)
+		if !ok {
+			return "", 0, 0, x.damaged(num, fmt.Errorf("cell reference %q", refBytes))
+		}
+		col = c
+	}
+	x.cref = append(x.cref[:0], refBytes...)
+	return ctype, cstyle, col, nil
+}
+
+// cellType is a cell's t attribute, with the known types as constants so
+// that reading one allocates nothing.
+func cellType(val []byte) string {
+	switch string(val) {
+	case "s":
+		return "s"
+	case "n", "":
+		return ""
+	case "inlineStr":
+		return "inlineStr"
+	case "str":
+		return "str"
+	case "b":
+		return "b"
+	case "e":
+		return "e"
+	}
+	return string(val)
+}
+
+// cellText keeps the text of a cell's <v> (inV) or its inline string's
+// <t> (inT), up to a limit no cell Excel writes comes near.
+func (x *xlsxReader) cellText(inV, inT bool, num int) error {
+	if inV {
+		x.vbuf = append(x.vbuf, x.sc.text...)
+	} else if inT {
+		x.tbuf = append(x.tbuf, x.sc.text...)
+	}
+	if len(x.vbuf) > 4*maxCellChars || len(x.tbuf) > 4*maxCellChars {
+		return x.cellTooLong(num)
+	}
+	return nil
+}
+
+// cellTooLong is the error for a cell larger than Excel allows.
+func (x *xlsxReader) cellTooLong(num int) error {
+	cref := string(x.cref)
+	le := &LimitError{What: "the size of cell " + cref, Limit: maxCellChars}
+	ie := limitInputError(x.name, num, le,
+		fmt.Sprintf("cell %s holds more than the %d characters Excel allows in a cell", cref, maxCellChars),
+		"the workbook is damaged or was not written by a spreadsheet program; export the data as CSV")
+	ie.Sheet = x.sheet
+	return ie
+}
+
+// cellEnd stores a finished cell's value in its column of the row.
+func (x *xlsxReader) cellEnd(num, col int, ctype string, cstyle int, hasF bool) error {
+	text, val, err := x.cellValue(ctype, cstyle, x.vbuf, x.tbuf, hasF)
+	if err != nil {
+		return x.damaged(num, fmt.Errorf("cell %s: %w", x.cref, err))
+	}
+	if text == "" {
+		return nil
+	}
+	if col > excelize.MaxColumns {
+		return x.damaged(num, fmt.Errorf("cell reference %q", x.cref))
+	}
+	for len(x.cells) < col {
+		x.cells = append(x.cells, "")
+		x.values = append(x.values, Cell{})
+	}
+	x.cells[col-1], x.values[col-1] = text, val
+	return nil
 }
 
 // atoiBytes parses a small non-negative decimal; -1 when it is not one.
@@ -995,61 +497,6 @@ func (x *xlsxReader) cellValue(ctype string, style int, v, inline []byte, hasF b
 		text = canonicalNumber(f)
 	}
 	return text, Cell{Kind: Number, N: f, Format: code}, nil
-}
-
-// canonicalAlready reports whether a stored number is already in the form
-// canonicalNumber gives (most are: 42, 6589310093, 0.125), which saves
-// formatting it twice.
-func canonicalAlready(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
-	if s == "" || s[0] == '.' || (len(s) > 1 && s[0] == '0' && s[1] != '.') {
-		return false
-	}
-	digits, dot := 0, -1
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && dot < 0:
-			dot = i
-		default:
-			return false
-		}
-	}
-	if dot >= 0 && (dot == len(s)-1 || s[len(s)-1] == '0') {
-		return false
-	}
-	lead := strings.TrimLeft(strings.ReplaceAll(s, ".", ""), "0")
-	return digits <= 15 && len(lead) <= 15
-}
-
-// excelTime converts a serial date to a UTC time, false outside Excel's
-// range.
-func excelTime(serial float64, date1904 bool) (time.Time, bool) {
-	limit := float64(maxSerial)
-	if date1904 {
-		limit -= 1462
-	}
-	if serial < 1 || serial >= limit || math.IsNaN(serial) {
-		return time.Time{}, false
-	}
-	days := math.Floor(serial)
-	secs := int(math.Round((serial - days) * 86400))
-	var base time.Time
-	switch {
-	case date1904:
-		base = time.Date(1904, 1, 1, 0, 0, 0, 0, time.UTC)
-	case days < 61:
-		if days == 60 {
-			return time.Time{}, false // the phantom 1900-02-29
-		}
-		base = time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
-	default:
-		base = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	}
-	return base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second), true
 }
 
 func (x *xlsxReader) readHeader(want int) error {
@@ -1190,171 +637,4 @@ func (x *xlsxReader) hiddenColumns() []int {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// date flavours of a number format.
-const (
-	flavorNone    byte = 0
-	flavorDate    byte = 'D' // date only
-	flavorTime    byte = 'T' // time of day only
-	flavorStamp   byte = 'X' // date, plus the time when not midnight
-	flavorAuto    byte = 'A' // locale-dependent built-in: date+time, or time below 1
-	flavorElapsed byte = 'E' // [h]:mm:ss and friends: a duration, H:MM:SS
-)
-
-// maxSerial is 9999-12-31 plus one day, in the 1900 date system.
-const maxSerial = 2958466
-
-// excelDateString renders an Excel serial date as ISO 8601 per flavour.
-func excelDateString(serial float64, flavor byte, date1904 bool) string {
-	if flavor == flavorElapsed {
-		return elapsedString(serial)
-	}
-	limit := float64(maxSerial)
-	if date1904 {
-		limit -= 1462
-	}
-	if serial < 0 || serial >= limit || math.IsNaN(serial) {
-		return canonicalNumber(serial)
-	}
-	days := math.Floor(serial)
-	secs := int(math.Round((serial - days) * 86400))
-	if secs >= 86400 {
-		days++
-		secs -= 86400
-	}
-	clock := fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
-	if flavor == flavorTime || (days == 0 && !date1904) {
-		return clock
-	}
-	var date string
-	switch {
-	case date1904:
-		date = time.Date(1904, 1, 1+int(days), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	case days == 60:
-		date = "1900-02-29" // Excel's (Lotus's) phantom leap day
-	case days < 60:
-		date = time.Date(1899, 12, 31+int(days), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	default:
-		date = time.Date(1899, 12, 30+int(days), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
-	}
-	if flavor == flavorDate || secs == 0 {
-		return date
-	}
-	return date + "T" + clock
-}
-
-// elapsedString renders a duration in days as H:MM:SS, hours unbounded.
-func elapsedString(days float64) string {
-	if math.IsNaN(days) || math.Abs(days) > 1e9 {
-		return canonicalNumber(days)
-	}
-	secs := int64(math.Round(math.Abs(days) * 86400))
-	sign := ""
-	if days < 0 && secs > 0 {
-		sign = "-"
-	}
-	return fmt.Sprintf("%s%d:%02d:%02d", sign, secs/3600, secs/60%60, secs%60)
-}
-
-// canonicalNumber renders f as Excel would in a wide General cell: at most
-// 15 significant digits, plain decimal, no exponent.
-func canonicalNumber(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	}
-	g, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', 15, 64), 64)
-	return strconv.FormatFloat(g, 'f', -1, 64)
-}
-
-// numFmtFlavor classifies a number format id of the workbook, given its
-// custom formats.
-func numFmtFlavor(custom map[int]string, id int) byte {
-	if code, ok := custom[id]; ok {
-		return codeFlavor(code)
-	}
-	switch {
-	case id >= 14 && id <= 17:
-		return flavorDate
-	case id >= 18 && id <= 21, id == 45, id == 47:
-		return flavorTime
-	case id == 22:
-		return flavorStamp
-	case id == 46:
-		return flavorElapsed
-	case id >= 27 && id <= 36, id >= 50 && id <= 58, id >= 71 && id <= 81:
-		return flavorAuto
-	}
-	return flavorNone
-}
-
-// codeFlavor classifies a number format code by the tokens of its first
-// section, skipping literals ("..." \x _x *x) and bracketed parts other than
-// elapsed-time ones ([h] [mm] [ss]).
-func codeFlavor(code string) byte {
-	var hasDate, hasTime, hasM bool
-	lower := strings.ToLower(code)
-	for i := 0; i < len(lower); i++ {
-		c := lower[i]
-		switch c {
-		case ';':
-			i = len(lower) // first section only
-			continue
-		case '"':
-			if j := strings.IndexByte(lower[i+1:], '"'); j >= 0 {
-				i += j + 1
-			} else {
-				i = len(lower)
-			}
-			continue
-		case '\\', '_', '*':
-			i++
-			continue
-		case '[':
-			j := strings.IndexByte(lower[i+1:], ']')
-			if j < 0 {
-				i = len(lower)
-				continue
-			}
-			inner := lower[i+1 : i+1+j]
-			if inner != "" && strings.Trim(inner, string(inner[0])) == "" && strings.ContainsAny(inner[:1], "hms") {
-				return flavorElapsed
-			}
-			i += j + 1
-			continue
-		case 'y', 'd':
-			hasDate = true
-		case 'e':
-			// e+ / e- is scientific notation; a lone e is the era year.
-			if i+1 < len(lower) && (lower[i+1] == '+' || lower[i+1] == '-') {
-				i++
-				continue
-			}
-			hasDate = true
-		case 'h', 's':
-			hasTime = true
-		case 'm':
-			hasM = true
-		case 'a':
-			if strings.HasPrefix(lower[i:], "am/pm") || strings.HasPrefix(lower[i:], "a/p") {
-				hasTime = true
-			}
-		case 'g':
-			if strings.HasPrefix(lower[i:], "general") {
-				i += len("general") - 1
-				continue
-			}
-		}
-	}
-	switch {
-	case hasDate && hasTime:
-		return flavorStamp
-	case hasDate:
-		return flavorDate
-	case hasTime:
-		return flavorTime
-	case hasM:
-		return flavorDate // "mmm", "mmmm yyyy" without y handled above: months
-	}
-	return flavorNone
 }

@@ -1,14 +1,14 @@
-// Command gen rewrites the README's generated sections that come from
-// package templates (the template kinds and the job file's fields). It is
-// what `go generate ./internal/templates` runs.
+// Command gen rewrites the README's generated sections: the template kinds
+// and the job file's fields (from package templates) and the troubleshooting
+// table (from the engine's hints). It is what `go generate
+// ./internal/templates` runs; as a program it may import the engine, so
+// templates and export need not.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-
-	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func run(path string) error {
 	if err != nil {
 		return err
 	}
-	updated, err := templates.UpdateReadme(string(data), templates.ReadmeSections())
+	updated, err := UpdateReadme(string(data), ReadmeSections())
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

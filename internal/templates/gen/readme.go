@@ -1,4 +1,4 @@
-package templates
+package main
 
 // The README's tables of the templates and of the job file's fields are
 // generated from the kinds and the catalogue, so that they never disagree
@@ -8,8 +8,6 @@ package templates
 //
 // rewrites them, and TestReadmeIsCurrent fails when they are stale.
 
-//go:generate go run ./gen -readme ../../README.md
-
 import (
 	"fmt"
 	"maps"
@@ -18,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
 // ReadmeSections are the README sections this package generates, by name:
@@ -75,7 +74,7 @@ var stepLine = regexp.MustCompile(`^\s*- (\w+)`)
 func TemplatesMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| kind | for | columns (required in bold) | steps |\n|---|---|---|---|\n")
-	for _, k := range Kinds() {
+	for _, k := range templates.Kinds() {
 		var cols, steps []string
 		for _, c := range k.Columns {
 			if c.Required {
@@ -106,9 +105,9 @@ const longList = 9
 // FieldsMarkdown is the README's table of the job file's fields.
 func FieldsMarkdown() string {
 	var b strings.Builder
-	var below []FieldDoc
+	var below []templates.FieldDoc
 	b.WriteString("| field | type and limits | values | `<clear>` | step | what |\n|---|---|---|---|---|---|\n")
-	for _, d := range FieldDocs() {
+	for _, d := range templates.FieldDocs() {
 		values := ""
 		switch {
 		case len(d.Values) > longList:
