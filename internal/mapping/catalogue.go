@@ -60,6 +60,7 @@ const (
 	Description                 // a division's or contact group's description (upsert_divisions, contact_groups)
 	Privacy                     // a contact group's privacy (contact_groups)
 	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
+	Lock                        // a group's locked setting, named lock.<section>.<key> (update_group_settings)
 )
 
 // Field is one entry of the catalogue.
@@ -378,6 +379,9 @@ func Lookup(name string) (Field, bool) {
 	if !ok {
 		if j, ok := settingByName[name]; ok {
 			return settingFields[j], true
+		}
+		if j, ok := lockByName[name]; ok {
+			return lockFields[j], true
 		}
 		return Field{}, false
 	}

@@ -129,6 +129,9 @@ type group struct {
 	seq      int64
 	members  map[string]struct{} // user IDs
 	admins   map[string]int64    // user ID -> sequence when added
+	// settings and locks are what PATCH /groups/{groupId}/settings and
+	// .../lock_settings changed (nil: all defaults).
+	settings, locks map[string]any
 }
 
 type division struct {
