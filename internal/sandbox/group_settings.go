@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/zoombulk/zoombulk/internal/mapping"
 )
 
 // groupSettingSections are the sections of Get a group's settings; a
@@ -31,20 +33,18 @@ func groupSettingsOf(g *group) map[string]any {
 	return out
 }
 
-// groupLocksOf is a group's locked settings: every boolean setting of the
-// lock sections starts unlocked (false).
+// groupLocksOf is a group's locked settings: every lock the reference
+// lists starts unlocked (false).
 func groupLocksOf(g *group) map[string]any {
-	all := defaultSettings()
 	out := map[string]any{}
 	for _, sec := range lockSections {
-		m := map[string]any{}
-		src, _ := all[sec].(map[string]any)
-		for k, v := range src {
-			if _, ok := v.(bool); ok {
-				m[k] = false
-			}
+		out[sec] = map[string]any{}
+	}
+	for _, f := range mapping.Locks() {
+		sec, key, _ := strings.Cut(f.LockPath(), ".")
+		if m, ok := out[sec].(map[string]any); ok {
+			m[key] = false
 		}
-		out[sec] = m
 	}
 	mergeInto(out, g.locks)
 	return out
@@ -67,7 +67,7 @@ func (s *Server) groupSettings(c *call) response {
 // PATCH /groups/{groupId}/settings: a partial, nested update, checked as
 // a user's is before anything is stored.
 func (s *Server) updateGroupSettings(c *call) response {
-	return s.patchGroup(c, groupSettingsOf, func(g *group) *map[string]any { return &g.settings })
+	return s.patchGroup(c, groupSettingsOf, checkSettings, func(g *group) *map[string]any { return &g.settings })
 }
 
 // GET /groups/{groupId}/lock_settings
@@ -84,10 +84,38 @@ func (s *Server) groupLockSettings(c *call) response {
 
 // PATCH /groups/{groupId}/lock_settings
 func (s *Server) updateGroupLockSettings(c *call) response {
-	return s.patchGroup(c, groupLocksOf, func(g *group) *map[string]any { return &g.locks })
+	return s.patchGroup(c, groupLocksOf, checkLocks, func(g *group) *map[string]any { return &g.locks })
 }
 
-func (s *Server) patchGroup(c *call, current func(*group) map[string]any, store func(*group) *map[string]any) response {
+// checkLocks checks a lock_settings body: sections are objects and every
+// known lock is a boolean (a lock has no value list of its own, even where
+// the setting it locks has one).
+func checkLocks(b, known map[string]any, _ string) *response {
+	for sec, v := range b {
+		cur, ok := known[sec].(map[string]any)
+		if !ok {
+			r := invalid(sec, "is not a locked settings section")
+			return &r
+		}
+		vs, ok := v.(map[string]any)
+		if !ok {
+			r := invalid(sec, "has the wrong type: want an object")
+			return &r
+		}
+		for k, lv := range vs {
+			if _, known := cur[k]; !known {
+				continue
+			}
+			if _, isBool := lv.(bool); !isBool {
+				r := invalid(sec+"."+k, "has the wrong type: want a boolean")
+				return &r
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) patchGroup(c *call, current func(*group) map[string]any, check func(b, known map[string]any, path string) *response, store func(*group) *map[string]any) response {
 	g, bad := s.groupParam(c)
 	if bad != nil {
 		return *bad
@@ -99,7 +127,7 @@ func (s *Server) patchGroup(c *call, current func(*group) map[string]any, store 
 	if len(b) == 0 {
 		return fail(http.StatusBadRequest, 300, "Request Body should be a valid JSON object.")
 	}
-	if r := checkSettings(b, current(g), ""); r != nil {
+	if r := check(b, current(g), ""); r != nil {
 		return *r
 	}
 	m := store(g)
