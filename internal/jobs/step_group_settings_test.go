@@ -2,9 +2,15 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -154,5 +160,77 @@ steps:
 		if end[k] != v {
 			t.Errorf("after the undo %s = %s, want %s as at the start", k, end[k], v)
 		}
+	}
+}
+
+// TestGroupSettingsExportRoundTrip: export groups --settings writes the
+// columns an update_group_settings job maps; run back unedited it sends
+// nothing, and an edited cell sends exactly that change.
+func TestGroupSettingsExportRoundTrip(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	csvPath := filepath.Join(e.dir, "groups.csv")
+	if _, err := export.ExportGroupSettings(ctx, e.client, csvPath, []string{"all-common"}); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSVFile(t, csvPath)
+	if len(rows) != len(e.srv.Groups()) {
+		t.Fatalf("%d rows, want one per group (%d)", len(rows), len(e.srv.Groups()))
+	}
+	var fields strings.Builder
+	var cols []string
+	for col := range rows[0] {
+		cols = append(cols, col)
+	}
+	slices.Sort(cols)
+	for _, col := range cols {
+		field := col
+		if col == "Group" {
+			field = "group"
+		}
+		fmt.Fprintf(&fields, "  %s: %q\n", field, col)
+	}
+	if !slices.Contains(cols, "lock.recording.cloud_recording") || !slices.Contains(cols, "settings.in_meeting.waiting_room") {
+		t.Fatalf("columns %v lack a setting or its lock", cols)
+	}
+	job := e.write("back.yaml", "version: 1\nname: back\ninput: groups.csv\nfields:\n"+fields.String()+"steps:\n  - update_group_settings\n")
+	e.srv.ResetStats()
+	if _, err := e.run(ctx, job, filepath.Join(e.dir, "back"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Errorf("the unedited export run back wrote %d times: %v", n, e.srv.Stats().Calls)
+	}
+
+	// Edit one cell: lock Finance's waiting room.
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recs[0], "lock.in_meeting.waiting_room")
+	for _, r := range recs[1:] {
+		if r[0] == "Finance" {
+			r[col] = "true"
+		}
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.WriteAll(recs)
+	if err := os.WriteFile(csvPath, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetStats()
+	if _, err := e.run(ctx, job, filepath.Join(e.dir, "edited"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.srv.Stats(); writes(st) != 1 || st.Calls["PATCH /groups/{groupId}/lock_settings"] != 1 {
+		t.Errorf("the edited export sent %v, want one lock PATCH", st.Calls)
+	}
+	if got := groupPolicyState(t, e, []string{"Finance"}, nil, []string{"in_meeting.waiting_room"}); got["Finance lock.in_meeting.waiting_room"] != "true" {
+		t.Errorf("Finance's waiting room lock is %v, want true", got)
 	}
 }
