@@ -39,7 +39,7 @@ func (upsertDivisionsStep) RowKey(s jobfile.Step) []string {
 
 func (upsertDivisionsStep) Fields(s jobfile.Step) []string {
 	o := s.Options.(*UpsertDivisionsOptions)
-	return []string{o.Name, o.Description}
+	return []string{o.Name, o.Description, "rename_from"}
 }
 
 // Check picks up a mapped description field when the step names none.
@@ -76,6 +76,9 @@ func (upsertDivisionsStep) decide(d *decision) {
 	desc, hasDesc := "", false
 	if o.Description != "" {
 		desc, hasDesc = d.value(o.Description)
+	}
+	if decideRename(d, "division", want) {
+		return
 	}
 	div, err := d.e.dir.Division(want)
 	if err == nil {
@@ -114,12 +117,15 @@ func (upsertDivisionsStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action == results.ActUpdate {
 		return []callCost{{cat: zoom.Light}}
 	}
+	if c := renameCost(st); c != nil {
+		return c
+	}
 	return createCost(st)
 }
 
 func (upsertDivisionsStep) apply(a *applier, rows []*rowRun) {
 	var updates []*rowRun
-	for _, r := range a.ensureCreated(rows) {
+	for _, r := range a.ensureCreated(applyRenames(a, rows)) {
 		if r.steps[a.i].action == results.ActUpdate {
 			updates = append(updates, r)
 		} else {

@@ -33,7 +33,7 @@ func (upsertGroupsStep) RowKey(s jobfile.Step) []string {
 	return []string{s.Options.(*UpsertGroupsOptions).Name}
 }
 func (upsertGroupsStep) Fields(s jobfile.Step) []string {
-	return []string{s.Options.(*UpsertGroupsOptions).Name}
+	return []string{s.Options.(*UpsertGroupsOptions).Name, "rename_from"}
 }
 
 func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
@@ -56,6 +56,9 @@ func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node
 
 func (upsertGroupsStep) decide(d *decision) {
 	want, _ := d.value(d.step.Options.(*UpsertGroupsOptions).Name)
+	if decideRename(d, "group", want) {
+		return
+	}
 	if _, err := d.e.dir.Group(want); err == nil {
 		d.set(results.ActUnchanged)
 		return
@@ -72,10 +75,15 @@ func (upsertGroupsStep) decide(d *decision) {
 	d.st.changes = append(d.st.changes, fieldChange{field: "group", new: ne.name, action: results.ActCreate})
 }
 
-func (upsertGroupsStep) cost(_ *rowRun, st *rowStep) []callCost { return createCost(st) }
+func (upsertGroupsStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if c := renameCost(st); c != nil {
+		return c
+	}
+	return createCost(st)
+}
 
 func (upsertGroupsStep) apply(a *applier, rows []*rowRun) {
-	for _, r := range a.ensureCreated(rows) {
+	for _, r := range a.ensureCreated(applyRenames(a, rows)) {
 		a.record(r, succeeded())
 	}
 }

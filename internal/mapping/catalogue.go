@@ -60,6 +60,7 @@ const (
 	Description                 // a division's or contact group's description (upsert_divisions, contact_groups)
 	Privacy                     // a contact group's privacy (contact_groups)
 	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
+	RenameFrom                  // the current name of a group or division upsert_groups/upsert_divisions renames
 	Lock                        // a group's locked setting, named lock.<section>.<key> (update_group_settings)
 )
 
@@ -345,6 +346,8 @@ var catalogue = []Field{
 		Doc: "A contact group name or ID; contact_groups creates it when missing and adds the row's member."},
 	{Name: "member", Kind: Text, Target: Member, MaxLen: lenLong,
 		Doc: "A contact group member: a user's email or a user group's name."},
+	{Name: "rename_from", Kind: Text, Target: RenameFrom, MaxLen: lenLong,
+		Doc: "The name a group or division has now: upsert_groups or upsert_divisions renames it to the row's name (an empty cell: the row is an upsert as usual)."},
 	{Name: "description", Kind: Text, Target: Description, MaxLen: 500, Clearable: true,
 		Doc: "A division's or contact group's description (upsert_divisions, contact_groups)."},
 	{Name: "privacy", Kind: Enum, Target: Privacy,

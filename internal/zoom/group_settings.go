@@ -45,3 +45,18 @@ func (c *Client) UpdateGroupLockSettings(ctx context.Context, groupID string, va
 	_, err := c.do(ctx, call{ep: epUpdateGroupLockSttgs, params: []string{groupID}, body: SettingsPatch(values)})
 	return err
 }
+
+var epUpdateGroup = endpoint{method: http.MethodPatch, path: "/groups/{groupId}", category: Light, idempotent: true}
+
+// RenameGroup gives a group a new name (Update a group, Light); Zoom
+// refuses a name another group has (4132).
+func (c *Client) RenameGroup(ctx context.Context, id, name string) error {
+	_, err := c.do(ctx, call{ep: epUpdateGroup, params: []string{id}, body: map[string]string{"name": name}})
+	return err
+}
+
+// RenameDivision gives a division a new name (Update a division, Light).
+func (c *Client) RenameDivision(ctx context.Context, id, name string) error {
+	_, err := c.do(ctx, call{ep: epUpdateDivision, params: []string{id}, body: map[string]string{"division_name": name}})
+	return err
+}
