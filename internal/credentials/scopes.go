@@ -42,8 +42,9 @@ var Scopes = []ScopeUse{
 	{"PATCH /groups/{groupId}/settings", []string{"update_group_settings"}, "group:update:settings:admin", "group:write:admin"},
 	{"GET /groups/{groupId}/lock_settings", []string{"update_group_settings"}, "group:read:lock_settings:admin", "group:read:admin"},
 	{"PATCH /groups/{groupId}/lock_settings", []string{"update_group_settings"}, "group:update:lock_settings:admin", "group:write:admin"},
-	{"DELETE /groups/{groupId}", []string{"delete_created"}, "group:delete:group:admin", "group:write:admin"},
-	{"DELETE /divisions/{divisionId}", []string{"delete_created"}, "division:delete:division:admin", "division:write:admin"},
+	{"PATCH /groups/{groupId}", []string{"upsert_groups"}, "group:update:group:admin", "group:write:admin"},
+	{"DELETE /groups/{groupId}", []string{"delete_created", "delete_groups"}, "group:delete:group:admin", "group:write:admin"},
+	{"DELETE /divisions/{divisionId}", []string{"delete_created", "delete_divisions"}, "division:delete:division:admin", "division:write:admin"},
 	{"POST /contacts/groups", []string{"contact_groups"}, "contact_group:write:admin", "contact_group:write:admin"},
 }
 

@@ -346,8 +346,6 @@ var catalogue = []Field{
 		Doc: "A contact group name or ID; contact_groups creates it when missing and adds the row's member."},
 	{Name: "member", Kind: Text, Target: Member, MaxLen: lenLong,
 		Doc: "A contact group member: a user's email or a user group's name."},
-	{Name: "rename_from", Kind: Text, Target: RenameFrom, MaxLen: lenLong,
-		Doc: "The name a group or division has now: upsert_groups or upsert_divisions renames it to the row's name (an empty cell: the row is an upsert as usual)."},
 	{Name: "description", Kind: Text, Target: Description, MaxLen: 500, Clearable: true,
 		Doc: "A division's or contact group's description (upsert_divisions, contact_groups)."},
 	{Name: "privacy", Kind: Enum, Target: Privacy,
@@ -357,6 +355,8 @@ var catalogue = []Field{
 		Doc:     "Contact group privacy: 1 visible to anyone, 2 visible to members (searchable by anyone), 3 members only; or public, members, private."},
 	{Name: "assistants", Kind: Text, Target: Assistants, MaxLen: 4000, Clearable: true,
 		Doc: "A user's assistants: emails separated by semicolons (set_assistants)."},
+	{Name: "rename_from", Kind: Text, Target: RenameFrom, MaxLen: lenLong,
+		Doc: "The name a group or division has now: upsert_groups or upsert_divisions renames it to the row's name (an empty cell: the row is an upsert as usual)."},
 }
 
 var byName = func() map[string]int {
