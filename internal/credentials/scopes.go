@@ -26,6 +26,8 @@ var Scopes = []ScopeUse{
 	{"POST /users", []string{"create_users"}, "user:write:user:admin", "user:write:admin"},
 	{"PATCH /users/{userId}", []string{"create_users", "update_users"}, "user:update:user:admin", "user:write:admin"},
 	{"PUT /users/{userId}/status", []string{"set_status"}, "user:update:status:admin", "user:write:admin"},
+	{"GET /users/{userId}/schedulers", []string{"set_status", "delete_users"}, "user:read:list_schedulers:admin", "user:read:admin"},
+	{"DELETE /users/{userId}/schedulers", []string{"set_status", "delete_users"}, "user:delete:scheduler:admin", "user:write:admin"},
 	{"DELETE /users/{userId}", []string{"delete_users"}, "user:delete:user:admin", "user:write:admin"},
 	{"POST /users/features", []string{"update_features"}, "user:write:feature:admin", "user:write:admin"},
 	{"GET /groups", []string{"move_group", "upsert_groups", "group_admins", "contact_groups", "update_group_settings"}, "group:read:list_groups:admin", "group:read:admin"},

@@ -339,6 +339,8 @@ var routes = func() []*route {
 		{method: "DELETE", pattern: "/users/{userId}/token", category: Light, handle: (*Server).revokeSSOToken},
 		{method: "POST", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).uploadPicture},
 		{method: "DELETE", pattern: "/users/{userId}/picture", category: Medium, handle: (*Server).deletePicture},
+		{method: "GET", pattern: "/users/{userId}/schedulers", category: Medium, handle: (*Server).listSchedulers},
+		{method: "DELETE", pattern: "/users/{userId}/schedulers", category: Light, handle: (*Server).deleteSchedulers},
 		{method: "GET", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).listAssistants},
 		{method: "POST", pattern: "/users/{userId}/assistants", category: Medium, handle: (*Server).addAssistants},
 		{method: "DELETE", pattern: "/users/{userId}/assistants", category: Light, handle: (*Server).deleteAssistants},
