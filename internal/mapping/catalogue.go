@@ -61,6 +61,7 @@ const (
 	Privacy                     // a contact group's privacy (contact_groups)
 	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
 	RenameFrom                  // the current name of a group or division upsert_groups/upsert_divisions renames
+	VirtualBackground           // Virtual Background file names, separated by semicolons (virtual_backgrounds)
 	Lock                        // a group's locked setting, named lock.<section>.<key> (update_group_settings)
 )
 
@@ -357,6 +358,8 @@ var catalogue = []Field{
 		Doc: "A user's assistants: emails separated by semicolons (set_assistants)."},
 	{Name: "rename_from", Kind: Text, Target: RenameFrom, MaxLen: lenLong,
 		Doc: "The name a group or division has now: upsert_groups or upsert_divisions renames it to the row's name (an empty cell: the row is an upsert as usual)."},
+	{Name: "virtual_background", Kind: Text, Target: VirtualBackground, MaxLen: 4000, Clearable: true,
+		Doc: "virtual_backgrounds: JPG or PNG files (at most 15 MB) in the input's folder, separated by semicolons."},
 }
 
 var byName = func() map[string]int {

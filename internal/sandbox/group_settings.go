@@ -61,7 +61,7 @@ func (s *Server) groupSettings(c *call) response {
 	if opt := c.query.Get("option"); opt != "" && !slices.Contains(groupSettingOptions, opt) {
 		return invalid("option", "must be one of "+strings.Join(groupSettingOptions, ", "))
 	}
-	return reply(http.StatusOK, groupSettingsOf(g))
+	return reply(http.StatusOK, withVB(groupSettingsOf(g), g.vbFiles))
 }
 
 // PATCH /groups/{groupId}/settings: a partial, nested update, checked as

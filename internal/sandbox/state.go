@@ -122,6 +122,8 @@ type user struct {
 	// settings are what PATCH /users/{userId}/settings changed (nil: all
 	// defaults).
 	settings map[string]any
+	// vbFiles are the user's Virtual Background files.
+	vbFiles []vbFile
 }
 
 type group struct {
@@ -132,6 +134,7 @@ type group struct {
 	// settings and locks are what PATCH /groups/{groupId}/settings and
 	// .../lock_settings changed (nil: all defaults).
 	settings, locks map[string]any
+	vbFiles         []vbFile
 }
 
 type division struct {
