@@ -43,26 +43,26 @@ func (k Kind) String() string {
 type Target int
 
 const (
-	Profile       Target = iota // user_info of Create users and the body of Update a user
-	Key                         // email or id: names the user (email is also sent on create)
-	Feature                     // a feature_type of Bulk update features; the field name is the feature_type
-	Status                      // desired status: active or inactive (Update user status)
-	Group                       // a group name or ID (move_group)
-	Division                    // a division name or ID (assign_division)
-	Subscription                // subscription_id of Bulk update features
-	TransferEmail               // transfer_email of Delete a user
-	Password                    // password of Create users (autoCreate)
-	NewEmail                    // the address change_email moves the user to
-	Picture                     // a picture file name for upload_picture
-	Setting                     // a leaf of Update user settings, named settings.<section>.<key>
-	ContactGroup                // a contact group name or ID (contact_groups)
-	Member                      // a contact group member: a user email or a user group name (contact_groups)
-	Description                 // a division's or contact group's description (upsert_divisions, contact_groups)
-	Privacy                     // a contact group's privacy (contact_groups)
-	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
-	RenameFrom                  // the current name of a group or division upsert_groups/upsert_divisions renames
-	VirtualBackground           // Virtual Background file names, separated by semicolons (virtual_backgrounds)
-	Lock                        // a group's locked setting, named lock.<section>.<key> (update_group_settings)
+	Profile           Target = iota // user_info of Create users and the body of Update a user
+	Key                             // email or id: names the user (email is also sent on create)
+	Feature                         // a feature_type of Bulk update features; the field name is the feature_type
+	Status                          // desired status: active or inactive (Update user status)
+	Group                           // a group name or ID (move_group)
+	Division                        // a division name or ID (assign_division)
+	Subscription                    // subscription_id of Bulk update features
+	TransferEmail                   // transfer_email of Delete a user
+	Password                        // password of Create users (autoCreate)
+	NewEmail                        // the address change_email moves the user to
+	Picture                         // a picture file name for upload_picture
+	Setting                         // a leaf of Update user settings, named settings.<section>.<key>
+	ContactGroup                    // a contact group name or ID (contact_groups)
+	Member                          // a contact group member: a user email or a user group name (contact_groups)
+	Description                     // a division's or contact group's description (upsert_divisions, contact_groups)
+	Privacy                         // a contact group's privacy (contact_groups)
+	Assistants                      // a user's assistants, emails separated by semicolons (set_assistants)
+	RenameFrom                      // the current name of a group or division upsert_groups/upsert_divisions renames
+	VirtualBackground               // Virtual Background file names, separated by semicolons (virtual_backgrounds)
+	Lock                            // a group's locked setting, named lock.<section>.<key> (update_group_settings)
 )
 
 // Field is one entry of the catalogue.
