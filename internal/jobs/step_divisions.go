@@ -24,6 +24,8 @@ type UpsertDivisionsOptions struct {
 	// CreateMissing lists the names created even though they look like
 	// another (every other missing name is created unless it does).
 	CreateMissing jobfile.CreateMissing
+	// RenameFrom is rename_from when the job maps it (step_rename.go).
+	RenameFrom string
 }
 
 type upsertDivisionsStep struct{}
@@ -39,7 +41,7 @@ func (upsertDivisionsStep) RowKey(s jobfile.Step) []string {
 
 func (upsertDivisionsStep) Fields(s jobfile.Step) []string {
 	o := s.Options.(*UpsertDivisionsOptions)
-	return []string{o.Name, o.Description, "rename_from"}
+	return []string{o.Name, o.Description, o.RenameFrom}
 }
 
 // Check picks up a mapped description field when the step names none.
@@ -51,6 +53,9 @@ func (upsertDivisionsStep) Check(l *jobfile.Loader, _ string, s jobfile.Step) {
 
 func (upsertDivisionsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &UpsertDivisionsOptions{Name: "division", CreateMissing: jobfile.CreateMissing{All: true}}
+	if l.Mapped("rename_from") {
+		o.RenameFrom = "rename_from"
+	}
 	if n == nil {
 		return o, true
 	}

@@ -19,6 +19,8 @@ type UpsertGroupsOptions struct {
 	// CreateMissing lists the names created even though they look like
 	// another (every other missing name is created unless it does).
 	CreateMissing jobfile.CreateMissing
+	// RenameFrom is rename_from when the job maps it (step_rename.go).
+	RenameFrom string
 }
 
 type upsertGroupsStep struct{}
@@ -33,11 +35,15 @@ func (upsertGroupsStep) RowKey(s jobfile.Step) []string {
 	return []string{s.Options.(*UpsertGroupsOptions).Name}
 }
 func (upsertGroupsStep) Fields(s jobfile.Step) []string {
-	return []string{s.Options.(*UpsertGroupsOptions).Name, "rename_from"}
+	o := s.Options.(*UpsertGroupsOptions)
+	return []string{o.Name, o.RenameFrom}
 }
 
 func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &UpsertGroupsOptions{Name: "group", CreateMissing: jobfile.CreateMissing{All: true}}
+	if l.Mapped("rename_from") {
+		o.RenameFrom = "rename_from"
+	}
 	if n == nil {
 		return o, true
 	}
