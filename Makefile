@@ -65,7 +65,7 @@ lint:
 # job file fields, the troubleshooting codes). Tests fail when any is stale.
 templates: build
 	@mkdir -p templates/csv
-	@for kind in create-users update-users licenses group-moves divisions offboarding; do \
+	@for kind in create-users update-users licenses group-moves divisions offboarding group-policy; do \
 		$(BIN) template $$kind -o templates/$$kind.xlsx --force >/dev/null || exit 1; \
 	done
 	@$(BIN) template create-users -o templates/csv/create-users.csv --force >/dev/null

@@ -66,10 +66,10 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
 		newExportTableCmd(stdio, sigs, "groups", "Export the groups: name, ID, member count (--admins: a row per admin)", "groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.Groups(ctx, c, path)
-			}, tableSwitch{"admins", "one row per group admin (Group, Admin), the shape upsert_groups and group_admins read",
-				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+			}, tableSwitch{flag: "admins", usage: "one row per group admin (Group, Admin), the shape upsert_groups and group_admins read",
+				run: func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 					return export.GroupAdmins(ctx, c, path)
-				}}),
+				}}, groupSettingsSwitch()),
 		newExportTableCmd(stdio, sigs, "divisions", "Export the divisions: name, ID, description, main, member count", "divisions",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.Divisions(ctx, c, path)
@@ -77,8 +77,8 @@ group or division, unsupported file type); 3 interrupted; 4 authentication faile
 		newExportTableCmd(stdio, sigs, "contact-groups", "Export the contact groups: name, ID, privacy, description, member counts (--members: a row per member)", "contact groups",
 			func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 				return export.ContactGroups(ctx, c, path)
-			}, tableSwitch{"members", "one row per member (Contact Group, Member, Privacy, Description), the shape contact_groups reads",
-				func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
+			}, tableSwitch{flag: "members", usage: "one row per member (Contact Group, Member, Privacy, Description), the shape contact_groups reads",
+				run: func(ctx context.Context, c *zoom.Client, path string) (*export.Result, error) {
 					return export.ContactGroupMembers(ctx, c, path)
 				}}),
 		newExportTableCmd(stdio, sigs, "assistants", "Export the licensed users' assistants (Email, Assistants), the shape set_assistants reads", "users with assistants",
@@ -207,6 +207,9 @@ sheet's Licensed numbers agree.`,
 type tableSwitch struct {
 	flag, usage string
 	run         func(context.Context, *zoom.Client, string) (*export.Result, error)
+	// list, when set, makes the flag take values (groups --settings):
+	// the switch is on when it has any.
+	list *[]string
 }
 
 func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what string,
@@ -221,7 +224,7 @@ func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what strin
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			chosen := run
 			for i, sw := range switches {
-				if on[i] {
+				if on[i] || (sw.list != nil && len(*sw.list) > 0) {
 					chosen = sw.run
 				}
 			}
@@ -232,6 +235,11 @@ func newExportTableCmd(stdio *IO, sigs <-chan os.Signal, name, short, what strin
 		},
 	}
 	for i, sw := range switches {
+		if sw.list != nil {
+			cmd.Flags().StringSliceVar(sw.list, sw.flag, nil, sw.usage)
+			cmd.Example += fmt.Sprintf("\n  zoombulk export %s --%s all-common -o %s.xlsx", name, sw.flag, name)
+			continue
+		}
 		cmd.Flags().BoolVar(&on[i], sw.flag, false, sw.usage)
 		cmd.Example += fmt.Sprintf("\n  zoombulk export %s --%s -o %s.xlsx", name, sw.flag, name)
 	}

@@ -713,6 +713,8 @@ func removes(job *jobfile.Job) string {
 		switch {
 		case st.Kind == jobs.DeleteUsers:
 			return "deletes users (delete_users)"
+		case st.Kind == jobs.DeleteGroups || st.Kind == jobs.DeleteDivisions:
+			return fmt.Sprintf("deletes %s (%s)", strings.TrimPrefix(string(st.Kind), "delete_"), st.Kind)
 		case st.Kind == jobs.SetStatus && mayDeactivate(job, st.Options.(*jobs.StatusOptions).Field):
 			return "may deactivate users (set_status)"
 		case syncs(reflect.ValueOf(st.Options)):

@@ -178,6 +178,10 @@ type Runner struct {
 }
 
 type engine struct {
+	// dirDeleted: the groups and divisions delete_groups/delete_divisions
+	// rows delete, by ID (two rows naming one delete it once).
+	dirDeleted map[string]bool
+
 	*Runner
 	sheet *Sheet
 	rows  []*rowRun
@@ -270,6 +274,9 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	for _, s := range e.steps {
 		if s.Kind == DeleteUsers && !r.Opts.AllowDelete && !r.Opts.Undo {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
+		}
+		if k, ok := kindOf(s).(interface{ needsAllowDelete() string }); ok && !r.Opts.AllowDelete && !r.Opts.Undo {
+			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " deletes " + strings.TrimPrefix(k.needsAllowDelete(), "delete ") + " from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
 	if r.Opts.MaxRemovals != "" {

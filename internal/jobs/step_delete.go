@@ -22,6 +22,9 @@ const DeleteUsers jobfile.StepKind = "delete_users"
 type DeleteOptions struct {
 	Action        string // disassociate (default) | delete
 	TransferEmail string // the field holding the transfer address ("" = none)
+	// RemoveSchedulers: the user is first made no one's scheduling
+	// assistant (see step_schedulers.go).
+	RemoveSchedulers bool
 }
 
 var deleteActions = []string{"disassociate", "delete"}
@@ -37,9 +40,11 @@ func (deleteStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any
 	o := &DeleteOptions{Action: "disassociate"}
 	ok, isMap := true, true
 	if n != nil {
-		isMap = l.Map(n, key, []string{"action", "transfer_email"}, func(k string, _, vn *yaml.Node) {
+		isMap = l.Map(n, key, []string{"action", "transfer_email", "remove_schedulers"}, func(k string, _, vn *yaml.Node) {
 			var good bool
 			switch k {
+			case "remove_schedulers":
+				o.RemoveSchedulers, good = l.Bool(vn, key+"."+k)
 			case "action":
 				o.Action, good = l.OneOf(vn, key+"."+k, deleteActions)
 			case "transfer_email":
@@ -72,6 +77,11 @@ type transferTargets struct {
 // transfer that would lose the data.
 func (deleteStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
 	o := e.steps[i].Options.(*DeleteOptions)
+	if o.RemoveSchedulers {
+		if err := readSchedulers(ctx, e, i, rows, func(*rowRun) bool { return true }); err != nil {
+			return err
+		}
+	}
 	t := &transferTargets{users: map[string]*zoom.User{}, deletedBy: map[string]int{}}
 	e.transfer = t
 	byEmail := map[string]*rowRun{}
@@ -137,6 +147,7 @@ func (deleteStep) decide(d *decision) {
 	if d.st.target != "" {
 		d.change("transfer_to", "", d.st.target, "")
 	}
+	planSchedulers(d)
 	d.u, d.gone = nil, true
 }
 
@@ -163,7 +174,7 @@ func (e *engine) transferProblem(r *rowRun, to string) string {
 
 func (deleteStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action.Writes() {
-		return []callCost{{cat: zoom.Light}}
+		return append([]callCost{{cat: zoom.Light}}, schedulersCost(st)...)
 	}
 	return nil
 }
@@ -171,6 +182,9 @@ func (deleteStep) cost(_ *rowRun, st *rowStep) []callCost {
 func (deleteStep) apply(a *applier, rows []*rowRun) {
 	o := a.step.Options.(*DeleteOptions)
 	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		if res := removeSchedulers(ctx, a, r, st); res != nil {
+			return res
+		}
 		if err := a.e.Client.DeleteUser(ctx, r.ref().Key(), zoom.DeleteOptions{Action: o.Action, TransferEmail: st.target}); err != nil {
 			return a.e.outcomeOf(err)
 		}

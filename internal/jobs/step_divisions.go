@@ -24,6 +24,8 @@ type UpsertDivisionsOptions struct {
 	// CreateMissing lists the names created even though they look like
 	// another (every other missing name is created unless it does).
 	CreateMissing jobfile.CreateMissing
+	// RenameFrom is rename_from when the job maps it (step_rename.go).
+	RenameFrom string
 }
 
 type upsertDivisionsStep struct{}
@@ -39,7 +41,7 @@ func (upsertDivisionsStep) RowKey(s jobfile.Step) []string {
 
 func (upsertDivisionsStep) Fields(s jobfile.Step) []string {
 	o := s.Options.(*UpsertDivisionsOptions)
-	return []string{o.Name, o.Description}
+	return []string{o.Name, o.Description, o.RenameFrom}
 }
 
 // Check picks up a mapped description field when the step names none.
@@ -51,6 +53,9 @@ func (upsertDivisionsStep) Check(l *jobfile.Loader, _ string, s jobfile.Step) {
 
 func (upsertDivisionsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &UpsertDivisionsOptions{Name: "division", CreateMissing: jobfile.CreateMissing{All: true}}
+	if l.Mapped("rename_from") {
+		o.RenameFrom = "rename_from"
+	}
 	if n == nil {
 		return o, true
 	}
@@ -76,6 +81,9 @@ func (upsertDivisionsStep) decide(d *decision) {
 	desc, hasDesc := "", false
 	if o.Description != "" {
 		desc, hasDesc = d.value(o.Description)
+	}
+	if decideRename(d, "division", want) {
+		return
 	}
 	div, err := d.e.dir.Division(want)
 	if err == nil {
@@ -114,12 +122,15 @@ func (upsertDivisionsStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action == results.ActUpdate {
 		return []callCost{{cat: zoom.Light}}
 	}
+	if c := renameCost(st); c != nil {
+		return c
+	}
 	return createCost(st)
 }
 
 func (upsertDivisionsStep) apply(a *applier, rows []*rowRun) {
 	var updates []*rowRun
-	for _, r := range a.ensureCreated(rows) {
+	for _, r := range a.ensureCreated(applyRenames(a, rows)) {
 		if r.steps[a.i].action == results.ActUpdate {
 			updates = append(updates, r)
 		} else {

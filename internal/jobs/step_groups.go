@@ -19,6 +19,8 @@ type UpsertGroupsOptions struct {
 	// CreateMissing lists the names created even though they look like
 	// another (every other missing name is created unless it does).
 	CreateMissing jobfile.CreateMissing
+	// RenameFrom is rename_from when the job maps it (step_rename.go).
+	RenameFrom string
 }
 
 type upsertGroupsStep struct{}
@@ -33,11 +35,15 @@ func (upsertGroupsStep) RowKey(s jobfile.Step) []string {
 	return []string{s.Options.(*UpsertGroupsOptions).Name}
 }
 func (upsertGroupsStep) Fields(s jobfile.Step) []string {
-	return []string{s.Options.(*UpsertGroupsOptions).Name}
+	o := s.Options.(*UpsertGroupsOptions)
+	return []string{o.Name, o.RenameFrom}
 }
 
 func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
 	o := &UpsertGroupsOptions{Name: "group", CreateMissing: jobfile.CreateMissing{All: true}}
+	if l.Mapped("rename_from") {
+		o.RenameFrom = "rename_from"
+	}
 	if n == nil {
 		return o, true
 	}
@@ -56,6 +62,9 @@ func (upsertGroupsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node
 
 func (upsertGroupsStep) decide(d *decision) {
 	want, _ := d.value(d.step.Options.(*UpsertGroupsOptions).Name)
+	if decideRename(d, "group", want) {
+		return
+	}
 	if _, err := d.e.dir.Group(want); err == nil {
 		d.set(results.ActUnchanged)
 		return
@@ -72,10 +81,15 @@ func (upsertGroupsStep) decide(d *decision) {
 	d.st.changes = append(d.st.changes, fieldChange{field: "group", new: ne.name, action: results.ActCreate})
 }
 
-func (upsertGroupsStep) cost(_ *rowRun, st *rowStep) []callCost { return createCost(st) }
+func (upsertGroupsStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if c := renameCost(st); c != nil {
+		return c
+	}
+	return createCost(st)
+}
 
 func (upsertGroupsStep) apply(a *applier, rows []*rowRun) {
-	for _, r := range a.ensureCreated(rows) {
+	for _, r := range a.ensureCreated(applyRenames(a, rows)) {
 		a.record(r, succeeded())
 	}
 }

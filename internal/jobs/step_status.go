@@ -17,6 +17,9 @@ const SetStatus jobfile.StepKind = "set_status"
 // StatusOptions are set_status' options.
 type StatusOptions struct {
 	Field string // the field holding active/inactive (default status)
+	// RemoveSchedulers: a deactivated user is first made no one's
+	// scheduling assistant (see step_schedulers.go).
+	RemoveSchedulers bool
 }
 
 type statusStep struct{}
@@ -31,9 +34,13 @@ func (statusStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any
 		return o, true
 	}
 	ok := true
-	isMap := l.Map(n, key, []string{"field"}, func(k string, _, vn *yaml.Node) {
+	isMap := l.Map(n, key, []string{"field", "remove_schedulers"}, func(k string, _, vn *yaml.Node) {
 		var good bool
-		o.Field, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Status }, "a status field (status)")
+		if k == "remove_schedulers" {
+			o.RemoveSchedulers, good = l.Bool(vn, key+"."+k)
+		} else {
+			o.Field, good = l.FieldRef(vn, key+"."+k, func(f mapping.Field) bool { return f.Target == mapping.Status }, "a status field (status)")
+		}
 		ok = ok && good
 	})
 	return o, ok && isMap
@@ -57,18 +64,26 @@ func (statusStep) decide(d *decision) {
 		d.change("status", u.Status, want, pick(want == zoom.StatusInactive, results.RemoveDeactivate, ""))
 		d.undoable("status", u.Status, want)
 		u.Status = want
+		if want == zoom.StatusInactive {
+			planSchedulers(d)
+		}
 	}
 }
 
 func (statusStep) cost(_ *rowRun, st *rowStep) []callCost {
 	if st.action.Writes() {
-		return []callCost{{cat: zoom.Light}}
+		return append([]callCost{{cat: zoom.Light}}, schedulersCost(st)...)
 	}
 	return nil
 }
 
 func (statusStep) apply(a *applier, rows []*rowRun) {
 	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		if st.action == results.ActDeactivate {
+			if res := removeSchedulers(ctx, a, r, st); res != nil {
+				return res
+			}
+		}
 		action := pick(st.action == results.ActDeactivate, zoom.StatusDeactivate, zoom.StatusActivate)
 		if err := a.e.Client.SetUserStatus(ctx, r.ref().Key(), action); err != nil {
 			return a.e.outcomeOf(err)

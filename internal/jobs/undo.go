@@ -410,7 +410,8 @@ func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) str
 			if u, ok := kindOf(s).(undoKind); ok {
 				var mine []string
 				for _, c := range all {
-					if k, _ := undoField(c); k == s.Kind {
+					o, claims := u.(interface{ ownsUndoCol(string) bool })
+					if k, _ := undoField(c); k == s.Kind || (claims && o.ownsUndoCol(c)) {
 						mine = append(mine, c)
 					}
 				}

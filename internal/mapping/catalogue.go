@@ -43,23 +43,26 @@ func (k Kind) String() string {
 type Target int
 
 const (
-	Profile       Target = iota // user_info of Create users and the body of Update a user
-	Key                         // email or id: names the user (email is also sent on create)
-	Feature                     // a feature_type of Bulk update features; the field name is the feature_type
-	Status                      // desired status: active or inactive (Update user status)
-	Group                       // a group name or ID (move_group)
-	Division                    // a division name or ID (assign_division)
-	Subscription                // subscription_id of Bulk update features
-	TransferEmail               // transfer_email of Delete a user
-	Password                    // password of Create users (autoCreate)
-	NewEmail                    // the address change_email moves the user to
-	Picture                     // a picture file name for upload_picture
-	Setting                     // a leaf of Update user settings, named settings.<section>.<key>
-	ContactGroup                // a contact group name or ID (contact_groups)
-	Member                      // a contact group member: a user email or a user group name (contact_groups)
-	Description                 // a division's or contact group's description (upsert_divisions, contact_groups)
-	Privacy                     // a contact group's privacy (contact_groups)
-	Assistants                  // a user's assistants, emails separated by semicolons (set_assistants)
+	Profile           Target = iota // user_info of Create users and the body of Update a user
+	Key                             // email or id: names the user (email is also sent on create)
+	Feature                         // a feature_type of Bulk update features; the field name is the feature_type
+	Status                          // desired status: active or inactive (Update user status)
+	Group                           // a group name or ID (move_group)
+	Division                        // a division name or ID (assign_division)
+	Subscription                    // subscription_id of Bulk update features
+	TransferEmail                   // transfer_email of Delete a user
+	Password                        // password of Create users (autoCreate)
+	NewEmail                        // the address change_email moves the user to
+	Picture                         // a picture file name for upload_picture
+	Setting                         // a leaf of Update user settings, named settings.<section>.<key>
+	ContactGroup                    // a contact group name or ID (contact_groups)
+	Member                          // a contact group member: a user email or a user group name (contact_groups)
+	Description                     // a division's or contact group's description (upsert_divisions, contact_groups)
+	Privacy                         // a contact group's privacy (contact_groups)
+	Assistants                      // a user's assistants, emails separated by semicolons (set_assistants)
+	RenameFrom                      // the current name of a group or division upsert_groups/upsert_divisions renames
+	VirtualBackground               // Virtual Background file names, separated by semicolons (virtual_backgrounds)
+	Lock                            // a group's locked setting, named lock.<section>.<key> (update_group_settings)
 )
 
 // Field is one entry of the catalogue.
@@ -382,6 +385,10 @@ var catalogue = []Field{
 		Doc:     "Contact group privacy: 1 visible to anyone, 2 visible to members (searchable by anyone), 3 members only; or public, members, private."},
 	{Name: "assistants", Kind: Text, Target: Assistants, MaxLen: 4000, Clearable: true,
 		Doc: "A user's assistants: emails separated by semicolons (set_assistants)."},
+	{Name: "rename_from", Kind: Text, Target: RenameFrom, MaxLen: lenLong,
+		Doc: "The name a group or division has now: upsert_groups or upsert_divisions renames it to the row's name (an empty cell: the row is an upsert as usual)."},
+	{Name: "virtual_background", Kind: Text, Target: VirtualBackground, MaxLen: 4000, Clearable: true,
+		Doc: "virtual_backgrounds: JPG or PNG files (at most 15 MB) in the input's folder, separated by semicolons."},
 }
 
 var byName = func() map[string]int {
@@ -407,6 +414,9 @@ func Lookup(name string) (Field, bool) {
 	if !ok {
 		if j, ok := settingByName[name]; ok {
 			return settingFields[j], true
+		}
+		if j, ok := lockByName[name]; ok {
+			return lockFields[j], true
 		}
 		return Field{}, false
 	}

@@ -13,7 +13,7 @@ func TestCatalogueShape(t *testing.T) {
 	seen := map[string]bool{}
 	lastTarget := Key
 	order := []Target{Key, Profile, Status, Group, Division, Feature, Subscription, TransferEmail, Password, NewEmail, Picture,
-		ContactGroup, Member, Description, Privacy, Assistants}
+		ContactGroup, Member, Description, Privacy, Assistants, RenameFrom, VirtualBackground}
 	rank := func(tg Target) int { return slices.Index(order, tg) }
 	for _, f := range cat {
 		if seen[f.Name] {

@@ -161,7 +161,7 @@ func (s *Server) userSettings(c *call) response {
 	if opt := c.query.Get("option"); opt != "" && !slices.Contains(settingsOptions, opt) {
 		return invalid("option", "must be one of "+strings.Join(settingsOptions, ", "))
 	}
-	return reply(http.StatusOK, s.settingsOf(u))
+	return reply(http.StatusOK, withVB(s.settingsOf(u), u.vbFiles))
 }
 
 // PATCH /users/{userId}/settings: a partial, nested update. Every leaf is

@@ -122,6 +122,8 @@ type user struct {
 	// settings are what PATCH /users/{userId}/settings changed (nil: all
 	// defaults).
 	settings map[string]any
+	// vbFiles are the user's Virtual Background files.
+	vbFiles []vbFile
 }
 
 type group struct {
@@ -129,6 +131,10 @@ type group struct {
 	seq      int64
 	members  map[string]struct{} // user IDs
 	admins   map[string]int64    // user ID -> sequence when added
+	// settings and locks are what PATCH /groups/{groupId}/settings and
+	// .../lock_settings changed (nil: all defaults).
+	settings, locks map[string]any
+	vbFiles         []vbFile
 }
 
 type division struct {

@@ -244,7 +244,40 @@ var kinds = []Kind{
 		},
 		RunFlags: []string{"--allow-delete"},
 	},
+	{
+		Name:    "group-policy",
+		Summary: "set and lock settings for whole groups (cloud recording, waiting room, ...)",
+		Sheet:   "Groups",
+		Columns: []Column{
+			{Header: "Group", Field: "group", Required: true},
+			{Header: "Cloud Recording", Field: "settings.recording.cloud_recording", Values: onOffValues},
+			{Header: "Lock Cloud Recording", Field: "lock.recording.cloud_recording", Values: lockValues},
+			{Header: "Auto Recording", Field: "settings.recording.auto_recording",
+				Values: []ValueKey{{"Cloud", "cloud"}, {"Local", "local"}, {"None", "none"}}},
+			{Header: "Lock Auto Recording", Field: "lock.recording.auto_recording", Values: lockValues},
+			{Header: "Waiting Room", Field: "settings.in_meeting.waiting_room", Values: onOffValues},
+			{Header: "Lock Waiting Room", Field: "lock.in_meeting.waiting_room", Values: lockValues},
+			{Header: "Screen Sharing", Field: "settings.in_meeting.screen_sharing", Values: onOffValues},
+			{Header: "Lock Screen Sharing", Field: "lock.in_meeting.screen_sharing", Values: lockValues},
+		},
+		About: []string{
+			"Sets each group's settings and locks them (a locked setting cannot be changed by the",
+			"group's members). Each group's settings and locks are read once and only what differs",
+			"is sent; an empty cell leaves the setting as it is. Unlocking counts as a removal.",
+			"Any other settings.<section>.<key> or lock.<section>.<key> field can be added.",
+		},
+		Steps: []string{
+			"  - update_group_settings",
+		},
+		Examples: [][]string{
+			{"# Sales", "On", "Locked", "Cloud", "Locked"},
+			{"# Finance", "", "", "", "", "On", "Locked"},
+		},
+	},
 }
+
+// lockValues are a lock column's cells.
+var lockValues = []ValueKey{{"Locked", "true"}, {"Unlocked", "false"}}
 
 // Kinds lists every kind of template.
 func Kinds() []Kind {

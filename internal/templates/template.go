@@ -459,7 +459,9 @@ func (t *templateWriter) jobYAML() string {
 	} else {
 		fmt.Fprintf(&b, "input: { path: %s }\n", yamlText(t.base))
 	}
-	b.WriteString("match: email\n")
+	if k.Columns[0].Field == "email" {
+		b.WriteString("match: email\n") // rows of groups are named by the group
+	}
 	b.WriteString("fields:                     # field: \"Column header\", or a map (column, values, default, required)\n")
 	for _, c := range k.Columns {
 		writeField(&b, c)

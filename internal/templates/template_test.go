@@ -39,8 +39,10 @@ func TestTemplateKindsMatchTheCatalogue(t *testing.T) {
 				t.Errorf("%s: example %q", k.Name, ex)
 			}
 		}
-		if k.Columns[0].Field != "email" || !k.Columns[0].Required {
-			t.Errorf("%s: the first column must be the required email", k.Name)
+		// A template's rows are users (named by email) or, for a group
+		// policy, groups (named by group).
+		if (k.Columns[0].Field != "email" && k.Columns[0].Field != "group") || !k.Columns[0].Required {
+			t.Errorf("%s: the first column must be the required email (or group)", k.Name)
 		}
 		for _, c := range k.Columns {
 			f, ok := mapping.Lookup(c.Field)

@@ -100,23 +100,26 @@ func StrictValidator() (func(*http.Request, []byte) error, error) {
 	return validateRequest, nil
 }
 
-// narrowSettingsBody picks, for the body of PATCH /users/{userId}/settings,
-// the alternative "The user's settings." of its oneOf: the others are the
-// bodies of the ?option= variants, and as none has a required field any
-// object would match several and the oneOf could never pass.
+// narrowSettingsBody picks, for the body of PATCH /users/{userId}/settings
+// (and of a group's settings and locked settings), the alternative of its
+// oneOf that holds the settings sections: the others are the bodies of the
+// ?option= variants, and as none has a required field any object would
+// match several and the oneOf could never pass.
 func narrowSettingsBody(doc *openapi3.T) {
-	pi := doc.Paths.Value("/users/{userId}/settings")
-	if pi == nil || pi.Patch == nil || pi.Patch.RequestBody == nil || pi.Patch.RequestBody.Value == nil {
-		return
-	}
-	mt := pi.Patch.RequestBody.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
-		return
-	}
-	for _, alt := range mt.Schema.Value.OneOf {
-		if alt.Value != nil && alt.Value.Properties["recording"] != nil {
-			mt.Schema = alt
-			return
+	for _, path := range []string{"/users/{userId}/settings", "/groups/{groupId}/settings", "/groups/{groupId}/lock_settings"} {
+		pi := doc.Paths.Value(path)
+		if pi == nil || pi.Patch == nil || pi.Patch.RequestBody == nil || pi.Patch.RequestBody.Value == nil {
+			continue
+		}
+		mt := pi.Patch.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			continue
+		}
+		for _, alt := range mt.Schema.Value.OneOf {
+			if alt.Value != nil && alt.Value.Properties["recording"] != nil {
+				mt.Schema = alt
+				break
+			}
 		}
 	}
 }

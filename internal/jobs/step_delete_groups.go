@@ -1,0 +1,202 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// DeleteGroups and DeleteDivisions delete the groups or divisions a sheet
+// lists (DELETE /groups/{id}, DELETE /divisions/{id}, Light): each row is
+// one. Both are removals (they need --allow-delete and count against the
+// removal limits). The plan reads each one's members and lists them: a
+// group's members lose the group (each counts as a group removal); Zoom
+// refuses to delete a division that has users, so such a row fails in the
+// plan. A name the account does not have is unchanged: nothing to delete.
+// Nothing brings a deleted group or division back: undo leaves them.
+const (
+	DeleteGroups    jobfile.StepKind = "delete_groups"
+	DeleteDivisions jobfile.StepKind = "delete_divisions"
+)
+
+// DeleteDirOptions are delete_groups' and delete_divisions' options.
+type DeleteDirOptions struct {
+	Name string // the field holding the name (group, division)
+}
+
+type deleteDirStep struct {
+	kind  jobfile.StepKind
+	field string // group | division
+}
+
+func init() {
+	register(deleteDirStep{kind: DeleteGroups, field: "group"})
+	register(deleteDirStep{kind: DeleteDivisions, field: "division"})
+}
+
+func (k deleteDirStep) Name() jobfile.StepKind { return k.kind }
+func (k deleteDirStep) directory() (groups, divs bool) {
+	return k.field == "group", k.field == "division"
+}
+func (deleteDirStep) userOptional()                               {}
+func (deleteDirStep) Check(*jobfile.Loader, string, jobfile.Step) {}
+func (deleteDirStep) RowKey(s jobfile.Step) []string {
+	return []string{s.Options.(*DeleteDirOptions).Name}
+}
+func (k deleteDirStep) Fields(s jobfile.Step) []string { return k.RowKey(s) }
+
+func (k deleteDirStep) target() mapping.Target {
+	return pick(k.field == "group", mapping.Group, mapping.Division)
+}
+
+func (k deleteDirStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
+	o := &DeleteDirOptions{Name: k.field}
+	if n == nil {
+		return o, true
+	}
+	ok := true
+	isMap := l.Map(n, key, []string{"name"}, func(kk string, _, vn *yaml.Node) {
+		var good bool
+		o.Name, good = l.FieldRef(vn, key+"."+kk, func(f mapping.Field) bool { return f.Target == k.target() },
+			fmt.Sprintf("a %s field (%s)", k.field, k.field))
+		ok = ok && good
+	})
+	return o, ok && isMap
+}
+
+// dirMembers is what a group or division to delete holds, read in the plan.
+type dirMembers struct {
+	id, name string
+	main     bool
+	emails   []string
+}
+
+// lookup finds the group or division a row names.
+func (k deleteDirStep) lookup(e *engine, name string) (id, found string, main bool, err error) {
+	if k.field == "group" {
+		g, err := e.dir.Group(name)
+		return g.ID, g.Name, false, err
+	}
+	d, err := e.dir.Division(name)
+	return d.ID, d.Name, d.IsMain, err
+}
+
+// prepare lists the members of every group (Medium) or division (Light)
+// the rows name, once each.
+func (k deleteDirStep) prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error {
+	o := e.steps[i].Options.(*DeleteDirOptions)
+	byID := map[string]*dirMembers{}
+	var list []*dirMembers
+	for _, r := range rows {
+		if r.steps[i].result != nil {
+			continue
+		}
+		name, _ := r.value(o.Name)
+		id, found, main, err := k.lookup(e, name)
+		if err != nil {
+			continue
+		}
+		m := byID[id]
+		if m == nil {
+			m = &dirMembers{id: id, name: found, main: main}
+			byID[id] = m
+			list = append(list, m)
+		}
+		r.steps[i].extra = m
+	}
+	cat := pick(k.field == "group", zoom.Medium, zoom.Light)
+	var mu sync.Mutex
+	return readEach(ctx, e.concurrency(cat), list, func(m *dirMembers) error {
+		var emails []string
+		if k.field == "group" {
+			for u, err := range e.Client.ListGroupMembers(ctx, m.id) {
+				if err != nil {
+					return fmt.Errorf("listing the members of group %s: %w", m.name, err)
+				}
+				emails = append(emails, u.Email)
+			}
+		} else {
+			for u, err := range e.Client.ListDivisionMembers(ctx, m.id) {
+				if err != nil {
+					return fmt.Errorf("listing the users of division %s: %w", m.name, err)
+				}
+				emails = append(emails, u.Email)
+			}
+		}
+		mu.Lock()
+		m.emails = emails
+		mu.Unlock()
+		return nil
+	})
+}
+
+func (k deleteDirStep) decide(d *decision) {
+	m, _ := d.st.extra.(*dirMembers)
+	if m == nil {
+		// Not in the account: there is nothing to delete (a rerun of a
+		// delete finds its groups gone).
+		d.set(results.ActUnchanged)
+		return
+	}
+	d.st.target = m.id
+	switch {
+	case m.main:
+		d.fail("the main division cannot be deleted", "remove this row")
+		return
+	case k.field == "division" && len(m.emails) > 0:
+		d.fail(fmt.Sprintf("division %s has %d users, and Zoom deletes only an empty division", m.name, len(m.emails)),
+			"assign its users to another division first (assign_division), then run this again")
+		return
+	}
+	if d.e.dirDeleted == nil {
+		d.e.dirDeleted = map[string]bool{}
+	}
+	if d.e.dirDeleted[m.id] {
+		d.set(results.ActUnchanged) // an earlier row deletes it
+		return
+	}
+	d.e.dirDeleted[m.id] = true
+	d.set(results.ActDelete)
+	d.change(k.field, m.name, "(deleted)", pick(k.field == "group", results.RemoveGroupDelete, results.RemoveDivisionDelete))
+	// Every member loses the group (they keep their other groups): the
+	// plan and changes.csv name each, and each counts as a removal.
+	for _, email := range m.emails {
+		d.change("member", email, "(loses group "+m.name+")", results.RemoveGroup)
+	}
+}
+
+func (deleteDirStep) cost(_ *rowRun, st *rowStep) []callCost {
+	if st.action == results.ActDelete {
+		return []callCost{{cat: zoom.Light}}
+	}
+	return nil
+}
+
+func (k deleteDirStep) apply(a *applier, rows []*rowRun) {
+	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
+		var err error
+		if k.field == "group" {
+			err = a.e.Client.DeleteGroup(ctx, st.target)
+		} else {
+			err = a.e.Client.DeleteDivision(ctx, st.target)
+		}
+		if err != nil {
+			return a.e.outcomeOf(err)
+		}
+		return succeeded()
+	})
+}
+
+// needsAllowDelete: deleting groups and divisions, as deleting users, is
+// confirmed on the command line every time.
+func (k deleteDirStep) needsAllowDelete() string {
+	return strings.ReplaceAll(string(k.kind), "_", " ")
+}
