@@ -280,22 +280,72 @@ type answer interface{ decodeAnswer(body []byte) error }
 // allocated twice that.
 var answers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// attempt is one try of a call: wait for the category's slot (and the
-// features gate), take the token, check the stop, send, and sort the answer
-// into success, retry, or final error.
+// attempt is one try of a call: send it (send), decide what its answer
+// means (classify, retry.go), and carry the verdict out (apply).
 func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *response) (bool, error) {
+	x, err := c.send(ctx, cl, st)
+	if err != nil {
+		return false, err // nothing went out: a stop, an end, no token
+	}
+	defer x.release()
+	if x.err == nil {
+		res.status = x.resp.StatusCode
+	}
+	v := classify(cl.ep, x.resp, x.body, x.err, try{
+		n:          st.n,
+		written:    x.written,
+		ctxErr:     ctx.Err(),
+		staleToken: x.token == st.rejected,
+		refreshes:  st.refreshes,
+		noLimits:   c.cfg.NoLimits,
+		now:        c.clock.Now(),
+		apiURL:     c.cfg.APIURL,
+	})
+	c.apply(v, x, st, res)
+	if v.decode && cl.out != nil && len(bytes.TrimSpace(x.body)) > 0 {
+		decode := json.Unmarshal
+		if a, ok := cl.out.(answer); ok {
+			decode = func(b []byte, _ any) error { return a.decodeAnswer(b) }
+		}
+		if err := decode(x.body, cl.out); err != nil {
+			return false, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
+		}
+	}
+	return v.next()
+}
+
+// exchange is one request on the wire and what came back.
+type exchange struct {
+	token   string // the access token sent
+	resp    *http.Response
+	body    []byte // the whole answer (its buffer returns to answers on release)
+	err     error  // sending or reading the answer failed
+	written bool   // the request was written to the wire
+	buf     *bytes.Buffer
+}
+
+func (x *exchange) release() {
+	if x.buf != nil {
+		answers.Put(x.buf)
+	}
+}
+
+// send waits for the category's slot (and the features gate), takes the
+// token, checks the stop and sends, reading the whole answer. It notes the
+// timings the pacing goes by. An error means nothing went out; a failure
+// on the wire is the exchange's err instead.
+func (c *Client) send(ctx context.Context, cl call, st *attemptState) (*exchange, error) {
 	cat := cl.ep.category
-	write := cl.ep.method != http.MethodGet
 	if !c.cfg.NoLimits {
 		if err := c.limits[cat].wait(ctx); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
 	var turn *gateTurn
 	if cl.ep.features && !c.cfg.NoLimits {
 		t, err := c.features.acquire(ctx)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		turn = t
 		defer turn.release() // a no-op once sent
@@ -304,7 +354,7 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	// life left when the call goes out, however long the waits were.
 	tok, err := c.tokens.get(ctx, st.rejected)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	var wrote atomic.Int64 // unix nanoseconds of the clock; 0 = not written
 	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
@@ -312,9 +362,44 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 			wrote.Store(c.clock.Now().UnixNano())
 		}
 	}}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), cl.ep.method, st.target, bytes.NewReader(st.payload))
+	req, err := c.newRequest(httptrace.WithClientTrace(ctx, trace), cl, st, tok)
 	if err != nil {
-		return false, err
+		return nil, err
+	}
+	// The last moment to honour a stop: after this the call is on the wire.
+	if stopped(stopOf(ctx)) {
+		return nil, ErrNotSent
+	}
+	c.stats.calls[cat].Add(1)
+	x := &exchange{token: tok}
+	start := c.clock.Now()
+	x.resp, x.err = c.http.Do(req)
+	if x.err == nil {
+		x.buf = answers.Get().(*bytes.Buffer) // decoding and parseAPIError copy what they keep
+		x.buf.Reset()
+		_, x.err = x.buf.ReadFrom(x.resp.Body)
+		x.body = x.buf.Bytes()
+		x.resp.Body.Close()
+	}
+	end := c.clock.Now()
+	x.written = wrote.Load() != 0
+	if turn != nil && x.written {
+		turn.sent(time.Unix(0, wrote.Load()), end)
+	}
+	if x.err == nil {
+		if x.written {
+			c.fastest.add(end.Sub(time.Unix(0, wrote.Load())))
+		}
+		c.latency[cat].add(end.Sub(start))
+	}
+	return x, nil
+}
+
+// newRequest builds the request of one attempt.
+func (c *Client) newRequest(ctx context.Context, cl call, st *attemptState, tok string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, cl.ep.method, st.target, bytes.NewReader(st.payload))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Accept", "application/json")
@@ -325,128 +410,44 @@ func (c *Client) attempt(ctx context.Context, cl call, st *attemptState, res *re
 	case st.payload != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
-	// The last moment to honour a stop: after this the call is on the wire.
-	if stopped(stopOf(ctx)) {
-		return false, ErrNotSent
+	return req, nil
+}
+
+// apply carries a verdict out: the call's doubt and token, the counters,
+// and the pacing.
+func (c *Client) apply(v verdict, x *exchange, st *attemptState, res *response) {
+	if v.doubt {
+		res.doubt = true
 	}
-	c.stats.calls[cat].Add(1)
-	start := c.clock.Now()
-	resp, err := c.http.Do(req)
-	var body []byte
-	if err == nil {
-		buf := answers.Get().(*bytes.Buffer)
-		defer answers.Put(buf) // decoding and parseAPIError copy what they keep
-		buf.Reset()
-		_, err = buf.ReadFrom(resp.Body)
-		body = buf.Bytes()
-		resp.Body.Close()
+	if v.cause != nil {
+		st.lastErr = v.cause
 	}
-	end := c.clock.Now()
-	written := wrote.Load() != 0
-	if turn != nil && written {
-		turn.sent(time.Unix(0, wrote.Load()), end)
-	}
-	if written && err == nil {
-		c.fastest.add(end.Sub(time.Unix(0, wrote.Load())))
-	}
-	if err != nil {
-		inDoubt := written && write && !errors.Is(err, errRedirectRefused)
-		if inDoubt {
-			res.doubt = true
-		}
-		if ctx.Err() != nil {
-			st.lastErr = ctx.Err()
-			return false, ctx.Err()
-		}
-		if errors.Is(err, errRedirectRefused) {
-			return false, fmt.Errorf("zoom: %s: %w", cl.ep, redactURLError(err))
-		}
-		uerr := &UnreachableError{URL: origin(c.cfg.APIURL), Cause: redactURLError(err)}
-		if inDoubt {
-			st.lastErr = uerr
-		}
-		return true, uerr
-	}
-	res.status = resp.StatusCode
-	c.latency[cat].add(end.Sub(start))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if !c.cfg.NoLimits {
-			c.senseHeaders(cat, resp.Header)
-			c.limits[cat].recover()
-		}
-		if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
-			decode := json.Unmarshal
-			if a, ok := cl.out.(answer); ok {
-				decode = func(b []byte, _ any) error { return a.decodeAnswer(b) }
-			}
-			if err := decode(body, cl.out); err != nil {
-				return false, fmt.Errorf("zoom: %s: decoding the answer: %w", cl.ep, err)
-			}
-		}
-		return false, nil
-	}
-	apiErr := parseAPIError(resp, body, cl.ep)
-	switch {
-	case tokenRejected(apiErr):
-		if st.refreshes >= maxRefreshes || tok == st.rejected {
-			return false, apiErr
-		}
-		// The token expired early (or was slow to reach Zoom) or was
-		// revoked: a fresh token, shared with every worker that met the
-		// same refusal. A token refused again and again means the
-		// credentials themselves are the problem: the error stands.
-		st.rejected = tok
+	if v.refresh {
+		st.rejected = x.token
 		st.refreshes++
-		return true, after(0, apiErr)
-	case resp.StatusCode == http.StatusTooManyRequests:
-		limited := cat
-		if hc, ok := ParseCategory(resp.Header.Get("X-RateLimit-Category")); ok {
-			limited = hc
-		}
-		if isDaily(resp.Header, apiErr) {
-			c.stats.daily429[limited].Add(1)
-			return false, &DailyLimitError{
-				Category:   limited,
-				Create:     cl.ep.method == http.MethodPost && cl.ep.path == "/users",
-				Reset:      dailyReset(resp.Header.Get("Retry-After"), c.clock.Now()),
-				Message:    apiErr.Message,
-				TrackingID: apiErr.TrackingID,
-			}
-		}
-		c.stats.qps429[limited].Add(1)
-		wait, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
-		if !ok {
-			wait = backoff(st.n, c.cfg.BackoffBase, c.cfg.BackoffMax)
-		}
-		switch {
-		case c.cfg.NoLimits || !apiErr.json:
-			// A 429 that is not Zoom's JSON (an HTML page from something in
-			// front of the API) says nothing about the account's quota:
-			// this call waits, the category keeps its pace.
-			return true, after(wait, apiErr)
-		case cl.ep.features:
-			c.features.delay(wait)
-		default:
-			// Zoom's own 429, with or without X-RateLimit-Type: the
-			// account's per-second quota is spent, and every worker of the
-			// category backs off, not just this call.
-			c.senseHeaders(limited, resp.Header)
-			if c.limits[limited].slowDown(wait) {
-				c.sense429(limited)
-			}
-		}
-		return true, after(0, apiErr)
-	case resp.StatusCode >= 500:
-		if write {
-			res.doubt = true
-			st.lastErr = apiErr
-		}
-		if d, ok := retryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok {
-			return true, after(d, apiErr)
-		}
-		return true, apiErr
 	}
-	return false, apiErr
+	switch v.count {
+	case tallyQPS:
+		c.stats.qps429[v.limited].Add(1)
+	case tallyDaily:
+		c.stats.daily429[v.limited].Add(1)
+	}
+	pause := v.pause
+	if v.drawPause {
+		pause = backoff(st.n, c.cfg.BackoffBase, c.cfg.BackoffMax)
+	}
+	switch v.pace {
+	case paceSuccess:
+		c.senseHeaders(v.limited, x.resp.Header)
+		c.limits[v.limited].recover()
+	case paceFeatures:
+		c.features.delay(pause)
+	case paceCategory:
+		c.senseHeaders(v.limited, x.resp.Header)
+		if c.limits[v.limited].slowDown(pause) {
+			c.sense429(v.limited)
+		}
+	}
 }
 
 // maxRefreshes bounds the fresh tokens one call asks for after refusals.
