@@ -146,6 +146,7 @@ func (l *limiter) dailyCap(cat string) (limit, used int) {
 type rlHeaders struct {
 	category         string
 	limit, remaining int
+	daily            bool // X-RateLimit-Type: Daily-limit (limit and remaining are the day's)
 }
 
 func (h rlHeaders) set(hd http.Header) {
@@ -153,6 +154,9 @@ func (h rlHeaders) set(hd http.Header) {
 		return
 	}
 	hd.Set("X-RateLimit-Category", h.category)
+	if h.daily {
+		hd.Set("X-RateLimit-Type", "Daily-limit")
+	}
 	hd.Set("X-RateLimit-Limit", strconv.Itoa(h.limit))
 	hd.Set("X-RateLimit-Remaining", strconv.Itoa(h.remaining))
 }
@@ -246,6 +250,12 @@ func (l *limiter) admit(now time.Time, rt *route, create bool) (*rejection, rlHe
 		b.tokens--
 		l.daily[cat]++
 		hdr.remaining = int(b.tokens)
+		if limit, used := l.dailyCap(cat); limit > 0 && used >= limit {
+			// The call that spends a category's daily quota says so (the
+			// others carry the per-second headers), so a client can stop
+			// before the cap instead of earning a 429 at it.
+			hdr.daily, hdr.limit, hdr.remaining = true, limit, 0
+		}
 	}
 	if features {
 		l.lastFeatures, l.anyFeatures = now, true

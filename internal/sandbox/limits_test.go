@@ -127,8 +127,14 @@ func TestFreeDailyCaps(t *testing.T) {
 		if i%2 == 0 {
 			clock.Advance(time.Second)
 		}
-		if w := get(); w.Code != 200 {
+		w := get()
+		if w.Code != 200 {
 			t.Fatalf("call %d: %d %s", i, w.Code, w.Body)
+		}
+		// Only the call that spends the day's quota says so.
+		spent := w.Header().Get("X-RateLimit-Type") == "Daily-limit"
+		if spent != (i == 1999) || spent && (w.Header().Get("X-RateLimit-Remaining") != "0" || w.Header().Get("X-RateLimit-Limit") != "2000") {
+			t.Fatalf("call %d: daily headers %v", i+1, w.Header())
 		}
 	}
 	clock.Advance(time.Second)

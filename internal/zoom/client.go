@@ -34,6 +34,9 @@ type Client struct {
 	fastest  fastestRTT // of every call answered, for the features gate
 	stats    counters
 	sensed   sensedTiers
+	// dailyOut is, per category, when a daily limit whose last answer
+	// said nothing is left resets (unix nanoseconds; 0: not spent).
+	dailyOut [numCategories]atomic.Int64
 }
 
 // New checks cfg and builds a client. It makes no call.
@@ -336,6 +339,9 @@ func (x *exchange) release() {
 // on the wire is the exchange's err instead.
 func (c *Client) send(ctx context.Context, cl call, st *attemptState) (*exchange, error) {
 	cat := cl.ep.category
+	if err := c.dailySpent(cat); err != nil {
+		return nil, err
+	}
 	if !c.cfg.NoLimits {
 		if err := c.limits[cat].wait(ctx); err != nil {
 			return nil, err
@@ -438,6 +444,7 @@ func (c *Client) apply(v verdict, x *exchange, st *attemptState, res *response) 
 	}
 	switch v.pace {
 	case paceSuccess:
+		c.senseDaily(v.limited, x.resp.Header)
 		c.senseHeaders(v.limited, x.resp.Header)
 		c.limits[v.limited].recover()
 	case paceFeatures:

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Tier sense: told the wrong tier (--tier business on a pro account), the
@@ -122,4 +123,33 @@ func (c *Client) SensedTier() string {
 		return name
 	}
 	return ""
+}
+
+// senseDaily reads a successful answer's daily quota: X-RateLimit-Type
+// Daily-limit with X-RateLimit-Remaining 0 means the category's day is
+// spent, so the next call of it is deferred at once (dailySpent) rather
+// than sent to earn a 429 and waste a call of another app's quota.
+func (c *Client) senseDaily(cat Category, h http.Header) {
+	if c.cfg.NoLimits || !strings.EqualFold(strings.TrimSpace(h.Get("X-RateLimit-Type")), string(DailyLimit)) {
+		return
+	}
+	if hc, ok := ParseCategory(h.Get("X-RateLimit-Category")); ok {
+		cat = hc
+	}
+	left, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Remaining")))
+	if err != nil || left > 0 {
+		return
+	}
+	c.dailyOut[cat].Store(dailyReset("", c.clock.Now()).UnixNano())
+}
+
+// dailySpent is the DailyLimitError of a category whose day Zoom said is
+// spent, until 00:00 UTC, or nil.
+func (c *Client) dailySpent(cat Category) error {
+	reset := c.dailyOut[cat].Load()
+	if reset == 0 || c.clock.Now().UnixNano() >= reset {
+		return nil
+	}
+	return &DailyLimitError{Category: cat, Reset: time.Unix(0, reset).UTC(),
+		Message: "the account's daily limit for " + cat.String() + " calls was spent (X-RateLimit-Remaining 0): not sent"}
 }
