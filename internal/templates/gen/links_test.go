@@ -158,3 +158,36 @@ func TestDocsPointInsideTheRepository(t *testing.T) {
 		}
 	}
 }
+
+// The README is the entry point: every page of docs/ is reachable from it.
+func TestReadmeLinksEveryDocsPage(t *testing.T) {
+	root := filepath.Join("..", "..", "..")
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := map[string]bool{}
+	for _, line := range prose(string(data)) {
+		for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
+			file, _, _ := strings.Cut(m[1], "#")
+			linked[file] = true
+		}
+	}
+	for _, page := range docPages(t, root)[1:] {
+		if rel := "docs/" + filepath.Base(page); !linked[rel] {
+			t.Errorf("README.md has no link to %s", rel)
+		}
+	}
+}
+
+// The README stays an entry point (what the tool is, install, the quick
+// start, links); the reference goes in docs/.
+func TestReadmeStaysShort(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n > 300 {
+		t.Errorf("README.md has %d lines, more than 300: move reference text to docs/ and link it", n)
+	}
+}
