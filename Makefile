@@ -61,7 +61,7 @@ lint:
 
 # Regenerates what is generated and committed: the templates (templates/, one
 # workbook and job per kind, and a CSV one), the sample HR export
-# (samples/migration/new-hires.xlsx) and the README's generated sections (the
+# (samples/migration/new-hires.xlsx) and the generated sections of docs/ (the
 # job file fields, the troubleshooting codes). Tests fail when any is stale.
 templates: build
 	@mkdir -p templates/csv
@@ -71,4 +71,4 @@ templates: build
 	@$(BIN) template create-users -o templates/csv/create-users.csv --force >/dev/null
 	@$(GO) run ./samples/migration/gen -o samples/migration/new-hires.xlsx
 	@$(GO) generate ./internal/templates
-	@echo "Regenerated templates/, samples/migration/new-hires.xlsx and the README's generated sections."
+	@echo "Regenerated templates/, samples/migration/new-hires.xlsx and the generated sections of docs/."

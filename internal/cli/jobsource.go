@@ -308,7 +308,7 @@ func parseMaps(maps, header []string) (map[string]string, error) {
 			if s := mapping.Suggest(field); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			return nil, exitf(ExitUsage, "%s; the fields are listed in the README's job file reference", msg)
+			return nil, exitf(ExitUsage, "%s; the fields are listed in the job file reference (docs/jobs.md)", msg)
 		}
 		found := ""
 		for _, h := range header {

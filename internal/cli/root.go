@@ -22,7 +22,7 @@ import (
 	"github.com/zoombulk/zoombulk/internal/results"
 )
 
-// Exit codes: the README's table, defined once in package results.
+// Exit codes: the table of docs/results.md, defined once in package results.
 const (
 	ExitOK      = results.ExitOK      // every row succeeded or was already as asked
 	ExitPartial = results.ExitFailed  // the run finished and some rows failed or were deferred

@@ -508,7 +508,7 @@ func checkLimitFlags(maxRemovals, maxFailures string) error {
 	return nil
 }
 
-// runExit maps a run's outcome to the exit codes of the README's table.
+// runExit maps a run's outcome to the exit codes of docs/results.md's table.
 func runExit(sum *jobs.Summary, err error) error {
 	var jobErr *jobfile.JobError
 	var colErr *mapping.ColumnError

@@ -316,20 +316,34 @@ func TestSamples(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------
-// The README: its commands work as written, its generated sections are
-// current, and it covers the reference.
+// The README and docs/: their commands work as written, and together they
+// cover the reference. (Their generated sections and links are checked in
+// internal/templates/gen.)
 
+// readme is README.md then docs/*.md, one after the other: the entry point
+// and the reference it links to, where the commands and tables these
+// tests check now live.
 func readme(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(repoPath(t, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	pages, err := filepath.Glob(repoPath(t, "docs/*.md"))
+	if err != nil || len(pages) == 0 {
+		t.Fatalf("no docs/*.md: %v", err)
 	}
-	return string(data)
+	var b strings.Builder
+	for _, page := range append([]string{repoPath(t, "README.md")}, pages...) {
+		data, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(data)
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
-// shellBlocks are the README's ```sh blocks, in order: every zoombulk
-// line in them is meant to run as written from the repository root.
+// shellBlocks are the ```sh blocks of the README and docs, in order: every
+// zoombulk line in them is meant to run as written from the repository
+// root.
 func shellBlocks(text string) [][]string {
 	var blocks [][]string
 	var cur []string
@@ -430,8 +444,8 @@ func readmeArgs(t *testing.T, line, dir string, n int) []string {
 	return args
 }
 
-// The README's commands run as written: each ```sh block in order, the
-// blocks side by side.
+// The commands of the README and docs run as written: each ```sh block in
+// order, the blocks side by side.
 func TestReadmeCommands(t *testing.T) {
 	t.Parallel()
 	blocks := shellBlocks(readme(t))
@@ -458,7 +472,7 @@ func TestReadmeCommands(t *testing.T) {
 	}
 	for line := range readmeExit {
 		if !ran[line] {
-			t.Errorf("the README no longer has %q: update readmeExit", line)
+			t.Errorf("README.md and docs/ no longer have %q: update readmeExit", line)
 		}
 	}
 	// Every sample runs in the walkthroughs.
@@ -482,7 +496,7 @@ func TestShellWords(t *testing.T) {
 	}
 }
 
-// The README's job file examples load.
+// The job file examples of the README and docs load.
 func TestReadmeJobExamples(t *testing.T) {
 	text := readme(t)
 	re := regexp.MustCompile("(?s)```yaml\n(.*?)```")
@@ -497,16 +511,17 @@ func TestReadmeJobExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := jobfile.Load(path); err != nil {
-			t.Errorf("README job example %d: %v\n%s", n, err, m[1])
+			t.Errorf("docs job example %d: %v\n%s", n, err, m[1])
 		}
 	}
 	if n == 0 {
-		t.Error("the README has no job file example")
+		t.Error("README.md and docs/ have no job file example")
 	}
 }
 
-// The README covers what the tool does: steps, statuses, exit codes, run
-// flags, scopes, the samples, the exports guide and the benchmark page.
+// The README and docs cover what the tool does: steps, statuses, exit
+// codes, run flags, scopes, the samples, the exports guide and the
+// benchmark page.
 func TestReadmeCoversTheReference(t *testing.T) {
 	text := readme(t)
 	var want []string
@@ -541,12 +556,7 @@ func TestReadmeCoversTheReference(t *testing.T) {
 		"ZOOM_API_URL", "ZOOM_OAUTH_URL", "--resume", "--share", "--tier", "one call every 10 s")
 	for _, w := range want {
 		if !strings.Contains(text, w) {
-			t.Errorf("the README lacks %q", w)
+			t.Errorf("README.md and docs/ lack %q", w)
 		}
 	}
 }
-
-// ---------------------------------------------------------------------
-// The README's generated sections: `make templates` (or go test
-// ./internal/cli -run TestReadmeGenerated -args -update-readme) rewrites
-// them; this test fails when they are stale.

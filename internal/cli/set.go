@@ -175,7 +175,7 @@ func parseSetArgs(args, flagUsers []string) (users []string, fields []setField, 
 			if s := mapping.Suggest(name); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			return nil, nil, exitf(ExitUsage, "%s; the fields are the job file's field names, listed in the README's job file reference", msg)
+			return nil, nil, exitf(ExitUsage, "%s; the fields are the job file's field names, listed in the job file reference (docs/jobs.md)", msg)
 		}
 		for _, g := range fields {
 			if g.name == name {

@@ -100,7 +100,7 @@ var undoCases = []undoCase{
 		// no row lists. An undo puts a removed member back as the last of
 		// their groups, and keeps one removal a user (undo.csv has a
 		// group cell a user): the members taken out are those whose last
-		// and only named group is Sales (see the README's undo section).
+		// and only named group is Sales (see docs/undo.md).
 		func(srv *zoomtest.Server) [][]string {
 			users := srv.Users()
 			sales := ""

@@ -2,8 +2,8 @@ package credentials
 
 import "slices"
 
-// ScopeUse is one call zoombulk makes and the scope it needs: the README's
-// scopes table, as data.
+// ScopeUse is one call zoombulk makes and the scope it needs: the
+// scopes table of docs/credentials.md, as data.
 type ScopeUse struct {
 	Call     string   // "GET /users"
 	Steps    []string // the job steps that make the call ("*" every job's plan)

@@ -8,7 +8,7 @@ import (
 
 // The account exports sit beside the engine, not on top of it: neither
 // export nor templates (which export uses for the field descriptions) may
-// depend on internal/jobs. The README generator, which needs the engine's
+// depend on internal/jobs. The docs generator, which needs the engine's
 // hints, is the program in templates/gen.
 func TestExportDoesNotImportTheEngine(t *testing.T) {
 	gobin, err := exec.LookPath("go")

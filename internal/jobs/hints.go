@@ -15,7 +15,7 @@ import (
 )
 
 // Hint is what a Zoom error code means and what an admin should do about
-// it; the README's troubleshooting table is generated from Hints.
+// it; the table of docs/troubleshooting.md is generated from Hints.
 type Hint struct {
 	// Code is Zoom's error code; 0 with Status for an answer that has
 	// only an HTTP status (divisions answer 409 so for a name in use).
@@ -42,7 +42,7 @@ var hintTable = []Hint{
 	{Code: 200, Message: "already granted scheduling privilege", Meaning: "The user is an assistant already (the whole call is refused).", Do: "already an assistant of this user; run the job again to re-plan"},
 	{Code: 200, Meaning: "No privilege or permission, or the plan does not allow it (e.g. admins' status cannot change).", Do: "the account or app lacks the permission or plan for this; check the app's scopes and the account's plan"},
 	{Code: zoom.CodeInvalidField, Message: "next page token", Meaning: "A listing's page token expired (15 minutes) or was refused.", Do: "a listing took too long; run the job again"},
-	{Code: zoom.CodeInvalidField, Meaning: "A field or parameter was refused (HTTP 400); the message names it.", Do: "a value was refused; check the column against the job file reference in the README"},
+	{Code: zoom.CodeInvalidField, Meaning: "A field or parameter was refused (HTTP 400); the message names it.", Do: "a value was refused; check the column against the job file reference (docs/jobs.md)"},
 	{Code: 1000, Message: "admin", Meaning: "Only the owner may change another admin's email.", Do: "an admin's email can be changed only by the account owner; change it in the web portal"},
 	{Code: 1000, Meaning: "The user is a call-queue manager or auto-receptionist operator and cannot be changed.", Do: "the user is a Zoom Phone call-queue manager or auto-receptionist operator; take that role away first"},
 	{Code: zoom.CodeUserNotFound, Meaning: "The user does not exist in this account (HTTP 404).", Do: "no such user in this account; check the email or ID, or create the user first"},
@@ -96,7 +96,7 @@ var hintTable = []Hint{
 	{Code: 42012, Meaning: "A division with users cannot be deleted.", Do: "move the division's users elsewhere first, then delete it"},
 	{Code: zoom.CodeDivisionTokenInvalid, Meaning: "The divisions API found no access token (HTTP 401).", Do: "the access token was refused; check the app's scopes and that it is activated"},
 	{Code: zoom.CodeDivisionTokenExpired, Meaning: "The divisions API found the token invalid or expired (HTTP 401).", Do: "the access token was refused twice; check the app's scopes and that it is activated"},
-	{Status: 403, Meaning: "HTTP 403 with no code: the app lacks the permission (divisions).", Do: "the app lacks a scope for this; add the scope the README lists for the step"},
+	{Status: 403, Meaning: "HTTP 403 with no code: the app lacks the permission (divisions).", Do: "the app lacks a scope for this; add the scope docs/credentials.md lists for the step"},
 	{Status: 409, Meaning: "HTTP 409 with no code: the name is in use already (divisions).", Do: "a division with this name exists already; use its name, or pick another"},
 }
 

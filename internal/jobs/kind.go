@@ -77,7 +77,7 @@ func register(k stepKind) {
 
 func kindOf(s jobfile.Step) stepKind { return stepKinds[s.Kind] }
 
-// StepKinds lists every step kind in the order the README gives them.
+// StepKinds lists every step kind in the order docs/jobs.md gives them.
 func StepKinds() []jobfile.StepKind { return jobfile.Kinds() }
 
 // decision is one row-step being planned.

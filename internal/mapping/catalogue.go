@@ -96,7 +96,7 @@ type Field struct {
 	// JSONKey is the field's key in Zoom's user JSON (zoom.User's json
 	// tag) when it is not Name: group_ids for group. See UserKey.
 	JSONKey string
-	// Doc is one line for the Instructions sheet, --help and the README.
+	// Doc is one line for the Instructions sheet, --help and docs/jobs.md.
 	Doc string
 	// JSON is the type a Setting is sent as: boolean, integer or string.
 	JSON string

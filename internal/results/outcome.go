@@ -228,7 +228,7 @@ func (c Counts) AsAsked() bool {
 	return true
 }
 
-// Exit codes, as the README's table gives them.
+// Exit codes, as the table of docs/results.md gives them.
 const (
 	ExitOK      = 0 // every row succeeded or was already as asked
 	ExitFailed  = 1 // the run finished and some rows need a look (failed, deferred, not finished, conflict)

@@ -1,7 +1,7 @@
 package templates
 
 // Field descriptions in words, from the mapping catalogue: the templates'
-// Instructions sheets and the README's job file reference both use them, so
+// Instructions sheets and the job file reference (docs/jobs.md) both use them, so
 // the two never disagree with what the job loader checks.
 
 import (

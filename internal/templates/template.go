@@ -451,7 +451,7 @@ func (t *templateWriter) jobYAML() string {
 	fmt.Fprintf(&b, "#   zoombulk validate %s\n", t.job)
 	fmt.Fprintf(&b, "#   %s --dry-run\n", run)
 	fmt.Fprintf(&b, "#   %s\n", run)
-	b.WriteString("# Every key of this file is explained in the README, \"Job files\".\n")
+	b.WriteString("# Every key of this file is explained in docs/jobs.md, \"Job files\".\n")
 	b.WriteString("version: 1\n")
 	fmt.Fprintf(&b, "name: %s\n", yamlText(jobName(t.base)))
 	if t.format == XLSX {

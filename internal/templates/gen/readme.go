@@ -1,8 +1,9 @@
 package main
 
-// The README's tables of the templates and of the job file's fields are
-// generated from the kinds and the catalogue, so that they never disagree
-// with what the tool writes and checks:
+// The docs' tables of the templates and of the job file's fields are
+// generated from the kinds and the catalogue, and the troubleshooting table
+// from the engine's hints, so that they never disagree with what the tool
+// writes and checks:
 //
 //	go generate ./internal/templates
 //
@@ -19,14 +20,36 @@ import (
 	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
-// ReadmeSections are the README sections this package generates, by name:
-// each sits between "<!-- BEGIN GENERATED: NAME (make templates) -->" and
-// "<!-- END GENERATED: NAME -->".
+// ReadmeSections are the sections this package generates, by name: each
+// sits between "<!-- BEGIN GENERATED: NAME (make templates) -->" and
+// "<!-- END GENERATED: NAME -->" in the docs file DocSections gives it.
 func ReadmeSections() map[string]string {
 	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown(), "troubleshooting": TroubleshootingMarkdown()}
 }
 
-// TroubleshootingMarkdown is the README's table of Zoom's error codes and
+// DocFiles says which file, relative to the repository root, holds each
+// generated section: the README is the entry point and the reference
+// tables live with the reference in docs/.
+var DocFiles = map[string]string{
+	"templates":       "docs/jobs.md",
+	"fields":          "docs/jobs.md",
+	"troubleshooting": "docs/troubleshooting.md",
+}
+
+// DocSections are ReadmeSections grouped by the file that holds them.
+func DocSections() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for name, body := range ReadmeSections() {
+		file := DocFiles[name]
+		if out[file] == nil {
+			out[file] = map[string]string{}
+		}
+		out[file][name] = body
+	}
+	return out
+}
+
+// TroubleshootingMarkdown is docs/troubleshooting.md's table of Zoom's error codes and
 // the features call's reasons, with the hint the results give for each.
 func TroubleshootingMarkdown() string {
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
@@ -51,7 +74,8 @@ func TroubleshootingMarkdown() string {
 	return b.String()
 }
 
-// UpdateReadme replaces the generated sections in a README's text.
+// UpdateReadme replaces the generated sections in a docs file's text; every
+// section given must be in it.
 func UpdateReadme(text string, sections map[string]string) (string, error) {
 	for name, body := range sections {
 		begin := "<!-- BEGIN GENERATED: " + name + " (make templates) -->\n"
@@ -59,7 +83,7 @@ func UpdateReadme(text string, sections map[string]string) (string, error) {
 		i := strings.Index(text, begin)
 		j := strings.Index(text, end)
 		if i < 0 || j < i {
-			return "", fmt.Errorf("the README has no %q ... %q section", strings.TrimSpace(begin), end)
+			return "", fmt.Errorf("no %q ... %q section", strings.TrimSpace(begin), end)
 		}
 		text = text[:i+len(begin)] + body + text[j:]
 	}
@@ -70,7 +94,8 @@ func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 var stepLine = regexp.MustCompile(`^\s*- (\w+)`)
 
-// TemplatesMarkdown is the README's table of template kinds.
+// TemplatesMarkdown is the table of template kinds in docs/jobs.md; its
+// links climb out of docs/ to the committed workbooks.
 func TemplatesMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| kind | for | columns (required in bold) | steps |\n|---|---|---|---|\n")
@@ -92,7 +117,7 @@ func TemplatesMarkdown() string {
 		if len(k.RunFlags) > 0 {
 			run = " (run with `" + strings.Join(k.RunFlags, " ") + "`)"
 		}
-		fmt.Fprintf(&b, "| [`%s`](templates/%s.xlsx) | %s | %s | %s%s |\n", k.Name, k.Name, mdCell(k.Summary),
+		fmt.Fprintf(&b, "| [`%s`](../templates/%s.xlsx) | %s | %s | %s%s |\n", k.Name, k.Name, mdCell(k.Summary),
 			strings.Join(cols, ", "), strings.Join(steps, ", "), run)
 	}
 	b.WriteString("\nThe CSV variant of `create-users` is in `templates/csv/`.\n")
@@ -102,7 +127,7 @@ func TemplatesMarkdown() string {
 // longList is the length past which a field's values go below the table.
 const longList = 9
 
-// FieldsMarkdown is the README's table of the job file's fields.
+// FieldsMarkdown is docs/jobs.md's table of the job file's fields.
 func FieldsMarkdown() string {
 	var b strings.Builder
 	var below []templates.FieldDoc

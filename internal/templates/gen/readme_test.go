@@ -1,8 +1,10 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,19 +12,27 @@ import (
 	"github.com/zoombulk/zoombulk/internal/templates"
 )
 
-// The README's template and field tables are what the code generates.
+// The docs' template, field and troubleshooting tables are what the code
+// generates, each in the file DocFiles names.
 func TestReadmeIsCurrent(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "README.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("no README here: %v", err)
+	for file, sections := range DocSections() {
+		data, err := os.ReadFile(filepath.Join("..", "..", "..", file))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		updated, err := UpdateReadme(string(data), sections)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if updated != string(data) {
+			t.Errorf("%s's generated sections %v are stale: run go generate ./internal/templates", file, slices.Sorted(maps.Keys(sections)))
+		}
 	}
-	updated, err := UpdateReadme(string(data), ReadmeSections())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if updated != string(data) {
-		t.Errorf("README.md's generated sections (templates, fields, troubleshooting) are stale: run go generate ./internal/templates")
+	// Every generated section has a file to live in.
+	for name := range ReadmeSections() {
+		if DocFiles[name] == "" {
+			t.Errorf("generated section %q has no file in DocFiles", name)
+		}
 	}
 }
 
@@ -37,7 +47,7 @@ func TestReadmeTablesAreComplete(t *testing.T) {
 	}
 	kinds := TemplatesMarkdown()
 	for _, k := range templates.Kinds() {
-		if !strings.Contains(kinds, "| [`"+k.Name+"`](templates/"+k.Name+".xlsx) |") {
+		if !strings.Contains(kinds, "| [`"+k.Name+"`](../templates/"+k.Name+".xlsx) |") {
 			t.Errorf("no row for template %s", k.Name)
 		}
 	}

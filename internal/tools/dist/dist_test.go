@@ -209,8 +209,10 @@ func TestMakeDist(t *testing.T) {
 			}
 			dir := strings.TrimSuffix(strings.TrimSuffix(name, ".zip"), ".tar.gz")
 			got := readArchive(t, path)
-			if len(got[dir+"/README.md"].data) == 0 {
-				t.Errorf("%s has no %s/README.md", name, dir)
+			for _, doc := range []string{"README.md", "docs/jobs.md", "docs/troubleshooting.md"} {
+				if len(got[dir+"/"+doc].data) == 0 {
+					t.Errorf("%s has no %s/%s (the README links to docs/)", name, dir, doc)
+				}
 			}
 			exe := got[dir+"/"+tg.exe()]
 			if len(exe.data) == 0 || exe.mode&0o100 == 0 {

@@ -1,7 +1,7 @@
 // Command dist cross-builds zoombulk for the desktops admins use (linux,
 // darwin and windows, amd64 and arm64) into release archives:
 // zoombulk_<version>_<os>_<arch>.tar.gz (.zip for windows), each holding
-// the binary and the README, and a SHA256SUMS file in the format
+// the binary, the README and docs/, and a SHA256SUMS file in the format
 // sha256sum -c and shasum -a 256 -c read. It needs only the Go toolchain
 // (the archives are written with archive/tar and archive/zip), so that
 // make dist works wherever make test does.
@@ -125,6 +125,11 @@ func (b Build) Run() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The reference the README links to (and the tool's hints name).
+	docs, err := filepath.Glob(filepath.Join(b.Src, "docs", "*.md"))
+	if err != nil {
+		return nil, err
+	}
 	version := b.NameVersion()
 	var sums strings.Builder
 	var names []string
@@ -144,6 +149,9 @@ func (b Build) Run() ([]string, error) {
 		path := filepath.Join(b.Out, name)
 		dir := strings.TrimSuffix(strings.TrimSuffix(name, ".zip"), ".tar.gz")
 		files := []file{{dir + "/" + t.exe(), bin, 0o755}, {dir + "/README.md", "", 0o644}}
+		for _, d := range docs {
+			files = append(files, file{dir + "/docs/" + filepath.Base(d), d, 0o644})
+		}
 		if t.OS == "windows" {
 			err = writeZip(path, files, readme)
 		} else {
