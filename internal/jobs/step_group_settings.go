@@ -51,39 +51,19 @@ func (groupSettingsStep) Fields(s jobfile.Step) []string {
 func isGroupPolicy(f mapping.Field) bool { return mapping.GroupSetting(f) || f.Target == mapping.Lock }
 
 func (groupSettingsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &GroupSettingsOptions{Group: "group"}
-	if n == nil {
-		// Bare update_group_settings: every mapped group setting and lock.
-		for _, s := range l.Job().Fields {
-			if f, _ := mapping.Lookup(s.Field); isGroupPolicy(f) {
-				o.Fields = append(o.Fields, f.Name)
-			}
-		}
-		if len(o.Fields) == 0 {
-			l.AddError(l.StepLine(), key, "update_group_settings has nothing to set: the job maps no settings.* or lock.* field a group takes",
-				"map one under fields, e.g. settings.recording.cloud_recording: Cloud Recording, lock.recording.cloud_recording: Locked")
-			return nil, false
-		}
-		return o, true
-	}
-	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		l.Errorf(n, key, "e.g. update_group_settings: [ settings.recording.cloud_recording, lock.recording.cloud_recording ], or a bare update_group_settings for every mapped one",
-			"update_group_settings takes a list of settings.* and lock.* fields, not %s", jobfile.KindName(n))
+	fields, ok := parseFieldList(l, key, n, fieldList{
+		accept:   isGroupPolicy,
+		nothing:  "update_group_settings has nothing to set: the job maps no settings.* or lock.* field a group takes",
+		hint:     "map one under fields, e.g. settings.recording.cloud_recording: Cloud Recording, lock.recording.cloud_recording: Locked",
+		example:  "e.g. update_group_settings: [ settings.recording.cloud_recording, lock.recording.cloud_recording ], or a bare update_group_settings for every mapped one",
+		takes:    "update_group_settings takes a list of settings.* and lock.* fields, not %s",
+		what:     "a group setting (settings.<section>.<key>) or lock (lock.<section>.<key>)",
+		unmapped: "%s is not mapped to a column",
+	})
+	if !ok {
 		return nil, false
 	}
-	ok := true
-	for _, item := range n.Content {
-		name, good := l.FieldRef(jobfile.ResolveAlias(item), key, isGroupPolicy, "a group setting (settings.<section>.<key>) or lock (lock.<section>.<key>)")
-		if good && !l.Mapped(name) {
-			l.Errorf(item, key, "map it under fields: "+name+": <column>", "%s is not mapped to a column", name)
-			good = false
-		}
-		if good {
-			o.Fields = append(o.Fields, name)
-		}
-		ok = ok && good
-	}
-	return o, ok
+	return &GroupSettingsOptions{Group: "group", Fields: fields}, true
 }
 
 // groupPolicy is a group's settings and locks as read, changed by the

@@ -31,39 +31,61 @@ func (settingsStep) Name() jobfile.StepKind { return UpdateSettings }
 func isSetting(f mapping.Field) bool { return f.Target == mapping.Setting }
 
 func (settingsStep) ParseOptions(l *jobfile.Loader, key string, n *yaml.Node) (any, bool) {
-	o := &SettingsOptions{}
+	fields, ok := parseFieldList(l, key, n, fieldList{
+		accept:   isSetting,
+		nothing:  "update_settings has nothing to set: the job maps no settings.* field",
+		hint:     "map a setting under fields, e.g. settings.recording.cloud_recording: Cloud Recording",
+		example:  "e.g. update_settings: [ settings.recording.cloud_recording ], or a bare update_settings for every mapped setting",
+		takes:    "update_settings takes a list of setting fields, not %s",
+		what:     "a setting (settings.<section>.<key>)",
+		unmapped: "setting %s is not mapped to a column",
+	})
+	if !ok {
+		return nil, false
+	}
+	return &SettingsOptions{Fields: fields}, true
+}
+
+// fieldList is how a step that takes a list of fields of one kind
+// (update_settings, update_group_settings) says it: bare, every mapped
+// field accept takes; else a list of mapped such fields.
+type fieldList struct {
+	accept                                        func(mapping.Field) bool
+	nothing, hint, example, takes, what, unmapped string
+}
+
+// parseFieldList reads such a step's options: the fields, in job order.
+func parseFieldList(l *jobfile.Loader, key string, n *yaml.Node, fl fieldList) ([]string, bool) {
+	var fields []string
 	if n == nil {
-		// Bare update_settings: every mapped setting field.
 		for _, s := range l.Job().Fields {
-			if f, _ := mapping.Lookup(s.Field); isSetting(f) {
-				o.Fields = append(o.Fields, f.Name)
+			if f, _ := mapping.Lookup(s.Field); fl.accept(f) {
+				fields = append(fields, f.Name)
 			}
 		}
-		if len(o.Fields) == 0 {
-			l.AddError(l.StepLine(), key, "update_settings has nothing to set: the job maps no settings.* field",
-				"map a setting under fields, e.g. settings.recording.cloud_recording: Cloud Recording")
+		if len(fields) == 0 {
+			l.AddError(l.StepLine(), key, fl.nothing, fl.hint)
 			return nil, false
 		}
-		return o, true
+		return fields, true
 	}
 	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		l.Errorf(n, key, "e.g. update_settings: [ settings.recording.cloud_recording ], or a bare update_settings for every mapped setting",
-			"update_settings takes a list of setting fields, not %s", jobfile.KindName(n))
+		l.Errorf(n, key, fl.example, fl.takes, jobfile.KindName(n))
 		return nil, false
 	}
 	ok := true
 	for _, item := range n.Content {
-		name, good := l.FieldRef(jobfile.ResolveAlias(item), key, isSetting, "a setting (settings.<section>.<key>)")
+		name, good := l.FieldRef(jobfile.ResolveAlias(item), key, fl.accept, fl.what)
 		if good && !l.Mapped(name) {
-			l.Errorf(item, key, "map it under fields: "+name+": <column>", "setting %s is not mapped to a column", name)
+			l.Errorf(item, key, "map it under fields: "+name+": <column>", fl.unmapped, name)
 			good = false
 		}
 		if good {
-			o.Fields = append(o.Fields, name)
+			fields = append(fields, name)
 		}
 		ok = ok && good
 	}
-	return o, ok
+	return fields, ok
 }
 
 func (settingsStep) Fields(s jobfile.Step) []string { return s.Options.(*SettingsOptions).Fields }
