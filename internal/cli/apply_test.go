@@ -341,3 +341,45 @@ func TestApplyDoesNotRemoveMembersThePlanDidNotList(t *testing.T) {
 		t.Errorf("the approved removals did not go ahead")
 	}
 }
+
+// An approval is for a person, not for whoever holds the address: a user
+// deleted after the plan and re-created with the same email (another Zoom
+// user ID, the same department) is a conflict, and apply leaves them as
+// they are, although their planned change would read the same.
+func TestApplyLeavesARecreatedUser(t *testing.T) {
+	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	_, plan := planDept(t, e)
+	const grace = "grace.hopper@acme.example"
+	before, _ := e.srv.UserByEmail(grace)
+	client := zoomtest.NewClient(t, e.srv, nil)
+	ctx := context.Background()
+	if err := client.DeleteUser(ctx, before.ID, zoom.DeleteOptions{Action: "delete"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateUser(ctx, "create", zoom.NewUser{Email: grace, Type: 1, FirstName: "Grace", LastName: "Other"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.UpdateUser(ctx, grace, map[string]any{"dept": before.Dept}); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := e.srv.UserByEmail(grace)
+	if other.ID == before.ID {
+		t.Fatal("the sandbox gave the re-created user the same ID")
+	}
+	code, out := e.main(nil, "apply", plan, "--yes", "--tier", "business")
+	if code != ExitPartial {
+		t.Fatalf("apply: exit %d, want 1 (the re-created user's row in conflict)\n%s", code, out)
+	}
+	if got := dept(t, e, grace); got != before.Dept {
+		t.Errorf("apply changed the re-created user: department %q, want %q", got, before.Dept)
+	}
+	rows := readResults(t, filepath.Join(plan, "results.csv"))
+	if st := rows[grace]; st[0] != "conflict" || !strings.Contains(st[1], "another Zoom user (ID "+other.ID) {
+		t.Errorf("results.csv: the re-created user's row is %q, want conflict naming ID %s", st, other.ID)
+	}
+	for _, m := range deptMovers[1:] {
+		if got := dept(t, e, m); got != "Platform" {
+			t.Errorf("%s: department %q, want Platform", m, got)
+		}
+	}
+}

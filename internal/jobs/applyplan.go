@@ -308,6 +308,18 @@ func conflictDetail(was, is [][]string) string {
 		return rec[results.ChangeColStep]
 	}
 	var parts []string
+	// The user the plan was for, and the one the email names now: the
+	// approval was for a person, not for whoever holds the address.
+	if planned, now := userIDOf(was), userIDOf(is); len(was) > 0 && len(is) > 0 && planned != now {
+		switch {
+		case planned != "" && now != "":
+			parts = append(parts, fmt.Sprintf("the email now belongs to another Zoom user (ID %s; the plan was for ID %s)", now, planned))
+		case planned != "":
+			parts = append(parts, fmt.Sprintf("the Zoom user the plan was for (ID %s) no longer has the email", planned))
+		default:
+			parts = append(parts, fmt.Sprintf("the plan created this user, and the email now belongs to Zoom user ID %s", now))
+		}
+	}
 	seen := map[key]bool{}
 	for _, w := range was {
 		seen[k(w)] = true
@@ -343,6 +355,16 @@ func conflictDetail(was, is [][]string) string {
 		return "its planned changes differ"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// userIDOf is the Zoom user ID a row's changes were planned for.
+func userIDOf(recs [][]string) string {
+	for _, rec := range recs {
+		if id := rec[results.ChangeColUserID]; id != "" {
+			return id
+		}
+	}
+	return ""
 }
 
 // cell is a changes.csv value as the plan had it (the formula guard

@@ -172,15 +172,7 @@ func (e *engine) plan(ctx context.Context) error {
 		row := &e.sheet.Rows[i]
 		r := &rowRun{row: row, steps: make([]rowStep, len(e.steps))}
 		e.rows[i] = r
-		if rk := e.Job.RowKey(); rk != nil {
-			r.key = rowKeyText(row, rk)
-		} else if v, ok := row.Record.Get(keyField); ok {
-			r.key = v.Text
-		} else if v, ok := row.Record.Get("email"); ok {
-			// match: id with create_users lets a new user's id be empty:
-			// such a row is found, or created, by its email.
-			r.key = v.Text
-		}
+		r.key = e.rowKey(row, keyField)
 		e.forgiveExported(r)
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
@@ -433,6 +425,15 @@ func (e *engine) summarize() *Plan {
 // by row.
 func (e *engine) planChanges(p *Plan) {
 	for _, r := range e.rows {
+		// add records one change of the row, with the user it was
+		// planned for.
+		add := func(c results.Change) {
+			c.Row, c.Email = r.row.Number, r.email()
+			if r.user != nil {
+				c.UserID = r.user.ID
+			}
+			p.Changes = append(p.Changes, c)
+		}
 		if r.unlisted == "" {
 			p.Rows++ // the rows a sync adds are no input rows
 		}
@@ -440,7 +441,7 @@ func (e *engine) planChanges(p *Plan) {
 		case r.invalid != nil:
 			p.Invalid++
 			p.Failing++
-			p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: "validate", Action: results.ActFail, Reason: r.invalid.Reason})
+			add(results.Change{Step: "validate", Action: results.ActFail, Reason: r.invalid.Reason})
 			continue
 		case e.prior != nil && !slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result == nil }):
 			p.Done++
@@ -451,20 +452,18 @@ func (e *engine) planChanges(p *Plan) {
 		for i, st := range r.steps {
 			name := string(e.steps[i].Kind)
 			if st.action == results.ActFail {
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActFail, Reason: st.fail.Reason})
+				add(results.Change{Step: name, Action: results.ActFail, Reason: st.fail.Reason})
 				continue
 			}
 			for _, c := range st.conflicts {
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: results.ActConflict,
-					Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
+				add(results.Change{Step: name, Action: results.ActConflict, Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
 			}
 			for _, c := range st.changes {
 				act := pick(c.action != "", c.action, st.action)
 				if r.unlisted != "" && !r.dirDelete {
 					act = results.ActRemoveUnlisted
 				}
-				p.Changes = append(p.Changes, results.Change{Row: r.row.Number, Email: r.email(), Step: name, Action: act,
-					Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
+				add(results.Change{Step: name, Action: act, Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
 				if c.removal != "" {
 					p.Removals[c.removal]++
 				}
@@ -582,4 +581,21 @@ func (e *engine) estimate(cat zoom.Category, n int, latency time.Duration) time.
 	byRate := float64(n-1) / e.Client.Rate(cat)
 	byWorkers := float64(n) * latency.Seconds() / float64(e.concurrency(cat))
 	return time.Duration(math.Max(byRate, byWorkers)*float64(time.Second)) + latency
+}
+
+// rowKey is how the journal and a resume name a row: its row key (rows that
+// are not users), else its key field, else its email (match: id with
+// create_users lets a new user's id be empty: such a row is found, or
+// created, by its email).
+func (e *engine) rowKey(row *Row, keyField string) string {
+	if rk := e.Job.RowKey(); rk != nil {
+		return rowKeyText(row, rk)
+	}
+	if v, ok := row.Record.Get(keyField); ok {
+		return v.Text
+	}
+	if v, ok := row.Record.Get("email"); ok {
+		return v.Text
+	}
+	return ""
 }

@@ -47,15 +47,7 @@ func (e *engine) rebuild(sum *Summary) error {
 		row := &e.sheet.Rows[i]
 		r := &rowRun{row: row, steps: make([]rowStep, len(e.steps))}
 		e.rows[i] = r
-		// The row's key, as the plan makes it (plan.go): the journal is
-		// keyed by it.
-		if rk := e.Job.RowKey(); rk != nil {
-			r.key = rowKeyText(row, rk)
-		} else if v, ok := row.Record.Get(keyField); ok {
-			r.key = v.Text
-		} else if v, ok := row.Record.Get("email"); ok {
-			r.key = v.Text
-		}
+		r.key = e.rowKey(row, keyField) // the journal is keyed by it
 		if len(row.Record.Problems) > 0 {
 			r.invalid = invalidResult(row)
 			for j := range r.steps {

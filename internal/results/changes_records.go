@@ -80,4 +80,5 @@ const (
 	ChangeColNew
 	ChangeColReason
 	ChangeColRemoval
+	ChangeColUserID
 )

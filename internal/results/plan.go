@@ -45,6 +45,9 @@ type Change struct {
 	New     string
 	Reason  string
 	Removal string // "" or one of the Remove* kinds
+	// UserID is the Zoom user ID the row was planned for ("" for a user
+	// to create): apply acts only on that person, whoever holds the email.
+	UserID string
 }
 
 // Change file names.
@@ -62,6 +65,7 @@ var changeColumns = []sheet.Column{
 	{Header: "new", Width: 24},
 	{Header: "reason", Width: 60},
 	{Header: "removal", Width: 18},
+	{Header: "zb_user_id", Width: 24},
 }
 
 func changeCells(c Change) []sheet.Cell {
@@ -70,7 +74,7 @@ func changeCells(c Change) []sheet.Cell {
 		row = sheet.EmptyCell()
 	}
 	return []sheet.Cell{row, sheet.TextCell(c.Email), sheet.TextCell(c.Step), sheet.TextCell(string(c.Action)),
-		sheet.TextCell(c.Field), sheet.TextCell(c.Current), sheet.TextCell(c.New), sheet.TextCell(c.Reason), sheet.TextCell(c.Removal)}
+		sheet.TextCell(c.Field), sheet.TextCell(c.Current), sheet.TextCell(c.New), sheet.TextCell(c.Reason), sheet.TextCell(c.Removal), sheet.TextCell(c.UserID)}
 }
 
 // PlanReport is what a plan writes: changes.csv, and plan.csv and
