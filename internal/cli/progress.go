@@ -221,17 +221,11 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	printSyncs(w, p)
 	if r := p.RemovalText(); r != "" {
 		fmt.Fprintf(w, "Removals: %s (listed in changes.csv)\n", r)
-		n := 0
-		for _, c := range p.Changes {
-			if c.Removal == "" {
-				continue
-			}
-			if n == maxListed {
-				fmt.Fprintf(w, "  ... and %d more\n", p.RemovalCount()-maxListed)
-				break
-			}
-			n++
+		for _, c := range p.RemovalSample[:min(len(p.RemovalSample), maxListed)] {
 			fmt.Fprintf(w, "  %s %s: %s %s -> %s (%s)\n", c.Email, c.Step, c.Field, c.Current, c.New, c.Removal)
+		}
+		if n := p.RemovalCount(); n > maxListed {
+			fmt.Fprintf(w, "  ... and %d more\n", n-maxListed)
 		}
 	}
 	var calls []string

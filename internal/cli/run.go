@@ -313,17 +313,9 @@ func promptStory(p *jobs.Plan) []string {
 		}
 		lines = append(lines, "  Removal limit: "+p.Limit)
 	}
-	var fails []results.Change
-	seen := map[int]bool{}
-	for _, c := range p.Changes {
-		if c.Action == results.ActFail && !seen[c.Row] {
-			seen[c.Row] = true
-			fails = append(fails, c)
-		}
-	}
 	if p.Failing > 0 {
 		lines = append(lines, fmt.Sprintf("Rows that will fail: %d", p.Failing))
-		for i, c := range fails {
+		for i, c := range p.FailSample {
 			if i == 3 {
 				lines = append(lines, fmt.Sprintf("  ... and %d more: see plan.xlsx", p.Failing-3))
 				break
@@ -469,13 +461,7 @@ func checkExit(w io.Writer, job *jobfile.Job, sum *jobs.Summary, kept bool) erro
 		fmt.Fprintf(w, "check %s: in sync: account %s matches (%d rows)\n", job.Name, p.AccountID, p.Rows)
 		return nil
 	}
-	rows := map[int]bool{}
-	for _, c := range p.Changes {
-		if c.Action != results.ActFail {
-			rows[c.Row] = true
-		}
-	}
-	line := fmt.Sprintf("check %s: %d changes: account %s differs: %s", job.Name, len(rows), p.AccountID, p.ActionText())
+	line := fmt.Sprintf("check %s: %d changes: account %s differs: %s", job.Name, p.ChangedRows, p.AccountID, p.ActionText())
 	if r := p.RemovalText(); r != "" {
 		line += " (" + r + ")"
 	}

@@ -412,6 +412,6 @@ func (e *engine) recordPlan(sum *Summary) error {
 	info := e.runInfo(sum)
 	info.PlanOnly = true
 	info.Counts = nil
-	info.Plan = &PlanRecord{PlannedAt: sum.Started.UTC(), ChangesSHA256: h, Changes: len(e.planned.Changes), Writes: e.planned.Writes(), Command: cmd}
+	info.Plan = &PlanRecord{PlannedAt: sum.Started.UTC(), ChangesSHA256: h, Changes: e.planned.ChangeCount, Writes: e.planned.Writes(), Command: cmd}
 	return writeRunInfo(dir, info)
 }

@@ -90,6 +90,9 @@ type Options struct {
 	// Record, on a dry run, records the plan in run.json for zoombulk
 	// apply: the command that made it and changes.csv's SHA-256.
 	Record *PlanCommand
+	// PlanChunkRows is how many rows a dry run plans at a time (stream.go;
+	// 0: 16,384).
+	PlanChunkRows int
 	// Apply runs the plan a dry run recorded in OutDir (applyplan.go);
 	// with DryRun it only checks that the plan still applies cleanly.
 	Apply *ApplyOptions
@@ -194,6 +197,8 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
+	stream   *planStream  // a dry run that plans a chunk at a time (stream.go)
+	listing  *userListing // the listing a streamed plan read for its first chunk
 	syncs    []SyncTarget // what each sync found at its targets
 
 	// failures counts rows that failed; past the limit the run stops.
@@ -289,17 +294,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			return nil, &jobfile.JobError{Key: "--max-failures", Msg: err.Error(), Hint: "write a number of rows (5) or a percentage (10%)"}
 		}
 	}
-	sheet, err := ReadSheet(r.Job, r.Opts.Input)
+	sheet, err := e.readInput()
 	if err != nil {
 		return nil, err
 	}
+	defer e.stream.close()
 	e.sheet = sheet
 	for _, note := range sheet.Notes() {
 		r.Events.Logf("Input: %s", note)
 	}
 	if r.Opts.Strict {
-		if probs := sheet.Problems(); len(probs) > 0 {
-			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", len(probs)), Hint: "run zoombulk validate to list them"}
+		if n := e.inputProblems(); n > 0 {
+			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", n), Hint: "run zoombulk validate to list them"}
 		}
 	}
 	if r.Opts.Undo && !r.Opts.Rebuild {
@@ -328,18 +334,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			os.Remove(e.Opts.OutDir) // only when empty
 		}
 	}()
-	e.maxFailures, e.failuresFrom = r.Job.Limits.FailuresAllowed(len(sheet.Rows)), "limits.max_failures"
+	e.maxFailures, e.failuresFrom = r.Job.Limits.FailuresAllowed(e.inputRows()), "limits.max_failures"
 	if s := r.Opts.MaxFailures; s != "" {
 		n, pct, _ := jobfile.ParseLimit(s) // checked above
 		l := jobfile.Limits{SetFailures: true, MaxFailures: n, MaxFailuresPct: pct}
-		e.maxFailures, e.failuresFrom = l.FailuresAllowed(len(sheet.Rows)), "--max-failures"
+		e.maxFailures, e.failuresFrom = l.FailuresAllowed(e.inputRows()), "--max-failures"
 	}
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()
 	e.work, e.stopWork = work, stop
 
-	if err := e.plan(work); err != nil {
+	if err := e.planInput(work); err != nil {
 		if ctx.Err() == nil {
 			return nil, err
 		}

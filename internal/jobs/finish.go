@@ -53,6 +53,10 @@ type RunInfo struct {
 // of a real run, and as the whole output of a dry run or a declined one.
 func (e *engine) writePlan() ([]string, error) {
 	rep := &results.PlanReport{Summary: e.planSummary(), Changes: e.planned.Changes, Rows: e.table()}
+	if st := e.stream; st != nil {
+		rep.EachChange, rep.EachRow = st.changes.each, st.lines.each
+		return results.WritePlan(e.Opts.OutDir, rep)
+	}
 	for _, r := range e.rows {
 		rep.Rows.Rows = append(rep.Rows.Rows, e.planLine(r))
 	}
@@ -64,6 +68,10 @@ func (e *engine) summarizePlan(sum *Summary) {
 	sum.Rows = len(e.rows)
 	sum.Finished = time.Now()
 	sum.Stats = e.stats()
+	if st := e.stream; st != nil {
+		sum.Rows, sum.Failed = st.rows, st.failed
+		return
+	}
 	for _, r := range e.rows {
 		line := e.planLine(r)
 		if line.Planned == results.ActFail {

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -38,9 +37,16 @@ type Plan struct {
 	Planning time.Duration
 	// Removals count what the run takes away, by kind (results.Remove*).
 	Removals map[string]int
-	// Changes are the field-level diff, in row order.
-	Changes  []results.Change
-	Warnings []string
+	// Changes are the field-level diff, in row order. A streamed dry run
+	// (stream.go) keeps none: its changes go to changes.csv as they come.
+	Changes []results.Change
+	// ChangeCount is the number of changes (the lines of changes.csv);
+	// ChangedRows the rows with a change that is no failure.
+	ChangeCount, ChangedRows int
+	// FailSample is the first failure of the first failing rows, and
+	// RemovalSample the first removals, for the console.
+	FailSample, RemovalSample []results.Change
+	Warnings                  []string
 	// Creations count what the run creates, by kind (group, division,
 	// contact group, user): once each, however many rows need it.
 	Creations map[string]int
@@ -164,12 +170,43 @@ func (e *engine) plan(ctx context.Context) error {
 			e.planned.Planning = time.Since(start)
 		}
 	}()
+	active, valid := e.newRows(e.sheet.Rows)
+	// An edited export: the rows as exported need no read (baseline.go).
+	reads, err := e.applyBaseline(active)
+	if err != nil {
+		return err
+	}
+	if err := e.loadDirectory(ctx, reads); err != nil {
+		return err
+	}
+	if err := e.decideRows(ctx, active, reads); err != nil {
+		return err
+	}
+	// A sync names every row of the file, those a killed process already
+	// finished included: else a resume would take them out again.
+	if err := e.planSync(ctx, valid); err != nil {
+		return err
+	}
+	e.planned = e.summarize()
+	if e.Opts.Apply != nil { // zoombulk apply: rows changed since the approved plan are left
+		if left, err := e.planConflicts(e.planned); err != nil {
+			return err
+		} else if left {
+			e.planned = e.summarize()
+		}
+		e.planned.Conflicts = e.leftRows
+	}
+	return ctx.Err()
+}
+
+// newRows makes the rows' runs (e.rows): a row with problems fails and
+// starts no step; active are the rows with work left, valid those and the
+// rows an earlier process finished (resume).
+func (e *engine) newRows(rows []Row) (active, valid []*rowRun) {
 	keyField := e.Job.Key()
-	var active []*rowRun
-	var valid []*rowRun // active, and rows an earlier process finished (resume)
-	e.rows = make([]*rowRun, len(e.sheet.Rows))
-	for i := range e.sheet.Rows {
-		row := &e.sheet.Rows[i]
+	e.rows = make([]*rowRun, len(rows))
+	for i := range rows {
+		row := &rows[i]
 		r := &rowRun{row: row, steps: make([]rowStep, len(e.steps))}
 		e.rows[i] = r
 		r.key = e.rowKey(row, keyField)
@@ -187,15 +224,12 @@ func (e *engine) plan(ctx context.Context) error {
 			active = append(active, r)
 		}
 	}
+	return active, valid
+}
 
-	// An edited export: the rows as exported need no read (baseline.go).
-	reads, err := e.applyBaseline(active)
-	if err != nil {
-		return err
-	}
-	if err := e.loadDirectory(ctx, reads); err != nil {
-		return err
-	}
+// decideRows reads what the active rows need of the account (the users of
+// reads, the steps' own reads) and decides every step of each.
+func (e *engine) decideRows(ctx context.Context, active, reads []*rowRun) error {
 	if e.Job.RowKey() == nil { // rows that are groups have no user to find
 		if err := e.readUsers(ctx, reads); err != nil {
 			return err
@@ -214,24 +248,8 @@ func (e *engine) plan(ctx context.Context) error {
 	for _, r := range active {
 		e.decide(r)
 	}
-	if err := e.afterDecide(ctx, active); err != nil { // resume and undo: recovered rows, the undo's people
-		return err
-	}
-	// A sync names every row of the file, those a killed process already
-	// finished included: else a resume would take them out again.
-	if err := e.planSync(ctx, valid); err != nil {
-		return err
-	}
-	e.planned = e.summarize()
-	if e.Opts.Apply != nil { // zoombulk apply: rows changed since the approved plan are left
-		if left, err := e.planConflicts(e.planned); err != nil {
-			return err
-		} else if left {
-			e.planned = e.summarize()
-		}
-		e.planned.Conflicts = e.leftRows
-	}
-	return ctx.Err()
+	// resume and undo: recovered rows, the undo's people
+	return e.afterDecide(ctx, active)
 }
 
 func invalidResult(row *Row) *results.StepResult {
@@ -407,127 +425,212 @@ func (e *engine) decide(r *rowRun) {
 }
 
 // summarize counts the plan's actions, changes and removals, and the calls
-// and time they imply.
+// and time they imply, over every row.
 func (e *engine) summarize() *Plan {
-	p := &Plan{Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
-		Removals: map[string]int{}, Creations: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}
-	e.planChanges(p)
-	creates := 0
-	created := map[any]bool{} // what Creations counted: a new entry, a contact group, a user row
-	for i, step := range e.steps {
-		e.planStep(p, i, step, created, &creates)
-	}
-	e.planWarnings(p, creates)
-	return p
+	t := e.newTally(nil)
+	t.add(e.rows)
+	return t.finish()
 }
 
-// planChanges counts the rows and lists every change the plan makes, row
-// by row.
-func (e *engine) planChanges(p *Plan) {
-	for _, r := range e.rows {
-		// add records one change of the row, with the user it was
-		// planned for.
-		add := func(c results.Change) {
-			c.Row, c.Email = r.row.Number, r.email()
-			if r.user != nil {
-				c.UserID = r.user.ID
-			}
-			p.Changes = append(p.Changes, c)
+// planTally adds the plan up row by row: the plan of a whole sheet gives it
+// every row at once, a streamed dry run one chunk after another
+// (stream.go). finish makes the Plan.
+type planTally struct {
+	e       *engine
+	p       *Plan
+	steps   []stepTally
+	created map[any]bool // what Creations counted: a new entry, a contact group, a user row
+	creates int          // users created
+	// emit takes each change in row order; nil keeps them in Plan.Changes.
+	emit func(results.Change) error
+	err  error // emit's first error
+	// The fields sent without comparing, in the order first seen.
+	notCompared       int
+	notComparedFields []string
+}
+
+// stepTally is one step's count so far: batched calls are counted once
+// every row is in, so that a chunk boundary never splits a batch.
+type stepTally struct {
+	sp      StepPlan
+	batches map[string]int // batch -> users
+	sizes   map[string]int
+	cats    map[string]zoom.Category
+	counted map[*newEntry]bool // a group or division many rows need is one create
+}
+
+func (e *engine) newTally(emit func(results.Change) error) *planTally {
+	t := &planTally{e: e, emit: emit, created: map[any]bool{},
+		p: &Plan{Calls: map[zoom.Category]int{}, FeaturesInterval: e.Client.FeaturesInterval(),
+			Removals: map[string]int{}, Creations: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}}
+	for _, step := range e.steps {
+		t.steps = append(t.steps, stepTally{
+			sp:      StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}},
+			batches: map[string]int{}, sizes: map[string]int{}, cats: map[string]zoom.Category{}, counted: map[*newEntry]bool{},
+		})
+	}
+	return t
+}
+
+// add counts rows, in row order.
+func (t *planTally) add(rows []*rowRun) {
+	for _, r := range rows {
+		t.addChanges(r)
+	}
+	for i := range t.e.steps {
+		t.addStep(i, rows)
+	}
+}
+
+// change records one change of the plan.
+func (t *planTally) change(c results.Change) {
+	p := t.p
+	if c.Current == notCompared {
+		t.notCompared++
+		if !slices.Contains(t.notComparedFields, c.Field) {
+			t.notComparedFields = append(t.notComparedFields, c.Field)
 		}
-		if r.unlisted == "" {
-			p.Rows++ // the rows a sync adds are no input rows
+	}
+	p.ChangeCount++
+	if c.Action == results.ActFail && len(p.FailSample) < planSample && !slices.ContainsFunc(p.FailSample, func(f results.Change) bool { return f.Row == c.Row }) {
+		p.FailSample = append(p.FailSample, c)
+	}
+	if c.Removal != "" && len(p.RemovalSample) < planSample {
+		p.RemovalSample = append(p.RemovalSample, c)
+	}
+	if t.emit == nil {
+		p.Changes = append(p.Changes, c)
+	} else if t.err == nil {
+		t.err = t.emit(c)
+	}
+}
+
+// planSample is how many failing rows and removals the plan keeps for the
+// console (the files have them all).
+const planSample = 10
+
+// addChanges counts the row and lists every change the plan makes to it.
+func (t *planTally) addChanges(r *rowRun) {
+	e, p := t.e, t.p
+	changed := false
+	// add records one change of the row, with the user it was
+	// planned for.
+	add := func(c results.Change) {
+		c.Row, c.Email = r.row.Number, r.email()
+		if r.user != nil {
+			c.UserID = r.user.ID
 		}
-		switch {
-		case r.invalid != nil:
-			p.Invalid++
-			p.Failing++
-			add(results.Change{Step: "validate", Action: results.ActFail, Reason: r.invalid.Reason})
+		changed = changed || c.Action != results.ActFail
+		t.change(c)
+	}
+	defer func() {
+		if changed {
+			p.ChangedRows++
+		}
+	}()
+	if r.unlisted == "" {
+		p.Rows++ // the rows a sync adds are no input rows
+	}
+	switch {
+	case r.invalid != nil:
+		p.Invalid++
+		p.Failing++
+		add(results.Change{Step: "validate", Action: results.ActFail, Reason: r.invalid.Reason})
+		return
+	case e.prior != nil && !slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result == nil }):
+		p.Done++
+	}
+	if slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.action == results.ActFail }) {
+		p.Failing++
+	}
+	for i, st := range r.steps {
+		name := string(e.steps[i].Kind)
+		if st.action == results.ActFail {
+			add(results.Change{Step: name, Action: results.ActFail, Reason: st.fail.Reason})
 			continue
-		case e.prior != nil && !slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.result == nil }):
-			p.Done++
 		}
-		if slices.ContainsFunc(r.steps, func(s rowStep) bool { return s.action == results.ActFail }) {
-			p.Failing++
+		for _, c := range st.conflicts {
+			add(results.Change{Step: name, Action: results.ActConflict, Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
 		}
-		for i, st := range r.steps {
-			name := string(e.steps[i].Kind)
-			if st.action == results.ActFail {
-				add(results.Change{Step: name, Action: results.ActFail, Reason: st.fail.Reason})
-				continue
+		for _, c := range st.changes {
+			act := pick(c.action != "", c.action, st.action)
+			if r.unlisted != "" && !r.dirDelete {
+				act = results.ActRemoveUnlisted
 			}
-			for _, c := range st.conflicts {
-				add(results.Change{Step: name, Action: results.ActConflict, Field: c.field, Current: c.found, New: c.set, Reason: e.conflictReason()})
-			}
-			for _, c := range st.changes {
-				act := pick(c.action != "", c.action, st.action)
-				if r.unlisted != "" && !r.dirDelete {
-					act = results.ActRemoveUnlisted
-				}
-				add(results.Change{Step: name, Action: act, Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
-				if c.removal != "" {
-					p.Removals[c.removal]++
-				}
+			add(results.Change{Step: name, Action: act, Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
+			if c.removal != "" {
+				p.Removals[c.removal]++
 			}
 		}
 	}
 }
 
-// planStep counts one step's actions, creations and calls, and the time
-// its calls take at the limits.
-func (e *engine) planStep(p *Plan, i int, step jobfile.Step, created map[any]bool, creates *int) {
-	sp := StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}}
-	batches := map[string]int{} // batch -> users
-	sizes := map[string]int{}
-	cats := map[string]zoom.Category{}
+// addStep counts step i's actions, creations and calls over rows.
+func (t *planTally) addStep(i int, rows []*rowRun) {
+	step, s := t.e.steps[i], &t.steps[i]
 	k := kindOf(step)
-	counted := map[*newEntry]bool{} // a group or division many rows need is one create
-	for _, r := range e.rows {
+	for _, r := range rows {
 		if r.invalid != nil || (r.unlisted != "" && r.syncStep != i) {
 			continue
 		}
 		st := &r.steps[i]
 		switch ne, shared := st.extra.(*newEntry); {
 		case r.unlisted != "" && !r.dirDelete:
-			sp.Actions[results.ActRemoveUnlisted]++
-		case st.action == results.ActCreate && shared && counted[ne]:
-			sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it
+			s.sp.Actions[results.ActRemoveUnlisted]++
+		case st.action == results.ActCreate && shared && s.counted[ne]:
+			s.sp.Actions[results.ActUnchanged]++ // an earlier row's create makes it
 		default:
-			sp.Actions[st.action]++
+			s.sp.Actions[st.action]++
 		}
 		if ne, ok := st.extra.(*newEntry); ok && st.action == results.ActCreate {
-			counted[ne] = true
+			s.counted[ne] = true
 		}
-		countCreation(p, step, r, st, created)
+		countCreation(t.p, step, r, st, t.created)
 		if st.action == results.ActCreate && step.Kind == CreateUsers {
-			*creates++
+			t.creates++
 		}
 		for _, c := range k.cost(r, st) {
 			if c.batch == "" {
-				sp.Calls[c.cat]++
+				s.sp.Calls[c.cat]++
 				continue
 			}
-			batches[c.batch]++
-			sizes[c.batch], cats[c.batch] = c.size, c.cat
+			s.batches[c.batch]++
+			s.sizes[c.batch], s.cats[c.batch] = c.size, c.cat
 		}
 	}
-	for b, n := range batches {
-		sp.Calls[cats[b]] += (n + sizes[b] - 1) / sizes[b]
-	}
-	for cat, n := range sp.Calls {
-		p.Calls[cat] += n
-		sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
-	}
-	if step.Kind == UpdateFeatures {
-		p.FeatureCalls = sp.Calls[zoom.Medium]
-		if n := p.FeatureCalls; n > 0 {
-			sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)
+}
+
+// finish turns the counts into the plan: the batched calls, the time the
+// calls take at the limits, and the warnings.
+func (t *planTally) finish() *Plan {
+	e, p := t.e, t.p
+	for i, step := range e.steps {
+		s := &t.steps[i]
+		sp := s.sp
+		for b, n := range s.batches {
+			sp.Calls[s.cats[b]] += (n + s.sizes[b] - 1) / s.sizes[b]
+		}
+		for cat, n := range sp.Calls {
+			p.Calls[cat] += n
+			sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
+		}
+		if step.Kind == UpdateFeatures {
+			p.FeatureCalls = sp.Calls[zoom.Medium]
+			if n := p.FeatureCalls; n > 0 {
+				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)
+			}
+		}
+		p.Duration += sp.Duration
+		p.Steps = append(p.Steps, sp)
+		if w, ok := kindOf(step).(planWarner); ok {
+			p.Warnings = append(p.Warnings, w.warnings(sp)...)
 		}
 	}
-	p.Duration += sp.Duration
-	p.Steps = append(p.Steps, sp)
-	if w, ok := k.(planWarner); ok {
-		p.Warnings = append(p.Warnings, w.warnings(sp)...)
+	e.planWarnings(p, t.creates)
+	if !e.Opts.Undo {
+		p.Warnings = append(p.Warnings, notComparedWarning(t.notCompared, t.notComparedFields)...)
 	}
+	return p
 }
 
 // planWarnings adds what an approver should know: the daily creates, the
@@ -540,9 +643,6 @@ func (e *engine) planWarnings(p *Plan, creates int) {
 	}
 	p.Warnings = append(p.Warnings, e.undoWarnings()...)
 	e.removalLimits(p)
-	if !e.Opts.Undo {
-		p.Warnings = append(p.Warnings, notComparedWarning(p.Changes)...)
-	}
 	for _, step := range e.steps {
 		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",
@@ -551,19 +651,9 @@ func (e *engine) planWarnings(p *Plan, creates int) {
 	}
 }
 
-// notComparedWarning names the fields sent without comparing: the plan
-// cannot show what they hold, and undo cannot put them back.
-func notComparedWarning(changes []results.Change) []string {
-	n := 0
-	var fields []string
-	for _, c := range changes {
-		if c.Current == notCompared {
-			n++
-			if !slices.Contains(fields, c.Field) {
-				fields = append(fields, c.Field)
-			}
-		}
-	}
+// notComparedWarning names the fields sent without comparing (n values):
+// the plan cannot show what they hold, and undo cannot put them back.
+func notComparedWarning(n int, fields []string) []string {
 	if n == 0 {
 		return nil
 	}

@@ -33,7 +33,7 @@ func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
 	// An edited export's rows are read by the exported ID: only the
 	// edited ones come here.
-	if e.Opts.Baseline == nil && len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
+	if e.listing != nil || e.Opts.Baseline == nil && len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {
 		var err error
 		if lookup, err = e.listUsers(ctx, rows, prog); err != nil {
 			return err
@@ -73,6 +73,9 @@ type statusListing struct {
 // size is the one the answer grants (Zoom allows 2,000 a page, some
 // accounts 300). It returns the rows that still need a look-up.
 func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgress) ([]*rowRun, error) {
+	if l := e.listing; l != nil { // a streamed plan's later chunk: the listing is read
+		return e.fromListing(rows, l.byKey, l.complete), nil
+	}
 	var mu sync.Mutex
 	byKey := map[string]*zoom.User{}
 	add := func(users []zoom.User) {
@@ -139,6 +142,9 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 			unfound++
 		}
 	}
+	if st := e.stream; st != nil { // a chunk of the rows: the listing serves them all
+		unfound = unfound * st.rows / max(len(rows), 1)
+	}
 	complete := len(rest) == 0
 	if !complete && e.listingPays(left, unfound) {
 		prog.pages.Store(int64(left + len(firsts)))
@@ -150,6 +156,22 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 		}
 		complete = true
 	}
+	if e.stream != nil {
+		e.listing = &userListing{byKey: byKey, complete: complete}
+	}
+	return e.fromListing(rows, byKey, complete), nil
+}
+
+// userListing is what a streamed plan's listing found, for its later
+// chunks: the users by key, and whether every page was read.
+type userListing struct {
+	byKey    map[string]*zoom.User
+	complete bool
+}
+
+// fromListing gives the rows their users from the listing, and returns
+// the rows that still need a look-up.
+func (e *engine) fromListing(rows []*rowRun, byKey map[string]*zoom.User, complete bool) []*rowRun {
 	detail := needsDetail(e)
 	var again []*rowRun
 	for _, r := range rows {
@@ -170,7 +192,7 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 			again = append(again, r) // fields only Get a user carries
 		}
 	}
-	return again, nil
+	return again
 }
 
 // listingPays says whether reading the rest of the listing (pages,

@@ -151,7 +151,7 @@ func (e *engine) startJournal() error {
 	abs, _ := filepath.Abs(e.sheet.File)
 	e.journal, err = createJournal(dir, journalHeader{
 		Job: e.Job.Path, JobSHA256: e.jobSum, Input: abs, InputSHA256: e.inputSum, Sheet: e.sheet.Name, HeaderRow: e.sheet.HeaderRow,
-		Match: e.Job.Key(), Steps: steps, Rows: len(e.sheet.Rows), Started: time.Now().UTC().Format(time.RFC3339), Version: e.Opts.Version,
+		Match: e.Job.Key(), Steps: steps, Rows: e.inputRows(), Started: time.Now().UTC().Format(time.RFC3339), Version: e.Opts.Version,
 		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(), Args: e.Opts.Args,
 	})
 	return err

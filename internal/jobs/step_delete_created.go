@@ -57,6 +57,9 @@ func (deleteCreatedStep) cost(_ *rowRun, st *rowStep) []callCost {
 	return nil
 }
 
+// syncs: the undo deletes what the undone run created, row or no row.
+func (deleteCreatedStep) syncs(jobfile.Step) bool { return true }
+
 // sync plans a row for each group and division the undone run's journal
 // says it created: delete it when the undo leaves it empty, else keep it.
 func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun) ([]*rowRun, error) {

@@ -27,6 +27,9 @@ var syncModes = []string{SyncAddOnly, SyncRemoveOnly, SyncExact}
 // their own (row number 0 in the reports).
 type syncer interface {
 	sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error)
+	// syncs says whether the step, as its options set it, takes anyone
+	// out (sync returns no row when it does not).
+	syncs(step jobfile.Step) bool
 }
 
 // planSync adds the removal rows of every sync step.
@@ -175,6 +178,26 @@ func (e *engine) syncRow(fields map[string]string, key string, u *zoom.User, i i
 func syncError(e *engine, i int, err error) error {
 	return &jobfile.JobError{File: e.Job.Path, Line: e.steps[i].Line, Key: "steps", Msg: err.Error(),
 		Hint: "name a group or division the account has"}
+}
+
+// removesUnlisted says whether a sync mode takes out the members no row
+// lists (a plan that does needs every row at once: stream.go).
+func removesUnlisted(mode string) bool { return mode == SyncExact || mode == SyncRemoveOnly }
+
+func (groupStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*GroupOptions).Sync)
+}
+
+func (divisionStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
+}
+
+func (featuresStep) syncs(step jobfile.Step) bool {
+	return slices.ContainsFunc(step.Options.(*FeaturesOptions).Features, func(f FeatureStep) bool { return removesUnlisted(f.Sync) })
+}
+
+func (contactGroupsStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*ContactGroupsOptions).Sync)
 }
 
 func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {

@@ -83,30 +83,49 @@ type PlanReport struct {
 	Summary [][2]string
 	Changes []Change
 	Rows    *Results // each input row with its planned action per step
+	// EachChange and EachRow, when set, give the changes and the rows in
+	// place of Changes and Rows.Rows: a plan too big to hold reads them
+	// back from where it put them. Each is called once a file.
+	EachChange func(func(Change) error) error
+	EachRow    func(func(ResultRow) error) error
+}
+
+func (p *PlanReport) eachChange(fn func(Change) error) error {
+	if p.EachChange != nil {
+		return p.EachChange(fn)
+	}
+	for _, c := range p.Changes {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *PlanReport) eachRow(fn func(ResultRow) error) error {
+	if p.EachRow != nil {
+		return p.EachRow(fn)
+	}
+	for _, r := range p.Rows.Rows {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WritePlan writes the plan files into dir and returns their paths.
 func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	changes := filepath.Join(dir, ChangesCSV)
 	if err := writeCSV(changes, changeColumns, func(w sheet.TableWriter) error {
-		for _, c := range p.Changes {
-			if err := w.WriteRow(changeCells(c), sheet.Plain); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.eachChange(func(c Change) error { return w.WriteRow(changeCells(c), sheet.Plain) })
 	}); err != nil {
 		return nil, err
 	}
 	rowsCSV := filepath.Join(dir, PlanCSV)
 	cols := p.Rows.columns()
 	if err := writeCSV(rowsCSV, cols, func(w sheet.TableWriter) error {
-		for _, row := range p.Rows.Rows {
-			if err := w.WriteRow(p.Rows.cells(row, false), sheet.Plain); err != nil {
-				return err
-			}
-		}
-		return nil
+		return p.eachRow(func(row ResultRow) error { return w.WriteRow(p.Rows.cells(row, false), sheet.Plain) })
 	}); err != nil {
 		return nil, err
 	}
@@ -121,7 +140,7 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range p.Changes {
+	if err := p.eachChange(func(c Change) error {
 		style := sheet.Plain
 		switch {
 		case c.Action == ActFail:
@@ -129,9 +148,9 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 		case c.Removal != "":
 			style = sheet.Warning
 		}
-		if err := t.WriteRow(changeCells(c), style); err != nil {
-			return nil, err
-		}
+		return t.WriteRow(changeCells(c), style)
+	}); err != nil {
+		return nil, err
 	}
 	if err := t.Close(); err != nil {
 		return nil, err
@@ -140,10 +159,8 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, row := range p.Rows.Rows {
-		if err := rt.WriteRow(p.Rows.cells(row, true), row.style()); err != nil {
-			return nil, err
-		}
+	if err := p.eachRow(func(row ResultRow) error { return rt.WriteRow(p.Rows.cells(row, true), row.style()) }); err != nil {
+		return nil, err
 	}
 	if err := rt.Close(); err != nil {
 		return nil, err
