@@ -275,57 +275,20 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		e.statsBase = r.Client.Stats()
 	}
 	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
-
-	for _, s := range e.steps {
-		if s.Kind == DeleteUsers && !r.Opts.AllowDelete && !r.Opts.Undo {
-			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
-		}
-		if k, ok := kindOf(s).(interface{ needsAllowDelete() string }); ok && !r.Opts.AllowDelete && !r.Opts.Undo {
-			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " deletes " + strings.TrimPrefix(k.needsAllowDelete(), "delete ") + " from the account", Hint: "run with --allow-delete to confirm"}
-		}
-	}
-	if r.Opts.MaxRemovals != "" {
-		if _, _, err := jobfile.ParseLimit(r.Opts.MaxRemovals); err != nil {
-			return nil, &jobfile.JobError{Key: "--max-removals", Msg: err.Error(), Hint: "write a number of removals (15) or a percentage (10%)"}
-		}
-	}
-	if r.Opts.MaxFailures != "" {
-		if _, _, err := jobfile.ParseLimit(r.Opts.MaxFailures); err != nil {
-			return nil, &jobfile.JobError{Key: "--max-failures", Msg: err.Error(), Hint: "write a number of rows (5) or a percentage (10%)"}
-		}
-	}
-	sheet, err := e.readInput()
-	if err != nil {
+	if err := e.checkOptions(); err != nil {
 		return nil, err
 	}
+	err := e.readAndCheckInput()
 	defer e.stream.close()
-	e.sheet = sheet
-	for _, note := range sheet.Notes() {
-		r.Events.Logf("Input: %s", note)
-	}
-	if r.Opts.Strict {
-		if n := e.inputProblems(); n > 0 {
-			return nil, &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", n), Hint: "run zoombulk validate to list them"}
-		}
-	}
-	if r.Opts.Undo && !r.Opts.Rebuild {
-		// The run undone: its account, and its undo.csv as it wrote it.
-		if err := e.checkUndoSource(); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
 	if err := e.openRunDir(); err != nil {
 		return nil, err
 	}
 	defer e.lock.release()
 	if r.Opts.Rebuild {
-		if err := e.rebuildSteps(); err != nil {
-			return nil, err
-		}
-		if err := e.rebuild(sum); err != nil {
-			return sum, err
-		}
-		return sum, nil
+		return e.rebuildRun(sum)
 	}
 	// A stop before anything is sent leaves no empty folder behind.
 	defer func() {
@@ -334,12 +297,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			os.Remove(e.Opts.OutDir) // only when empty
 		}
 	}()
-	e.maxFailures, e.failuresFrom = r.Job.Limits.FailuresAllowed(e.inputRows()), "limits.max_failures"
-	if s := r.Opts.MaxFailures; s != "" {
-		n, pct, _ := jobfile.ParseLimit(s) // checked above
-		l := jobfile.Limits{SetFailures: true, MaxFailures: n, MaxFailuresPct: pct}
-		e.maxFailures, e.failuresFrom = l.FailuresAllowed(e.inputRows()), "--max-failures"
-	}
+	e.setFailureLimit()
 
 	work, stop := context.WithCancel(ctx)
 	defer stop()
@@ -363,40 +321,13 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		sum.Files = planFiles
 	}
 	if r.Opts.DryRun {
-		e.summarizePlan(sum)
-		if r.Opts.Record != nil && r.Opts.Apply == nil && !r.Opts.Resume {
-			if err := e.recordPlan(sum); err != nil {
-				return nil, err
-			}
-		}
-		return sum, nil
+		return e.endDryRun(sum)
 	}
-	if e.planned.Stop != "" { // a removal limit: the plan says why and how to allow it
-		sum.Aborted = e.planned.Stop + "; nothing was changed"
-		e.summarizePlan(sum)
-		return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
-	}
-	if r.Opts.Confirm != nil && e.planned.Writes() > 0 {
-		if r.Opts.Tell != nil {
-			r.Opts.Tell(e.planned)
-		}
-		ok, err := r.Opts.Confirm(e.planned)
-		if err != nil {
+	if err := e.approve(ctx, sum); err != nil {
+		if sum.Aborted == "" { // the prompt's own error
 			return nil, err
 		}
-		if !ok {
-			sum.Declined = true
-			sum.Aborted = "declined at the confirmation; nothing was changed"
-			e.summarizePlan(sum)
-			return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
-		}
-	}
-	if ctx.Err() != nil {
-		// Stopped at the prompt or while the plan was written: the plan
-		// files say what would have been done.
-		sum.Aborted = "stopped before anything was sent; nothing was changed"
-		e.summarizePlan(sum)
-		return sum, ErrStoppedBeforeSending
+		return sum, err
 	}
 	if err := e.startJournal(); err != nil {
 		return nil, err
@@ -417,6 +348,126 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return sum, fmt.Errorf("%w: %s", ErrAborted, sum.Aborted)
 	}
 	return sum, nil
+}
+
+// rebuildRun writes the run's files again from its journal (zoombulk
+// results).
+func (e *engine) rebuildRun(sum *Summary) (*Summary, error) {
+	if err := e.rebuildSteps(); err != nil {
+		return nil, err
+	}
+	if err := e.rebuild(sum); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// endDryRun ends a run at its plan, which it records for zoombulk apply
+// when asked.
+func (e *engine) endDryRun(sum *Summary) (*Summary, error) {
+	e.summarizePlan(sum)
+	if e.Opts.Record != nil && e.Opts.Apply == nil && !e.Opts.Resume {
+		if err := e.recordPlan(sum); err != nil {
+			return nil, err
+		}
+	}
+	return sum, nil
+}
+
+// checkOptions refuses what the run's options cannot mean: a deleting step
+// without --allow-delete, limits that are no number or percentage.
+func (e *engine) checkOptions() error {
+	o := e.Opts
+	for _, s := range e.steps {
+		if s.Kind == DeleteUsers && !o.AllowDelete && !o.Undo {
+			return &jobfile.JobError{File: e.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
+		}
+		if k, ok := kindOf(s).(interface{ needsAllowDelete() string }); ok && !o.AllowDelete && !o.Undo {
+			return &jobfile.JobError{File: e.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " deletes " + strings.TrimPrefix(k.needsAllowDelete(), "delete ") + " from the account", Hint: "run with --allow-delete to confirm"}
+		}
+	}
+	if o.MaxRemovals != "" {
+		if _, _, err := jobfile.ParseLimit(o.MaxRemovals); err != nil {
+			return &jobfile.JobError{Key: "--max-removals", Msg: err.Error(), Hint: "write a number of removals (15) or a percentage (10%)"}
+		}
+	}
+	if o.MaxFailures != "" {
+		if _, _, err := jobfile.ParseLimit(o.MaxFailures); err != nil {
+			return &jobfile.JobError{Key: "--max-failures", Msg: err.Error(), Hint: "write a number of rows (5) or a percentage (10%)"}
+		}
+	}
+	return nil
+}
+
+// readAndCheckInput reads the input (readInput), logs its notes, and
+// refuses it when --strict finds problems, or when an undo's run is not
+// the account's or its undo.csv is not the one it wrote.
+func (e *engine) readAndCheckInput() error {
+	sheet, err := e.readInput()
+	if err != nil {
+		return err
+	}
+	e.sheet = sheet
+	for _, note := range sheet.Notes() {
+		e.Events.Logf("Input: %s", note)
+	}
+	if e.Opts.Strict {
+		if n := e.inputProblems(); n > 0 {
+			return &jobfile.JobError{File: sheet.File, Msg: fmt.Sprintf("%d problems in the input and --strict refuses the whole file", n), Hint: "run zoombulk validate to list them"}
+		}
+	}
+	if e.Opts.Undo && !e.Opts.Rebuild {
+		// The run undone: its account, and its undo.csv as it wrote it.
+		return e.checkUndoSource()
+	}
+	return nil
+}
+
+// setFailureLimit sets how many rows may fail before the run stops:
+// --max-failures, else the job's limits.max_failures.
+func (e *engine) setFailureLimit() {
+	e.maxFailures, e.failuresFrom = e.Job.Limits.FailuresAllowed(e.inputRows()), "limits.max_failures"
+	if s := e.Opts.MaxFailures; s != "" {
+		n, pct, _ := jobfile.ParseLimit(s) // checked by checkOptions
+		l := jobfile.Limits{SetFailures: true, MaxFailures: n, MaxFailuresPct: pct}
+		e.maxFailures, e.failuresFrom = l.FailuresAllowed(e.inputRows()), "--max-failures"
+	}
+}
+
+// approve stops a run that sends before its first write when the plan is
+// over a removal limit, the prompt is declined or a stop came: sum says
+// why (Aborted) and the error wraps ErrAborted. An error without Aborted is
+// the prompt's own.
+func (e *engine) approve(ctx context.Context, sum *Summary) error {
+	stop := func(why string, err error) error {
+		sum.Aborted = why
+		e.summarizePlan(sum)
+		return err
+	}
+	if e.planned.Stop != "" { // a removal limit: the plan says why and how to allow it
+		why := e.planned.Stop + "; nothing was changed"
+		return stop(why, fmt.Errorf("%w: %s", ErrAborted, why))
+	}
+	if e.Opts.Confirm != nil && e.planned.Writes() > 0 {
+		if e.Opts.Tell != nil {
+			e.Opts.Tell(e.planned)
+		}
+		ok, err := e.Opts.Confirm(e.planned)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			sum.Declined = true
+			why := "declined at the confirmation; nothing was changed"
+			return stop(why, fmt.Errorf("%w: %s", ErrAborted, why))
+		}
+	}
+	if ctx.Err() != nil {
+		// Stopped at the prompt or while the plan was written: the plan
+		// files say what would have been done.
+		return stop("stopped before anything was sent; nothing was changed", ErrStoppedBeforeSending)
+	}
+	return nil
 }
 
 // abort stops taking new work, once, remembering why.

@@ -37,11 +37,17 @@ func countCreation(p *Plan, step jobfile.Step, r *rowRun, st *rowStep, seen map[
 		}
 		return
 	}
-	if step.Kind == CreateUsers && st.action == results.ActCreate && !seen[r] {
-		seen[r] = true
+	// Keyed by the input row, not its run: a streamed plan counts chunk
+	// after chunk, and a run kept here would keep its chunk in memory.
+	if k := createdRow(r.row.Index); step.Kind == CreateUsers && st.action == results.ActCreate && !seen[k] {
+		seen[k] = true
 		p.Creations["user"]++
 	}
 }
+
+// createdRow is an input row whose user the plan creates, in the
+// creations counted.
+type createdRow int
 
 // removalLimit is the limit on removals in force: --max-removals, else the
 // job's limits.max_removals, else none (set false: the default applies to
