@@ -293,6 +293,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// A stop before anything is sent leaves no empty folder behind.
 	defer func() {
 		if e.madeDir && e.journal == nil {
+			e.stream.close()
 			e.lock.release()
 			os.Remove(e.Opts.OutDir) // only when empty
 		}

@@ -232,6 +232,7 @@ func (st *planStream) close() {
 	}
 	st.changes.close()
 	st.lines.close()
+	st.changes, st.lines = nil, nil
 }
 
 // spool keeps values of one type in a file of the run folder, in order,

@@ -162,3 +162,23 @@ func writeXLSXInput(t *testing.T, path string, header []string, rows [][]string)
 		t.Fatal(err)
 	}
 }
+
+// A dry run stopped while it plans leaves nothing behind: no run folder,
+// no part of the plan.
+func TestStreamedDryRunStoppedLeavesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, zoomtest.Options{Tier: "business"})
+	e.writeCSV("users.csv", mixedHeader, mixedRows(e.srv, 40))
+	jobPath := e.write("job.yaml", mixedJob)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(e.dir, "run")
+	_, err := e.run(ctx, jobPath, out, func(o *jobs.Options) { o.DryRun, o.PlanChunkRows = true, 7 })
+	if !errors.Is(err, jobs.ErrStoppedBeforeSending) {
+		t.Fatalf("err = %v, want ErrStoppedBeforeSending", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		left, _ := os.ReadDir(out)
+		t.Fatalf("the run folder is left behind (%v): %v", err, left)
+	}
+}
