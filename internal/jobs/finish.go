@@ -55,10 +55,16 @@ func (e *engine) writePlan() ([]string, error) {
 	rep := &results.PlanReport{Summary: e.planSummary(), Changes: e.planned.Changes, Rows: e.table()}
 	if st := e.stream; st != nil {
 		rep.EachChange, rep.EachRow = st.changes.each, st.lines.each
-		return results.WritePlan(e.Opts.OutDir, rep)
-	}
-	for _, r := range e.rows {
-		rep.Rows.Rows = append(rep.Rows.Rows, e.planLine(r))
+	} else {
+		// Each row's line is made as it is written, not kept.
+		rep.EachRow = func(fn func(results.ResultRow) error) error {
+			for _, r := range e.rows {
+				if err := fn(e.planLine(r)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
 	return results.WritePlan(e.Opts.OutDir, rep)
 }
