@@ -138,7 +138,15 @@ func (e *engine) finish(sum *Summary) error {
 		if line.Status.NeedsLook() {
 			sum.Failed = append(sum.Failed, FailedRow{Row: line.Number, Email: r.email(), Step: line.Step, Status: line.Status, Reason: line.Reason})
 		}
-		res.Rows = append(res.Rows, line)
+	}
+	// Each row's line is made again as it is written, not kept.
+	res.EachRow = func(fn func(results.ResultRow) error) error {
+		for _, r := range e.rows {
+			if err := fn(e.resultLine(r)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	sum.Finished = time.Now()
 	sum.Stats = e.stats()

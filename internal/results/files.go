@@ -38,9 +38,12 @@ type ResultRow struct {
 
 // Results is a run's report.
 type Results struct {
-	Header  []string // the input's header
-	Steps   []string // step names, for the zb_<step> columns
-	Rows    []ResultRow
+	Header []string // the input's header
+	Steps  []string // step names, for the zb_<step> columns
+	Rows   []ResultRow
+	// EachRow, when set, gives the rows in place of Rows, once a file: a
+	// run makes each row's line as it is written rather than hold them.
+	EachRow func(func(ResultRow) error) error
 	Summary [][2]string // label, value lines of the Summary sheet
 	// NoWorkbook skips results.xlsx: a run told to stop at once writes the
 	// CSV files only, which take a moment.
@@ -145,17 +148,24 @@ func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 	return cells
 }
 
+func (r *Results) eachRow(fn func(ResultRow) error) error {
+	if r.EachRow != nil {
+		return r.EachRow(fn)
+	}
+	for _, row := range r.Rows {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WriteResults writes results.csv, results.xlsx and failed.csv into dir
 // and returns their paths.
 func WriteResults(dir string, r *Results) ([]string, error) {
 	paths := []string{filepath.Join(dir, ResultsCSV), filepath.Join(dir, ResultsXLSX), filepath.Join(dir, FailedCSV)}
 	if err := writeCSV(paths[0], r.columns(), func(w sheet.TableWriter) error {
-		for _, row := range r.Rows {
-			if err := w.WriteRow(r.cells(row, false), sheet.Plain); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.eachRow(func(row ResultRow) error { return w.WriteRow(r.cells(row, false), sheet.Plain) })
 	}); err != nil {
 		return nil, err
 	}
@@ -175,11 +185,11 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 	inputCols = append(inputCols, sheet.Column{Header: ColRow, Kind: sheet.Integer}, sheet.Column{Header: "zb_step"},
 		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"}, sheet.Column{Header: "zb_user_id"})
 	if err := writeCSV(filepath.Join(dir, FailedCSV), inputCols, func(w sheet.TableWriter) error {
-		for _, row := range r.Rows {
+		return r.eachRow(func(row ResultRow) error {
 			// A sync's own rows are not input rows: fed back with
 			// --input they would list the member they took out.
 			if !row.Status.NeedsLook() || row.Number == 0 {
-				continue
+				return nil
 			}
 			var cells []sheet.Cell
 			for i, h := range r.Header {
@@ -193,11 +203,8 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 				cells = append(cells, sheet.TextCell(v))
 			}
 			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
-			if err := w.WriteRow(cells, sheet.Plain); err != nil {
-				return err
-			}
-		}
-		return nil
+			return w.WriteRow(cells, sheet.Plain)
+		})
 	}); err != nil {
 		return nil, err
 	}
@@ -214,13 +221,13 @@ func (r *Results) writeWorkbook(path string) error {
 		if err != nil {
 			return err
 		}
-		for _, row := range r.Rows {
+		if err := r.eachRow(func(row ResultRow) error {
 			if !keep(row) {
-				continue
+				return nil
 			}
-			if err := t.WriteRow(r.cells(row, true), row.style()); err != nil {
-				return err
-			}
+			return t.WriteRow(r.cells(row, true), row.style())
+		}); err != nil {
+			return err
 		}
 		return t.Close()
 	}
