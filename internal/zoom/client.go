@@ -342,11 +342,10 @@ func (c *Client) send(ctx context.Context, cl call, st *attemptState) (*exchange
 	if err := c.dailySpent(cat); err != nil {
 		return nil, err
 	}
-	if !c.cfg.NoLimits {
-		if err := c.limits[cat].wait(ctx); err != nil {
-			return nil, err
-		}
-	}
+	// The features gate first: its wait is long, and a category slot
+	// claimed before it would be spent at the moment the slot was claimed
+	// while the call went out an interval later, beside the category's
+	// other calls of that second (61 Medium calls in one second).
 	var turn *gateTurn
 	if cl.ep.features && !c.cfg.NoLimits {
 		t, err := c.features.acquire(ctx)
@@ -355,6 +354,11 @@ func (c *Client) send(ctx context.Context, cl call, st *attemptState) (*exchange
 		}
 		turn = t
 		defer turn.release() // a no-op once sent
+	}
+	if !c.cfg.NoLimits {
+		if err := c.limits[cat].wait(ctx); err != nil {
+			return nil, err
+		}
 	}
 	// The token is taken after every wait, so that it has its margin of
 	// life left when the call goes out, however long the waits were.
