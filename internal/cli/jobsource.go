@@ -368,18 +368,8 @@ func (o autoOptions) wants(f mapping.Field) bool {
 // own labels: each known header maps its field when a step reads it; the
 // others are listed as ignored.
 func autoJob(path string, o autoOptions) (*jobSource, error) {
-	for i, s := range o.steps {
-		o.steps[i] = strings.TrimSpace(s)
-		if !slices.Contains(stepNames(), o.steps[i]) {
-			msg := fmt.Sprintf("--steps: unknown step %q", o.steps[i])
-			if h := jobfile.DidYouMean(o.steps[i], stepNames()); h != "" {
-				msg += " (" + h + ")"
-			}
-			return nil, exitf(ExitUsage, "%s; the steps are %s", msg, strings.Join(stepNames(), ", "))
-		}
-	}
-	if o.match != "" && o.match != "email" && o.match != "id" {
-		return nil, exitf(ExitUsage, "--match is email or id, not %q", o.match)
+	if err := checkAutoOptions(o); err != nil {
+		return nil, err
 	}
 	r, err := sheet.Open(path, sheet.Options{Sheet: o.sheet})
 	if err != nil {
@@ -392,7 +382,6 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	known := labels()
 	src := &jobSource{note: "a job built from the headers of " + filepath.Base(path) + " (--steps " + strings.Join(o.steps, ",") + ")", why: map[string]string{}}
 	var b strings.Builder
 	base := filepath.Base(path)
@@ -405,59 +394,7 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 		fmt.Fprintf(&b, "match: %s\n", o.match)
 	}
 	b.WriteString("fields:\n")
-	seen := map[string]string{} // field -> the header it is read from
-	for h, field := range byHand {
-		seen[field] = h
-	}
-	for _, h := range header {
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		l, ok := known[normLabel(h)]
-		if field, hand := byHand[h]; hand {
-			if l.field != field {
-				l = label{field: field}
-			}
-			ok = true
-		}
-		f, _ := mapping.Lookup(l.field)
-		why := ""
-		switch {
-		case !ok && multiWhy(h) != "":
-			why = multiWhy(h)
-		case !ok && readOnly(h):
-			why = "a column of the export that no job can set"
-		case !ok:
-			if field, gen := generic(h); gen {
-				why = fmt.Sprintf("a generic header, which may mean something else here: --map %s to read it as %s", yamlQuote(strings.TrimSpace(h)+"="+field), field)
-			} else {
-				why = fmt.Sprintf("not a header of the tool's exports or templates: --map %s to read it", yamlQuote(strings.TrimSpace(h)+"=FIELD"))
-			}
-		case seen[l.field] != "" && seen[l.field] != h:
-			why = fmt.Sprintf("%s is read from %q", l.field, seen[l.field])
-		case !o.wants(f):
-			why = fmt.Sprintf("no step of --steps reads %s", l.field)
-		}
-		if why != "" {
-			src.ignored = append(src.ignored, h)
-			src.why[h] = why
-			continue
-		}
-		seen[l.field] = h
-		src.mapped = append(src.mapped, [2]string{h, l.field})
-		if len(l.values) == 0 {
-			fmt.Fprintf(&b, "  %s: %s\n", l.field, yamlQuote(h))
-			continue
-		}
-		fmt.Fprintf(&b, "  %s:\n    column: %s\n    values: {", l.field, yamlQuote(h))
-		for i, v := range l.values {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, " %s: %s", yamlQuote(v.Cell), yamlQuote(v.Value))
-		}
-		b.WriteString(" }\n")
-	}
+	mapAutoFields(&b, src, header, byHand, o)
 	b.WriteString("steps:\n")
 	for _, s := range o.steps {
 		fmt.Fprintf(&b, "  - %s\n", s)
@@ -474,6 +411,98 @@ func autoJob(path string, o autoOptions) (*jobSource, error) {
 	}
 	src.job = job
 	return src, nil
+}
+
+// checkAutoOptions refuses --steps naming a step the tool lacks (with
+// the nearest name) and a --match other than email or id. It trims the
+// step names in place.
+func checkAutoOptions(o autoOptions) error {
+	for i, s := range o.steps {
+		o.steps[i] = strings.TrimSpace(s)
+		if !slices.Contains(stepNames(), o.steps[i]) {
+			msg := fmt.Sprintf("--steps: unknown step %q", o.steps[i])
+			if h := jobfile.DidYouMean(o.steps[i], stepNames()); h != "" {
+				msg += " (" + h + ")"
+			}
+			return exitf(ExitUsage, "%s; the steps are %s", msg, strings.Join(stepNames(), ", "))
+		}
+	}
+	if o.match != "" && o.match != "email" && o.match != "id" {
+		return exitf(ExitUsage, "--match is email or id, not %q", o.match)
+	}
+	return nil
+}
+
+// mapAutoFields writes the fields of a job built from headers: each
+// header a label of the tool (or --map) names feeds its field, once, when
+// a step reads it; src records the mapped headers, and the ignored ones
+// with why.
+func mapAutoFields(b *strings.Builder, src *jobSource, header []string, byHand map[string]string, o autoOptions) {
+	known := labels()
+	seen := map[string]string{} // field -> the header it is read from
+	for h, field := range byHand {
+		seen[field] = h
+	}
+	for _, h := range header {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		l, ok := known[normLabel(h)]
+		if field, hand := byHand[h]; hand {
+			if l.field != field {
+				l = label{field: field}
+			}
+			ok = true
+		}
+		if why := autoIgnoreWhy(h, l, ok, seen, o); why != "" {
+			src.ignored = append(src.ignored, h)
+			src.why[h] = why
+			continue
+		}
+		seen[l.field] = h
+		src.mapped = append(src.mapped, [2]string{h, l.field})
+		writeAutoField(b, h, l)
+	}
+}
+
+// autoIgnoreWhy says why header h is not read, or "" when it feeds l's
+// field: ok says the tool (or --map) knows it as l. A header that is no
+// label of the tool says what it is and how to read it with --map.
+func autoIgnoreWhy(h string, l label, ok bool, seen map[string]string, o autoOptions) string {
+	f, _ := mapping.Lookup(l.field)
+	switch {
+	case !ok && multiWhy(h) != "":
+		return multiWhy(h)
+	case !ok && readOnly(h):
+		return "a column of the export that no job can set"
+	case !ok:
+		if field, gen := generic(h); gen {
+			return fmt.Sprintf("a generic header, which may mean something else here: --map %s to read it as %s", yamlQuote(strings.TrimSpace(h)+"="+field), field)
+		}
+		return fmt.Sprintf("not a header of the tool's exports or templates: --map %s to read it", yamlQuote(strings.TrimSpace(h)+"=FIELD"))
+	case seen[l.field] != "" && seen[l.field] != h:
+		return fmt.Sprintf("%s is read from %q", l.field, seen[l.field])
+	case !o.wants(f):
+		return fmt.Sprintf("no step of --steps reads %s", l.field)
+	}
+	return ""
+}
+
+// writeAutoField writes one field of the job: its column, with the value
+// keys of a labelled column (License: Licensed, Basic, ...).
+func writeAutoField(b *strings.Builder, h string, l label) {
+	if len(l.values) == 0 {
+		fmt.Fprintf(b, "  %s: %s\n", l.field, yamlQuote(h))
+		return
+	}
+	fmt.Fprintf(b, "  %s:\n    column: %s\n    values: {", l.field, yamlQuote(h))
+	for i, v := range l.values {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(b, " %s: %s", yamlQuote(v.Cell), yamlQuote(v.Value))
+	}
+	b.WriteString(" }\n")
 }
 
 // autoMapError is a job built from headers that does not load: it says

@@ -30,6 +30,7 @@ import (
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/templates"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // JobsJSON names the jobs of a run over several jobs, in the order run.
@@ -178,37 +179,12 @@ func bookJobs(book string, auto autoOptions) []string {
 
 // runMany runs several jobs as one run.
 func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string, set []*manyJob, o *runOptions) error {
-	switch {
-	case o.input != "" || o.sheetName != "":
-		return exitf(ExitUsage, "--input and --sheet name one job's spreadsheet; with several jobs each job file names its own")
-	case o.json:
-		return exitf(ExitUsage, "--json reports one job; run the jobs one by one for JSON")
-	case o.overwrite:
-		return exitf(ExitUsage, "--overwrite replaces one run; with several jobs choose another --out")
+	if err := refuseManyOptions(stdio, o); err != nil {
+		return err
 	}
-	if o.check {
-		o.dryRun = true
-	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
-	}
-	dir := o.out
-	if o.resume != "" {
-		if o.out != "" && filepath.Clean(o.out) != filepath.Clean(o.resume) {
-			return exitf(ExitUsage, "--resume and --out name different folders; a resumed run writes into its own folder")
-		}
-		dir = o.resume
-		if err := sameSet(dir, set); err != nil {
-			return err
-		}
-	}
-	if dir == "" {
-		dir = filepath.Join("runs", label+"-"+time.Now().UTC().Format("20060102T150405Z"))
-	}
-	if o.resume == "" {
-		if _, err := os.Stat(filepath.Join(dir, JobsJSON)); err == nil {
-			return exitf(ExitUsage, "%s holds a run of several jobs already: finish it with --resume %s, or choose another --out", dir, dir)
-		}
+	dir, err := manyRunDir(o, label, set)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -223,47 +199,11 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	defer closeSandbox()
 	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume "+dir)
 	defer stop()
-	ev := newRunEvents(stdio.ErrOut, stdio.ErrTTY)
+	m := &manyRun{stdio: stdio, dir: dir, set: set, o: o, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY)}
 
-	newRunner := func(j *manyJob) *jobs.Runner {
-		return &jobs.Runner{Client: client, Job: j.src.job, Events: ev, Opts: jobs.Options{
-			OutDir: filepath.Join(dir, j.sub), AllowDelete: o.allowDelete, Strict: o.strict,
-			Concurrency: o.concurrency, MaxRemovals: o.maxRemovals, Version: Version,
-		}}
-	}
-
-	// One plan: every job not finished yet, against the account as it is.
-	var plans []string
-	pending := 0
-	for i, j := range set {
-		state := subState(filepath.Join(dir, j.sub))
-		if state == "done" {
-			j.status = "done"
-			fmt.Fprintf(stdio.ErrOut, "Job %d of %d: %s finished in an earlier run (%s)\n", i+1, len(set), j.src.job.Name, filepath.Join(dir, j.sub))
-			continue
-		}
-		pending++
-		if state == "unfinished" {
-			plans = append(plans, fmt.Sprintf("%s: an interrupted run, finished by --resume", j.src.job.Name))
-			continue
-		}
-		fmt.Fprintf(stdio.ErrOut, "Job %d of %d: %s (%s)\n", i+1, len(set), j.src.job.Name, jobWhere(j.src))
-		r := newRunner(j)
-		r.Opts.DryRun = true
-		sum, err := r.Run(work)
-		if err != nil {
-			return runExit(sum, fmt.Errorf("job %s: %w", j.src.job.Name, err))
-		}
-		j.sum, j.status = sum, "planned"
-		line := fmt.Sprintf("%s: %s", j.src.job.Name, sum.Plan.ActionText())
-		if sum.Plan.Failing > 0 {
-			line += fmt.Sprintf(" (%d rows fail in this plan)", sum.Plan.Failing)
-		}
-		plans = append(plans, line)
-	}
-	later := slices.ContainsFunc(set[1:], func(j *manyJob) bool { return j.sum != nil && j.sum.Plan.Failing > 0 })
-	if later {
-		fmt.Fprintln(stdio.ErrOut, "Rows that need what an earlier job creates fail in this plan: each job is planned again just before it runs.")
+	plans, pending, err := m.plan(work)
+	if err != nil {
+		return err
 	}
 	if o.dryRun {
 		return manyDone(stdio, dir, set, true, o.check)
@@ -280,9 +220,119 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 		fmt.Fprintln(stdio.ErrOut, "Declined: nothing was changed.")
 		return &ExitError{Code: ExitAborted}
 	}
+	if err := m.apply(work, stops); err != nil {
+		return err
+	}
+	return manyDone(stdio, dir, set, false, false)
+}
 
+// refuseManyOptions refuses the flags that name one job's input or
+// report, and a run with no one to confirm it; --check plans only.
+func refuseManyOptions(stdio *IO, o *runOptions) error {
+	switch {
+	case o.input != "" || o.sheetName != "":
+		return exitf(ExitUsage, "--input and --sheet name one job's spreadsheet; with several jobs each job file names its own")
+	case o.json:
+		return exitf(ExitUsage, "--json reports one job; run the jobs one by one for JSON")
+	case o.overwrite:
+		return exitf(ExitUsage, "--overwrite replaces one run; with several jobs choose another --out")
+	}
+	if o.check {
+		o.dryRun = true
+	}
+	if !o.dryRun && !o.yes && !stdio.InTTY {
+		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	}
+	return nil
+}
+
+// manyRunDir is the run's folder: the one --resume names (holding the
+// same jobs), else --out or a new one under runs/, which must not hold a
+// run of several jobs already.
+func manyRunDir(o *runOptions, label string, set []*manyJob) (string, error) {
+	dir := o.out
+	if o.resume != "" {
+		if o.out != "" && filepath.Clean(o.out) != filepath.Clean(o.resume) {
+			return "", exitf(ExitUsage, "--resume and --out name different folders; a resumed run writes into its own folder")
+		}
+		dir = o.resume
+		if err := sameSet(dir, set); err != nil {
+			return "", err
+		}
+	}
+	if dir == "" {
+		dir = filepath.Join("runs", label+"-"+time.Now().UTC().Format("20060102T150405Z"))
+	}
+	if o.resume == "" {
+		if _, err := os.Stat(filepath.Join(dir, JobsJSON)); err == nil {
+			return "", exitf(ExitUsage, "%s holds a run of several jobs already: finish it with --resume %s, or choose another --out", dir, dir)
+		}
+	}
+	return dir, nil
+}
+
+// manyRun is a run over several jobs under way: one client and one event
+// log for all its jobs, each into its sub-folder of dir.
+type manyRun struct {
+	stdio  *IO
+	dir    string
+	set    []*manyJob
+	o      *runOptions
+	client *zoom.Client
+	ev     *runEvents
+}
+
+func (m *manyRun) runner(j *manyJob) *jobs.Runner {
+	return &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: jobs.Options{
+		OutDir: filepath.Join(m.dir, j.sub), AllowDelete: m.o.allowDelete, Strict: m.o.strict,
+		Concurrency: m.o.concurrency, MaxRemovals: m.o.maxRemovals, Version: Version,
+	}}
+}
+
+// plan makes one plan: every job not finished yet, against the account
+// as it is. It returns each job's line for the prompt and how many jobs
+// are left to run; a job a --resume finds interrupted is finished, not
+// planned again.
+func (m *manyRun) plan(work context.Context) (plans []string, pending int, err error) {
+	for i, j := range m.set {
+		state := subState(filepath.Join(m.dir, j.sub))
+		if state == "done" {
+			j.status = "done"
+			fmt.Fprintf(m.stdio.ErrOut, "Job %d of %d: %s finished in an earlier run (%s)\n", i+1, len(m.set), j.src.job.Name, filepath.Join(m.dir, j.sub))
+			continue
+		}
+		pending++
+		if state == "unfinished" {
+			plans = append(plans, fmt.Sprintf("%s: an interrupted run, finished by --resume", j.src.job.Name))
+			continue
+		}
+		fmt.Fprintf(m.stdio.ErrOut, "Job %d of %d: %s (%s)\n", i+1, len(m.set), j.src.job.Name, jobWhere(j.src))
+		r := m.runner(j)
+		r.Opts.DryRun = true
+		sum, err := r.Run(work)
+		if err != nil {
+			return nil, 0, runExit(sum, fmt.Errorf("job %s: %w", j.src.job.Name, err))
+		}
+		j.sum, j.status = sum, "planned"
+		line := fmt.Sprintf("%s: %s", j.src.job.Name, sum.Plan.ActionText())
+		if sum.Plan.Failing > 0 {
+			line += fmt.Sprintf(" (%d rows fail in this plan)", sum.Plan.Failing)
+		}
+		plans = append(plans, line)
+	}
+	later := slices.ContainsFunc(m.set[1:], func(j *manyJob) bool { return j.sum != nil && j.sum.Plan.Failing > 0 })
+	if later {
+		fmt.Fprintln(m.stdio.ErrOut, "Rows that need what an earlier job creates fail in this plan: each job is planned again just before it runs.")
+	}
+	return plans, pending, nil
+}
+
+// apply runs the jobs not finished, in order. A job that does not finish
+// stops the jobs of a later rank (they depend on it), and a stopped run
+// runs no more jobs; both are recorded as not run, with why.
+func (m *manyRun) apply(work context.Context, stops *runStops) error {
 	stoppedBy := -1 // the rank of the first job that did not finish
-	for i, j := range set {
+	for i, j := range m.set {
 		if j.status == "done" {
 			continue
 		}
@@ -294,36 +344,44 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 			j.status, j.why = "not run", "an earlier job it depends on did not finish"
 			continue
 		}
-		fmt.Fprintf(stdio.ErrOut, "Job %d of %d: %s\n", i+1, len(set), j.src.job.Name)
-		r := newRunner(j)
-		sub := filepath.Join(dir, j.sub)
-		r.Opts.Resume = subState(sub) == "unfinished"
+		fmt.Fprintf(m.stdio.ErrOut, "Job %d of %d: %s\n", i+1, len(m.set), j.src.job.Name)
+		r := m.runner(j)
+		r.Opts.Resume = subState(filepath.Join(m.dir, j.sub)) == "unfinished"
 		r.Opts.Applying, r.Opts.Quit = stops.applied, stops.quit
 		sum, err := r.Run(work)
 		if sum != nil {
-			printSummary(stdio, sum)
+			printSummary(m.stdio, sum)
 		}
 		j.sum = sum
-		exit := runExit(sum, err)
-		var ee *ExitError
-		switch {
-		case exit == nil:
-			j.status, j.code = "done", ExitOK
-		case errors.As(exit, &ee):
-			j.code = ee.Code
-			j.status = "failed"
-			if ee.Err != nil {
-				j.why = ee.Err.Error()
-				fmt.Fprintf(stdio.ErrOut, "Error: %v\n", ee.Err)
-			}
-		default:
-			return exit
+		if err := m.record(j, runExit(sum, err)); err != nil {
+			return err
 		}
 		if j.code != ExitOK && stoppedBy < 0 {
 			stoppedBy = j.rank
 		}
 	}
-	return manyDone(stdio, dir, set, false, false)
+	return nil
+}
+
+// record notes how a job ended from its exit: done, or failed with its
+// exit code and error. An error that is no exit of a run (the run
+// folder, the disk) ends the whole run.
+func (m *manyRun) record(j *manyJob, exit error) error {
+	var ee *ExitError
+	switch {
+	case exit == nil:
+		j.status, j.code = "done", ExitOK
+	case errors.As(exit, &ee):
+		j.code = ee.Code
+		j.status = "failed"
+		if ee.Err != nil {
+			j.why = ee.Err.Error()
+			fmt.Fprintf(m.stdio.ErrOut, "Error: %v\n", ee.Err)
+		}
+	default:
+		return exit
+	}
+	return nil
 }
 
 // ask puts a yes/no question on the terminal.

@@ -152,6 +152,30 @@ func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions)
 		return nil, err
 	}
 	res := &ReclaimResult{}
+	idle, err := listIdleLicensed(ctx, c, cutoff, res)
+	if err != nil {
+		return nil, err
+	}
+
+	wb := sheet.NewWorkbook()
+	defer wb.Close()
+	if err := writeReclaimUsers(ctx, c, wb, dir, idle, o.Now, res); err != nil {
+		return nil, err
+	}
+	if err := writeReclaimAbout(wb, path, cutoff, o.Idle, len(idle), res.Licensed); err != nil {
+		return nil, err
+	}
+	if err := writeWorkbookWithJob(wb, path, reclaimJob(filepath.Base(path))); err != nil {
+		return nil, err
+	}
+	res.Result = tableResult(c, before, start, path, XLSX, len(idle))
+	return res, nil
+}
+
+// listIdleLicensed lists the active licensed users who last logged in
+// before cutoff or never did, longest idle first, counting the licensed
+// users and noting the owner in res.
+func listIdleLicensed(ctx context.Context, c *zoom.Client, cutoff time.Time, res *ReclaimResult) ([]zoom.User, error) {
 	var idle []zoom.User
 	for u, err := range c.ListUsers(ctx, zoom.ListUsersOptions{Status: zoom.StatusActive}) {
 		if err != nil {
@@ -174,9 +198,13 @@ func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions)
 	}
 	// Longest idle first: never logged in, then the oldest login.
 	slices.SortStableFunc(idle, func(a, b zoom.User) int { return a.LastLoginTime.Compare(b.LastLoginTime) })
+	return idle, nil
+}
 
-	wb := sheet.NewWorkbook()
-	defer wb.Close()
+// writeReclaimUsers writes the Reclaim sheet: one row per idle user, with
+// the feature seats read from each user's settings. A user deleted since
+// the listing has no row; res.Never counts those who never logged in.
+func writeReclaimUsers(ctx context.Context, c *zoom.Client, wb *sheet.Workbook, dir *zoom.Directory, idle []zoom.User, now time.Time, res *ReclaimResult) error {
 	cols := []sheet.Column{
 		{Header: "Email"}, {Header: "First Name"}, {Header: "Last Name"}, {Header: "Department"},
 		{Header: "Groups"}, {Header: "Division"}, {Header: "Last Login", Kind: sheet.DateTime},
@@ -187,7 +215,7 @@ func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions)
 	}
 	tw, err := wb.AddTable(sheet.Table{Name: ReclaimSheet, Columns: cols})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, u := range idle {
 		st, err := c.GetUserSettings(ctx, u.ID)
@@ -196,55 +224,69 @@ func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions)
 		case errors.As(err, &api) && api.HTTPStatus == 404:
 			continue // deleted since the listing
 		case err != nil:
-			return nil, fmt.Errorf("reading the features of %s: %w", u.Email, err)
+			return fmt.Errorf("reading the features of %s: %w", u.Email, err)
 		}
-		groups := make([]string, len(u.GroupIDs))
-		for i, id := range u.GroupIDs {
-			groups[i] = dir.GroupName(id)
+		row, err := reclaimRow(ctx, c, dir, &u, st.Feature, now)
+		if err != nil {
+			return err
 		}
-		login, days := sheet.TextCell(""), sheet.TextCell("never")
 		if u.LastLoginTime.IsZero() {
 			res.Never++
-		} else {
-			login = sheet.DateTimeCell(u.LastLoginTime.UTC())
-			days = sheet.IntCell(int64(o.Now.Sub(u.LastLoginTime) / (24 * time.Hour)))
-		}
-		role, err := roleName(ctx, c, &u)
-		if err != nil {
-			return nil, err
-		}
-		f := st.Feature
-		// A seat's size is a number (a webinar of 500 sorts and sums as
-		// one); a seat Zoom gives no size for says yes.
-		seat := func(on bool, capacity int) sheet.Cell {
-			switch {
-			case !on:
-				return sheet.TextCell("")
-			case capacity > 0:
-				return sheet.IntCell(int64(capacity))
-			}
-			return sheet.TextCell("yes")
-		}
-		row := []sheet.Cell{
-			sheet.TextCell(u.Email), sheet.TextCell(u.FirstName), sheet.TextCell(u.LastName), sheet.TextCell(u.Dept),
-			sheet.TextCell(strings.Join(groups, "; ")), sheet.TextCell(dir.DivisionName(divisionID(&u))), login, days,
-			sheet.TextCell(zoom.TypeName(u.Type)), sheet.TextCell(role),
-			seat(f.Webinar, f.WebinarCapacity), seat(f.LargeMeeting, f.LargeMeetingCapacity), seat(f.ZoomEvents, f.ZoomEventsCapacity),
 		}
 		if err := tw.WriteRow(row, sheet.Plain); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, err
+	return tw.Close()
+}
+
+// reclaimRow is one idle user's row: who they are, where they sit, how
+// long since they logged in ("never" for those who did not), their
+// license and role, and the size of each feature seat they hold.
+func reclaimRow(ctx context.Context, c *zoom.Client, dir *zoom.Directory, u *zoom.User, f zoom.FeatureSettings, now time.Time) ([]sheet.Cell, error) {
+	groups := make([]string, len(u.GroupIDs))
+	for i, id := range u.GroupIDs {
+		groups[i] = dir.GroupName(id)
 	}
-	about, err := wb.AddTable(sheet.Table{Name: ReclaimAbout, Columns: []sheet.Column{{Header: "About this workbook", Width: 110}}})
+	login, days := sheet.TextCell(""), sheet.TextCell("never")
+	if !u.LastLoginTime.IsZero() {
+		login = sheet.DateTimeCell(u.LastLoginTime.UTC())
+		days = sheet.IntCell(int64(now.Sub(u.LastLoginTime) / (24 * time.Hour)))
+	}
+	role, err := roleName(ctx, c, u)
 	if err != nil {
 		return nil, err
 	}
+	return []sheet.Cell{
+		sheet.TextCell(u.Email), sheet.TextCell(u.FirstName), sheet.TextCell(u.LastName), sheet.TextCell(u.Dept),
+		sheet.TextCell(strings.Join(groups, "; ")), sheet.TextCell(dir.DivisionName(divisionID(u))), login, days,
+		sheet.TextCell(zoom.TypeName(u.Type)), sheet.TextCell(role),
+		seatCell(f.Webinar, f.WebinarCapacity), seatCell(f.LargeMeeting, f.LargeMeetingCapacity), seatCell(f.ZoomEvents, f.ZoomEventsCapacity),
+	}, nil
+}
+
+// seatCell is a feature seat's cell. A seat's size is a number (a webinar
+// of 500 sorts and sums as one); a seat Zoom gives no size for says yes.
+func seatCell(on bool, capacity int) sheet.Cell {
+	switch {
+	case !on:
+		return sheet.TextCell("")
+	case capacity > 0:
+		return sheet.IntCell(int64(capacity))
+	}
+	return sheet.TextCell("yes")
+}
+
+// writeReclaimAbout writes the About sheet: what the list holds, who is
+// left out, the caveat of Zoom's login times, and what running it does.
+func writeReclaimAbout(wb *sheet.Workbook, path string, cutoff time.Time, idleFor time.Duration, listed, licensed int) error {
+	about, err := wb.AddTable(sheet.Table{Name: ReclaimAbout, Columns: []sheet.Column{{Header: "About this workbook", Width: 110}}})
+	if err != nil {
+		return err
+	}
 	for _, line := range []string{
 		fmt.Sprintf("Licensed active users whose last login is before %s (idle %s or more), and those who never logged in: %d of %d licensed users.",
-			cutoff.UTC().Format("2006-01-02 15:04 MST"), idleText(o.Idle), len(idle), res.Licensed),
+			cutoff.UTC().Format("2006-01-02 15:04 MST"), idleText(idleFor), listed, licensed),
 		"The account owner is never listed. The Role column names the admins, whose license you may want to keep.",
 		"Zoom updates last-login times with a buffer of about three days: a user shown idle may have signed in during the last three days.",
 		"Running this workbook (zoombulk run " + filepath.Base(path) + ") takes each row's webinar, large meeting and Zoom Events seats away, then makes the user Basic.",
@@ -252,28 +294,28 @@ func Reclaim(ctx context.Context, c *zoom.Client, path string, o ReclaimOptions)
 		"The job is in the hidden zoombulk-job sheet: zoombulk job " + filepath.Base(path) + " prints it.",
 	} {
 		if err := about.WriteRow([]sheet.Cell{sheet.TextCell(line)}, sheet.Plain); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := about.Close(); err != nil {
-		return nil, err
-	}
+	return about.Close()
+}
+
+// writeWorkbookWithJob writes the workbook to path with job embedded in
+// it, atomically: an earlier file there is replaced only when the new one
+// is whole.
+func writeWorkbookWithJob(wb *sheet.Workbook, path, job string) error {
 	var buf bytes.Buffer
 	if err := wb.Write(&buf); err != nil {
-		return nil, err
+		return err
 	}
-	data, err := templates.EmbedJob(buf.Bytes(), reclaimJob(filepath.Base(path)))
+	data, err := templates.EmbedJob(buf.Bytes(), job)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := sheet.WriteAtomic(path, func(w io.Writer) error {
+	return sheet.WriteAtomic(path, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	}); err != nil {
-		return nil, err
-	}
-	res.Result = tableResult(c, before, start, path, XLSX, len(idle))
-	return res, nil
+	})
 }
 
 func idleText(d time.Duration) string {

@@ -76,22 +76,100 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 	if l := e.listing; l != nil { // a streamed plan's later chunk: the listing is read
 		return e.fromListing(rows, l.byKey, l.complete), nil
 	}
-	var mu sync.Mutex
-	byKey := map[string]*zoom.User{}
-	add := func(users []zoom.User) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, u := range users {
-			if e.Job.Match == "id" {
-				if u.ID != "" {
-					byKey[u.ID] = &u
-				}
-			} else {
-				byKey[strings.ToLower(u.Email)] = &u
-			}
+	found := &listedUsers{byID: e.Job.Match == "id", byKey: map[string]*zoom.User{}}
+	page := e.listingPage(prog)
+	firsts, err := readFirstPages(ctx, page, found.add)
+	if err != nil {
+		return nil, err
+	}
+	var rest []statusListing
+	left := 0 // pages after the first ones
+	for _, f := range firsts {
+		if f.first.NextPageToken != "" {
+			rest = append(rest, f)
+			left += max(f.pages-1, 1)
 		}
 	}
-	page := func(ctx context.Context, status, token string, number int) (*zoom.RawUsersPage, []zoom.User, error) {
+	unfound := found.missing(rows)
+	if st := e.stream; st != nil { // a chunk of the rows: the listing serves them all
+		unfound = unfound * st.rows / max(len(rows), 1)
+	}
+	complete := len(rest) == 0
+	if !complete && e.listingPays(left, unfound) {
+		prog.pages.Store(int64(left + len(firsts)))
+		for _, f := range rest {
+			prog.users.Add(int64(f.first.TotalRecords))
+		}
+		if err := e.readListing(ctx, rest, page, found.add); err != nil {
+			return nil, err
+		}
+		complete = true
+	}
+	if e.stream != nil {
+		e.listing = &userListing{byKey: found.byKey, complete: complete}
+	}
+	return e.fromListing(rows, found.byKey, complete), nil
+}
+
+// userListing is what a streamed plan's listing found, for its later
+// chunks: the users by key, and whether every page was read.
+type userListing struct {
+	byKey    map[string]*zoom.User
+	complete bool
+}
+
+// fromListing gives the rows their users from the listing, and returns
+// the rows that still need a look-up.
+func (e *engine) fromListing(rows []*rowRun, byKey map[string]*zoom.User, complete bool) []*rowRun {
+	detail := needsDetail(e)
+	var again []*rowRun
+	for _, r := range rows {
+		r.user = byKey[r.key]
+		r.listed = r.user != nil
+		if e.needsLookup(r, complete, detail) {
+			again = append(again, r)
+		}
+	}
+	return again
+}
+
+// listedUsers are the users the listing found, by the key the job matches
+// rows on: the lower-cased email, or the ID with match: id. Pages arrive
+// concurrently.
+type listedUsers struct {
+	mu    sync.Mutex
+	byID  bool
+	byKey map[string]*zoom.User
+}
+
+func (l *listedUsers) add(users []zoom.User) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, u := range users {
+		switch {
+		case !l.byID:
+			l.byKey[strings.ToLower(u.Email)] = &u
+		case u.ID != "": // pending users are listed without IDs
+			l.byKey[u.ID] = &u
+		}
+	}
+}
+
+// missing counts the rows the users listed so far do not find.
+func (l *listedUsers) missing(rows []*rowRun) int {
+	n := 0
+	for _, r := range rows {
+		if l.byKey[r.key] == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// listingPage reads one page of a status's listing, by token or number,
+// counting it in the plan's progress.
+func (e *engine) listingPage(prog *planProgress) pageFunc {
+	return func(ctx context.Context, status, token string, number int) (*zoom.RawUsersPage, []zoom.User, error) {
 		p, err := e.Client.UsersPageAt(ctx, zoom.ListUsersOptions{Status: status}, token, number)
 		var users []zoom.User
 		if err == nil {
@@ -104,9 +182,11 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 		prog.usersRead.Add(int64(len(users)))
 		return p, users, nil
 	}
+}
 
-	// The first pages, at once: they tell the size of each listing and
-	// the latency.
+// readFirstPages reads the first page of each status, at once: they tell
+// the size of each listing and the latency. The users they hold go to add.
+func readFirstPages(ctx context.Context, page pageFunc, add func([]zoom.User)) ([]statusListing, error) {
 	firsts := make([]statusListing, len(listedStatuses))
 	errs := make([]error, len(listedStatuses))
 	var wg sync.WaitGroup
@@ -128,71 +208,21 @@ func (e *engine) listUsers(ctx context.Context, rows []*rowRun, prog *planProgre
 			return nil, err
 		}
 	}
-	var rest []statusListing
-	left := 0 // pages after the first ones
-	for _, f := range firsts {
-		if f.first.NextPageToken != "" {
-			rest = append(rest, f)
-			left += max(f.pages-1, 1)
-		}
-	}
-	unfound := 0
-	for _, r := range rows {
-		if byKey[r.key] == nil {
-			unfound++
-		}
-	}
-	if st := e.stream; st != nil { // a chunk of the rows: the listing serves them all
-		unfound = unfound * st.rows / max(len(rows), 1)
-	}
-	complete := len(rest) == 0
-	if !complete && e.listingPays(left, unfound) {
-		prog.pages.Store(int64(left + len(firsts)))
-		for _, f := range rest {
-			prog.users.Add(int64(f.first.TotalRecords))
-		}
-		if err := e.readListing(ctx, rest, page, add); err != nil {
-			return nil, err
-		}
-		complete = true
-	}
-	if e.stream != nil {
-		e.listing = &userListing{byKey: byKey, complete: complete}
-	}
-	return e.fromListing(rows, byKey, complete), nil
+	return firsts, nil
 }
 
-// userListing is what a streamed plan's listing found, for its later
-// chunks: the users by key, and whether every page was read.
-type userListing struct {
-	byKey    map[string]*zoom.User
-	complete bool
-}
-
-// fromListing gives the rows their users from the listing, and returns
-// the rows that still need a look-up.
-func (e *engine) fromListing(rows []*rowRun, byKey map[string]*zoom.User, complete bool) []*rowRun {
-	detail := needsDetail(e)
-	var again []*rowRun
-	for _, r := range rows {
-		r.user = byKey[r.key]
-		r.listed = r.user != nil
-		switch {
-		case r.user == nil && !complete:
-			again = append(again, r) // beyond the pages read
-		case r.user == nil && r.intent:
-			again = append(again, r) // settle a lost create by asking directly
-		case r.user == nil && e.Job.Match == "id":
-			again = append(again, r) // pending users are listed without IDs
-		case r.user == nil && r.userID != "":
-			again = append(again, r) // known by ID from the journal: renamed since (change_email)
-		case r.user != nil && r.user.ID == "":
-			again = append(again, r) // pending: the look-up gives the ID
-		case r.user != nil && detail:
-			again = append(again, r) // fields only Get a user carries
-		}
+// needsLookup says whether a row must still be looked up after the
+// listing: complete says the whole listing was read, detail that the job
+// writes fields only Get a user carries.
+func (e *engine) needsLookup(r *rowRun, complete, detail bool) bool {
+	if r.user != nil {
+		return r.user.ID == "" || // pending: the look-up gives the ID
+			detail // fields only Get a user carries
 	}
-	return again
+	return !complete || // beyond the pages read
+		r.intent || // settle a lost create by asking directly
+		e.Job.Match == "id" || // pending users are listed without IDs
+		r.userID != "" // known by ID from the journal: renamed since (change_email)
 }
 
 // listingPays says whether reading the rest of the listing (pages,

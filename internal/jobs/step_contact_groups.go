@@ -258,99 +258,150 @@ func (contactGroupsStep) decide(d *decision) {
 	cs := d.e.dirState().contacts
 	name, _ := d.value(o.Group)
 	name = strings.TrimSpace(name)
-	privacy := 0
-	if o.Privacy != "" {
-		if v, ok := d.value(o.Privacy); ok {
-			privacy, _ = strconv.Atoi(v)
-		}
-	}
-	desc, hasDesc := "", false
-	if o.Description != "" {
-		desc, hasDesc = d.value(o.Description)
-	}
+	want := contactWanted(d, o)
 	// The member first: a row that fails claims no create or update (the
 	// next row of its contact group does).
 	cr := &contactRow{}
 	member, hasMember := d.value(o.Member)
-	if hasMember {
-		var err error
-		cr.memberID, cr.memberType, err = memberOf(d.e, d.r, o)
-		switch {
-		case errors.Is(err, errNoMember):
-			d.fail(err.Error(), "check the member's email, or create the user first")
-			return
-		case err != nil:
-			d.failErr(err)
-			return
-		}
+	if hasMember && !resolveContactMember(d, o, cr) {
+		return
 	}
 	ent := cs.byName[strings.ToLower(name)]
 	if d.e.Opts.Undo && undoDeletesGroup(d, ent) {
 		return
 	}
 	switch {
-	case ent == nil && o.Sync == SyncRemoveOnly:
-		d.set(results.ActUnchanged) // nothing to take out of a group that is not there
-		return
-	case ent == nil && !o.CreateMissing.Allows(name):
-		d.fail(fmt.Sprintf("no contact group named %q in the account", name), contactHint(d.e, name))
-		return
-	case ent == nil && d.refuseLookAlike(kindContactGroup, name, o.CreateMissing):
-		return
 	case ent == nil:
-		ent = &contactEntry{group: zoom.ContactGroup{Name: name, Privacy: privacy, Description: desc}, create: true, owner: d.r}
-		cs.byName[strings.ToLower(name)] = ent
-		d.set(results.ActCreate)
-		d.st.changes = append(d.st.changes, fieldChange{field: "contact_group", new: name, action: results.ActCreate})
-		d.st.undoFlags = append(d.st.undoFlags, flagGroupCreated)
-		if privacy > 0 {
-			d.change("privacy", "", strconv.Itoa(privacy), "")
-		}
-		if desc != "" {
-			d.change("description", "", desc, "")
+		if ent = planContactGroupCreate(d, o, cs, name, want); ent == nil {
+			return
 		}
 	case ent.create:
 		// created by an earlier row: a privacy or description there wins
 	default:
-		var up zoom.ContactGroupUpdate
-		// changedSince: an undo leaves a value someone changed after the run.
-		changedSince := func(field, found string) bool {
-			set, ok := d.undoSet(field)
-			if ok && set != found {
-				d.st.conflicts = append(d.st.conflicts, conflict{field: field, found: found, set: set})
-			}
-			return ok && set != found
-		}
-		if was := strconv.Itoa(ent.group.Privacy); privacy > 0 && privacy != ent.group.Privacy && !changedSince("privacy", was) {
-			d.change("privacy", was, strconv.Itoa(privacy), "")
-			d.undoable("privacy", was, strconv.Itoa(privacy))
-			up.Privacy = &privacy
-			ent.group.Privacy = privacy
-		}
-		if was := ent.group.Description; hasDesc && desc != was && !changedSince("description", was) {
-			d.change("description", was, desc, "")
-			d.undoable("description", was, desc)
-			up.Description = &desc
-			ent.group.Description = desc
-		}
-		if up.Privacy != nil || up.Description != nil {
-			if ent.update == nil {
-				ent.update, ent.owner = &up, d.r
-			} else { // a later row asks for more: one update carries it all
-				ent.update.Privacy = pick(up.Privacy != nil, up.Privacy, ent.update.Privacy)
-				ent.update.Description = pick(up.Description != nil, up.Description, ent.update.Description)
-			}
-			d.set(results.ActUpdate)
-		}
+		planContactGroupUpdate(d, ent, want)
 	}
 	cr.entry = ent
 	d.st.extra = cr
 	if !hasMember {
-		if d.st.action == "" {
-			d.set(results.ActUnchanged)
-		}
+		unchangedIfUndecided(d)
 		return
 	}
+	planContactMember(d, o, cs, cr, name, member)
+}
+
+// contactWant is the privacy and description a row asks of its contact
+// group: privacy 0 and hasDesc false ask nothing.
+type contactWant struct {
+	privacy int
+	desc    string
+	hasDesc bool
+}
+
+func contactWanted(d *decision, o *ContactGroupsOptions) contactWant {
+	var w contactWant
+	if o.Privacy != "" {
+		if v, ok := d.value(o.Privacy); ok {
+			w.privacy, _ = strconv.Atoi(v)
+		}
+	}
+	if o.Description != "" {
+		w.desc, w.hasDesc = d.value(o.Description)
+	}
+	return w
+}
+
+// resolveContactMember finds the row's member, a user or a user group of
+// the account, into cr; it fails the row and returns false when there is
+// no such member.
+func resolveContactMember(d *decision, o *ContactGroupsOptions, cr *contactRow) bool {
+	var err error
+	cr.memberID, cr.memberType, err = memberOf(d.e, d.r, o)
+	switch {
+	case errors.Is(err, errNoMember):
+		d.fail(err.Error(), "check the member's email, or create the user first")
+		return false
+	case err != nil:
+		d.failErr(err)
+		return false
+	}
+	return true
+}
+
+// planContactGroupCreate decides a row whose contact group the account
+// lacks: remove_only has nothing to take out of it, create_missing may
+// not allow it or it may look like a group that exists; else the row
+// creates it, with its privacy and description. It returns the new
+// group, or nil when the row is decided without one.
+func planContactGroupCreate(d *decision, o *ContactGroupsOptions, cs *contactState, name string, want contactWant) *contactEntry {
+	switch {
+	case o.Sync == SyncRemoveOnly:
+		d.set(results.ActUnchanged) // nothing to take out of a group that is not there
+		return nil
+	case !o.CreateMissing.Allows(name):
+		d.fail(fmt.Sprintf("no contact group named %q in the account", name), contactHint(d.e, name))
+		return nil
+	case d.refuseLookAlike(kindContactGroup, name, o.CreateMissing):
+		return nil
+	}
+	ent := &contactEntry{group: zoom.ContactGroup{Name: name, Privacy: want.privacy, Description: want.desc}, create: true, owner: d.r}
+	cs.byName[strings.ToLower(name)] = ent
+	d.set(results.ActCreate)
+	d.st.changes = append(d.st.changes, fieldChange{field: "contact_group", new: name, action: results.ActCreate})
+	d.st.undoFlags = append(d.st.undoFlags, flagGroupCreated)
+	if want.privacy > 0 {
+		d.change("privacy", "", strconv.Itoa(want.privacy), "")
+	}
+	if want.desc != "" {
+		d.change("description", "", want.desc, "")
+	}
+	return ent
+}
+
+// planContactGroupUpdate plans the privacy and description a row asks of
+// an existing contact group when they differ. The rows of one group share
+// one update: the first that changes something carries it, and a later
+// row that asks for more adds to it. An undo leaves a value someone
+// changed after the run, with a conflict.
+func planContactGroupUpdate(d *decision, ent *contactEntry, want contactWant) {
+	var up zoom.ContactGroupUpdate
+	changedSince := func(field, found string) bool {
+		set, ok := d.undoSet(field)
+		if ok && set != found {
+			d.st.conflicts = append(d.st.conflicts, conflict{field: field, found: found, set: set})
+		}
+		return ok && set != found
+	}
+	privacy, desc := want.privacy, want.desc
+	if was := strconv.Itoa(ent.group.Privacy); privacy > 0 && privacy != ent.group.Privacy && !changedSince("privacy", was) {
+		d.change("privacy", was, strconv.Itoa(privacy), "")
+		d.undoable("privacy", was, strconv.Itoa(privacy))
+		up.Privacy = &privacy
+		ent.group.Privacy = privacy
+	}
+	if was := ent.group.Description; want.hasDesc && desc != was && !changedSince("description", was) {
+		d.change("description", was, desc, "")
+		d.undoable("description", was, desc)
+		up.Description = &desc
+		ent.group.Description = desc
+	}
+	if up.Privacy == nil && up.Description == nil {
+		return
+	}
+	if ent.update == nil {
+		ent.update, ent.owner = &up, d.r
+	} else { // a later row asks for more: one update carries it all
+		ent.update.Privacy = pick(up.Privacy != nil, up.Privacy, ent.update.Privacy)
+		ent.update.Description = pick(up.Description != nil, up.Description, ent.update.Description)
+	}
+	d.set(results.ActUpdate)
+}
+
+// planContactMember plans adding the row's member to its contact group,
+// unless it is a member already (or will be, by an earlier row) or the
+// sync only takes members out; an undo takes out the member the run
+// added.
+func planContactMember(d *decision, o *ContactGroupsOptions, cs *contactState, cr *contactRow, name, member string) {
+	ent := cr.entry
 	set := cs.members[ent.group.ID]
 	if ent.create {
 		set = cs.members["new:"+strings.ToLower(name)]
@@ -365,9 +416,7 @@ func (contactGroupsStep) decide(d *decision) {
 	}
 	if set[cr.memberID] || o.Sync == SyncRemoveOnly {
 		cr.memberID = ""
-		if d.st.action == "" {
-			d.set(results.ActUnchanged)
-		}
+		unchangedIfUndecided(d)
 		return
 	}
 	set[cr.memberID] = true
@@ -376,6 +425,14 @@ func (contactGroupsStep) decide(d *decision) {
 	}
 	d.st.changes = append(d.st.changes, fieldChange{field: "member", new: member, action: results.ActAdd})
 	d.st.undoFlags = append(d.st.undoFlags, flagMemberAdded)
+}
+
+// unchangedIfUndecided marks the row unchanged unless the group's create
+// or update already gave it an action.
+func unchangedIfUndecided(d *decision) {
+	if d.st.action == "" {
+		d.set(results.ActUnchanged)
+	}
 }
 
 // undoDeletesGroup decides an undo's row of a contact group the run

@@ -282,28 +282,70 @@ func (featuresStep) apply(a *applier, rows []*rowRun) {
 	o := a.step.Options.(*FeaturesOptions)
 	i := a.i
 	var mu sync.Mutex
+	// left counts, per row, the features whose calls have not answered:
+	// a row is recorded once all of them have.
 	left := map[*rowRun]int{}
-	finish := func(r *rowRun) {
-		res := &results.StepResult{Status: results.Unchanged}
-		for _, w := range wantsOf(&r.steps[i]).wants {
-			switch {
-			case w.outcome == nil:
-			case w.outcome.Status == results.Failed || w.outcome.Status == results.Deferred || w.outcome.Status == results.NotRun:
-				if res.Status != results.Failed {
-					res = w.outcome
-				}
-			case w.outcome.Status == results.Succeeded && res.Status == results.Unchanged:
+	finish := func(r *rowRun) { a.record(r, featuresOutcome(wantsOf(&r.steps[i]).wants)) }
+	batches := featureBatches(o, rows, i, left)
+	for _, r := range rows {
+		if left[r] == 0 {
+			finish(r)
+		}
+	}
+	done := func(r *rowRun, fi int, res *results.StepResult) {
+		mu.Lock()
+		wantOf(r, i, fi).outcome = res
+		left[r]--
+		last := left[r] == 0
+		mu.Unlock()
+		if last {
+			finish(r)
+		}
+	}
+	// Two workers: one call in flight while the next waits for its slot.
+	forEach(a.stop, 2, batches, func(b featureBatch) {
+		sendFeatureBatch(a, o.Features[b.feat].FeatureType, b, func(r *rowRun, res *results.StepResult) { done(r, b.feat, res) })
+	})
+	// Rows whose batches the stop kept from being sent did not run.
+	for _, r := range rows {
+		if left[r] > 0 && r.steps[i].result == nil {
+			a.record(r, &results.StepResult{Status: results.NotRun})
+		}
+	}
+}
+
+// featuresOutcome is a row's result from its features' outcomes: failed
+// (or deferred, or not run) when any feature was, else succeeded when any
+// feature changed, else unchanged. The first failure is the one shown.
+func featuresOutcome(wants []featureWant) *results.StepResult {
+	res := &results.StepResult{Status: results.Unchanged}
+	for _, w := range wants {
+		switch {
+		case w.outcome == nil:
+		case w.outcome.Status == results.Failed || w.outcome.Status == results.Deferred || w.outcome.Status == results.NotRun:
+			if res.Status != results.Failed {
 				res = w.outcome
 			}
+		case w.outcome.Status == results.Succeeded && res.Status == results.Unchanged:
+			res = w.outcome
 		}
-		a.record(r, res)
 	}
-	type fbatch struct {
-		batch
-		feat int
-		want featureWant
-	}
-	var batches []fbatch
+	return res
+}
+
+// featureBatch is one call of update_features: up to 30 rows that want
+// feature feat set to the same value and subscription.
+type featureBatch struct {
+	batch
+	feat int
+	want featureWant
+}
+
+// featureBatches groups the rows' feature updates into calls, feature by
+// feature, counting in left each row's updates to send. A feature a row
+// already has as asked needs no call: its outcome is unchanged at once.
+func featureBatches(o *FeaturesOptions, rows []*rowRun, i int, left map[*rowRun]int) []featureBatch {
+	var batches []featureBatch
 	for fi := range o.Features {
 		var these []*rowRun
 		for _, r := range rows {
@@ -322,84 +364,71 @@ func (featuresStep) apply(a *applier, rows []*rowRun) {
 			}
 		}
 		for _, b := range chunk(these, zoom.MaxFeatureUsers, func(r *rowRun) string { return wantOf(r, i, fi).key() }) {
-			batches = append(batches, fbatch{batch: b, feat: fi, want: *wantOf(b.rows[0], i, fi)})
+			batches = append(batches, featureBatch{batch: b, feat: fi, want: *wantOf(b.rows[0], i, fi)})
 		}
 	}
-	for _, r := range rows {
-		if left[r] == 0 {
-			finish(r)
-		}
-	}
-	done := func(r *rowRun, fi int, res *results.StepResult) {
-		mu.Lock()
-		wantOf(r, i, fi).outcome = res
-		left[r]--
-		last := left[r] == 0
-		mu.Unlock()
-		if last {
-			finish(r)
-		}
-	}
-	// Two workers: one call in flight while the next waits for its slot.
-	forEach(a.stop, 2, batches, func(b fbatch) {
-		if res := a.e.deferred(); res != nil {
-			for _, r := range b.rows {
-				cp := *res
-				done(r, b.feat, &cp)
-			}
-			return
-		}
-		if !a.intendAll(b.rows) {
-			for _, r := range b.rows {
-				done(r, b.feat, &results.StepResult{Status: results.NotRun})
-			}
-			return
-		}
-		fs := o.Features[b.feat]
-		refs := make([]zoom.UserRef, len(b.rows))
-		for j, r := range b.rows {
-			refs[j] = r.ref()
-		}
-		out, err := a.e.Client.UpdateFeatures(a.calls, zoom.FeatureUpdate{
-			FeatureType: fs.FeatureType, FeatureValue: b.want.value, SubscriptionID: b.want.subscription, Users: refs,
-		})
-		if err != nil {
-			res := a.e.outcomeOf(err)
-			for _, r := range b.rows {
-				cp := *res
-				done(r, b.feat, &cp)
-			}
-			return
-		}
-		reason := map[string]string{}
-		for _, f := range out.FailDetails {
-			for _, id := range f.UserIDs {
-				reason[id] = f.Reason
-			}
-		}
+	return batches
+}
+
+// sendFeatureBatch sends one call unless the run is deferred or its rows'
+// intents cannot be journalled, and gives done each row's outcome: the
+// same for every row when the call was not sent or failed as a whole,
+// else what Zoom answered for the row's user.
+func sendFeatureBatch(a *applier, featureType string, b featureBatch, done func(*rowRun, *results.StepResult)) {
+	all := func(res *results.StepResult) {
 		for _, r := range b.rows {
-			id := r.knownID()
-			switch why, failed := reason[id]; {
-			case slices.Contains(out.SuccessUserIDs, id):
-				done(r, b.feat, succeeded())
-			case failed && why == zoom.ReasonNoNeed && out.Ambiguous:
-				done(r, b.feat, &results.StepResult{Status: results.Succeeded, Reason: "the answer was lost; Zoom reports the feature already set"})
-			case failed && why == zoom.ReasonNoNeed:
-				done(r, b.feat, &results.StepResult{Status: results.Unchanged})
-			case failed:
-				done(r, b.feat, &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: fs.FeatureType + ": " + why, Hint: featureHints[why]})
-			default:
-				done(r, b.feat, &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: fs.FeatureType + ": Zoom reported neither success nor failure for this user",
-					Hint: "check the user in the web portal and run the failed rows again"})
-			}
-		}
-	})
-	// Rows whose batches the stop kept from being sent did not run.
-	for _, r := range rows {
-		if left[r] > 0 && r.steps[i].result == nil {
-			a.record(r, &results.StepResult{Status: results.NotRun})
+			cp := *res
+			done(r, &cp)
 		}
 	}
+	if res := a.e.deferred(); res != nil {
+		all(res)
+		return
+	}
+	if !a.intendAll(b.rows) {
+		all(&results.StepResult{Status: results.NotRun})
+		return
+	}
+	refs := make([]zoom.UserRef, len(b.rows))
+	for j, r := range b.rows {
+		refs[j] = r.ref()
+	}
+	out, err := a.e.Client.UpdateFeatures(a.calls, zoom.FeatureUpdate{
+		FeatureType: featureType, FeatureValue: b.want.value, SubscriptionID: b.want.subscription, Users: refs,
+	})
+	if err != nil {
+		all(a.e.outcomeOf(err))
+		return
+	}
+	reason := map[string]string{}
+	for _, f := range out.FailDetails {
+		for _, id := range f.UserIDs {
+			reason[id] = f.Reason
+		}
+	}
+	for _, r := range b.rows {
+		done(r, featureAnswer(featureType, out, reason, r.knownID()))
+	}
+}
+
+// featureAnswer is one user's outcome in a features call's answer: in the
+// success list, or in fail_details with Zoom's reason. "No need to
+// update" is unchanged, or succeeded when the answer to an earlier try
+// was lost (that try set it). A user in neither list failed: Zoom did not
+// say, so the admin must look.
+func featureAnswer(featureType string, out *zoom.FeatureResult, reason map[string]string, id string) *results.StepResult {
+	switch why, failed := reason[id]; {
+	case slices.Contains(out.SuccessUserIDs, id):
+		return succeeded()
+	case failed && why == zoom.ReasonNoNeed && out.Ambiguous:
+		return &results.StepResult{Status: results.Succeeded, Reason: "the answer was lost; Zoom reports the feature already set"}
+	case failed && why == zoom.ReasonNoNeed:
+		return &results.StepResult{Status: results.Unchanged}
+	case failed:
+		return &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: featureType + ": " + why, Hint: featureHints[why]}
+	}
+	return &results.StepResult{Status: results.Failed, HTTPStatus: 201, Reason: featureType + ": Zoom reported neither success nor failure for this user",
+		Hint: "check the user in the web portal and run the failed rows again"}
 }
 
 func wantOf(r *rowRun, step, feature int) *featureWant {

@@ -101,84 +101,119 @@ func (s *Server) bulkFeatures(c *call) response {
 	if bad := decodeBody(c, &b); bad != nil {
 		return *bad
 	}
-	switch {
-	case b.FeatureType == "":
-		return invalid("feature_type", "is required")
-	case !slices.Contains(featureTypes, b.FeatureType):
-		return invalid("feature_type", "must be one of "+strings.Join(featureTypes, ", "))
-	case b.FeatureValue == "":
-		return invalid("feature_value", "is required")
-	case !validFeatureValue(b.FeatureType, b.FeatureValue):
-		return invalid("feature_value", "is not a valid value for feature_type "+b.FeatureType)
-	case len(b.Users) == 0:
-		return invalid("users", "is required")
-	case len(b.Users) > maxFeatureUsers:
-		return invalid("users", "can hold at most 30 users per request")
+	if bad := s.refuseFeaturesBody(&b); bad != nil {
+		return *bad
 	}
-	if s.opts.Tier == "free" {
-		return fail(http.StatusBadRequest, 200, "Current account must be a paid account.")
-	}
-	if b.SubscriptionID != "" && !s.st.subscriptions[b.SubscriptionID] {
-		return fail(http.StatusBadRequest, 300, "The subscription \"%s\" you entered does not exist. Please choose a different subscription and try again.", b.SubscriptionID)
-	}
-
-	out := struct {
-		Success []string     `json:"success_user_ids"`
-		Fail    []failDetail `json:"fail_details"`
-	}{Success: []string{}, Fail: []failDetail{}}
-	failed := func(reason, id string) {
-		for i := range out.Fail {
-			if out.Fail[i].Reason == reason {
-				out.Fail[i].UserIDs = append(out.Fail[i].UserIDs, id)
-				return
-			}
-		}
-		out.Fail = append(out.Fail, failDetail{Reason: reason, UserIDs: []string{id}})
-	}
+	out := featuresAnswer{Success: []string{}, Fail: []failDetail{}}
 	for _, ref := range b.Users {
-		var u *user
-		name := ref.ID
-		if ref.ID != "" {
-			u = s.st.byID[ref.ID]
-		} else {
-			name = ref.Email
-			u = s.st.byEmail[strings.ToLower(ref.Email)]
-		}
+		u, name := s.featureUser(ref.ID, ref.Email)
 		if u == nil {
-			failed("Users not found", name)
+			out.failed("Users not found", name)
 			continue
 		}
+		var reason string
 		if b.FeatureType == "user_type" {
-			want, _ := strconv.Atoi(b.FeatureValue)
-			switch {
-			case u.Type == want:
-				failed("No need to update", u.ID)
-			case want == 2 && s.seatsFull():
-				failed("Not enough seats", u.ID)
-			default:
-				s.st.setType(u, want)
-				out.Success = append(out.Success, u.ID)
-			}
+			reason = s.bulkSetType(u, b.FeatureValue)
+		} else {
+			reason = s.bulkSetFeature(u, b.FeatureType, b.FeatureValue)
+		}
+		if reason != "" {
+			out.failed(reason, u.ID)
 			continue
 		}
-		cur, on := u.Features[b.FeatureType]
-		if (on && cur == b.FeatureValue) || (!on && featureOff(b.FeatureValue)) {
-			failed("No need to update", u.ID)
-			continue
-		}
-		if !s.opts.FreeAddOns && paidOnly(b.FeatureType) && u.Type != 2 && !featureOff(b.FeatureValue) {
-			// Add-ons go on licensed users only.
-			failed("Can't update for free users", u.ID)
-			continue
-		}
-		if !on && !featureOff(b.FeatureValue) && s.featureSeatsFull(b.FeatureType) {
-			failed("Not enough seats", u.ID)
-			continue
-		}
-		u.setFeature(b.FeatureType, b.FeatureValue)
 		out.Success = append(out.Success, u.ID)
 	}
 	return reply(http.StatusCreated, out)
+}
+
+// refuseFeaturesBody is the error Zoom answers for a whole bulk request
+// it refuses before touching any user: a missing or unlisted feature type
+// or value, no users or too many, a free account, or an unknown
+// subscription. Nil when the request goes ahead.
+func (s *Server) refuseFeaturesBody(b *featuresBody) *response {
+	var r response
+	switch {
+	case b.FeatureType == "":
+		r = invalid("feature_type", "is required")
+	case !slices.Contains(featureTypes, b.FeatureType):
+		r = invalid("feature_type", "must be one of "+strings.Join(featureTypes, ", "))
+	case b.FeatureValue == "":
+		r = invalid("feature_value", "is required")
+	case !validFeatureValue(b.FeatureType, b.FeatureValue):
+		r = invalid("feature_value", "is not a valid value for feature_type "+b.FeatureType)
+	case len(b.Users) == 0:
+		r = invalid("users", "is required")
+	case len(b.Users) > maxFeatureUsers:
+		r = invalid("users", "can hold at most 30 users per request")
+	case s.opts.Tier == "free":
+		r = fail(http.StatusBadRequest, 200, "Current account must be a paid account.")
+	case b.SubscriptionID != "" && !s.st.subscriptions[b.SubscriptionID]:
+		r = fail(http.StatusBadRequest, 300, "The subscription \"%s\" you entered does not exist. Please choose a different subscription and try again.", b.SubscriptionID)
+	default:
+		return nil
+	}
+	return &r
+}
+
+// featuresAnswer is the bulk update's answer body.
+type featuresAnswer struct {
+	Success []string     `json:"success_user_ids"`
+	Fail    []failDetail `json:"fail_details"`
+}
+
+// failed lists a user under reason: Zoom groups the users that failed by
+// reason, one fail_details entry each, in the order reasons first occur.
+func (a *featuresAnswer) failed(reason, id string) {
+	for i := range a.Fail {
+		if a.Fail[i].Reason == reason {
+			a.Fail[i].UserIDs = append(a.Fail[i].UserIDs, id)
+			return
+		}
+	}
+	a.Fail = append(a.Fail, failDetail{Reason: reason, UserIDs: []string{id}})
+}
+
+// featureUser finds a bulk request's user by id, or by email when it has
+// no id; name is what the answer calls the user when not found.
+func (s *Server) featureUser(id, email string) (u *user, name string) {
+	if id != "" {
+		return s.st.byID[id], id
+	}
+	return s.st.byEmail[strings.ToLower(email)], email
+}
+
+// bulkSetType changes a user's license type for the user_type feature; it
+// returns the reason it did not, or "" when it did. A licensed seat must
+// be free to make a user licensed.
+func (s *Server) bulkSetType(u *user, value string) (reason string) {
+	want, _ := strconv.Atoi(value)
+	switch {
+	case u.Type == want:
+		return "No need to update"
+	case want == 2 && s.seatsFull():
+		return "Not enough seats"
+	}
+	s.st.setType(u, want)
+	return ""
+}
+
+// bulkSetFeature sets one feature of a user; it returns the reason it did
+// not, or "" when it did. Add-ons go on licensed users only (unless the
+// sandbox gives them free), and turning a feature on needs a free seat of
+// it.
+func (s *Server) bulkSetFeature(u *user, ft, value string) (reason string) {
+	cur, on := u.Features[ft]
+	off := featureOff(value)
+	switch {
+	case (on && cur == value) || (!on && off):
+		return "No need to update"
+	case !s.opts.FreeAddOns && paidOnly(ft) && u.Type != 2 && !off:
+		return "Can't update for free users"
+	case !on && !off && s.featureSeatsFull(ft):
+		return "Not enough seats"
+	}
+	u.setFeature(ft, value)
+	return ""
 }
 
 // paidOnly says whether a feature is an add-on of licensed users; plans
