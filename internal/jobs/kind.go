@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
@@ -27,6 +28,84 @@ type stepKind interface {
 	cost(r *rowRun, st *rowStep) []callCost
 	// apply sends the calls of the rows that have work.
 	apply(a *applier, rows []*rowRun)
+	// calls lists every Zoom call the kind may make beyond the reads of
+	// every plan (PlanReads): the credentials check derives the scopes a
+	// job needs from them, and the docs' scopes table is generated from
+	// them. A call the kind makes and does not list is a scope no check
+	// asks for.
+	calls() []call
+}
+
+// call is a Zoom call a kind makes.
+type call struct {
+	zoom.Endpoint
+	// plan: a read made while planning (the docs say "plan of").
+	plan bool
+	// note says in the docs when the kind makes it ("(add)", "with
+	// `remove_schedulers: true`").
+	note string
+	// when, if set, says whether a step with these options makes the call
+	// (a step without options, as a list of kind names gives, makes only
+	// the calls without a when).
+	when func(s jobfile.Step) bool
+}
+
+// on is a call made by every step of its kind.
+func on(ep zoom.Endpoint, note string) call { return call{Endpoint: ep, note: note} }
+
+// planRead is a read made while planning every step of the kind.
+func planRead(ep zoom.Endpoint, note string) call { return call{Endpoint: ep, note: note, plan: true} }
+
+// onlyIf is a call made only by steps whose options say so.
+func onlyIf[O any](c call, cond func(o *O) bool) call {
+	c.when = func(s jobfile.Step) bool {
+		o, ok := s.Options.(*O)
+		return ok && cond(o)
+	}
+	return c
+}
+
+// PlanReads are the calls every job's plan makes, whatever its steps:
+// the account's users, and a user looked up by ID or address.
+func PlanReads() []zoom.Endpoint { return []zoom.Endpoint{zoom.OpListUsers, zoom.OpGetUser} }
+
+// Endpoints lists the calls a job with these steps makes: the plan's
+// reads, then each step's calls in step order, once each. A step with no
+// options (only its kind known) counts the calls its kind always makes.
+func Endpoints(steps []jobfile.Step) []zoom.Endpoint {
+	out := PlanReads()
+	for _, s := range steps {
+		k := stepKinds[s.Kind]
+		if k == nil {
+			continue
+		}
+		for _, c := range k.calls() {
+			if (c.when == nil || c.when(s)) && !slices.Contains(out, c.Endpoint) {
+				out = append(out, c.Endpoint)
+			}
+		}
+	}
+	return out
+}
+
+// KindCall is a call a kind may make, as the docs' scopes table lists it.
+type KindCall struct {
+	Kind     jobfile.StepKind
+	Endpoint zoom.Endpoint
+	Plan     bool   // read while planning
+	Note     string // when the kind makes it
+}
+
+// KindCalls lists every call of every registered kind, in the order
+// StepKinds gives the kinds, whatever the options.
+func KindCalls() []KindCall {
+	var out []KindCall
+	for _, name := range StepKinds() {
+		for _, c := range stepKinds[name].calls() {
+			out = append(out, KindCall{Kind: name, Endpoint: c.Endpoint, Plan: c.plan, Note: c.note})
+		}
+	}
+	return out
 }
 
 // userOptional is implemented by kinds that decide rows whose user is not

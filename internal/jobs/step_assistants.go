@@ -252,3 +252,9 @@ func (assistantsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: the list is read to add only who is missing; the delete takes
+// out who the row does not list (a sync, and the undo, which syncs).
+func (assistantsStep) calls() []call {
+	return []call{on(zoom.OpListAssistants, ""), on(zoom.OpAddAssistants, ""), on(zoom.OpDeleteAssistant, "(`sync`, undo)")}
+}

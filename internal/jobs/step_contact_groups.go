@@ -621,3 +621,13 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 func contactHint(e *engine, name string) string {
 	return zoom.UnknownName(kindContactGroup, name, e.existingNames(kindContactGroup)).Hint() + ", or add it to create_missing"
 }
+
+// calls: the plan reads the contact groups and their members; the
+// writes create, update, fill and (sync, undo) empty them.
+func (contactGroupsStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListContactGroups, ""), planRead(zoom.OpListContactGroupMembers, ""),
+		on(zoom.OpCreateContactGroup, ""), on(zoom.OpUpdateContactGroup, ""), on(zoom.OpAddContactGroupMembers, ""),
+		on(zoom.OpRemoveContactGroupMembers, ""), on(zoom.OpDeleteContactGroup, ""),
+	}
+}

@@ -176,3 +176,8 @@ func asInt(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
 }
+
+// calls: the create, and the profile update of a user who exists (if_exists: update).
+func (createStep) calls() []call {
+	return []call{on(zoom.OpCreateUser, ""), on(zoom.OpUpdateUser, "")}
+}

@@ -191,3 +191,12 @@ func (deleteStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (deleteStep) calls() []call {
+	removes := func(o *DeleteOptions) bool { return o.RemoveSchedulers }
+	return []call{
+		on(zoom.OpDeleteUser, ""),
+		onlyIf(planRead(zoom.OpListSchedulers, "with `remove_schedulers: true`"), removes),
+		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
+	}
+}

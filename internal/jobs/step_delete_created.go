@@ -262,3 +262,13 @@ func (deleteCreatedStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: the undo deletes the groups and divisions a run created once
+// they have no members left.
+func (deleteCreatedStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListGroups, ""), planRead(zoom.OpListDivisions, ""),
+		planRead(zoom.OpListGroupMembers, ""), planRead(zoom.OpListDivisionMembers, ""),
+		on(zoom.OpDeleteGroup, "(undo)"), on(zoom.OpDeleteDivision, "(undo)"),
+	}
+}

@@ -200,3 +200,11 @@ func (k deleteDirStep) apply(a *applier, rows []*rowRun) {
 func (k deleteDirStep) needsAllowDelete() string {
 	return strings.ReplaceAll(string(k.kind), "_", " ")
 }
+
+// calls: a group or division is deleted only when it has no members left.
+func (k deleteDirStep) calls() []call {
+	if k.field == "division" {
+		return []call{planRead(zoom.OpListDivisions, ""), planRead(zoom.OpListDivisionMembers, ""), on(zoom.OpDeleteDivision, "")}
+	}
+	return []call{planRead(zoom.OpListGroups, ""), planRead(zoom.OpListGroupMembers, ""), on(zoom.OpDeleteGroup, "")}
+}

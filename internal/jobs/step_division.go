@@ -138,3 +138,13 @@ func mainDivision(dir *zoom.Directory) string {
 	}
 	return ""
 }
+
+func (divisionStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListDivisions, ""),
+		on(zoom.OpAssignDivision, ""),
+		onlyIf(on(zoom.OpCreateDivision, "with `create_missing`"), func(o *DivisionOptions) bool { return o.CreateMissing.On() }),
+		onlyIf(planRead(zoom.OpListDivisionMembers, "with `sync`"),
+			func(o *DivisionOptions) bool { return o.Sync == SyncExact || o.Sync == SyncRemoveOnly }),
+	}
+}

@@ -144,3 +144,7 @@ func (upsertDivisionsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (upsertDivisionsStep) calls() []call {
+	return []call{planRead(zoom.OpListDivisions, ""), on(zoom.OpCreateDivision, ""), on(zoom.OpUpdateDivision, "(description, `rename_from`)")}
+}

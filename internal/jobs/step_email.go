@@ -259,3 +259,8 @@ func emailOutcome(res *results.StepResult, err error) *results.StepResult {
 	}
 	return res
 }
+
+// calls: the plan checks the new address is free.
+func (emailStep) calls() []call {
+	return []call{on(zoom.OpUpdateEmail, ""), planRead(zoom.OpCheckEmail, "")}
+}

@@ -564,3 +564,8 @@ func newUserHasFeature(featureType, want string, userType int) bool {
 	}
 	return want == "0" || want == "false" || want == "None"
 }
+
+// calls: the settings read tell what a user has; the features call sets it.
+func (featuresStep) calls() []call {
+	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateFeatures, "")}
+}

@@ -452,3 +452,17 @@ func undoAdd(d *decision, groupID string) {
 	d.undoable("group", groupID, "")
 	d.u.GroupIDs = rest
 }
+
+// calls: members are added (add) or moved (move, set_primary); a sync
+// reads the groups' members and takes out who no row lists.
+func (groupStep) calls() []call {
+	syncs := func(o *GroupOptions) bool { return o.Sync == SyncExact || o.Sync == SyncRemoveOnly }
+	return []call{
+		planRead(zoom.OpListGroups, ""),
+		on(zoom.OpAddGroupMembers, "(add)"),
+		on(zoom.OpUpdateGroupMember, "(move, set_primary)"),
+		onlyIf(on(zoom.OpCreateGroup, "with `create_missing`"), func(o *GroupOptions) bool { return o.CreateMissing.On() }),
+		onlyIf(planRead(zoom.OpListGroupMembers, "with `sync`"), syncs),
+		onlyIf(on(zoom.OpDeleteGroupMember, "with `sync`"), syncs),
+	}
+}

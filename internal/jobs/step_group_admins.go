@@ -198,3 +198,9 @@ func (groupAdminsStep) apply(a *applier, rows []*rowRun) {
 			return out, nil
 		})
 }
+
+// calls: the admins are read to add only who is missing; the delete is
+// the undo's (an admin the run added).
+func (groupAdminsStep) calls() []call {
+	return []call{planRead(zoom.OpListGroups, ""), on(zoom.OpListGroupAdmins, ""), on(zoom.OpAddGroupAdmins, ""), on(zoom.OpDeleteGroupAdmin, "(undo)")}
+}

@@ -256,3 +256,10 @@ func (groupSettingsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (groupSettingsStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListGroups, ""), planRead(zoom.OpGetGroupSettings, ""), planRead(zoom.OpGetGroupLocks, ""),
+		on(zoom.OpUpdateGroupSettings, ""), on(zoom.OpUpdateGroupLocks, ""),
+	}
+}

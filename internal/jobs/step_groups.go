@@ -6,6 +6,7 @@ import (
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // UpsertGroups makes sure the groups a sheet lists exist: each row is a
@@ -106,4 +107,8 @@ func upsertCreateMissing(l *jobfile.Loader, n *yaml.Node, key string) (jobfile.C
 	}
 	cm.All = true
 	return cm, ok
+}
+
+func (upsertGroupsStep) calls() []call {
+	return []call{planRead(zoom.OpListGroups, ""), on(zoom.OpCreateGroup, ""), on(zoom.OpUpdateGroup, "(`rename_from`)")}
 }

@@ -217,3 +217,5 @@ func (pictureStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (pictureStep) calls() []call { return []call{on(zoom.OpUploadPicture, "")} }

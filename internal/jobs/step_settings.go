@@ -187,3 +187,7 @@ func (settingsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (settingsStep) calls() []call {
+	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateUserSettings, "")}
+}

@@ -60,3 +60,5 @@ func (ssoStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (ssoStep) calls() []call { return []call{on(zoom.OpRevokeToken, "")} }

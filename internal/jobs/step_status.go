@@ -91,3 +91,13 @@ func (statusStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: a deactivated user is first made no one's scheduler when the job says so.
+func (statusStep) calls() []call {
+	removes := func(o *StatusOptions) bool { return o.RemoveSchedulers }
+	return []call{
+		on(zoom.OpSetUserStatus, ""),
+		onlyIf(planRead(zoom.OpListSchedulers, "with `remove_schedulers: true`"), removes),
+		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
+	}
+}

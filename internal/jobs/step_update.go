@@ -71,3 +71,5 @@ func (updateStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (updateStep) calls() []call { return []call{on(zoom.OpUpdateUser, "")} }

@@ -417,3 +417,13 @@ func (vbStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: rows are users, or groups (group:); the deletes are sync: exact's
+// and the undo's.
+func (vbStep) calls() []call {
+	return []call{
+		planRead(zoom.OpGetUserSettings, ""), planRead(zoom.OpGetGroupSettings, "(groups)"), planRead(zoom.OpListGroups, "(groups)"),
+		on(zoom.OpUploadUserVB, ""), on(zoom.OpDeleteUserVB, "(`sync: exact`, undo)"),
+		on(zoom.OpUploadGroupVB, "(groups)"), on(zoom.OpDeleteGroupVB, "(groups: `sync: exact`, undo)"),
+	}
+}

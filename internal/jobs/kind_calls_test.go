@@ -1,0 +1,103 @@
+package jobs
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/credentials"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/zoom"
+)
+
+// Every registered kind declares the calls it makes, each with its scopes
+// and a method, path and rate category, and each one the docs' scopes
+// table lists (zoom.Endpoints); a kind with no call, or a call with no
+// scope, is what let `auth check` say a job had every scope it needed.
+func TestEveryKindDeclaresScopedCalls(t *testing.T) {
+	catalogue := zoom.Endpoints()
+	for _, name := range StepKinds() {
+		calls := stepKinds[name].calls()
+		if len(calls) == 0 {
+			t.Errorf("%s declares no call", name)
+		}
+		for _, c := range calls {
+			ep := c.Endpoint
+			switch {
+			case ep.Scope == "" || ep.ClassicScope == "":
+				t.Errorf("%s: %s has no scope (granular %q, classic %q)", name, ep.Call(), ep.Scope, ep.ClassicScope)
+			case ep.Method == "" || ep.Path == "" || !slices.Contains(zoom.Categories, ep.Category):
+				t.Errorf("%s: call %+v lacks its method, path or rate category", name, ep)
+			case !slices.Contains(catalogue, ep):
+				t.Errorf("%s: %s is not in zoom.Endpoints, which the docs' scopes table lists", name, ep.Call())
+			}
+		}
+	}
+}
+
+// For every kind and every call it always makes, a token that lacks the
+// call's scope (and its classic scope) is told so; one that has every
+// other scope is not told anything else is missing.
+func TestNeedsReportsEachKindsMissingScope(t *testing.T) {
+	for _, name := range StepKinds() {
+		steps := []jobfile.Step{{Kind: name}}
+		calls := Endpoints(steps)
+		for _, c := range stepKinds[name].calls() {
+			if c.when != nil {
+				continue
+			}
+			var granted []string
+			for _, o := range calls {
+				if o.Scope != c.Scope {
+					granted = append(granted, o.Scope)
+				}
+			}
+			var missing []string
+			for _, n := range credentials.Needs(calls, granted) {
+				if !n.Granted {
+					missing = append(missing, n.Scope)
+					if !slices.Contains(n.Calls, c.Call()) {
+						t.Errorf("%s: %s missing, listed for %v without %s", name, n.Scope, n.Calls, c.Call())
+					}
+				}
+			}
+			if !slices.Equal(missing, []string{c.Scope}) {
+				t.Errorf("%s without %s: missing %v", name, c.Scope, missing)
+			}
+		}
+	}
+}
+
+// A call a kind makes only with an option is needed only by a step that
+// has it: move_group creates groups only with create_missing, and takes
+// members out only with a sync.
+func TestEndpointsFollowTheStepsOptions(t *testing.T) {
+	cases := []struct {
+		name    string
+		opts    *GroupOptions
+		creates bool
+		removes bool
+	}{
+		{"plain move", &GroupOptions{Mode: "move"}, false, false},
+		{"create_missing", &GroupOptions{Mode: "move", CreateMissing: jobfile.CreateMissing{All: true}}, true, false},
+		{"sync exact", &GroupOptions{Mode: "move", Sync: SyncExact}, false, true},
+		{"no options (a kind name only)", nil, false, false},
+	}
+	for _, tc := range cases {
+		s := jobfile.Step{Kind: MoveGroup}
+		if tc.opts != nil {
+			s.Options = tc.opts
+		}
+		eps := Endpoints([]jobfile.Step{s})
+		if got := slices.Contains(eps, zoom.OpCreateGroup); got != tc.creates {
+			t.Errorf("%s: needs POST /groups %v, want %v", tc.name, got, tc.creates)
+		}
+		if got := slices.Contains(eps, zoom.OpDeleteGroupMember); got != tc.removes {
+			t.Errorf("%s: needs DELETE member %v, want %v", tc.name, got, tc.removes)
+		}
+		for _, always := range []zoom.Endpoint{zoom.OpListUsers, zoom.OpGetUser, zoom.OpListGroups, zoom.OpAddGroupMembers} {
+			if !slices.Contains(eps, always) {
+				t.Errorf("%s: %s not needed", tc.name, always.Call())
+			}
+		}
+	}
+}
