@@ -101,3 +101,47 @@ func TestEndpointsFollowTheStepsOptions(t *testing.T) {
 		}
 	}
 }
+
+// A field an undo puts back belongs to one kind: two kinds listing it
+// would make undo.yaml's step for it depend on which is asked first. And
+// each kind says what its undo is: a step of its own or another kind's,
+// or that it is undone otherwise (users created or deleted, groups and
+// divisions created), or the undo job says it is not undone.
+func TestUndoFieldsHaveOneKind(t *testing.T) {
+	owner := map[string]jobfile.StepKind{}
+	for _, name := range StepKinds() {
+		u, ok := stepKinds[name].(undoKind)
+		if !ok {
+			continue
+		}
+		for _, f := range u.undoFields() {
+			if o, dup := owner[f]; dup {
+				t.Errorf("undo field %s listed by %s and %s", f, o, name)
+			}
+			owner[f] = name
+			if got, _ := undoField(f); got != name {
+				t.Errorf("undoField(%s) = %s, want %s", f, got, name)
+			}
+		}
+	}
+	targets := map[any]jobfile.StepKind{}
+	for _, name := range StepKinds() {
+		if tk, ok := stepKinds[name].(undoTargeter); ok {
+			if o, dup := targets[tk.undoTarget()]; dup {
+				t.Errorf("undo target %v taken by %s and %s", tk.undoTarget(), o, name)
+			}
+			targets[tk.undoTarget()] = name
+		}
+		if b, ok := stepKinds[name].(undoneBy); ok {
+			if _, ok := stepKinds[b.undoneBy()].(undoKind); !ok {
+				t.Errorf("%s is undone by %s, which has no undo step", name, b.undoneBy())
+			}
+		}
+	}
+	if _, _, ok := kindWith[userDeleter](); !ok {
+		t.Error("no kind deletes the users a run created")
+	}
+	if _, _, ok := kindWith[dirUndoer](); !ok {
+		t.Error("no kind deletes the groups and divisions a run created")
+	}
+}

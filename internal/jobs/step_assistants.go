@@ -258,3 +258,6 @@ func (assistantsStep) apply(a *applier, rows []*rowRun) {
 func (assistantsStep) calls() []call {
 	return []call{on(zoom.OpListAssistants, ""), on(zoom.OpAddAssistants, ""), on(zoom.OpDeleteAssistant, "(`sync`, undo)")}
 }
+
+// sameRaw: assistant lists compare in any order and case.
+func (assistantsStep) sameRaw(_, a, b string) bool { return sameEmails(a, b) }

@@ -181,3 +181,9 @@ func asInt(s string) int64 {
 func (createStep) calls() []call {
 	return []call{on(zoom.OpCreateUser, ""), on(zoom.OpUpdateUser, "")}
 }
+
+// A create's undo deletes the users it created (zb_created); the profile
+// changes of users who existed (if_exists: update) are put back by the
+// profile's undo.
+func (createStep) createsUsers()              {}
+func (createStep) undoneBy() jobfile.StepKind { return UpdateUsers }

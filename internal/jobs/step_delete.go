@@ -200,3 +200,7 @@ func (deleteStep) calls() []call {
 		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
 	}
 }
+
+// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
+// In an undo, this step deletes the users the undone run created.
+func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { action: delete }" }

@@ -272,3 +272,7 @@ func (deleteCreatedStep) calls() []call {
 		on(zoom.OpDeleteGroup, "(undo)"), on(zoom.OpDeleteDivision, "(undo)"),
 	}
 }
+
+// undoesCreatedDirs: an undo ends with this step when the run created
+// groups or divisions.
+func (deleteCreatedStep) undoesCreatedDirs() {}

@@ -148,3 +148,6 @@ func (divisionStep) calls() []call {
 			func(o *DivisionOptions) bool { return o.Sync == SyncExact || o.Sync == SyncRemoveOnly }),
 	}
 }
+
+func (divisionStep) undoFields() []string                   { return []string{"division"} }
+func (divisionStep) undoStep(jobfile.Step, []string) string { return string(AssignDivision) }

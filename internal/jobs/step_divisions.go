@@ -148,3 +148,6 @@ func (upsertDivisionsStep) apply(a *applier, rows []*rowRun) {
 func (upsertDivisionsStep) calls() []call {
 	return []call{planRead(zoom.OpListDivisions, ""), on(zoom.OpCreateDivision, ""), on(zoom.OpUpdateDivision, "(description, `rename_from`)")}
 }
+
+// What the step created is deleted by the undo's delete_created step.
+func (upsertDivisionsStep) createsDirs() {}

@@ -569,3 +569,26 @@ func newUserHasFeature(featureType, want string, userType int) bool {
 func (featuresStep) calls() []call {
 	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateFeatures, "")}
 }
+
+// An undo puts back the features the run changed, with this step: only
+// those of the step's features that undo.csv has.
+func (featuresStep) undoFields() []string       { return nil }
+func (featuresStep) undoTarget() mapping.Target { return mapping.Feature }
+func (featuresStep) undoStep(s jobfile.Step, cols []string) string {
+	line := ""
+	for _, f := range s.Options.(*FeaturesOptions).Features {
+		if slices.Contains(cols, f.FeatureType) {
+			line += pick(line == "", string(UpdateFeatures)+": [", ", ") + f.FeatureType
+		}
+	}
+	return pick(line == "", "", line+"]")
+}
+
+// sameRaw: features compare as the codes Zoom keeps.
+func (featuresStep) sameRaw(field, a, b string) bool { return sameFeatureCode(field, a, b) }
+
+// dropConflicts: a feature an undo leaves as found is not sent.
+func (p *featurePlan) dropConflicts(s jobfile.Step, fields []string) {
+	o := s.Options.(*FeaturesOptions)
+	p.wants = slices.DeleteFunc(p.wants, func(w featureWant) bool { return slices.Contains(fields, o.Features[w.feature].FeatureType) })
+}

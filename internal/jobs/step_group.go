@@ -466,3 +466,10 @@ func (groupStep) calls() []call {
 		onlyIf(on(zoom.OpDeleteGroupMember, "with `sync`"), syncs),
 	}
 }
+
+// An undo puts the user back in the group found (and in the groups a
+// sync took the user out of), in the run's mode.
+func (groupStep) undoFields() []string { return []string{"group", colGroupRemoved} }
+func (groupStep) undoStep(s jobfile.Step, _ []string) string {
+	return string(MoveGroup) + ": { mode: " + s.Options.(*GroupOptions).Mode + " }"
+}

@@ -112,3 +112,6 @@ func upsertCreateMissing(l *jobfile.Loader, n *yaml.Node, key string) (jobfile.C
 func (upsertGroupsStep) calls() []call {
 	return []call{planRead(zoom.OpListGroups, ""), on(zoom.OpCreateGroup, ""), on(zoom.OpUpdateGroup, "(`rename_from`)")}
 }
+
+// What the step created is deleted by the undo's delete_created step.
+func (upsertGroupsStep) createsDirs() {}

@@ -101,3 +101,6 @@ func (statusStep) calls() []call {
 		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
 	}
 }
+
+func (statusStep) undoFields() []string                   { return []string{"status"} }
+func (statusStep) undoStep(jobfile.Step, []string) string { return string(SetStatus) }

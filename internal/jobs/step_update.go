@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -73,3 +74,9 @@ func (updateStep) apply(a *applier, rows []*rowRun) {
 }
 
 func (updateStep) calls() []call { return []call{on(zoom.OpUpdateUser, "")} }
+
+// An undo puts the profile back with this step: every profile field no
+// other kind lists.
+func (updateStep) undoFields() []string                   { return nil }
+func (updateStep) undoTarget() mapping.Target             { return mapping.Profile }
+func (updateStep) undoStep(jobfile.Step, []string) string { return string(UpdateUsers) }
