@@ -335,16 +335,10 @@ func parseMaps(maps, header []string) (map[string]string, error) {
 	return out, nil
 }
 
-// stepTargets says which fields each step reads; a step this table does
-// not know reads every field.
-var stepTargets = map[string][]mapping.Target{
-	"create_users":    {mapping.Profile, mapping.Password},
-	"update_users":    {mapping.Profile},
-	"update_features": {mapping.Feature, mapping.Subscription},
-	"move_group":      {mapping.Group},
-	"assign_division": {mapping.Division},
-	"set_status":      {mapping.Status},
-	"delete_users":    {mapping.TransferEmail},
+// stepTargets says which fields a step reads, as its kind declares them;
+// a kind that declares none reads every field.
+func stepTargets(step string) ([]mapping.Target, bool) {
+	return jobs.KindTargets(jobfile.StepKind(step))
 }
 
 func (o autoOptions) wants(f mapping.Field) bool {
@@ -353,10 +347,10 @@ func (o autoOptions) wants(f mapping.Field) bool {
 		key = "email"
 	}
 	if f.Target == mapping.Key {
-		return f.Name == key || (f.Name == "email" && slices.Contains(o.steps, "create_users"))
+		return f.Name == key || (f.Name == "email" && slices.ContainsFunc(o.steps, func(s string) bool { return jobs.CreatesUsers(jobfile.StepKind(s)) }))
 	}
 	for _, s := range o.steps {
-		targets, known := stepTargets[s]
+		targets, known := stepTargets(s)
 		if !known || slices.Contains(targets, f.Target) {
 			return true
 		}

@@ -272,8 +272,8 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	sum := &Summary{Dir: r.Opts.OutDir, Started: time.Now(), DryRun: r.Opts.DryRun, Counts: results.Counts{}}
 
 	for _, s := range e.steps {
-		if s.Kind == DeleteUsers && !r.Opts.AllowDelete && !r.Opts.Undo {
-			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: "delete_users removes users from the account", Hint: "run with --allow-delete to confirm"}
+		if has[userDeleter](kindOf(s)) && !r.Opts.AllowDelete && !r.Opts.Undo {
+			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " removes users from the account", Hint: "run with --allow-delete to confirm"}
 		}
 		if k, ok := kindOf(s).(interface{ needsAllowDelete() string }); ok && !r.Opts.AllowDelete && !r.Opts.Undo {
 			return nil, &jobfile.JobError{File: r.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " deletes " + strings.TrimPrefix(k.needsAllowDelete(), "delete ") + " from the account", Hint: "run with --allow-delete to confirm"}

@@ -277,3 +277,89 @@ func pick[T any](cond bool, yes, no T) T {
 	}
 	return no
 }
+
+// What the engine and the commands ask of a kind instead of naming it.
+
+// targetReader is implemented by kinds that send every mapped field of
+// some catalogue targets, whatever their options name (update_users: the
+// profile): auto jobs map those columns for them, and an edited export's
+// baseline says which of its steps read a field.
+type targetReader interface{ targets() []mapping.Target }
+
+// setter is implemented by the kinds that change a field of an existing
+// user's as `zoombulk set` and an edited export infer them, one kind per
+// target: setRank orders them in the job (the license before the feature
+// seats that need it).
+type setter interface{ setRank() int }
+
+// ranker is implemented by kinds a multi-job run orders otherwise than
+// in the middle (2): groups and divisions exist (0) before users are made
+// (1) and put in them (2), then roles and lists (3), and removals last (4).
+type ranker interface{ runRank() int }
+
+// profileWriter is implemented by kinds that may update the profile of a
+// user who exists (the plan then reads each user's full profile).
+type profileWriter interface{ writesProfiles(s jobfile.Step) bool }
+
+// paced is implemented by kinds whose calls Zoom spaces by an interval
+// (the features call): the plan's duration and the progress say so.
+type paced interface{ pacedByFeatures() }
+
+// KindTargets lists the catalogue targets whose mapped fields a kind
+// sends; known is false for a kind that reads only what its options name.
+func KindTargets(k jobfile.StepKind) (targets []mapping.Target, known bool) {
+	t, ok := stepKinds[k].(targetReader)
+	if !ok {
+		return nil, false
+	}
+	return t.targets(), true
+}
+
+// SetKinds are the kinds that change a target's fields on existing users,
+// in the order a job runs them.
+func SetKinds() []jobfile.StepKind {
+	var out []jobfile.StepKind
+	for _, name := range StepKinds() {
+		if has[setter](stepKinds[name]) {
+			out = append(out, name)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b jobfile.StepKind) int {
+		return stepKinds[a].(setter).setRank() - stepKinds[b].(setter).setRank()
+	})
+	return out
+}
+
+// SetKindFor is the kind that changes the fields of a target on existing
+// users (ok false when no kind does).
+func SetKindFor(t mapping.Target) (jobfile.StepKind, bool) {
+	for _, name := range SetKinds() {
+		if ts, _ := KindTargets(name); slices.Contains(ts, t) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// RunRank orders a kind's jobs in a multi-job run (see ranker).
+func RunRank(k jobfile.StepKind) int {
+	if r, ok := stepKinds[k].(ranker); ok {
+		return r.runRank()
+	}
+	return 2
+}
+
+// CreatesUsers says whether a kind creates users.
+func CreatesUsers(k jobfile.StepKind) bool { return has[userCreator](stepKinds[k]) }
+
+// DeletesUsers says whether a kind deletes users.
+func DeletesUsers(k jobfile.StepKind) bool { return has[userDeleter](stepKinds[k]) }
+
+// Paced says whether Zoom spaces a kind's calls by the features interval.
+func Paced(k jobfile.StepKind) bool { return has[paced](stepKinds[k]) }
+
+// createsUsers says whether a step creates users.
+func createsUsers(s jobfile.Step) bool { return has[userCreator](kindOf(s)) }
+
+// jobCreatesUsers says whether a job has a step that creates users.
+func jobCreatesUsers(job *jobfile.Job) bool { return slices.ContainsFunc(job.Steps, createsUsers) }

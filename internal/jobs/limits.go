@@ -37,7 +37,7 @@ func countCreation(p *Plan, step jobfile.Step, r *rowRun, st *rowStep, seen map[
 		}
 		return
 	}
-	if step.Kind == CreateUsers && st.action == results.ActCreate && !seen[r] {
+	if createsUsers(step) && st.action == results.ActCreate && !seen[r] {
 		seen[r] = true
 		p.Creations["user"]++
 	}

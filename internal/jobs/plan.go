@@ -498,7 +498,7 @@ func (e *engine) planStep(p *Plan, i int, step jobfile.Step, created map[any]boo
 			counted[ne] = true
 		}
 		countCreation(p, step, r, st, created)
-		if st.action == results.ActCreate && step.Kind == CreateUsers {
+		if st.action == results.ActCreate && createsUsers(step) {
 			*creates++
 		}
 		for _, c := range k.cost(r, st) {
@@ -517,7 +517,7 @@ func (e *engine) planStep(p *Plan, i int, step jobfile.Step, created map[any]boo
 		p.Calls[cat] += n
 		sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
 	}
-	if step.Kind == UpdateFeatures {
+	if has[paced](kindOf(step)) {
 		p.FeatureCalls = sp.Calls[zoom.Medium]
 		if n := p.FeatureCalls; n > 0 {
 			sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)

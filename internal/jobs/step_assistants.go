@@ -261,3 +261,7 @@ func (assistantsStep) calls() []call {
 
 // sameRaw: assistant lists compare in any order and case.
 func (assistantsStep) sameRaw(_, a, b string) bool { return sameEmails(a, b) }
+
+func (assistantsStep) targets() []mapping.Target { return []mapping.Target{mapping.Assistants} }
+func (assistantsStep) setRank() int              { return 6 }
+func (assistantsStep) runRank() int              { return 3 }

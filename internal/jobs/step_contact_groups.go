@@ -631,3 +631,5 @@ func (contactGroupsStep) calls() []call {
 		on(zoom.OpRemoveContactGroupMembers, ""), on(zoom.OpDeleteContactGroup, ""),
 	}
 }
+
+func (contactGroupsStep) runRank() int { return 3 }

@@ -187,3 +187,14 @@ func (createStep) calls() []call {
 // profile's undo.
 func (createStep) createsUsers()              {}
 func (createStep) undoneBy() jobfile.StepKind { return UpdateUsers }
+
+// targets: a create sends the profile (and the password of autoCreate).
+func (createStep) targets() []mapping.Target {
+	return []mapping.Target{mapping.Profile, mapping.Password}
+}
+func (createStep) runRank() int { return 1 }
+
+// writesProfiles: a create updates the users who exist with if_exists: update.
+func (createStep) writesProfiles(s jobfile.Step) bool {
+	return s.Options.(*CreateOptions).IfExists == "update"
+}

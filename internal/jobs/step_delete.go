@@ -204,3 +204,6 @@ func (deleteStep) calls() []call {
 // Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
 // In an undo, this step deletes the users the undone run created.
 func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { action: delete }" }
+
+func (deleteStep) targets() []mapping.Target { return []mapping.Target{mapping.TransferEmail} }
+func (deleteStep) runRank() int              { return 4 }

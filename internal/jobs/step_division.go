@@ -151,3 +151,6 @@ func (divisionStep) calls() []call {
 
 func (divisionStep) undoFields() []string                   { return []string{"division"} }
 func (divisionStep) undoStep(jobfile.Step, []string) string { return string(AssignDivision) }
+
+func (divisionStep) targets() []mapping.Target { return []mapping.Target{mapping.Division} }
+func (divisionStep) setRank() int              { return 5 }

@@ -151,3 +151,5 @@ func (upsertDivisionsStep) calls() []call {
 
 // What the step created is deleted by the undo's delete_created step.
 func (upsertDivisionsStep) createsDirs() {}
+
+func (upsertDivisionsStep) runRank() int { return 0 }

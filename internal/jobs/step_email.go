@@ -264,3 +264,6 @@ func emailOutcome(res *results.StepResult, err error) *results.StepResult {
 func (emailStep) calls() []call {
 	return []call{on(zoom.OpUpdateEmail, ""), planRead(zoom.OpCheckEmail, "")}
 }
+
+func (emailStep) targets() []mapping.Target { return []mapping.Target{mapping.NewEmail} }
+func (emailStep) setRank() int              { return 7 }

@@ -592,3 +592,11 @@ func (p *featurePlan) dropConflicts(s jobfile.Step, fields []string) {
 	o := s.Options.(*FeaturesOptions)
 	p.wants = slices.DeleteFunc(p.wants, func(w featureWant) bool { return slices.Contains(fields, o.Features[w.feature].FeatureType) })
 }
+
+func (featuresStep) targets() []mapping.Target {
+	return []mapping.Target{mapping.Feature, mapping.Subscription}
+}
+
+// setRank: after the license (update_users), which the seats need.
+func (featuresStep) setRank() int     { return 2 }
+func (featuresStep) pacedByFeatures() {}

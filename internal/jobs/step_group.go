@@ -473,3 +473,6 @@ func (groupStep) undoFields() []string { return []string{"group", colGroupRemove
 func (groupStep) undoStep(s jobfile.Step, _ []string) string {
 	return string(MoveGroup) + ": { mode: " + s.Options.(*GroupOptions).Mode + " }"
 }
+
+func (groupStep) targets() []mapping.Target { return []mapping.Target{mapping.Group} }
+func (groupStep) setRank() int              { return 4 }

@@ -204,3 +204,5 @@ func (groupAdminsStep) apply(a *applier, rows []*rowRun) {
 func (groupAdminsStep) calls() []call {
 	return []call{planRead(zoom.OpListGroups, ""), on(zoom.OpListGroupAdmins, ""), on(zoom.OpAddGroupAdmins, ""), on(zoom.OpDeleteGroupAdmin, "(undo)")}
 }
+
+func (groupAdminsStep) runRank() int { return 3 }

@@ -115,3 +115,5 @@ func (upsertGroupsStep) calls() []call {
 
 // What the step created is deleted by the undo's delete_created step.
 func (upsertGroupsStep) createsDirs() {}
+
+func (upsertGroupsStep) runRank() int { return 0 }

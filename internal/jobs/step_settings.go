@@ -191,3 +191,6 @@ func (settingsStep) apply(a *applier, rows []*rowRun) {
 func (settingsStep) calls() []call {
 	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateUserSettings, "")}
 }
+
+func (settingsStep) targets() []mapping.Target { return []mapping.Target{mapping.Setting} }
+func (settingsStep) setRank() int              { return 3 }

@@ -104,3 +104,8 @@ func (statusStep) calls() []call {
 
 func (statusStep) undoFields() []string                   { return []string{"status"} }
 func (statusStep) undoStep(jobfile.Step, []string) string { return string(SetStatus) }
+
+// setRank: `set` puts a reactivation first and a deactivation last, so
+// the other changes reach an active user; in an edited export, last.
+func (statusStep) targets() []mapping.Target { return []mapping.Target{mapping.Status} }
+func (statusStep) setRank() int              { return 8 }

@@ -80,3 +80,7 @@ func (updateStep) calls() []call { return []call{on(zoom.OpUpdateUser, "")} }
 func (updateStep) undoFields() []string                   { return nil }
 func (updateStep) undoTarget() mapping.Target             { return mapping.Profile }
 func (updateStep) undoStep(jobfile.Step, []string) string { return string(UpdateUsers) }
+
+func (updateStep) targets() []mapping.Target        { return []mapping.Target{mapping.Profile} }
+func (updateStep) setRank() int                     { return 1 }
+func (updateStep) writesProfiles(jobfile.Step) bool { return true }
