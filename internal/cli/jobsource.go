@@ -705,17 +705,25 @@ func sameFile(a, b string) bool {
 func removes(job *jobfile.Job) string {
 	for _, st := range job.Steps {
 		switch {
-		case st.Kind == jobs.DeleteUsers:
-			return "deletes users (delete_users)"
-		case st.Kind == jobs.DeleteGroups || st.Kind == jobs.DeleteDivisions:
-			return fmt.Sprintf("deletes %s (%s)", strings.TrimPrefix(string(st.Kind), "delete_"), st.Kind)
-		case st.Kind == jobs.SetStatus && mayDeactivate(job, st.Options.(*jobs.StatusOptions).Field):
-			return "may deactivate users (set_status)"
+		case takes(job, st) != "":
+			return takes(job, st)
 		case syncs(reflect.ValueOf(st.Options)):
 			return fmt.Sprintf("syncs (%s with sync: remove_only or exact takes away the members the sheet does not list)", st.Kind)
 		}
 	}
 	return ""
+}
+
+// takes is what a step takes away, as its kind declares it, with the kind
+// ("deletes users (delete_users)"); "" when nothing, or when the field
+// that decides it cannot send what takes (a status field that cannot
+// send inactive).
+func takes(job *jobfile.Job, st jobfile.Step) string {
+	what, field := jobs.Takes(st)
+	if what == "" || field != "" && !mayDeactivate(job, field) {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s)", what, st.Kind)
 }
 
 // mayDeactivate says whether a status field can send inactive: its

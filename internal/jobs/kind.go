@@ -230,7 +230,8 @@ func (d *decision) noUser() {
 	if d.e.Job.Match == "id" {
 		what = "no user with this ID in the account"
 	}
-	d.fail(what, "check the "+d.e.Job.Key()+", or add a create_users step before this one")
+	creator, _, _ := kindWith[userCreator]()
+	d.fail(what, "check the "+d.e.Job.Key()+", or add a "+string(creator.Name())+" step before this one")
 }
 
 // change records a field the step changes, for the plan's diff.
@@ -363,3 +364,20 @@ func createsUsers(s jobfile.Step) bool { return has[userCreator](kindOf(s)) }
 
 // jobCreatesUsers says whether a job has a step that creates users.
 func jobCreatesUsers(job *jobfile.Job) bool { return slices.ContainsFunc(job.Steps, createsUsers) }
+
+// taker is implemented by kinds that take something away a job carried
+// into a multi-job run needs trust for (deleting, deactivating): what it
+// takes, and, when it takes it only for some values, the field whose
+// values say so ("" when it always does).
+type taker interface {
+	takes(s jobfile.Step) (what, field string)
+}
+
+// Takes says what a step takes away (see taker): "" when nothing, and the
+// field whose values decide it ("" when the step always does).
+func Takes(s jobfile.Step) (what, field string) {
+	if t, ok := stepKinds[s.Kind].(taker); ok {
+		return t.takes(s)
+	}
+	return "", ""
+}

@@ -207,3 +207,5 @@ func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { actio
 
 func (deleteStep) targets() []mapping.Target { return []mapping.Target{mapping.TransferEmail} }
 func (deleteStep) runRank() int              { return 4 }
+
+func (deleteStep) takes(jobfile.Step) (what, field string) { return "deletes users", "" }

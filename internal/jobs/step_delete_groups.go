@@ -208,3 +208,7 @@ func (k deleteDirStep) calls() []call {
 	}
 	return []call{planRead(zoom.OpListGroups, ""), planRead(zoom.OpListGroupMembers, ""), on(zoom.OpDeleteGroup, "")}
 }
+
+func (k deleteDirStep) takes(jobfile.Step) (what, field string) {
+	return "deletes " + strings.TrimPrefix(string(k.kind), "delete_"), ""
+}

@@ -109,3 +109,8 @@ func (statusStep) undoStep(jobfile.Step, []string) string { return string(SetSta
 // the other changes reach an active user; in an edited export, last.
 func (statusStep) targets() []mapping.Target { return []mapping.Target{mapping.Status} }
 func (statusStep) setRank() int              { return 8 }
+
+// takes: a status column may deactivate users.
+func (statusStep) takes(s jobfile.Step) (what, field string) {
+	return "may deactivate users", s.Options.(*StatusOptions).Field
+}
