@@ -34,6 +34,8 @@ type stepKind interface {
 	// them. A call the kind makes and does not list is a scope no check
 	// asks for.
 	calls() []call
+	// doc is the kind's row of the docs' steps table.
+	doc() kindDoc
 }
 
 // call is a Zoom call a kind makes.
@@ -156,7 +158,8 @@ func register(k stepKind) {
 
 func kindOf(s jobfile.Step) stepKind { return stepKinds[s.Kind] }
 
-// StepKinds lists every step kind in the order docs/jobs.md gives them.
+// StepKinds lists every step kind, in the order they register (StepDocs
+// gives the order of the docs' steps table).
 func StepKinds() []jobfile.StepKind { return jobfile.Kinds() }
 
 // decision is one row-step being planned.
@@ -380,4 +383,33 @@ func Takes(s jobfile.Step) (what, field string) {
 		return t.takes(s)
 	}
 	return "", ""
+}
+
+// kindDoc is a kind's row of docs/jobs.md's steps table, which is
+// generated from the kinds (StepDocs).
+type kindDoc struct {
+	order    int    // the row's place in the table
+	options  string // its options, defaults first
+	call     string // the API calls it sends
+	batching string // how rows share calls, and the limits
+	category string // Zoom's rate category
+}
+
+// StepDoc is a kind's row of the docs' steps table.
+type StepDoc struct {
+	Kind                              jobfile.StepKind
+	Options, Call, Batching, Category string
+}
+
+// StepDocs are the rows of the docs' steps table, one a registered kind,
+// in the table's order.
+func StepDocs() []StepDoc {
+	names := StepKinds()
+	slices.SortStableFunc(names, func(a, b jobfile.StepKind) int { return stepKinds[a].doc().order - stepKinds[b].doc().order })
+	out := make([]StepDoc, len(names))
+	for i, n := range names {
+		d := stepKinds[n].doc()
+		out[i] = StepDoc{Kind: n, Options: d.options, Call: d.call, Batching: d.batching, Category: d.category}
+	}
+	return out
 }

@@ -145,3 +145,23 @@ func TestUndoFieldsHaveOneKind(t *testing.T) {
 		t.Error("no kind deletes the groups and divisions a run created")
 	}
 }
+
+// Every kind has its row of the docs' steps table, filled in, and in a
+// place of its own.
+func TestEveryKindHasADocRow(t *testing.T) {
+	docs := StepDocs()
+	if len(docs) != len(StepKinds()) {
+		t.Fatalf("%d rows for %d kinds", len(docs), len(StepKinds()))
+	}
+	at := map[int]jobfile.StepKind{}
+	for _, name := range StepKinds() {
+		d := stepKinds[name].doc()
+		if d.options == "" || d.call == "" || d.batching == "" || d.category == "" {
+			t.Errorf("%s: doc row %+v has an empty cell", name, d)
+		}
+		if o, dup := at[d.order]; dup || d.order <= 0 {
+			t.Errorf("%s: doc row place %d (also %s)", name, d.order, o)
+		}
+		at[d.order] = name
+	}
+}

@@ -633,3 +633,14 @@ func (contactGroupsStep) calls() []call {
 }
 
 func (contactGroupsStep) runRank() int { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (contactGroupsStep) doc() kindDoc {
+	return kindDoc{
+		order:    180,
+		options:  "`group: contact_group`; `member: member`; `privacy`, `description` when mapped; `sync: add_only` | `remove_only` | `exact`; `create_missing: true` | `false` | `[names]`",
+		call:     "`POST /contacts/groups` (missing), `PATCH /contacts/groups/{id}` (privacy/description differ), `POST /contacts/groups/{id}/members`, `DELETE /contacts/groups/{id}/members` (sync)",
+		batching: "grouped by contact group: 50 users or 3 user groups a call; 20 removals a call",
+		category: "Heavy",
+	}
+}

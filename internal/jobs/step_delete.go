@@ -209,3 +209,14 @@ func (deleteStep) targets() []mapping.Target { return []mapping.Target{mapping.T
 func (deleteStep) runRank() int              { return 4 }
 
 func (deleteStep) takes(jobfile.Step) (what, field string) { return "deletes users", "" }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (deleteStep) doc() kindDoc {
+	return kindDoc{
+		order:    110,
+		options:  "`action: disassociate` | `delete`; `transfer_email: transfer_email` when mapped",
+		call:     "`DELETE /users/{id}?action=…&transfer_email=…` (meetings, webinars, recordings, whiteboards, clips, notes, docs and visitors transferred)",
+		batching: "one row a call; needs `--allow-delete`",
+		category: "Light",
+	}
+}

@@ -154,3 +154,14 @@ func (divisionStep) undoStep(jobfile.Step, []string) string { return string(Assi
 
 func (divisionStep) targets() []mapping.Target { return []mapping.Target{mapping.Division} }
 func (divisionStep) setRank() int              { return 5 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (divisionStep) doc() kindDoc {
+	return kindDoc{
+		order:    60,
+		options:  "`to: division`; `create_missing: false` | `true` | `[names]`; `sync: add_only` | `remove_only` | `exact`; `fallback_division`",
+		call:     "`POST /divisions/{id}/users`",
+		batching: "grouped by division, 30 users a call",
+		category: "Medium",
+	}
+}

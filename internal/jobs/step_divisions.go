@@ -153,3 +153,14 @@ func (upsertDivisionsStep) calls() []call {
 func (upsertDivisionsStep) createsDirs() {}
 
 func (upsertDivisionsStep) runRank() int { return 0 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (upsertDivisionsStep) doc() kindDoc {
+	return kindDoc{
+		order:    130,
+		options:  "`name: division`; `description: description` when mapped; `create_missing: [names]`",
+		call:     "`POST /divisions` (missing), `PATCH /divisions/{id}` (description differs)",
+		batching: "one call a division; 500 divisions (checked in the plan)",
+		category: "Light",
+	}
+}

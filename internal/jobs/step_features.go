@@ -600,3 +600,14 @@ func (featuresStep) targets() []mapping.Target {
 // setRank: after the license (update_users), which the seats need.
 func (featuresStep) setRank() int     { return 2 }
 func (featuresStep) pacedByFeatures() {}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (featuresStep) doc() kindDoc {
+	return kindDoc{
+		order:    40,
+		options:  "a list of `{feature_type, value, subscription}` (or names: `[webinar, large_meeting]`); bare: every mapped feature field",
+		call:     "`POST /users/features`",
+		batching: "rows grouped by (feature_type, value, subscription), 30 users a call; **one call every 10 s** account-wide",
+		category: "Medium",
+	}
+}

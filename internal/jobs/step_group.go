@@ -476,3 +476,14 @@ func (groupStep) undoStep(s jobfile.Step, _ []string) string {
 
 func (groupStep) targets() []mapping.Target { return []mapping.Target{mapping.Group} }
 func (groupStep) setRank() int              { return 4 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (groupStep) doc() kindDoc {
+	return kindDoc{
+		order:    50,
+		options:  "`to: group`; `mode: move` | `add` | `set_primary`; `create_missing: false` | `true` | `[names]`; `sync: add_only` | `remove_only` | `exact`; `fallback_group`",
+		call:     "`PATCH /groups/{from}/members/{id}` (move, set_primary); `POST /groups/{id}/members` (add, and users in no group)",
+		batching: "per row / 30 a call",
+		category: "Medium",
+	}
+}

@@ -206,3 +206,14 @@ func (groupAdminsStep) calls() []call {
 }
 
 func (groupAdminsStep) runRank() int { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (groupAdminsStep) doc() kindDoc {
+	return kindDoc{
+		order:    170,
+		options:  "`group: group`; `admin: email`",
+		call:     "`GET /groups/{id}/admins` (plan), `POST /groups/{id}/admins`",
+		batching: "grouped by group, 10 admins a call (Zoom's maximum)",
+		category: "Medium",
+	}
+}

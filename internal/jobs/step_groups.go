@@ -117,3 +117,14 @@ func (upsertGroupsStep) calls() []call {
 func (upsertGroupsStep) createsDirs() {}
 
 func (upsertGroupsStep) runRank() int { return 0 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (upsertGroupsStep) doc() kindDoc {
+	return kindDoc{
+		order:    120,
+		options:  "`name: group`; `create_missing: [names]`; a mapped `rename_from` field renames the group it names to the row's name (`PATCH /groups/{id}`; never creates; a rerun is `unchanged`; also on `upsert_divisions`)",
+		call:     "`POST /groups` for each missing group (once, however many rows name it)",
+		batching: "one call a new group; 100 creations a day, 5,000 groups (checked in the plan)",
+		category: "Light",
+	}
+}

@@ -114,3 +114,14 @@ func (statusStep) setRank() int              { return 8 }
 func (statusStep) takes(s jobfile.Step) (what, field string) {
 	return "may deactivate users", s.Options.(*StatusOptions).Field
 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (statusStep) doc() kindDoc {
+	return kindDoc{
+		order:    30,
+		options:  "`field: status`; `remove_schedulers: true` (a deactivated user is first made no one's scheduling assistant: `DELETE /users/{id}/schedulers`, the plan lists each scheduler lost, each a removal; also on `delete_users`)",
+		call:     "`PUT /users/{id}/status`",
+		batching: "one row a call",
+		category: "Light",
+	}
+}

@@ -84,3 +84,14 @@ func (updateStep) undoStep(jobfile.Step, []string) string { return string(Update
 func (updateStep) targets() []mapping.Target        { return []mapping.Target{mapping.Profile} }
 func (updateStep) setRank() int                     { return 1 }
 func (updateStep) writesProfiles(jobfile.Step) bool { return true }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (updateStep) doc() kindDoc {
+	return kindDoc{
+		order:    20,
+		options:  "none: every mapped profile field",
+		call:     "`PATCH /users/{id}`",
+		batching: "one row a call, only the mapped, non-empty fields that differ (a changed `phone_number` always goes with `phone_country`, which Zoom requires: a column or a job default such as `phone_country: { default: US }`)",
+		category: "Light",
+	}
+}

@@ -98,3 +98,14 @@ func usesOf(ep zoom.Endpoint, kindCalls []jobs.KindCall) string {
 	}
 	return strings.Join(groups, "; ")
 }
+
+// StepsMarkdown is docs/jobs.md's table of the step kinds, a row each as
+// the kind declares it (jobs.StepDocs).
+func StepsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| step | options (defaults first) | API call | batching | rate category |\n|---|---|---|---|---|\n")
+	for _, d := range jobs.StepDocs() {
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", d.Kind, mdCell(d.Options), mdCell(d.Call), mdCell(d.Batching), mdCell(d.Category))
+	}
+	return b.String()
+}
