@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zoombulk/zoombulk/internal/credentials"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/jobs"
 )
 
 func init() { register(newAuthCmd) }
@@ -39,15 +41,13 @@ are missing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			var steps []string
+			var steps []jobfile.Step
 			if jobArg != "" {
 				src, err := loadJobArg("auth check --job", jobArg, autoOptions{})
 				if err != nil {
 					return usageErr(err)
 				}
-				for _, s := range src.job.Steps {
-					steps = append(steps, string(s.Kind))
-				}
+				steps = src.job.Steps
 			}
 			client, closeSandbox, err := zf.connect(ctx, stdio)
 			if err != nil {
@@ -61,7 +61,7 @@ are missing.`,
 			}
 			fmt.Fprintf(out, "Credentials OK. Account: %s\nAPI: %s\n", account, client.APIURL())
 			if jobArg != "" {
-				return printScopes(stdio, jobArg, steps, client.Scopes())
+				return printStepScopes(stdio, jobArg, steps, client.Scopes())
 			}
 			sum, err := client.UserSummary(ctx)
 			if err != nil {
@@ -79,11 +79,26 @@ are missing.`,
 	return cmd
 }
 
-// printScopes lists the scopes a job needs, marking those the token lacks.
-func printScopes(stdio *IO, job string, steps []string, granted []string) error {
+// printScopes lists the scopes steps of these kinds need (with no options:
+// the calls their kinds always make), marking those the token lacks.
+func printScopes(stdio *IO, job string, kinds []string, granted []string) error {
+	steps := make([]jobfile.Step, len(kinds))
+	for i, k := range kinds {
+		steps[i] = jobfile.Step{Kind: jobfile.StepKind(k)}
+	}
+	return printStepScopes(stdio, job, steps, granted)
+}
+
+// printStepScopes lists the scopes a job's steps need, from the calls
+// their kinds declare, marking those the token lacks.
+func printStepScopes(stdio *IO, job string, steps []jobfile.Step, granted []string) error {
 	out := stdio.Out
-	needs := credentials.Needs(steps, granted)
-	fmt.Fprintf(out, "Scopes %s needs (%s):\n", job, strings.Join(steps, ", "))
+	needs := credentials.Needs(jobs.Endpoints(steps), granted)
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = string(s.Kind)
+	}
+	fmt.Fprintf(out, "Scopes %s needs (%s):\n", job, strings.Join(names, ", "))
 	var missing []string
 	for _, n := range needs {
 		mark := "ok     "

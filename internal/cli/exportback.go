@@ -19,17 +19,15 @@ import (
 	"github.com/zoombulk/zoombulk/internal/sheet"
 )
 
-// exportSteps are the steps an edited column calls for, by the target of
-// its field, in the order they run.
-var exportSteps = []struct {
-	target mapping.Target
-	step   string
-}{
-	{mapping.Profile, "update_users"},
-	{mapping.Group, "move_group"},
-	{mapping.Division, "assign_division"},
-	{mapping.Setting, "update_settings"},
-	{mapping.Status, "set_status"},
+// exportTargets are the targets of the fields an edited column may set,
+// in the order their steps run; each calls for the kind that changes that
+// target on existing users (jobs.SetKindFor).
+var exportTargets = []mapping.Target{mapping.Profile, mapping.Group, mapping.Division, mapping.Setting, mapping.Status}
+
+// exportStep is the step an edited field of the target calls for.
+func exportStep(t mapping.Target) string {
+	k, _ := jobs.SetKindFor(t)
+	return string(k)
 }
 
 // exportJob builds the job of an edited export: every column the tool can
@@ -58,13 +56,13 @@ func exportJob(path string, snap *export.Snapshot, auto autoOptions) (*jobSource
 		}
 	}
 	var steps []string
-	for _, s := range exportSteps {
-		if targets[s.target] {
-			steps = append(steps, s.step)
+	for _, t := range exportTargets {
+		if targets[t] {
+			steps = append(steps, exportStep(t))
 		}
 	}
 	if len(steps) == 0 {
-		steps = []string{"update_users"} // nothing edited: every row comes out unchanged
+		steps = []string{exportStep(mapping.Profile)} // nothing edited: every row comes out unchanged
 	}
 	auto.steps = steps
 	src, err := autoJob(path, auto)

@@ -335,16 +335,10 @@ func parseMaps(maps, header []string) (map[string]string, error) {
 	return out, nil
 }
 
-// stepTargets says which fields each step reads; a step this table does
-// not know reads every field.
-var stepTargets = map[string][]mapping.Target{
-	"create_users":    {mapping.Profile, mapping.Password},
-	"update_users":    {mapping.Profile},
-	"update_features": {mapping.Feature, mapping.Subscription},
-	"move_group":      {mapping.Group},
-	"assign_division": {mapping.Division},
-	"set_status":      {mapping.Status},
-	"delete_users":    {mapping.TransferEmail},
+// stepTargets says which fields a step reads, as its kind declares them;
+// a kind that declares none reads every field.
+func stepTargets(step string) ([]mapping.Target, bool) {
+	return jobs.KindTargets(jobfile.StepKind(step))
 }
 
 func (o autoOptions) wants(f mapping.Field) bool {
@@ -353,10 +347,10 @@ func (o autoOptions) wants(f mapping.Field) bool {
 		key = "email"
 	}
 	if f.Target == mapping.Key {
-		return f.Name == key || (f.Name == "email" && slices.Contains(o.steps, "create_users"))
+		return f.Name == key || (f.Name == "email" && slices.ContainsFunc(o.steps, func(s string) bool { return jobs.CreatesUsers(jobfile.StepKind(s)) }))
 	}
 	for _, s := range o.steps {
-		targets, known := stepTargets[s]
+		targets, known := stepTargets(s)
 		if !known || slices.Contains(targets, f.Target) {
 			return true
 		}
@@ -740,17 +734,25 @@ func sameFile(a, b string) bool {
 func removes(job *jobfile.Job) string {
 	for _, st := range job.Steps {
 		switch {
-		case st.Kind == jobs.DeleteUsers:
-			return "deletes users (delete_users)"
-		case st.Kind == jobs.DeleteGroups || st.Kind == jobs.DeleteDivisions:
-			return fmt.Sprintf("deletes %s (%s)", strings.TrimPrefix(string(st.Kind), "delete_"), st.Kind)
-		case st.Kind == jobs.SetStatus && mayDeactivate(job, st.Options.(*jobs.StatusOptions).Field):
-			return "may deactivate users (set_status)"
+		case takes(job, st) != "":
+			return takes(job, st)
 		case syncs(reflect.ValueOf(st.Options)):
 			return fmt.Sprintf("syncs (%s with sync: remove_only or exact takes away the members the sheet does not list)", st.Kind)
 		}
 	}
 	return ""
+}
+
+// takes is what a step takes away, as its kind declares it, with the kind
+// ("deletes users (delete_users)"); "" when nothing, or when the field
+// that decides it cannot send what takes (a status field that cannot
+// send inactive).
+func takes(job *jobfile.Job, st jobfile.Step) string {
+	what, field := jobs.Takes(st)
+	if what == "" || field != "" && !mayDeactivate(job, field) {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s)", what, st.Kind)
 }
 
 // mayDeactivate says whether a status field can send inactive: its

@@ -57,7 +57,7 @@ func (ev *runEvents) StepStarted(step jobfile.Step, total int) {
 	defer ev.mu.Unlock()
 	ev.step, ev.total, ev.done, ev.looks, ev.printed = step, total, 0, 0, -1
 	ev.started, ev.logged, ev.lastDone = time.Now(), time.Now(), time.Now()
-	if step.Kind == jobs.UpdateFeatures && total > 0 && ev.interval > 0 {
+	if jobs.Paced(step.Kind) && total > 0 && ev.interval > 0 {
 		// Between features calls nothing moves for up to the interval:
 		// say when the next call goes, once a second.
 		ev.tick = make(chan struct{})

@@ -65,20 +65,9 @@ type jobSetEntry struct {
 
 // stepRank orders step kinds by what they need: groups and divisions
 // exist before users are put in them, users before their memberships,
-// settings and admin roles, and removals come last.
-func stepRank(k jobfile.StepKind) int {
-	switch k {
-	case jobs.UpsertGroups, jobs.UpsertDivisions:
-		return 0
-	case jobs.CreateUsers:
-		return 1
-	case jobs.GroupAdmins, jobs.SetAssistants, jobs.ContactGroups:
-		return 3
-	case jobs.DeleteUsers:
-		return 4
-	}
-	return 2
-}
+// settings and admin roles, and removals come last. Each kind declares
+// its rank (jobs.RunRank).
+func stepRank(k jobfile.StepKind) int { return jobs.RunRank(k) }
 
 // jobRank is the rank of a job's first need: its lowest step rank.
 func jobRank(job *jobfile.Job) int {

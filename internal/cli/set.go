@@ -103,55 +103,42 @@ type setField struct {
 	field       mapping.Field
 }
 
-// setStepOrder is the order of the steps set infers: the license before
-// the feature seats that need it, and a reactivation first but a
-// deactivation last, so the other changes reach an active user.
-var setStepOrder = []jobfile.StepKind{"update_users", "update_features", jobs.UpdateSettings, "move_group", "assign_division", jobs.SetAssistants, jobs.ChangeEmail}
-
-// setSteps infers the steps from the fields: each field feeds one step.
+// setSteps infers the steps from the fields: each field feeds the step
+// of the kind that changes its target on existing users, in the order the
+// kinds declare (jobs.SetKinds: the license before the feature seats that
+// need it), except that a reactivation goes first but a deactivation
+// last, so the other changes reach an active user.
 func setSteps(fields []setField) ([]jobfile.StepKind, error) {
 	want := map[jobfile.StepKind]bool{}
-	statusFirst, hasStatus := false, false
+	status, _ := jobs.SetKindFor(mapping.Status)
+	statusFirst := false
 	for _, f := range fields {
-		switch f.field.Target {
-		case mapping.Profile:
-			want["update_users"] = true
-		case mapping.Feature, mapping.Subscription:
-			want["update_features"] = true
-		case mapping.Setting:
-			want[jobs.UpdateSettings] = true
-		case mapping.Group:
-			want["move_group"] = true
-		case mapping.Division:
-			want["assign_division"] = true
-		case mapping.Assistants:
-			want[jobs.SetAssistants] = true
-		case mapping.NewEmail:
-			want[jobs.ChangeEmail] = true
-		case mapping.Status:
-			hasStatus = true
+		k, ok := jobs.SetKindFor(f.field.Target)
+		switch {
+		case f.field.Target == mapping.Key:
+			return nil, exitf(ExitUsage, "set: %s names the user, it is not a field to set: give the user first (zoombulk set USER field=value); to change an address, set new_email=ADDRESS", f.name)
+		case !ok:
+			return nil, exitf(ExitUsage, "set: %s is a field of a sheet's job only (it needs a step set does not infer): write a job file, or see zoombulk template --help", f.name)
+		case f.field.Target == mapping.Status:
 			v, _ := f.field.Canonical(f.value)
 			statusFirst = v == "active"
-		case mapping.Key:
-			return nil, exitf(ExitUsage, "set: %s names the user, it is not a field to set: give the user first (zoombulk set USER field=value); to change an address, set new_email=ADDRESS", f.name)
-		default:
-			return nil, exitf(ExitUsage, "set: %s is a field of a sheet's job only (it needs a step set does not infer): write a job file, or see zoombulk template --help", f.name)
 		}
+		want[k] = true
 		if f.field.Target == mapping.Subscription && !slices.ContainsFunc(fields, func(g setField) bool { return g.field.Target == mapping.Feature }) {
 			return nil, exitf(ExitUsage, "set: subscription_id goes with a feature (webinar=500 subscription_id=...)")
 		}
 	}
 	var steps []jobfile.StepKind
-	if hasStatus && statusFirst {
-		steps = append(steps, "set_status")
+	if want[status] && statusFirst {
+		steps = append(steps, status)
 	}
-	for _, k := range setStepOrder {
-		if want[k] {
+	for _, k := range jobs.SetKinds() {
+		if want[k] && k != status {
 			steps = append(steps, k)
 		}
 	}
-	if hasStatus && !statusFirst {
-		steps = append(steps, "set_status")
+	if want[status] && !statusFirst {
+		steps = append(steps, status)
 	}
 	return steps, nil
 }

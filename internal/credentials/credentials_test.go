@@ -2,11 +2,14 @@ package credentials
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 type mapKeyring map[string]string
@@ -74,44 +77,39 @@ func TestProfilesFileRefusesSecrets(t *testing.T) {
 	}
 }
 
+// Needs marks each scope granted by itself or by its classic scope, lists
+// every call under its scope once, and never grants a call with no scope.
 func TestNeeds(t *testing.T) {
-	needs := Needs([]string{"move_group"}, []string{"user:read:admin", "group:read:list_groups:admin"})
-	got := map[string]bool{}
-	for _, n := range needs {
-		got[n.Scope] = n.Granted
+	noScope := zoom.Endpoint{Method: "DELETE", Path: "/users/{userId}/picture"}
+	cases := []struct {
+		name    string
+		calls   []zoom.Endpoint
+		granted []string
+		want    map[string]bool
+		calls0  []string // the calls listed under the first scope
+	}{
+		{"granular and classic", []zoom.Endpoint{zoom.OpListUsers, zoom.OpGetUser, zoom.OpListGroups, zoom.OpAddGroupMembers},
+			[]string{"user:read:admin", "group:read:list_groups:admin"},
+			map[string]bool{"user:read:list_users:admin": true, "user:read:user:admin": true, "group:read:list_groups:admin": true, "group:write:member:admin": false},
+			[]string{"GET /users"}},
+		{"one scope, two calls, listed once each", []zoom.Endpoint{zoom.OpCreateContactGroup, zoom.OpAddContactGroupMembers, zoom.OpCreateContactGroup},
+			[]string{"contact_group:write:admin"},
+			map[string]bool{"contact_group:write:admin": true},
+			[]string{"POST /contacts/groups", "POST /contacts/groups/{groupId}/members"}},
+		{"a call with no scope is missing", []zoom.Endpoint{noScope}, []string{"user:write:admin"},
+			map[string]bool{"": false}, []string{"DELETE /users/{userId}/picture"}},
 	}
-	want := map[string]bool{
-		"user:read:list_users:admin": true, "user:read:user:admin": true, "group:read:list_groups:admin": true,
-		"group:write:member:admin": false, "group:update:member:admin": false,
-	}
-	if len(got) != len(want) {
-		t.Errorf("needs %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if g, ok := got[k]; !ok || g != v {
-			t.Errorf("%s: granted %v (listed %v), want %v", k, g, ok, v)
+	for _, tc := range cases {
+		needs := Needs(tc.calls, tc.granted)
+		got := map[string]bool{}
+		for _, n := range needs {
+			got[n.Scope] = n.Granted
 		}
-	}
-}
-
-// The table is the scopes table of docs/credentials.md, as data: every
-// call it lists is there with the same granular scope.
-func TestScopesMatchTheReadme(t *testing.T) {
-	data, err := os.ReadFile("../../docs/credentials.md")
-	if err != nil {
-		t.Fatalf("the scopes table lives in docs/credentials.md: %v", err)
-	}
-	rows := map[string]string{}
-	re := regexp.MustCompile("(?m)^\\| `([A-Z]+ [^`]+)` \\| [^|]* \\| `([a-z_:]+)`")
-	for _, m := range re.FindAllStringSubmatch(string(data), -1) {
-		rows[m[1]] = m[2]
-	}
-	if len(rows) == 0 {
-		t.Fatal("no scopes table in docs/credentials.md")
-	}
-	for _, u := range Scopes {
-		if rows[u.Call] != u.Granular {
-			t.Errorf("%s: docs/credentials.md says %q, the table %q", u.Call, rows[u.Call], u.Granular)
+		if !maps.Equal(got, tc.want) {
+			t.Errorf("%s: needs %v, want %v", tc.name, got, tc.want)
+		}
+		if len(needs) == 0 || !slices.Equal(needs[0].Calls, tc.calls0) {
+			t.Errorf("%s: first scope's calls %v, want %v", tc.name, needs, tc.calls0)
 		}
 	}
 }

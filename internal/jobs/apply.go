@@ -103,7 +103,7 @@ func (e *engine) settled(r *rowRun, i int) *results.StepResult {
 		return &results.StepResult{Status: results.Kept, UserID: r.knownID(), Reason: "created by the run undone; kept",
 			Hint: "undo with --allow-delete to delete the users the run created"}
 	case results.ActRecovered:
-		if st.inflight && e.steps[i].Kind != CreateUsers {
+		if st.inflight && !createsUsers(e.steps[i]) {
 			return &results.StepResult{Status: results.Succeeded, UserID: r.knownID(), Reason: "sent by the interrupted run, whose answer was lost: found done on resume"}
 		}
 		return &results.StepResult{Status: results.Succeeded, UserID: r.knownID(), Reason: "created by the interrupted run (found on resume)"}

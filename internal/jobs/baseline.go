@@ -144,20 +144,12 @@ func (e *engine) stepReading(field string) int {
 	return -1
 }
 
-// readTargets are the kinds of field the steps an edited export runs
-// read (update_users reads every profile field the job maps, and names
-// none).
-var readTargets = map[jobfile.StepKind][]mapping.Target{
-	UpdateUsers:    {mapping.Profile},
-	SetStatus:      {mapping.Status},
-	MoveGroup:      {mapping.Group},
-	AssignDivision: {mapping.Division},
-	UpdateSettings: {mapping.Setting},
-}
-
-// stepReads says whether a step reads a field.
+// stepReads says whether a step reads a field: a kind that sends every
+// mapped field of its targets (update_users reads every profile field the
+// job maps, and names none) reads a field of them, another the fields its
+// options name.
 func (e *engine) stepReads(s jobfile.Step, field string) bool {
-	if ts, ok := readTargets[s.Kind]; ok {
+	if ts, ok := KindTargets(s.Kind); ok {
 		f, _ := mapping.Lookup(field)
 		return slices.Contains(ts, f.Target)
 	}

@@ -303,7 +303,7 @@ func duplicateKeys(job *jobfile.Job) [][]string {
 	if key == "" {
 		key = "email"
 	}
-	if key != "email" && job.HasStep(CreateUsers) {
+	if key != "email" && jobCreatesUsers(job) {
 		return [][]string{{key}, {"email"}}
 	}
 	return [][]string{{key}}
@@ -347,7 +347,7 @@ func rowNeeds(job *jobfile.Job) []rowNeed {
 		}
 		return false
 	}
-	create := job.HasStep(CreateUsers)
+	create := jobCreatesUsers(job)
 	if !(key == "id" && create) {
 		out = append(out, rowNeed{key, fmt.Sprintf("%s is empty, so the row names no user", key),
 			fmt.Sprintf("fill in the %s, or delete the row", key)})

@@ -271,7 +271,7 @@ func readJournal(dir string) (*journalState, error) {
 		st.records = append(st.records, rec)
 		switch rec.Type {
 		case "intent":
-			if rec.Step == string(CreateUsers) && (rec.Action == "" || rec.Action == string(results.ActCreate)) {
+			if CreatesUsers(jobfile.StepKind(rec.Step)) && (rec.Action == "" || rec.Action == string(results.ActCreate)) {
 				st.intents[rec.Key] = rec.Email
 			}
 			if st.inflight[rec.Key] == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/mapping"
@@ -27,6 +28,86 @@ type stepKind interface {
 	cost(r *rowRun, st *rowStep) []callCost
 	// apply sends the calls of the rows that have work.
 	apply(a *applier, rows []*rowRun)
+	// calls lists every Zoom call the kind may make beyond the reads of
+	// every plan (PlanReads): the credentials check derives the scopes a
+	// job needs from them, and the docs' scopes table is generated from
+	// them. A call the kind makes and does not list is a scope no check
+	// asks for.
+	calls() []call
+	// doc is the kind's row of the docs' steps table.
+	doc() kindDoc
+}
+
+// call is a Zoom call a kind makes.
+type call struct {
+	zoom.Endpoint
+	// plan: a read made while planning (the docs say "plan of").
+	plan bool
+	// note says in the docs when the kind makes it ("(add)", "with
+	// `remove_schedulers: true`").
+	note string
+	// when, if set, says whether a step with these options makes the call
+	// (a step without options, as a list of kind names gives, makes only
+	// the calls without a when).
+	when func(s jobfile.Step) bool
+}
+
+// on is a call made by every step of its kind.
+func on(ep zoom.Endpoint, note string) call { return call{Endpoint: ep, note: note} }
+
+// planRead is a read made while planning every step of the kind.
+func planRead(ep zoom.Endpoint, note string) call { return call{Endpoint: ep, note: note, plan: true} }
+
+// onlyIf is a call made only by steps whose options say so.
+func onlyIf[O any](c call, cond func(o *O) bool) call {
+	c.when = func(s jobfile.Step) bool {
+		o, ok := s.Options.(*O)
+		return ok && cond(o)
+	}
+	return c
+}
+
+// PlanReads are the calls every job's plan makes, whatever its steps:
+// the account's users, and a user looked up by ID or address.
+func PlanReads() []zoom.Endpoint { return []zoom.Endpoint{zoom.OpListUsers, zoom.OpGetUser} }
+
+// Endpoints lists the calls a job with these steps makes: the plan's
+// reads, then each step's calls in step order, once each. A step with no
+// options (only its kind known) counts the calls its kind always makes.
+func Endpoints(steps []jobfile.Step) []zoom.Endpoint {
+	out := PlanReads()
+	for _, s := range steps {
+		k := stepKinds[s.Kind]
+		if k == nil {
+			continue
+		}
+		for _, c := range k.calls() {
+			if (c.when == nil || c.when(s)) && !slices.Contains(out, c.Endpoint) {
+				out = append(out, c.Endpoint)
+			}
+		}
+	}
+	return out
+}
+
+// KindCall is a call a kind may make, as the docs' scopes table lists it.
+type KindCall struct {
+	Kind     jobfile.StepKind
+	Endpoint zoom.Endpoint
+	Plan     bool   // read while planning
+	Note     string // when the kind makes it
+}
+
+// KindCalls lists every call of every registered kind, in the order
+// StepKinds gives the kinds, whatever the options.
+func KindCalls() []KindCall {
+	var out []KindCall
+	for _, name := range StepKinds() {
+		for _, c := range stepKinds[name].calls() {
+			out = append(out, KindCall{Kind: name, Endpoint: c.Endpoint, Plan: c.plan, Note: c.note})
+		}
+	}
+	return out
 }
 
 // userOptional is implemented by kinds that decide rows whose user is not
@@ -77,7 +158,8 @@ func register(k stepKind) {
 
 func kindOf(s jobfile.Step) stepKind { return stepKinds[s.Kind] }
 
-// StepKinds lists every step kind in the order docs/jobs.md gives them.
+// StepKinds lists every step kind, in the order they register (StepDocs
+// gives the order of the docs' steps table).
 func StepKinds() []jobfile.StepKind { return jobfile.Kinds() }
 
 // decision is one row-step being planned.
@@ -151,7 +233,8 @@ func (d *decision) noUser() {
 	if d.e.Job.Match == "id" {
 		what = "no user with this ID in the account"
 	}
-	d.fail(what, "check the "+d.e.Job.Key()+", or add a create_users step before this one")
+	creator, _, _ := kindWith[userCreator]()
+	d.fail(what, "check the "+d.e.Job.Key()+", or add a "+string(creator.Name())+" step before this one")
 }
 
 // change records a field the step changes, for the plan's diff.
@@ -197,4 +280,136 @@ func pick[T any](cond bool, yes, no T) T {
 		return yes
 	}
 	return no
+}
+
+// What the engine and the commands ask of a kind instead of naming it.
+
+// targetReader is implemented by kinds that send every mapped field of
+// some catalogue targets, whatever their options name (update_users: the
+// profile): auto jobs map those columns for them, and an edited export's
+// baseline says which of its steps read a field.
+type targetReader interface{ targets() []mapping.Target }
+
+// setter is implemented by the kinds that change a field of an existing
+// user's as `zoombulk set` and an edited export infer them, one kind per
+// target: setRank orders them in the job (the license before the feature
+// seats that need it).
+type setter interface{ setRank() int }
+
+// ranker is implemented by kinds a multi-job run orders otherwise than
+// in the middle (2): groups and divisions exist (0) before users are made
+// (1) and put in them (2), then roles and lists (3), and removals last (4).
+type ranker interface{ runRank() int }
+
+// profileWriter is implemented by kinds that may update the profile of a
+// user who exists (the plan then reads each user's full profile).
+type profileWriter interface{ writesProfiles(s jobfile.Step) bool }
+
+// paced is implemented by kinds whose calls Zoom spaces by an interval
+// (the features call): the plan's duration and the progress say so.
+type paced interface{ pacedByFeatures() }
+
+// KindTargets lists the catalogue targets whose mapped fields a kind
+// sends; known is false for a kind that reads only what its options name.
+func KindTargets(k jobfile.StepKind) (targets []mapping.Target, known bool) {
+	t, ok := stepKinds[k].(targetReader)
+	if !ok {
+		return nil, false
+	}
+	return t.targets(), true
+}
+
+// SetKinds are the kinds that change a target's fields on existing users,
+// in the order a job runs them.
+func SetKinds() []jobfile.StepKind {
+	var out []jobfile.StepKind
+	for _, name := range StepKinds() {
+		if has[setter](stepKinds[name]) {
+			out = append(out, name)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b jobfile.StepKind) int {
+		return stepKinds[a].(setter).setRank() - stepKinds[b].(setter).setRank()
+	})
+	return out
+}
+
+// SetKindFor is the kind that changes the fields of a target on existing
+// users (ok false when no kind does).
+func SetKindFor(t mapping.Target) (jobfile.StepKind, bool) {
+	for _, name := range SetKinds() {
+		if ts, _ := KindTargets(name); slices.Contains(ts, t) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// RunRank orders a kind's jobs in a multi-job run (see ranker).
+func RunRank(k jobfile.StepKind) int {
+	if r, ok := stepKinds[k].(ranker); ok {
+		return r.runRank()
+	}
+	return 2
+}
+
+// CreatesUsers says whether a kind creates users.
+func CreatesUsers(k jobfile.StepKind) bool { return has[userCreator](stepKinds[k]) }
+
+// DeletesUsers says whether a kind deletes users.
+func DeletesUsers(k jobfile.StepKind) bool { return has[userDeleter](stepKinds[k]) }
+
+// Paced says whether Zoom spaces a kind's calls by the features interval.
+func Paced(k jobfile.StepKind) bool { return has[paced](stepKinds[k]) }
+
+// createsUsers says whether a step creates users.
+func createsUsers(s jobfile.Step) bool { return has[userCreator](kindOf(s)) }
+
+// jobCreatesUsers says whether a job has a step that creates users.
+func jobCreatesUsers(job *jobfile.Job) bool { return slices.ContainsFunc(job.Steps, createsUsers) }
+
+// taker is implemented by kinds that take something away a job carried
+// into a multi-job run needs trust for (deleting, deactivating): what it
+// takes, and, when it takes it only for some values, the field whose
+// values say so ("" when it always does).
+type taker interface {
+	takes(s jobfile.Step) (what, field string)
+}
+
+// Takes says what a step takes away (see taker): "" when nothing, and the
+// field whose values decide it ("" when the step always does).
+func Takes(s jobfile.Step) (what, field string) {
+	if t, ok := stepKinds[s.Kind].(taker); ok {
+		return t.takes(s)
+	}
+	return "", ""
+}
+
+// kindDoc is a kind's row of docs/jobs.md's steps table, which is
+// generated from the kinds (StepDocs).
+type kindDoc struct {
+	order    int    // the row's place in the table
+	options  string // its options, defaults first
+	call     string // the API calls it sends
+	batching string // how rows share calls, and the limits
+	category string // Zoom's rate category
+}
+
+// StepDoc is a kind's row of the docs' steps table.
+type StepDoc struct {
+	Kind                              jobfile.StepKind
+	Options, Call, Batching, Category string
+}
+
+// StepDocs are the rows of the docs' steps table, one a registered kind,
+// in the table's order.
+func StepDocs() []StepDoc {
+	names := StepKinds()
+	slices.SortStableFunc(names, func(a, b jobfile.StepKind) int { return stepKinds[a].doc().order - stepKinds[b].doc().order })
+	out := make([]StepDoc, len(names))
+	for i, n := range names {
+		d := stepKinds[n].doc()
+		out[i] = StepDoc{Kind: n, Options: d.options, Call: d.call, Batching: d.batching, Category: d.category}
+	}
+	return out
 }

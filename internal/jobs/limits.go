@@ -39,7 +39,7 @@ func countCreation(p *Plan, step jobfile.Step, r *rowRun, st *rowStep, seen map[
 	}
 	// Keyed by the input row, not its run: a streamed plan counts chunk
 	// after chunk, and a run kept here would keep its chunk in memory.
-	if k := createdRow(r.row.Index); step.Kind == CreateUsers && st.action == results.ActCreate && !seen[k] {
+	if k := createdRow(r.row.Index); createsUsers(step) && st.action == results.ActCreate && !seen[k] {
 		seen[k] = true
 		p.Creations["user"]++
 	}

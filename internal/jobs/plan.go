@@ -586,7 +586,7 @@ func (t *planTally) addStep(i int, rows []*rowRun) {
 			s.counted[ne] = true
 		}
 		countCreation(t.p, step, r, st, t.created)
-		if st.action == results.ActCreate && step.Kind == CreateUsers {
+		if st.action == results.ActCreate && createsUsers(step) {
 			t.creates++
 		}
 		for _, c := range k.cost(r, st) {
@@ -614,7 +614,7 @@ func (t *planTally) finish() *Plan {
 			p.Calls[cat] += n
 			sp.Duration = max(sp.Duration, e.estimate(cat, n, e.latencyOf(cat)))
 		}
-		if step.Kind == UpdateFeatures {
+		if has[paced](kindOf(step)) {
 			p.FeatureCalls = sp.Calls[zoom.Medium]
 			if n := p.FeatureCalls; n > 0 {
 				sp.Duration = time.Duration(n-1)*p.FeaturesInterval + e.latencyOf(zoom.Medium)

@@ -275,7 +275,7 @@ func downgrade(from, to string) string {
 func needsDetail(e *engine) bool {
 	writes := false
 	for _, s := range e.Job.Steps {
-		if s.Kind == UpdateUsers || s.Kind == CreateUsers && s.Options.(*CreateOptions).IfExists == "update" {
+		if w, ok := kindOf(s).(profileWriter); ok && w.writesProfiles(s) {
 			writes = true
 		}
 	}

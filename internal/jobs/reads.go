@@ -30,7 +30,7 @@ func (e *engine) readUsers(ctx context.Context, rows []*rowRun) error {
 	prog := e.startPlanProgress()
 	defer prog.stop()
 	lookup := rows
-	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return s.Kind == CreateUsers })
+	creates := slices.ContainsFunc(e.steps, func(s jobfile.Step) bool { return createsUsers(s) })
 	// An edited export's rows are read by the exported ID: only the
 	// edited ones come here.
 	if e.listing != nil || e.Opts.Baseline == nil && len(rows) > len(listedStatuses) && (creates || !needsDetail(e)) {

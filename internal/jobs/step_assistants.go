@@ -252,3 +252,27 @@ func (assistantsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: the list is read to add only who is missing; the delete takes
+// out who the row does not list (a sync, and the undo, which syncs).
+func (assistantsStep) calls() []call {
+	return []call{on(zoom.OpListAssistants, ""), on(zoom.OpAddAssistants, ""), on(zoom.OpDeleteAssistant, "(`sync`, undo)")}
+}
+
+// sameRaw: assistant lists compare in any order and case.
+func (assistantsStep) sameRaw(_, a, b string) bool { return sameEmails(a, b) }
+
+func (assistantsStep) targets() []mapping.Target { return []mapping.Target{mapping.Assistants} }
+func (assistantsStep) setRank() int              { return 6 }
+func (assistantsStep) runRank() int              { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (assistantsStep) doc() kindDoc {
+	return kindDoc{
+		order:    210,
+		options:  "`field: assistants`; `sync: add_only` | `remove_only` | `exact`",
+		call:     "`GET /users/{id}/assistants` (plan), `POST /users/{id}/assistants`, `DELETE /users/{id}/assistants/{assistantId}` (sync)",
+		batching: "one add call a user (30 assistants at most), one delete per assistant taken off",
+		category: "Medium (delete: Light)",
+	}
+}

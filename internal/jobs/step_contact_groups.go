@@ -678,3 +678,26 @@ func (contactGroupsStep) sync(ctx context.Context, e *engine, i int, rows []*row
 func contactHint(e *engine, name string) string {
 	return zoom.UnknownName(kindContactGroup, name, e.existingNames(kindContactGroup)).Hint() + ", or add it to create_missing"
 }
+
+// calls: the plan reads the contact groups and their members; the
+// writes create, update, fill and (sync, undo) empty them.
+func (contactGroupsStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListContactGroups, ""), planRead(zoom.OpListContactGroupMembers, ""),
+		on(zoom.OpCreateContactGroup, ""), on(zoom.OpUpdateContactGroup, ""), on(zoom.OpAddContactGroupMembers, ""),
+		on(zoom.OpRemoveContactGroupMembers, ""), on(zoom.OpDeleteContactGroup, ""),
+	}
+}
+
+func (contactGroupsStep) runRank() int { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (contactGroupsStep) doc() kindDoc {
+	return kindDoc{
+		order:    180,
+		options:  "`group: contact_group`; `member: member`; `privacy`, `description` when mapped; `sync: add_only` | `remove_only` | `exact`; `create_missing: true` | `false` | `[names]`",
+		call:     "`POST /contacts/groups` (missing), `PATCH /contacts/groups/{id}` (privacy/description differ), `POST /contacts/groups/{id}/members`, `DELETE /contacts/groups/{id}/members` (sync)",
+		batching: "grouped by contact group: 50 users or 3 user groups a call; 20 removals a call",
+		category: "Heavy",
+	}
+}

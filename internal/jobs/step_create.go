@@ -176,3 +176,36 @@ func asInt(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)
 	return n
 }
+
+// calls: the create, and the profile update of a user who exists (if_exists: update).
+func (createStep) calls() []call {
+	return []call{on(zoom.OpCreateUser, ""), on(zoom.OpUpdateUser, "")}
+}
+
+// A create's undo deletes the users it created (zb_created); the profile
+// changes of users who existed (if_exists: update) are put back by the
+// profile's undo.
+func (createStep) createsUsers()              {}
+func (createStep) undoneBy() jobfile.StepKind { return UpdateUsers }
+
+// targets: a create sends the profile (and the password of autoCreate).
+func (createStep) targets() []mapping.Target {
+	return []mapping.Target{mapping.Profile, mapping.Password}
+}
+func (createStep) runRank() int { return 1 }
+
+// writesProfiles: a create updates the users who exist with if_exists: update.
+func (createStep) writesProfiles(s jobfile.Step) bool {
+	return s.Options.(*CreateOptions).IfExists == "update"
+}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (createStep) doc() kindDoc {
+	return kindDoc{
+		order:    10,
+		options:  "`action: create` | `autoCreate` | `custCreate` | `ssoCreate`; `if_exists: skip` | `update` | `fail`",
+		call:     "`POST /users`, then `PATCH /users/{id}` for the profile fields Create users does not take",
+		batching: "one row a call; daily cap 1,500 (Pro) / 10,000 (Business+)",
+		category: "Light",
+	}
+}

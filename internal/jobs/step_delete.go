@@ -191,3 +191,32 @@ func (deleteStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (deleteStep) calls() []call {
+	removes := func(o *DeleteOptions) bool { return o.RemoveSchedulers }
+	return []call{
+		on(zoom.OpDeleteUser, ""),
+		onlyIf(planRead(zoom.OpListSchedulers, "with `remove_schedulers: true`"), removes),
+		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
+	}
+}
+
+// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
+// In an undo, this step deletes the users the undone run created.
+func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { action: delete }" }
+
+func (deleteStep) targets() []mapping.Target { return []mapping.Target{mapping.TransferEmail} }
+func (deleteStep) runRank() int              { return 4 }
+
+func (deleteStep) takes(jobfile.Step) (what, field string) { return "deletes users", "" }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (deleteStep) doc() kindDoc {
+	return kindDoc{
+		order:    110,
+		options:  "`action: disassociate` | `delete`; `transfer_email: transfer_email` when mapped",
+		call:     "`DELETE /users/{id}?action=…&transfer_email=…` (meetings, webinars, recordings, whiteboards, clips, notes, docs and visitors transferred)",
+		batching: "one row a call; needs `--allow-delete`",
+		category: "Light",
+	}
+}

@@ -265,3 +265,28 @@ func (deleteCreatedStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: the undo deletes the groups and divisions a run created once
+// they have no members left.
+func (deleteCreatedStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListGroups, ""), planRead(zoom.OpListDivisions, ""),
+		planRead(zoom.OpListGroupMembers, ""), planRead(zoom.OpListDivisionMembers, ""),
+		on(zoom.OpDeleteGroup, "(undo)"), on(zoom.OpDeleteDivision, "(undo)"),
+	}
+}
+
+// undoesCreatedDirs: an undo ends with this step when the run created
+// groups or divisions.
+func (deleteCreatedStep) undoesCreatedDirs() {}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (deleteCreatedStep) doc() kindDoc {
+	return kindDoc{
+		order:    190,
+		options:  "none; written by the run as the last step of `undo.yaml`",
+		call:     "`GET /groups/{id}/members` or `GET /divisions/{id}/users`, then `DELETE /groups/{id}` or `DELETE /divisions/{id}`",
+		batching: "one call a group or division the undone run's journal records as created (by ID), when the undo leaves it empty; else `kept` with the reason",
+		category: "Light",
+	}
+}

@@ -200,3 +200,38 @@ func (k deleteDirStep) apply(a *applier, rows []*rowRun) {
 func (k deleteDirStep) needsAllowDelete() string {
 	return strings.ReplaceAll(string(k.kind), "_", " ")
 }
+
+// calls: a group or division is deleted only when it has no members left.
+func (k deleteDirStep) calls() []call {
+	if k.field == "division" {
+		return []call{planRead(zoom.OpListDivisions, ""), planRead(zoom.OpListDivisionMembers, ""), on(zoom.OpDeleteDivision, "")}
+	}
+	return []call{planRead(zoom.OpListGroups, ""), planRead(zoom.OpListGroupMembers, ""), on(zoom.OpDeleteGroup, "")}
+}
+
+func (k deleteDirStep) takes(jobfile.Step) (what, field string) {
+	return "deletes " + strings.TrimPrefix(string(k.kind), "delete_"), ""
+}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (k deleteDirStep) doc() kindDoc {
+	switch k.kind {
+	case DeleteGroups:
+		return kindDoc{
+			order:    150,
+			options:  "`name: group`",
+			call:     "`GET /groups/{id}/members` (plan), `DELETE /groups/{id}`",
+			batching: "one call a group; needs `--allow-delete`; the plan and `changes.csv` list each member who loses the group, and each counts against `limits.max_removals` / `--max-removals` with the deletion; a name the account does not have is `unchanged`; undo does not bring them back",
+			category: "Light",
+		}
+	case DeleteDivisions:
+		return kindDoc{
+			order:    160,
+			options:  "`name: division`",
+			call:     "`GET /divisions/{id}/users` (plan), `DELETE /divisions/{id}`",
+			batching: "as `delete_groups`; Zoom deletes only an empty division, so one with users fails in the plan (assign them elsewhere first)",
+			category: "Light",
+		}
+	}
+	return kindDoc{}
+}

@@ -138,3 +138,30 @@ func mainDivision(dir *zoom.Directory) string {
 	}
 	return ""
 }
+
+func (divisionStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListDivisions, ""),
+		on(zoom.OpAssignDivision, ""),
+		onlyIf(on(zoom.OpCreateDivision, "with `create_missing`"), func(o *DivisionOptions) bool { return o.CreateMissing.On() }),
+		onlyIf(planRead(zoom.OpListDivisionMembers, "with `sync`"),
+			func(o *DivisionOptions) bool { return o.Sync == SyncExact || o.Sync == SyncRemoveOnly }),
+	}
+}
+
+func (divisionStep) undoFields() []string                   { return []string{"division"} }
+func (divisionStep) undoStep(jobfile.Step, []string) string { return string(AssignDivision) }
+
+func (divisionStep) targets() []mapping.Target { return []mapping.Target{mapping.Division} }
+func (divisionStep) setRank() int              { return 5 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (divisionStep) doc() kindDoc {
+	return kindDoc{
+		order:    60,
+		options:  "`to: division`; `create_missing: false` | `true` | `[names]`; `sync: add_only` | `remove_only` | `exact`; `fallback_division`",
+		call:     "`POST /divisions/{id}/users`",
+		batching: "grouped by division, 30 users a call",
+		category: "Medium",
+	}
+}

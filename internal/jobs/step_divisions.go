@@ -144,3 +144,23 @@ func (upsertDivisionsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (upsertDivisionsStep) calls() []call {
+	return []call{planRead(zoom.OpListDivisions, ""), on(zoom.OpCreateDivision, ""), on(zoom.OpUpdateDivision, "(description, `rename_from`)")}
+}
+
+// What the step created is deleted by the undo's delete_created step.
+func (upsertDivisionsStep) createsDirs() {}
+
+func (upsertDivisionsStep) runRank() int { return 0 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (upsertDivisionsStep) doc() kindDoc {
+	return kindDoc{
+		order:    130,
+		options:  "`name: division`; `description: description` when mapped; `create_missing: [names]`",
+		call:     "`POST /divisions` (missing), `PATCH /divisions/{id}` (description differs)",
+		batching: "one call a division; 500 divisions (checked in the plan)",
+		category: "Light",
+	}
+}

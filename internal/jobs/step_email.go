@@ -259,3 +259,22 @@ func emailOutcome(res *results.StepResult, err error) *results.StepResult {
 	}
 	return res
 }
+
+// calls: the plan checks the new address is free.
+func (emailStep) calls() []call {
+	return []call{on(zoom.OpUpdateEmail, ""), planRead(zoom.OpCheckEmail, "")}
+}
+
+func (emailStep) targets() []mapping.Target { return []mapping.Target{mapping.NewEmail} }
+func (emailStep) setRank() int              { return 7 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (emailStep) doc() kindDoc {
+	return kindDoc{
+		order:    80,
+		options:  "`field: new_email` when mapped, or `from_domain: old.example, to_domain: new.example`",
+		call:     "`PUT /users/{id}/email`",
+		batching: "one row a call; Zoom allows 3 changes per user in 24 hours, to a managed domain",
+		category: "Light",
+	}
+}

@@ -593,3 +593,50 @@ func newUserHasFeature(featureType, want string, userType int) bool {
 	}
 	return want == "0" || want == "false" || want == "None"
 }
+
+// calls: the settings read tell what a user has; the features call sets it.
+func (featuresStep) calls() []call {
+	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateFeatures, "")}
+}
+
+// An undo puts back the features the run changed, with this step: only
+// those of the step's features that undo.csv has.
+func (featuresStep) undoFields() []string       { return nil }
+func (featuresStep) undoTarget() mapping.Target { return mapping.Feature }
+func (featuresStep) undoStep(s jobfile.Step, cols []string) string {
+	line := ""
+	for _, f := range s.Options.(*FeaturesOptions).Features {
+		if slices.Contains(cols, f.FeatureType) {
+			line += pick(line == "", string(UpdateFeatures)+": [", ", ") + f.FeatureType
+		}
+	}
+	return pick(line == "", "", line+"]")
+}
+
+// sameRaw: features compare as the codes Zoom keeps.
+func (featuresStep) sameRaw(field, a, b string) bool { return sameFeatureCode(field, a, b) }
+
+// dropConflicts: a feature an undo leaves as found is not sent.
+func (p *featurePlan) dropConflicts(s jobfile.Step, fields []string) {
+	o := s.Options.(*FeaturesOptions)
+	p.wants = slices.DeleteFunc(p.wants, func(w featureWant) bool { return slices.Contains(fields, o.Features[w.feature].FeatureType) })
+}
+
+func (featuresStep) targets() []mapping.Target {
+	return []mapping.Target{mapping.Feature, mapping.Subscription}
+}
+
+// setRank: after the license (update_users), which the seats need.
+func (featuresStep) setRank() int     { return 2 }
+func (featuresStep) pacedByFeatures() {}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (featuresStep) doc() kindDoc {
+	return kindDoc{
+		order:    40,
+		options:  "a list of `{feature_type, value, subscription}` (or names: `[webinar, large_meeting]`); bare: every mapped feature field",
+		call:     "`POST /users/features`",
+		batching: "rows grouped by (feature_type, value, subscription), 30 users a call; **one call every 10 s** account-wide",
+		category: "Medium",
+	}
+}

@@ -452,3 +452,38 @@ func undoAdd(d *decision, groupID string) {
 	d.undoable("group", groupID, "")
 	d.u.GroupIDs = rest
 }
+
+// calls: members are added (add) or moved (move, set_primary); a sync
+// reads the groups' members and takes out who no row lists.
+func (groupStep) calls() []call {
+	syncs := func(o *GroupOptions) bool { return o.Sync == SyncExact || o.Sync == SyncRemoveOnly }
+	return []call{
+		planRead(zoom.OpListGroups, ""),
+		on(zoom.OpAddGroupMembers, "(add)"),
+		on(zoom.OpUpdateGroupMember, "(move, set_primary)"),
+		onlyIf(on(zoom.OpCreateGroup, "with `create_missing`"), func(o *GroupOptions) bool { return o.CreateMissing.On() }),
+		onlyIf(planRead(zoom.OpListGroupMembers, "with `sync`"), syncs),
+		onlyIf(on(zoom.OpDeleteGroupMember, "with `sync`"), syncs),
+	}
+}
+
+// An undo puts the user back in the group found (and in the groups a
+// sync took the user out of), in the run's mode.
+func (groupStep) undoFields() []string { return []string{"group", colGroupRemoved} }
+func (groupStep) undoStep(s jobfile.Step, _ []string) string {
+	return string(MoveGroup) + ": { mode: " + s.Options.(*GroupOptions).Mode + " }"
+}
+
+func (groupStep) targets() []mapping.Target { return []mapping.Target{mapping.Group} }
+func (groupStep) setRank() int              { return 4 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (groupStep) doc() kindDoc {
+	return kindDoc{
+		order:    50,
+		options:  "`to: group`; `mode: move` | `add` | `set_primary`; `create_missing: false` | `true` | `[names]`; `sync: add_only` | `remove_only` | `exact`; `fallback_group`",
+		call:     "`PATCH /groups/{from}/members/{id}` (move, set_primary); `POST /groups/{id}/members` (add, and users in no group)",
+		batching: "per row / 30 a call",
+		category: "Medium",
+	}
+}

@@ -198,3 +198,22 @@ func (groupAdminsStep) apply(a *applier, rows []*rowRun) {
 			return out, nil
 		})
 }
+
+// calls: the admins are read to add only who is missing; the delete is
+// the undo's (an admin the run added).
+func (groupAdminsStep) calls() []call {
+	return []call{planRead(zoom.OpListGroups, ""), on(zoom.OpListGroupAdmins, ""), on(zoom.OpAddGroupAdmins, ""), on(zoom.OpDeleteGroupAdmin, "(undo)")}
+}
+
+func (groupAdminsStep) runRank() int { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (groupAdminsStep) doc() kindDoc {
+	return kindDoc{
+		order:    170,
+		options:  "`group: group`; `admin: email`",
+		call:     "`GET /groups/{id}/admins` (plan), `POST /groups/{id}/admins`",
+		batching: "grouped by group, 10 admins a call (Zoom's maximum)",
+		category: "Medium",
+	}
+}

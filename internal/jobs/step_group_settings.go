@@ -256,3 +256,21 @@ func (groupSettingsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (groupSettingsStep) calls() []call {
+	return []call{
+		planRead(zoom.OpListGroups, ""), planRead(zoom.OpGetGroupSettings, ""), planRead(zoom.OpGetGroupLocks, ""),
+		on(zoom.OpUpdateGroupSettings, ""), on(zoom.OpUpdateGroupLocks, ""),
+	}
+}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (groupSettingsStep) doc() kindDoc {
+	return kindDoc{
+		order:    200,
+		options:  "rows are groups (`group`); bare: every mapped `settings.*` field a group takes and every `lock.*` field (`lock.recording.cloud_recording: true` locks it for the group's members); or a list",
+		call:     "`GET /groups/{id}/settings` and `GET /groups/{id}/lock_settings` (plan, once a group), `PATCH /groups/{id}/settings`, `PATCH /groups/{id}/lock_settings`",
+		batching: "one call of each a group, only the paths that differ; a lock turned off counts as a removal",
+		category: "Medium",
+	}
+}

@@ -217,3 +217,16 @@ func (pictureStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (pictureStep) calls() []call { return []call{on(zoom.OpUploadPicture, "")} }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (pictureStep) doc() kindDoc {
+	return kindDoc{
+		order:    100,
+		options:  "`field: picture`; `folder: .` (relative to the job file)",
+		call:     "`POST /users/{id}/picture` (multipart)",
+		batching: "one row a call; JPG/PNG, at most 2 MB, checked when the input is read",
+		category: "Medium",
+	}
+}

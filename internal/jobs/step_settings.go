@@ -187,3 +187,21 @@ func (settingsStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (settingsStep) calls() []call {
+	return []call{planRead(zoom.OpGetUserSettings, ""), on(zoom.OpUpdateUserSettings, "")}
+}
+
+func (settingsStep) targets() []mapping.Target { return []mapping.Target{mapping.Setting} }
+func (settingsStep) setRank() int              { return 3 }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (settingsStep) doc() kindDoc {
+	return kindDoc{
+		order:    70,
+		options:  "bare: every mapped `settings.*` field; or a list `[settings.recording.cloud_recording, ...]`",
+		call:     "`PATCH /users/{id}/settings`",
+		batching: "one row a call, only the settings that differ",
+		category: "Medium",
+	}
+}

@@ -60,3 +60,16 @@ func (ssoStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+func (ssoStep) calls() []call { return []call{on(zoom.OpRevokeToken, "")} }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (ssoStep) doc() kindDoc {
+	return kindDoc{
+		order:    90,
+		options:  "none",
+		call:     "`DELETE /users/{id}/token`",
+		batching: "one row a call (pending users: unchanged)",
+		category: "Light",
+	}
+}

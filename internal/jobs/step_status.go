@@ -91,3 +91,37 @@ func (statusStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: a deactivated user is first made no one's scheduler when the job says so.
+func (statusStep) calls() []call {
+	removes := func(o *StatusOptions) bool { return o.RemoveSchedulers }
+	return []call{
+		on(zoom.OpSetUserStatus, ""),
+		onlyIf(planRead(zoom.OpListSchedulers, "with `remove_schedulers: true`"), removes),
+		onlyIf(on(zoom.OpDeleteSchedulers, "with `remove_schedulers: true`"), removes),
+	}
+}
+
+func (statusStep) undoFields() []string                   { return []string{"status"} }
+func (statusStep) undoStep(jobfile.Step, []string) string { return string(SetStatus) }
+
+// setRank: `set` puts a reactivation first and a deactivation last, so
+// the other changes reach an active user; in an edited export, last.
+func (statusStep) targets() []mapping.Target { return []mapping.Target{mapping.Status} }
+func (statusStep) setRank() int              { return 8 }
+
+// takes: a status column may deactivate users.
+func (statusStep) takes(s jobfile.Step) (what, field string) {
+	return "may deactivate users", s.Options.(*StatusOptions).Field
+}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (statusStep) doc() kindDoc {
+	return kindDoc{
+		order:    30,
+		options:  "`field: status`; `remove_schedulers: true` (a deactivated user is first made no one's scheduling assistant: `DELETE /users/{id}/schedulers`, the plan lists each scheduler lost, each a removal; also on `delete_users`)",
+		call:     "`PUT /users/{id}/status`",
+		batching: "one row a call",
+		category: "Light",
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/zoom"
 )
@@ -70,4 +71,27 @@ func (updateStep) apply(a *applier, rows []*rowRun) {
 		}
 		return succeeded()
 	})
+}
+
+func (updateStep) calls() []call { return []call{on(zoom.OpUpdateUser, "")} }
+
+// An undo puts the profile back with this step: every profile field no
+// other kind lists.
+func (updateStep) undoFields() []string                   { return nil }
+func (updateStep) undoTarget() mapping.Target             { return mapping.Profile }
+func (updateStep) undoStep(jobfile.Step, []string) string { return string(UpdateUsers) }
+
+func (updateStep) targets() []mapping.Target        { return []mapping.Target{mapping.Profile} }
+func (updateStep) setRank() int                     { return 1 }
+func (updateStep) writesProfiles(jobfile.Step) bool { return true }
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (updateStep) doc() kindDoc {
+	return kindDoc{
+		order:    20,
+		options:  "none: every mapped profile field",
+		call:     "`PATCH /users/{id}`",
+		batching: "one row a call, only the mapped, non-empty fields that differ (a changed `phone_number` always goes with `phone_country`, which Zoom requires: a column or a job default such as `phone_country: { default: US }`)",
+		category: "Light",
+	}
 }

@@ -417,3 +417,24 @@ func (vbStep) apply(a *applier, rows []*rowRun) {
 		return succeeded()
 	})
 }
+
+// calls: rows are users, or groups (group:); the deletes are sync: exact's
+// and the undo's.
+func (vbStep) calls() []call {
+	return []call{
+		planRead(zoom.OpGetUserSettings, ""), planRead(zoom.OpGetGroupSettings, "(groups)"), planRead(zoom.OpListGroups, "(groups)"),
+		on(zoom.OpUploadUserVB, ""), on(zoom.OpDeleteUserVB, "(`sync: exact`, undo)"),
+		on(zoom.OpUploadGroupVB, "(groups)"), on(zoom.OpDeleteGroupVB, "(groups: `sync: exact`, undo)"),
+	}
+}
+
+// doc is the kind's row of docs/jobs.md's steps table.
+func (vbStep) doc() kindDoc {
+	return kindDoc{
+		order:    140,
+		options:  "`field: virtual_background`; `group: group` (rows are groups; the default when the job maps `group` and no email); `sync: add_only` | `exact`",
+		call:     "`GET` the owner's settings (plan: its files), `POST /users/{id}/settings/virtual_backgrounds` or `/groups/{id}/...` (multipart), `DELETE ...?file_ids=` (`sync: exact`)",
+		batching: "one upload a file the owner has no file of that name of, so a rerun sends nothing; JPG/PNG of the input's folder, at most 15 MB, checked when the input is read; `;` separates several; Zoom's 10 files checked in the plan; `exact` deletes the unlisted files (removals); undo deletes what the run uploaded",
+		category: "Medium (delete: Light)",
+	}
+}

@@ -38,7 +38,7 @@ func (e *engine) planSync(ctx context.Context, rows []*rowRun) error {
 		s, ok := kindOf(step).(syncer)
 		// delete_created plans from the undone run's journal, even when
 		// undo.csv has no row left to do (a run that only made groups).
-		if !ok || !e.stepPending(rows, i) && step.Kind != DeleteCreated {
+		if !ok || !e.stepPending(rows, i) && !has[dirUndoer](kindOf(step)) {
 			continue
 		}
 		extra, err := s.sync(ctx, e, i, rows)

@@ -50,40 +50,90 @@ func (e *engine) undoKeys() []string {
 	return []string{"email"}
 }
 
-// undoKind is implemented by step kinds (beyond the built-in ones) whose
-// changes an undo job can put back: their decide records each change with
-// d.undoable(field, was, set); fields lists those job fields, and step is
-// the undo job's step (a line of its steps list, e.g. "update_settings")
-// for the fields of undo.csv that kind restores ("" for none).
+// What an undo does is asked of the kinds, never decided by their names:
+// each kind declares, in its step file, the capabilities below.
+
+// undoKind is implemented by step kinds whose changes an undo job can put
+// back: their decide records each change with d.undoable(field, was,
+// set); undoFields lists those job fields (and undo.csv cells), and
+// undoStep is the undo job's step (a line of its steps list, e.g.
+// "update_settings") for the fields of undo.csv that kind restores (""
+// for none).
 type undoKind interface {
 	undoFields() []string
 	undoStep(s jobfile.Step, fields []string) string
 }
 
+// undoTargeter is implemented by kinds that put back every catalogue field
+// of a target that no kind lists in undoFields (update_users: the profile).
+type undoTargeter interface{ undoTarget() mapping.Target }
+
+// undoColOwner is implemented by kinds whose undo step also takes cells
+// another kind's fields name (group settings: the settings fields, whose
+// rows are groups).
+type undoColOwner interface{ ownsUndoCol(col string) bool }
+
+// undoneBy is implemented by kinds whose changes another kind's undo step
+// puts back (a create that updates a user who exists: the profile undo).
+type undoneBy interface{ undoneBy() jobfile.StepKind }
+
+// userCreator is implemented by kinds that create users: undo.csv marks
+// them (zb_created), and the undo deletes them with the userDeleter's step.
+type userCreator interface{ createsUsers() }
+
+// userDeleter is implemented by kinds that delete users: undo.csv marks
+// them (zb_deleted), nothing brings them back, and in an undo the kind
+// deletes the users the run created, with the step undoCreated gives.
+type userDeleter interface{ undoCreated() string }
+
+// dirCreator is implemented by kinds that create groups or divisions: the
+// journal records them and the dirUndoer deletes them, last.
+type dirCreator interface{ createsDirs() }
+
+// dirUndoer is implemented by the kind that deletes the groups and
+// divisions a run created.
+type dirUndoer interface{ undoesCreatedDirs() }
+
+// rawComparer is implemented by kinds whose fields are compared otherwise
+// than as text when an undo checks them for changes since the run
+// (feature codes, lists of addresses).
+type rawComparer interface{ sameRaw(field, a, b string) bool }
+
+// has says whether a kind has capability C.
+func has[C any](k stepKind) bool { _, ok := k.(C); return ok }
+
+// kindOfRecord is the kind of a journal record's step (nil for a name no
+// kind has).
+func kindOfRecord(step string) stepKind { return stepKinds[jobfile.StepKind(step)] }
+
+// kindWith is the first registered kind, in docs order, with capability C.
+func kindWith[C any]() (stepKind, C, bool) {
+	for _, name := range StepKinds() {
+		if c, ok := stepKinds[name].(C); ok {
+			return stepKinds[name], c, true
+		}
+	}
+	var zero C
+	return nil, zero, false
+}
+
 // undoField says whether an undo job can put a field back, and with which
-// step kind.
+// step kind: the kind that lists it, else the kind that takes its
+// catalogue target.
 func undoField(field string) (jobfile.StepKind, bool) {
-	for name, k := range stepKinds {
-		if u, ok := k.(undoKind); ok && slices.Contains(u.undoFields(), field) {
+	for _, name := range StepKinds() {
+		if u, ok := stepKinds[name].(undoKind); ok && slices.Contains(u.undoFields(), field) {
 			return name, true
 		}
 	}
-	switch field {
-	case "status":
-		return SetStatus, true
-	case "group", colGroupRemoved:
-		return MoveGroup, true
-	case "division":
-		return AssignDivision, true
-	}
 	f, ok := mapping.Lookup(field)
-	switch {
-	case !ok:
+	if !ok {
 		return "", false
-	case f.Target == mapping.Profile:
-		return UpdateUsers, true
-	case f.Target == mapping.Feature:
-		return UpdateFeatures, true
+	}
+	for _, name := range StepKinds() {
+		if t, ok := stepKinds[name].(undoTargeter); ok && t.undoTarget() == f.Target {
+			return name, true
+		}
 	}
 	return "", false
 }
@@ -115,41 +165,15 @@ func (e *engine) byPerson() bool {
 // read the account back (recovered). The before values are the first
 // intent's: what the account held before the run touched it.
 func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, []string) {
-	byKey := map[string]*undoEntry{}
-	var order []string
-	ids := map[string]string{} // user ID -> entry key
-	entry := func(key []string, id, email string) *undoEntry {
-		k := strings.ToLower(strings.Join(key, "\x00"))
-		if byPerson {
-			if id != "" && ids[id] != "" {
-				k = ids[id]
-			} else if email != "" {
-				k = strings.ToLower(email)
-			}
-		}
-		ent := byKey[k]
-		if ent == nil {
-			ent = &undoEntry{key: key, before: map[string]string{}, set: map[string]string{}, flags: map[string]bool{}}
-			byKey[k] = ent
-			order = append(order, k)
-		}
-		if byPerson && id != "" {
-			ids[id] = k
-			if ent.id == "" {
-				ent.id = id
-			}
-		}
-		return ent
-	}
-	type pk struct{ key, step string }
-	pending := map[pk]*journalRecord{}
+	f := &undoFold{byPerson: byPerson, byKey: map[string]*undoEntry{}, ids: map[string]string{}}
+	pending := map[pendingKey]*journalRecord{}
 	for i := range records {
 		rec := &records[i]
-		p := pk{rec.Key, rec.Step}
+		p := pendingKey{rec.Key, rec.Step}
 		if rec.Type == "intent" {
-			if pending[p] == nil {
-				pending[p] = rec
-			} else if len(pending[p].Changes) == 0 && len(rec.Changes) > 0 {
+			// The first intent is the before-image; one with changes beats
+			// an earlier one without.
+			if pending[p] == nil || len(pending[p].Changes) == 0 && len(rec.Changes) > 0 {
 				pending[p] = rec
 			}
 			continue
@@ -159,65 +183,117 @@ func deriveUndo(records []journalRecord, byPerson bool) (map[string]*undoEntry, 
 		}
 		in := pending[p]
 		delete(pending, p)
-		action := rec.Action
-		if in != nil && in.Action != "" && (action == "" || action == string(results.ActRecovered) || action == string(results.ActDone)) {
-			action = in.Action
-		}
-		// A create's intent (the old form has no action): the user found
-		// on resume was this run's doing.
-		createIntent := in != nil && (in.Action == "" || in.Action == string(results.ActCreate))
-		kind := jobfile.StepKind(rec.Step)
-		key, email, id := rec.UndoKey, rec.Email, rec.UserID
-		if in != nil {
-			if len(key) == 0 {
-				key = in.UndoKey
-			}
-			if email == "" {
-				email = in.Email
-			}
-			if id == "" {
-				id = in.UserID
-			}
-		}
-		if len(key) == 0 || key[0] == "" {
-			continue
-		}
-		done := rec.Status == results.Succeeded || rec.Status == results.Partial
-		switch {
-		case kind == CreateUsers && done && (action == string(results.ActCreate) || createIntent):
-			entry(key, id, email).created = true
-			continue
-		case kind == DeleteUsers && rec.Status == results.Succeeded && results.Action(action).Writes():
-			entry(key, id, email).deleted = true
-			continue
-		case rec.Status != results.Succeeded:
-			continue
-		}
-		changes, flags := rec.Changes, rec.Flags
-		if in != nil && (len(in.Changes) > 0 || len(in.Flags) > 0) {
-			changes, flags = in.Changes, in.Flags // the first before-image: what the account had
-		}
-		if len(changes) == 0 && len(flags) == 0 {
-			continue
-		}
-		addChanges(entry(key, id, email), changes, flags, byPerson)
+		f.settle(rec, in)
 	}
-	// An intent no result ever settled: a row a sync added (a member taken
-	// out) whose call landed as the process died; the resume found
-	// nothing left to do for it, so it made no row. Its before-image is
-	// kept: where the change did not land the undo finds the value it
-	// would put back and sends nothing. Creates and deletes are not
-	// guessed at (their rows are always settled by a resume).
+	f.unsettled(records, pending)
+	return f.byKey, f.order
+}
+
+// pendingKey is a row-step of the journal.
+type pendingKey struct{ key, step string }
+
+// undoFold is undo.csv as deriveUndo builds it.
+type undoFold struct {
+	byPerson bool
+	byKey    map[string]*undoEntry
+	order    []string
+	ids      map[string]string // user ID -> entry key
+}
+
+// entry is the before-image of a row: by person, the entry of the same
+// user ID (or, before the ID is known, the address).
+func (f *undoFold) entry(key []string, id, email string) *undoEntry {
+	k := strings.ToLower(strings.Join(key, "\x00"))
+	if f.byPerson {
+		if id != "" && f.ids[id] != "" {
+			k = f.ids[id]
+		} else if email != "" {
+			k = strings.ToLower(email)
+		}
+	}
+	ent := f.byKey[k]
+	if ent == nil {
+		ent = &undoEntry{key: key, before: map[string]string{}, set: map[string]string{}, flags: map[string]bool{}}
+		f.byKey[k] = ent
+		f.order = append(f.order, k)
+	}
+	if f.byPerson && id != "" {
+		f.ids[id] = k
+		if ent.id == "" {
+			ent.id = id
+		}
+	}
+	return ent
+}
+
+// settle adds a result, with the intent it settles (nil for none), to the
+// before-image.
+func (f *undoFold) settle(rec, in *journalRecord) {
+	key, email, id := rec.UndoKey, rec.Email, rec.UserID
+	if in != nil {
+		key = pick(len(key) == 0, in.UndoKey, key)
+		email = pick(email == "", in.Email, email)
+		id = pick(id == "", in.UserID, id)
+	}
+	if len(key) == 0 || key[0] == "" {
+		return
+	}
+	action, createIntent := settledAction(rec, in)
+	k := kindOfRecord(rec.Step)
+	done := rec.Status == results.Succeeded || rec.Status == results.Partial
+	switch {
+	case has[userCreator](k) && done && (action == string(results.ActCreate) || createIntent):
+		f.entry(key, id, email).created = true
+		return
+	case has[userDeleter](k) && rec.Status == results.Succeeded && results.Action(action).Writes():
+		f.entry(key, id, email).deleted = true
+		return
+	case rec.Status != results.Succeeded:
+		return
+	}
+	changes, flags := rec.Changes, rec.Flags
+	if in != nil && (len(in.Changes) > 0 || len(in.Flags) > 0) {
+		changes, flags = in.Changes, in.Flags // the first before-image: what the account had
+	}
+	if len(changes) == 0 && len(flags) == 0 {
+		return
+	}
+	addChanges(f.entry(key, id, email), changes, flags, f.byPerson)
+}
+
+// settledAction is what a result did: the intent's action when the result
+// says only that it was done or recovered. createIntent: the intent was a
+// create's (the old form has no action), so the user a resume found was
+// this run's doing.
+func settledAction(rec, in *journalRecord) (action string, createIntent bool) {
+	action = rec.Action
+	if in == nil {
+		return action, false
+	}
+	if in.Action != "" && (action == "" || action == string(results.ActRecovered) || action == string(results.ActDone)) {
+		action = in.Action
+	}
+	return action, in.Action == "" || in.Action == string(results.ActCreate)
+}
+
+// unsettled adds the intents no result ever settled: a row a sync added
+// (a member taken out) whose call landed as the process died; the resume
+// found nothing left to do for it, so it made no row. Its before-image is
+// kept: where the change did not land the undo finds the value it would
+// put back and sends nothing. Creates and deletes of users are not
+// guessed at (their rows are always settled by a resume).
+func (f *undoFold) unsettled(records []journalRecord, pending map[pendingKey]*journalRecord) {
 	for i := range records {
 		in := &records[i]
-		p := pk{in.Key, in.Step}
-		if in.Type != "intent" || pending[p] != in || len(in.Changes) == 0 && len(in.Flags) == 0 ||
-			in.Step == string(CreateUsers) || in.Step == string(DeleteUsers) || byPerson && in.UserID == "" || len(in.UndoKey) == 0 {
+		if in.Type != "intent" || pending[pendingKey{in.Key, in.Step}] != in || len(in.Changes) == 0 && len(in.Flags) == 0 {
 			continue
 		}
-		addChanges(entry(in.UndoKey, in.UserID, in.Email), in.Changes, in.Flags, byPerson)
+		k := kindOfRecord(in.Step)
+		if has[userCreator](k) || has[userDeleter](k) || f.byPerson && in.UserID == "" || len(in.UndoKey) == 0 {
+			continue
+		}
+		addChanges(f.entry(in.UndoKey, in.UserID, in.Email), in.Changes, in.Flags, f.byPerson)
 	}
-	return byKey, order
 }
 
 // addChanges adds a step's before-image to an entry: the first before
@@ -355,99 +431,96 @@ func (e *engine) undoJob(keys, cols, flags []string, created, madeDirs bool) str
 		fmt.Fprintf(&b, "  %s: %s\n", c, c)
 	}
 	b.WriteString("steps:\n")
-	var steps []string
-	add := func(s string) {
-		if !slices.Contains(steps, s) {
-			steps = append(steps, s)
-		}
-	}
 	// A kind's flags (zb_added...) are its cells too, though not fields.
 	all := append(slices.Clone(cols), flags...)
-	has := func(kind jobfile.StepKind) bool {
-		return slices.ContainsFunc(all, func(c string) bool { k, _ := undoField(c); return k == kind })
-	}
+	var steps undoSteps
 	for i := len(e.steps) - 1; i >= 0; i-- {
-		s := e.steps[i]
-		switch s.Kind {
-		case CreateUsers:
-			if has(UpdateUsers) {
-				add("update_users")
-			}
-			if created {
-				add("delete_users: { action: delete }")
-			}
-		case UpdateUsers:
-			if has(UpdateUsers) {
-				add("update_users")
-			}
-		case SetStatus:
-			if has(SetStatus) {
-				add("set_status")
-			}
-		case UpdateFeatures:
-			var feats []string
-			for _, f := range s.Options.(*FeaturesOptions).Features {
-				if slices.Contains(cols, f.FeatureType) {
-					feats = append(feats, f.FeatureType)
-				}
-			}
-			if len(feats) > 0 {
-				add("update_features: [" + strings.Join(feats, ", ") + "]")
-			}
-		case MoveGroup:
-			if has(MoveGroup) {
-				add("move_group: { mode: " + s.Options.(*GroupOptions).Mode + " }")
-			}
-		case AssignDivision:
-			if has(AssignDivision) {
-				add("assign_division")
-			}
-		case DeleteUsers:
-			// Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
-		case UpsertGroups, UpsertDivisions:
-			// What they created is deleted by delete_created (last).
-		default:
-			if u, ok := kindOf(s).(undoKind); ok {
-				var mine []string
-				for _, c := range all {
-					o, claims := u.(interface{ ownsUndoCol(string) bool })
-					if k, _ := undoField(c); k == s.Kind || (claims && o.ownsUndoCol(c)) {
-						mine = append(mine, c)
-					}
-				}
-				if line := u.undoStep(s, mine); line != "" && len(mine) > 0 {
-					add(line)
-				}
-				continue
-			}
-			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", s.Kind)
+		if !steps.addStep(e.steps[i], all, created) {
+			fmt.Fprintf(&b, "  # %s: not undone (no before-image for this step kind)\n", e.steps[i].Kind)
 		}
 	}
-	// Licenses before the add-ons that need them: Zoom grants webinar,
-	// large meetings and the like to licensed users only, so a user the
-	// run downgraded (and took add-ons from) is licensed again before the
-	// add-ons go back; a user the run upgraded is downgraded first and
-	// then loses the add-ons, which Zoom allows on any user. The run's
-	// own order (license, then add-ons) reversed would refuse the first.
 	if slices.Contains(cols, "type") {
-		iu := slices.Index(steps, "update_users")
-		iff := slices.IndexFunc(steps, func(s string) bool { return strings.HasPrefix(s, "update_features") })
-		if iff >= 0 && iu > iff {
-			steps = slices.Insert(slices.Delete(steps, iu, iu+1), iff, "update_users")
-		}
+		steps.licensesFirst()
 	}
-	if madeDirs {
+	if k, _, ok := kindWith[dirUndoer](); ok && madeDirs {
 		// Last: the other steps take the run's members out first, and a
 		// group or division is deleted only when that leaves it empty.
-		add(string(DeleteCreated))
+		steps.add(k.Name(), string(k.Name()))
 	}
 	if len(steps) == 0 {
 		b.WriteString(nothingToUndo + "\n")
 	}
 	for _, s := range steps {
-		fmt.Fprintf(&b, "  - %s\n", s)
+		fmt.Fprintf(&b, "  - %s\n", s.line)
 	}
 	return b.String()
+}
+
+// undoSteps are the lines of undo.yaml's steps, each with the kind of its
+// step.
+type undoSteps []undoStepLine
+
+type undoStepLine struct {
+	kind jobfile.StepKind
+	line string
+}
+
+func (ss *undoSteps) add(kind jobfile.StepKind, line string) {
+	if !slices.ContainsFunc(*ss, func(s undoStepLine) bool { return s.line == line }) {
+		*ss = append(*ss, undoStepLine{kind, line})
+	}
+}
+
+// addStep adds the undo of one step of the run, given the cells undo.csv
+// has (all) and whether the run created users; it says false when the
+// step's kind has no undo at all (nor says it is undone otherwise).
+func (ss *undoSteps) addStep(s jobfile.Step, all []string, created bool) bool {
+	k := kindOf(s)
+	undone := has[userDeleter](k) || has[dirCreator](k) // deleted users are listed; delete_created undoes creates
+	by, step := k, s
+	if v, ok := k.(undoneBy); ok {
+		by, step = stepKinds[v.undoneBy()], jobfile.Step{Kind: v.undoneBy()}
+	}
+	if u, ok := by.(undoKind); ok {
+		undone = true
+		var mine []string
+		for _, c := range all {
+			o, claims := by.(undoColOwner)
+			if k, _ := undoField(c); k == by.Name() || claims && o.ownsUndoCol(c) {
+				mine = append(mine, c)
+			}
+		}
+		if line := u.undoStep(step, mine); line != "" && len(mine) > 0 {
+			ss.add(by.Name(), line)
+		}
+	}
+	if _, d, ok := kindWith[userDeleter](); ok && has[userCreator](k) {
+		undone = true
+		if created {
+			ss.add(d.(stepKind).Name(), d.undoCreated())
+		}
+	}
+	return undone
+}
+
+// licensesFirst puts the license back before the add-ons that need one:
+// Zoom grants webinar, large meetings and the like to licensed users only,
+// so a user the run downgraded (and took add-ons from) is licensed again
+// before the add-ons go back; a user the run upgraded is downgraded first
+// and then loses the add-ons, which Zoom allows on any user. The run's own
+// order (license, then add-ons) reversed would refuse the first.
+func (ss *undoSteps) licensesFirst() {
+	license, _ := undoField("type")
+	addOn := func(s undoStepLine) bool {
+		t, ok := stepKinds[s.kind].(undoTargeter)
+		return ok && t.undoTarget() == mapping.Feature
+	}
+	iu := slices.IndexFunc(*ss, func(s undoStepLine) bool { return s.kind == license })
+	iff := slices.IndexFunc(*ss, addOn)
+	if iff >= 0 && iu > iff {
+		l := (*ss)[iu]
+		*ss = slices.Insert(slices.Delete(*ss, iu, iu+1), iff, l)
+	}
 }
 
 func yamlQuote(s string) string { return "\"" + strings.ReplaceAll(s, "\"", "\\\"") + "\"" }
@@ -463,7 +536,7 @@ func (e *engine) undoDecide(d *decision) bool {
 		d.st.fail = &results.StepResult{Status: results.Skipped, Reason: "the run deleted this user: a deleted user cannot come back"}
 		return true
 	}
-	if d.step.Kind != DeleteUsers {
+	if !has[userDeleter](kindOf(d.step)) {
 		return false
 	}
 	created, _ := e.cell(d.r, colCreated)
@@ -496,22 +569,26 @@ func (e *engine) undoConflicts(d *decision) {
 		gone = append(gone, c.col)
 	}
 	st.changes = keep
-	if p, ok := st.extra.(*featurePlan); ok && len(gone) > 0 {
-		o := d.step.Options.(*FeaturesOptions)
-		p.wants = slices.DeleteFunc(p.wants, func(w featureWant) bool { return slices.Contains(gone, o.Features[w.feature].FeatureType) })
+	if p, ok := st.extra.(conflictDropper); ok && len(gone) > 0 {
+		p.dropConflicts(d.step, gone)
 	}
 	if len(st.conflicts) > 0 && len(keep) == 0 {
 		st.action, st.patch = results.ActConflict, nil
 	}
 }
 
+// conflictDropper is implemented by a step's plan (rowStep.extra) that
+// holds more than its changes: the fields an undo leaves as found are
+// taken out of it too.
+type conflictDropper interface {
+	dropConflicts(s jobfile.Step, fields []string)
+}
+
 // sameRaw compares two raw values of a field the way the account keeps it.
 func sameRaw(field, a, b string) bool {
-	switch k, _ := undoField(field); {
-	case k == UpdateFeatures:
-		return sameFeatureCode(field, a, b)
-	case k == SetAssistants:
-		return sameEmails(a, b)
+	name, _ := undoField(field)
+	if c, ok := stepKinds[name].(rawComparer); ok {
+		return c.sameRaw(field, a, b)
 	}
 	return sameValue(field, a, b)
 }
@@ -533,7 +610,7 @@ func (e *engine) undoWarnings() []string {
 		n := 0
 		for _, r := range e.rows {
 			for i := range r.steps {
-				if e.steps[i].Kind == DeleteUsers && r.steps[i].action.Writes() {
+				if has[userDeleter](kindOf(e.steps[i])) && r.steps[i].action.Writes() {
 					n++
 				}
 			}

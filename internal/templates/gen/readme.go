@@ -24,7 +24,7 @@ import (
 // sits between "<!-- BEGIN GENERATED: NAME (make templates) -->" and
 // "<!-- END GENERATED: NAME -->" in the docs file DocSections gives it.
 func ReadmeSections() map[string]string {
-	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown(), "troubleshooting": TroubleshootingMarkdown()}
+	return map[string]string{"templates": TemplatesMarkdown(), "fields": FieldsMarkdown(), "troubleshooting": TroubleshootingMarkdown(), "scopes": ScopesMarkdown(), "steps": StepsMarkdown()}
 }
 
 // DocFiles says which file, relative to the repository root, holds each
@@ -34,6 +34,8 @@ var DocFiles = map[string]string{
 	"templates":       "docs/jobs.md",
 	"fields":          "docs/jobs.md",
 	"troubleshooting": "docs/troubleshooting.md",
+	"scopes":          "docs/credentials.md",
+	"steps":           "docs/jobs.md",
 }
 
 // DocSections are ReadmeSections grouped by the file that holds them.
