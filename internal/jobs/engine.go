@@ -197,9 +197,13 @@ type engine struct {
 	journal  *journal
 	lock     *runLock
 	planned  *Plan
-	stream   *planStream  // a dry run that plans a chunk at a time (stream.go)
-	listing  *userListing // the listing a streamed plan read for its first chunk
-	syncs    []SyncTarget // what each sync found at its targets
+	stream   *planStream // a dry run that plans a chunk at a time (stream.go)
+	// changes keeps the plan's changes for its files, in the run folder
+	// (stream.go): nil keeps them in Plan.Changes (zoombulk apply compares
+	// them with the approved plan's).
+	changes *spool[results.Change]
+	listing *userListing // the listing a streamed plan read for its first chunk
+	syncs   []SyncTarget // what each sync found at its targets
 
 	// failures counts rows that failed; past the limit the run stops.
 	failures    atomic.Int64
@@ -279,7 +283,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	err := e.readAndCheckInput()
-	defer e.stream.close()
+	defer e.closeSpools()
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +297,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	// A stop before anything is sent leaves no empty folder behind.
 	defer func() {
 		if e.madeDir && e.journal == nil {
-			e.stream.close()
+			e.closeSpools()
 			e.lock.release()
 			os.Remove(e.Opts.OutDir) // only when empty
 		}
@@ -321,6 +325,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		sum.Files = planFiles
 	}
+	e.closeSpools() // the plan's files hold it now
 	if r.Opts.DryRun {
 		return e.endDryRun(sum)
 	}

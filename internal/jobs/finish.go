@@ -53,8 +53,11 @@ type RunInfo struct {
 // of a real run, and as the whole output of a dry run or a declined one.
 func (e *engine) writePlan() ([]string, error) {
 	rep := &results.PlanReport{Summary: e.planSummary(), Changes: e.planned.Changes, Rows: e.table()}
+	if e.changes != nil {
+		rep.EachChange = e.changes.each
+	}
 	if st := e.stream; st != nil {
-		rep.EachChange, rep.EachRow = st.changes.each, st.lines.each
+		rep.EachRow = st.lines.each
 	} else {
 		// Each row's line is made as it is written, not kept.
 		rep.EachRow = func(fn func(results.ResultRow) error) error {

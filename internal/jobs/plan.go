@@ -187,7 +187,11 @@ func (e *engine) plan(ctx context.Context) error {
 	if err := e.planSync(ctx, valid); err != nil {
 		return err
 	}
-	e.planned = e.summarize()
+	if e.Opts.Apply != nil {
+		e.planned = e.summarize()
+	} else if err := e.summarizeToSpool(); err != nil {
+		return err
+	}
 	if e.Opts.Apply != nil { // zoombulk apply: rows changed since the approved plan are left
 		if left, err := e.planConflicts(e.planned); err != nil {
 			return err
@@ -430,6 +434,20 @@ func (e *engine) summarize() *Plan {
 	t := e.newTally(nil)
 	t.add(e.rows)
 	return t.finish()
+}
+
+// summarizeToSpool summarizes the plan, its changes kept in a file of the
+// run folder until the plan's files are written, not in memory.
+func (e *engine) summarizeToSpool() error {
+	sp, err := newSpool[results.Change](e.Opts.OutDir)
+	if err != nil {
+		return err
+	}
+	e.changes = sp
+	t := e.newTally(sp.add)
+	t.add(e.rows)
+	e.planned = t.finish()
+	return t.err
 }
 
 // planTally adds the plan up row by row: the plan of a whole sheet gives it

@@ -84,7 +84,6 @@ type planStream struct {
 	rows     int              // data rows in the input
 	problems int              // row problems, duplicates included
 	dups     []indexedProblem // duplicate-key problems, by row index
-	changes  *spool[results.Change]
 	lines    *spool[results.ResultRow]
 	failed   []FailedRow
 }
@@ -127,7 +126,7 @@ func (e *engine) readStreamed() (*Sheet, error) {
 func (e *engine) planStreamed(ctx context.Context) (err error) {
 	st := e.stream
 	before, start := e.Client.Stats(), time.Now()
-	if st.changes, err = newSpool[results.Change](e.Opts.OutDir); err != nil {
+	if e.changes, err = newSpool[results.Change](e.Opts.OutDir); err != nil {
 		return err
 	}
 	if st.lines, err = newSpool[results.ResultRow](e.Opts.OutDir); err != nil {
@@ -140,7 +139,7 @@ func (e *engine) planStreamed(ctx context.Context) (err error) {
 	defer in.close()
 	in.dups = nil // the first pass found them
 	dups := st.dups
-	tally := e.newTally(st.changes.add)
+	tally := e.newTally(e.changes.add)
 	size := streamChunkRows
 	if n := e.Opts.PlanChunkRows; n > 0 {
 		size = n
@@ -225,14 +224,14 @@ func (e *engine) planChunk(ctx context.Context, rows []Row, tally *planTally) er
 	return tally.err
 }
 
-// close removes the spools.
-func (st *planStream) close() {
-	if st == nil {
-		return
+// closeSpools removes the plan's spools.
+func (e *engine) closeSpools() {
+	e.changes.close()
+	e.changes = nil
+	if e.stream != nil {
+		e.stream.lines.close()
+		e.stream.lines = nil
 	}
-	st.changes.close()
-	st.lines.close()
-	st.changes, st.lines = nil, nil
 }
 
 // spool keeps values of one type in a file of the run folder, in order,
