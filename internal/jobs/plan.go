@@ -401,6 +401,11 @@ func (e *engine) decide(r *rowRun) {
 				e.undoConflicts(d)
 			}
 		}
+		if cap(st.changes) > len(st.changes) {
+			// The changes stay until the run ends: a row's appends left
+			// room for up to twice as many.
+			st.changes = slices.Clone(st.changes)
+		}
 		if st.action == results.ActFail {
 			failed = i
 		}
