@@ -112,8 +112,12 @@ type Server struct {
 	now   func() time.Time
 	seats int
 
-	mu sync.RWMutex // guards st
+	mu sync.RWMutex // guards st and version
 	st *state
+	// version counts the writes to st: the page starts of the user
+	// listings (userPages) hold until the next one.
+	version   uint64
+	userPages userPageIndex
 
 	lim     *limiter
 	tokens  *tokenStore
@@ -573,6 +577,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if write {
 		s.mu.Lock()
 		resp = rt.handle(s, c)
+		s.version++
 		s.mu.Unlock()
 	} else {
 		s.mu.RLock()
