@@ -166,8 +166,12 @@ func DecodeUsers(raw json.RawMessage) ([]User, error) {
 	// Sized up front (every user has an email): growing the slice user by
 	// user allocated twice the page.
 	users := make([]User, 0, bytes.Count(raw, []byte(`"email":`)))
-	if fast, ok := scanUsers(raw, users, true, nil); ok {
-		return fast, nil
+	slot := func() *User {
+		users = append(users, User{})
+		return &users[len(users)-1]
+	}
+	if scanUsers(raw, true, slot, nil) {
+		return users, nil
 	}
 	// Afresh: the standard decoder decodes into the users the scanner
 	// left in the array, without zeroing them.

@@ -1,6 +1,7 @@
 package zoom
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -21,44 +22,42 @@ import (
 // refused, as before, only slower. A test holds the two to the same
 // answers.
 
-// scanUsers reads raw, a JSON array of users, into users (appended), or
-// says ok false when the standard decoder must. With full false only the
-// ID and email are read (the other members are checked, not kept). spans,
-// when not nil, receives each user's object.
-func scanUsers(raw []byte, users []User, full bool, spans *[]json.RawMessage) (_ []User, ok bool) {
+// scanUsers reads raw, a JSON array of users, each into the User slot
+// gives it, and hands each one's object to done (when not nil); ok false
+// says the standard decoder must read raw. With full false only the ID
+// and email are read (the other members are checked, not kept).
+func scanUsers(raw []byte, full bool, slot func() *User, done func(obj json.RawMessage)) (ok bool) {
 	s := userScanner{b: raw}
 	if full {
 		s.intern = map[string]string{}
 	}
 	s.space()
 	if !s.eat('[') {
-		return users, false
+		return false
 	}
 	s.space()
 	if s.eat(']') {
 		s.space()
-		return users, s.i == len(s.b)
+		return s.i == len(s.b)
 	}
 	for {
 		s.space()
 		start := s.i
-		var u User
-		if !s.user(&u, full) {
-			return users, false
+		if !s.user(slot(), full) {
+			return false
 		}
-		users = append(users, u)
-		if spans != nil {
-			*spans = append(*spans, json.RawMessage(raw[start:s.i]))
+		if done != nil {
+			done(json.RawMessage(raw[start:s.i]))
 		}
 		s.space()
 		if s.eat(',') {
 			continue
 		}
 		if !s.eat(']') {
-			return users, false
+			return false
 		}
 		s.space()
-		return users, s.i == len(s.b)
+		return s.i == len(s.b)
 	}
 }
 
@@ -484,19 +483,19 @@ func UserIdentities(raw json.RawMessage) ([]UserIdentity, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	var spans []json.RawMessage
-	if users, ok := scanUsers(raw, nil, false, &spans); ok {
-		out := make([]UserIdentity, len(users))
-		for i, u := range users {
-			out[i] = UserIdentity{ID: u.ID, Email: u.Email, Raw: spans[i]}
-		}
+	// One User takes each user in turn: only its ID and email are read.
+	var u User
+	out := make([]UserIdentity, 0, bytes.Count(raw, []byte(`"email":`)))
+	slot := func() *User { u = User{}; return &u }
+	done := func(obj json.RawMessage) { out = append(out, UserIdentity{ID: u.ID, Email: u.Email, Raw: obj}) }
+	if scanUsers(raw, false, slot, done) {
 		return out, nil
 	}
 	var objs []json.RawMessage
 	if err := json.Unmarshal(raw, &objs); err != nil {
 		return nil, fmt.Errorf("zoom: %s: decoding the users: %w", epListUsers, err)
 	}
-	out := make([]UserIdentity, len(objs))
+	out = make([]UserIdentity, len(objs))
 	for i, o := range objs {
 		var who struct {
 			ID    string `json:"id"`
