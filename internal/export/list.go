@@ -287,7 +287,7 @@ func listStatus(ctx context.Context, c *zoom.Client, status string, o listOption
 			if err != nil {
 				return err
 			}
-			done, err := listByNumber(ctx, c, opts, pages, workersFor(o.Workers, latency, c.Rate(zoom.Medium)), seen, first.TotalRecords, put)
+			done, err := listByNumber(ctx, c, opts, pages, workersFor(o.Workers, answerHeadroom*latency, c.Rate(zoom.Medium)), seen, first.TotalRecords, put)
 			if done || err != nil {
 				return err
 			}
@@ -355,6 +355,14 @@ func chainOutlasts(pages int, latency time.Duration, allPages int, rate float64)
 	}
 	return float64(pages-1)*latency.Seconds() > float64(allPages)/rate
 }
+
+// answerHeadroom is how much longer than the first page's an answer is
+// taken to last when sizing the numbered fetches: on a busy machine the
+// answers come later (the tool's own CPU is shared; business 1.0 at
+// 300 ms, with a busy process per core, listed at 45 calls a second of
+// the 60 with 21 fetches in flight), and a fetch that would be one too
+// many only waits in the client's limiter, holding no page.
+const answerHeadroom = 2
 
 // maxListWorkers bounds the numbered fetches in flight per status: enough
 // to fill business's Medium rate at a second an answer, while the pages

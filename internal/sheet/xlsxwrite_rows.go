@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/xml"
@@ -31,12 +32,20 @@ import (
 // compare with excelize's own encoding).
 var spliceRows = true
 
-// rowSpool holds the encoded data rows of one sheet, in order.
+// rowSpool holds the encoded data rows of one sheet, in order, as they
+// are and compressed. They are compressed as they are written (on the
+// other cores, a block at a time, as parallelDeflate does at save), while
+// an export waits on the API: at save only the frame is left to compress,
+// and the rows, read back, only pass through the zip writer's checksum.
+// That took 0.6 s after the last row of a 100,000-user export.
 type rowSpool struct {
-	f    *os.File
-	w    *bufio.Writer
-	part string // the sheet's part in the package: xl/worksheets/sheetN.xml
-	used bool   // spliced into the zip
+	f, cf *os.File      // the rows, and compressed
+	w     *bufio.Writer // to f
+	cw    *bufio.Writer // to cf
+	zw    *parallelDeflate
+	n     int64  // bytes of rows
+	part  string // the sheet's part in the package: xl/worksheets/sheetN.xml
+	used  bool   // spliced into the zip
 }
 
 func newRowSpool(dir, part string) (*rowSpool, error) {
@@ -44,13 +53,51 @@ func newRowSpool(dir, part string) (*rowSpool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet: creating a temporary file: %w", err)
 	}
-	return &rowSpool{f: f, w: bufio.NewWriterSize(f, 64<<10), part: part}, nil
+	cf, err := os.CreateTemp(dir, "zoombulk-rows-*.deflate")
+	if err != nil {
+		name := f.Name()
+		_ = f.Close()
+		_ = os.Remove(name)
+		return nil, fmt.Errorf("sheet: creating a temporary file: %w", err)
+	}
+	s := &rowSpool{f: f, cf: cf, w: bufio.NewWriterSize(f, 64<<10), cw: bufio.NewWriterSize(cf, 64<<10), part: part}
+	s.zw = &parallelDeflate{w: s.cw}
+	return s, nil
+}
+
+func (s *rowSpool) write(b []byte) error {
+	if _, err := s.w.Write(b); err != nil {
+		return fmt.Errorf("sheet: writing a temporary file: %w", err)
+	}
+	if _, err := s.zw.Write(b); err != nil {
+		return fmt.Errorf("sheet: writing a temporary file: %w", err)
+	}
+	s.n += int64(len(b))
+	return nil
+}
+
+// finish writes out what is buffered, compressed to the last row.
+func (s *rowSpool) finish() error {
+	err := s.w.Flush()
+	if err == nil {
+		err = s.zw.Flush()
+	}
+	if err == nil {
+		err = s.cw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("sheet: writing a temporary file: %w", err)
+	}
+	return nil
 }
 
 func (s *rowSpool) discard() {
-	name := s.f.Name()
-	_ = s.f.Close()
-	_ = os.Remove(name)
+	_ = s.zw.Flush() // the blocks being compressed are waited for
+	for _, f := range []*os.File{s.f, s.cf} {
+		name := f.Name()
+		_ = f.Close()
+		_ = os.Remove(name)
+	}
 }
 
 // sheetPart is the package part excelize writes sheet name to: a sheet
@@ -174,10 +221,7 @@ func (t *xlsxTable) encodeRow(cells []Cell, style RowStyle) error {
 	}
 	b = append(b, `</row>`...)
 	t.buf = b
-	if _, err := t.spool.w.Write(b); err != nil {
-		return fmt.Errorf("sheet: writing a temporary file: %w", err)
-	}
-	return nil
+	return t.spool.write(b)
 }
 
 // appendCellFloat is excelize's formatCellFloat(v, -1, 64): as many digits
@@ -329,22 +373,36 @@ func bstrMarshal(s string) (result string) {
 // splicer is the zip writer excelize writes the workbook through: the
 // parts of sheets with spooled rows get them before their </sheetData>.
 type splicer struct {
-	zw     excelize.ZipWriter
+	zw     *zip.Writer
 	spools map[string]*rowSpool
 	open   *spliceWriter
+	comp   *parallelDeflate // the compressor of the part being written
 	err    error
+}
+
+func newSplicer(w io.Writer, spools map[string]*rowSpool) *splicer {
+	z := &splicer{zw: zip.NewWriter(w), spools: spools}
+	z.zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		z.comp = &parallelDeflate{w: w}
+		return z.comp, nil
+	})
+	return z
 }
 
 func (z *splicer) Create(name string) (io.Writer, error) {
 	if err := z.end(); err != nil {
 		return nil, err
 	}
+	z.comp = nil
 	w, err := z.zw.Create(name)
 	if err != nil {
 		return nil, err
 	}
 	if s, ok := z.spools[name]; ok {
-		z.open = &spliceWriter{w: w, spool: s}
+		if z.comp == nil {
+			return nil, fmt.Errorf("sheet: %s is not compressed as the workbook's parts are", name)
+		}
+		z.open = &spliceWriter{w: w, spool: s, comp: z.comp}
 		return z.open, nil
 	}
 	return w, nil
@@ -385,7 +443,8 @@ var endSheetData = []byte(`</sheetData>`)
 type spliceWriter struct {
 	w     io.Writer
 	spool *rowSpool
-	held  []byte // the end of the last write, which may begin the tag
+	comp  *parallelDeflate // w's compressor
+	held  []byte           // the end of the last write, which may begin the tag
 }
 
 func (s *spliceWriter) Write(p []byte) (int, error) {
@@ -417,12 +476,24 @@ func (s *spliceWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// copyRows puts the rows in, compressed as they were written; they pass
+// through w as they are, for the zip writer's count and CRC, and its
+// compressor leaves them.
 func (s *spliceWriter) copyRows() error {
 	s.spool.used = true
-	if _, err := s.spool.f.Seek(0, io.SeekStart); err != nil {
+	for _, f := range []*os.File{s.spool.f, s.spool.cf} {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("sheet: reading a temporary file: %w", err)
+		}
+	}
+	if err := s.comp.splice(bufio.NewReaderSize(s.spool.cf, 64<<10), s.spool.n); err != nil {
 		return fmt.Errorf("sheet: reading a temporary file: %w", err)
 	}
-	if _, err := io.Copy(s.w, bufio.NewReaderSize(s.spool.f, 64<<10)); err != nil {
+	n, err := io.Copy(s.w, bufio.NewReaderSize(s.spool.f, 64<<10))
+	if err == nil && n != s.spool.n {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
 		return fmt.Errorf("sheet: reading a temporary file: %w", err)
 	}
 	return nil

@@ -124,3 +124,81 @@ func TestRowsEncodedAsExcelizeEncodesThem(t *testing.T) {
 		t.Errorf("%d sheets, want the table's two and another", sheets)
 	}
 }
+
+// The rows go in before </sheetData> however the frame's writes cut it
+// (one byte at a time, the tag across two writes), compressed while they
+// were written, and the part reads back whole (archive/zip checks its
+// CRC); a part without the tag is an error, not a sheet without rows.
+func TestRowsSplicedBeforeEndOfSheetData(t *testing.T) {
+	frame := []byte(`<worksheet><sheetData><row r="1"/></sheetData><autoFilter ref="A1:A3"/></worksheet>`)
+	var rows bytes.Buffer
+	for i := range 50_000 {
+		rows.WriteString(`<row r="` + strings.Repeat("7", i%5+1) + `"><c r="A2" t="inlineStr"><is><t>u@example.com</t></is></c></row>`)
+	}
+	want := bytes.Replace(frame, []byte(`</sheetData>`), append(rows.Bytes(), `</sheetData>`...), 1)
+	for _, chunk := range []int{1, 7, 13, 4096, len(frame)} {
+		dir := t.TempDir()
+		spool, err := newRowSpool(dir, "xl/worksheets/sheet1.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer spool.discard()
+		if err := spool.write(rows.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		if err := spool.finish(); err != nil {
+			t.Fatal(err)
+		}
+		var file bytes.Buffer
+		z := newSplicer(&file, map[string]*rowSpool{spool.part: spool})
+		w, err := z.Create(spool.part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rest := frame; len(rest) > 0; {
+			k := min(chunk, len(rest))
+			if _, err := w.Write(rest[:k]); err != nil {
+				t.Fatal(err)
+			}
+			rest = rest[k:]
+		}
+		if err := z.Close(); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(file.Bytes()), int64(file.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := zr.File[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("chunks of %d: %v", chunk, err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("chunks of %d: %d bytes, want %d", chunk, len(got), len(want))
+		}
+		if file.Len() > len(want)/5 {
+			t.Errorf("chunks of %d: %d bytes compressed, for %d", chunk, file.Len(), len(want))
+		}
+	}
+
+	spool, err := newRowSpool(t.TempDir(), "xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spool.discard()
+	z := newSplicer(io.Discard, map[string]*rowSpool{spool.part: spool})
+	w, err := z.Create(spool.part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte(`<worksheet></worksheet>`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(); err == nil || !strings.Contains(err.Error(), "</sheetData>") {
+		t.Errorf("a part without </sheetData>: %v", err)
+	}
+}
