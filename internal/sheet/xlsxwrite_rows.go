@@ -270,8 +270,8 @@ func appendCellFloat(b []byte, v float64) []byte {
 // feeds left as they are), and excelize's _xHHHH_ escaping. Plain ASCII
 // text, nearly every cell, is copied as it is.
 func appendInlineText(b []byte, s string) []byte {
-	if len(s) > TotalCellChars && countUTF16(s) > TotalCellChars {
-		s = truncateUTF16(s, TotalCellChars)
+	if len(s) > totalCellChars && countUTF16(s) > totalCellChars {
+		s = truncateUTF16(s, totalCellChars)
 	}
 	b = append(b, `<is><t`...)
 	if s != "" {
@@ -295,8 +295,8 @@ func appendInlineText(b []byte, s string) []byte {
 	return append(b, `</t></is>`...)
 }
 
-// TotalCellChars is the most characters (UTF-16 units) a cell holds.
-const TotalCellChars = excelize.TotalCellChars
+// totalCellChars is the most characters (UTF-16 units) a cell holds.
+const totalCellChars = excelize.TotalCellChars
 
 // plainXML says whether s is printable ASCII with nothing to escape,
 // neither for XML nor as an _xHHHH_ sequence.

@@ -16,7 +16,7 @@ import (
 // sequences, non-ASCII, invalid UTF-8, text past Excel's cell limit,
 // numbers past 15 digits, dates out of Excel's range, empty cells.
 func rowsCases() [][]Cell {
-	long := strings.Repeat("é", TotalCellChars+5)
+	long := strings.Repeat("é", totalCellChars+5)
 	return [][]Cell{
 		{TextCell("a@x.com"), IntCell(2), NumberCell(1.5), DateTimeCell(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)), DateCell(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)), BoolCell(true)},
 		{TextCell(`R&D <core> "x" 'y'`), IntCell(-7), NumberCell(0.1 + 0.2), DateTimeCell(time.Time{}), EmptyCell(), BoolCell(false)},
