@@ -381,10 +381,10 @@ func chainOutlasts(pages int, latency time.Duration, allPages int, rate float64)
 
 // answerHeadroom is how much longer than the first page's an answer is
 // taken to last when sizing the numbered fetches: on a busy machine the
-// answers come later (the tool's own CPU is shared; business 1.0 at
-// 300 ms, with a busy process per core, listed at 45 calls a second of
-// the 60 with 21 fetches in flight), and a fetch that would be one too
-// many only waits in the client's limiter, holding no page.
+// answers come later (business 1.0 at 300 ms, at a load average of 9-13
+// on two cores: the first page in 0.33 s, the next ones in 0.45-0.5 s on
+// average, the limiter's wait included), and a fetch that would be one
+// too many only waits in the client's limiter, holding no page.
 const answerHeadroom = 2
 
 // maxListWorkers bounds the numbered fetches in flight per status: enough
@@ -399,8 +399,8 @@ const maxListWorkers = 64
 // the users': while the statuses list together the client's limiter
 // shares the rate (a fetch waiting there holds no page), and once the
 // small statuses end the largest one must fill the rate alone (sized by
-// its 80 % part, business's active users were listed at 43 calls a second
-// of the 60 for the last 3 of 6 s). The pages fetched and not yet written
+// its 80 % part, business's active users were listed at about 45 calls a
+// second of the 60). The pages fetched and not yet written
 // stay bounded: at most workers a status, then Ahead for the writer.
 func workersFor(asked int, latency time.Duration, rate float64) int {
 	if asked > 0 {
