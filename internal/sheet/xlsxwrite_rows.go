@@ -23,7 +23,8 @@ import (
 // the text escaped into a fresh builder, then matched against a regular
 // expression), a fifth of the CPU of a 100,000-user export. The rows are
 // encoded here, byte for byte as excelize encodes them (a test compares
-// the two), into a spool file of their own; excelize writes the sheet's
+// the two, and says so when an upgrade of excelize changes its encoding),
+// into a spool file of their own; excelize writes the sheet's
 // frame (widths, panes, the header row, the autofilter, page setup,
 // dropdowns) as before, and when the workbook is zipped the rows are
 // spliced in before the frame's </sheetData>.
