@@ -118,3 +118,42 @@ func TestPagingByNumberWhenTheChainIsSlow(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryStatusByNumberWhenTheListingIsRateBound: at Zoom's 300 users a
+// page and 300 ms an answer, the active users' chain of tokens is slow,
+// the listing is bound by the rate, and the smaller statuses page by
+// number too (a chain would wait in the limiter behind the numbered
+// fetches at every step), also the pending users whose own chain the rate
+// would allow; at 50 ms on pro no status does, nor a status of two pages.
+func TestEveryStatusByNumberWhenTheListingIsRateBound(t *testing.T) {
+	const (
+		active, inactive, pending = 80_073, 11_989, 7_963
+		all                       = active + inactive + pending
+	)
+	share := func(users int) listShare {
+		return listShare{part: float64(users) / all, announced: all, largest: active}
+	}
+	pages := func(users int) int { return (users + 299) / 300 }
+	for _, tc := range []struct {
+		name    string
+		latency time.Duration
+		rate    float64
+		users   int
+		want    bool
+	}{
+		{"pro 0.8, 300 ms, active", 300 * time.Millisecond, 16, active, true},
+		{"pro 0.8, 300 ms, inactive", 300 * time.Millisecond, 16, inactive, true},
+		{"pro 0.8, 300 ms, pending", 300 * time.Millisecond, 16, pending, true},
+		{"business 1.0, 300 ms, pending", 300 * time.Millisecond, 60, pending, true},
+		{"business 1.0, 50 ms, inactive", 50 * time.Millisecond, 60, inactive, true},
+		{"pro 0.8, 50 ms, active", 50 * time.Millisecond, 16, active, false},
+		{"pro 0.8, 50 ms, inactive", 50 * time.Millisecond, 16, inactive, false},
+		{"pro 0.8, 300 ms, two pages", 300 * time.Millisecond, 16, 600, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := byNumber(share(tc.users), 300, pages(tc.users), tc.latency, tc.rate); got != tc.want {
+				t.Errorf("by number: %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -176,8 +176,7 @@ type UsersOptions struct {
 	// the listing goes on with next_page_token.
 	PageNumbers bool
 	// ListWorkers bounds the page_number fetches in flight per status
-	// (default: the listing rate times the first answer's time, shared by
-	// the statuses in proportion to their users, 2 to 16).
+	// (default: the listing rate times the first answer's time, 2 to 64).
 	ListWorkers int
 	// Progress, if set, is called from the writer goroutine as pages and
 	// users are handled.

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -153,14 +154,9 @@ func (s *Server) finish(c *call, scope string, lastSeq int64, more bool, pageNo,
 // starts after the first (N-1)*size matching items. It reports whether
 // page_number was given; a next_page_token wins over it, as in Zoom.
 func byPageNumber[T any](c *call, items []T, seq func(T) int64, keep func(T) bool, size int) (after int64, page int, given bool, bad *response) {
-	v := c.query.Get("page_number")
-	if v == "" || c.query.Get("next_page_token") != "" {
-		return 0, 0, false, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		r := invalid("page_number", "must be a positive integer")
-		return 0, 0, true, &r
+	n, given, bad := pageNumber(c)
+	if !given || bad != nil {
+		return 0, 0, given, bad
 	}
 	skip := (n - 1) * size
 	if skip == 0 {
@@ -175,4 +171,71 @@ func byPageNumber[T any](c *call, items []T, seq func(T) int64, keep func(T) boo
 		}
 	}
 	return 1 << 62, n, true, nil // past the end: an empty page
+}
+
+// pageNumber reads page_number: given is false without it, or with a
+// next_page_token, which wins over it.
+func pageNumber(c *call) (n int, given bool, bad *response) {
+	v := c.query.Get("page_number")
+	if v == "" || c.query.Get("next_page_token") != "" {
+		return 0, false, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r := invalid("page_number", "must be a positive integer")
+		return 0, true, &r
+	}
+	return n, true, nil
+}
+
+// userPageIndex keeps where each numbered page of a user listing starts,
+// so that page N is found without walking the (N-1)×size users before it:
+// an export of 100,000 users by number walked 17 million, as much CPU as
+// the tool spent on the users. It holds until the next write (version).
+type userPageIndex struct {
+	mu      sync.Mutex
+	version uint64
+	starts  map[string][]int64 // by scope and size: starts[k] is the seq of the (k+1)×size-th user
+}
+
+// userPageStart is byPageNumber for the user listing of scope, read from
+// the index (s.mu held for reading).
+func (s *Server) userPageStart(c *call, scope string, keep func(*user) bool, size int) (after int64, page int, given bool, bad *response) {
+	n, given, bad := pageNumber(c)
+	if !given || bad != nil {
+		return 0, 0, given, bad
+	}
+	if n == 1 {
+		return 0, 1, true, nil
+	}
+	starts := s.userPages.get(s.version, scope+"\x00"+strconv.Itoa(size), func() []int64 {
+		var out []int64
+		k := 0
+		for _, u := range s.st.users {
+			if keep(u) {
+				if k++; k == size {
+					out, k = append(out, u.seq), 0
+				}
+			}
+		}
+		return out
+	})
+	if n-2 < len(starts) {
+		return starts[n-2], n, true, nil
+	}
+	return 1 << 62, n, true, nil // past the end: an empty page
+}
+
+func (x *userPageIndex) get(version uint64, key string, build func() []int64) []int64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.starts == nil || x.version != version {
+		x.starts, x.version = map[string][]int64{}, version
+	}
+	starts, ok := x.starts[key]
+	if !ok {
+		starts = build()
+		x.starts[key] = starts
+	}
+	return starts
 }

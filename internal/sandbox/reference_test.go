@@ -371,3 +371,47 @@ func TestGroupOfAnotherAccount(t *testing.T) {
 	}
 	wantErr(t, c.do("GET", "/groups/grp-nowhere", nil), 404, 4130, "")
 }
+
+// Numbered pages follow the account as it changes: after a user is
+// deleted or deactivated, page N starts where walking the listing says,
+// not where it started before (the page starts are kept between writes).
+func TestPageNumbersAfterWrites(t *testing.T) {
+	s := newTestServer(t, Options{NoRateLimits: true, Users: 95})
+	c := newClient(t, s)
+	walk := func(status string) (byToken, byNumber []string) {
+		for tok := ""; ; {
+			var p userPage
+			c.ok("GET", "/users?status="+status+"&page_size=30&next_page_token="+tok, nil, 200, &p)
+			for _, u := range p.Users {
+				byToken = append(byToken, u.Email)
+			}
+			if tok = p.NextPageToken; tok == "" {
+				break
+			}
+		}
+		for n := 1; n < 10; n++ {
+			var p userPage
+			c.ok("GET", fmt.Sprintf("/users?status=%s&page_size=30&page_number=%d", status, n), nil, 200, &p)
+			for _, u := range p.Users {
+				byNumber = append(byNumber, u.Email)
+			}
+		}
+		return byToken, byNumber
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, status := range []string{"active", "inactive"} {
+			byToken, byNumber := walk(status)
+			if !slices.Equal(byToken, byNumber) || status == "active" && len(byToken) < 31 {
+				t.Fatalf("%s, %s: by number %d users %v, by token %d %v", when, status, len(byNumber), byNumber, len(byToken), byToken)
+			}
+		}
+	}
+	check("at first")
+	var p userPage
+	c.ok("GET", "/users?page_size=10", nil, 200, &p)
+	c.ok("DELETE", "/users/"+p.Users[8].ID+"?action=delete", nil, 204, nil)
+	check("after a delete")
+	c.ok("PUT", "/users/"+p.Users[9].ID+"/status", map[string]any{"action": "deactivate"}, 200, nil)
+	check("after a deactivation")
+}

@@ -14,6 +14,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -112,8 +113,12 @@ type Server struct {
 	now   func() time.Time
 	seats int
 
-	mu sync.RWMutex // guards st
+	mu sync.RWMutex // guards st and version
 	st *state
+	// version counts the writes to st: the page starts of the user
+	// listings (userPages) hold until the next one.
+	version   uint64
+	userPages userPageIndex
 
 	lim     *limiter
 	tokens  *tokenStore
@@ -573,6 +578,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if write {
 		s.mu.Lock()
 		resp = rt.handle(s, c)
+		s.version++
 		s.mu.Unlock()
 	} else {
 		s.mu.RLock()
@@ -653,14 +659,23 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		w.WriteHeader(status)
 		return
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
+	// Encoded into a reused buffer, the bytes json.Marshal gives without
+	// its copy: a page of 300 users is 250 KB, and an export of 100,000
+	// users allocated 47 MB here, which the collector chased through the
+	// tool's heap as well (the sandbox runs in the tool's process in tests
+	// and benchmarks).
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer jsonBufs.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(body); err != nil {
 		panic(err) // a sandbox bug: every body is a plain struct
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode ends with a newline, Marshal does not
 }
+
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // decodeBody decodes a JSON request body into v. Zoom ignores unknown fields
 // but rejects a body that is not JSON or has a field of the wrong type.

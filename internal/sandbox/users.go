@@ -139,7 +139,7 @@ func (s *Server) listUsers(c *call) response {
 	keep := func(u *user) bool {
 		return !u.gone && u.Status == status && (roleID == "" || roleIDs[u.Role] == roleID)
 	}
-	if a, n, given, bad := byPageNumber(c, s.st.users, func(u *user) int64 { return u.seq }, keep, size); bad != nil {
+	if a, n, given, bad := s.userPageStart(c, scope, keep, size); bad != nil {
 		return *bad
 	} else if given {
 		after, pageNo = a, n

@@ -166,6 +166,16 @@ func DecodeUsers(raw json.RawMessage) ([]User, error) {
 	// Sized up front (every user has an email): growing the slice user by
 	// user allocated twice the page.
 	users := make([]User, 0, bytes.Count(raw, []byte(`"email":`)))
+	slot := func() *User {
+		users = append(users, User{})
+		return &users[len(users)-1]
+	}
+	if scanUsers(raw, true, slot, nil) {
+		return users, nil
+	}
+	// Afresh: the standard decoder decodes into the users the scanner
+	// left in the array, without zeroing them.
+	users = make([]User, 0, cap(users))
 	if err := json.Unmarshal(raw, &users); err != nil {
 		return nil, fmt.Errorf("zoom: %s: decoding the users: %w", epListUsers, err)
 	}
