@@ -38,19 +38,24 @@ func TestProgressLines(t *testing.T) {
 func testProgressLines(t *testing.T) {
 	var out lockedBuffer
 	ev := newRunEvents(&out, false)
-	ev.every, ev.refresh = 0, 5*time.Millisecond
+	ev.every, ev.refresh = 0, time.Second
 	ev.Planned(&jobs.Plan{FeaturesInterval: time.Hour})
 	step := jobfile.Step{Kind: jobs.UpdateFeatures}
 	ev.StepStarted(step, 60)
 	ev.RowDone(step, results.Succeeded)
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "next features call in") && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	// One refresh, a second of the bubble's time later: the ticker has
+	// fired and its line is written once every goroutine is blocked again
+	// (synctest.Wait). No row came in that second, and the wait it shows
+	// has moved on all the same.
+	time.Sleep(ev.refresh)
+	synctest.Wait()
 	ev.StepFinished(step)
 	text := out.String()
 	if !strings.Contains(text, "update_features: 1/60 rows (") || !strings.Contains(text, "next features call in 1h0m0s") {
 		t.Errorf("no features wait in the progress lines:\n%s", text)
+	}
+	if !strings.Contains(text, "next features call in 59m59s)\n") {
+		t.Errorf("the features wait was not refreshed a second later:\n%s", text)
 	}
 	lines := strings.Split(strings.TrimSpace(text), "\n")
 	seen := map[string]bool{}

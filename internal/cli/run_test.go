@@ -164,13 +164,14 @@ func testRunInterruptedExitsThreeAndResumes(t *testing.T) {
 	out := filepath.Join(e.dir, "out")
 	sigs := make(chan os.Signal, 2)
 	ran := make(chan struct{})
+	// Ctrl-C the moment the sandbox has applied the 20th create (the
+	// channel closes under the sandbox's lock), not at a poll.
+	reached := e.srv.AppliedReached("POST /users", 20)
 	go func() {
-		for e.srv.Stats().Applied["POST /users"] < 20 {
-			select {
-			case <-ran:
-				return // the run ended first: the test fails below
-			case <-time.After(time.Millisecond):
-			}
+		select {
+		case <-ran:
+			return // the run ended first: the test fails below
+		case <-reached:
 		}
 		sigs <- syscall.SIGINT
 	}()

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -22,7 +23,7 @@ func (e *runEnv) mainClock(sigs chan os.Signal, step time.Duration, args ...stri
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: errOut, Getenv: func(k string) string { return e.env[k] },
-		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) },
+		Exit: func(code int) { e.t.Errorf("exited at once with %d", code) }, Transport: e.transport,
 		Now: func() time.Time {
 			mu.Lock()
 			defer mu.Unlock()
@@ -34,12 +35,13 @@ func (e *runEnv) mainClock(sigs chan os.Signal, step time.Duration, args ...stri
 }
 
 // sendAfterCreates sends n signals at once when the sandbox has created
-// the first users.
+// the first users: the moment it applies the 20th create (the channel
+// closes under the sandbox's lock), not at a poll. sigs has room for the n
+// signals.
 func sendAfterCreates(srv *zoomtest.Server, sigs chan os.Signal, n int) {
+	reached := srv.AppliedReached("POST /users", 20)
 	go func() {
-		for srv.Stats().Applied["POST /users"] < 20 {
-			time.Sleep(time.Millisecond)
-		}
+		<-reached
 		for range n {
 			sigs <- syscall.SIGTERM
 		}
@@ -60,40 +62,44 @@ func TestRunStops(t *testing.T) {
 		// still written from the journal, the workbook is skipped.
 		{"a second stop cancels the calls in flight", 2 * time.Second, false, "results.xlsx was not written"},
 	} {
+		// In a bubble, in memory: the sandbox's latency passes in virtual
+		// time, and the signals go at the 20th create on any machine.
 		t.Run(tc.name, func(t *testing.T) {
-			e := newRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
-			jobPath := e.file("job.yaml", createJob)
-			e.file("users.csv", hires(200, "Sales"))
-			out := filepath.Join(e.dir, "out")
-			sigs := make(chan os.Signal, 2)
-			sendAfterCreates(e.srv, sigs, 2)
-			code, text := e.mainClock(sigs, tc.step, "run", jobPath, "--yes", "--out", out)
-			if code != ExitAborted || !strings.Contains(text, tc.says) || !strings.Contains(text, "--resume "+out) {
-				t.Fatalf("exit %d, want 3 saying %q and how to resume:\n%s", code, tc.says, text)
-			}
-			if strings.Contains(text, "Quitting now") {
-				t.Errorf("two signals quit at once:\n%s", text)
-			}
-			lines, err := os.ReadFile(filepath.Join(out, "results.csv"))
-			if err != nil {
-				t.Fatalf("no results.csv after the stop: %v", err)
-			}
-			if n := strings.Count(strings.TrimSpace(string(lines)), "\n"); n != 200 {
-				t.Errorf("results.csv has %d rows, want 200", n)
-			}
-			if _, err := os.Stat(filepath.Join(out, "results.xlsx")); (err == nil) != tc.workbook {
-				t.Errorf("results.xlsx written: %v, want %v", err == nil, tc.workbook)
-			}
-			if !tc.workbook && strings.Contains(text, "see results.xlsx") {
-				t.Errorf("the summary points to the results.xlsx it did not write:\n%s", text)
-			}
-			code, text = e.main(nil, "run", jobPath, "--yes", "--resume", out)
-			if code != ExitOK {
-				t.Fatalf("resume: exit %d\n%s", code, text)
-			}
-			if n := e.srv.Stats().Applied["POST /users"]; n != 200 {
-				t.Errorf("%d users created, want 200", n)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				e := newMemRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
+				jobPath := e.file("job.yaml", createJob)
+				e.file("users.csv", hires(200, "Sales"))
+				out := filepath.Join(e.dir, "out")
+				sigs := make(chan os.Signal, 2)
+				sendAfterCreates(e.srv, sigs, 2)
+				code, text := e.mainClock(sigs, tc.step, "run", jobPath, "--yes", "--out", out)
+				if code != ExitAborted || !strings.Contains(text, tc.says) || !strings.Contains(text, "--resume "+out) {
+					t.Fatalf("exit %d, want 3 saying %q and how to resume:\n%s", code, tc.says, text)
+				}
+				if strings.Contains(text, "Quitting now") {
+					t.Errorf("two signals quit at once:\n%s", text)
+				}
+				lines, err := os.ReadFile(filepath.Join(out, "results.csv"))
+				if err != nil {
+					t.Fatalf("no results.csv after the stop: %v", err)
+				}
+				if n := strings.Count(strings.TrimSpace(string(lines)), "\n"); n != 200 {
+					t.Errorf("results.csv has %d rows, want 200", n)
+				}
+				if _, err := os.Stat(filepath.Join(out, "results.xlsx")); (err == nil) != tc.workbook {
+					t.Errorf("results.xlsx written: %v, want %v", err == nil, tc.workbook)
+				}
+				if !tc.workbook && strings.Contains(text, "see results.xlsx") {
+					t.Errorf("the summary points to the results.xlsx it did not write:\n%s", text)
+				}
+				code, text = e.main(nil, "run", jobPath, "--yes", "--resume", out)
+				if code != ExitOK {
+					t.Fatalf("resume: exit %d\n%s", code, text)
+				}
+				if n := e.srv.Stats().Applied["POST /users"]; n != 200 {
+					t.Errorf("%d users created, want 200", n)
+				}
+			})
 		})
 	}
 }

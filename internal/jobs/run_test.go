@@ -439,13 +439,14 @@ func testInterruptedRunResumesToTheSameState(t *testing.T) {
 	jobPath := e.write("job.yaml", mixedJob)
 	out := filepath.Join(e.dir, "out")
 	ctx, cancel := context.WithCancel(context.Background())
+	// Stop the run the moment the sandbox has applied its 30th create
+	// (the channel closes under the sandbox's lock), not at a poll.
+	reached := e.srv.AppliedReached("POST /users", 30)
 	go func() {
-		for e.srv.Stats().Applied["POST /users"] < 30 {
-			select {
-			case <-ctx.Done():
-				return // the run ended first: nothing to interrupt
-			case <-time.After(time.Millisecond):
-			}
+		select {
+		case <-ctx.Done():
+			return // the run ended first: nothing to interrupt
+		case <-reached:
 		}
 		cancel() // Ctrl-C in the middle of the creates
 	}()

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -382,13 +381,14 @@ func testUndoOfAResumedRun(t *testing.T) {
 	jobPath := e.write("job.yaml", mixedJob)
 	out := filepath.Join(e.dir, "out")
 	ctx, cancel := context.WithCancel(context.Background())
+	// Stop the run the moment the sandbox has applied its 15th create
+	// (the channel closes under the sandbox's lock), not at a poll.
+	reached := e.srv.AppliedReached("POST /users", 15)
 	go func() {
-		for e.srv.Stats().Applied["POST /users"] < 15 {
-			select {
-			case <-ctx.Done():
-				return // the run ended first
-			case <-time.After(time.Millisecond):
-			}
+		select {
+		case <-ctx.Done():
+			return // the run ended first
+		case <-reached:
 		}
 		cancel()
 	}()

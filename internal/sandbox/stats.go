@@ -32,6 +32,14 @@ type Stats struct {
 type statsRecorder struct {
 	mu sync.Mutex
 	s  Stats
+	// waiters are the conditions of When not met yet, checked after each
+	// change under mu: a test waits on the moment itself, not on a poll.
+	waiters []statsWaiter
+}
+
+type statsWaiter struct {
+	met func(Stats) bool
+	ch  chan struct{}
 }
 
 func newStatsRecorder() *statsRecorder {
@@ -49,6 +57,7 @@ func (r *statsRecorder) call(key, category string) {
 	r.mu.Lock()
 	r.s.Calls[key]++
 	r.s.ByCategory[category]++
+	r.notify()
 	r.mu.Unlock()
 }
 
@@ -59,31 +68,87 @@ func (r *statsRecorder) rejected(rj *rejection) {
 	} else {
 		r.s.QPS429[rj.counter]++
 	}
+	r.notify()
 	r.mu.Unlock()
 }
 
 func (r *statsRecorder) applied(key string) {
 	r.mu.Lock()
 	r.s.Applied[key]++
+	r.notify()
 	r.mu.Unlock()
 }
 
 func (r *statsRecorder) invalid(key string) {
 	r.mu.Lock()
 	r.s.Invalid[key]++
+	r.notify()
 	r.mu.Unlock()
 }
 
 func (r *statsRecorder) fault(kind string) {
 	r.mu.Lock()
 	r.s.Faults[kind]++
+	r.notify()
 	r.mu.Unlock()
 }
 
 func (r *statsRecorder) token() {
 	r.mu.Lock()
 	r.s.Tokens++
+	r.notify()
 	r.mu.Unlock()
+}
+
+// notify closes the channels of the waiters whose condition now holds.
+// r.mu is held.
+func (r *statsRecorder) notify() {
+	if len(r.waiters) == 0 {
+		return
+	}
+	kept := r.waiters[:0]
+	for _, w := range r.waiters {
+		if w.met(r.s) {
+			close(w.ch)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(r.waiters[len(kept):])
+	r.waiters = kept
+}
+
+// When returns a channel that is closed as soon as met holds for the
+// counters: checked now, then after each change, under the counters' lock,
+// so that a test can act at the moment a count is reached (stop a run after
+// its 20th create, heal the network after the first reset) instead of
+// polling Stats. met sees the live counters and must not keep them or call
+// the server. Inside a testing/synctest bubble, use a sandbox the bubble
+// reaches in memory (sandbox.New, zoomtest.NewMemServer): the channel is
+// then the bubble's, and a test blocked on it is durably blocked.
+func (s *Server) When(met func(Stats) bool) <-chan struct{} {
+	ch := make(chan struct{})
+	r := s.stats
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if met(r.s) {
+		close(ch)
+	} else {
+		r.waiters = append(r.waiters, statsWaiter{met: met, ch: ch})
+	}
+	return ch
+}
+
+// AppliedReached is When the writes applied to endpoint (a Stats.Applied
+// key, e.g. "POST /users") number at least n.
+func (s *Server) AppliedReached(endpoint string, n int) <-chan struct{} {
+	return s.When(func(st Stats) bool { return st.Applied[endpoint] >= n })
+}
+
+// FaultsReached is When the injected faults of kind (a Stats.Faults key,
+// e.g. "reset") number at least n.
+func (s *Server) FaultsReached(kind string, n int) <-chan struct{} {
+	return s.When(func(st Stats) bool { return st.Faults[kind] >= n })
 }
 
 // Stats returns a copy of the counters.
@@ -105,5 +170,6 @@ func (s *Server) Stats() Stats {
 func (s *Server) ResetStats() {
 	s.stats.mu.Lock()
 	s.stats.reset()
+	s.stats.notify()
 	s.stats.mu.Unlock()
 }

@@ -244,12 +244,15 @@ func testResetBeforeApplyingIsRetriedAfterTheLookUp(t *testing.T) {
 	srv := seeded(t, zoomtest.Options{})
 	c := newClient(t, srv, nil)
 	srv.SetFaults(zoomtest.Faults{Reset: 1, Seed: 3})
+	// Let the first attempt fail, then heal the network. The channel closes
+	// under the sandbox's lock at the reset; the client then waits its
+	// backoff (never 0), on the bubble's clock, which does not move while
+	// the healer is runnable: the network is healed before the look-up,
+	// whatever the backoff drawn.
+	reset := srv.FaultsReached("reset", 1)
 	done := make(chan struct{})
 	go func() {
-		// Let the first attempt fail, then heal the network.
-		for srv.Stats().Faults["reset"] == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		<-reset
 		srv.SetFaults(zoomtest.Faults{})
 		close(done)
 	}()
@@ -261,8 +264,13 @@ func testResetBeforeApplyingIsRetriedAfterTheLookUp(t *testing.T) {
 	if _, ok := srv.UserByEmail("reset@acme.example"); !ok || got.ID == "" {
 		t.Fatalf("user not created: %+v", got)
 	}
-	if n := srv.Stats().Applied["POST /users"]; n != 1 {
-		t.Errorf("creates applied = %d, want 1", n)
+	st := srv.Stats()
+	if st.Applied["POST /users"] != 1 || st.Faults["reset"] != 1 || st.Calls["POST /users"] != 2 {
+		t.Errorf("creates applied %d, sent %d, resets %d: want one reset create, then one applied",
+			st.Applied["POST /users"], st.Calls["POST /users"], st.Faults["reset"])
+	}
+	if n := st.Calls["GET /users/{userId}"]; n != 1 {
+		t.Errorf("%d look-ups, want 1: a create in doubt is looked up before it is sent again", n)
 	}
 }
 
