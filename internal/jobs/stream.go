@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
+	"github.com/zoombulk/zoombulk/internal/mapping"
 	"github.com/zoombulk/zoombulk/internal/results"
 )
 
@@ -91,32 +92,12 @@ type planStream struct {
 // readStreamed is the first pass: the input's notes, its rows and problems
 // counted, and its duplicate keys; no row is kept.
 func (e *engine) readStreamed() (*Sheet, error) {
-	in, err := openInput(e.Job, e.Opts.Input)
+	st := &planStream{}
+	in, dups, err := scanInput(e.Job, e.Opts.Input, func(int, mapping.Problem) error { st.problems++; return nil })
 	if err != nil {
 		return nil, err
 	}
-	defer in.close()
-	st := &planStream{}
-	row := make([]Row, 1)
-	for {
-		sr, err := in.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		row[0] = Row{}
-		in.check(sr, row)
-		st.problems += len(row[0].Record.Problems)
-	}
-	if err := in.finish(); err != nil {
-		return nil, err
-	}
-	if st.dups, err = duplicates(in, e.Job, e.Opts.Input); err != nil {
-		return nil, err
-	}
-	st.rows, st.problems = in.rows, st.problems+len(st.dups)
+	st.rows, st.dups, st.problems = in.rows, dups, st.problems+len(dups)
 	e.stream = st
 	return &Sheet{Input: in.Input}, nil
 }

@@ -22,33 +22,9 @@ import (
 // wait in a spill (on disk past spillMemory) until then. Errors are
 // ReadSheet's, and nothing is emitted when there is one.
 func Validate(job *jobfile.Job, opts ReadOptions, emit func(mapping.Problem) error) (*Input, int, error) {
-	in, err := openInput(job, opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer in.close()
 	var sp spill
 	defer sp.close()
-	row := make([]Row, 1)
-	for {
-		sr, err := in.next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		in.check(sr, row)
-		for _, p := range row[0].Record.Problems {
-			if err := sp.write(row[0].Index, p); err != nil {
-				return nil, 0, err
-			}
-		}
-	}
-	if err := in.finish(); err != nil {
-		return nil, 0, err
-	}
-	dups, err := duplicates(in, job, opts)
+	in, dups, err := scanInput(job, opts, sp.write)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -70,6 +46,42 @@ func Validate(job *jobfile.Job, opts ReadOptions, emit func(mapping.Problem) err
 		}
 	}
 	return &in.Input, in.rows, nil
+}
+
+// scanInput reads the job's input once, keeping no row: each row's own
+// problems go to own as they are found, and the duplicate keys' problems,
+// known only at the end, are returned in row order. The input returned is
+// closed; its rows field counts the data rows.
+func scanInput(job *jobfile.Job, opts ReadOptions, own func(index int, p mapping.Problem) error) (*input, []indexedProblem, error) {
+	in, err := openInput(job, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer in.close()
+	row := make([]Row, 1)
+	for {
+		sr, err := in.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		in.check(sr, row) // reuses the row's record
+		for _, p := range row[0].Record.Problems {
+			if err := own(row[0].Index, p); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if err := in.finish(); err != nil {
+		return nil, nil, err
+	}
+	dups, err := duplicates(in, job, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return in, dups, nil
 }
 
 type indexedProblem struct {
