@@ -148,17 +148,7 @@ func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 	return cells
 }
 
-func (r *Results) eachRow(fn func(ResultRow) error) error {
-	if r.EachRow != nil {
-		return r.EachRow(fn)
-	}
-	for _, row := range r.Rows {
-		if err := fn(row); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (r *Results) eachRow(fn func(ResultRow) error) error { return each(r.EachRow, r.Rows, fn) }
 
 // WriteResults writes results.csv, results.xlsx and failed.csv into dir
 // and returns their paths.

@@ -91,23 +91,20 @@ type PlanReport struct {
 }
 
 func (p *PlanReport) eachChange(fn func(Change) error) error {
-	if p.EachChange != nil {
-		return p.EachChange(fn)
-	}
-	for _, c := range p.Changes {
-		if err := fn(c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return each(p.EachChange, p.Changes, fn)
 }
 
 func (p *PlanReport) eachRow(fn func(ResultRow) error) error {
-	if p.EachRow != nil {
-		return p.EachRow(fn)
+	return each(p.EachRow, p.Rows.Rows, fn)
+}
+
+// each gives fn what source gives, or items when source is nil.
+func each[T any](source func(func(T) error) error, items []T, fn func(T) error) error {
+	if source != nil {
+		return source(fn)
 	}
-	for _, r := range p.Rows.Rows {
-		if err := fn(r); err != nil {
+	for _, v := range items {
+		if err := fn(v); err != nil {
 			return err
 		}
 	}
