@@ -318,7 +318,7 @@ func TestSamples(t *testing.T) {
 // ---------------------------------------------------------------------
 // The README and docs/: their commands work as written, and together they
 // cover the reference. (Their generated sections and links are checked in
-// internal/templates/gen.)
+// internal/tools/docgen.)
 
 // readme is README.md then docs/*.md, one after the other: the entry point
 // and the reference it links to, where the commands and tables these
