@@ -6,7 +6,9 @@ package jobs
 // run folder before it reads the next. Memory holds one chunk, the account's
 // listing and the counts, whatever the input's size: a plan of a million
 // rows fits where the rows themselves would not. The spools are read back
-// into changes.csv, plan.csv and plan.xlsx, and removed on every path out.
+// into changes.csv, plan.csv and plan.xlsx, and removed on every path out
+// (on Linux and macOS they lose their names as soon as they are open, so a
+// killed process leaves nothing either).
 //
 // A run that sends holds every row (it applies, resumes and reports them),
 // and so does a dry run whose plan needs the whole file at once: a sync
@@ -222,6 +224,9 @@ type spool[T any] struct {
 	w   *bufio.Writer
 	enc *gob.Encoder
 	n   int
+	// unlinked: the file has no name any more (removed once open, where
+	// the system allows it), so even a killed process leaves nothing.
+	unlinked bool
 }
 
 func newSpool[T any](dir string) (*spool[T], error) {
@@ -230,7 +235,7 @@ func newSpool[T any](dir string) (*spool[T], error) {
 		return nil, fmt.Errorf("keeping the plan in its run folder: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 1<<16)
-	return &spool[T]{f: f, w: w, enc: gob.NewEncoder(w)}, nil
+	return &spool[T]{f: f, w: w, enc: gob.NewEncoder(w), unlinked: os.Remove(f.Name()) == nil}, nil
 }
 
 func (s *spool[T]) add(v T) error {
@@ -271,5 +276,7 @@ func (s *spool[T]) close() {
 		return
 	}
 	s.f.Close()
-	os.Remove(s.f.Name())
+	if !s.unlinked {
+		os.Remove(s.f.Name())
+	}
 }
