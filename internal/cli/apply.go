@@ -62,6 +62,7 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.check, "check", false, "only say whether the plan still applies cleanly: exit 0 when it does, 5 when not")
+	f.BoolVar(&o.check, "dry-run", false, "the same as --check: send nothing, say whether the plan still applies cleanly")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the plan's delete_users step (needed on the command line, every time)")
 	f.DurationVar(&o.maxAge, "max-age", jobs.DefaultPlanAge, "refuse a plan older than this (e.g. 24h, 72h)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
@@ -85,6 +86,13 @@ func planCommand(jobArg string, o *runOptions) *jobs.PlanCommand {
 }
 
 func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string, o *applyOptions) error {
+	if s, many, err := readJobSet(dir); many {
+		// The dry run of several jobs: a plan a job (applymany.go).
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		return applyMany(ctx, stdio, sigs, dir, s, o)
+	}
 	info, err := jobs.ReadPlan(dir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
