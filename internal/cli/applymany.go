@@ -22,6 +22,8 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
+	"github.com/zoombulk/zoombulk/internal/results"
+	"github.com/zoombulk/zoombulk/internal/sheet"
 )
 
 func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string, s *jobSet, o *applyOptions) error {
@@ -131,9 +133,46 @@ func (m *manyRun) applyRunner(j *manyJob) *jobs.Runner {
 		MaxRemovals: c.MaxRemovals,
 		Strict:      c.Strict,
 		Concurrency: m.applying.concurrency,
-		Apply:       &jobs.ApplyOptions{MaxAge: m.applying.maxAge},
+		Apply:       &jobs.ApplyOptions{MaxAge: m.applying.maxAge, Made: m.madeBefore(j)},
 		Version:     Version,
 	}}
+}
+
+// madeBefore says which of j's approved records an earlier job of the set
+// has made since the plan: a creation (a group, a division, ...) that a
+// job it depends on (a lower rank) created as its approved plan said, and
+// finished. Each job was planned against the account before any ran, so
+// j's plan created them too; the plan made now finds them.
+func (m *manyRun) madeBefore(j *manyJob) func(rec []string) bool {
+	made := map[string]bool{}
+	key := func(rec []string) string {
+		return rec[results.ChangeColField] + "\x00" + strings.ToLower(sheet.UnescapeFormula(rec[results.ChangeColNew]))
+	}
+	for _, d := range m.set {
+		if d == j {
+			break
+		}
+		if d.status != "done" || d.rank >= j.rank {
+			continue
+		}
+		err := results.EachChangeRecordIn(filepath.Join(m.dir, d.sub, results.ChangesCSV), func(rec []string) error {
+			if rec[results.ChangeColAction] == string(results.ActCreate) && rec[results.ChangeColNew] != "" {
+				made[key(rec)] = true
+			}
+			return nil
+		})
+		if err != nil {
+			// Nothing is taken as made: the rows that needed it are
+			// left as conflicts, the safe side.
+			fmt.Fprintf(m.stdio.ErrOut, "Note: %s: %v\n", d.sub, err)
+		}
+	}
+	if len(made) == 0 {
+		return nil
+	}
+	return func(rec []string) bool {
+		return rec[results.ChangeColAction] == string(results.ActCreate) && made[key(rec)]
+	}
 }
 
 // checkPlans checks every job's approved plan before anything is sent:
@@ -161,10 +200,17 @@ func (m *manyRun) checkPlans(work context.Context) (lines []string, pending, cal
 		printConflicts(m.stdio, sum.Plan.Conflicts)
 		line := fmt.Sprintf("%s: %s", name, sum.Plan.ActionText())
 		if n := len(sum.Plan.Conflicts); n > 0 {
-			line += fmt.Sprintf(" (%d %s left as conflicts)", n, rowsWord(n))
+			line += fmt.Sprintf(" (%d %s left in conflict)", n, rowsWord(n))
 		}
 		lines = append(lines, line)
 		calls += sum.Plan.Writes()
+		if f := sum.Plan.Failing; f > 0 && i > 0 {
+			// Planned before the jobs before it ran: a row that needs
+			// what they create failed in the approved plan, and applying
+			// it now would send calls no one approved.
+			fmt.Fprintf(m.stdio.ErrOut, "%d %s of %s failed in the approved plan (some may need what an earlier job creates): apply leaves them as they were approved; once it is done, plan them again with zoombulk run --dry-run\n",
+				f, rowsWord(f), name)
+		}
 	}
 	return lines, pending, calls, nil
 }

@@ -330,3 +330,61 @@ func TestRunSeveralJobsJSON(t *testing.T) {
 		t.Errorf("--check after the run: exit %d, outcome %q, want 0 ok", code, r.Outcome)
 	}
 }
+
+// newMemAccountEnv is newAccountEnv's empty account, in memory.
+func newMemAccountEnv(t *testing.T) *runEnv {
+	t.Helper()
+	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
+	getenv := memEnv(srv)
+	env := map[string]string{}
+	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
+		env[k] = getenv(k)
+	}
+	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
+}
+
+// The new-account workbook's plan, approved then applied: the users job
+// was planned to create the groups the groups job creates first, and
+// those approved creations do not make its rows conflicts; the contact
+// groups whose member groups did not exist at the plan failed in it, and
+// apply leaves them (what the approver saw) instead of sending calls no
+// one approved.
+func TestApplyNewAccountWorkbook(t *testing.T) {
+	e := newMemAccountEnv(t)
+	before := stateOf(e)
+	plan := filepath.Join(e.dir, "plan")
+	if code, out := e.main(nil, "run", "../../samples/new-account/new-account.xlsx", "--dry-run", "--tier", "business", "--out", plan); code != ExitPartial {
+		t.Fatalf("dry run: exit %d, want 1 (contact groups of groups not made yet fail)\n%s", code, out)
+	}
+	code, out := e.main(nil, "apply", plan, "--yes", "--tier", "business")
+	if code != ExitPartial {
+		t.Fatalf("apply: exit %d, want 1 (the contact groups that failed in the plan left)\n%s", code, out)
+	}
+	if !strings.Contains(out, "3 rows of new-account-contacts failed in the approved plan") {
+		t.Errorf("the prompt does not say the contact groups that failed in the plan stay as approved:\n%s", out)
+	}
+	after := stateOf(e)
+	if after.users != before.users+8 || after.groups != 4 || after.divisions < 3 {
+		t.Errorf("the account after apply: %+v (before %+v), want 8 more users, 4 groups, 3 divisions\n%s", after, before, out)
+	}
+	summary, _ := os.ReadFile(filepath.Join(plan, SummaryCSV))
+	for _, want := range []string{"1-new-account-groups,done", "2-new-account-users,done", "3-new-account-contacts,failed"} {
+		if !strings.Contains(string(summary), want) {
+			t.Errorf("summary.csv does not say %s:\n%s", want, summary)
+		}
+	}
+	rows := readResults(t, filepath.Join(plan, "3-new-account-contacts", "results.csv"))
+	conflicts := 0
+	for _, st := range rows {
+		if st[0] == "conflict" {
+			conflicts++
+		}
+	}
+	if conflicts == 0 {
+		t.Errorf("no contact group row left as a conflict: %v", rows)
+	}
+}
