@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -387,4 +389,61 @@ func TestApplyNewAccountWorkbook(t *testing.T) {
 	if conflicts == 0 {
 		t.Errorf("no contact group row left as a conflict: %v", rows)
 	}
+}
+
+// An apply of several plans stopped (Ctrl-C) during its first job exits
+// 3, leaves the job after it not run, and is finished by applying the
+// folder again: no user created twice, the second job applied, the
+// summary done. In a bubble: the sandbox's latency passes in virtual
+// time and the stop comes at the 20th create on any machine.
+func TestApplySeveralPlansStoppedThenFinished(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newMemRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
+		hiresJob := e.file("hires.yaml", createJob)
+		e.file("users.csv", hires(200, "Sales"))
+		e.file("dept.csv", deptCSV)
+		deptPath := e.file("dept.yaml", deptJob)
+		plan := filepath.Join(e.dir, "plan")
+		if code, out := e.main(nil, "run", hiresJob, deptPath, "--dry-run", "--out", plan); code != ExitOK {
+			t.Fatalf("dry run: exit %d\n%s", code, out)
+		}
+		var set jobSet
+		readJSON(t, filepath.Join(plan, JobsJSON), &set)
+		if len(set.Jobs) != 2 {
+			t.Fatalf("jobs.json: %+v", set)
+		}
+
+		sigs := make(chan os.Signal, 1)
+		sendAfterCreates(e.srv, sigs, 1)
+		code, out := e.mainClock(sigs, time.Millisecond, "apply", plan, "--yes")
+		if code != ExitAborted || !strings.Contains(out, "zoombulk apply "+plan) {
+			t.Fatalf("stopped apply: exit %d, want 3 saying how to finish\n%s", code, out)
+		}
+		summary, _ := os.ReadFile(filepath.Join(plan, SummaryCSV))
+		if !strings.Contains(string(summary), "stopped") || !strings.Contains(string(summary), "not run") {
+			t.Errorf("summary.csv after the stop, want one job stopped and one not run:\n%s", summary)
+		}
+		for _, m := range deptMovers {
+			if got := dept(t, e, m); got == "Platform" {
+				t.Errorf("the job after the stop ran: %s is in Platform", m)
+			}
+		}
+
+		code, out = e.main(nil, "apply", plan, "--yes")
+		if code != ExitOK {
+			t.Fatalf("apply again: exit %d, want 0\n%s", code, out)
+		}
+		if n := e.srv.Stats().Applied["POST /users"]; n != 200 {
+			t.Errorf("%d users created over both applies, want the plan's 200 once each", n)
+		}
+		for _, m := range deptMovers {
+			if got := dept(t, e, m); got != "Platform" {
+				t.Errorf("%s is in %q, want Platform", m, got)
+			}
+		}
+		summary, _ = os.ReadFile(filepath.Join(plan, SummaryCSV))
+		if strings.Count(string(summary), ",done,") != 2 {
+			t.Errorf("summary.csv after finishing:\n%s", summary)
+		}
+	})
 }
