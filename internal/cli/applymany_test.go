@@ -262,6 +262,7 @@ func TestRunSeveralJobsJSON(t *testing.T) {
 		DryRun   bool   `json:"dry_run"`
 		ExitCode int    `json:"exit_code"`
 		Outcome  string `json:"outcome"`
+		Error    string `json:"error"`
 		Jobs     []struct {
 			Name    string `json:"name"`
 			Folder  string `json:"folder"`
@@ -330,6 +331,12 @@ func TestRunSeveralJobsJSON(t *testing.T) {
 	code, r = run("--check", "--out", filepath.Join(e.dir, "check2"))
 	if code != ExitOK || r.Outcome != "ok" {
 		t.Errorf("--check after the run: exit %d, outcome %q, want 0 ok", code, r.Outcome)
+	}
+
+	// A refusal still prints the object, saying why.
+	code, r = run("--yes", "--input", "x.csv")
+	if code != ExitUsage || r.Outcome != "refused" || !strings.Contains(r.Error, "--input") {
+		t.Errorf("--input with several jobs: exit %d, %+v, want 2 refused naming --input", code, r)
 	}
 }
 

@@ -356,7 +356,13 @@ func (m *manyRun) apply(work context.Context, stops *runStops) error {
 		r.Opts.Applying, r.Opts.Quit = stops.applied, stops.quit
 		sum, err := r.Run(work)
 		if sum != nil {
-			printSummary(m.stdio, sum)
+			// What finishes a job finishes the whole: the run's folder,
+			// not the job's.
+			finish := resumeCommand(m.dir)
+			if m.applying != nil {
+				finish = "zoombulk apply " + argQuote(m.dir)
+			}
+			printSummaryFor(m.stdio, sum, finish)
 		}
 		j.sum = sum
 		if err := m.record(j, runExit(sum, err)); err != nil {
