@@ -44,8 +44,15 @@ Refused (exit 2, nothing sent): a changes.csv edited since the dry run, a plan
 older than --max-age (24h), a plan made on another account, a job or input
 changed since, a plan applied already.
 
---check says whether the plan still applies cleanly: one line, exit 0 when it
-does, 5 when some rows are in conflict.
+--check (or --dry-run) says whether the plan still applies cleanly: one line,
+exit 0 when it does, 5 when some rows are in conflict.
+
+The dry run of several jobs (zoombulk run book.xlsx --dry-run --out DIR) is
+applied as a whole: every job's plan is checked as above before anything is
+sent, one prompt covers all, and the jobs apply in jobs.json's order, a job
+that does not finish stopping the jobs that depend on it. Each job's results
+go in its sub-folder, with summary.csv for the whole; zoombulk run --resume
+DIR and zoombulk undo DIR work as for a run of several jobs.
 
 Exit codes as for run: 0 every row applied or already as asked; 1 some rows
 failed or are in conflict; 2 refused; 3 interrupted or declined; 4 cannot
@@ -53,7 +60,10 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 		Example: `  zoombulk run hires.yaml --dry-run --out runs/hires-plan
   zoombulk apply runs/hires-plan --check
   zoombulk apply runs/hires-plan
-  zoombulk apply runs/hires-plan --yes --max-age 72h`,
+  zoombulk apply runs/hires-plan --yes --max-age 72h
+  zoombulk run new-account.xlsx --dry-run --out runs/setup-plan
+  zoombulk apply runs/setup-plan --dry-run
+  zoombulk apply runs/setup-plan`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return applyPlan(cmd.Context(), stdio, sigs, args[0], &o)
@@ -62,6 +72,7 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 	f := cmd.Flags()
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	f.BoolVar(&o.check, "check", false, "only say whether the plan still applies cleanly: exit 0 when it does, 5 when not")
+	f.BoolVar(&o.check, "dry-run", false, "the same as --check: send nothing, say whether the plan still applies cleanly")
 	f.BoolVar(&o.allowDelete, "allow-delete", false, "allow the plan's delete_users step (needed on the command line, every time)")
 	f.DurationVar(&o.maxAge, "max-age", jobs.DefaultPlanAge, "refuse a plan older than this (e.g. 24h, 72h)")
 	f.IntVar(&o.concurrency, "concurrency", 0, "calls in flight (default: sized from the rate limits)")
@@ -85,6 +96,13 @@ func planCommand(jobArg string, o *runOptions) *jobs.PlanCommand {
 }
 
 func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string, o *applyOptions) error {
+	if s, many, err := readJobSet(dir); many {
+		// The dry run of several jobs: a plan a job (applymany.go).
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		return applyMany(ctx, stdio, sigs, dir, s, o)
+	}
 	info, err := jobs.ReadPlan(dir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}

@@ -45,6 +45,14 @@ type runOptions struct {
 	// src and sum are what the run read and ended with, for --json.
 	src *jobSource
 	sum *jobs.Summary
+	// many is what a run over several jobs came to, for --json.
+	many manyOutcome
+}
+
+// manyOutcome is a run over several jobs as --json reports it.
+type manyOutcome struct {
+	dir, account string
+	set          []*manyJob
 }
 
 func newRunCmd(stdio *IO, sigs <-chan os.Signal) *cobra.Command {
@@ -101,11 +109,17 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
   zoombulk run groups.yaml users.yaml contacts.yaml --dry-run`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, many, _ := readJobSet(o.resume); o.resume != "" && !many {
+			if set, many, _ := readJobSet(o.resume); o.resume != "" && !many {
 				// The run recorded its arguments: --resume DIR alone is enough.
 				var err error
 				if args, err = resumeArgs(cmd, o.resume, args); err != nil {
 					return err
+				}
+			} else if many && set != nil && len(args) == 0 {
+				// jobs.json names the jobs (in the order they run): --resume
+				// DIR alone finishes a run, or an apply, of several jobs.
+				for _, e := range set.Jobs {
+					args = append(args, e.Job)
 				}
 			}
 			if len(args) == 0 {
@@ -115,14 +129,20 @@ were deferred (with --dry-run: some rows would fail); 2 usage, job or input erro
 			// it read: one run over them all (runmany.go).
 			o.auto.sheet = o.sheetName
 			if set, many, err := manyJobArgs(args, o.auto, o.resume); many || err != nil {
-				if err != nil {
-					return err
+				if err == nil {
+					label := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
+					if len(args) > 1 {
+						label = "jobs"
+					}
+					o.many.set = set
+					err = runMany(cmd.Context(), stdio, sigs, label, set, &o)
 				}
-				label := strings.TrimSuffix(filepath.Base(args[0]), filepath.Ext(args[0]))
-				if len(args) > 1 {
-					label = "jobs"
+				if o.json {
+					if jerr := jsonOut(stdio.Out, newManyReport(&o, err)); jerr != nil && err == nil {
+						return jerr
+					}
 				}
-				return runMany(cmd.Context(), stdio, sigs, label, set, &o)
+				return err
 			}
 			o.args = recordArgs(cmd, args[0])
 			err := runJob(cmd.Context(), stdio, sigs, args[0], &o)

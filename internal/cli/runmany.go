@@ -49,6 +49,9 @@ type manyJob struct {
 	sum    *jobs.Summary
 	code   int
 	why    string
+	// plan is the job's approved plan, when the run applies a dry run's
+	// folder (applymany.go).
+	plan *jobs.RunInfo
 }
 
 // jobSet is jobs.json.
@@ -178,6 +181,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	o.many.dir = dir
 	if err := writeJobSet(dir, set); err != nil {
 		return err
 	}
@@ -186,6 +190,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 		return err
 	}
 	defer closeSandbox()
+	o.many.account = client.AccountID()
 	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume "+dir)
 	defer stop()
 	m := &manyRun{stdio: stdio, dir: dir, set: set, o: o, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY)}
@@ -221,8 +226,6 @@ func refuseManyOptions(stdio *IO, o *runOptions) error {
 	switch {
 	case o.input != "" || o.sheetName != "":
 		return exitf(ExitUsage, "--input and --sheet name one job's spreadsheet; with several jobs each job file names its own")
-	case o.json:
-		return exitf(ExitUsage, "--json reports one job; run the jobs one by one for JSON")
 	case o.overwrite:
 		return exitf(ExitUsage, "--overwrite replaces one run; with several jobs choose another --out")
 	}
@@ -269,13 +272,25 @@ type manyRun struct {
 	o      *runOptions
 	client *zoom.Client
 	ev     *runEvents
+	// applying, when set, makes this the apply of the run folder's approved
+	// plans (applymany.go): each job's runner applies its plan.
+	applying *applyOptions
 }
 
 func (m *manyRun) runner(j *manyJob) *jobs.Runner {
-	return &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: jobs.Options{
+	if m.applying != nil {
+		return m.applyRunner(j)
+	}
+	r := &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: jobs.Options{
 		OutDir: filepath.Join(m.dir, j.sub), AllowDelete: m.o.allowDelete, Strict: m.o.strict,
 		Concurrency: m.o.concurrency, MaxRemovals: m.o.maxRemovals, Version: Version,
 	}}
+	if m.o.dryRun {
+		// Each job's folder records its plan, so that zoombulk apply of
+		// the run folder applies exactly what was approved.
+		r.Opts.Record = planCommand(j.src.job.Path, m.o)
+	}
+	return r
 }
 
 // plan makes one plan: every job not finished yet, against the account
@@ -335,11 +350,19 @@ func (m *manyRun) apply(work context.Context, stops *runStops) error {
 		}
 		fmt.Fprintf(m.stdio.ErrOut, "Job %d of %d: %s\n", i+1, len(m.set), j.src.job.Name)
 		r := m.runner(j)
-		r.Opts.Resume = subState(filepath.Join(m.dir, j.sub)) == "unfinished"
+		// An apply's runner finishes a stopped apply itself (its plan's
+		// journal); a run's resumes the job's run.
+		r.Opts.Resume = m.applying == nil && subState(filepath.Join(m.dir, j.sub)) == "unfinished"
 		r.Opts.Applying, r.Opts.Quit = stops.applied, stops.quit
 		sum, err := r.Run(work)
 		if sum != nil {
-			printSummary(m.stdio, sum)
+			// What finishes a job finishes the whole: the run's folder,
+			// not the job's.
+			finish := resumeCommand(m.dir)
+			if m.applying != nil {
+				finish = "zoombulk apply " + argQuote(m.dir)
+			}
+			printSummaryFor(m.stdio, sum, finish)
 		}
 		j.sum = sum
 		if err := m.record(j, runExit(sum, err)); err != nil {
@@ -363,6 +386,9 @@ func (m *manyRun) record(j *manyJob, exit error) error {
 	case errors.As(exit, &ee):
 		j.code = ee.Code
 		j.status = "failed"
+		if ee.Code == ExitAborted {
+			j.status = "stopped" // interrupted, a limit, a daily cap: --resume finishes it
+		}
 		if ee.Err != nil {
 			j.why = ee.Err.Error()
 			fmt.Fprintf(m.stdio.ErrOut, "Error: %v\n", ee.Err)

@@ -30,7 +30,6 @@ func TestRunSeveralJobsRefusals(t *testing.T) {
 		plans int // the jobs planned before the end
 	}{
 		{name: "--input", args: []string{"--yes", "--input", "x.csv"}, code: ExitUsage, says: "--input and --sheet name one job's spreadsheet"},
-		{name: "--json", args: []string{"--yes", "--json"}, code: ExitUsage, says: "--json reports one job"},
 		{name: "--overwrite", args: []string{"--yes", "--overwrite", "--out", filepath.Join(e.dir, "o")}, code: ExitUsage, says: "--overwrite replaces one run"},
 		{name: "no terminal, no --yes", args: []string{"--out", filepath.Join(e.dir, "t")}, code: ExitUsage, says: "stdin is not a terminal"},
 		{name: "--resume and --out differ", args: []string{"--yes", "--resume", held, "--out", filepath.Join(e.dir, "other")}, code: ExitUsage,

@@ -58,6 +58,12 @@ type PlanRecord struct {
 type ApplyOptions struct {
 	// MaxAge refuses a plan older than this (0: 24 hours).
 	MaxAge time.Duration
+	// Made, when set, says whether a record of the approved plan is a
+	// creation that an earlier job of the same approved set has made
+	// since (apply of a dry run of several jobs: the users job planned to
+	// create the group the groups job then created). The plan made now has
+	// no such record, so a row's approved changes are compared without it.
+	Made func(rec []string) bool
 }
 
 // DefaultPlanAge is how old a plan apply takes by default.
@@ -150,6 +156,9 @@ func (e *engine) openApply(dir string) error {
 	// the approved file's records.
 	e.approved = map[string]rowDigest{}
 	if err := results.EachChangeRecordIn(changes, func(rec []string) error {
+		if made := e.Opts.Apply.Made; made != nil && made(rec) {
+			return nil
+		}
 		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
 		e.approved[k] = e.approved[k].add(rec)
 		return nil
