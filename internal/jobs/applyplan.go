@@ -326,7 +326,7 @@ func conflictDetail(was, is [][]string) string {
 		case planned != "":
 			parts = append(parts, fmt.Sprintf("the Zoom user the plan was for (ID %s) no longer has the email", planned))
 		default:
-			parts = append(parts, fmt.Sprintf("the plan created this user, and the email now belongs to Zoom user ID %s", now))
+			parts = append(parts, fmt.Sprintf("the plan was to create this user, but the email belongs to Zoom user ID %s now (made since the plan)", now))
 		}
 	}
 	seen := map[key]bool{}
