@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -260,6 +261,10 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 // --overwrite sets the earlier run's files aside, undo.csv and journal
 // included, and that run can still be undone from there.
 func TestOverwriteKeepsTheEarlierRunUndoable(t *testing.T) {
+	synctest.Test(t, testOverwriteKeepsTheEarlierRunUndoable)
+}
+
+func testOverwriteKeepsTheEarlierRunUndoable(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -334,6 +339,10 @@ func cutJournal(t *testing.T, run, step string, n int) {
 // resume and reported as done (never unchanged), and the undo, derived
 // from the whole journal, puts it back with the rest.
 func TestInFlightChangeIsRecoveredAndUndone(t *testing.T) {
+	synctest.Test(t, testInFlightChangeIsRecoveredAndUndone)
+}
+
+func testInFlightChangeIsRecoveredAndUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -371,6 +380,10 @@ func TestInFlightChangeIsRecoveredAndUndone(t *testing.T) {
 // A full disk while the results are written: the run says how to rebuild
 // them, the journal is whole, and --resume writes them without a call.
 func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
+	synctest.Test(t, testResultsThatCannotBeWrittenKeepTheJournal)
+}
+
+func testResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 	job := e.write("job.yaml", deptJob)
@@ -425,7 +438,9 @@ func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 // A member a sync took out, killed with that call in flight: the resume
 // finds nothing left to do for them (they are out), and the undo, from
 // the journal's intent, still puts them back.
-func TestInFlightSyncRemovalIsUndone(t *testing.T) {
+func TestInFlightSyncRemovalIsUndone(t *testing.T) { synctest.Test(t, testInFlightSyncRemovalIsUndone) }
+
+func testInFlightSyncRemovalIsUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{{"alan.turing@acme.example", "Sales"}})

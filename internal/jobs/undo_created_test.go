@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -149,6 +150,10 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 // A group the run did not create is never deleted, even when the undo
 // leaves it empty: only IDs the journal records as created are.
 func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
+	synctest.Test(t, testUndoLeavesGroupsTheRunDidNotCreate)
+}
+
+func testUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	// An empty group made before the run, and a run that puts a user in it.
@@ -179,6 +184,10 @@ func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
 // divisions and contact groups (4 groups and 3 divisions were left before
 // issue 26).
 func TestNewAccountSampleUndoesToTheStart(t *testing.T) {
+	synctest.Test(t, testNewAccountSampleUndoesToTheStart)
+}
+
+func testNewAccountSampleUndoesToTheStart(t *testing.T) {
 	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -223,6 +232,10 @@ func TestNewAccountSampleUndoesToTheStart(t *testing.T) {
 // A run that only made groups (upsert_groups, no admins) has no undo.csv
 // row: its undo is delete_created alone, and deletes them.
 func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
+	synctest.Test(t, testUndoOfUpsertGroupsAloneDeletesThem)
+}
+
+func testUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	dirs := dirState(e.srv)
@@ -253,6 +266,10 @@ func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 // upgraded lose their add-ons and their license, and every field ends
 // where it started.
 func TestUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
+	synctest.Test(t, testUndoGivesLicensesBackBeforeAddOns)
+}
+
+func testUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	start := accountState(e.srv)
@@ -379,6 +396,10 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 // sent, never as made) and resumed: the resume finds the group and
 // records it as the run's, so the undo deletes it too.
 func TestUndoDeletesAGroupWhoseCreateWasInFlight(t *testing.T) {
+	synctest.Test(t, testUndoDeletesAGroupWhoseCreateWasInFlight)
+}
+
+func testUndoDeletesAGroupWhoseCreateWasInFlight(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	users, dirs := accountState(e.srv), dirState(e.srv)
