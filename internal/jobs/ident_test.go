@@ -46,7 +46,7 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 		{"another account id", "other-account"},
 		{"same id on another host", ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			other := newEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: tc.account})
 			if tc.account == "" && other.client.AccountID() != e.client.AccountID() {
@@ -86,7 +86,7 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 			if u, _ := e.srv.UserByEmail("alan.turing@acme.example"); u.Dept != "Research" {
 				t.Errorf("the run's own account lost the run's change: dept %q", u.Dept)
 			}
-		})
+		}))
 	}
 }
 
@@ -141,7 +141,7 @@ func TestUndoLeavesAnotherPersonAlone(t *testing.T) {
 			}
 		}, "now has the email alan.t@acme-corp.example", "alan.t@acme-corp.example"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			start := accountState(e.srv)
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -176,7 +176,7 @@ func TestUndoLeavesAnotherPersonAlone(t *testing.T) {
 					t.Errorf("%s not put back:\n want %s\n got  %s", who, start[who], got)
 				}
 			}
-		})
+		}))
 	}
 }
 
@@ -225,7 +225,7 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 			return recs
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 			run := filepath.Join(e.dir, "run")
@@ -254,7 +254,7 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 			if u, _ := e.srv.UserByEmail("alan.turing@acme.example"); u.Dept == "Research" {
 				t.Errorf("undo --edited left alan's row (ID and email match the run's) as the run set it\n%s", readFile(t, filepath.Join(run, "undo-edited", "results.csv")))
 			}
-		})
+		}))
 	}
 }
 

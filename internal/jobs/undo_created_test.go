@@ -79,8 +79,7 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			users, dirs := accountState(e.srv), dirState(e.srv)
@@ -143,7 +142,7 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 					t.Errorf("%s: %s/%s (%s), want a succeeded delete", target, line["zb_status"], line["zb_action"], line["zb_reason"])
 				}
 			}
-		})
+		}))
 	}
 }
 
@@ -344,8 +343,7 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			start := accountState(e.srv)
@@ -388,7 +386,7 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 				data, _ := os.ReadFile(filepath.Join(run, "undo.csv"))
 				t.Errorf("after the undo:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), data)
 			}
-		})
+		}))
 	}
 }
 
