@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -143,8 +144,10 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 
 // The template's own job (create users, groups, divisions) needs no
 // trust; the plan and the prompt still say where it came from.
-func TestTemplateJobNamesItsSheet(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+func TestTemplateJobNamesItsSheet(t *testing.T) { synctest.Test(t, testTemplateJobNamesItsSheet) }
+
+func testTemplateJobNamesItsSheet(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	dir := t.TempDir()
 	wb := fillTemplate(t, dir, "create-users", "hires")
 	r := runExportCLI(t, &IO{Getenv: exportEnv(srv, "")}, nil, "run", wb, "--tier", "business", "--yes", "--out", filepath.Join(dir, "run"))
