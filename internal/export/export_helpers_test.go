@@ -36,6 +36,38 @@ func exSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
 	return zoomtest.NewTestServer(t, opts)
 }
 
+// exMemSandbox is exSandbox reached in memory (exMemClient): no socket, so
+// a test in a synctest bubble waits out the pacing on the bubble's clock.
+func exMemSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
+	t.Helper()
+	if opts.Seed == nil {
+		seed, err := zoomtest.LoadSeed(exSeedPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Seed = seed
+	}
+	return zoomtest.NewMemServer(t, opts)
+}
+
+// exMemClient is exClient for an exMemSandbox: the same tier, share,
+// backoff and attempts, through the in-memory transport.
+func exMemClient(t testing.TB, srv *zoomtest.Server, tweak func(*zoom.Config)) *zoom.Client {
+	t.Helper()
+	cfg := zoomtest.MemConfig(srv, 0)
+	cfg.Tier, cfg.Share = "business", 1
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 10*time.Millisecond
+	cfg.MaxAttempts = 3
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := zoom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // exClient points a client at a sandbox (or any URL serving it), business
 // tier at full share, with fast backoff for tests.
 func exClient(t testing.TB, srv *zoomtest.Server, apiURL string, tweak func(*zoom.Config)) *zoom.Client {

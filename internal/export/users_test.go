@@ -339,8 +339,12 @@ func TestExportUsersUsageErrors(t *testing.T) {
 }
 
 func TestExportUsersDetails(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportUsersDetails)
+}
+
+func testExportUsersDetails(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	path := exPath(t.TempDir(), "u.xlsx")
 	var warnings []string
 	var last Progress
@@ -413,8 +417,12 @@ func TestExportUsersFailureLeavesNoFile(t *testing.T) {
 
 // A cancelled export (Ctrl-C) stops the listings and leaves no file.
 func TestExportUsersCancelled(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 1000, NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportUsersCancelled)
+}
+
+func testExportUsersCancelled(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 1000, NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -492,8 +500,12 @@ func testListUsersIsBounded(t *testing.T) {
 
 // Statuses come one after the other, each complete, whatever the page size.
 func TestListUsersOrder(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 500, NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testListUsersOrder)
+}
+
+func testListUsersOrder(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 500, NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	var want []string
 	for _, s := range AllStatuses {
 		for _, u := range srv.Users() {
