@@ -196,12 +196,32 @@ const (
 func apiFront(t testing.TB, srv *zoomtest.Server, latency time.Duration, pn pageNumber) (apiURL string, numbered *atomic.Int64) {
 	t.Helper()
 	target, _ := url.Parse(srv.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	numbered = new(atomic.Int64)
+	pages := pageNumberFront(httputil.NewSingleHostReverseProxy(target), pn, numbered)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/") {
 			time.Sleep(latency)
 		}
+		pages.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
+}
+
+// apiMemFront is apiFront without latency for an exMemSandbox, in memory:
+// the tweak for exMemClient that sends its calls through it.
+func apiMemFront(srv *zoomtest.Server, pn pageNumber) (tweak func(*zoom.Config), numbered *atomic.Int64) {
+	numbered = new(atomic.Int64)
+	front := pageNumberFront(srv.Handler(), pn, numbered)
+	return func(cfg *zoom.Config) {
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(front), Timeout: cfg.Timeout}
+	}, numbered
+}
+
+// pageNumberFront passes calls on to next, doing with page_number what pn
+// says; numbered counts the List users calls that gave page_number.
+func pageNumberFront(next http.Handler, pn pageNumber, numbered *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if strings.HasSuffix(r.URL.Path, "/users") && q.Has("page_number") {
 			numbered.Add(1)
@@ -216,8 +236,6 @@ func apiFront(t testing.TB, srv *zoomtest.Server, latency time.Duration, pn page
 				return
 			}
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
+		next.ServeHTTP(w, r)
+	})
 }

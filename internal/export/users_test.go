@@ -605,8 +605,10 @@ func TestSelectUserColumns(t *testing.T) {
 // several at a time; where an answer shows it does not (the first page
 // again, or a 400), the listing goes on with next_page_token. Either way
 // the export is the same, row for row, as the one that follows the tokens.
-func TestExportUsersPageNumbers(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 900, NoRateLimits: true})
+func TestExportUsersPageNumbers(t *testing.T) { synctest.Test(t, testExportUsersPageNumbers) }
+
+func testExportUsersPageNumbers(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 900, NoRateLimits: true})
 	pages := map[string]int{} // a status's pages of 50
 	for _, u := range srv.Users() {
 		pages[u.Status]++
@@ -616,8 +618,8 @@ func TestExportUsersPageNumbers(t *testing.T) {
 	}
 	dir := t.TempDir()
 	byToken := exPath(dir, "token.csv")
-	front, numbered := apiFront(t, srv, 0, honoured)
-	if _, err := Users(context.Background(), exClient(t, srv, front, nil), byToken, UsersOptions{PageSize: 50}); err != nil {
+	front, numbered := apiMemFront(srv, honoured)
+	if _, err := Users(context.Background(), exMemClient(t, srv, front), byToken, UsersOptions{PageSize: 50}); err != nil {
 		t.Fatal(err)
 	}
 	if numbered.Load() != 0 {
@@ -635,8 +637,8 @@ func TestExportUsersPageNumbers(t *testing.T) {
 		{refused, func(n int) int { return min(n-1, 1) }},
 	}
 	for _, tt := range tests {
-		front, numbered := apiFront(t, srv, 0, tt.pn)
-		c := exClient(t, srv, front, nil)
+		front, numbered := apiMemFront(srv, tt.pn)
+		c := exMemClient(t, srv, front)
 		path := exPath(dir, fmt.Sprintf("number-%d.csv", tt.pn))
 		res, err := Users(context.Background(), c, path, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
 		if err != nil {
