@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -63,7 +64,11 @@ func dept(t *testing.T, e *runEnv, email string) string {
 // now and planned values), writes = planned - 1, and undo of the applied
 // plan puts the others back.
 func TestApplyLeavesTheRowChangedSinceThePlan(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testApplyLeavesTheRowChangedSinceThePlan)
+}
+
+func testApplyLeavesTheRowChangedSinceThePlan(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	_, plan := planDept(t, e)
 	changes, err := os.ReadFile(filepath.Join(plan, "changes.csv"))
 	if err != nil {
@@ -178,7 +183,7 @@ func TestApplyRefuses(t *testing.T) {
 			return e
 		}},
 		{name: "another account", says: "second-account", spoil: func(t *testing.T, e *runEnv, _, _ string) *runEnv {
-			b := newRunEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: "second-account"})
+			b := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: "second-account"})
 			b.dir = e.dir
 			return b
 		}},
@@ -199,8 +204,8 @@ func TestApplyRefuses(t *testing.T) {
 			return e
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+		t.Run(tc.name, bubble(func(t *testing.T) {
+			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			job, plan := planDept(t, e)
 			if code, out := e.main(nil, "apply", plan, "--check", "--tier", "business"); code != ExitOK || !strings.Contains(out, "applies cleanly") {
 				t.Fatalf("apply --check of a fresh plan: exit %d\n%s", code, out)
@@ -220,13 +225,17 @@ func TestApplyRefuses(t *testing.T) {
 					t.Errorf("%s was moved", m)
 				}
 			}
-		})
+		}))
 	}
 }
 
 // A plan older than the default is applied when --max-age allows it.
 func TestApplyMaxAgeAllowsAnOlderPlan(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testApplyMaxAgeAllowsAnOlderPlan)
+}
+
+func testApplyMaxAgeAllowsAnOlderPlan(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	_, plan := planDept(t, e)
 	ageRunJSON(t, plan, 30*time.Hour)
 	if code, out := e.main(nil, "apply", plan, "--yes", "--max-age", "72h", "--tier", "business"); code != ExitOK {
@@ -282,7 +291,11 @@ func readResults(t *testing.T, path string) map[string][2]string {
 // A plan that removes users needs --allow-delete on apply's command line
 // too, as on run's: every time.
 func TestApplyOfARemovalNeedsAllowDelete(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testApplyOfARemovalNeedsAllowDelete)
+}
+
+func testApplyOfARemovalNeedsAllowDelete(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.file("leavers.csv", "Email\ntom.nguyen@acme.example\n")
 	job := e.file("job.yaml", "version: 1\nname: leavers\ninput: leavers.csv\nfields:\n  email: Email\nsteps:\n  - delete_users: { action: disassociate }\n")
 	plan := filepath.Join(e.dir, "plan")
@@ -307,7 +320,11 @@ func TestApplyOfARemovalNeedsAllowDelete(t *testing.T) {
 // the group after the plan is not taken out by apply (a conflict); the
 // approved removals go ahead.
 func TestApplyDoesNotRemoveMembersThePlanDidNotList(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testApplyDoesNotRemoveMembersThePlanDidNotList)
+}
+
+func testApplyDoesNotRemoveMembersThePlanDidNotList(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.file("sales.csv", "Email,Group\nsam.seller@acme.example,Sales\n")
 	job := e.file("job.yaml", "version: 1\nname: sync\ninput: sales.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact, fallback_group: Support }\nlimits:\n  max_removals: 10\n")
 	plan := filepath.Join(e.dir, "plan")
@@ -346,8 +363,10 @@ func TestApplyDoesNotRemoveMembersThePlanDidNotList(t *testing.T) {
 // deleted after the plan and re-created with the same email (another Zoom
 // user ID, the same department) is a conflict, and apply leaves them as
 // they are, although their planned change would read the same.
-func TestApplyLeavesARecreatedUser(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestApplyLeavesARecreatedUser(t *testing.T) { synctest.Test(t, testApplyLeavesARecreatedUser) }
+
+func testApplyLeavesARecreatedUser(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	_, plan := planDept(t, e)
 	const grace = "grace.hopper@acme.example"
 	before, _ := e.srv.UserByEmail(grace)

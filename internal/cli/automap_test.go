@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -14,7 +15,11 @@ import (
 // a Licensed user listed with Type 1 keeps the license, and the plan says
 // why the column was ignored and how to read it. --map "Type=type" reads it.
 func TestJobLessRunIgnoresGenericHeaders(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+	synctest.Test(t, testJobLessRunIgnoresGenericHeaders)
+}
+
+func testJobLessRunIgnoresGenericHeaders(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	env := exportEnv(srv, "")
 	dir := t.TempDir()
 	const who = "alan.turing@acme.example" // Licensed in the seed

@@ -3,6 +3,8 @@ package cli
 import (
 	"testing"
 	"testing/synctest"
+
+	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
 // parallelBubble runs a subtest, in parallel with its siblings, inside a
@@ -21,4 +23,29 @@ func parallelBubble(f func(*testing.T)) func(*testing.T) {
 		t.Parallel()
 		synctest.Test(t, f)
 	}
+}
+
+// bubble runs a subtest inside a testing/synctest bubble, as parallelBubble
+// does, but in turn with its siblings.
+func bubble(f func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) {
+		synctest.Test(t, f)
+	}
+}
+
+// newMemAccountEnv is newAccountEnv with the sandbox reached in memory, for
+// a test in a synctest bubble.
+func newMemAccountEnv(t *testing.T) *runEnv {
+	t.Helper()
+	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
+	getenv := memEnv(srv)
+	env := map[string]string{}
+	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
+		env[k] = getenv(k)
+	}
+	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
 }

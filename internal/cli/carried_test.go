@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -52,14 +53,20 @@ func hostileWorkbook(t *testing.T, dir, name, job string) string {
 	return path
 }
 
+// confinedEnv is a fresh sandbox (in memory), its environment and a
+// folder for one case of TestWorkbookJobIsConfined: each case starts from
+// the seed, as the refused ones left the shared account as it was.
+func confinedEnv(t *testing.T) (*zoomtest.Server, func(string) string, string) {
+	t.Helper()
+	srv := exportMemSandbox(t, zoomtest.Options{})
+	return srv, exportEnv(srv, ""), t.TempDir()
+}
+
 // A workbook's job may only read the visible sheets of its own workbook,
 // and may not deactivate, delete or sync, unless --trust-workbook-job: a
 // workbook from someone else that deactivates users from a very hidden
 // sheet is refused (exit 2, naming the flag) and the account is as it was.
 func TestWorkbookJobIsConfined(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
-	env := exportEnv(srv, "")
-	dir := t.TempDir()
 	const deactivate = "version: 1\nname: hostile\ninput: { path: %s, sheet: Leavers }\nfields: { email: Email, status: Status }\nsteps: [ set_status ]\n"
 	flags := []string{"--tier", "business", "--yes"}
 	for _, tc := range []struct {
@@ -71,7 +78,8 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 		{"a sync", "hostile4", "version: 1\nname: h\ninput: { path: hostile4.xlsx, sheet: Users }\nfields: { email: Email, group: Group }\nsteps: [ { move_group: { sync: exact } } ]\n", "syncs (move_group"},
 		{"deletes", "hostile5", "version: 1\nname: h\ninput: { path: hostile5.xlsx, sheet: Users }\nfields: { email: Email }\nsteps: [ delete_users ]\n", "deletes users (delete_users)"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
+			srv, env, dir := confinedEnv(t)
 			name := tc.file
 			wb := hostileWorkbook(t, dir, name, tc.job)
 			before := srv.Users()
@@ -85,10 +93,11 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 					t.Errorf("%s changed: %s %v -> %s %v", before[i].Email, before[i].Status, before[i].GroupIDs, after[i].Status, after[i].GroupIDs)
 				}
 			}
-		})
+		}))
 	}
 
-	t.Run("trusted, it runs and says where it came from and what it read", func(t *testing.T) {
+	t.Run("trusted, it runs and says where it came from and what it read", bubble(func(t *testing.T) {
+		srv, env, dir := confinedEnv(t)
 		wb := hostileWorkbook(t, dir, "trusted", strings.Replace(deactivate, "%s", "trusted.xlsx", 1))
 		r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"run", wb, "--trust-workbook-job", "--out", filepath.Join(dir, "trusted")}, flags...)...)
 		if r.code != ExitOK {
@@ -138,13 +147,15 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 		if !strings.Contains(source, "hidden sheet zoombulk-job") || read != "Leavers" {
 			t.Errorf("plan.xlsx Summary: Job source %q, Sheet read %q", source, read)
 		}
-	})
+	}))
 }
 
 // The template's own job (create users, groups, divisions) needs no
 // trust; the plan and the prompt still say where it came from.
-func TestTemplateJobNamesItsSheet(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+func TestTemplateJobNamesItsSheet(t *testing.T) { synctest.Test(t, testTemplateJobNamesItsSheet) }
+
+func testTemplateJobNamesItsSheet(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	dir := t.TempDir()
 	wb := fillTemplate(t, dir, "create-users", "hires")
 	r := runExportCLI(t, &IO{Getenv: exportEnv(srv, "")}, nil, "run", wb, "--tier", "business", "--yes", "--out", filepath.Join(dir, "run"))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -94,13 +95,15 @@ func TestCompletionOfFlagValues(t *testing.T) {
 
 // run --json writes one JSON object on stdout that a script can read;
 // --quiet leaves stderr empty.
-func TestRunJSONAndQuiet(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestRunJSONAndQuiet(t *testing.T) { synctest.Test(t, testRunJSONAndQuiet) }
+
+func testRunJSONAndQuiet(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	job := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(2, "Sales")+"bad-email,X,Y,Basic,Sales\n")
 	var out, errOut strings.Builder
 	code := Main(t.Context(), []string{"run", job, "--yes", "--json", "--quiet", "--out", filepath.Join(e.dir, "out")},
-		&IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return e.env[k] }}, nil)
+		&IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: func(k string) string { return e.env[k] }, Transport: e.transport}, nil)
 	if code != ExitPartial {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
@@ -132,8 +135,10 @@ func TestRunJSONAndQuiet(t *testing.T) {
 	}
 }
 
-func TestValidateJSON(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestValidateJSON(t *testing.T) { synctest.Test(t, testValidateJSON) }
+
+func testValidateJSON(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	job := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(1, "Sales")+"bad-email,X,Y,Basic,Sales\n")
 	r := zb(t, nil, "validate", job, "--json", "--out", e.dir)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -31,18 +32,22 @@ users:
 // Export reclaim on a sandbox with known last-login times, delete one
 // row, run the workbook: only the remaining users lose their license.
 func TestExportReclaimRunsAsAJob(t *testing.T) {
+	synctest.Test(t, testExportReclaimRunsAsAJob)
+}
+
+func testExportReclaimRunsAsAJob(t *testing.T) {
 	seed, err := zoomtest.ParseSeed("reclaim.yaml", []byte(reclaimSeed))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: seed, NoRateLimits: true, FeaturesInterval: time.Millisecond})
-	env := sandboxEnv(srv)
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: seed, NoRateLimits: true, FeaturesInterval: time.Millisecond})
+	env := memEnv(srv)
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
 	wb := filepath.Join(dir, "reclaim.xlsx")
 	main := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env, Now: func() time.Time { return now },
+		stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: env, Transport: inMemoryTo(srv), Now: func() time.Time { return now },
 			Exit: func(code int) { t.Errorf("exited with %d", code) }}
 		code := Main(context.Background(), args, stdio, nil)
 		return code, out.String(), errOut.String()
@@ -131,11 +136,15 @@ func TestParseIdle(t *testing.T) {
 // idle too, is never listed; seat sizes are numbers.
 func TestExportReclaimSampleAccount(t *testing.T) {
 	t.Parallel()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
+	synctest.Test(t, testExportReclaimSampleAccount)
+}
+
+func testExportReclaimSampleAccount(t *testing.T) {
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	wb := filepath.Join(t.TempDir(), "reclaim.xlsx")
 	var out, errOut bytes.Buffer
-	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: sandboxEnv(srv), Now: func() time.Time { return now },
+	stdio := &IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Getenv: memEnv(srv), Transport: inMemoryTo(srv), Now: func() time.Time { return now },
 		Exit: func(code int) { t.Errorf("exited with %d", code) }}
 	if code := Main(context.Background(), []string{"export", "reclaim", "--idle", "90d", "-o", wb}, stdio, nil); code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())

@@ -16,11 +16,12 @@ import (
 // one-group field (which failed every such row); asked for move_group,
 // the run stops before reading the account and says what to give.
 func TestUneditedExportRunsBack(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
-	env := exportEnv(srv, "")
-	dir := t.TempDir()
 	for _, ext := range []string{"csv", "xlsx"} {
-		t.Run(ext, func(t *testing.T) {
+		// Each format on a fresh sandbox, in memory, on the bubble's clock.
+		t.Run(ext, bubble(func(t *testing.T) {
+			srv := exportMemSandbox(t, zoomtest.Options{})
+			env := exportEnv(srv, "")
+			dir := t.TempDir()
 			users := filepath.Join(dir, "users."+ext)
 			flags := []string{"--tier", "business"}
 			if r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"export", "users", "-o", users}, flags...)...); r.code != ExitOK {
@@ -48,6 +49,6 @@ func TestUneditedExportRunsBack(t *testing.T) {
 			if r.code != ExitUsage || !strings.Contains(r.stderr, `"Groups" is not read`) {
 				t.Errorf("move_group from the export's Groups: exit %d, want 2 naming the column\n%s", r.code, r.stderr)
 			}
-		})
+		}))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -14,8 +15,10 @@ import (
 // Export users with setting columns → change one setting cell → an
 // update_settings job mapping the export's own headers → run: exactly that
 // setting is sent, and a second export shows only that change.
-func TestExportSettingsRoundTrip(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+func TestExportSettingsRoundTrip(t *testing.T) { synctest.Test(t, testExportSettingsRoundTrip) }
+
+func testExportSettingsRoundTrip(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "users.csv"), filepath.Join(dir, "after.csv")
 	zoomEnv := exportEnv(srv, "")

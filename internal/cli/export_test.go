@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -29,6 +31,39 @@ func exportSandbox(t *testing.T, opts zoomtest.Options) *zoomtest.Server {
 	return zoomtest.NewTestServer(t, opts)
 }
 
+// exportMemSandbox is exportSandbox reached in memory, for a test in a
+// synctest bubble: exportEnv points at its origin, and runExportCLI gives
+// a command whose environment names that origin the in-memory transport.
+func exportMemSandbox(t *testing.T, opts zoomtest.Options) *zoomtest.Server {
+	t.Helper()
+	seed, err := zoomtest.LoadSeed(exportSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Seed = seed
+	srv := zoomtest.NewMemServer(t, opts)
+	origin := zoomtest.MemOrigin(srv)
+	memSandboxes.Store(origin, srv)
+	t.Cleanup(func() { memSandboxes.Delete(origin) })
+	return srv
+}
+
+// memSandboxes are exportMemSandbox's sandboxes by origin.
+var memSandboxes sync.Map // string -> *zoomtest.Server
+
+// memSandboxAt is the exportMemSandbox whose API URL is apiURL, if any.
+func memSandboxAt(apiURL string) (*zoomtest.Server, bool) {
+	u, err := url.Parse(apiURL)
+	if err != nil || apiURL == "" {
+		return nil, false
+	}
+	srv, ok := memSandboxes.Load(u.Scheme + "://" + u.Host)
+	if !ok {
+		return nil, false
+	}
+	return srv.(*zoomtest.Server), true
+}
+
 // exportEnv is the environment that points zoombulk at a sandbox, with the API
 // URL replaced when apiURL is set.
 func exportEnv(srv *zoomtest.Server, apiURL string) func(string) string {
@@ -36,6 +71,10 @@ func exportEnv(srv *zoomtest.Server, apiURL string) func(string) string {
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
+	}
+	if _, ok := memSandboxes.Load(zoomtest.MemOrigin(srv)); ok {
+		cfg := zoomtest.MemConfig(srv, 0)
+		env["ZOOM_API_URL"], env["ZOOM_OAUTH_URL"] = cfg.APIURL, cfg.OAuthURL
 	}
 	if apiURL != "" {
 		env["ZOOM_API_URL"] = apiURL
@@ -54,6 +93,11 @@ func runExportCLI(t *testing.T, stdio *IO, sigs <-chan os.Signal, args ...string
 	stdio.Out, stdio.ErrOut = &out, &errOut
 	if stdio.In == nil {
 		stdio.In = strings.NewReader("")
+	}
+	if stdio.Transport == nil && stdio.Getenv != nil {
+		if srv, ok := memSandboxAt(stdio.Getenv("ZOOM_API_URL")); ok {
+			stdio.Transport = inMemoryTo(srv)
+		}
 	}
 	if stdio.Getenv == nil {
 		stdio.Getenv = func(k string) string {
@@ -109,8 +153,10 @@ func exportSplitCSV(line string) []string {
 
 // Export users (CSV) → change one cell → a job updates that column → run
 // → export again: exactly that change shows, every other cell is the same.
-func TestExportEditImportRoundTrip(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+func TestExportEditImportRoundTrip(t *testing.T) { synctest.Test(t, testExportEditImportRoundTrip) }
+
+func testExportEditImportRoundTrip(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "users.csv"), filepath.Join(dir, "after.csv")
 	zoomEnv := exportEnv(srv, "")
@@ -281,8 +327,6 @@ func exportFiles(t *testing.T, dir string) []string {
 }
 
 func TestExportEveryKind(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
-	env := exportEnv(srv, "")
 	dir := t.TempDir()
 	tests := []struct {
 		args   []string
@@ -296,12 +340,15 @@ func TestExportEveryKind(t *testing.T) {
 		{[]string{"summary", "-o", filepath.Join(dir, "s.xlsx")}, "Exported the summary of 25 users to " + filepath.Join(dir, "s.xlsx")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.args[0], func(t *testing.T) {
+		// Each kind from a fresh copy of the seed (an export changes
+		// nothing), in memory, on the bubble's clock.
+		t.Run(tt.args[0], bubble(func(t *testing.T) {
+			env := exportEnv(exportMemSandbox(t, zoomtest.Options{}), "")
 			r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"export"}, tt.args...)...)
 			if r.code != ExitOK || !strings.Contains(r.stdout, tt.stdout) {
 				t.Errorf("exit %d, stdout %q, want it to hold %q; stderr %s", r.code, r.stdout, tt.stdout, r.stderr)
 			}
-		})
+		}))
 	}
 	if got := exportFiles(t, dir); len(got) != len(tests) {
 		t.Errorf("files: %q", got)
@@ -310,8 +357,10 @@ func TestExportEveryKind(t *testing.T) {
 
 // Progress: a bar on a terminal, plain lines otherwise; the final line on
 // stdout either way.
-func TestExportProgress(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{Users: 1500})
+func TestExportProgress(t *testing.T) { synctest.Test(t, testExportProgress) }
+
+func testExportProgress(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{Users: 1500})
 	env := exportEnv(srv, "")
 	defer func(d time.Duration) { exportLogEvery = d }(exportLogEvery)
 	exportLogEvery = 0
@@ -344,8 +393,10 @@ func TestExportProgress(t *testing.T) {
 }
 
 // Ctrl-C stops the export: exit 3, no file.
-func TestExportInterrupted(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{Latency: 100 * time.Millisecond})
+func TestExportInterrupted(t *testing.T) { synctest.Test(t, testExportInterrupted) }
+
+func testExportInterrupted(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{Latency: 100 * time.Millisecond})
 	sigs := make(chan os.Signal, 1)
 	sigs <- os.Interrupt
 	dir := t.TempDir()
@@ -371,7 +422,11 @@ func TestExportHelp(t *testing.T) {
 // Issue 17 item 17: export -o keeps an existing file unless --force, as
 // template does.
 func TestExportKeepsAnExistingFileUnlessForced(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+	synctest.Test(t, testExportKeepsAnExistingFileUnlessForced)
+}
+
+func testExportKeepsAnExistingFileUnlessForced(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	env := exportEnv(srv, "")
 	path := filepath.Join(t.TempDir(), "groups.csv")
 	if err := os.WriteFile(path, []byte("keep me\n"), 0o644); err != nil {

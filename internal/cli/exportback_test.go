@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -74,8 +75,8 @@ func editSheet(t *testing.T, path string, edits map[string]map[string]string, dr
 // a deleted row changes nothing, and every other row is unchanged.
 func TestEditedExportRunsBack(t *testing.T) {
 	for _, ext := range []string{"xlsx", "csv"} {
-		t.Run(ext, func(t *testing.T) {
-			srv := exportSandbox(t, zoomtest.Options{})
+		t.Run(ext, bubble(func(t *testing.T) {
+			srv := exportMemSandbox(t, zoomtest.Options{})
 			env := exportEnv(srv, "")
 			dir := t.TempDir()
 			out := filepath.Join(dir, "users."+ext)
@@ -190,7 +191,7 @@ func TestEditedExportRunsBack(t *testing.T) {
 			if !strings.Contains(string(changes), "conflict") || !strings.Contains(string(changes), "Bletchley") {
 				t.Errorf("changes.csv does not show the conflict:\n%s", changes)
 			}
-		})
+		}))
 	}
 }
 
@@ -233,8 +234,8 @@ func TestEditedExportSteps(t *testing.T) {
 			code: ExitUsage, says: "it was exported from the account other-account, and this run writes to acme-sandbox",
 		},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := exportSandbox(t, zoomtest.Options{})
+		t.Run(tc.name, bubble(func(t *testing.T) {
+			srv := exportMemSandbox(t, zoomtest.Options{})
 			env := exportEnv(srv, "")
 			dir := t.TempDir()
 			out := filepath.Join(dir, "users.csv")
@@ -275,7 +276,7 @@ func TestEditedExportSteps(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, srv)
 			}
-		})
+		}))
 	}
 }
 
@@ -295,8 +296,12 @@ func mapsEqual(a, b map[string]int) bool {
 // the edited export while it is left as exported (nothing is sent from
 // it); typed into a row, it is the row's problem as in any job.
 func TestEditedExportForgivesExportedValues(t *testing.T) {
+	synctest.Test(t, testEditedExportForgivesExportedValues)
+}
+
+func testEditedExportForgivesExportedValues(t *testing.T) {
 	const kept, typed = "grace.hopper@acme.example", "alan.turing@acme.example"
-	srv := exportSandbox(t, zoomtest.Options{})
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	env := exportEnv(srv, "")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "users.csv")

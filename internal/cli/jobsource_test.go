@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -87,8 +88,10 @@ func TestJobFileBesideTheWorkbookWins(t *testing.T) {
 
 // An export, edited and run with --steps, maps its own headers and sends
 // only the edited cell.
-func TestEditedExportRunsWithSteps(t *testing.T) {
-	srv := exportSandbox(t, zoomtest.Options{})
+func TestEditedExportRunsWithSteps(t *testing.T) { synctest.Test(t, testEditedExportRunsWithSteps) }
+
+func testEditedExportRunsWithSteps(t *testing.T) {
+	srv := exportMemSandbox(t, zoomtest.Options{})
 	dir := t.TempDir()
 	first := filepath.Join(dir, "users.csv")
 	env := exportEnv(srv, "")

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -25,12 +26,16 @@ func isNumberCell(t *testing.T, f *excelize.File, sheetName, cell string) bool {
 // export, the times and counts of a plan's Summary sheet.
 func TestWorkbookNumbersAreNumbers(t *testing.T) {
 	t.Parallel()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
-	env := sandboxEnv(srv)
+	synctest.Test(t, testWorkbookNumbersAreNumbers)
+}
+
+func testWorkbookNumbersAreNumbers(t *testing.T) {
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
+	env := memEnv(srv)
 	dir := t.TempDir()
 
 	users := filepath.Join(dir, "users.xlsx")
-	if r := zb(t, env, "export", "users", "-o", users, "--fields", "email", "--settings", "recording.auto_delete_cmr_days,in_meeting.waiting_room"); r.code != ExitOK {
+	if r := zbVia(t, env, inMemoryTo(srv), "export", "users", "-o", users, "--fields", "email", "--settings", "recording.auto_delete_cmr_days,in_meeting.waiting_room"); r.code != ExitOK {
 		t.Fatalf("export: exit %d\n%s", r.code, r.stderr)
 	}
 	f, err := excelize.OpenFile(users)
@@ -55,7 +60,7 @@ func TestWorkbookNumbersAreNumbers(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "plan")
-	if r := zb(t, env, "run", repoPath(t, "samples/license-reshuffle/job.yaml"), "--dry-run", "--out", out); r.code != ExitOK && r.code != ExitPartial {
+	if r := zbVia(t, env, inMemoryTo(srv), "run", repoPath(t, "samples/license-reshuffle/job.yaml"), "--dry-run", "--out", out); r.code != ExitOK && r.code != ExitPartial {
 		t.Fatalf("dry run: exit %d\n%s", r.code, r.stderr)
 	}
 	p, err := excelize.OpenFile(filepath.Join(out, "plan.xlsx"))

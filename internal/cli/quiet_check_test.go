@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -13,7 +14,7 @@ import (
 // sync", and keeps no folder (not in runs/, not in the temporary folder);
 // under -q it prints nothing and the exit code says it all.
 func TestCheckPrintsOneLineAndKeepsNoFolder(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	t.Chdir(e.dir)
@@ -62,8 +63,10 @@ func TestCheckPrintsOneLineAndKeepsNoFolder(t *testing.T) {
 }
 
 // -q on set and undo: nothing printed when all goes well, errors still.
-func TestQuietSetAndUndo(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestQuietSetAndUndo(t *testing.T) { synctest.Test(t, testQuietSetAndUndo) }
+
+func testQuietSetAndUndo(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	out := filepath.Join(e.dir, "set")
 	if code, text := e.main(nil, "set", "linus.berg@acme.example", "dept=Quiet", "--yes", "-q", "--out", out); code != ExitOK || text != "" {
 		t.Fatalf("set -q: exit %d, printed %q", code, text)
@@ -80,8 +83,10 @@ func TestQuietSetAndUndo(t *testing.T) {
 }
 
 // run --help lists every exit code run can end with.
-func TestRunHelpListsEveryExitCode(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestRunHelpListsEveryExitCode(t *testing.T) { synctest.Test(t, testRunHelpListsEveryExitCode) }
+
+func testRunHelpListsEveryExitCode(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	_, text := e.main(nil, "run", "--help")
 	for _, code := range []int{ExitOK, ExitPartial, ExitUsage, ExitAborted, ExitAuth, ExitDrift} {
 		want := []string{"0 all rows", "1 some rows", "2 usage", "3 interrupted", "4 cannot", "5 with --check"}[code]

@@ -12,8 +12,7 @@ import (
 // same command without -q prints its summary, so the check can fail).
 func TestQuietExportAndTemplate(t *testing.T) {
 	t.Parallel()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t), NoRateLimits: true})
-	env := sandboxEnv(srv)
+	seed := sampleSeed(t)
 	for _, tc := range []struct {
 		name string
 		args []string // the output file is appended with -o
@@ -27,15 +26,18 @@ func TestQuietExportAndTemplate(t *testing.T) {
 		{"template", []string{"template", "create-users"}, "hires.xlsx"},
 		{"template csv", []string{"template", "update-users"}, "update.csv"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		// Each case on its own sandbox (the exports change nothing), in
+		// memory, on its bubble's clock.
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+			srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: seed, NoRateLimits: true})
+			env := memEnv(srv)
 			for _, quiet := range []bool{false, true} {
 				out := filepath.Join(t.TempDir(), tc.file)
 				args := append(append([]string(nil), tc.args...), "-o", out)
 				if quiet {
 					args = append([]string{"-q"}, args...)
 				}
-				r := zb(t, env, args...)
+				r := zbVia(t, env, inMemoryTo(srv), args...)
 				if r.code != ExitOK {
 					t.Fatalf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
 				}
@@ -49,6 +51,6 @@ func TestQuietExportAndTemplate(t *testing.T) {
 					t.Errorf("%v printed no summary", args)
 				}
 			}
-		})
+		}))
 	}
 }

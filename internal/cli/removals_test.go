@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -15,13 +16,7 @@ import (
 // s01..s20@corp.example.
 func newSalesEnv(t *testing.T) *runEnv {
 	t.Helper()
-	seed := &zoomtest.Seed{Account: zoomtest.SeedAccount{ID: "corp", Name: "Corp"}, LicensedSeats: 100,
-		Groups: []zoomtest.SeedGroup{{Name: "Sales"}}, Divisions: []zoomtest.SeedDivision{{Name: "Main", Main: true}}}
-	seed.Users = append(seed.Users, zoomtest.SeedUser{Email: "owner@corp.example", FirstName: "O", LastName: "Owner", Type: 2, Role: "owner"})
-	for i := 1; i <= 20; i++ {
-		seed.Users = append(seed.Users, zoomtest.SeedUser{Email: fmt.Sprintf("s%02d@corp.example", i), FirstName: "S", LastName: fmt.Sprint(i),
-			Type: 2, Groups: []string{"Sales"}})
-	}
+	seed := salesSeed()
 	srv := zoomtest.NewTestServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
 	env := map[string]string{}
 	for _, kv := range srv.Env() {
@@ -29,6 +24,31 @@ func newSalesEnv(t *testing.T) *runEnv {
 		env[k] = v
 	}
 	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env}
+}
+
+// newMemSalesEnv is newSalesEnv with the sandbox reached in memory, for a
+// test in a synctest bubble.
+func newMemSalesEnv(t *testing.T) *runEnv {
+	t.Helper()
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
+	getenv := memEnv(srv)
+	env := map[string]string{}
+	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
+		env[k] = getenv(k)
+	}
+	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
+}
+
+// salesSeed is newSalesEnv's account.
+func salesSeed() *zoomtest.Seed {
+	seed := &zoomtest.Seed{Account: zoomtest.SeedAccount{ID: "corp", Name: "Corp"}, LicensedSeats: 100,
+		Groups: []zoomtest.SeedGroup{{Name: "Sales"}}, Divisions: []zoomtest.SeedDivision{{Name: "Main", Main: true}}}
+	seed.Users = append(seed.Users, zoomtest.SeedUser{Email: "owner@corp.example", FirstName: "O", LastName: "Owner", Type: 2, Role: "owner"})
+	for i := 1; i <= 20; i++ {
+		seed.Users = append(seed.Users, zoomtest.SeedUser{Email: fmt.Sprintf("s%02d@corp.example", i), FirstName: "S", LastName: fmt.Sprint(i),
+			Type: 2, Groups: []string{"Sales"}})
+	}
+	return seed
 }
 
 func salesMembers(e *runEnv) int {
@@ -66,7 +86,11 @@ func summaryValue(t *testing.T, path, what string) string {
 // (exit 3) naming the group, the count and how to allow it; with
 // --max-removals 15 it goes through, and the prompt names the removals.
 func TestRunStopsAtTheDefaultRemovalLimit(t *testing.T) {
-	e := newSalesEnv(t)
+	synctest.Test(t, testRunStopsAtTheDefaultRemovalLimit)
+}
+
+func testRunStopsAtTheDefaultRemovalLimit(t *testing.T) {
+	e := newMemSalesEnv(t)
 	var b strings.Builder
 	b.WriteString("Email,Group\n")
 	for i := 1; i <= 5; i++ {
@@ -127,8 +151,10 @@ func TestRunStopsAtTheDefaultRemovalLimit(t *testing.T) {
 // Issue 23 item 4: the prompt tells the whole story before the question:
 // what the run creates, and the rows that will fail (the count and the
 // first three).
-func TestPromptTellsTheWholeStory(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestPromptTellsTheWholeStory(t *testing.T) { synctest.Test(t, testPromptTellsTheWholeStory) }
+
+func testPromptTellsTheWholeStory(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	job := e.file("job.yaml", `version: 1
 name: hires
 input: users.csv

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -14,7 +15,11 @@ import (
 // zoombulk results writes a run's files again from its journal, with no
 // credentials and no call; a folder without a run is a usage error.
 func TestResultsRebuildsFromTheJournal(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testResultsRebuildsFromTheJournal)
+}
+
+func testResultsRebuildsFromTheJournal(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(30, "Sales"))
 	out := filepath.Join(e.dir, "out")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -40,8 +41,8 @@ func TestResumeHintIsAWholeCommand(t *testing.T) {
 			return append(args, "dept=Dept9")
 		}, "--max-failures=0"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+		t.Run(tc.name, bubble(func(t *testing.T) {
+			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			out := filepath.Join(e.dir, "run")
 			args := append(tc.start(e, out), "--max-failures", "0", "--concurrency", "1", "--yes", "--out", out)
 			code, text := e.main(nil, args...)
@@ -75,14 +76,16 @@ func TestResumeHintIsAWholeCommand(t *testing.T) {
 					t.Errorf("after the resume %s has dept %q", u, got.Dept)
 				}
 			}
-		})
+		}))
 	}
 }
 
 // A folder without a recorded run cannot be resumed by name alone: the
 // message says what to give.
-func TestResumeAloneNeedsARun(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestResumeAloneNeedsARun(t *testing.T) { synctest.Test(t, testResumeAloneNeedsARun) }
+
+func testResumeAloneNeedsARun(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	empty := filepath.Join(e.dir, "empty")
 	if err := os.MkdirAll(empty, 0o755); err != nil {
 		t.Fatal(err)

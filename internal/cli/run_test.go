@@ -126,8 +126,8 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "no credentials", input: hires(1, "Sales"), env: func(m map[string]string) { delete(m, "ZOOM_CLIENT_ID") }, want: ExitAuth, says: "ZOOM_CLIENT_ID"},
 		{name: "plain http elsewhere", input: hires(1, "Sales"), env: func(m map[string]string) { m["ZOOM_API_URL"] = "http://api.zoom.example/v2" }, want: ExitUsage, says: "refusing plain http"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+		t.Run(tc.name, bubble(func(t *testing.T) {
+			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			if tc.env != nil {
 				tc.env(e.env)
 			}
@@ -149,7 +149,7 @@ func TestRunExitCodes(t *testing.T) {
 			if strings.Contains(out, "not-the-secret") || strings.Contains(out, "sandbox-secret") {
 				t.Errorf("the output shows the client secret:\n%s", out)
 			}
-		})
+		}))
 	}
 }
 
@@ -216,8 +216,10 @@ func listDir(t *testing.T, dir string) string {
 	return strings.Join(names, " ")
 }
 
-func TestRunFoldersAndUsageExits(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestRunFoldersAndUsageExits(t *testing.T) { synctest.Test(t, testRunFoldersAndUsageExits) }
+
+func testRunFoldersAndUsageExits(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(2, "Sales"))
 	out := filepath.Join(e.dir, "out")
@@ -260,7 +262,11 @@ func TestRunFoldersAndUsageExits(t *testing.T) {
 }
 
 func TestRunCheckExitsFiveUntilApplied(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testRunCheckExitsFiveUntilApplied)
+}
+
+func testRunCheckExitsFiveUntilApplied(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(3, "Sales"))
 	code, text := e.main(nil, "run", jobPath, "--check", "--out", filepath.Join(e.dir, "c1"))
@@ -280,8 +286,10 @@ func TestRunCheckExitsFiveUntilApplied(t *testing.T) {
 
 // TestPlanShowsTheDowngrade is the admin's story: an HR row for a Licensed
 // user says Basic in a create-users job with if_exists: update.
-func TestPlanShowsTheDowngrade(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestPlanShowsTheDowngrade(t *testing.T) { synctest.Test(t, testPlanShowsTheDowngrade) }
+
+func testPlanShowsTheDowngrade(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	job := strings.Replace(createJob, "  max_failures: 3\n", "  max_removals: 0\n", 1)
 	jobPath := e.file("job.yaml", job)
 	e.file("users.csv", "Email,First Name,Last Name,License,Group\ngrace.hopper@acme.example,Grace,Hopper,Basic,Engineering\n"+

@@ -11,7 +11,7 @@ import (
 // what its plan-only modes do: each refusal exits 2 saying why, and no
 // write reaches the account.
 func TestRunSeveralJobsRefusals(t *testing.T) {
-	e := newAccountEnv(t)
+	e := newMemAccountEnv(t)
 	dir := "../../samples/new-account/"
 	jobsArgs := []string{dir + "1-groups.yaml", dir + "2-users.yaml", "--tier", "business"}
 	held := filepath.Join(e.dir, "held")

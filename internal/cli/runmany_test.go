@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -36,8 +37,10 @@ func stateOf(e *runEnv) accountState {
 // The must-show: the new-account workbook builds the account in
 // one command (its three sheets, in order, one prompt), a rerun writes
 // nothing, and undo of the run takes it back, the last job first.
-func TestRunWorkbookOfSeveralJobs(t *testing.T) {
-	e := newAccountEnv(t)
+func TestRunWorkbookOfSeveralJobs(t *testing.T) { synctest.Test(t, testRunWorkbookOfSeveralJobs) }
+
+func testRunWorkbookOfSeveralJobs(t *testing.T) {
+	e := newMemAccountEnv(t)
 	before := stateOf(e)
 	book := "../../samples/new-account/new-account.xlsx"
 	out := filepath.Join(e.dir, "setup")
@@ -96,7 +99,11 @@ func TestRunWorkbookOfSeveralJobs(t *testing.T) {
 // dependency order, and a job that fails stops the jobs that depend on
 // it.
 func TestRunSeveralJobFilesInDependencyOrder(t *testing.T) {
-	e := newAccountEnv(t)
+	synctest.Test(t, testRunSeveralJobFilesInDependencyOrder)
+}
+
+func testRunSeveralJobFilesInDependencyOrder(t *testing.T) {
+	e := newMemAccountEnv(t)
 	dir := "../../samples/new-account/"
 	out := filepath.Join(e.dir, "set")
 	code, text := e.main(nil, "run", dir+"3-contacts.yaml", dir+"1-groups.yaml", dir+"2-users.yaml", "--dry-run", "--tier", "business", "--out", out)
@@ -136,8 +143,10 @@ func TestRunSeveralJobFilesInDependencyOrder(t *testing.T) {
 }
 
 // One prompt for the whole run: declined, nothing is sent.
-func TestRunSeveralJobsDeclined(t *testing.T) {
-	e := newAccountEnv(t)
+func TestRunSeveralJobsDeclined(t *testing.T) { synctest.Test(t, testRunSeveralJobsDeclined) }
+
+func testRunSeveralJobsDeclined(t *testing.T) {
+	e := newMemAccountEnv(t)
 	e.srv.ResetStats()
 	code, text := e.mainWith("n\n", "run", "../../samples/new-account/new-account.xlsx", "--tier", "business", "--out", filepath.Join(e.dir, "declined"))
 	if code != ExitAborted || strings.Count(text, "[y/N]") != 1 || !strings.Contains(text, "Apply 3 jobs to account globex-sandbox") {

@@ -274,10 +274,9 @@ func TestSamples(t *testing.T) {
 		}
 	})
 
-	t.Run("offboarding-remove", func(t *testing.T) {
-		t.Parallel()
-		srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t)})
-		r := zb(t, sandboxEnv(srv), "run", repoPath(t, "samples/offboarding/remove.yaml"), "--yes", "--out", t.TempDir())
+	t.Run("offboarding-remove", parallelBubble(func(t *testing.T) {
+		srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t)})
+		r := zbVia(t, memEnv(srv), inMemoryTo(srv), "run", repoPath(t, "samples/offboarding/remove.yaml"), "--yes", "--out", t.TempDir())
 		if r.code != ExitUsage || !strings.Contains(r.stderr, "--allow-delete") {
 			t.Errorf("without --allow-delete: exit %d, %s", r.code, r.stderr)
 		}
@@ -299,7 +298,7 @@ func TestSamples(t *testing.T) {
 		for _, who := range []string{"frank.numbers", "adam.admin", "mark.eting"} {
 			s.user(t, who+"@acme.example") // the transfer targets stay
 		}
-	})
+	}))
 
 	t.Run("offboarding-transfer", func(t *testing.T) {
 		t.Parallel()

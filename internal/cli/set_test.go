@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -25,8 +26,10 @@ func groupNames(e *runEnv, ids []string) []string {
 // Issue 28 item 2: zoombulk set changes one user's fields through the run
 // engine: the account changes, the run folder holds the job, the results
 // and an undo that puts the old values back.
-func TestSetChangesOneUser(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestSetChangesOneUser(t *testing.T) { synctest.Test(t, testSetChangesOneUser) }
+
+func testSetChangesOneUser(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	before, _ := e.srv.UserByEmail("linus.berg@acme.example")
 	out := filepath.Join(e.dir, "set1")
 	code, text := e.main(nil, "set", "linus.berg@acme.example", "dept=Ops", "type=Licensed", "group=Sales", "--yes", "--out", out)
@@ -71,7 +74,11 @@ func TestSetChangesOneUser(t *testing.T) {
 // run's: with 0 allowed the run does not start (exit 3) and the user keeps
 // the license; with 1 it goes through.
 func TestSetLicenseChangeCountsAsRemoval(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testSetLicenseChangeCountsAsRemoval)
+}
+
+func testSetLicenseChangeCountsAsRemoval(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	code, text := e.main(nil, "set", "grace.hopper@acme.example", "type=Basic", "--yes", "--max-removals", "0", "--out", filepath.Join(e.dir, "stopped"))
 	if code != ExitAborted || !strings.Contains(text, "--max-removals") {
 		t.Fatalf("set over --max-removals 0: exit %d, want %d naming the limit\n%s", code, ExitAborted, text)
@@ -92,7 +99,7 @@ func TestSetLicenseChangeCountsAsRemoval(t *testing.T) {
 // leave no folder: an unknown field names the nearest one, a bad value
 // lists what the field takes.
 func TestSetRefusesBadArguments(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -123,8 +130,10 @@ func TestSetRefusesBadArguments(t *testing.T) {
 
 // A user the account does not have fails its row (exit 1) with the
 // reason in the results; the other user named is changed.
-func TestSetMissingUser(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestSetMissingUser(t *testing.T) { synctest.Test(t, testSetMissingUser) }
+
+func testSetMissingUser(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	out := filepath.Join(e.dir, "missing")
 	code, text := e.main(nil, "set", "nobody@acme.example", "--user", "linus.berg@acme.example", "job_title=Engineer", "--yes", "--out", out)
 	if code != ExitPartial {
@@ -154,8 +163,10 @@ func readFile(t *testing.T, path string) string {
 }
 
 // USER may be a Zoom user ID: the job set writes matches by id then.
-func TestSetByUserID(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestSetByUserID(t *testing.T) { synctest.Test(t, testSetByUserID) }
+
+func testSetByUserID(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	u, _ := e.srv.UserByEmail("ada.lovelace@acme.example")
 	out := filepath.Join(e.dir, "byid")
 	if code, text := e.main(nil, "set", u.ID, "location=Lisbon", "--yes", "--out", out); code != ExitOK {
@@ -170,8 +181,10 @@ func TestSetByUserID(t *testing.T) {
 }
 
 // Completion of set offers the field names after the user.
-func TestSetCompletesFieldNames(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestSetCompletesFieldNames(t *testing.T) { synctest.Test(t, testSetCompletesFieldNames) }
+
+func testSetCompletesFieldNames(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	_, text := e.main(nil, "__complete", "set", "jane@acme.example", "de")
 	if !strings.Contains(text, "dept=") {
 		t.Errorf("completion of set jane@acme.example de:\n%s", text)

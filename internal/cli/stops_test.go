@@ -107,7 +107,11 @@ func TestRunStops(t *testing.T) {
 // A stop while the plan reads the account sends nothing, says so, and
 // leaves no empty run folder.
 func TestStopWhilePlanningLeavesNoFolder(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
+	synctest.Test(t, testStopWhilePlanningLeavesNoFolder)
+}
+
+func testStopWhilePlanningLeavesNoFolder(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
 	jobPath := e.file("job.yaml", createJob)
 	e.file("users.csv", hires(50, "Sales"))
 	out := filepath.Join(e.dir, "out")
@@ -128,8 +132,12 @@ func TestStopWhilePlanningLeavesNoFolder(t *testing.T) {
 // undo and --resume with another account's credentials: exit 2, both
 // accounts named, no call on the other account.
 func TestUndoAndResumeWithAnotherAccountExitTwo(t *testing.T) {
-	a := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
-	b := newRunEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: "second-account"})
+	synctest.Test(t, testUndoAndResumeWithAnotherAccountExitTwo)
+}
+
+func testUndoAndResumeWithAnotherAccountExitTwo(t *testing.T) {
+	a := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	b := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: "second-account"})
 	jobPath := a.file("job.yaml", createJob)
 	a.file("users.csv", hires(5, "Sales"))
 	out := filepath.Join(a.dir, "out")

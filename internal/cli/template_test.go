@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 
@@ -388,8 +389,12 @@ func TestTemplateUsageErrors(t *testing.T) {
 // from the credentials in the environment or from --sandbox.
 func TestTemplateFromAccount(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testTemplateFromAccount)
+}
+
+func testTemplateFromAccount(t *testing.T) {
 	seed := sampleSeed(t)
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: seed})
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: seed})
 	var groups, divisions []string
 	for _, g := range seed.Groups {
 		groups = append(groups, g.Name)
@@ -406,11 +411,11 @@ func TestTemplateFromAccount(t *testing.T) {
 		"sandbox": {"template", "create-users", "-o", filepath.Join(dir, "sandbox.xlsx"), "--from-account", "--sandbox", "--sandbox-seed", repoPath(t, "samples/sandbox-seed.yaml")},
 	}
 	for name, args := range runs {
-		env := sandboxEnv(srv)
+		env := memEnv(srv)
 		if name == "sandbox" {
 			env = func(string) string { return "" }
 		}
-		r := zb(t, env, args...)
+		r := zbVia(t, env, inMemoryTo(srv), args...)
 		if r.code != ExitOK || !strings.Contains(r.stdout, "Dropdowns: 7 groups and 4 divisions from the account.") {
 			t.Fatalf("%s: exit %d\n%s%s", name, r.code, r.stdout, r.stderr)
 		}
@@ -448,7 +453,11 @@ func TestTemplateFromAccountNoList(t *testing.T) {
 // A kind with one of the two columns announces and reads only that one.
 func TestTemplateFromAccountOneList(t *testing.T) {
 	t.Parallel()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{Seed: sampleSeed(t)})
+	synctest.Test(t, testTemplateFromAccountOneList)
+}
+
+func testTemplateFromAccountOneList(t *testing.T) {
+	srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t)})
 	dir := t.TempDir()
 	tests := []struct {
 		kind, want, dropdown, missing, call, noCall string
@@ -459,7 +468,7 @@ func TestTemplateFromAccountOneList(t *testing.T) {
 	for _, tt := range tests {
 		before := srv.Stats()
 		path := filepath.Join(dir, tt.kind+".xlsx")
-		r := zb(t, sandboxEnv(srv), "template", tt.kind, "-o", path, "--from-account")
+		r := zbVia(t, memEnv(srv), inMemoryTo(srv), "template", tt.kind, "-o", path, "--from-account")
 		if r.code != ExitOK || !strings.Contains(r.stdout, tt.want) || strings.Contains(r.stdout, "Dropdowns:") {
 			t.Fatalf("%s: exit %d, stdout %q, want %q", tt.kind, r.code, r.stdout, tt.want)
 		}

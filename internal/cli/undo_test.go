@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
@@ -11,8 +12,10 @@ import (
 // zoombulk undo RUN_DIR: the plan names the kept users, --dry-run changes
 // nothing, --allow-delete deletes the users the run created, and a folder
 // without undo.yaml is a usage error.
-func TestUndoCommand(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+func TestUndoCommand(t *testing.T) { synctest.Test(t, testUndoCommand) }
+
+func testUndoCommand(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.file("users.csv", hires(3, "Sales"))
 	job := e.file("job.yaml", createJob)
 	run := filepath.Join(e.dir, "run")
@@ -40,7 +43,11 @@ func TestUndoCommand(t *testing.T) {
 
 // A sync's removals are listed before the prompt, each with its user.
 func TestSyncRemovalsArePrintedBeforeThePrompt(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testSyncRemovalsArePrintedBeforeThePrompt)
+}
+
+func testSyncRemovalsArePrintedBeforeThePrompt(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.file("users.csv", "Email,Group\nsam.seller@acme.example,Sales\n")
 	job := e.file("job.yaml", "version: 1\nname: sync\ninput: users.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact }\n")
 	code, out := e.main(nil, "run", job, "--dry-run", "--tier", "business", "--out", filepath.Join(e.dir, "plan"))
@@ -57,7 +64,11 @@ func TestSyncRemovalsArePrintedBeforeThePrompt(t *testing.T) {
 // The undo of a create_missing run names the groups and divisions it will
 // delete before the prompt (as removals) and deletes them.
 func TestUndoCommandDeletesCreatedGroups(t *testing.T) {
-	e := newRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	synctest.Test(t, testUndoCommandDeletesCreatedGroups)
+}
+
+func testUndoCommandDeletesCreatedGroups(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.file("users.csv", "Email,Group,Division\nalan.turing@acme.example,Platform,Nordics\n")
 	job := e.file("job.yaml", "version: 1\nname: cm\ninput: users.csv\nfields: { email: Email, group: Group, division: Division }\n"+
 		"steps:\n  - move_group: { create_missing: true }\n  - assign_division: { create_missing: true }\n")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -65,8 +66,12 @@ func statusColumn(t *testing.T, recs [][]string) []string {
 // export contact-groups --members -> edit -> run contact_groups: the file
 // as exported changes nothing; the added row adds one member.
 func TestContactGroupMembersExportRoundTrips(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testContactGroupMembersExportRoundTrips)
+}
+
+func testContactGroupMembersExportRoundTrips(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "contacts.csv")
 	res, err := ContactGroupMembers(context.Background(), c, path)
@@ -118,8 +123,12 @@ steps:
 }
 
 func TestGroupAdminsAndAssistantsExports(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testGroupAdminsAndAssistantsExports)
+}
+
+func testGroupAdminsAndAssistantsExports(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	ctx := context.Background()
 	groups, err := c.ListGroups(ctx)
 	if err != nil {

@@ -36,6 +36,38 @@ func exSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
 	return zoomtest.NewTestServer(t, opts)
 }
 
+// exMemSandbox is exSandbox reached in memory (exMemClient): no socket, so
+// a test in a synctest bubble waits out the pacing on the bubble's clock.
+func exMemSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
+	t.Helper()
+	if opts.Seed == nil {
+		seed, err := zoomtest.LoadSeed(exSeedPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Seed = seed
+	}
+	return zoomtest.NewMemServer(t, opts)
+}
+
+// exMemClient is exClient for an exMemSandbox: the same tier, share,
+// backoff and attempts, through the in-memory transport.
+func exMemClient(t testing.TB, srv *zoomtest.Server, tweak func(*zoom.Config)) *zoom.Client {
+	t.Helper()
+	cfg := zoomtest.MemConfig(srv, 0)
+	cfg.Tier, cfg.Share = "business", 1
+	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 10*time.Millisecond
+	cfg.MaxAttempts = 3
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := zoom.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // exClient points a client at a sandbox (or any URL serving it), business
 // tier at full share, with fast backoff for tests.
 func exClient(t testing.TB, srv *zoomtest.Server, apiURL string, tweak func(*zoom.Config)) *zoom.Client {
@@ -164,12 +196,32 @@ const (
 func apiFront(t testing.TB, srv *zoomtest.Server, latency time.Duration, pn pageNumber) (apiURL string, numbered *atomic.Int64) {
 	t.Helper()
 	target, _ := url.Parse(srv.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	numbered = new(atomic.Int64)
+	pages := pageNumberFront(httputil.NewSingleHostReverseProxy(target), pn, numbered)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/") {
 			time.Sleep(latency)
 		}
+		pages.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
+}
+
+// apiMemFront is apiFront without latency for an exMemSandbox, in memory:
+// the tweak for exMemClient that sends its calls through it.
+func apiMemFront(srv *zoomtest.Server, pn pageNumber) (tweak func(*zoom.Config), numbered *atomic.Int64) {
+	numbered = new(atomic.Int64)
+	front := pageNumberFront(srv.Handler(), pn, numbered)
+	return func(cfg *zoom.Config) {
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(front), Timeout: cfg.Timeout}
+	}, numbered
+}
+
+// pageNumberFront passes calls on to next, doing with page_number what pn
+// says; numbered counts the List users calls that gave page_number.
+func pageNumberFront(next http.Handler, pn pageNumber, numbered *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if strings.HasSuffix(r.URL.Path, "/users") && q.Has("page_number") {
 			numbered.Add(1)
@@ -184,8 +236,6 @@ func apiFront(t testing.TB, srv *zoomtest.Server, latency time.Duration, pn page
 				return
 			}
 		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	return front.URL + strings.TrimPrefix(srv.APIURL(), srv.URL()), numbered
+		next.ServeHTTP(w, r)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/xuri/excelize/v2"
 
@@ -155,8 +156,12 @@ func readPrintSetup(t *testing.T, file string) map[string]*printedSheet {
 // it prints whole with its table); the pie's shares outside the slices
 // with a legend; axis text dark.
 func TestSummaryPrintSetup(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testSummaryPrintSetup)
+}
+
+func testSummaryPrintSetup(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	file := exPath(t.TempDir(), "summary.xlsx")
 	if _, _, err := Summarize(context.Background(), c, file, SummaryOptions{}); err != nil {
 		t.Fatal(err)
@@ -212,6 +217,10 @@ func TestSummaryPrintSetup(t *testing.T) {
 // charts included, prints on one page. LibreOffice is not part of the
 // build, so this runs only with ZOOMBULK_PDF_TEST=1 and soffice on PATH.
 func TestSummaryPDF(t *testing.T) {
+	synctest.Test(t, testSummaryPDF)
+}
+
+func testSummaryPDF(t *testing.T) {
 	if os.Getenv("ZOOMBULK_PDF_TEST") == "" {
 		t.Skip("converts with LibreOffice: set ZOOMBULK_PDF_TEST=1 (needs soffice)")
 	}
@@ -219,8 +228,8 @@ func TestSummaryPDF(t *testing.T) {
 	if err != nil {
 		t.Skip("no soffice on PATH")
 	}
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	dir := t.TempDir()
 	file := exPath(dir, "summary.xlsx")
 	if _, _, err := Summarize(context.Background(), c, file, SummaryOptions{}); err != nil {

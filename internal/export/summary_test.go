@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -224,7 +225,11 @@ func TestExportSummarySandbox(t *testing.T) {
 // Summary sheet, the By Type sheet and every breakdown's Licensed column
 // agree, even when pending users were invited as Licensed.
 func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 600})
+	synctest.Test(t, testExportSummaryLicensedAgreesAcrossSheets)
+}
+
+func testExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 600})
 	pendingLicensed := 0
 	for _, u := range srv.Users() {
 		if u.Status == zoom.StatusPending && u.Type == zoom.TypeLicensed {
@@ -234,7 +239,7 @@ func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
 	if pendingLicensed == 0 {
 		t.Fatal("the sandbox has no pending Licensed user: the test would prove nothing")
 	}
-	c := exClient(t, srv, "", nil)
+	c := exMemClient(t, srv, nil)
 	path := exPath(t.TempDir(), "summary.xlsx")
 	if _, _, err := Summarize(context.Background(), c, path, SummaryOptions{}); err != nil {
 		t.Fatal(err)
@@ -270,8 +275,12 @@ func TestExportSummaryLicensedAgreesAcrossSheets(t *testing.T) {
 }
 
 func TestExportSummaryIsXLSXOnly(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportSummaryIsXLSXOnly)
+}
+
+func testExportSummaryIsXLSXOnly(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	_, _, err := Summarize(context.Background(), c, exPath(t.TempDir(), "s.csv"), SummaryOptions{})
 	if !IsUsage(err) || !strings.Contains(err.Error(), "this export writes .xlsx") {
 		t.Fatalf("err = %v", err)
@@ -308,8 +317,12 @@ func TestLoginBucket(t *testing.T) {
 // on the sample account, five licensed users idle for over 90 days on the
 // Last Login sheet, the owner among them, so four to reclaim.
 func TestSummaryReclaimLeavesTheOwnerOut(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testSummaryReclaimLeavesTheOwnerOut)
+}
+
+func testSummaryReclaimLeavesTheOwnerOut(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	s, err := BuildSummary(context.Background(), c, SummaryOptions{Now: func() time.Time { return at }})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -104,8 +105,12 @@ func TestExportSmallTables(t *testing.T) {
 }
 
 func TestExportGroupMembersUnknownGroup(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportGroupMembersUnknownGroup)
+}
+
+func testExportGroupMembersUnknownGroup(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	dir := t.TempDir()
 	_, err := GroupMembers(context.Background(), c, exPath(dir, "m.csv"), "Markting")
 	if !IsUsage(err) || !strings.Contains(err.Error(), `unknown group "Markting"; did you mean "Marketing"?`) {

@@ -339,8 +339,12 @@ func TestExportUsersUsageErrors(t *testing.T) {
 }
 
 func TestExportUsersDetails(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportUsersDetails)
+}
+
+func testExportUsersDetails(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{})
+	c := exMemClient(t, srv, nil)
 	path := exPath(t.TempDir(), "u.xlsx")
 	var warnings []string
 	var last Progress
@@ -413,8 +417,12 @@ func TestExportUsersFailureLeavesNoFile(t *testing.T) {
 
 // A cancelled export (Ctrl-C) stops the listings and leaves no file.
 func TestExportUsersCancelled(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 1000, NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testExportUsersCancelled)
+}
+
+func testExportUsersCancelled(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 1000, NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -492,8 +500,12 @@ func testListUsersIsBounded(t *testing.T) {
 
 // Statuses come one after the other, each complete, whatever the page size.
 func TestListUsersOrder(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 500, NoRateLimits: true})
-	c := exClient(t, srv, "", nil)
+	synctest.Test(t, testListUsersOrder)
+}
+
+func testListUsersOrder(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 500, NoRateLimits: true})
+	c := exMemClient(t, srv, nil)
 	var want []string
 	for _, s := range AllStatuses {
 		for _, u := range srv.Users() {
@@ -593,8 +605,10 @@ func TestSelectUserColumns(t *testing.T) {
 // several at a time; where an answer shows it does not (the first page
 // again, or a 400), the listing goes on with next_page_token. Either way
 // the export is the same, row for row, as the one that follows the tokens.
-func TestExportUsersPageNumbers(t *testing.T) {
-	srv := exSandbox(t, zoomtest.Options{Users: 900, NoRateLimits: true})
+func TestExportUsersPageNumbers(t *testing.T) { synctest.Test(t, testExportUsersPageNumbers) }
+
+func testExportUsersPageNumbers(t *testing.T) {
+	srv := exMemSandbox(t, zoomtest.Options{Users: 900, NoRateLimits: true})
 	pages := map[string]int{} // a status's pages of 50
 	for _, u := range srv.Users() {
 		pages[u.Status]++
@@ -604,8 +618,8 @@ func TestExportUsersPageNumbers(t *testing.T) {
 	}
 	dir := t.TempDir()
 	byToken := exPath(dir, "token.csv")
-	front, numbered := apiFront(t, srv, 0, honoured)
-	if _, err := Users(context.Background(), exClient(t, srv, front, nil), byToken, UsersOptions{PageSize: 50}); err != nil {
+	front, numbered := apiMemFront(srv, honoured)
+	if _, err := Users(context.Background(), exMemClient(t, srv, front), byToken, UsersOptions{PageSize: 50}); err != nil {
 		t.Fatal(err)
 	}
 	if numbered.Load() != 0 {
@@ -623,8 +637,8 @@ func TestExportUsersPageNumbers(t *testing.T) {
 		{refused, func(n int) int { return min(n-1, 1) }},
 	}
 	for _, tt := range tests {
-		front, numbered := apiFront(t, srv, 0, tt.pn)
-		c := exClient(t, srv, front, nil)
+		front, numbered := apiMemFront(srv, tt.pn)
+		c := exMemClient(t, srv, front)
 		path := exPath(dir, fmt.Sprintf("number-%d.csv", tt.pn))
 		res, err := Users(context.Background(), c, path, UsersOptions{PageSize: 50, PageNumbers: true, ListWorkers: 4})
 		if err != nil {

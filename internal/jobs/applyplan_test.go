@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -17,6 +18,10 @@ import (
 // then applied and a third apply is refused as applied already. An edited
 // changes.csv is refused with ErrPlanEdited before anything is read.
 func TestApplyStoppedIsFinishedByApplyingAgain(t *testing.T) {
+	synctest.Test(t, testApplyStoppedIsFinishedByApplyingAgain)
+}
+
+func testApplyStoppedIsFinishedByApplyingAgain(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.write("dept.csv", "Email,Department\ngrace.hopper@acme.example,Platform\nalan.turing@acme.example,Platform\nlinus.berg@acme.example,Platform\n")
 	job := e.write("job.yaml", "version: 1\nname: dept\ninput: dept.csv\nfields:\n  email: Email\n  dept: Department\nsteps:\n  - update_users\n")

@@ -21,3 +21,11 @@ func parallelBubble(f func(*testing.T)) func(*testing.T) {
 		synctest.Test(t, f)
 	}
 }
+
+// bubble runs a subtest inside a testing/synctest bubble, as parallelBubble
+// does, but in turn with its siblings.
+func bubble(f func(*testing.T)) func(*testing.T) {
+	return func(t *testing.T) {
+		synctest.Test(t, f)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom/apispec"
@@ -113,6 +114,10 @@ func TestEveryReferenceCodeHasAHint(t *testing.T) {
 // A Basic assistant is refused by Zoom with code 200 "must either be a
 // Licensed user": the row's hint says to license, not to check scopes.
 func TestBasicAssistantHintSaysLicensed(t *testing.T) {
+	synctest.Test(t, testBasicAssistantHintSaysLicensed)
+}
+
+func testBasicAssistantHintSaysLicensed(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("users.csv", []string{"Email", "Assistants"}, [][]string{
 		{"grace.hopper@acme.example", "linus.berg@acme.example"}, // linus is Basic

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -45,7 +46,7 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 		{"another account id", "other-account"},
 		{"same id on another host", ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			other := newEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: tc.account})
 			if tc.account == "" && other.client.AccountID() != e.client.AccountID() {
@@ -85,7 +86,7 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 			if u, _ := e.srv.UserByEmail("alan.turing@acme.example"); u.Dept != "Research" {
 				t.Errorf("the run's own account lost the run's change: dept %q", u.Dept)
 			}
-		})
+		}))
 	}
 }
 
@@ -140,7 +141,7 @@ func TestUndoLeavesAnotherPersonAlone(t *testing.T) {
 			}
 		}, "now has the email alan.t@acme-corp.example", "alan.t@acme-corp.example"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			start := accountState(e.srv)
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -175,7 +176,7 @@ func TestUndoLeavesAnotherPersonAlone(t *testing.T) {
 					t.Errorf("%s not put back:\n want %s\n got  %s", who, start[who], got)
 				}
 			}
-		})
+		}))
 	}
 }
 
@@ -224,7 +225,7 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 			return recs
 		}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 			run := filepath.Join(e.dir, "run")
@@ -253,13 +254,17 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 			if u, _ := e.srv.UserByEmail("alan.turing@acme.example"); u.Dept == "Research" {
 				t.Errorf("undo --edited left alan's row (ID and email match the run's) as the run set it\n%s", readFile(t, filepath.Join(run, "undo-edited", "results.csv")))
 			}
-		})
+		}))
 	}
 }
 
 // --overwrite sets the earlier run's files aside, undo.csv and journal
 // included, and that run can still be undone from there.
 func TestOverwriteKeepsTheEarlierRunUndoable(t *testing.T) {
+	synctest.Test(t, testOverwriteKeepsTheEarlierRunUndoable)
+}
+
+func testOverwriteKeepsTheEarlierRunUndoable(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -334,6 +339,10 @@ func cutJournal(t *testing.T, run, step string, n int) {
 // resume and reported as done (never unchanged), and the undo, derived
 // from the whole journal, puts it back with the rest.
 func TestInFlightChangeIsRecoveredAndUndone(t *testing.T) {
+	synctest.Test(t, testInFlightChangeIsRecoveredAndUndone)
+}
+
+func testInFlightChangeIsRecoveredAndUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -371,6 +380,10 @@ func TestInFlightChangeIsRecoveredAndUndone(t *testing.T) {
 // A full disk while the results are written: the run says how to rebuild
 // them, the journal is whole, and --resume writes them without a call.
 func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
+	synctest.Test(t, testResultsThatCannotBeWrittenKeepTheJournal)
+}
+
+func testResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 	job := e.write("job.yaml", deptJob)
@@ -425,7 +438,9 @@ func TestResultsThatCannotBeWrittenKeepTheJournal(t *testing.T) {
 // A member a sync took out, killed with that call in flight: the resume
 // finds nothing left to do for them (they are out), and the undo, from
 // the journal's intent, still puts them back.
-func TestInFlightSyncRemovalIsUndone(t *testing.T) {
+func TestInFlightSyncRemovalIsUndone(t *testing.T) { synctest.Test(t, testInFlightSyncRemovalIsUndone) }
+
+func testInFlightSyncRemovalIsUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	start := accountState(e.srv)
 	e.writeCSV("in.csv", []string{"Email", "Group"}, [][]string{{"alan.turing@acme.example", "Sales"}})

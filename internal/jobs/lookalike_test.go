@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
@@ -124,6 +125,10 @@ func groupsOf(e *env, ids []string) []string {
 // The same holds for divisions (upsert_divisions: the rows are divisions)
 // and for contact groups, which contact_groups creates when missing.
 func TestLookAlikesOfDivisionsAndContactGroups(t *testing.T) {
+	synctest.Test(t, testLookAlikesOfDivisionsAndContactGroups)
+}
+
+func testLookAlikesOfDivisionsAndContactGroups(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	e.writeCSV("divisions.csv", []string{"Division"}, [][]string{{"ЕМЕА"}, {"Americaz"}, {"Nordics"}})
 	job := e.write("divisions.yaml", `version: 1

@@ -28,7 +28,7 @@ func TestPlanListingByID(t *testing.T) {
 		{name: "a refused listing fails the plan", refuseStatus: "pending", wantErr: "listing pending users"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			if tt.refuseStatus != "" {
 				inner := e.srv.Handler()
@@ -86,6 +86,6 @@ func TestPlanListingByID(t *testing.T) {
 			if got := calls["GET /users/{userId}"]; got < 1 || got > 2 {
 				t.Errorf("%d look-ups, want the pending user's (and the new row's) alone: %v", got, calls)
 			}
-		})
+		}))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/results"
@@ -97,7 +98,7 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 		{name: "feature", header: []string{"Email", "Webinar"}, value: "1", step: "update_features: [ { feature_type: webinar, sync: exact } ]",
 			added: "n01@corp.example"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 			rows := listed(18)
 			rows = append(rows, []string{"s19corp.example"}, []string{"s20@corp.exampel"}, []string{"n01@corp.example"})
@@ -147,7 +148,7 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 					t.Errorf("the typo row: %v", typo)
 				}
 			}
-		})
+		}))
 	}
 }
 
@@ -155,6 +156,10 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 // misspelt fails in the plan, and its user's assistants stay as they are
 // (the real assistant is not deleted for being unlisted).
 func TestTypoAssistantHoldsTheListBack(t *testing.T) {
+	synctest.Test(t, testTypoAssistantHoldsTheListBack)
+}
+
+func testTypoAssistantHoldsTheListBack(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 	ctx := context.Background()
 	if err := e.client.AddAssistants(ctx, "n01@corp.example", []zoom.Assistant{{Email: "s01@corp.example"}, {Email: "s02@corp.example"}}); err != nil {
@@ -211,7 +216,7 @@ func TestUnlistedRemovalsNeedConsent(t *testing.T) {
 		{name: "--max-removals 14", flag: "14", stop: "more than --max-removals allows (14)"},
 		{name: "a job limit high enough", limits: "limits:\n  max_removals: 15\n"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(tc.name, bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 			e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
 			job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact }\n"+tc.limits)
@@ -259,7 +264,7 @@ func TestUnlistedRemovalsNeedConsent(t *testing.T) {
 			if sum.Plan.Rows != 5 {
 				t.Errorf("plan rows %d, want the 5 input rows", sum.Plan.Rows)
 			}
-		})
+		}))
 	}
 }
 
@@ -267,6 +272,10 @@ func TestUnlistedRemovalsNeedConsent(t *testing.T) {
 // disassociate in the plan and changes.csv, never a deletion, and counts
 // as a removal (max_removals: 0 stops it).
 func TestDisassociateIsNamedAndCounted(t *testing.T) {
+	synctest.Test(t, testDisassociateIsNamedAndCounted)
+}
+
+func testDisassociateIsNamedAndCounted(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 	e.writeCSV("in.csv", []string{"Email"}, [][]string{{"s01@corp.example"}})
 	job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields: { email: Email }\nsteps:\n  - delete_users: { action: disassociate }\nlimits:\n  max_removals: 0\n")
@@ -302,7 +311,9 @@ func TestDisassociateIsNamedAndCounted(t *testing.T) {
 // divisions named by five rows are three creations (the console plan and
 // the prompt show them), and two rows naming one new group in upsert_groups
 // ("Alpha" and "alpha ") count one create.
-func TestPlanCountsAreWhatIsCreated(t *testing.T) {
+func TestPlanCountsAreWhatIsCreated(t *testing.T) { synctest.Test(t, testPlanCountsAreWhatIsCreated) }
+
+func testPlanCountsAreWhatIsCreated(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 	e.writeCSV("in.csv", []string{"Email", "Division"}, [][]string{
 		{"s01@corp.example", "Nordics"}, {"s02@corp.example", "Nordics"}, {"s03@corp.example", "Iberia"},
@@ -335,6 +346,10 @@ func TestPlanCountsAreWhatIsCreated(t *testing.T) {
 // cannot say which group it meant: it holds back every group of the sync,
 // so its user (s20, in Sales) is not taken out for being unlisted.
 func TestMisspeltTargetHoldsEveryTarget(t *testing.T) {
+	synctest.Test(t, testMisspeltTargetHoldsEveryTarget)
+}
+
+func testMisspeltTargetHoldsEveryTarget(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 	var rows [][]string
 	for i := 1; i <= 19; i++ {

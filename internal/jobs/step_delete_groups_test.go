@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
@@ -36,7 +37,9 @@ func groupMemberCount(e *env, name string) int {
 // deletes Marketing (which has members): the delete needs --allow-delete,
 // is counted by max_removals with every member who loses the group, and a
 // rerun sends nothing.
-func TestRenameAndDeleteGroups(t *testing.T) {
+func TestRenameAndDeleteGroups(t *testing.T) { synctest.Test(t, testRenameAndDeleteGroups) }
+
+func testRenameAndDeleteGroups(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	members := groupMemberCount(e, "Marketing")

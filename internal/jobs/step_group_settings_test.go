@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/export"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -65,6 +66,10 @@ func leaf(s zoom.Settings, path string) string {
 }
 
 func TestGroupPolicyAppliedRerunAndUndone(t *testing.T) {
+	synctest.Test(t, testGroupPolicyAppliedRerunAndUndone)
+}
+
+func testGroupPolicyAppliedRerunAndUndone(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	// Support starts with cloud recording locked (someone locked it by
@@ -167,6 +172,10 @@ steps:
 // columns an update_group_settings job maps; run back unedited it sends
 // nothing, and an edited cell sends exactly that change.
 func TestGroupSettingsExportRoundTrip(t *testing.T) {
+	synctest.Test(t, testGroupSettingsExportRoundTrip)
+}
+
+func testGroupSettingsExportRoundTrip(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	csvPath := filepath.Join(e.dir, "groups.csv")

@@ -202,6 +202,10 @@ func testUndoOfGroupAdmins(t *testing.T) {
 // Zoom takes at most 10 admins a call (the OpenAPI file's maxItems): 12
 // admins of one group go in two calls and all of them are admins after.
 func TestTwelveAdminsOfOneGroupInTwoCalls(t *testing.T) {
+	synctest.Test(t, testTwelveAdminsOfOneGroupInTwoCalls)
+}
+
+func testTwelveAdminsOfOneGroupInTwoCalls(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	var rows [][]string
 	var want []string

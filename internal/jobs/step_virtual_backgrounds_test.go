@@ -135,6 +135,10 @@ func TestVirtualBackgroundsFor500Users(t *testing.T) {
 // deletes the files a group has that the row does not list (removals,
 // counted by the limit), and Zoom's 10 files are checked in the plan.
 func TestVirtualBackgroundsGroupsExact(t *testing.T) {
+	synctest.Test(t, testVirtualBackgroundsGroupsExact)
+}
+
+func testVirtualBackgroundsGroupsExact(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	for _, f := range []string{"a.png", "b.png"} {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/jobs"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -78,8 +79,7 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			users, dirs := accountState(e.srv), dirState(e.srv)
@@ -142,13 +142,17 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 					t.Errorf("%s: %s/%s (%s), want a succeeded delete", target, line["zb_status"], line["zb_action"], line["zb_reason"])
 				}
 			}
-		})
+		}))
 	}
 }
 
 // A group the run did not create is never deleted, even when the undo
 // leaves it empty: only IDs the journal records as created are.
 func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
+	synctest.Test(t, testUndoLeavesGroupsTheRunDidNotCreate)
+}
+
+func testUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	// An empty group made before the run, and a run that puts a user in it.
@@ -179,6 +183,10 @@ func TestUndoLeavesGroupsTheRunDidNotCreate(t *testing.T) {
 // divisions and contact groups (4 groups and 3 divisions were left before
 // issue 26).
 func TestNewAccountSampleUndoesToTheStart(t *testing.T) {
+	synctest.Test(t, testNewAccountSampleUndoesToTheStart)
+}
+
+func testNewAccountSampleUndoesToTheStart(t *testing.T) {
 	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -223,6 +231,10 @@ func TestNewAccountSampleUndoesToTheStart(t *testing.T) {
 // A run that only made groups (upsert_groups, no admins) has no undo.csv
 // row: its undo is delete_created alone, and deletes them.
 func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
+	synctest.Test(t, testUndoOfUpsertGroupsAloneDeletesThem)
+}
+
+func testUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	dirs := dirState(e.srv)
@@ -253,6 +265,10 @@ func TestUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 // upgraded lose their add-ons and their license, and every field ends
 // where it started.
 func TestUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
+	synctest.Test(t, testUndoGivesLicensesBackBeforeAddOns)
+}
+
+func testUndoGivesLicensesBackBeforeAddOns(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	start := accountState(e.srv)
@@ -327,8 +343,7 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
+		t.Run(tc.name, parallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			start := accountState(e.srv)
@@ -371,7 +386,7 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 				data, _ := os.ReadFile(filepath.Join(run, "undo.csv"))
 				t.Errorf("after the undo:\n%s\nundo.csv:\n%s", strings.Join(d, "\n"), data)
 			}
-		})
+		}))
 	}
 }
 
@@ -379,6 +394,10 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 // sent, never as made) and resumed: the resume finds the group and
 // records it as the run's, so the undo deletes it too.
 func TestUndoDeletesAGroupWhoseCreateWasInFlight(t *testing.T) {
+	synctest.Test(t, testUndoDeletesAGroupWhoseCreateWasInFlight)
+}
+
+func testUndoDeletesAGroupWhoseCreateWasInFlight(t *testing.T) {
 	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 	ctx := context.Background()
 	users, dirs := accountState(e.srv), dirState(e.srv)
