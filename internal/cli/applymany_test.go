@@ -340,22 +340,6 @@ func TestRunSeveralJobsJSON(t *testing.T) {
 	}
 }
 
-// newMemAccountEnv is newAccountEnv's empty account, in memory.
-func newMemAccountEnv(t *testing.T) *runEnv {
-	t.Helper()
-	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
-	getenv := memEnv(srv)
-	env := map[string]string{}
-	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
-		env[k] = getenv(k)
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
-}
-
 // The new-account workbook's plan, approved then applied: the users job
 // was planned to create the groups the groups job creates first, and
 // those approved creations do not make its rows conflicts; the contact

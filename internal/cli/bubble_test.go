@@ -33,8 +33,8 @@ func bubble(f func(*testing.T)) func(*testing.T) {
 	}
 }
 
-// newMemAccountEnv is newAccountEnv with the sandbox reached in memory, for
-// a test in a synctest bubble.
+// newMemAccountEnv is the new-account sample's empty account (the owner
+// and one admin), reached in memory.
 func newMemAccountEnv(t *testing.T) *runEnv {
 	t.Helper()
 	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
@@ -42,10 +42,5 @@ func newMemAccountEnv(t *testing.T) *runEnv {
 		t.Fatal(err)
 	}
 	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
-	getenv := memEnv(srv)
-	env := map[string]string{}
-	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
-		env[k] = getenv(k)
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
+	return memRunEnv(t, srv)
 }

@@ -12,34 +12,15 @@ import (
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
-// newSalesEnv is a sandbox whose group Sales holds the 20 users
-// s01..s20@corp.example.
-func newSalesEnv(t *testing.T) *runEnv {
-	t.Helper()
-	seed := salesSeed()
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env}
-}
-
-// newMemSalesEnv is newSalesEnv with the sandbox reached in memory, for a
-// test in a synctest bubble.
+// newMemSalesEnv is a sandbox, reached in memory, whose group Sales holds
+// the 20 users s01..s20@corp.example.
 func newMemSalesEnv(t *testing.T) *runEnv {
 	t.Helper()
 	srv := zoomtest.NewMemServer(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
-	getenv := memEnv(srv)
-	env := map[string]string{}
-	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {
-		env[k] = getenv(k)
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env, transport: inMemoryTo(srv)}
+	return memRunEnv(t, srv)
 }
 
-// salesSeed is newSalesEnv's account.
+// salesSeed is newMemSalesEnv's account.
 func salesSeed() *zoomtest.Seed {
 	seed := &zoomtest.Seed{Account: zoomtest.SeedAccount{ID: "corp", Name: "Corp"}, LicensedSeats: 100,
 		Groups: []zoomtest.SeedGroup{{Name: "Sales"}}, Divisions: []zoomtest.SeedDivision{{Name: "Main", Main: true}}}

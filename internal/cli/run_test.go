@@ -27,24 +27,8 @@ type runEnv struct {
 	transport func(http.Handler) http.RoundTripper
 }
 
-func newRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
-	t.Helper()
-	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Seed = seed
-	srv := zoomtest.NewTestServer(t, opts)
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env}
-}
-
-// newMemRunEnv is newRunEnv with a sandbox reached in memory, for a test in
-// a synctest bubble.
+// newMemRunEnv is the sample account (samples/sandbox-seed.yaml) as a
+// sandbox reached in memory: a test may run it in a synctest bubble.
 func newMemRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
 	t.Helper()
 	seed, err := zoomtest.LoadSeed("../../samples/sandbox-seed.yaml")
@@ -53,6 +37,11 @@ func newMemRunEnv(t *testing.T, opts zoomtest.Options) *runEnv {
 	}
 	opts.Seed = seed
 	srv := zoomtest.NewMemServer(t, opts)
+	return memRunEnv(t, srv)
+}
+
+// memRunEnv is a runEnv on srv, a sandbox reached in memory.
+func memRunEnv(t *testing.T, srv *zoomtest.Server) *runEnv {
 	getenv := memEnv(srv)
 	env := map[string]string{}
 	for _, k := range []string{"ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_API_URL", "ZOOM_OAUTH_URL"} {

@@ -6,26 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
-
-	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
-
-// newAccountEnv is the new-account sample's empty account (the owner and
-// one admin), reached through ZOOM_* variables.
-func newAccountEnv(t *testing.T) *runEnv {
-	t.Helper()
-	seed, err := zoomtest.LoadSeed("../../samples/new-account/seed/account.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := zoomtest.NewTestServer(t, zoomtest.Options{NoRateLimits: true, Seed: seed})
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	return &runEnv{t: t, srv: srv, dir: t.TempDir(), env: env}
-}
 
 // accountState counts what an admin checks after setting up an account.
 type accountState struct{ users, groups, divisions, contactGroups int }
