@@ -31,7 +31,10 @@ func newParallelDeflate(w io.Writer) (io.WriteCloser, error) {
 }
 
 var (
-	deflaters = sync.Pool{New: func() any { fw, _ := flate.NewWriter(nil, flate.BestSpeed); return fw }}
+	// deflaters keeps flate writers from one workbook to the next: each
+	// costs about a megabyte to make, and a sync.Pool drops them at every
+	// collection, so most workbooks made theirs again.
+	deflaters = make(chan *flate.Writer, 8)
 	// blocks are the parts' blocks and their compressed forms, reused: a
 	// new megabyte for each (and a buffer grown to hold what it compressed
 	// to) allocated 125 MB for a 100,000-user export, which the collector
@@ -44,6 +47,23 @@ var (
 		return b.Bytes()
 	}()
 )
+
+func getDeflater() *flate.Writer {
+	select {
+	case fw := <-deflaters:
+		return fw
+	default:
+		fw, _ := flate.NewWriter(nil, flate.BestSpeed)
+		return fw
+	}
+}
+
+func putDeflater(fw *flate.Writer) {
+	select {
+	case deflaters <- fw:
+	default: // enough kept
+	}
+}
 
 func (d *parallelDeflate) Write(p []byte) (int, error) {
 	n := len(p)
@@ -75,11 +95,11 @@ func (d *parallelDeflate) dispatch() {
 	out := make(chan []byte, 1)
 	go func() {
 		b := bytes.NewBuffer((*blocks.Get().(*[]byte))[:0])
-		fw := deflaters.Get().(*flate.Writer)
+		fw := getDeflater()
 		fw.Reset(b)
 		fw.Write(block) // a bytes.Buffer does not fail
 		fw.Flush()
-		deflaters.Put(fw)
+		putDeflater(fw)
 		blocks.Put(&block)
 		out <- b.Bytes()
 	}()
