@@ -231,28 +231,35 @@ func (e *engine) settleCreates(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	groups, err := e.Client.ListGroups(ctx)
-	if err != nil {
-		return err
-	}
-	var divs []zoom.Division
-	for _, c := range pending {
-		if c.Kind == kindDivision {
-			if divs, err = e.Client.ListDivisions(ctx); err != nil {
+	// Each listing is read once, and only for a kind with an unsettled
+	// create (a run that made only divisions lists no groups).
+	var (
+		groups []zoom.Group
+		divs   []zoom.Division
+		listed = map[string]bool{}
+		err    error
+	)
+	for k, c := range pending {
+		if !listed[c.Kind] {
+			listed[c.Kind] = true
+			switch c.Kind {
+			case kindGroup:
+				groups, err = e.Client.ListGroups(ctx)
+			case kindDivision:
+				divs, err = e.Client.ListDivisions(ctx)
+			}
+			if err != nil {
 				return err
 			}
-			break
 		}
-	}
-	for k, c := range pending {
-		for _, g := range groups {
-			if c.Kind == kindGroup && strings.EqualFold(g.Name, c.Name) {
-				c.ID = g.ID
+		switch c.Kind {
+		case kindGroup:
+			if i := slices.IndexFunc(groups, func(g zoom.Group) bool { return strings.EqualFold(g.Name, c.Name) }); i >= 0 {
+				c.ID = groups[i].ID
 			}
-		}
-		for _, v := range divs {
-			if c.Kind == kindDivision && strings.EqualFold(v.Name, c.Name) {
-				c.ID = v.ID
+		case kindDivision:
+			if i := slices.IndexFunc(divs, func(v zoom.Division) bool { return strings.EqualFold(v.Name, c.Name) }); i >= 0 {
+				c.ID = divs[i].ID
 			}
 		}
 		if c.ID == "" {
