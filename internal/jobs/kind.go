@@ -356,9 +356,6 @@ func RunRank(k jobfile.StepKind) int {
 // CreatesUsers says whether a kind creates users.
 func CreatesUsers(k jobfile.StepKind) bool { return has[userCreator](stepKinds[k]) }
 
-// DeletesUsers says whether a kind deletes users.
-func DeletesUsers(k jobfile.StepKind) bool { return has[userDeleter](stepKinds[k]) }
-
 // Paced says whether Zoom spaces a kind's calls by the features interval.
 func Paced(k jobfile.StepKind) bool { return has[paced](stepKinds[k]) }
 
