@@ -187,19 +187,23 @@ func (e *engine) plan(ctx context.Context) error {
 	if err := e.planSync(ctx, valid); err != nil {
 		return err
 	}
-	if e.Opts.Apply != nil {
-		e.planned = e.summarize()
-	} else if err := e.summarizeToSpool(); err != nil {
+	if e.Opts.Apply == nil {
+		if err := e.summarizeToSpool(); err != nil {
+			return err
+		}
+		return ctx.Err()
+	}
+	// zoombulk apply: rows changed since the approved plan are left, and
+	// the plan is added up again without them.
+	e.planned = e.summarize()
+	left, err := e.planConflicts(e.planned)
+	if err != nil {
 		return err
 	}
-	if e.Opts.Apply != nil { // zoombulk apply: rows changed since the approved plan are left
-		if left, err := e.planConflicts(e.planned); err != nil {
-			return err
-		} else if left {
-			e.planned = e.summarize()
-		}
-		e.planned.Conflicts = e.leftRows
+	if left {
+		e.planned = e.summarize()
 	}
+	e.planned.Conflicts = e.leftRows
 	return ctx.Err()
 }
 
