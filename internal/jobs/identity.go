@@ -81,10 +81,11 @@ func (e *engine) checkUndoSource() error {
 		return &RunDirError{Dir: dir, Msg: "cannot read " + runJSON + " of the run to undo: " + err.Error(),
 			Hint: "name the folder of a finished run; an interrupted one is finished with --resume first"}
 	}
-	st, jerr := readJournal(dir)
+	// The header says the account; every record is read only for --edited.
+	h, jerr := readJournalHeader(dir)
 	acc, api := info.AccountID, info.APIHost
-	if jerr == nil && st.header.AccountID != "" {
-		acc, api = st.header.AccountID, st.header.APIHost
+	if jerr == nil && h.AccountID != "" {
+		acc, api = h.AccountID, h.APIHost
 	}
 	if err := e.checkAccount(dir, acc, api, "undo"); err != nil {
 		return err
@@ -108,6 +109,10 @@ func (e *engine) checkUndoSource() error {
 				return &RunDirError{Dir: dir, Msg: "no " + journalName + ": --edited needs the run's journal to tell its users"}
 			}
 			return &RunDirError{Dir: dir, Msg: "cannot read the run's journal: " + jerr.Error()}
+		}
+		st, err := readJournal(dir)
+		if err != nil {
+			return &RunDirError{Dir: dir, Msg: "cannot read the run's journal: " + err.Error()}
 		}
 		byKey, _ := deriveUndo(st.records, true)
 		e.runPeople = map[string]string{}

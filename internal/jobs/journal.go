@@ -252,14 +252,13 @@ func readJournal(dir string) (*journalState, error) {
 	}
 	defer f.Close()
 	st := &journalState{results: map[string]map[string]*results.StepResult{}, intents: map[string]string{}, inflight: map[string]map[string]bool{}}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	sc := journalScanner(f)
 	first := true
 	for sc.Scan() {
 		line := sc.Bytes()
 		if first {
-			if err := json.Unmarshal(line, &st.header); err != nil || st.header.Type != "header" {
-				return nil, fmt.Errorf("%s: not a zoombulk journal", f.Name())
+			if st.header, err = parseJournalHeader(f.Name(), line); err != nil {
+				return nil, err
 			}
 			first = false
 			continue
@@ -298,6 +297,41 @@ func readJournal(dir string) (*journalState, error) {
 		return nil, fmt.Errorf("%s: the journal is empty", f.Name())
 	}
 	return st, nil
+}
+
+// readJournalHeader reads only the journal's first line: the run's files
+// and account, without loading every record of a long run.
+func readJournalHeader(dir string) (journalHeader, error) {
+	f, err := os.Open(dir + string(os.PathSeparator) + journalName)
+	if err != nil {
+		return journalHeader{}, err
+	}
+	defer f.Close()
+	sc := journalScanner(f)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return journalHeader{}, err
+		}
+		return journalHeader{}, fmt.Errorf("%s: the journal is empty", f.Name())
+	}
+	return parseJournalHeader(f.Name(), sc.Bytes())
+}
+
+// journalScanner reads a journal a line at a time; a line may be long (a
+// row's before-image of many fields).
+func journalScanner(f *os.File) *bufio.Scanner {
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	return sc
+}
+
+// parseJournalHeader reads a journal's first line, which must be its header.
+func parseJournalHeader(name string, line []byte) (journalHeader, error) {
+	var h journalHeader
+	if err := json.Unmarshal(line, &h); err != nil || h.Type != "header" {
+		return journalHeader{}, fmt.Errorf("%s: not a zoombulk journal", name)
+	}
+	return h, nil
 }
 
 // fileSHA256 hashes a file, so a resumed run can tell the job or the input

@@ -27,14 +27,13 @@ type RunHeader struct {
 
 // ReadRunHeader reads the head of a run folder's journal.
 func ReadRunHeader(dir string) (*RunHeader, error) {
-	st, err := readJournal(dir)
+	h, err := readJournalHeader(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &RunDirError{Dir: dir, Msg: "holds no run (no " + journalName + ")", Hint: "name the folder of a run"}
 	}
 	if err != nil {
 		return nil, &RunDirError{Dir: dir, Msg: "cannot read the journal: " + err.Error()}
 	}
-	h := st.header
 	return &RunHeader{Job: h.Job, Input: h.Input, Sheet: h.Sheet, AccountID: h.AccountID, APIHost: h.APIHost, Steps: h.Steps}, nil
 }
 

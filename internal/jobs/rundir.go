@@ -243,12 +243,12 @@ func RunArgs(dir string) ([]string, error) {
 	if info, err := readRunInfo(dir); err == nil && len(info.Args) > 0 {
 		return info.Args, nil
 	}
-	st, err := readJournal(dir)
+	h, err := readJournalHeader(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &RunDirError{Dir: dir, Msg: "holds no run to resume (no " + journalName + ")", Hint: "name the folder of an interrupted run, or run without --resume"}
 	}
 	if err != nil {
 		return nil, &RunDirError{Dir: dir, Msg: "cannot resume: " + err.Error()}
 	}
-	return st.header.Args, nil
+	return h.Args, nil
 }
