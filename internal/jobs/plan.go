@@ -162,14 +162,8 @@ func (p *Plan) ActionText() string {
 	return "no changes"
 }
 
+// plan plans the whole sheet at once (planStreamed: a chunk at a time).
 func (e *engine) plan(ctx context.Context) error {
-	before, start := e.Client.Stats(), time.Now()
-	defer func() {
-		if e.planned != nil {
-			e.planned.Reads = e.Client.Stats().CallsSince(before)
-			e.planned.Planning = time.Since(start)
-		}
-	}()
 	active, valid := e.newRows(e.sheet.Rows)
 	// An edited export: the rows as exported need no read (baseline.go).
 	reads, err := e.applyBaseline(active)

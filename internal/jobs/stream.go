@@ -59,11 +59,19 @@ func (e *engine) readInput() (*Sheet, error) {
 }
 
 // planInput plans the rows read, a chunk at a time when the plan streams.
+// The reads it spent and the time it took are the plan's, either way.
 func (e *engine) planInput(ctx context.Context) error {
+	before, start := e.Client.Stats(), time.Now()
+	plan := e.plan
 	if e.stream != nil {
-		return e.planStreamed(ctx)
+		plan = e.planStreamed
 	}
-	return e.plan(ctx)
+	err := plan(ctx)
+	if e.planned != nil {
+		e.planned.Reads = e.Client.Stats().CallsSince(before)
+		e.planned.Planning = time.Since(start)
+	}
+	return err
 }
 
 // inputRows is the number of data rows in the input.
@@ -108,7 +116,6 @@ func (e *engine) readStreamed() (*Sheet, error) {
 // as plan plans a whole sheet, its changes and lines spooled.
 func (e *engine) planStreamed(ctx context.Context) (err error) {
 	st := e.stream
-	before, start := e.Client.Stats(), time.Now()
 	if e.changes, err = newSpool[results.Change](e.Opts.OutDir); err != nil {
 		return err
 	}
@@ -172,8 +179,6 @@ func (e *engine) planStreamed(ctx context.Context) (err error) {
 	}
 	e.rows = nil
 	e.planned = tally.finish()
-	e.planned.Reads = e.Client.Stats().CallsSince(before)
-	e.planned.Planning = time.Since(start)
 	if tally.err != nil {
 		return tally.err
 	}

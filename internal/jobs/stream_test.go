@@ -96,6 +96,17 @@ func testStreamedDryRun(t *testing.T, format string) {
 	if len(q.Changes) != 0 {
 		t.Errorf("the streamed plan holds %d changes in memory", len(q.Changes))
 	}
+	// Both plans say what their reads cost ("Reads spent planning"): the
+	// users listing at least.
+	for name, pl := range map[string]*jobs.Plan{"whole": p, "streamed": q} {
+		var n int64
+		for _, c := range pl.Reads {
+			n += c
+		}
+		if n == 0 {
+			t.Errorf("the %s plan counts no reads: %v", name, pl.Reads)
+		}
+	}
 	if len(sum.Failed) != q.Failing {
 		t.Errorf("%d failed rows in the summary, the plan fails %d", len(sum.Failed), q.Failing)
 	}
