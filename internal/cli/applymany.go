@@ -58,9 +58,7 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	}
 	question := fmt.Sprintf("Apply the approved plans of %d %s to account %s (%s): %s; %d calls in all?",
 		pending, plural("job", pending), client.AccountID(), client.APIHost(), strings.Join(lines, "; "), calls)
-	if o.yes {
-		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
-	} else if ok, err := ask(stdio, question); err != nil || !ok {
+	if ok, err := approve(stdio, o.yes, question); err != nil || !ok {
 		fmt.Fprintln(stdio.ErrOut, "Declined: nothing was changed.")
 		return &ExitError{Code: ExitAborted}
 	}

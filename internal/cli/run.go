@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -365,22 +364,18 @@ func storyTeller(stdio *IO, yes bool) func(*jobs.Plan) {
 // answered.
 func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
 	return func(p *jobs.Plan) (bool, error) {
-		if yes {
-			fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
-			return true, nil
-		}
-		return confirm(stdio, p)
+		return approve(stdio, yes, promptLine(p))
 	}
 }
 
-func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	fmt.Fprint(stdio.promptOut(), promptLine(p)+" [y/N] ")
-	line, err := bufio.NewReader(stdio.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+// approve asks question on the terminal, or with --yes says it was
+// answered yes, so that the log shows what was approved either way.
+func approve(stdio *IO, yes bool, question string) (bool, error) {
+	if yes {
+		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
+		return true, nil
 	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	return ask(stdio, question)
 }
 
 // maxListed bounds the failed rows the console lists.

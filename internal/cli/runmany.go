@@ -208,9 +208,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	}
 	// One prompt for all.
 	question := fmt.Sprintf("Apply %d %s to account %s (%s): %s?", pending, plural("job", pending), client.AccountID(), client.APIHost(), strings.Join(plans, "; "))
-	if o.yes {
-		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
-	} else if ok, err := ask(stdio, question); err != nil || !ok {
+	if ok, err := approve(stdio, o.yes, question); err != nil || !ok {
 		fmt.Fprintln(stdio.ErrOut, "Declined: nothing was changed.")
 		return &ExitError{Code: ExitAborted}
 	}
