@@ -31,8 +31,8 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	if err != nil {
 		return err
 	}
-	if !o.check && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --check to check only)")
+	if err := nobodyToConfirm(stdio, o.check, o.yes, checkOnly); err != nil {
+		return err
 	}
 	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {

@@ -194,8 +194,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		defer func() { stdio.ErrOut = checkOut }()
 	}
 	printMapping(stdio.ErrOut, src)
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	if err := nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly); err != nil {
+		return err
 	}
 	dir := o.out
 	if o.resume != "" {
@@ -366,6 +366,22 @@ func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
 	return func(p *jobs.Plan) (bool, error) {
 		return approve(stdio, yes, promptLine(p))
 	}
+}
+
+// What a command that would ask offers instead, when stdin is no terminal.
+const (
+	planOnly  = "--dry-run to plan only"
+	checkOnly = "--check to check only"
+)
+
+// nobodyToConfirm refuses a command that would ask for confirmation when
+// stdin is not a terminal and --yes is not given; dryRun (a plan or a
+// check only) asks nothing, and alt names that flag.
+func nobodyToConfirm(stdio *IO, dryRun, yes bool, alt string) error {
+	if dryRun || yes || stdio.InTTY {
+		return nil
+	}
+	return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or %s)", alt)
 }
 
 // approve asks question on the terminal, or with --yes says it was

@@ -230,10 +230,7 @@ func refuseManyOptions(stdio *IO, o *runOptions) error {
 	if o.check {
 		o.dryRun = true
 	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
-	}
-	return nil
+	return nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly)
 }
 
 // manyRunDir is the run's folder: the one --resume names (holding the

@@ -265,8 +265,8 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 	if err != nil {
 		return err
 	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	if err := nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly); err != nil {
+		return err
 	}
 	dir := o.out
 	if dir == "" {
