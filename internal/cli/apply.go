@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,12 +83,9 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 func planCommand(jobArg string, o *runOptions) *jobs.PlanCommand {
 	abs := func(p string) string {
 		if p == "" {
-			return ""
+			return "" // no --input: the job's own
 		}
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return p
+		return absPath(p)
 	}
 	return &jobs.PlanCommand{Job: abs(jobArg), Input: abs(o.input), Sheet: o.sheetName, Steps: o.auto.steps, Match: o.auto.match,
 		Maps: o.auto.maps, Trust: o.auto.trust, AllowDelete: o.allowDelete, MaxRemovals: o.maxRemovals, Strict: o.strict}
@@ -165,9 +161,6 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		return applyCheckExit(stdio, dir, sum)
 	}
 	printSummary(stdio, sum)
-	if sum.Aborted != "" && sum.Counts.Total() > 0 {
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
-	}
 	return runExit(sum, err)
 }
 
