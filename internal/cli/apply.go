@@ -119,7 +119,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	fmt.Fprintf(stdio.ErrOut, "Plan %s: made %s for account %s (%s): %d changes approved (changes.csv SHA-256 %s)\n",
 		dir, info.Plan.PlannedAt.UTC().Format(time.RFC3339), info.AccountID, info.APIHost, info.Plan.Changes, info.Plan.ChangesSHA256)
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, applyCommand(dir))
 	defer stop()
 
 	runner := &jobs.Runner{
@@ -151,7 +151,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	sum, err := runner.Run(work)
 	if sum != nil && sum.Aborted != "" && sum.Counts.Total() > 0 {
 		printSummary(stdio, sum)
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
+		fmt.Fprintln(stdio.ErrOut, "Finish the approved plan with: "+applyCommand(dir))
 		return runExit(sum, err)
 	}
 	if err != nil || sum == nil {
@@ -196,6 +196,11 @@ func applyCheckExit(stdio *IO, dir string, sum *jobs.Summary) error {
 		fmt.Fprintf(stdio.ErrOut, "  %s %s: %s\n", rowName(c.Row), c.Email, c.Detail)
 	}
 	return &ExitError{Code: ExitDrift}
+}
+
+// applyCommand is the command that finishes the apply of the plan in dir.
+func applyCommand(dir string) string {
+	return "zoombulk apply " + argQuote(dir)
 }
 
 func rowsWord(n int) string {

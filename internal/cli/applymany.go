@@ -39,7 +39,7 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		return err
 	}
 	defer closeSandbox()
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, applyCommand(dir))
 	defer stop()
 	ro := &runOptions{zoomFlags: o.zoomFlags, yes: o.yes, allowDelete: o.allowDelete, concurrency: o.concurrency, dryRun: o.check, check: o.check}
 	m := &manyRun{stdio: stdio, dir: dir, set: set, o: ro, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY), applying: o}
@@ -71,7 +71,7 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	err = manyDone(stdio, dir, set, false, false)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitAborted {
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plans with: zoombulk apply %s\n", dir)
+		fmt.Fprintln(stdio.ErrOut, "Finish the approved plans with: "+applyCommand(dir))
 	}
 	return err
 }

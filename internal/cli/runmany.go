@@ -191,7 +191,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	}
 	defer closeSandbox()
 	o.many.account = client.AccountID()
-	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, resumeCommand(dir))
 	defer stop()
 	m := &manyRun{stdio: stdio, dir: dir, set: set, o: o, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY)}
 
@@ -355,7 +355,7 @@ func (m *manyRun) apply(work context.Context, stops *runStops) error {
 			// not the job's.
 			finish := resumeCommand(m.dir)
 			if m.applying != nil {
-				finish = "zoombulk apply " + argQuote(m.dir)
+				finish = applyCommand(m.dir)
 			}
 			printSummaryFor(m.stdio, sum, finish)
 		}
