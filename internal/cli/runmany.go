@@ -66,17 +66,15 @@ type jobSetEntry struct {
 	Rank   int    `json:"rank"`
 }
 
-// stepRank orders step kinds by what they need: groups and divisions
-// exist before users are put in them, users before their memberships,
-// settings and admin roles, and removals come last. Each kind declares
-// its rank (jobs.RunRank).
-func stepRank(k jobfile.StepKind) int { return jobs.RunRank(k) }
-
-// jobRank is the rank of a job's first need: its lowest step rank.
+// jobRank is the rank of a job's first need: its lowest step rank. Step
+// kinds are ranked by what they need (groups and divisions exist before
+// users are put in them, users before their memberships, settings and
+// admin roles, and removals come last); each kind declares its rank
+// (jobs.RunRank), 4 at most.
 func jobRank(job *jobfile.Job) int {
 	r := 4
 	for _, s := range job.Steps {
-		r = min(r, stepRank(s.Kind))
+		r = min(r, jobs.RunRank(s.Kind))
 	}
 	return r
 }
