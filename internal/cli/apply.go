@@ -203,12 +203,7 @@ func applyCommand(dir string) string {
 	return "zoombulk apply " + argQuote(dir)
 }
 
-func rowsWord(n int) string {
-	if n == 1 {
-		return "row"
-	}
-	return "rows"
-}
+func rowsWord(n int) string { return plural("row", n) }
 
 // rowName is "row 12", or "member" for a member a sync would take out
 // (no input row).
