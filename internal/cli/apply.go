@@ -103,8 +103,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	c := info.Plan.Command
-	src, err := loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+	src, err := planJob(info.Plan.Command)
 	if err != nil {
 		return usageErr(fmt.Errorf("the plan's job: %w", err))
 	}
@@ -126,19 +125,10 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		Client: client,
 		Job:    src.job,
 		Events: newRunEvents(stdio.ErrOut, stdio.ErrTTY),
-		Opts: jobs.Options{
-			Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
-			OutDir:      dir,
-			DryRun:      o.check,
-			AllowDelete: o.allowDelete, // as for run: on the command line, every time
-			MaxRemovals: c.MaxRemovals,
-			Strict:      c.Strict,
-			Concurrency: o.concurrency,
-			Apply:       &jobs.ApplyOptions{MaxAge: o.maxAge},
-			Tell:        storyTeller(stdio, o.yes),
-			Version:     Version,
-		},
+		Opts:   o.runOptions(info.Plan.Command, dir),
 	}
+	runner.Opts.DryRun = o.check
+	runner.Opts.Tell = storyTeller(stdio, o.yes)
 	if !o.check {
 		story := runner.Opts.Tell
 		runner.Opts.Tell = func(p *jobs.Plan) {
@@ -162,6 +152,26 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	}
 	printSummary(stdio, sum)
 	return runExit(sum, err)
+}
+
+// planJob loads the job a plan was made from, read as the dry run read it.
+func planJob(c jobs.PlanCommand) (*jobSource, error) {
+	return loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+}
+
+// runOptions are the options of the runner that applies the plan c in
+// dir: the plan's input, limits and strictness, and apply's own flags.
+func (o *applyOptions) runOptions(c jobs.PlanCommand, dir string) jobs.Options {
+	return jobs.Options{
+		Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
+		OutDir:      dir,
+		AllowDelete: o.allowDelete, // as for run: on the command line, every time
+		MaxRemovals: c.MaxRemovals,
+		Strict:      c.Strict,
+		Concurrency: o.concurrency,
+		Apply:       &jobs.ApplyOptions{MaxAge: o.maxAge},
+		Version:     Version,
+	}
 }
 
 // printConflicts lists the rows apply leaves, before the question.

@@ -98,8 +98,7 @@ func planSet(dir string, s *jobSet) ([]*manyJob, error) {
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("job %s: %w", e.Name, err)}
 		}
-		c := info.Plan.Command
-		src, err := loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+		src, err := planJob(info.Plan.Command)
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("job %s: the plan's job: %w", e.Name, err))
 		}
@@ -123,17 +122,9 @@ func hasPending(set []*manyJob) bool {
 // applyRunner is the runner that applies a job's approved plan, with the
 // options the plan was made with (as applyPlan does for one job).
 func (m *manyRun) applyRunner(j *manyJob) *jobs.Runner {
-	c := j.plan.Plan.Command
-	return &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: jobs.Options{
-		Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
-		OutDir:      filepath.Join(m.dir, j.sub),
-		AllowDelete: m.applying.allowDelete, // as for run: on the command line, every time
-		MaxRemovals: c.MaxRemovals,
-		Strict:      c.Strict,
-		Concurrency: m.applying.concurrency,
-		Apply:       &jobs.ApplyOptions{MaxAge: m.applying.maxAge, Made: m.madeBefore(j)},
-		Version:     Version,
-	}}
+	r := &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: m.applying.runOptions(j.plan.Plan.Command, filepath.Join(m.dir, j.sub))}
+	r.Opts.Apply.Made = m.madeBefore(j)
+	return r
 }
 
 // madeBefore says which of j's approved records an earlier job of the set
