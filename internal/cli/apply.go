@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -84,12 +83,9 @@ authenticate or cannot reach Zoom; 5 (--check) the plan would leave rows.`,
 func planCommand(jobArg string, o *runOptions) *jobs.PlanCommand {
 	abs := func(p string) string {
 		if p == "" {
-			return ""
+			return "" // no --input: the job's own
 		}
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return p
+		return absPath(p)
 	}
 	return &jobs.PlanCommand{Job: abs(jobArg), Input: abs(o.input), Sheet: o.sheetName, Steps: o.auto.steps, Match: o.auto.match,
 		Maps: o.auto.maps, Trust: o.auto.trust, AllowDelete: o.allowDelete, MaxRemovals: o.maxRemovals, Strict: o.strict}
@@ -107,13 +103,12 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	c := info.Plan.Command
-	src, err := loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+	src, err := planJob(info.Plan.Command)
 	if err != nil {
 		return usageErr(fmt.Errorf("the plan's job: %w", err))
 	}
-	if !o.check && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --check to check only)")
+	if err := nobodyToConfirm(stdio, o.check, o.yes, checkOnly); err != nil {
+		return err
 	}
 	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {
@@ -123,26 +118,17 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	fmt.Fprintf(stdio.ErrOut, "Plan %s: made %s for account %s (%s): %d changes approved (changes.csv SHA-256 %s)\n",
 		dir, info.Plan.PlannedAt.UTC().Format(time.RFC3339), info.AccountID, info.APIHost, info.Plan.Changes, info.Plan.ChangesSHA256)
 
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, applyCommand(dir))
 	defer stop()
 
 	runner := &jobs.Runner{
 		Client: client,
 		Job:    src.job,
 		Events: newRunEvents(stdio.ErrOut, stdio.ErrTTY),
-		Opts: jobs.Options{
-			Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
-			OutDir:      dir,
-			DryRun:      o.check,
-			AllowDelete: o.allowDelete, // as for run: on the command line, every time
-			MaxRemovals: c.MaxRemovals,
-			Strict:      c.Strict,
-			Concurrency: o.concurrency,
-			Apply:       &jobs.ApplyOptions{MaxAge: o.maxAge},
-			Tell:        storyTeller(stdio, o.yes),
-			Version:     Version,
-		},
+		Opts:   o.runOptions(info.Plan.Command, dir),
 	}
+	runner.Opts.DryRun = o.check
+	runner.Opts.Tell = storyTeller(stdio, o.yes)
 	if !o.check {
 		story := runner.Opts.Tell
 		runner.Opts.Tell = func(p *jobs.Plan) {
@@ -155,7 +141,7 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	sum, err := runner.Run(work)
 	if sum != nil && sum.Aborted != "" && sum.Counts.Total() > 0 {
 		printSummary(stdio, sum)
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
+		fmt.Fprintln(stdio.ErrOut, "Finish the approved plan with: "+applyCommand(dir))
 		return runExit(sum, err)
 	}
 	if err != nil || sum == nil {
@@ -165,10 +151,27 @@ func applyPlan(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 		return applyCheckExit(stdio, dir, sum)
 	}
 	printSummary(stdio, sum)
-	if sum.Aborted != "" && sum.Counts.Total() > 0 {
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plan with: zoombulk apply %s\n", dir)
-	}
 	return runExit(sum, err)
+}
+
+// planJob loads the job a plan was made from, read as the dry run read it.
+func planJob(c jobs.PlanCommand) (*jobSource, error) {
+	return loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+}
+
+// runOptions are the options of the runner that applies the plan c in
+// dir: the plan's input, limits and strictness, and apply's own flags.
+func (o *applyOptions) runOptions(c jobs.PlanCommand, dir string) jobs.Options {
+	return jobs.Options{
+		Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
+		OutDir:      dir,
+		AllowDelete: o.allowDelete, // as for run: on the command line, every time
+		MaxRemovals: c.MaxRemovals,
+		Strict:      c.Strict,
+		Concurrency: o.concurrency,
+		Apply:       &jobs.ApplyOptions{MaxAge: o.maxAge},
+		Version:     Version,
+	}
 }
 
 // printConflicts lists the rows apply leaves, before the question.
@@ -205,12 +208,12 @@ func applyCheckExit(stdio *IO, dir string, sum *jobs.Summary) error {
 	return &ExitError{Code: ExitDrift}
 }
 
-func rowsWord(n int) string {
-	if n == 1 {
-		return "row"
-	}
-	return "rows"
+// applyCommand is the command that finishes the apply of the plan in dir.
+func applyCommand(dir string) string {
+	return "zoombulk apply " + argQuote(dir)
 }
+
+func rowsWord(n int) string { return plural("row", n) }
 
 // rowName is "row 12", or "member" for a member a sync would take out
 // (no input row).

@@ -402,3 +402,30 @@ func testApplyLeavesARecreatedUser(t *testing.T) {
 		}
 	}
 }
+
+// An apply stopped part way says how to finish it with a command that
+// can be pasted as is: a plan folder whose name has a space is quoted.
+func TestApplyStoppedSaysHowToFinishQuoted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newMemRunEnv(t, zoomtest.Options{Latency: 5 * time.Millisecond})
+		job := e.file("hires.yaml", createJob)
+		e.file("users.csv", hires(200, "Sales"))
+		plan := filepath.Join(e.dir, "approved plan")
+		if code, out := e.main(nil, "run", job, "--dry-run", "--out", plan); code != ExitOK {
+			t.Fatalf("dry run: exit %d\n%s", code, out)
+		}
+		sigs := make(chan os.Signal, 1)
+		sendAfterCreates(e.srv, sigs, 1)
+		code, out := e.mainClock(sigs, time.Millisecond, "apply", plan, "--yes")
+		want := "Finish the approved plan with: " + applyCommand(plan)
+		if code != ExitAborted || !strings.Contains(out, want) || !strings.Contains(want, "'"+plan+"'") {
+			t.Fatalf("stopped apply: exit %d, want 3 saying %q\n%s", code, want, out)
+		}
+		if code, out := e.main(nil, "apply", plan, "--yes"); code != ExitOK {
+			t.Fatalf("the command it gave: exit %d\n%s", code, out)
+		}
+		if n := e.srv.Stats().Applied["POST /users"]; n != 200 {
+			t.Errorf("%d users created over both applies, want the plan's 200 once each", n)
+		}
+	})
+}

@@ -31,15 +31,15 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	if err != nil {
 		return err
 	}
-	if !o.check && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --check to check only)")
+	if err := nobodyToConfirm(stdio, o.check, o.yes, checkOnly); err != nil {
+		return err
 	}
 	client, closeSandbox, err := o.connect(ctx, stdio)
 	if err != nil {
 		return err
 	}
 	defer closeSandbox()
-	work, stops, stop := watchRun(ctx, sigs, stdio, "zoombulk apply "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, applyCommand(dir))
 	defer stop()
 	ro := &runOptions{zoomFlags: o.zoomFlags, yes: o.yes, allowDelete: o.allowDelete, concurrency: o.concurrency, dryRun: o.check, check: o.check}
 	m := &manyRun{stdio: stdio, dir: dir, set: set, o: ro, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY), applying: o}
@@ -58,9 +58,7 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	}
 	question := fmt.Sprintf("Apply the approved plans of %d %s to account %s (%s): %s; %d calls in all?",
 		pending, plural("job", pending), client.AccountID(), client.APIHost(), strings.Join(lines, "; "), calls)
-	if o.yes {
-		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
-	} else if ok, err := ask(stdio, question); err != nil || !ok {
+	if ok, err := approve(stdio, o.yes, question); err != nil || !ok {
 		fmt.Fprintln(stdio.ErrOut, "Declined: nothing was changed.")
 		return &ExitError{Code: ExitAborted}
 	}
@@ -73,7 +71,7 @@ func applyMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, dir string
 	err = manyDone(stdio, dir, set, false, false)
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitAborted {
-		fmt.Fprintf(stdio.ErrOut, "Finish the approved plans with: zoombulk apply %s\n", dir)
+		fmt.Fprintln(stdio.ErrOut, "Finish the approved plans with: "+applyCommand(dir))
 	}
 	return err
 }
@@ -100,8 +98,7 @@ func planSet(dir string, s *jobSet) ([]*manyJob, error) {
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("job %s: %w", e.Name, err)}
 		}
-		c := info.Plan.Command
-		src, err := loadJobArg("apply", c.Job, autoOptions{steps: c.Steps, match: c.Match, sheet: c.Sheet, maps: c.Maps, trust: c.Trust})
+		src, err := planJob(info.Plan.Command)
 		if err != nil {
 			return nil, usageErr(fmt.Errorf("job %s: the plan's job: %w", e.Name, err))
 		}
@@ -125,17 +122,9 @@ func hasPending(set []*manyJob) bool {
 // applyRunner is the runner that applies a job's approved plan, with the
 // options the plan was made with (as applyPlan does for one job).
 func (m *manyRun) applyRunner(j *manyJob) *jobs.Runner {
-	c := j.plan.Plan.Command
-	return &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: jobs.Options{
-		Input:       jobs.ReadOptions{Path: c.Input, Sheet: c.Sheet},
-		OutDir:      filepath.Join(m.dir, j.sub),
-		AllowDelete: m.applying.allowDelete, // as for run: on the command line, every time
-		MaxRemovals: c.MaxRemovals,
-		Strict:      c.Strict,
-		Concurrency: m.applying.concurrency,
-		Apply:       &jobs.ApplyOptions{MaxAge: m.applying.maxAge, Made: m.madeBefore(j)},
-		Version:     Version,
-	}}
+	r := &jobs.Runner{Client: m.client, Job: j.src.job, Events: m.ev, Opts: m.applying.runOptions(j.plan.Plan.Command, filepath.Join(m.dir, j.sub))}
+	r.Opts.Apply.Made = m.madeBefore(j)
+	return r
 }
 
 // madeBefore says which of j's approved records an earlier job of the set

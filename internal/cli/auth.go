@@ -79,16 +79,6 @@ are missing.`,
 	return cmd
 }
 
-// printScopes lists the scopes steps of these kinds need (with no options:
-// the calls their kinds always make), marking those the token lacks.
-func printScopes(stdio *IO, job string, kinds []string, granted []string) error {
-	steps := make([]jobfile.Step, len(kinds))
-	for i, k := range kinds {
-		steps[i] = jobfile.Step{Kind: jobfile.StepKind(k)}
-	}
-	return printStepScopes(stdio, job, steps, granted)
-}
-
 // printStepScopes lists the scopes a job's steps need, from the calls
 // their kinds declare, marking those the token lacks.
 func printStepScopes(stdio *IO, job string, steps []jobfile.Step, granted []string) error {

@@ -12,6 +12,7 @@ import (
 	"testing/synctest"
 
 	"github.com/zoombulk/zoombulk/internal/credentials"
+	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -127,7 +128,7 @@ func testProfiles(t *testing.T) {
 
 func TestPrintScopesMissing(t *testing.T) {
 	var out bytes.Buffer
-	err := printScopes(&IO{Out: &out}, "job.yaml", []string{"assign_division"}, []string{"user:read:admin"})
+	err := printStepScopes(&IO{Out: &out}, "job.yaml", []jobfile.Step{{Kind: "assign_division"}}, []string{"user:read:admin"})
 	if exitCodeOf(err) != ExitAuth || !strings.Contains(err.Error(), "the app lacks 2 scope(s) the job needs: division:read:list_divisions:admin, division:write:member:admin") {
 		t.Errorf("%v", err)
 	}

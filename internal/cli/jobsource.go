@@ -733,10 +733,10 @@ func sameFile(a, b string) bool {
 // the sheet does not list ("" when none).
 func removes(job *jobfile.Job) string {
 	for _, st := range job.Steps {
-		switch {
-		case takes(job, st) != "":
-			return takes(job, st)
-		case syncs(reflect.ValueOf(st.Options)):
+		if what := takes(job, st); what != "" {
+			return what
+		}
+		if syncs(reflect.ValueOf(st.Options)) {
 			return fmt.Sprintf("syncs (%s with sync: remove_only or exact takes away the members the sheet does not list)", st.Kind)
 		}
 	}

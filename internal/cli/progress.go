@@ -257,13 +257,6 @@ func printPlan(w io.Writer, p *jobs.Plan) {
 	}
 }
 
-func rowWord(n int) string {
-	if n == 1 {
-		return "row"
-	}
-	return "rows"
-}
-
 // printSyncs lists each sync target with members no row lists: how many
 // it takes out, what the limit allows, or the rows that hold it back.
 func printSyncs(w io.Writer, p *jobs.Plan) {
@@ -274,7 +267,7 @@ func printSyncs(w io.Writer, p *jobs.Plan) {
 	for _, t := range p.Syncs {
 		switch {
 		case len(t.HeldBy) > 0:
-			fmt.Fprintf(w, "  %s %s: %d of %d, none taken out: held back by %d failing %s\n", t.Step, t.What, t.Unlisted, t.Members, len(t.HeldBy), rowWord(len(t.HeldBy)))
+			fmt.Fprintf(w, "  %s %s: %d of %d, none taken out: held back by %d failing %s\n", t.Step, t.What, t.Unlisted, t.Members, len(t.HeldBy), rowsWord(len(t.HeldBy)))
 		case t.Allowed >= 0:
 			fmt.Fprintf(w, "  %s %s: %d of %d to take out (the limit allows %d)\n", t.Step, t.What, t.Unlisted, t.Members, t.Allowed)
 		default:

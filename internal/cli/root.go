@@ -48,11 +48,12 @@ var (
 // changes, and the Go version.
 func versionText(info *debug.BuildInfo, ok bool) string {
 	v := Version
-	if ok && info != nil && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	rev, when, modified := Commit, "", Dirty == "true"
+	rev, when, modified, goVersion := Commit, "", Dirty == "true", ""
 	if ok && info != nil {
+		if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = info.Main.Version
+		}
+		goVersion = info.GoVersion
 		for _, s := range info.Settings {
 			switch s.Key {
 			case "vcs.revision":
@@ -63,10 +64,6 @@ func versionText(info *debug.BuildInfo, ok bool) string {
 				modified = s.Value == "true"
 			}
 		}
-	}
-	goVersion := ""
-	if ok && info != nil {
-		goVersion = info.GoVersion
 	}
 	var extra []string
 	if rev != "" {

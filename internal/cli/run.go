@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -195,8 +194,8 @@ func runJob(ctx context.Context, stdio *IO, sigs <-chan os.Signal, jobPath strin
 		defer func() { stdio.ErrOut = checkOut }()
 	}
 	printMapping(stdio.ErrOut, src)
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	if err := nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly); err != nil {
+		return err
 	}
 	dir := o.out
 	if o.resume != "" {
@@ -365,22 +364,34 @@ func storyTeller(stdio *IO, yes bool) func(*jobs.Plan) {
 // answered.
 func confirmer(stdio *IO, yes bool) func(*jobs.Plan) (bool, error) {
 	return func(p *jobs.Plan) (bool, error) {
-		if yes {
-			fmt.Fprintln(stdio.ErrOut, promptLine(p)+" yes (--yes)")
-			return true, nil
-		}
-		return confirm(stdio, p)
+		return approve(stdio, yes, promptLine(p))
 	}
 }
 
-func confirm(stdio *IO, p *jobs.Plan) (bool, error) {
-	fmt.Fprint(stdio.promptOut(), promptLine(p)+" [y/N] ")
-	line, err := bufio.NewReader(stdio.In).ReadString('\n')
-	if err != nil && line == "" {
-		return false, nil
+// What a command that would ask offers instead, when stdin is no terminal.
+const (
+	planOnly  = "--dry-run to plan only"
+	checkOnly = "--check to check only"
+)
+
+// nobodyToConfirm refuses a command that would ask for confirmation when
+// stdin is not a terminal and --yes is not given; dryRun (a plan or a
+// check only) asks nothing, and alt names that flag.
+func nobodyToConfirm(stdio *IO, dryRun, yes bool, alt string) error {
+	if dryRun || yes || stdio.InTTY {
+		return nil
 	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or %s)", alt)
+}
+
+// approve asks question on the terminal, or with --yes says it was
+// answered yes, so that the log shows what was approved either way.
+func approve(stdio *IO, yes bool, question string) (bool, error) {
+	if yes {
+		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
+		return true, nil
+	}
+	return ask(stdio, question)
 }
 
 // maxListed bounds the failed rows the console lists.

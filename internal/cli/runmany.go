@@ -66,17 +66,15 @@ type jobSetEntry struct {
 	Rank   int    `json:"rank"`
 }
 
-// stepRank orders step kinds by what they need: groups and divisions
-// exist before users are put in them, users before their memberships,
-// settings and admin roles, and removals come last. Each kind declares
-// its rank (jobs.RunRank).
-func stepRank(k jobfile.StepKind) int { return jobs.RunRank(k) }
-
-// jobRank is the rank of a job's first need: its lowest step rank.
+// jobRank is the rank of a job's first need: its lowest step rank. Step
+// kinds are ranked by what they need (groups and divisions exist before
+// users are put in them, users before their memberships, settings and
+// admin roles, and removals come last); each kind declares its rank
+// (jobs.RunRank), 4 at most.
 func jobRank(job *jobfile.Job) int {
 	r := 4
 	for _, s := range job.Steps {
-		r = min(r, stepRank(s.Kind))
+		r = min(r, jobs.RunRank(s.Kind))
 	}
 	return r
 }
@@ -191,7 +189,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	}
 	defer closeSandbox()
 	o.many.account = client.AccountID()
-	work, stops, stop := watchRun(ctx, sigs, stdio, "--resume "+dir)
+	work, stops, stop := watchRun(ctx, sigs, stdio, resumeCommand(dir))
 	defer stop()
 	m := &manyRun{stdio: stdio, dir: dir, set: set, o: o, client: client, ev: newRunEvents(stdio.ErrOut, stdio.ErrTTY)}
 
@@ -208,9 +206,7 @@ func runMany(ctx context.Context, stdio *IO, sigs <-chan os.Signal, label string
 	}
 	// One prompt for all.
 	question := fmt.Sprintf("Apply %d %s to account %s (%s): %s?", pending, plural("job", pending), client.AccountID(), client.APIHost(), strings.Join(plans, "; "))
-	if o.yes {
-		fmt.Fprintln(stdio.ErrOut, question+" yes (--yes)")
-	} else if ok, err := ask(stdio, question); err != nil || !ok {
+	if ok, err := approve(stdio, o.yes, question); err != nil || !ok {
 		fmt.Fprintln(stdio.ErrOut, "Declined: nothing was changed.")
 		return &ExitError{Code: ExitAborted}
 	}
@@ -232,10 +228,7 @@ func refuseManyOptions(stdio *IO, o *runOptions) error {
 	if o.check {
 		o.dryRun = true
 	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
-	}
-	return nil
+	return nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly)
 }
 
 // manyRunDir is the run's folder: the one --resume names (holding the
@@ -360,7 +353,7 @@ func (m *manyRun) apply(work context.Context, stops *runStops) error {
 			// not the job's.
 			finish := resumeCommand(m.dir)
 			if m.applying != nil {
-				finish = "zoombulk apply " + argQuote(m.dir)
+				finish = applyCommand(m.dir)
 			}
 			printSummaryFor(m.stdio, sum, finish)
 		}

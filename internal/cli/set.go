@@ -265,8 +265,8 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 	if err != nil {
 		return err
 	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	if err := nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly); err != nil {
+		return err
 	}
 	dir := o.out
 	if dir == "" {
@@ -274,11 +274,12 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 	}
 	// The folder holds the job and input set writes: a folder with
 	// anything in it already (another run) is not written into.
-	_, statErr := os.Stat(dir)
-	made := errors.Is(statErr, fs.ErrNotExist)
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+	ents, err := os.ReadDir(dir)
+	made := errors.Is(err, fs.ErrNotExist) // so removed again if set stops before a plan
+	switch {
+	case err == nil && len(ents) > 0:
 		return exitf(ExitUsage, "%s is not empty: set writes its job and input in a new or empty folder; choose another --out, or leave --out out", dir)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	case err != nil && !made:
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -326,13 +327,11 @@ func setRun(cmd *cobra.Command, stdio *IO, sigs <-chan os.Signal, args []string,
 			Concurrency: o.concurrency,
 			MaxRemovals: o.maxRemovals,
 			MaxFailures: o.maxFailures,
-			Args:        recordArgs(cmd, ""),
+			Args:        recordArgs(cmd, jobPath), // a resume runs the job set wrote, with set's limits
 			Tell:        storyTeller(stdio, o.yes),
 			Version:     Version,
 		},
 	}
-	// A resume runs the job set wrote, with set's limits.
-	runner.Opts.Args = append([]string{absPath(jobPath)}, runner.Opts.Args...)
 	if !o.dryRun {
 		runner.Opts.Confirm = confirmer(stdio, o.yes)
 	}

@@ -194,3 +194,31 @@ func testSetCompletesFieldNames(t *testing.T) {
 		t.Errorf("completion offers email=:\n%s", text)
 	}
 }
+
+// set writes its job and input only into a new or empty folder: one with
+// anything in it is refused untouched, and an empty folder the admin
+// made is left in place when set refuses a value (a new one is removed).
+func TestSetOutFolder(t *testing.T) {
+	e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
+	busy := filepath.Join(e.dir, "busy")
+	os.MkdirAll(busy, 0o755)
+	e.file("busy/notes.txt", "mine")
+	code, text := e.main(nil, "set", "linus.berg@acme.example", "dept=Ops", "--yes", "--out", busy)
+	if code != ExitUsage || !strings.Contains(text, busy+" is not empty") {
+		t.Errorf("a folder with a file in it: exit %d, want %d saying it is not empty\n%s", code, ExitUsage, text)
+	}
+	if ents, _ := os.ReadDir(busy); len(ents) != 1 {
+		t.Errorf("the refused set changed %s: %v", busy, ents)
+	}
+	empty := filepath.Join(e.dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	if code, text := e.main(nil, "set", "linus.berg@acme.example", "type=Licenced", "--yes", "--out", empty); code != ExitUsage {
+		t.Errorf("a bad value: exit %d, want %d\n%s", code, ExitUsage, text)
+	}
+	if ents, err := os.ReadDir(empty); err != nil || len(ents) != 0 {
+		t.Errorf("the admin's empty folder after a refused set: %v %v, want it kept, empty", ents, err)
+	}
+	if n := writes(e.srv.Stats()); n != 0 {
+		t.Errorf("refused sets sent %d writes", n)
+	}
+}

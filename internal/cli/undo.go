@@ -100,8 +100,8 @@ func undoRun(ctx context.Context, stdio *IO, sigs <-chan os.Signal, runDir strin
 		fmt.Fprintf(stdio.ErrOut, "Nothing to undo: the run in %s changed nothing an undo can put back (see %s).\n", runDir, filepath.Join(runDir, jobs.UndoCSV))
 		return nil
 	}
-	if !o.dryRun && !o.yes && !stdio.InTTY {
-		return exitf(ExitUsage, "stdin is not a terminal, so there is no one to confirm the changes: add --yes (or --dry-run to plan only)")
+	if err := nobodyToConfirm(stdio, o.dryRun, o.yes, planOnly); err != nil {
+		return err
 	}
 	dir := o.out
 	if dir == "" {
