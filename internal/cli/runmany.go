@@ -27,7 +27,6 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/jobfile"
 	"github.com/zoombulk/zoombulk/internal/jobs"
-	"github.com/zoombulk/zoombulk/internal/results"
 	"github.com/zoombulk/zoombulk/internal/sheet"
 	"github.com/zoombulk/zoombulk/internal/templates"
 	"github.com/zoombulk/zoombulk/internal/zoom"
@@ -422,16 +421,10 @@ func jobWhere(src *jobSource) string {
 // subState says where a job's folder is: "done" (a run finished in it),
 // "unfinished" (a journal without a finished run) or "" (not run yet).
 func subState(sub string) string {
-	if data, err := os.ReadFile(filepath.Join(sub, "run.json")); err == nil {
-		var info jobs.RunInfo
-		if json.Unmarshal(data, &info) == nil && !info.PlanOnly {
-			if info.Aborted == "" && info.Counts[string(results.Deferred)] == 0 && info.Counts[string(results.NotRun)] == 0 {
-				return "done"
-			}
-			return "unfinished"
-		}
-	}
-	if _, err := os.Stat(filepath.Join(sub, "journal.jsonl")); err == nil {
+	switch state, _ := jobs.FolderState(sub); state {
+	case jobs.RunFinished:
+		return "done"
+	case jobs.RunUnfinished:
 		return "unfinished"
 	}
 	return ""

@@ -61,23 +61,22 @@ func (e *engine) openRunDir() error {
 		return e.openApply(dir)
 	}
 	// A dry run's plan is no run: a new plan or a run may replace it.
-	if info, err := readRunInfo(dir); err == nil && !info.PlanOnly {
-		switch {
-		case e.Opts.Overwrite && !e.Opts.DryRun:
-			moved, err := setAsideRun(dir)
-			if err != nil {
-				return err
-			}
-			e.Events.Logf("--overwrite: the earlier run's files (its undo.csv and journal included) were moved to %s", moved)
-		case info.Aborted != "" || info.Counts[string(results.Deferred)] > 0:
-			return &RunDirError{Dir: dir, Msg: fmt.Sprintf("holds a run that stopped early on %s (%s)", info.Started.Format(time.RFC3339), info.Aborted),
-				Hint: "finish it with --resume " + dir + ", or choose another --out"}
-		default:
-			return &RunDirError{Dir: dir, Msg: fmt.Sprintf("holds a finished run of %s from %s (%d rows: %s)", info.Job, info.Started.Format(time.RFC3339), info.Rows, countsOf(info)),
-				Hint: "choose another --out, leave --out out for a new folder, or add --overwrite to replace it"}
+	switch state, info := FolderState(dir); {
+	case state == NoRun:
+	case e.Opts.Overwrite && !e.Opts.DryRun && info != nil:
+		moved, err := setAsideRun(dir)
+		if err != nil {
+			return err
 		}
-	} else if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
+		e.Events.Logf("--overwrite: the earlier run's files (its undo.csv and journal included) were moved to %s", moved)
+	case info == nil:
 		return &RunDirError{Dir: dir, Msg: "holds a run that did not finish", Hint: "finish it with --resume " + dir + ", or choose another --out"}
+	case state == RunUnfinished:
+		return &RunDirError{Dir: dir, Msg: fmt.Sprintf("holds a run that stopped early on %s (%s)", info.Started.Format(time.RFC3339), info.Aborted),
+			Hint: "finish it with --resume " + dir + ", or choose another --out"}
+	default:
+		return &RunDirError{Dir: dir, Msg: fmt.Sprintf("holds a finished run of %s from %s (%d rows: %s)", info.Job, info.Started.Format(time.RFC3339), info.Rows, countsOf(info)),
+			Hint: "choose another --out, leave --out out for a new folder, or add --overwrite to replace it"}
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		e.madeDir = true
@@ -155,6 +154,30 @@ func (e *engine) startJournal() error {
 		AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost(), Args: e.Opts.Args,
 	})
 	return err
+}
+
+// RunState is what a run folder holds.
+type RunState int
+
+const (
+	NoRun         RunState = iota // nothing, or only a dry run's plan
+	RunFinished                   // a run that finished every row it could
+	RunUnfinished                 // a run that stopped early, deferred or left rows not run, or a journal with no run.json
+)
+
+// FolderState says what dir holds, with the run's run.json when it has
+// one (nil for a journal alone).
+func FolderState(dir string) (RunState, *RunInfo) {
+	if info, err := readRunInfo(dir); err == nil && !info.PlanOnly {
+		if info.Aborted != "" || info.Counts[string(results.Deferred)] > 0 || info.Counts[string(results.NotRun)] > 0 {
+			return RunUnfinished, info
+		}
+		return RunFinished, info
+	}
+	if _, err := os.Stat(filepath.Join(dir, journalName)); err == nil {
+		return RunUnfinished, nil
+	}
+	return NoRun, nil
 }
 
 func readRunInfo(dir string) (*RunInfo, error) {
