@@ -26,20 +26,19 @@ const exSeedPath = "../../samples/sandbox-seed.yaml"
 // exSandbox starts a sandbox with the sample seed (unless opts has one).
 func exSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
 	t.Helper()
-	if opts.Seed == nil {
-		seed, err := zoomtest.LoadSeed(exSeedPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.Seed = seed
-	}
-	return zoomtest.NewTestServer(t, opts)
+	return zoomtest.NewTestServer(t, exSeeded(t, opts))
 }
 
 // exMemSandbox is exSandbox reached in memory (exMemClient): no socket, so
 // a test in a synctest bubble waits out the pacing on the bubble's clock.
 func exMemSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
 	t.Helper()
+	return zoomtest.NewMemServer(t, exSeeded(t, opts))
+}
+
+// exSeeded is opts with the sample seed when it has none.
+func exSeeded(t testing.TB, opts zoomtest.Options) zoomtest.Options {
+	t.Helper()
 	if opts.Seed == nil {
 		seed, err := zoomtest.LoadSeed(exSeedPath)
 		if err != nil {
@@ -47,25 +46,14 @@ func exMemSandbox(t testing.TB, opts zoomtest.Options) *zoomtest.Server {
 		}
 		opts.Seed = seed
 	}
-	return zoomtest.NewMemServer(t, opts)
+	return opts
 }
 
 // exMemClient is exClient for an exMemSandbox: the same tier, share,
 // backoff and attempts, through the in-memory transport.
 func exMemClient(t testing.TB, srv *zoomtest.Server, tweak func(*zoom.Config)) *zoom.Client {
 	t.Helper()
-	cfg := zoomtest.MemConfig(srv, 0)
-	cfg.Tier, cfg.Share = "business", 1
-	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 10*time.Millisecond
-	cfg.MaxAttempts = 3
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	c, err := zoom.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return exNewClient(t, zoomtest.MemConfig(srv, 0), tweak)
 }
 
 // exClient points a client at a sandbox (or any URL serving it), business
@@ -80,7 +68,13 @@ func exClient(t testing.TB, srv *zoomtest.Server, apiURL string, tweak func(*zoo
 	if apiURL != "" {
 		env["ZOOM_API_URL"] = apiURL
 	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
+	return exNewClient(t, zoom.ConfigFromEnv(func(k string) string { return env[k] }), tweak)
+}
+
+// exNewClient makes the client of cfg at business tier and full share,
+// with fast backoff and three attempts, then tweak.
+func exNewClient(t testing.TB, cfg zoom.Config, tweak func(*zoom.Config)) *zoom.Client {
+	t.Helper()
 	cfg.Tier, cfg.Share = "business", 1
 	cfg.BackoffBase, cfg.BackoffMax = time.Millisecond, 10*time.Millisecond
 	cfg.MaxAttempts = 3

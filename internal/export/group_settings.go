@@ -34,32 +34,22 @@ func SelectGroupSettings(names []string) ([]mapping.Field, error) {
 		lock := add(mapping.LockPrefix + path)
 		return ok || lock
 	}
-	for _, n := range names {
-		for _, name := range strings.Split(n, ",") {
-			name = strings.ToLower(strings.TrimSpace(name))
-			switch {
-			case name == "":
-				continue
-			case name == "all-common" || name == "all_common":
-				for _, p := range mapping.CommonSettings {
-					withLock(p)
-				}
-				continue
-			case strings.HasPrefix(name, mapping.LockPrefix):
-				if add(name) {
-					continue
-				}
-			default:
-				if withLock(strings.TrimPrefix(name, mapping.SettingsPrefix)) {
-					continue
-				}
+	err := eachSettingName(names, func(p string) { withLock(p) }, func(name string) error {
+		if strings.HasPrefix(name, mapping.LockPrefix) {
+			if add(name) {
+				return nil
 			}
-			e := &zoom.UnknownNameError{Kind: "group setting", Name: name, Known: mapping.CommonSettings}
-			if s := mapping.SuggestSetting(mapping.SettingsPrefix + strings.TrimPrefix(strings.TrimPrefix(name, mapping.LockPrefix), mapping.SettingsPrefix)); s != "" {
-				e.Closest = []string{strings.TrimPrefix(s, mapping.SettingsPrefix)}
-			}
-			return nil, e
+		} else if withLock(strings.TrimPrefix(name, mapping.SettingsPrefix)) {
+			return nil
 		}
+		e := &zoom.UnknownNameError{Kind: "group setting", Name: name, Known: mapping.CommonSettings}
+		if s := mapping.SuggestSetting(mapping.SettingsPrefix + strings.TrimPrefix(strings.TrimPrefix(name, mapping.LockPrefix), mapping.SettingsPrefix)); s != "" {
+			e.Closest = []string{strings.TrimPrefix(s, mapping.SettingsPrefix)}
+		}
+		return e
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -56,9 +56,13 @@ const (
 	RoleMemberID = "2"
 )
 
-// roleName is the name of u's role: the built-in ones by their ID, any
-// other (a custom role) from Get a user, which names it.
-func roleName(ctx context.Context, c *zoom.Client, u *zoom.User) (string, error) {
+// roleNames names the roles of the users listed: the built-in ones by
+// their ID, any other (a custom role) from Get a user, which names it,
+// once per role: the name is the account's, not the user's, so a hundred
+// idle helpdesk agents cost one read, not a hundred.
+type roleNames map[string]string
+
+func (rn roleNames) name(ctx context.Context, c *zoom.Client, u *zoom.User) (string, error) {
 	switch u.RoleID {
 	case RoleOwnerID:
 		return "Owner", nil
@@ -70,14 +74,19 @@ func roleName(ctx context.Context, c *zoom.Client, u *zoom.User) (string, error)
 	if u.RoleName != "" {
 		return u.RoleName, nil
 	}
+	if name, ok := rn[u.RoleID]; ok {
+		return name, nil
+	}
 	full, err := c.GetUser(ctx, u.ID)
 	if err != nil {
 		return "", fmt.Errorf("reading the role of %s: %w", u.Email, err)
 	}
-	if full.RoleName == "" {
-		return "role " + u.RoleID, nil
+	name := full.RoleName
+	if name == "" {
+		name = "role " + u.RoleID
 	}
-	return full.RoleName, nil
+	rn[u.RoleID] = name
+	return name, nil
 }
 
 // ParseIdle reads --idle: days ("90d"), weeks ("12w") or a Go duration
@@ -217,6 +226,7 @@ func writeReclaimUsers(ctx context.Context, c *zoom.Client, wb *sheet.Workbook, 
 	if err != nil {
 		return err
 	}
+	roles := roleNames{}
 	for _, u := range idle {
 		st, err := c.GetUserSettings(ctx, u.ID)
 		var api *zoom.APIError
@@ -226,7 +236,7 @@ func writeReclaimUsers(ctx context.Context, c *zoom.Client, wb *sheet.Workbook, 
 		case err != nil:
 			return fmt.Errorf("reading the features of %s: %w", u.Email, err)
 		}
-		row, err := reclaimRow(ctx, c, dir, &u, st.Feature, now)
+		row, err := reclaimRow(ctx, c, dir, roles, &u, st.Feature, now)
 		if err != nil {
 			return err
 		}
@@ -243,7 +253,7 @@ func writeReclaimUsers(ctx context.Context, c *zoom.Client, wb *sheet.Workbook, 
 // reclaimRow is one idle user's row: who they are, where they sit, how
 // long since they logged in ("never" for those who did not), their
 // license and role, and the size of each feature seat they hold.
-func reclaimRow(ctx context.Context, c *zoom.Client, dir *zoom.Directory, u *zoom.User, f zoom.FeatureSettings, now time.Time) ([]sheet.Cell, error) {
+func reclaimRow(ctx context.Context, c *zoom.Client, dir *zoom.Directory, roles roleNames, u *zoom.User, f zoom.FeatureSettings, now time.Time) ([]sheet.Cell, error) {
 	groups := make([]string, len(u.GroupIDs))
 	for i, id := range u.GroupIDs {
 		groups[i] = dir.GroupName(id)
@@ -253,7 +263,7 @@ func reclaimRow(ctx context.Context, c *zoom.Client, dir *zoom.Directory, u *zoo
 		login = sheet.DateTimeCell(u.LastLoginTime.UTC())
 		days = sheet.IntCell(int64(now.Sub(u.LastLoginTime) / (24 * time.Hour)))
 	}
-	role, err := roleName(ctx, c, u)
+	role, err := roles.name(ctx, c, u)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -11,9 +12,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/sheet"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 	"github.com/zoombulk/zoombulk/internal/zoom/zoomtest"
 )
 
@@ -119,5 +122,71 @@ func TestReclaimSeatCell(t *testing.T) {
 		if got := seatCell(tt.on, tt.capacity); got != tt.want {
 			t.Errorf("seatCell(%v, %d) = %+v, want %+v", tt.on, tt.capacity, got, tt.want)
 		}
+	}
+}
+
+const reclaimRolesSeed = `account: { id: reclaim-roles, name: Reclaim Roles }
+users:
+  - { email: owner@roles.example, first_name: O, last_name: Owner, type: 2, role: owner, last_login: 2026-11-30 }
+  - { email: ann@roles.example, first_name: Ann, last_name: Agent, type: 2, last_login: 2026-01-01 }
+  - { email: bob@roles.example, first_name: Bob, last_name: Agent, type: 2, last_login: 2026-02-01 }
+  - { email: cat@roles.example, first_name: Cat, last_name: Agent, type: 2, last_login: 2026-03-01 }
+`
+
+// A custom role is named in the Role column, read from Get a user once
+// per role (List users gives only its ID): three idle helpdesk agents cost
+// one read of their role, not three.
+func TestReclaimNamesACustomRoleOnce(t *testing.T) {
+	synctest.Test(t, testReclaimNamesACustomRoleOnce)
+}
+
+func testReclaimNamesACustomRoleOnce(t *testing.T) {
+	seed, err := zoomtest.ParseSeed("roles.yaml", []byte(reclaimRolesSeed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := exMemSandbox(t, zoomtest.Options{Seed: seed, NoRateLimits: true})
+	// The front gives the members a custom role, as an account with one
+	// would: role_id 7 in the listing, its name in Get a user.
+	var gets atomic.Int32
+	front := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, r)
+		body := rec.Body.String()
+		rest, isUser := strings.CutPrefix(r.URL.Path, "/v2/users/")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/v2/users"):
+			body = strings.ReplaceAll(body, `"role_id":"2"`, `"role_id":"7"`)
+		case isUser && r.Method == http.MethodGet && !strings.Contains(rest, "/") && rest != "summary":
+			gets.Add(1)
+			body = strings.ReplaceAll(body, `"role_name":"Member"`, `"role_name":"Helpdesk"`)
+			body = strings.ReplaceAll(body, `"role_id":"2"`, `"role_id":"7"`)
+		}
+		for k, v := range rec.Header() {
+			if k != "Content-Length" {
+				w.Header()[k] = v
+			}
+		}
+		w.WriteHeader(rec.Code)
+		io.WriteString(w, body)
+	})
+	c := exMemClient(t, srv, func(cfg *zoom.Config) {
+		cfg.HTTPClient = &http.Client{Transport: zoomtest.Transport(front), Timeout: cfg.Timeout}
+	})
+	path := exPath(t.TempDir(), "reclaim.xlsx")
+	if _, err := Reclaim(context.Background(), c, path, ReclaimOptions{Idle: 90 * 24 * time.Hour, Now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	tb := exRead(t, path, ReclaimSheet)
+	if len(tb.rows) != 3 {
+		t.Fatalf("rows %q, want the three agents", tb.rows)
+	}
+	for _, r := range tb.rows {
+		if role := r[tb.col(t, "Role")]; role != "Helpdesk" {
+			t.Errorf("%s: role %q, want Helpdesk", r[tb.col(t, "Email")], role)
+		}
+	}
+	if n := gets.Load(); n != 1 {
+		t.Errorf("Get a user called %d times for one custom role, want 1", n)
 	}
 }

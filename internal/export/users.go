@@ -205,35 +205,53 @@ func SelectSettings(names []string) ([]mapping.Field, error) {
 			out = append(out, f)
 		}
 	}
+	err := eachSettingName(names, func(p string) {
+		f, _ := mapping.Lookup(mapping.SettingsPrefix + p)
+		add(f)
+	}, func(name string) error {
+		full := name
+		if !strings.HasPrefix(full, mapping.SettingsPrefix) {
+			full = mapping.SettingsPrefix + full
+		}
+		f, ok := mapping.Lookup(full)
+		if !ok || f.Target != mapping.Setting {
+			e := &zoom.UnknownNameError{Kind: "setting", Name: name, Known: mapping.CommonSettings}
+			if s := mapping.SuggestSetting(full); s != "" {
+				e.Closest = []string{strings.TrimPrefix(s, mapping.SettingsPrefix)}
+			}
+			return e
+		}
+		add(f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachSettingName walks the names of a --settings flag, comma-separated
+// or repeated, in lower case: each of mapping.CommonSettings goes to
+// common for "all-common", any other name to one, whose error ends the
+// walk.
+func eachSettingName(names []string, common func(path string), one func(name string) error) error {
 	for _, n := range names {
 		for _, name := range strings.Split(n, ",") {
 			name = strings.ToLower(strings.TrimSpace(name))
-			switch {
-			case name == "":
-				continue
-			case name == "all-common" || name == "all_common":
+			switch name {
+			case "":
+			case "all-common", "all_common":
 				for _, p := range mapping.CommonSettings {
-					f, _ := mapping.Lookup(mapping.SettingsPrefix + p)
-					add(f)
+					common(p)
 				}
-				continue
-			}
-			full := name
-			if !strings.HasPrefix(full, mapping.SettingsPrefix) {
-				full = mapping.SettingsPrefix + full
-			}
-			f, ok := mapping.Lookup(full)
-			if !ok || f.Target != mapping.Setting {
-				e := &zoom.UnknownNameError{Kind: "setting", Name: name, Known: mapping.CommonSettings}
-				if s := mapping.SuggestSetting(full); s != "" {
-					e.Closest = []string{strings.TrimPrefix(s, mapping.SettingsPrefix)}
+			default:
+				if err := one(name); err != nil {
+					return err
 				}
-				return nil, e
 			}
-			add(f)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func settingColumn(f mapping.Field, of func(u *zoom.User) zoom.Settings) UserColumn {

@@ -109,6 +109,9 @@ type Field struct {
 	maxHan int
 	// noLinks refuses hyperlinks and HTML (about_me).
 	noLinks bool
+	// lineBreaks lets a Text value hold line breaks, as Zoom's profile
+	// page does for about_me; every other control character is refused.
+	lineBreaks bool
 }
 
 // Carried is which of Zoom's user answers carries a field.
@@ -317,7 +320,7 @@ var catalogue = []Field{
 	{Name: "host_key", Kind: Digits, Target: Profile, MinLen: 6, MaxLen: 10,
 		Doc: "Host key: 6 to 10 digits."},
 	text("pronouns", lenName, true, ByGet, "Pronouns, at most 64 characters."),
-	{Name: "about_me", Kind: Text, Target: Profile, MaxLen: 150, Clearable: true, noLinks: true,
+	{Name: "about_me", Kind: Text, Target: Profile, MaxLen: 150, Clearable: true, noLinks: true, lineBreaks: true,
 		Doc: "Self-introduction, at most 150 characters; no links or HTML."},
 	{Name: "linkedin_url", Kind: Text, Target: Profile, MaxLen: lenURL, Clearable: true, contains: "linkedin.com",
 		Doc: "LinkedIn profile URL; must contain linkedin.com."},

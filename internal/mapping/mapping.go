@@ -702,17 +702,16 @@ func checkEmail(f Field, s string) (string, *Problem) {
 // emailLocalProblem says what is wrong with the part before the @ (the
 // message and hint; "" when nothing is). q is the address for messages.
 func emailLocalProblem(q, local, hint string) (string, string) {
-	why := func(msg, hint string) (string, string) { return msg, hint }
 	if local == "" || len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return why(fmt.Sprintf("%q is not a valid email address: the part before @ is not valid", q), hint)
+		return fmt.Sprintf("%q is not a valid email address: the part before @ is not valid", q), hint
 	}
 	for i := 0; i < len(local); i++ {
 		if !localChar(local[i]) {
 			if local[i] >= 0x80 {
-				return why(fmt.Sprintf("%q is not a valid email address: it has non-ASCII letters before the @", q),
-					"Zoom needs an ASCII address; check for accents or look-alike characters")
+				return fmt.Sprintf("%q is not a valid email address: it has non-ASCII letters before the @", q),
+					"Zoom needs an ASCII address; check for accents or look-alike characters"
 			}
-			return why(fmt.Sprintf("%q is not a valid email address: %q is not allowed before the @", q, local[i]), hint)
+			return fmt.Sprintf("%q is not a valid email address: %q is not allowed before the @", q, local[i]), hint
 		}
 	}
 	return "", ""
@@ -720,9 +719,8 @@ func emailLocalProblem(q, local, hint string) (string, string) {
 
 // emailDomainProblem says what is wrong with the domain after the @.
 func emailDomainProblem(q, domain, hint string) (string, string) {
-	why := func(msg, hint string) (string, string) { return msg, hint }
 	if domain == "" || len(domain) > 253 || !strings.Contains(domain, ".") {
-		return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+		return fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint
 	}
 	last := ""
 	for rest := domain; ; {
@@ -732,16 +730,16 @@ func emailDomainProblem(q, domain, hint string) (string, string) {
 			l, rest = rest[:i], rest[i+1:]
 		}
 		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+			return fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint
 		}
 		for j := 0; j < len(l); j++ {
 			c := l[j]
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
 				if c >= 0x80 {
-					return why(fmt.Sprintf("%q is not a valid email address: the domain has non-ASCII letters", q),
-						"write the domain in its xn-- (punycode) form")
+					return fmt.Sprintf("%q is not a valid email address: the domain has non-ASCII letters", q),
+						"write the domain in its xn-- (punycode) form"
 				}
-				return why(fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint)
+				return fmt.Sprintf("%q is not a valid email address: the domain after @ is not valid", q), hint
 			}
 		}
 		if i < 0 {
@@ -750,7 +748,7 @@ func emailDomainProblem(q, domain, hint string) (string, string) {
 		}
 	}
 	if len(last) < 2 || isDigits(last) {
-		return why(fmt.Sprintf("%q is not a valid email address: the domain does not end in a top-level domain", q), hint)
+		return fmt.Sprintf("%q is not a valid email address: the domain does not end in a top-level domain", q), hint
 	}
 	return "", ""
 }
@@ -966,12 +964,12 @@ func columnName(i int) string {
 }
 
 // controlChar finds the first control character (C0, DEL, C1) in a text
-// value: its position in characters, and the character. about_me may hold
-// line breaks, as Zoom's profile page does.
+// value: its position in characters, and the character. A field with
+// lineBreaks may hold line breaks.
 func controlChar(f Field, s string) (int, rune, bool) {
 	i := 0
 	for _, r := range s {
-		if unicode.IsControl(r) && !(f.Name == "about_me" && (r == '\n' || r == '\r')) {
+		if unicode.IsControl(r) && !(f.lineBreaks && (r == '\n' || r == '\r')) {
 			return i, r, true
 		}
 		i++

@@ -41,8 +41,9 @@ type Results struct {
 	Header []string // the input's header
 	Steps  []string // step names, for the zb_<step> columns
 	Rows   []ResultRow
-	// EachRow, when set, gives the rows in place of Rows, once a file: a
-	// run makes each row's line as it is written rather than hold them.
+	// EachRow, when set, gives the rows in place of Rows, twice (results.csv
+	// with the Results sheet, failed.csv with the Failures sheet): a run
+	// makes each row's line as it is written rather than hold them.
 	EachRow func(func(ResultRow) error) error
 	Summary [][2]string // label, value lines of the Summary sheet
 	// NoWorkbook skips results.xlsx: a run told to stop at once writes the
@@ -151,18 +152,29 @@ func (r *Results) cells(row ResultRow, typed bool) []sheet.Cell {
 func (r *Results) eachRow(fn func(ResultRow) error) error { return each(r.EachRow, r.Rows, fn) }
 
 // WriteResults writes results.csv, results.xlsx and failed.csv into dir
-// and returns their paths.
+// and returns their paths. The rows are walked twice, not four times:
+// results.csv with the Results sheet, then failed.csv with the Failures
+// sheet (a run makes each row's line again at every walk).
 func WriteResults(dir string, r *Results) ([]string, error) {
 	paths := []string{filepath.Join(dir, ResultsCSV), filepath.Join(dir, ResultsXLSX), filepath.Join(dir, FailedCSV)}
-	if err := writeCSV(paths[0], r.columns(), func(w sheet.TableWriter) error {
-		return r.eachRow(func(row ResultRow) error { return w.WriteRow(r.cells(row, false), sheet.Plain) })
-	}); err != nil {
-		return nil, err
-	}
+	var wb *sheet.Workbook
 	if r.NoWorkbook {
 		paths = []string{paths[0], paths[2]}
-	} else if err := r.writeWorkbook(paths[1]); err != nil {
+	} else {
+		// Its temporary files stay in the run folder and go on every path out.
+		wb = sheet.NewWorkbookIn(dir)
+		defer wb.Close()
+	}
+	cols := r.columns()
+	if err := r.writeWithSheet(wb, "Results", paths[0], cols, func(row ResultRow) ([]sheet.Cell, bool) {
+		return r.cells(row, false), true
+	}, nil); err != nil {
 		return nil, err
+	}
+	if wb != nil {
+		if err := writeSummary(wb, r.Summary); err != nil {
+			return nil, err
+		}
 	}
 	// failed.csv: the input columns, fixable and fed back with --input;
 	// the zb_ columns are not mapped, and zb_row keeps the row numbers.
@@ -174,63 +186,70 @@ func WriteResults(dir string, r *Results) ([]string, error) {
 	}
 	inputCols = append(inputCols, sheet.Column{Header: ColRow, Kind: sheet.Integer}, sheet.Column{Header: "zb_step"},
 		sheet.Column{Header: "zb_reason"}, sheet.Column{Header: "zb_hint"}, sheet.Column{Header: "zb_user_id"})
-	if err := writeCSV(filepath.Join(dir, FailedCSV), inputCols, func(w sheet.TableWriter) error {
-		return r.eachRow(func(row ResultRow) error {
-			// A sync's own rows are not input rows: fed back with
-			// --input they would list the member they took out.
-			if !row.Status.NeedsLook() || row.Number == 0 {
-				return nil
+	if err := r.writeWithSheet(wb, "Failures", paths[len(paths)-1], inputCols, func(row ResultRow) ([]sheet.Cell, bool) {
+		// A sync's own rows are not input rows: fed back with --input
+		// they would list the member they took out.
+		if row.Number == 0 {
+			return nil, false
+		}
+		var cells []sheet.Cell
+		for i, h := range r.Header {
+			if IsReportColumn(h) {
+				continue
 			}
-			var cells []sheet.Cell
-			for i, h := range r.Header {
-				if IsReportColumn(h) {
-					continue
-				}
-				v := ""
-				if i < len(row.Cells) {
-					v = row.Cells[i]
-				}
-				cells = append(cells, sheet.TextCell(v))
+			v := ""
+			if i < len(row.Cells) {
+				v = row.Cells[i]
 			}
-			cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
-			return w.WriteRow(cells, sheet.Plain)
-		})
-	}); err != nil {
+			cells = append(cells, sheet.TextCell(v))
+		}
+		cells = append(cells, sheet.IntCell(int64(row.Number)), sheet.TextCell(row.Step), sheet.TextCell(row.Reason), sheet.TextCell(row.Hint), sheet.TextCell(row.UserID))
+		return cells, true
+	}, func(row ResultRow) bool { return row.Status.NeedsLook() }); err != nil {
 		return nil, err
+	}
+	if wb != nil {
+		if err := wb.SaveAs(paths[1]); err != nil {
+			return nil, err
+		}
 	}
 	return paths, nil
 }
 
-func (r *Results) writeWorkbook(path string) error {
-	// Its temporary files stay in the run folder and go on every path out.
-	wb := sheet.NewWorkbookIn(filepath.Dir(path))
-	defer wb.Close()
-	cols := r.columns()
-	write := func(name string, keep func(ResultRow) bool) error {
-		t, err := wb.AddTable(sheet.Table{Name: name, Columns: cols})
-		if err != nil {
+// writeWithSheet walks the rows once (those keep accepts; nil: all),
+// writing each to the CSV file at path as line makes it (ok false:
+// not in the file) and, with a workbook, to its sheet name in the
+// results' own columns.
+func (r *Results) writeWithSheet(wb *sheet.Workbook, name, path string, cols []sheet.Column, line func(ResultRow) ([]sheet.Cell, bool), keep func(ResultRow) bool) error {
+	var t sheet.TableWriter
+	if wb != nil {
+		var err error
+		if t, err = wb.AddTable(sheet.Table{Name: name, Columns: r.columns()}); err != nil {
 			return err
 		}
-		if err := r.eachRow(func(row ResultRow) error {
-			if !keep(row) {
+	}
+	if err := writeCSV(path, cols, func(w sheet.TableWriter) error {
+		return r.eachRow(func(row ResultRow) error {
+			if keep != nil && !keep(row) {
 				return nil
 			}
-			return t.WriteRow(r.cells(row, true), row.style())
-		}); err != nil {
-			return err
-		}
+			if t != nil {
+				if err := t.WriteRow(r.cells(row, true), row.style()); err != nil {
+					return err
+				}
+			}
+			if cells, ok := line(row); ok {
+				return w.WriteRow(cells, sheet.Plain)
+			}
+			return nil
+		})
+	}); err != nil {
+		return err
+	}
+	if t != nil {
 		return t.Close()
 	}
-	if err := write("Results", func(ResultRow) bool { return true }); err != nil {
-		return err
-	}
-	if err := writeSummary(wb, r.Summary); err != nil {
-		return err
-	}
-	if err := write("Failures", func(row ResultRow) bool { return row.Status.NeedsLook() }); err != nil {
-		return err
-	}
-	return wb.SaveAs(path)
+	return nil
 }
 
 // writeCSV streams a table into path, all or nothing.

@@ -85,7 +85,7 @@ type PlanReport struct {
 	Rows    *Results // each input row with its planned action per step
 	// EachChange and EachRow, when set, give the changes and the rows in
 	// place of Changes and Rows.Rows: a plan too big to hold reads them
-	// back from where it put them. Each is called once a file.
+	// back from where it put them. Each is called once.
 	EachChange func(func(Change) error) error
 	EachRow    func(func(ResultRow) error) error
 }
@@ -111,22 +111,12 @@ func each[T any](source func(func(T) error) error, items []T, fn func(T) error) 
 	return nil
 }
 
-// WritePlan writes the plan files into dir and returns their paths.
+// WritePlan writes the plan files into dir and returns their paths. The
+// changes are walked once, each written to changes.csv and to the Changes
+// sheet together, and so are the rows (plan.csv, the Rows sheet): a plan
+// too big to hold is read back from its spool once, not twice.
 func WritePlan(dir string, p *PlanReport) ([]string, error) {
-	changes := filepath.Join(dir, ChangesCSV)
-	if err := writeCSV(changes, changeColumns, func(w sheet.TableWriter) error {
-		return p.eachChange(func(c Change) error { return w.WriteRow(changeCells(c), sheet.Plain) })
-	}); err != nil {
-		return nil, err
-	}
-	rowsCSV := filepath.Join(dir, PlanCSV)
-	cols := p.Rows.columns()
-	if err := writeCSV(rowsCSV, cols, func(w sheet.TableWriter) error {
-		return p.eachRow(func(row ResultRow) error { return w.WriteRow(p.Rows.cells(row, false), sheet.Plain) })
-	}); err != nil {
-		return nil, err
-	}
-	xlsx := filepath.Join(dir, PlanXLSX)
+	changes, rowsCSV, xlsx := filepath.Join(dir, ChangesCSV), filepath.Join(dir, PlanCSV), filepath.Join(dir, PlanXLSX)
 	// Its temporary files stay in the run folder and go on every path out.
 	wb := sheet.NewWorkbookIn(dir)
 	defer wb.Close()
@@ -137,26 +127,40 @@ func WritePlan(dir string, p *PlanReport) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.eachChange(func(c Change) error {
-		style := sheet.Plain
-		switch {
-		case c.Action == ActFail:
-			style = sheet.Failed
-		case c.Removal != "":
-			style = sheet.Warning
-		}
-		return t.WriteRow(changeCells(c), style)
+	if err := writeCSV(changes, changeColumns, func(w sheet.TableWriter) error {
+		return p.eachChange(func(c Change) error {
+			cells := changeCells(c)
+			if err := w.WriteRow(cells, sheet.Plain); err != nil {
+				return err
+			}
+			style := sheet.Plain
+			switch {
+			case c.Action == ActFail:
+				style = sheet.Failed
+			case c.Removal != "":
+				style = sheet.Warning
+			}
+			return t.WriteRow(cells, style)
+		})
 	}); err != nil {
 		return nil, err
 	}
 	if err := t.Close(); err != nil {
 		return nil, err
 	}
+	cols := p.Rows.columns()
 	rt, err := wb.AddTable(sheet.Table{Name: "Rows", Columns: cols})
 	if err != nil {
 		return nil, err
 	}
-	if err := p.eachRow(func(row ResultRow) error { return rt.WriteRow(p.Rows.cells(row, true), row.style()) }); err != nil {
+	if err := writeCSV(rowsCSV, cols, func(w sheet.TableWriter) error {
+		return p.eachRow(func(row ResultRow) error {
+			if err := w.WriteRow(p.Rows.cells(row, false), sheet.Plain); err != nil {
+				return err
+			}
+			return rt.WriteRow(p.Rows.cells(row, true), row.style())
+		})
+	}); err != nil {
 		return nil, err
 	}
 	if err := rt.Close(); err != nil {

@@ -26,10 +26,6 @@ type parallelDeflate struct {
 	skip    int64 // bytes still to come that were put in compressed (splice)
 }
 
-func newParallelDeflate(w io.Writer) (io.WriteCloser, error) {
-	return &parallelDeflate{w: w}, nil
-}
-
 var (
 	// deflaters keeps flate writers from one workbook to the next: each
 	// costs about a megabyte to make, and a sync.Pool drops them at every

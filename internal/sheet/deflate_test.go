@@ -62,3 +62,9 @@ func TestParallelDeflateRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// newParallelDeflate is a zip compressor of parallelDeflate, as the
+// splicer registers it.
+func newParallelDeflate(w io.Writer) (io.WriteCloser, error) {
+	return &parallelDeflate{w: w}, nil
+}
