@@ -54,7 +54,7 @@ func (e *engine) applyBaseline(rows []*rowRun) ([]*rowRun, error) {
 	if b == nil {
 		return rows, nil
 	}
-	if acct := e.Client.AccountID(); b.Account != "" && acct != "" && !strings.EqualFold(acct, b.Account) {
+	if acct := e.Client.AccountID(); b.Account != "" && !strings.EqualFold(acct, b.Account) { // a client always has its account ID (zoom.New refuses none)
 		// A job error: nothing was read or sent (exit 2).
 		return nil, &jobfile.JobError{File: e.sheet.File,
 			Msg:  fmt.Sprintf("it was exported from the account %s, and this run writes to %s", b.Account, acct),
