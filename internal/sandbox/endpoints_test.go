@@ -175,6 +175,38 @@ func TestUploadPicture(t *testing.T) {
 	}
 }
 
+// A user's schedulers are the users who made them an assistant, each with
+// their ID, email and PMI as the reference lists them; deleting them takes
+// the user off every one's assistants.
+func TestSchedulers(t *testing.T) {
+	seed := seedSmall()
+	seed.Users = append(seed.Users, SeedUser{Email: "eve@test.example", Type: 2, ID: "u-eve"},
+		SeedUser{Email: "max@test.example", Type: 2, ID: "u-max", PMI: 5551234567})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seed})
+	c := newClient(t, s)
+	c.ok("POST", "/users/u-max/assistants", map[string]any{"assistants": []map[string]any{{"id": "u-eve"}}}, 201, nil)
+	c.ok("POST", "/users/u-ann/assistants", map[string]any{"assistants": []map[string]any{{"id": "u-eve"}}}, 201, nil)
+	type scheduler struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+		PMI   int64  `json:"pmi"`
+	}
+	var list struct {
+		Schedulers []scheduler `json:"schedulers"`
+	}
+	c.ok("GET", "/users/eve@test.example/schedulers", nil, 200, &list)
+	ann := s.mustUser(t, "ann@test.example")
+	want := []scheduler{{"u-ann", "ann@test.example", ann.PMI}, {"u-max", "max@test.example", 5551234567}}
+	if fmt.Sprint(list.Schedulers) != fmt.Sprint(want) || ann.PMI == 0 {
+		t.Fatalf("schedulers %+v, want %+v", list.Schedulers, want)
+	}
+	c.ok("DELETE", "/users/u-eve/schedulers", nil, 204, nil)
+	c.ok("GET", "/users/u-eve/schedulers", nil, 200, &list)
+	if len(list.Schedulers) != 0 || len(s.mustUser(t, "max@test.example").Assistants) != 0 {
+		t.Fatalf("after delete: %+v", list)
+	}
+}
+
 func TestAssistants(t *testing.T) {
 	seed := seedSmall()
 	seed.Users = append(seed.Users, SeedUser{Email: "eve@test.example", Type: 2, ID: "u-eve"}, SeedUser{Email: "max@test.example", Type: 2, ID: "u-max"})
