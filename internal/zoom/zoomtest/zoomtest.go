@@ -11,7 +11,6 @@ package zoomtest
 import (
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -126,18 +125,10 @@ func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 // 30 s) unless tweak set its own HTTPClient.
 func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client {
 	t.Helper()
-	var cfg zoom.Config
 	mem := srv.URL() == ""
+	cfg := srvConfig(srv)
 	if mem {
-		cfg = MemConfig(srv, 0)
-		cfg.Timeout, cfg.HTTPClient = 0, nil
-	} else {
-		env := map[string]string{}
-		for _, kv := range srv.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-		cfg = zoom.ConfigFromEnv(func(k string) string { return env[k] })
+		cfg = memConfig(srv)
 	}
 	cfg.Tier, cfg.Share = "business", 1
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 50*time.Millisecond
@@ -145,10 +136,7 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 		tweak(&cfg)
 	}
 	if mem && cfg.HTTPClient == nil {
-		timeout := cfg.Timeout
-		if timeout <= 0 {
-			timeout = 30 * time.Second
-		}
+		timeout := memTimeout(cfg.Timeout)
 		// Only srv's origin is srv: a tweak may point the client elsewhere
 		// (a test's proxy in front of srv), which is then reached as usual.
 		mem, origin := Transport(srv.Handler()), MemOrigin(srv)
