@@ -16,6 +16,7 @@ import (
 
 	"github.com/zoombulk/zoombulk/internal/sandbox"
 	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/apispec"
 )
 
 // Aliases of the sandbox's types.
@@ -79,10 +80,10 @@ func NewTestServer(t testing.TB, opts Options, to ...TestOption) *Server {
 	return newServer(t, opts, cfg)
 }
 
-// requireContract is set (ZOOMBULK_REQUIRE_CONTRACT=1, as .ci/run does)
-// where Zoom's OpenAPI file must be found: a strict sandbox or a contract
-// test without it fails instead of quietly running lenient or skipping.
-var requireContract = os.Getenv("ZOOMBULK_REQUIRE_CONTRACT") == "1"
+// requireContract is set (apispec.RequireEnv=1, as .ci/run does) where
+// Zoom's OpenAPI file must be found: a strict sandbox or a contract test
+// without it fails instead of quietly running lenient or skipping.
+var requireContract = os.Getenv(apispec.RequireEnv) == "1"
 
 func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 	t.Helper()
@@ -92,7 +93,7 @@ func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 		} else if v != nil {
 			opts.ValidateRequest = v
 		} else if requireContract {
-			t.Fatalf("strict sandbox: ZOOMBULK_REQUIRE_CONTRACT=1 but %s was not found (set %s to the folder that holds it)", specName, dirEnv)
+			t.Fatalf("strict sandbox: %s=1 but %s was not found (set %s to the folder that holds it)", apispec.RequireEnv, specName, dirEnv)
 		}
 	}
 	var s *Server
