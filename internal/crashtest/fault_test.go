@@ -303,8 +303,12 @@ func interruptedFaultyRunResumes(t *testing.T, ref *reference) {
 	defer cancel()
 	half := ref.creates / 2
 	go func() {
-		// Ends with the run at the latest (the cancel after it).
-		waitFor(time.Minute, ctx.Done(), func() bool { return sb.Stats().Applied["POST /users"] >= half })
+		// The moment the half is applied, not a poll's tick after it; the
+		// run's end (the cancel after it) ends the wait too.
+		select {
+		case <-sb.AppliedReached("POST /users", half):
+		case <-ctx.Done():
+		}
 		cancel()
 	}()
 	sum, err := runInProcess(ctx, t, c, job, out, false)
