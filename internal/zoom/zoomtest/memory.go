@@ -292,13 +292,21 @@ func (r *Recorder) Sends(keep func(Sent) bool) []Sent {
 // floating point and now and then sends a nanosecond before 1/rate is
 // up, which no count on Zoom's side can see (and which would otherwise put
 // rate+1 sends in a window of exactly evenly spaced calls).
-func MaxInWindow(sends []Sent, d time.Duration) int {
-	best, lo := 0, 0
+func MaxInWindow(sends []Sent, d time.Duration) int { return len(BusiestWindow(sends, d)) }
+
+// BusiestWindow is the first window of length d (as MaxInWindow counts
+// them) that holds the most sends: the calls that crowded it, for a
+// failing test to show.
+func BusiestWindow(sends []Sent, d time.Duration) []Sent {
+	var best []Sent
+	lo := 0
 	for hi := range sends {
 		for sends[hi].At.Sub(sends[lo].At).Round(time.Microsecond) >= d {
 			lo++
 		}
-		best = max(best, hi-lo+1)
+		if hi-lo+1 > len(best) {
+			best = sends[lo : hi+1]
+		}
 	}
 	return best
 }
