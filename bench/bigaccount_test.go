@@ -42,20 +42,10 @@ func BenchmarkBigAccount(b *testing.B) {
 // users, pageSize a listing page.
 func bigSandbox(b *testing.B, s setup, users, pageSize int) *zoomtest.Server {
 	b.Helper()
-	seed, err := zoomtest.LoadSeed(seedPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := zoomtest.Start("127.0.0.1:0", zoomtest.Options{
-		Tier: s.tier, Latency: s.latency, FeaturesInterval: interval, Seed: seed, Users: users, UserPageSize: pageSize,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(srv.Close)
-	return srv
+	return startSandboxWith(b, s, users, func(o *zoomtest.Options) { o.UserPageSize = pageSize })
 }
 
+// cliEnv is srv's environment (its credentials and URLs) as a Getenv.
 func cliEnv(srv *zoomtest.Server) func(string) string {
 	env := map[string]string{}
 	for _, kv := range srv.Env() {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -85,15 +84,13 @@ func newClient(b *testing.B, srv *zoomtest.Server, s setup, script bool) *zoom.C
 // before the sandbox) when it is not "".
 func newClientAt(b *testing.B, srv *zoomtest.Server, apiURL string, s setup, script bool) *zoom.Client {
 	b.Helper()
-	env := map[string]string{}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	if apiURL != "" {
-		env["ZOOM_API_URL"] = apiURL
-	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
+	getenv := cliEnv(srv)
+	cfg := zoom.ConfigFromEnv(func(k string) string {
+		if k == "ZOOM_API_URL" && apiURL != "" {
+			return apiURL
+		}
+		return getenv(k)
+	})
 	cfg.Tier, cfg.Share = s.tier, s.share
 	cfg.FeaturesInterval = interval
 	cfg.NoLimits = script

@@ -73,6 +73,31 @@ func callsFor(s setup, cat zoom.Category, bound time.Duration) int {
 	return max(int(zoom.Tiers[s.tier].PerSecond[cat]*s.share*bound.Seconds()), 10)
 }
 
+// runPerSetup runs run under each setup of all: one sub-benchmark per tier,
+// one per latency inside it (a name used twice would be renamed with #01).
+func runPerSetup(b *testing.B, all []setup, run func(*testing.B, setup)) {
+	var tiers []string
+	for _, s := range all {
+		if !slices.Contains(tiers, s.tierName()) {
+			tiers = append(tiers, s.tierName())
+		}
+	}
+	for _, t := range tiers {
+		b.Run(t, func(b *testing.B) {
+			for _, s := range all {
+				if s.tierName() != t {
+					continue
+				}
+				b.Run(s.latencyName(), func(b *testing.B) {
+					for b.Loop() {
+						run(b, s)
+					}
+				})
+			}
+		})
+	}
+}
+
 // BenchmarkAPI runs each step through the engine against the sandbox,
 // under each setup:
 //
@@ -97,28 +122,7 @@ func BenchmarkAPI(b *testing.B) {
 			if st.slow {
 				all = append(slices.Clone(setups), slowSetups...)
 			}
-			// One sub-benchmark per tier, one per latency inside it
-			// (a name used twice would be renamed with #01).
-			var tiers []string
-			for _, s := range all {
-				if !slices.Contains(tiers, s.tierName()) {
-					tiers = append(tiers, s.tierName())
-				}
-			}
-			for _, t := range tiers {
-				b.Run(t, func(b *testing.B) {
-					for _, s := range all {
-						if s.tierName() != t {
-							continue
-						}
-						b.Run(s.latencyName(), func(b *testing.B) {
-							for b.Loop() {
-								st.run(b, s)
-							}
-						})
-					}
-				})
-			}
+			runPerSetup(b, all, st.run)
 		})
 	}
 	runPagingBenchmarks(b)

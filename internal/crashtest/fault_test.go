@@ -255,7 +255,7 @@ func checkPace(t *testing.T, rec *zoomtest.Recorder) {
 			continue // counted per minute; the job makes no such call
 		}
 		if got := rec.MaxPerSecond()[cat.String()]; got > limit {
-			logBusiestSecond(t, rec.Sends(func(s zoomtest.Sent) bool { return s.Category == cat.String() }), limit)
+			logBusiestSecond(t, rec.Sends(func(s zoomtest.Sent) bool { return s.Category == cat.String() }))
 			t.Errorf("%s: %d calls sent within one second, the tier allows %d", cat, got, limit)
 		}
 	}
@@ -267,20 +267,11 @@ func checkPace(t *testing.T, rec *zoomtest.Recorder) {
 	}
 }
 
-// logBusiestSecond logs the sends of the first second that holds more than
-// limit of them, to tell which calls crowded it.
-func logBusiestSecond(t *testing.T, sends []zoomtest.Sent, limit int) {
-	lo := 0
-	for hi := range sends {
-		for sends[hi].At.Sub(sends[lo].At).Round(time.Microsecond) >= time.Second {
-			lo++
-		}
-		if hi-lo+1 > limit {
-			for _, s := range sends[lo : hi+1] {
-				t.Logf("  %s %s %s", s.At.Format("15:04:05.000000"), s.Method, s.Path)
-			}
-			return
-		}
+// logBusiestSecond logs the sends of the busiest second, to tell which
+// calls crowded it.
+func logBusiestSecond(t *testing.T, sends []zoomtest.Sent) {
+	for _, s := range zoomtest.BusiestWindow(sends, time.Second) {
+		t.Logf("  %s %s %s", s.At.Format("15:04:05.000000"), s.Method, s.Path)
 	}
 }
 
@@ -303,8 +294,12 @@ func interruptedFaultyRunResumes(t *testing.T, ref *reference) {
 	defer cancel()
 	half := ref.creates / 2
 	go func() {
-		// Ends with the run at the latest (the cancel after it).
-		waitFor(time.Minute, ctx.Done(), func() bool { return sb.Stats().Applied["POST /users"] >= half })
+		// The moment the half is applied, not a poll's tick after it; the
+		// run's end (the cancel after it) ends the wait too.
+		select {
+		case <-sb.AppliedReached("POST /users", half):
+		case <-ctx.Done():
+		}
 		cancel()
 	}()
 	sum, err := runInProcess(ctx, t, c, job, out, false)

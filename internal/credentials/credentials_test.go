@@ -77,6 +77,37 @@ func TestProfilesFileRefusesSecrets(t *testing.T) {
 	}
 }
 
+// A profile's tier is one the client knows (the names --tier takes), in
+// any case; another is refused when the file is read, naming the choices.
+func TestProfileTier(t *testing.T) {
+	for _, tc := range []struct {
+		tier string
+		want string // "" when the profile is accepted
+	}{
+		{"", ""},
+		{"free", ""},
+		{"Business", ""},
+		{"enterprise", ""},
+		{"education", ""},
+		{"platinum", `profile "prod": unknown tier "platinum": use free, pro or business`},
+	} {
+		path := filepath.Join(t.TempDir(), FileName)
+		text := "profiles:\n  prod:\n    account_id: a\n    client_id: c\n    secret_env: X\n    tier: \"" + tc.tier + "\"\n"
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := Find(path, "prod")
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("tier %q: %v, want it accepted", tc.tier, err)
+		case tc.want == "" && p.Tier != tc.tier:
+			t.Errorf("tier %q read as %q", tc.tier, p.Tier)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("tier %q: %v, want %q", tc.tier, err, tc.want)
+		}
+	}
+}
+
 // Needs marks each scope granted by itself or by its classic scope, lists
 // every call under its scope once, and never grants a call with no scope.
 func TestNeeds(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/zoombulk/zoombulk/internal/fuzzy"
+	"github.com/zoombulk/zoombulk/internal/zoom"
 )
 
 // FileName is the profiles file in the user's configuration folder
@@ -202,10 +203,9 @@ func (p *Profile) check() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("profile %q lacks %s", p.Name, strings.Join(missing, " and "))
 	}
-	switch strings.ToLower(p.Tier) {
-	case "", "free", "pro", "business", "education", "enterprise":
-	default:
-		return fmt.Errorf("profile %q: tier %q: use free, pro or business", p.Name, p.Tier)
+	// The client reads the tier with zoom.LookupTier: the check is its own.
+	if _, err := zoom.LookupTier(p.Tier); err != nil {
+		return fmt.Errorf("profile %q: %w", p.Name, err)
 	}
 	if (p.SecretEnv == "") == !p.Keyring {
 		return fmt.Errorf("profile %q must name where its secret is: secret_env: VARIABLE, or keyring: true", p.Name)

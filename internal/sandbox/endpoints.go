@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -125,29 +126,12 @@ func (s *Server) uploadPicture(c *call) response {
 	if bad != nil {
 		return *bad
 	}
-	mt, params, err := mime.ParseMediaType(c.contentType)
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+	data, _, found, err := formFile(c, "pic_file", maxPictureBytes)
+	switch {
+	case errors.Is(err, errNotMultipart):
 		return fail(http.StatusBadRequest, 300, "The request must be multipart/form-data with the picture in pic_file.")
-	}
-	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
-	var data []byte
-	found := false
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fail(http.StatusBadRequest, 300, "The multipart body cannot be read: %v.", err)
-		}
-		if p.FormName() == "pic_file" {
-			data, err = io.ReadAll(io.LimitReader(p, maxPictureBytes+1))
-			if err != nil {
-				return fail(http.StatusBadRequest, 300, "The multipart body cannot be read: %v.", err)
-			}
-			found = true
-			break
-		}
+	case err != nil:
+		return fail(http.StatusBadRequest, 300, "The multipart body cannot be read: %v.", err)
 	}
 	switch {
 	case !found:
@@ -163,6 +147,34 @@ func (s *Server) uploadPicture(c *call) response {
 	}
 	u.Picture, u.PictureSize = kind, len(data)
 	return reply(http.StatusCreated, struct{}{})
+}
+
+// errNotMultipart: an upload's body is not multipart/form-data.
+var errNotMultipart = errors.New("not multipart/form-data")
+
+// formFile reads the file in field of an upload's multipart/form-data
+// body: its bytes, at most most+1 of them (so that the caller can tell a
+// file past the limit), and its file name; found is false when no part
+// has that name. err is errNotMultipart, or why the body cannot be read.
+func formFile(c *call, field string, most int) (data []byte, name string, found bool, err error) {
+	mt, params, err := mime.ParseMediaType(c.contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, "", false, errNotMultipart
+	}
+	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, "", false, nil
+		}
+		if err != nil {
+			return nil, "", false, err
+		}
+		if p.FormName() == field {
+			data, err := io.ReadAll(io.LimitReader(p, int64(most)+1))
+			return data, p.FileName(), err == nil, err
+		}
+	}
 }
 
 // DELETE /users/{userId}/picture

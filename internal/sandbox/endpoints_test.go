@@ -114,15 +114,22 @@ func pngBytes(t *testing.T, pad int) []byte {
 // upload sends data as pic_file (or under field) in a multipart body.
 func upload(t *testing.T, c *client, user, field string, data []byte) *result {
 	t.Helper()
+	return uploadTo(t, c, "/users/"+user+"/picture", field, "profile.png", data)
+}
+
+// uploadTo posts data as the file name in field of a multipart body to
+// path (below /v2).
+func uploadTo(t *testing.T, c *client, path, field, name string, data []byte) *result {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile(field, "profile.png")
+	fw, err := mw.CreateFormFile(field, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest("POST", c.base+"/v2/users/"+user+"/picture", &body)
+	req, _ := http.NewRequest("POST", c.base+"/v2"+path, &body)
 	req.Header.Set("Authorization", "Bearer "+c.tok)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := c.hc.Do(req)
@@ -172,6 +179,77 @@ func TestUploadPicture(t *testing.T) {
 	}
 	if st := s.Stats(); st.ByCategory[Medium] != st.Calls["POST /users/{userId}/picture"]+1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A Virtual Background file is taken from the multipart field "file": an
+// image is listed in the owner's settings under its name; no file, an
+// empty one, or one that is not an image is refused with code 120.
+func TestUploadVirtualBackground(t *testing.T) {
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seedSmall()})
+	c := newClient(t, s)
+	const path = "/users/u-ann/settings/virtual_backgrounds"
+	if r := uploadTo(t, c, path, "file", "beach.png", pngBytes(t, 0)); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.raw)
+	}
+	var settings struct {
+		InMeeting struct {
+			VB struct {
+				Files []struct {
+					Name string `json:"name"`
+				} `json:"files"`
+			} `json:"virtual_background_settings"`
+		} `json:"in_meeting"`
+	}
+	c.ok("GET", "/users/u-ann/settings", nil, 200, &settings)
+	if f := settings.InMeeting.VB.Files; len(f) != 1 || f[0].Name != "beach.png" {
+		t.Fatalf("files %+v, want beach.png", f)
+	}
+	for _, tt := range []struct {
+		name, field string
+		data        []byte
+		msg         string
+	}{
+		{"wrong field", "picture", pngBytes(t, 0), "No file uploaded, verify that a file has been uploaded."},
+		{"empty", "file", nil, "No file uploaded, verify that a file has been uploaded."},
+		{"not an image", "file", []byte("hello, world"), "Only jpg/jpeg, gif or png image file can be uploaded."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wantErr(t, uploadTo(t, c, path, tt.field, "x.png", tt.data), 400, 120, tt.msg)
+		})
+	}
+	wantErr(t, c.do("POST", path, map[string]any{"file": "x.png"}), 400, 120, "No file uploaded, verify that a file has been uploaded.")
+}
+
+// A user's schedulers are the users who made them an assistant, each with
+// their ID, email and PMI as the reference lists them; deleting them takes
+// the user off every one's assistants.
+func TestSchedulers(t *testing.T) {
+	seed := seedSmall()
+	seed.Users = append(seed.Users, SeedUser{Email: "eve@test.example", Type: 2, ID: "u-eve"},
+		SeedUser{Email: "max@test.example", Type: 2, ID: "u-max", PMI: 5551234567})
+	s := newTestServer(t, Options{NoRateLimits: true, Seed: seed})
+	c := newClient(t, s)
+	c.ok("POST", "/users/u-max/assistants", map[string]any{"assistants": []map[string]any{{"id": "u-eve"}}}, 201, nil)
+	c.ok("POST", "/users/u-ann/assistants", map[string]any{"assistants": []map[string]any{{"id": "u-eve"}}}, 201, nil)
+	type scheduler struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+		PMI   int64  `json:"pmi"`
+	}
+	var list struct {
+		Schedulers []scheduler `json:"schedulers"`
+	}
+	c.ok("GET", "/users/eve@test.example/schedulers", nil, 200, &list)
+	ann := s.mustUser(t, "ann@test.example")
+	want := []scheduler{{"u-ann", "ann@test.example", ann.PMI}, {"u-max", "max@test.example", 5551234567}}
+	if fmt.Sprint(list.Schedulers) != fmt.Sprint(want) || ann.PMI == 0 {
+		t.Fatalf("schedulers %+v, want %+v", list.Schedulers, want)
+	}
+	c.ok("DELETE", "/users/u-eve/schedulers", nil, 204, nil)
+	c.ok("GET", "/users/u-eve/schedulers", nil, 200, &list)
+	if len(list.Schedulers) != 0 || len(s.mustUser(t, "max@test.example").Assistants) != 0 {
+		t.Fatalf("after delete: %+v", list)
 	}
 }
 

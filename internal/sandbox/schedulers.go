@@ -36,7 +36,7 @@ func (s *Server) listSchedulers(c *call) response {
 		Schedulers []schedulerJSON `json:"schedulers"`
 	}{Schedulers: []schedulerJSON{}}
 	for _, o := range s.schedulersOf(u) {
-		out.Schedulers = append(out.Schedulers, schedulerJSON{ID: o.ID, Email: o.Email})
+		out.Schedulers = append(out.Schedulers, schedulerJSON{ID: o.ID, Email: o.Email, PMI: o.PMI})
 	}
 	return reply(http.StatusOK, out)
 }

@@ -186,6 +186,10 @@ type createUserInfo struct {
 
 var createActions = []string{"create", "autoCreate", "custCreate", "ssoCreate"}
 
+// fails is an answer as the checks that return *response give it (nil
+// meaning the request goes ahead).
+func fails(r response) *response { return &r }
+
 // checkLen applies one of the reference's length limits.
 func checkLen(field, v string, most int) *response {
 	if utf8.RuneCountInString(v) > most {
@@ -316,7 +320,6 @@ func (s *Server) createUser(c *call) response {
 // checkCreateBody checks a Create users body as Zoom does, before it looks
 // at the account.
 func checkCreateBody(b *createUserBody) *response {
-	fails := func(r response) *response { return &r }
 	switch {
 	case b.Action == "":
 		return fails(invalid("action", "is required"))
@@ -574,7 +577,6 @@ func (s *Server) updateUser(c *call) response {
 // checkUpdatePlan checks what an update asks of the user's plan: type,
 // plan_united_type, zoom_one_type (one at a time), the seats, the PMI.
 func (s *Server) checkUpdatePlan(u *user, b *updateUserBody) *response {
-	fails := func(r response) *response { return &r }
 	plans := 0
 	for _, set := range []bool{b.Type != nil, b.PlanUnitedType != nil, b.ZoomOneType != nil} {
 		if set {
@@ -614,7 +616,6 @@ func (s *Server) checkUpdatePlan(u *user, b *updateUserBody) *response {
 // checkUpdateOther checks the update's fields that are neither plain text
 // nor the plan: pronouns_option, the phone, the personal link name.
 func (s *Server) checkUpdateOther(u *user, b *updateUserBody) *response {
-	fails := func(r response) *response { return &r }
 	if b.PronounsOption != nil && (*b.PronounsOption < 1 || *b.PronounsOption > 3) {
 		return fails(invalid("pronouns_option", "must be 1, 2 or 3"))
 	}

@@ -1,10 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
@@ -78,28 +74,9 @@ func (s *Server) deleteGroupVB(c *call) response {
 }
 
 func (s *Server) uploadVB(c *call, files *[]vbFile) response {
-	mt, params, err := mime.ParseMediaType(c.contentType)
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+	data, name, _, err := formFile(c, "file", maxVBBytes)
+	if err != nil {
 		return fail(http.StatusBadRequest, 120, "No file uploaded, verify that a file has been uploaded.")
-	}
-	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
-	var data []byte
-	var name string
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fail(http.StatusBadRequest, 120, "No file uploaded, verify that a file has been uploaded.")
-		}
-		if p.FormName() == "file" {
-			name = p.FileName()
-			if data, err = io.ReadAll(io.LimitReader(p, maxVBBytes+1)); err != nil {
-				return fail(http.StatusBadRequest, 120, "No file uploaded, verify that a file has been uploaded.")
-			}
-			break
-		}
 	}
 	switch {
 	case len(data) == 0:

@@ -44,18 +44,28 @@ const MaxPictureBytes = 2 << 20
 // as application/octet-stream, as Zoom's OpenAPI file describes it (a
 // binary string); Zoom tells JPG from PNG by the content.
 func (c *Client) UploadPicture(ctx context.Context, idOrEmail, fileName string, data []byte) error {
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	part, err := w.CreateFormFile("pic_file", fileName)
+	body, contentType, err := formFile("pic_file", fileName, data)
 	if err != nil {
 		return err
 	}
+	_, err = c.do(ctx, call{ep: epUploadPicture, params: []string{idOrEmail}, raw: body, contentType: contentType})
+	return err
+}
+
+// formFile is a multipart/form-data body holding one file, in the part
+// field, and its Content-Type (with the boundary): the uploads' body.
+func formFile(field, fileName string, data []byte) (body []byte, contentType string, err error) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	part, err := w.CreateFormFile(field, fileName)
+	if err != nil {
+		return nil, "", err
+	}
 	if _, err := part.Write(data); err != nil {
-		return err
+		return nil, "", err
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return nil, "", err
 	}
-	_, err = c.do(ctx, call{ep: epUploadPicture, params: []string{idOrEmail}, raw: b.Bytes(), contentType: w.FormDataContentType()})
-	return err
+	return b.Bytes(), w.FormDataContentType(), nil
 }

@@ -1,9 +1,7 @@
 package zoom
 
 import (
-	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,16 +62,8 @@ func (c *Client) VirtualBackgrounds(ctx context.Context, o VBOwner) ([]VBFile, e
 // files, multipart, Medium). After a lost answer the owner's files are
 // read: a file of that name means the upload took effect.
 func (c *Client) UploadVirtualBackground(ctx context.Context, o VBOwner, name string, data []byte) (*VBFile, error) {
-	var b bytes.Buffer
-	w := multipart.NewWriter(&b)
-	part, err := w.CreateFormFile("file", name)
+	body, contentType, err := formFile("file", name, data)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := part.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
 		return nil, err
 	}
 	ep := epUploadUserVB
@@ -81,7 +71,7 @@ func (c *Client) UploadVirtualBackground(ctx context.Context, o VBOwner, name st
 		ep = epUploadGroupVB
 	}
 	var f VBFile
-	_, err = c.do(ctx, call{ep: ep, params: []string{o.ID}, raw: b.Bytes(), contentType: w.FormDataContentType(), out: &f,
+	_, err = c.do(ctx, call{ep: ep, params: []string{o.ID}, raw: body, contentType: contentType, out: &f,
 		settle: func(ctx context.Context, _ error) (bool, error) {
 			files, err := c.VirtualBackgrounds(ctx, o)
 			for _, x := range files {

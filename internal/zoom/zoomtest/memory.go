@@ -176,20 +176,38 @@ func NewMemServer(t testing.TB, opts Options, to ...TestOption) *Server {
 // given per-attempt timeout (0: 30 s, the client's default). The tier,
 // share and backoff are the client's defaults; callers set what they test.
 func MemConfig(srv *Server, timeout time.Duration) zoom.Config {
+	cfg := memConfig(srv)
+	cfg.Timeout = memTimeout(timeout)
+	cfg.HTTPClient = &http.Client{Transport: Transport(srv.Handler()), Timeout: cfg.Timeout}
+	return cfg
+}
+
+// memConfig is srvConfig with MemOrigin(srv) as the API's origin.
+func memConfig(srv *Server) zoom.Config {
+	cfg := srvConfig(srv)
+	origin := MemOrigin(srv)
+	cfg.APIURL, cfg.OAuthURL = origin+"/v2", origin+"/oauth/token"
+	return cfg
+}
+
+// srvConfig is the zoom.Config that srv.Env gives: its credentials and
+// URLs, the rest the client's defaults.
+func srvConfig(srv *Server) zoom.Config {
 	env := map[string]string{}
 	for _, kv := range srv.Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	cfg := zoom.ConfigFromEnv(func(k string) string { return env[k] })
-	origin := MemOrigin(srv)
-	cfg.APIURL, cfg.OAuthURL = origin+"/v2", origin+"/oauth/token"
+	return zoom.ConfigFromEnv(func(k string) string { return env[k] })
+}
+
+// memTimeout is an in-memory client's per-attempt timeout: 0 is the
+// client's default, 30 s.
+func memTimeout(timeout time.Duration) time.Duration {
 	if timeout <= 0 {
-		timeout = 30 * time.Second
+		return 30 * time.Second
 	}
-	cfg.Timeout = timeout
-	cfg.HTTPClient = &http.Client{Transport: Transport(srv.Handler()), Timeout: timeout}
-	return cfg
+	return timeout
 }
 
 // A Recorder wraps a handler and keeps the moment (time.Now: virtual time
@@ -274,13 +292,21 @@ func (r *Recorder) Sends(keep func(Sent) bool) []Sent {
 // floating point and now and then sends a nanosecond before 1/rate is
 // up, which no count on Zoom's side can see (and which would otherwise put
 // rate+1 sends in a window of exactly evenly spaced calls).
-func MaxInWindow(sends []Sent, d time.Duration) int {
-	best, lo := 0, 0
+func MaxInWindow(sends []Sent, d time.Duration) int { return len(BusiestWindow(sends, d)) }
+
+// BusiestWindow is the first window of length d (as MaxInWindow counts
+// them) that holds the most sends: the calls that crowded it, for a
+// failing test to show.
+func BusiestWindow(sends []Sent, d time.Duration) []Sent {
+	var best []Sent
+	lo := 0
 	for hi := range sends {
 		for sends[hi].At.Sub(sends[lo].At).Round(time.Microsecond) >= d {
 			lo++
 		}
-		best = max(best, hi-lo+1)
+		if hi-lo+1 > len(best) {
+			best = sends[lo : hi+1]
+		}
 	}
 	return best
 }

@@ -127,6 +127,14 @@ func TestMaxInWindow(t *testing.T) {
 			if got := zoomtest.MaxInWindow(tc.sends, time.Second); got != tc.want {
 				t.Errorf("MaxInWindow = %d, want %d", got, tc.want)
 			}
+			// BusiestWindow is those sends: consecutive, within a second.
+			w := zoomtest.BusiestWindow(tc.sends, time.Second)
+			if len(w) != tc.want {
+				t.Fatalf("BusiestWindow holds %d sends, want %d", len(w), tc.want)
+			}
+			if len(w) > 0 && w[len(w)-1].At.Sub(w[0].At).Round(time.Microsecond) >= time.Second {
+				t.Errorf("BusiestWindow spans %v", w[len(w)-1].At.Sub(w[0].At))
+			}
 		})
 	}
 }

@@ -11,12 +11,12 @@ package zoomtest
 import (
 	"net/http"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/zoombulk/zoombulk/internal/sandbox"
 	"github.com/zoombulk/zoombulk/internal/zoom"
+	"github.com/zoombulk/zoombulk/internal/zoom/apispec"
 )
 
 // Aliases of the sandbox's types.
@@ -80,10 +80,10 @@ func NewTestServer(t testing.TB, opts Options, to ...TestOption) *Server {
 	return newServer(t, opts, cfg)
 }
 
-// requireContract is set (ZOOMBULK_REQUIRE_CONTRACT=1, as .ci/run does)
-// where Zoom's OpenAPI file must be found: a strict sandbox or a contract
-// test without it fails instead of quietly running lenient or skipping.
-var requireContract = os.Getenv("ZOOMBULK_REQUIRE_CONTRACT") == "1"
+// requireContract is set (apispec.RequireEnv=1, as .ci/run does) where
+// Zoom's OpenAPI file must be found: a strict sandbox or a contract test
+// without it fails instead of quietly running lenient or skipping.
+var requireContract = os.Getenv(apispec.RequireEnv) == "1"
 
 func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 	t.Helper()
@@ -93,7 +93,7 @@ func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 		} else if v != nil {
 			opts.ValidateRequest = v
 		} else if requireContract {
-			t.Fatalf("strict sandbox: ZOOMBULK_REQUIRE_CONTRACT=1 but %s was not found (set %s to the folder that holds it)", specName, dirEnv)
+			t.Fatalf("strict sandbox: %s=1 but %s was not found (set %s to the folder that holds it)", apispec.RequireEnv, specName, dirEnv)
 		}
 	}
 	var s *Server
@@ -126,18 +126,10 @@ func newServer(t testing.TB, opts Options, cfg testConfig) *Server {
 // 30 s) unless tweak set its own HTTPClient.
 func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client {
 	t.Helper()
-	var cfg zoom.Config
 	mem := srv.URL() == ""
+	cfg := srvConfig(srv)
 	if mem {
-		cfg = MemConfig(srv, 0)
-		cfg.Timeout, cfg.HTTPClient = 0, nil
-	} else {
-		env := map[string]string{}
-		for _, kv := range srv.Env() {
-			k, v, _ := strings.Cut(kv, "=")
-			env[k] = v
-		}
-		cfg = zoom.ConfigFromEnv(func(k string) string { return env[k] })
+		cfg = memConfig(srv)
 	}
 	cfg.Tier, cfg.Share = "business", 1
 	cfg.BackoffBase, cfg.BackoffMax = 5*time.Millisecond, 50*time.Millisecond
@@ -145,10 +137,7 @@ func NewClient(t testing.TB, srv *Server, tweak func(*zoom.Config)) *zoom.Client
 		tweak(&cfg)
 	}
 	if mem && cfg.HTTPClient == nil {
-		timeout := cfg.Timeout
-		if timeout <= 0 {
-			timeout = 30 * time.Second
-		}
+		timeout := memTimeout(cfg.Timeout)
 		// Only srv's origin is srv: a tweak may point the client elsewhere
 		// (a test's proxy in front of srv), which is then reached as usual.
 		mem, origin := Transport(srv.Handler()), MemOrigin(srv)
