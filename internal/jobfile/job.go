@@ -181,12 +181,6 @@ func (l Limits) FailuresAllowed(n int) int {
 	return allowed(l.SetFailures, l.MaxFailures, l.MaxFailuresPct, n)
 }
 
-// RemovalsAllowed is how many removals the plan may hold, out of n rows;
-// -1 means no limit.
-func (l Limits) RemovalsAllowed(n int) int {
-	return allowed(l.SetRemovals, l.MaxRemovals, l.MaxRemovalsPct, n)
-}
-
 // JobError is a problem with the job file itself; nothing is sent when one
 // occurs. Several may be joined with errors.Join.
 type JobError struct {
