@@ -182,29 +182,25 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 	return out, nil
 }
 
+// dirLeaver is implemented by kinds whose planned write can take a user
+// out of a group or division (moving, removing, deleting the user):
+// leavesDir says whether the row's step st takes r's user out of c.
+type dirLeaver interface {
+	leavesDir(c createdDir, r *rowRun, st *rowStep) bool
+}
+
 // undoLeaving are the users the undo's planned rows take out of a group
-// or division the run created: moved or taken out by move_group, put in
-// another division by assign_division, or deleted.
+// or division the run created (each kind says so with leavesDir).
 func (e *engine) undoLeaving(c createdDir) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range e.rows {
 		if r.unlisted != "" || r.invalid != nil || r.user == nil {
 			continue
 		}
-		id := r.knownID()
 		for i, step := range e.steps {
 			st := &r.steps[i]
-			if !st.action.Writes() {
-				continue
-			}
-			switch {
-			case step.Kind == DeleteUsers:
-				out[id] = true
-			case c.Kind == kindGroup && step.Kind == MoveGroup &&
-				(st.action == results.ActRemove && st.target == c.ID || st.action == results.ActMove && st.from == c.ID):
-				out[id] = true
-			case c.Kind == kindDivision && step.Kind == AssignDivision && st.target != c.ID && slices.Contains(r.user.DivisionIDs, c.ID):
-				out[id] = true
+			if l, ok := kindOf(step).(dirLeaver); ok && st.action.Writes() && l.leavesDir(c, r, st) {
+				out[r.knownID()] = true
 			}
 		}
 	}
