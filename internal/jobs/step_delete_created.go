@@ -115,7 +115,6 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 		}
 		stp.extra = &dirDelete{dir: c}
 		var name string
-		var members []string // the IDs in it now
 		switch c.Kind {
 		case kindGroup:
 			g, ok := groups[c.ID]
@@ -125,12 +124,6 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 				continue
 			}
 			name = g.Name
-			for m, err := range e.Client.ListGroupMembers(ctx, c.ID) {
-				if err != nil {
-					return nil, fmt.Errorf("listing the members of group %q: %w", g.Name, err)
-				}
-				members = append(members, m.ID)
-			}
 		default:
 			v, ok := divs[c.ID]
 			if !ok {
@@ -139,17 +132,16 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 				continue
 			}
 			name = v.Name
-			for m, err := range e.Client.ListDivisionMembers(ctx, c.ID) {
-				if err != nil {
-					return nil, fmt.Errorf("listing the members of division %q: %w", v.Name, err)
-				}
-				members = append(members, m.ID)
-			}
+		}
+		members, err := listDirMembers(ctx, e.Client, c.Kind, c.ID) // the users in it now
+		if err != nil {
+			return nil, fmt.Errorf("listing the members of %s %q: %w", c.Kind, name, err)
 		}
 		leaving := e.undoLeaving(c)
 		var stay []string
 		kept := 0 // users the run created that the undo keeps
-		for _, id := range members {
+		for _, m := range members {
+			id := m.id
 			if leaving[id] {
 				continue
 			}
@@ -226,36 +218,17 @@ func (deleteCreatedStep) apply(a *applier, rows []*rowRun) {
 		}
 		// Read the members again: an earlier step of the undo that failed
 		// left someone in it, and Zoom deletes a group with its members.
-		n := 0
-		if dd.dir.Kind == kindGroup {
-			for _, err := range a.e.Client.ListGroupMembers(ctx, dd.dir.ID) {
-				if err != nil {
-					return a.e.outcomeOf(err)
-				}
-				n++
-			}
-		} else {
-			for _, err := range a.e.Client.ListDivisionMembers(ctx, dd.dir.ID) {
-				if err != nil {
-					return a.e.outcomeOf(err)
-				}
-				n++
-			}
+		members, err := listDirMembers(ctx, a.e.Client, dd.dir.Kind, dd.dir.ID)
+		if err != nil {
+			return a.e.outcomeOf(err)
 		}
-		if n > 0 {
+		if n := len(members); n > 0 {
 			return &results.StepResult{Status: results.Kept,
 				Reason: fmt.Sprintf("the %s %q the run created still has %d %s (an earlier step of the undo did not take them out): kept", dd.dir.Kind, dd.dir.Name, n, plural("member", n)),
 				Hint:   "fix the failed rows and run the undo again (--resume), or delete it in the web portal"}
 		}
-		var err error
-		if dd.dir.Kind == kindGroup {
-			a.e.Events.Logf("Deleting group %q", dd.dir.Name)
-			err = a.e.Client.DeleteGroup(ctx, dd.dir.ID)
-		} else {
-			a.e.Events.Logf("Deleting division %q", dd.dir.Name)
-			err = a.e.Client.DeleteDivision(ctx, dd.dir.ID)
-		}
-		if err != nil {
+		a.e.Events.Logf("Deleting %s %q", dd.dir.Kind, dd.dir.Name)
+		if err := deleteDir(ctx, a.e.Client, dd.dir.Kind, dd.dir.ID); err != nil {
 			return a.e.outcomeOf(err)
 		}
 		return succeeded()
