@@ -154,7 +154,7 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 		case !strings.EqualFold(name, c.Name):
 			stp.action = results.ActKeep
 			stp.fail = &results.StepResult{Reason: fmt.Sprintf("the %s the run created as %q is named %q now: kept", c.Kind, c.Name, name),
-				Hint: fmt.Sprintf("someone renamed it since the run; delete it in the web portal if it should go")}
+				Hint: "someone renamed it since the run; delete it in the web portal if it should go"}
 		case len(stay) > 0:
 			stp.action = results.ActKeep
 			why := fmt.Sprintf("the %s %q the run created has %d %s after the undo: kept", c.Kind, name, len(stay), plural("member", len(stay)))
