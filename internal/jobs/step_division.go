@@ -170,3 +170,8 @@ func (divisionStep) doc() kindDoc {
 		category: "Medium",
 	}
 }
+
+// syncs: the sync mode takes out members no row lists.
+func (divisionStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
+}

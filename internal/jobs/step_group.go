@@ -493,3 +493,8 @@ func (groupStep) doc() kindDoc {
 		category: "Medium",
 	}
 }
+
+// syncs: the sync mode takes out members no row lists.
+func (groupStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*GroupOptions).Sync)
+}

@@ -184,22 +184,6 @@ func syncError(e *engine, i int, err error) error {
 // lists (a plan that does needs every row at once: stream.go).
 func removesUnlisted(mode string) bool { return mode == SyncExact || mode == SyncRemoveOnly }
 
-func (groupStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*GroupOptions).Sync)
-}
-
-func (divisionStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
-}
-
-func (featuresStep) syncs(step jobfile.Step) bool {
-	return slices.ContainsFunc(step.Options.(*FeaturesOptions).Features, func(f FeatureStep) bool { return removesUnlisted(f.Sync) })
-}
-
-func (contactGroupsStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*ContactGroupsOptions).Sync)
-}
-
 func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
 	o := e.steps[i].Options.(*GroupOptions)
 	if o.Sync == SyncAddOnly || o.Sync == "" {
