@@ -132,28 +132,29 @@ func checkPicture(dir, name string) (*picture, string) {
 	return &picture{rel: clean, name: filepath.Base(clean)}, ""
 }
 
-// read reads a checked picture, again only inside the folder.
-func (p *picture) read(dir string) ([]byte, error) {
+// readInside reads a checked file, rel inside dir, again only inside
+// dir and only a regular file: one byte past limit tells a file that grew
+// since the check.
+func readInside(dir, rel string, limit int) ([]byte, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	f, err := root.Open(p.rel)
+	f, err := root.Open(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p.rel)
+		return nil, fmt.Errorf("%s is not a regular file", rel)
 	}
-	// One byte past the limit tells a file that grew since the check.
-	data, err := io.ReadAll(io.LimitReader(f, zoom.MaxPictureBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > zoom.MaxPictureBytes {
-		return nil, fmt.Errorf("%s grew past 2 MB", p.rel)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s grew past %d MB", rel, limit>>20)
 	}
 	return data, nil
 }
@@ -207,7 +208,7 @@ func (pictureStep) apply(a *applier, rows []*rowRun) {
 		if why != "" {
 			return planFailure(why, "the file changed since the plan; put it back and run the row again")
 		}
-		data, err := p.read(dir)
+		data, err := readInside(dir, p.rel, zoom.MaxPictureBytes)
 		if err != nil {
 			return planFailure("the picture "+st.target+" cannot be read: "+err.Error(), "")
 		}

@@ -156,25 +156,6 @@ func checkVB(dir, name string) (string, string) {
 	return clean, ""
 }
 
-// readVB reads a checked file, again only inside dir.
-func readVB(dir, rel string) ([]byte, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, zoom.MaxVirtualBackgroundBytes+1))
-	if err == nil && len(data) > zoom.MaxVirtualBackgroundBytes {
-		err = fmt.Errorf("%s grew past 15 MB", rel)
-	}
-	return data, err
-}
-
 // checkRows checks every file of every row when the input is read: a bad
 // file is a problem of its row only, named with the row and the column.
 func (vbStep) checkRows(job *jobfile.Job, s jobfile.Step, sh *Sheet) {
@@ -406,7 +387,7 @@ func (vbStep) apply(a *applier, rows []*rowRun) {
 			if _, why := checkVB(dir, filepath.ToSlash(rel)); why != "" {
 				return planFailure(why, "the file changed since the plan; put it back and run the row again")
 			}
-			data, err := readVB(dir, rel)
+			data, err := readInside(dir, rel, zoom.MaxVirtualBackgroundBytes)
 			if err != nil {
 				return planFailure("the file "+rel+" cannot be read: "+err.Error(), "")
 			}
