@@ -3,9 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,34 +121,8 @@ func checkVB(dir, name string) (string, string) {
 	if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 		return "", fmt.Sprintf("the file %s is not a JPG or PNG: virtual_backgrounds takes only those", name)
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return "", fmt.Sprintf("the input's folder %s cannot be opened", dir)
-	}
-	defer root.Close()
-	fi, err := root.Stat(clean)
-	switch {
-	case err != nil:
-		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
-			return "", fmt.Sprintf("the file %s is a link that leads outside the input's folder %s", name, dir)
-		}
-		return "", fmt.Sprintf("the file %s is not in %s", name, dir)
-	case !fi.Mode().IsRegular():
-		return "", fmt.Sprintf("the file %s is not a regular file", name)
-	case fi.Size() == 0:
-		return "", fmt.Sprintf("the file %s is empty", name)
-	case fi.Size() > zoom.MaxVirtualBackgroundBytes:
-		return "", fmt.Sprintf("the file %s is %.1f MB: Zoom takes at most 15 MB", name, float64(fi.Size())/(1<<20))
-	}
-	f, err := root.Open(clean)
-	if err != nil {
-		return "", fmt.Sprintf("the file %s cannot be read", name)
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	if k := http.DetectContentType(head[:n]); k != "image/jpeg" && k != "image/png" {
-		return "", fmt.Sprintf("the file %s is named %s but is not a JPG or PNG image", name, ext)
+	if why := checkImageIn(dir, clean, name, zoom.MaxVirtualBackgroundBytes, "file", "the input's folder"); why != "" {
+		return "", why
 	}
 	return clean, ""
 }
