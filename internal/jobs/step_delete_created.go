@@ -49,10 +49,10 @@ type dirDelete struct {
 }
 
 func (deleteCreatedStep) cost(_ *rowRun, st *rowStep) []callCost {
-	if _, ok := st.extra.(*dirDelete); ok && st.action == results.ActDelete {
+	if dd, ok := st.extra.(*dirDelete); ok && st.action == results.ActDelete {
 		// the members are read again before the delete (Medium for a
 		// group, Light for a division), then the delete (Light)
-		return []callCost{{cat: zoom.Light}}
+		return []callCost{{cat: pick(dd.dir.Kind == kindGroup, zoom.Medium, zoom.Light)}, {cat: zoom.Light}}
 	}
 	return nil
 }
