@@ -288,17 +288,18 @@ type PlanConflict struct {
 	Detail string
 }
 
-// sameRecords compares two rows' changes, all but the reason (a failure's
-// words may carry a tracking ID).
-func sameRecords(a, b [][]string) bool {
-	return slices.EqualFunc(a, b, func(x, y []string) bool {
-		for i := range x {
-			if i != results.ChangeColReason && x[i] != y[i] {
-				return false
-			}
+// sameChange compares two records of changes.csv, all but the reason (a
+// failure's words may carry a tracking ID).
+func sameChange(x, y []string) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if i != results.ChangeColReason && x[i] != y[i] {
+			return false
 		}
-		return true
-	})
+	}
+	return true
 }
 
 // conflictDetail says, field by field, what differs: "dept: before the
@@ -340,7 +341,7 @@ func conflictDetail(was, is [][]string) string {
 			parts = append(parts, fmt.Sprintf("%s: before the plan %q, now already %q, planned %q", name(w), cell(w[results.ChangeColCurrent]), cell(w[results.ChangeColNew]), cell(w[results.ChangeColNew])))
 		case n[results.ChangeColAction] == string(results.ActFail):
 			parts = append(parts, fmt.Sprintf("%s would now fail: %s", n[results.ChangeColStep], cell(n[results.ChangeColReason])))
-		case !sameRecords([][]string{w}, [][]string{n}):
+		case !sameChange(w, n):
 			parts = append(parts, fmt.Sprintf("%s: before the plan %q, now %q, planned %q", name(w), cell(w[results.ChangeColCurrent]), cell(n[results.ChangeColCurrent]), cell(w[results.ChangeColNew])))
 		}
 	}

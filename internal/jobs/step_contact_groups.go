@@ -701,3 +701,8 @@ func (contactGroupsStep) doc() kindDoc {
 		category: "Heavy",
 	}
 }
+
+// syncs: the sync mode takes out members no row lists.
+func (contactGroupsStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*ContactGroupsOptions).Sync)
+}

@@ -205,6 +205,9 @@ func (deleteStep) calls() []call {
 // In an undo, this step deletes the users the undone run created.
 func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { action: delete }" }
 
+// leavesDir: a deleted user leaves every group and division.
+func (deleteStep) leavesDir(createdDir, *rowRun, *rowStep) bool { return true }
+
 func (deleteStep) targets() []mapping.Target { return []mapping.Target{mapping.TransferEmail} }
 func (deleteStep) runRank() int              { return 4 }
 

@@ -49,10 +49,10 @@ type dirDelete struct {
 }
 
 func (deleteCreatedStep) cost(_ *rowRun, st *rowStep) []callCost {
-	if _, ok := st.extra.(*dirDelete); ok && st.action == results.ActDelete {
+	if dd, ok := st.extra.(*dirDelete); ok && st.action == results.ActDelete {
 		// the members are read again before the delete (Medium for a
 		// group, Light for a division), then the delete (Light)
-		return []callCost{{cat: zoom.Light}}
+		return []callCost{{cat: pick(dd.dir.Kind == kindGroup, zoom.Medium, zoom.Light)}, {cat: zoom.Light}}
 	}
 	return nil
 }
@@ -115,7 +115,6 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 		}
 		stp.extra = &dirDelete{dir: c}
 		var name string
-		var members []string // the IDs in it now
 		switch c.Kind {
 		case kindGroup:
 			g, ok := groups[c.ID]
@@ -125,12 +124,6 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 				continue
 			}
 			name = g.Name
-			for m, err := range e.Client.ListGroupMembers(ctx, c.ID) {
-				if err != nil {
-					return nil, fmt.Errorf("listing the members of group %q: %w", g.Name, err)
-				}
-				members = append(members, m.ID)
-			}
 		default:
 			v, ok := divs[c.ID]
 			if !ok {
@@ -139,17 +132,16 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 				continue
 			}
 			name = v.Name
-			for m, err := range e.Client.ListDivisionMembers(ctx, c.ID) {
-				if err != nil {
-					return nil, fmt.Errorf("listing the members of division %q: %w", v.Name, err)
-				}
-				members = append(members, m.ID)
-			}
+		}
+		members, err := listDirMembers(ctx, e.Client, c.Kind, c.ID) // the users in it now
+		if err != nil {
+			return nil, fmt.Errorf("listing the members of %s %q: %w", c.Kind, name, err)
 		}
 		leaving := e.undoLeaving(c)
 		var stay []string
 		kept := 0 // users the run created that the undo keeps
-		for _, id := range members {
+		for _, m := range members {
+			id := m.id
 			if leaving[id] {
 				continue
 			}
@@ -162,7 +154,7 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 		case !strings.EqualFold(name, c.Name):
 			stp.action = results.ActKeep
 			stp.fail = &results.StepResult{Reason: fmt.Sprintf("the %s the run created as %q is named %q now: kept", c.Kind, c.Name, name),
-				Hint: fmt.Sprintf("someone renamed it since the run; delete it in the web portal if it should go")}
+				Hint: "someone renamed it since the run; delete it in the web portal if it should go"}
 		case len(stay) > 0:
 			stp.action = results.ActKeep
 			why := fmt.Sprintf("the %s %q the run created has %d %s after the undo: kept", c.Kind, name, len(stay), plural("member", len(stay)))
@@ -182,29 +174,25 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 	return out, nil
 }
 
+// dirLeaver is implemented by kinds whose planned write can take a user
+// out of a group or division (moving, removing, deleting the user):
+// leavesDir says whether the row's step st takes r's user out of c.
+type dirLeaver interface {
+	leavesDir(c createdDir, r *rowRun, st *rowStep) bool
+}
+
 // undoLeaving are the users the undo's planned rows take out of a group
-// or division the run created: moved or taken out by move_group, put in
-// another division by assign_division, or deleted.
+// or division the run created (each kind says so with leavesDir).
 func (e *engine) undoLeaving(c createdDir) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range e.rows {
 		if r.unlisted != "" || r.invalid != nil || r.user == nil {
 			continue
 		}
-		id := r.knownID()
 		for i, step := range e.steps {
 			st := &r.steps[i]
-			if !st.action.Writes() {
-				continue
-			}
-			switch {
-			case step.Kind == DeleteUsers:
-				out[id] = true
-			case c.Kind == kindGroup && step.Kind == MoveGroup &&
-				(st.action == results.ActRemove && st.target == c.ID || st.action == results.ActMove && st.from == c.ID):
-				out[id] = true
-			case c.Kind == kindDivision && step.Kind == AssignDivision && st.target != c.ID && slices.Contains(r.user.DivisionIDs, c.ID):
-				out[id] = true
+			if l, ok := kindOf(step).(dirLeaver); ok && st.action.Writes() && l.leavesDir(c, r, st) {
+				out[r.knownID()] = true
 			}
 		}
 	}
@@ -230,36 +218,17 @@ func (deleteCreatedStep) apply(a *applier, rows []*rowRun) {
 		}
 		// Read the members again: an earlier step of the undo that failed
 		// left someone in it, and Zoom deletes a group with its members.
-		n := 0
-		if dd.dir.Kind == kindGroup {
-			for _, err := range a.e.Client.ListGroupMembers(ctx, dd.dir.ID) {
-				if err != nil {
-					return a.e.outcomeOf(err)
-				}
-				n++
-			}
-		} else {
-			for _, err := range a.e.Client.ListDivisionMembers(ctx, dd.dir.ID) {
-				if err != nil {
-					return a.e.outcomeOf(err)
-				}
-				n++
-			}
+		members, err := listDirMembers(ctx, a.e.Client, dd.dir.Kind, dd.dir.ID)
+		if err != nil {
+			return a.e.outcomeOf(err)
 		}
-		if n > 0 {
+		if n := len(members); n > 0 {
 			return &results.StepResult{Status: results.Kept,
 				Reason: fmt.Sprintf("the %s %q the run created still has %d %s (an earlier step of the undo did not take them out): kept", dd.dir.Kind, dd.dir.Name, n, plural("member", n)),
 				Hint:   "fix the failed rows and run the undo again (--resume), or delete it in the web portal"}
 		}
-		var err error
-		if dd.dir.Kind == kindGroup {
-			a.e.Events.Logf("Deleting group %q", dd.dir.Name)
-			err = a.e.Client.DeleteGroup(ctx, dd.dir.ID)
-		} else {
-			a.e.Events.Logf("Deleting division %q", dd.dir.Name)
-			err = a.e.Client.DeleteDivision(ctx, dd.dir.ID)
-		}
-		if err != nil {
+		a.e.Events.Logf("Deleting %s %q", dd.dir.Kind, dd.dir.Name)
+		if err := deleteDir(ctx, a.e.Client, dd.dir.Kind, dd.dir.ID); err != nil {
 			return a.e.outcomeOf(err)
 		}
 		return succeeded()

@@ -79,6 +79,39 @@ type dirMembers struct {
 	emails   []string
 }
 
+// dirMember is a user in a group or division.
+type dirMember struct{ id, email string }
+
+// listDirMembers reads the users in a group (kind kindGroup, Medium) or a
+// division (kindDivision, Light) by its ID.
+func listDirMembers(ctx context.Context, c *zoom.Client, kind, id string) ([]dirMember, error) {
+	var out []dirMember
+	if kind == kindGroup {
+		for u, err := range c.ListGroupMembers(ctx, id) {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, dirMember{u.ID, u.Email})
+		}
+		return out, nil
+	}
+	for u, err := range c.ListDivisionMembers(ctx, id) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dirMember{u.ID, u.Email})
+	}
+	return out, nil
+}
+
+// deleteDir deletes a group (kind kindGroup) or a division by its ID.
+func deleteDir(ctx context.Context, c *zoom.Client, kind, id string) error {
+	if kind == kindGroup {
+		return c.DeleteGroup(ctx, id)
+	}
+	return c.DeleteDivision(ctx, id)
+}
+
 // lookup finds the group or division a row names.
 func (k deleteDirStep) lookup(e *engine, name string) (id, found string, main bool, err error) {
 	if k.field == "group" {
@@ -115,21 +148,13 @@ func (k deleteDirStep) prepare(ctx context.Context, e *engine, i int, rows []*ro
 	cat := pick(k.field == "group", zoom.Medium, zoom.Light)
 	var mu sync.Mutex
 	return readEach(ctx, e.concurrency(cat), list, func(m *dirMembers) error {
+		in, err := listDirMembers(ctx, e.Client, k.field, m.id)
+		if err != nil {
+			return fmt.Errorf("listing the %s of %s %s: %w", pick(k.field == kindGroup, "members", "users"), k.field, m.name, err)
+		}
 		var emails []string
-		if k.field == "group" {
-			for u, err := range e.Client.ListGroupMembers(ctx, m.id) {
-				if err != nil {
-					return fmt.Errorf("listing the members of group %s: %w", m.name, err)
-				}
-				emails = append(emails, u.Email)
-			}
-		} else {
-			for u, err := range e.Client.ListDivisionMembers(ctx, m.id) {
-				if err != nil {
-					return fmt.Errorf("listing the users of division %s: %w", m.name, err)
-				}
-				emails = append(emails, u.Email)
-			}
+		for _, u := range in {
+			emails = append(emails, u.email)
 		}
 		mu.Lock()
 		m.emails = emails
@@ -182,13 +207,7 @@ func (deleteDirStep) cost(_ *rowRun, st *rowStep) []callCost {
 
 func (k deleteDirStep) apply(a *applier, rows []*rowRun) {
 	a.perRow(zoom.Light, rows, func(ctx context.Context, r *rowRun, st *rowStep) *results.StepResult {
-		var err error
-		if k.field == "group" {
-			err = a.e.Client.DeleteGroup(ctx, st.target)
-		} else {
-			err = a.e.Client.DeleteDivision(ctx, st.target)
-		}
-		if err != nil {
+		if err := deleteDir(ctx, a.e.Client, k.field, st.target); err != nil {
 			return a.e.outcomeOf(err)
 		}
 		return succeeded()

@@ -149,6 +149,11 @@ func (divisionStep) calls() []call {
 	}
 }
 
+// leavesDir: the user is in division c and is assigned another.
+func (divisionStep) leavesDir(c createdDir, r *rowRun, st *rowStep) bool {
+	return c.Kind == kindDivision && st.target != c.ID && slices.Contains(r.user.DivisionIDs, c.ID)
+}
+
 func (divisionStep) undoFields() []string                   { return []string{"division"} }
 func (divisionStep) undoStep(jobfile.Step, []string) string { return string(AssignDivision) }
 
@@ -164,4 +169,9 @@ func (divisionStep) doc() kindDoc {
 		batching: "grouped by division, 30 users a call",
 		category: "Medium",
 	}
+}
+
+// syncs: the sync mode takes out members no row lists.
+func (divisionStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
 }

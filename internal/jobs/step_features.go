@@ -640,3 +640,8 @@ func (featuresStep) doc() kindDoc {
 		category: "Medium",
 	}
 }
+
+// syncs: the sync mode takes out members no row lists.
+func (featuresStep) syncs(step jobfile.Step) bool {
+	return slices.ContainsFunc(step.Options.(*FeaturesOptions).Features, func(f FeatureStep) bool { return removesUnlisted(f.Sync) })
+}

@@ -469,6 +469,12 @@ func (groupStep) calls() []call {
 
 // An undo puts the user back in the group found (and in the groups a
 // sync took the user out of), in the run's mode.
+// leavesDir: a move out of group c, or taking the user out of it.
+func (groupStep) leavesDir(c createdDir, _ *rowRun, st *rowStep) bool {
+	return c.Kind == kindGroup &&
+		(st.action == results.ActRemove && st.target == c.ID || st.action == results.ActMove && st.from == c.ID)
+}
+
 func (groupStep) undoFields() []string { return []string{"group", colGroupRemoved} }
 func (groupStep) undoStep(s jobfile.Step, _ []string) string {
 	return string(MoveGroup) + ": { mode: " + s.Options.(*GroupOptions).Mode + " }"
@@ -486,4 +492,9 @@ func (groupStep) doc() kindDoc {
 		batching: "per row / 30 a call",
 		category: "Medium",
 	}
+}
+
+// syncs: the sync mode takes out members no row lists.
+func (groupStep) syncs(step jobfile.Step) bool {
+	return removesUnlisted(step.Options.(*GroupOptions).Sync)
 }

@@ -84,10 +84,8 @@ type picture struct {
 }
 
 // checkPicture finds a row's file in the folder and checks it the way
-// Zoom will: a JPG or PNG by name and by content, not empty, at most 2 MB.
-// The file is opened through an os.Root of the folder, so neither ".." nor
-// a symbolic link can lead outside it, and only a regular file is opened:
-// a FIFO named photo.jpg would block the read.
+// Zoom will: a JPG or PNG by name and by content, not empty, at most 2 MB
+// (checkImageIn).
 func checkPicture(dir, name string) (*picture, string) {
 	clean := filepath.FromSlash(strings.TrimSpace(name))
 	if !filepath.IsLocal(clean) {
@@ -97,63 +95,77 @@ func checkPicture(dir, name string) (*picture, string) {
 	if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 		return nil, fmt.Sprintf("the picture %s is not a JPG or PNG file: Zoom takes only those", name)
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, fmt.Sprintf("the picture folder %s cannot be opened", dir)
-	}
-	defer root.Close()
-	fi, err := root.Stat(clean)
-	if err != nil {
-		// The plain path finds it: a link on the way leads out.
-		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
-			return nil, fmt.Sprintf("the picture %s is a link that leads outside the picture folder %s", name, dir)
-		}
-		return nil, fmt.Sprintf("the picture %s is not in %s", name, dir)
-	}
-	switch {
-	case fi.IsDir() || !fi.Mode().IsRegular():
-		return nil, fmt.Sprintf("the picture %s is not a regular file", name)
-	case fi.Size() == 0:
-		return nil, fmt.Sprintf("the picture %s is empty", name)
-	case fi.Size() > zoom.MaxPictureBytes:
-		return nil, fmt.Sprintf("the picture %s is %.1f MB: Zoom takes at most 2 MB", name, float64(fi.Size())/(1<<20))
-	}
-	f, err := root.Open(clean)
-	if err != nil {
-		return nil, fmt.Sprintf("the picture %s cannot be read", name)
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	kind := http.DetectContentType(head[:n])
-	if kind != "image/jpeg" && kind != "image/png" {
-		return nil, fmt.Sprintf("the picture %s is named %s but is not a JPG or PNG image", name, ext)
+	if why := checkImageIn(dir, clean, name, zoom.MaxPictureBytes, "picture", "the picture folder"); why != "" {
+		return nil, why
 	}
 	return &picture{rel: clean, name: filepath.Base(clean)}, ""
 }
 
-// read reads a checked picture, again only inside the folder.
-func (p *picture) read(dir string) ([]byte, error) {
+// checkImageIn checks the file clean (name as the row gives it) inside
+// dir the way Zoom will, for upload_picture and virtual_backgrounds: a
+// regular file, not empty, at most limit bytes, a JPG or PNG by content.
+// It is opened through an os.Root of dir, so neither ".." nor a symbolic
+// link can lead outside it, and only a regular file is opened: a FIFO
+// named photo.jpg would block the read. noun and folder name the file and
+// dir in the reason ("" when the file is good).
+func checkImageIn(dir, clean, name string, limit int, noun, folder string) string {
+	ext := strings.ToLower(filepath.Ext(clean))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Sprintf("%s %s cannot be opened", folder, dir)
+	}
+	defer root.Close()
+	fi, err := root.Stat(clean)
+	switch {
+	case err != nil:
+		// The plain path finds it: a link on the way leads out.
+		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
+			return fmt.Sprintf("the %s %s is a link that leads outside %s %s", noun, name, folder, dir)
+		}
+		return fmt.Sprintf("the %s %s is not in %s", noun, name, dir)
+	case !fi.Mode().IsRegular():
+		return fmt.Sprintf("the %s %s is not a regular file", noun, name)
+	case fi.Size() == 0:
+		return fmt.Sprintf("the %s %s is empty", noun, name)
+	case fi.Size() > int64(limit):
+		return fmt.Sprintf("the %s %s is %.1f MB: Zoom takes at most %d MB", noun, name, float64(fi.Size())/(1<<20), limit>>20)
+	}
+	f, err := root.Open(clean)
+	if err != nil {
+		return fmt.Sprintf("the %s %s cannot be read", noun, name)
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	if k := http.DetectContentType(head[:n]); k != "image/jpeg" && k != "image/png" {
+		return fmt.Sprintf("the %s %s is named %s but is not a JPG or PNG image", noun, name, ext)
+	}
+	return ""
+}
+
+// readInside reads a checked file, rel inside dir, again only inside
+// dir and only a regular file: one byte past limit tells a file that grew
+// since the check.
+func readInside(dir, rel string, limit int) ([]byte, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	f, err := root.Open(p.rel)
+	f, err := root.Open(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p.rel)
+		return nil, fmt.Errorf("%s is not a regular file", rel)
 	}
-	// One byte past the limit tells a file that grew since the check.
-	data, err := io.ReadAll(io.LimitReader(f, zoom.MaxPictureBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > zoom.MaxPictureBytes {
-		return nil, fmt.Errorf("%s grew past 2 MB", p.rel)
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s grew past %d MB", rel, limit>>20)
 	}
 	return data, nil
 }
@@ -207,7 +219,7 @@ func (pictureStep) apply(a *applier, rows []*rowRun) {
 		if why != "" {
 			return planFailure(why, "the file changed since the plan; put it back and run the row again")
 		}
-		data, err := p.read(dir)
+		data, err := readInside(dir, p.rel, zoom.MaxPictureBytes)
 		if err != nil {
 			return planFailure("the picture "+st.target+" cannot be read: "+err.Error(), "")
 		}

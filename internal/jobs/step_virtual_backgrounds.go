@@ -3,9 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,55 +121,10 @@ func checkVB(dir, name string) (string, string) {
 	if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
 		return "", fmt.Sprintf("the file %s is not a JPG or PNG: virtual_backgrounds takes only those", name)
 	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return "", fmt.Sprintf("the input's folder %s cannot be opened", dir)
-	}
-	defer root.Close()
-	fi, err := root.Stat(clean)
-	switch {
-	case err != nil:
-		if _, serr := os.Stat(filepath.Join(dir, clean)); serr == nil {
-			return "", fmt.Sprintf("the file %s is a link that leads outside the input's folder %s", name, dir)
-		}
-		return "", fmt.Sprintf("the file %s is not in %s", name, dir)
-	case !fi.Mode().IsRegular():
-		return "", fmt.Sprintf("the file %s is not a regular file", name)
-	case fi.Size() == 0:
-		return "", fmt.Sprintf("the file %s is empty", name)
-	case fi.Size() > zoom.MaxVirtualBackgroundBytes:
-		return "", fmt.Sprintf("the file %s is %.1f MB: Zoom takes at most 15 MB", name, float64(fi.Size())/(1<<20))
-	}
-	f, err := root.Open(clean)
-	if err != nil {
-		return "", fmt.Sprintf("the file %s cannot be read", name)
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	if k := http.DetectContentType(head[:n]); k != "image/jpeg" && k != "image/png" {
-		return "", fmt.Sprintf("the file %s is named %s but is not a JPG or PNG image", name, ext)
+	if why := checkImageIn(dir, clean, name, zoom.MaxVirtualBackgroundBytes, "file", "the input's folder"); why != "" {
+		return "", why
 	}
 	return clean, ""
-}
-
-// readVB reads a checked file, again only inside dir.
-func readVB(dir, rel string) ([]byte, error) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(rel)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, zoom.MaxVirtualBackgroundBytes+1))
-	if err == nil && len(data) > zoom.MaxVirtualBackgroundBytes {
-		err = fmt.Errorf("%s grew past 15 MB", rel)
-	}
-	return data, err
 }
 
 // checkRows checks every file of every row when the input is read: a bad
@@ -406,7 +358,7 @@ func (vbStep) apply(a *applier, rows []*rowRun) {
 			if _, why := checkVB(dir, filepath.ToSlash(rel)); why != "" {
 				return planFailure(why, "the file changed since the plan; put it back and run the row again")
 			}
-			data, err := readVB(dir, rel)
+			data, err := readInside(dir, rel, zoom.MaxVirtualBackgroundBytes)
 			if err != nil {
 				return planFailure("the file "+rel+" cannot be read: "+err.Error(), "")
 			}

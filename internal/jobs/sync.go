@@ -87,6 +87,27 @@ func (e *engine) heldBy(resolve func(r *rowRun) (target string, named bool)) hel
 	return h
 }
 
+// heldByDir is heldBy for a sync into groups or divisions (kind): the
+// target of a failing row is the one its field names, found by idOf (named
+// takes it too: the target is held back); none for one the run creates
+// (it has no one to take out), else any target.
+func (e *engine) heldByDir(kind, field string, named listed, idOf func(name string) (string, error)) heldRows {
+	return e.heldBy(func(r *rowRun) (string, bool) {
+		want, ok := r.value(field)
+		if !ok || strings.TrimSpace(want) == "" {
+			return "", false
+		}
+		if id, err := idOf(want); err == nil {
+			named.add(id, r)
+			return id, true
+		}
+		if e.plannedEntry(kind, want) != nil {
+			return "", false
+		}
+		return anyTarget, true
+	})
+}
+
 // of are the rows that hold target back, in row order.
 func (h heldRows) of(target string) []int {
 	out := append(slices.Clone(h[anyTarget]), h[target]...)
@@ -184,22 +205,6 @@ func syncError(e *engine, i int, err error) error {
 // lists (a plan that does needs every row at once: stream.go).
 func removesUnlisted(mode string) bool { return mode == SyncExact || mode == SyncRemoveOnly }
 
-func (groupStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*GroupOptions).Sync)
-}
-
-func (divisionStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
-}
-
-func (featuresStep) syncs(step jobfile.Step) bool {
-	return slices.ContainsFunc(step.Options.(*FeaturesOptions).Features, func(f FeatureStep) bool { return removesUnlisted(f.Sync) })
-}
-
-func (contactGroupsStep) syncs(step jobfile.Step) bool {
-	return removesUnlisted(step.Options.(*ContactGroupsOptions).Sync)
-}
-
 func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
 	o := e.steps[i].Options.(*GroupOptions)
 	if o.Sync == SyncAddOnly || o.Sync == "" {
@@ -229,20 +234,7 @@ func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]
 			leaving.add(st.from, r) // the row's own move takes the user out
 		}
 	}
-	held := e.heldBy(func(r *rowRun) (string, bool) {
-		want, ok := r.value(o.To)
-		if !ok || strings.TrimSpace(want) == "" {
-			return "", false
-		}
-		if g, err := e.dir.Group(want); err == nil {
-			named.add(g.ID, r) // a failing row names its group too: the group is held back
-			return g.ID, true
-		}
-		if e.plannedEntry("group", want) != nil {
-			return "", false // a group the run creates has no one to take out
-		}
-		return anyTarget, true
-	})
+	held := e.heldByDir(kindGroup, o.To, named, func(name string) (string, error) { g, err := e.dir.Group(name); return g.ID, err })
 	// groupsOf reads a member's groups once (the first is the primary):
 	// the before-image says which group a removal took, whether it was
 	// the primary one, and whether the fallback is new to the user.
@@ -333,20 +325,7 @@ func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) 
 			named.add(v.ID, r)
 		}
 	}
-	held := e.heldBy(func(r *rowRun) (string, bool) {
-		want, ok := r.value(o.To)
-		if !ok || strings.TrimSpace(want) == "" {
-			return "", false
-		}
-		if v, err := e.dir.Division(want); err == nil {
-			named.add(v.ID, r)
-			return v.ID, true
-		}
-		if e.plannedEntry("division", want) != nil {
-			return "", false
-		}
-		return anyTarget, true
-	})
+	held := e.heldByDir(kindDivision, o.To, named, func(name string) (string, error) { v, err := e.dir.Division(name); return v.ID, err })
 	var out []*rowRun
 	for _, did := range named.targets() {
 		if did == fallback {

@@ -141,10 +141,10 @@ func undoField(field string) (jobfile.StepKind, bool) {
 // undoKeyOf is the row's key in undo.csv: the address its user has now,
 // or the cells of the job's row key.
 func (e *engine) undoKeyOf(r *rowRun) []string {
-	keys := e.undoKeys()
-	if len(keys) == 1 && keys[0] == "email" {
+	if e.byPerson() {
 		return []string{r.currentEmail()}
 	}
+	keys := e.undoKeys()
 	out := make([]string, len(keys))
 	for j, f := range keys {
 		out[j] = textOf(r, f)
@@ -335,7 +335,8 @@ func (e *engine) writeUndo() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the journal for %s: %w", UndoCSV, err)
 	}
-	byKey, order := deriveUndo(st.records, e.byPerson())
+	byPerson := e.byPerson()
+	byKey, order := deriveUndo(st.records, byPerson)
 	var cols, flags []string
 	for _, k := range order {
 		for f := range byKey[k].before {
@@ -355,7 +356,7 @@ func (e *engine) writeUndo() ([]string, error) {
 	slices.Sort(cols)
 	slices.Sort(flags)
 	header := slices.Clone(keys)
-	if e.byPerson() {
+	if byPerson {
 		header = append(header, ColUserID)
 	}
 	header = append(header, cols...)
@@ -371,7 +372,7 @@ func (e *engine) writeUndo() ([]string, error) {
 		for _, k := range order {
 			ent := byKey[k]
 			rec := slices.Clone(ent.key)
-			if e.byPerson() {
+			if byPerson {
 				rec = append(rec, ent.id)
 			}
 			for _, c := range cols {

@@ -258,6 +258,38 @@ func testUndoOfUpsertGroupsAloneDeletesThem(t *testing.T) {
 	}
 }
 
+// The plan of an undo that deletes the groups a run created counts each
+// group's calls: the members read again before the delete (Medium) and
+// the delete (Light), so the estimate an admin reads is not short.
+func TestUndoPlanCountsTheMemberReadBeforeEachDelete(t *testing.T) {
+	synctest.Test(t, testUndoPlanCountsTheMemberReadBeforeEachDelete)
+}
+
+func testUndoPlanCountsTheMemberReadBeforeEachDelete(t *testing.T) {
+	e := newEnv(t, zoomtest.Options{NoRateLimits: true})
+	ctx := context.Background()
+	e.writeCSV("groups.csv", []string{"Group"}, [][]string{{"Platform"}, {"Sales"}, {"Field Ops"}})
+	job := e.write("job.yaml", "version: 1\ninput: groups.csv\nfields: { group: Group }\nsteps: [upsert_groups]\n")
+	run := filepath.Join(e.dir, "run")
+	if _, err := e.run(ctx, job, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := e.undo(ctx, run, filepath.Join(run, "undo"), func(o *jobs.Options) { o.DryRun = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Plan == nil {
+		t.Fatal("the dry run of the undo has no plan")
+	}
+	// Sales is in the sandbox already: the run created the other two.
+	if got := sum.Plan.Calls[zoom.Light]; got != 2 {
+		t.Errorf("Light calls planned = %d, want 2 (one delete a group the run created)", got)
+	}
+	if got := sum.Plan.Calls[zoom.Medium]; got != 2 {
+		t.Errorf("Medium calls planned = %d, want 2 (one member read before each delete)", got)
+	}
+}
+
 // Issue 26 item 2: an undo gives licenses back before the add-ons that
 // need them. On a Zoom that grants add-ons to licensed users only (the
 // sandbox's default), undoing a reshuffle that took webinar seats from
