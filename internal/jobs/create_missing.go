@@ -291,21 +291,17 @@ const (
 	kindContactGroup = "contact group"
 )
 
-// creatorOf says what a step creates when a row names what the account
-// lacks: the kind, the field holding the name and the create_missing
-// option; ok is false for a step that creates nothing.
+// creator is implemented by kinds whose rows name groups, divisions or
+// contact groups the account may lack: what a step creates, the field
+// holding the name and its create_missing option; ok is false when the
+// step, as its options set it, creates nothing.
+type creator interface {
+	creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool)
+}
+
 func creatorOf(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
-	switch o := s.Options.(type) {
-	case *GroupOptions:
-		return kindGroup, o.To, o.CreateMissing, o.CreateMissing.On()
-	case *DivisionOptions:
-		return kindDivision, o.To, o.CreateMissing, o.CreateMissing.On()
-	case *UpsertGroupsOptions:
-		return kindGroup, o.Name, o.CreateMissing, true
-	case *UpsertDivisionsOptions:
-		return kindDivision, o.Name, o.CreateMissing, true
-	case *ContactGroupsOptions:
-		return kindContactGroup, o.Group, o.CreateMissing, o.CreateMissing.On()
+	if c, is := kindOf(s).(creator); is {
+		return c.creates(s)
 	}
 	return "", "", jobfile.CreateMissing{}, false
 }

@@ -706,3 +706,10 @@ func (contactGroupsStep) doc() kindDoc {
 func (contactGroupsStep) syncs(step jobfile.Step) bool {
 	return removesUnlisted(step.Options.(*ContactGroupsOptions).Sync)
 }
+
+// creates: a row naming a contact group the account lacks creates it
+// with create_missing.
+func (contactGroupsStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	o := s.Options.(*ContactGroupsOptions)
+	return kindContactGroup, o.Group, o.CreateMissing, o.CreateMissing.On()
+}

@@ -175,3 +175,10 @@ func (divisionStep) doc() kindDoc {
 func (divisionStep) syncs(step jobfile.Step) bool {
 	return removesUnlisted(step.Options.(*DivisionOptions).Sync)
 }
+
+// creates: a row naming a division the account lacks creates it with
+// create_missing.
+func (divisionStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	o := s.Options.(*DivisionOptions)
+	return kindDivision, o.To, o.CreateMissing, o.CreateMissing.On()
+}

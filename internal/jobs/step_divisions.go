@@ -164,3 +164,9 @@ func (upsertDivisionsStep) doc() kindDoc {
 		category: "Light",
 	}
 }
+
+// creates: every row names a division, created when the account lacks it.
+func (upsertDivisionsStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	o := s.Options.(*UpsertDivisionsOptions)
+	return kindDivision, o.Name, o.CreateMissing, true
+}

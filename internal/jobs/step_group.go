@@ -498,3 +498,10 @@ func (groupStep) doc() kindDoc {
 func (groupStep) syncs(step jobfile.Step) bool {
 	return removesUnlisted(step.Options.(*GroupOptions).Sync)
 }
+
+// creates: a row naming a group the account lacks creates it with
+// create_missing.
+func (groupStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	o := s.Options.(*GroupOptions)
+	return kindGroup, o.To, o.CreateMissing, o.CreateMissing.On()
+}

@@ -128,3 +128,9 @@ func (upsertGroupsStep) doc() kindDoc {
 		category: "Light",
 	}
 }
+
+// creates: every row names a group, created when the account lacks it.
+func (upsertGroupsStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
+	o := s.Options.(*UpsertGroupsOptions)
+	return kindGroup, o.Name, o.CreateMissing, true
+}
