@@ -123,9 +123,9 @@ type preparer interface {
 
 // planWarner is implemented by kinds whose planned actions call for a
 // warning in the plan (change_email: renames count against Zoom's daily
-// limit, undo included).
+// limit, undo included; create_users with if_exists: update downgrades).
 type planWarner interface {
-	warnings(sp StepPlan) []string
+	warnings(step jobfile.Step, sp StepPlan) []string
 }
 
 // rowChecker is implemented by kinds that check rows beyond their cells

@@ -104,6 +104,8 @@ type StepPlan struct {
 	Actions  results.ActionCounts
 	Calls    map[zoom.Category]int
 	Duration time.Duration
+	// Removals count what the step takes away, by kind (results.Remove*).
+	Removals map[string]int
 }
 
 // Writes is the number of write calls the plan needs.
@@ -486,7 +488,7 @@ func (e *engine) newTally(emit func(results.Change) error) *planTally {
 			Removals: map[string]int{}, Creations: map[string]int{}, AccountID: e.Client.AccountID(), APIHost: e.Client.APIHost()}}
 	for _, step := range e.steps {
 		t.steps = append(t.steps, stepTally{
-			sp:      StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}},
+			sp:      StepPlan{Kind: string(step.Kind), Actions: results.ActionCounts{}, Calls: map[zoom.Category]int{}, Removals: map[string]int{}},
 			batches: map[string]int{}, sizes: map[string]int{}, cats: map[string]zoom.Category{}, counted: map[*newEntry]bool{},
 		})
 	}
@@ -581,6 +583,7 @@ func (t *planTally) addChanges(r *rowRun) {
 			add(results.Change{Step: name, Action: act, Field: c.field, Current: c.current, New: c.new, Removal: c.removal})
 			if c.removal != "" {
 				p.Removals[c.removal]++
+				t.steps[i].sp.Removals[c.removal]++
 			}
 		}
 	}
@@ -644,7 +647,7 @@ func (t *planTally) finish() *Plan {
 		p.Duration += sp.Duration
 		p.Steps = append(p.Steps, sp)
 		if w, ok := kindOf(step).(planWarner); ok {
-			p.Warnings = append(p.Warnings, w.warnings(sp)...)
+			p.Warnings = append(p.Warnings, w.warnings(step, sp)...)
 		}
 	}
 	e.planWarnings(p, t.creates)
@@ -664,12 +667,6 @@ func (e *engine) planWarnings(p *Plan, creates int) {
 	}
 	p.Warnings = append(p.Warnings, e.undoWarnings()...)
 	e.removalLimits(p)
-	for _, step := range e.steps {
-		if o, ok := step.Options.(*CreateOptions); ok && o.IfExists == "update" && p.Removals[results.RemoveDowngrade] > 0 {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column",
-				p.Removals[results.RemoveDowngrade]))
-		}
-	}
 }
 
 // notComparedWarning names the fields sent without comparing (n values):

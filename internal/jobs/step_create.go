@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -208,4 +209,13 @@ func (createStep) doc() kindDoc {
 		batching: "one row a call; daily cap 1,500 (Pro) / 10,000 (Business+)",
 		category: "Light",
 	}
+}
+
+// warnings: users who exist are updated with if_exists: update, and a type
+// column that says Basic downgrades them.
+func (createStep) warnings(step jobfile.Step, sp StepPlan) []string {
+	if n := sp.Removals[results.RemoveDowngrade]; n > 0 && step.Options.(*CreateOptions).IfExists == "update" {
+		return []string{fmt.Sprintf("create_users with if_exists: update downgrades %d existing users' licenses: check the type column", n)}
+	}
+	return nil
 }

@@ -217,7 +217,7 @@ func (emailStep) cost(_ *rowRun, st *rowStep) []callCost {
 
 // warnings: a rename is undone by another rename, which Zoom counts
 // against the same three changes a day.
-func (emailStep) warnings(sp StepPlan) []string {
+func (emailStep) warnings(_ jobfile.Step, sp StepPlan) []string {
 	if n := sp.Actions[results.ActRename]; n > 0 {
 		return []string{fmt.Sprintf("change_email renames %d users: Zoom allows 3 email changes per user in 24 hours, and undoing a rename is another change that counts against the same limit", n)}
 	}

@@ -193,3 +193,35 @@ func TestStreamedDryRunStoppedLeavesNothing(t *testing.T) {
 		t.Fatalf("the run folder is left behind (%v): %v", err, left)
 	}
 }
+
+// create_users with if_exists: update warns of the licenses it takes away
+// from users who exist, counting its own downgrades only.
+func TestCreateIfExistsUpdateWarnsOfItsDowngrades(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, zoomtest.Options{Tier: "business"})
+		e.writeCSV("users.csv", []string{"Email", "First Name", "Last Name", "License"}, [][]string{
+			{"grace.hopper@acme.example", "Grace", "Hopper", "Basic"}, // Licensed now
+			{"new.person@acme.example", "New", "Person", "Licensed"},
+		})
+		jobPath := e.write("job.yaml", `version: 1
+name: hires
+input: { path: users.csv }
+fields:
+  email: Email
+  first_name: First Name
+  last_name: Last Name
+  type: { column: License, values: { Licensed: 2, Basic: 1 } }
+steps:
+  - create_users: { action: create, if_exists: update }
+`)
+		sum, err := e.run(context.Background(), jobPath, filepath.Join(e.dir, "plan"), func(o *jobs.Options) { o.DryRun = true })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "create_users with if_exists: update downgrades 1 existing users' licenses"
+		if !slices.ContainsFunc(sum.Plan.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("warnings %q, want one saying %q", sum.Plan.Warnings, want)
+		}
+	})
+}
