@@ -385,11 +385,8 @@ func (e *engine) endDryRun(sum *Summary) (*Summary, error) {
 func (e *engine) checkOptions() error {
 	o := e.Opts
 	for _, s := range e.steps {
-		if has[userDeleter](kindOf(s)) && !o.AllowDelete && !o.Undo {
-			return &jobfile.JobError{File: e.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " removes users from the account", Hint: "run with --allow-delete to confirm"}
-		}
-		if k, ok := kindOf(s).(interface{ needsAllowDelete() string }); ok && !o.AllowDelete && !o.Undo {
-			return &jobfile.JobError{File: e.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " deletes " + strings.TrimPrefix(k.needsAllowDelete(), "delete ") + " from the account", Hint: "run with --allow-delete to confirm"}
+		if k, ok := kindOf(s).(allowDeleter); ok && !o.AllowDelete && !o.Undo {
+			return &jobfile.JobError{File: e.Job.Path, Line: s.Line, Key: "steps", Msg: string(s.Kind) + " " + k.deletes() + " from the account", Hint: "run with --allow-delete to confirm"}
 		}
 	}
 	if o.MaxRemovals != "" {

@@ -121,6 +121,13 @@ type preparer interface {
 	prepare(ctx context.Context, e *engine, i int, rows []*rowRun) error
 }
 
+// allowDeleter is implemented by kinds that delete what they name from the
+// account (users, groups, divisions): a run with them is confirmed on the
+// command line every time (--allow-delete); an undo has its own rule.
+type allowDeleter interface {
+	deletes() string // what it does, for the refusal: "removes users"
+}
+
 // planWarner is implemented by kinds whose planned actions call for a
 // warning in the plan (change_email: renames count against Zoom's daily
 // limit, undo included; create_users with if_exists: update downgrades).

@@ -203,6 +203,9 @@ func (deleteStep) calls() []call {
 
 // Nothing brings a deleted user back: undo.csv lists them (zb_deleted).
 // In an undo, this step deletes the users the undone run created.
+// deletes: deleting users is confirmed on the command line every time.
+func (deleteStep) deletes() string { return "removes users" }
+
 func (deleteStep) undoCreated() string { return string(DeleteUsers) + ": { action: delete }" }
 
 // leavesDir: a deleted user leaves every group and division.

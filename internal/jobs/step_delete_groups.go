@@ -214,11 +214,9 @@ func (k deleteDirStep) apply(a *applier, rows []*rowRun) {
 	})
 }
 
-// needsAllowDelete: deleting groups and divisions, as deleting users, is
-// confirmed on the command line every time.
-func (k deleteDirStep) needsAllowDelete() string {
-	return strings.ReplaceAll(string(k.kind), "_", " ")
-}
+// deletes: deleting groups and divisions, as deleting users, is confirmed
+// on the command line every time.
+func (k deleteDirStep) deletes() string { return "deletes " + k.field + "s" }
 
 // calls: a group or division is deleted only when it has no members left.
 func (k deleteDirStep) calls() []call {
