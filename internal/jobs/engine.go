@@ -237,6 +237,7 @@ type engine struct {
 	// (--edited); runPeople are the run's users then, ID -> email.
 	undoEdited bool
 	runPeople  map[string]string
+	undone     *journalState // the undone run's journal (undoneJournal)
 
 	// apply (applyplan.go): the plan folder's run.json, the approved
 	// changes.csv records by row, and the rows left as conflicts.

@@ -70,6 +70,19 @@ func (e *engine) undoRunDir() string {
 	return filepath.Dir(e.Job.Path)
 }
 
+// undoneJournal is the journal of the run an undo undoes, read once
+// (the check of an edited undo.csv and delete_created both need it).
+func (e *engine) undoneJournal() (*journalState, error) {
+	if e.undone == nil {
+		st, err := readJournal(e.undoRunDir())
+		if err != nil {
+			return nil, err
+		}
+		e.undone = st
+	}
+	return e.undone, nil
+}
+
 // checkUndoSource refuses an undo whose run was on another account, or
 // whose undo.csv is not the one the run wrote (unless --edited: then
 // only rows whose ID and email are a pair the run's journal names are
@@ -110,7 +123,7 @@ func (e *engine) checkUndoSource() error {
 			}
 			return &RunDirError{Dir: dir, Msg: "cannot read the run's journal: " + jerr.Error()}
 		}
-		st, err := readJournal(dir)
+		st, err := e.undoneJournal()
 		if err != nil {
 			return &RunDirError{Dir: dir, Msg: "cannot read the run's journal: " + err.Error()}
 		}

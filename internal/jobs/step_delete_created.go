@@ -66,7 +66,7 @@ func (deleteCreatedStep) sync(ctx context.Context, e *engine, i int, _ []*rowRun
 	if !e.Opts.Undo {
 		return nil, nil
 	}
-	st, err := readJournal(e.undoRunDir())
+	st, err := e.undoneJournal()
 	if err != nil {
 		return nil, &RunDirError{Dir: e.undoRunDir(), Msg: "cannot read the run's journal for the groups and divisions it created: " + err.Error()}
 	}
