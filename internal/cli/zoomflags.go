@@ -92,7 +92,7 @@ func (f *zoomFlags) connect(ctx context.Context, stdio *IO) (c *zoom.Client, clo
 	f.account = cfg.AccountID
 	cfg.Tier, cfg.Share, cfg.FeaturesInterval = f.tier, f.share, f.featuresInterval
 	if transport != nil {
-		cfg.HTTPClient = &http.Client{Transport: transport, Timeout: inMemoryTimeout}
+		cfg.HTTPClient = &http.Client{Transport: transport}
 	}
 	c, err = zoom.New(cfg)
 	if err != nil {
@@ -130,13 +130,8 @@ func (f *zoomFlags) startSandbox(listen bool) (*sandbox.Server, error) {
 
 // inMemoryOrigin is where a client reaching the embedded sandbox through
 // IO.Transport addresses it: a loopback address (the client's rule for
-// plain http) that the transport never dials. inMemoryTimeout is the
-// client's own default per-attempt timeout, as its Timeout is not applied
-// to an http.Client given to it.
-const (
-	inMemoryOrigin  = "http://127.0.0.1:9"
-	inMemoryTimeout = 30 * time.Second
-)
+// plain http) that the transport never dials.
+const inMemoryOrigin = "http://127.0.0.1:9"
 
 // profilesPath is the profiles file of the user's configuration folder.
 func profilesPath(stdio *IO) (string, error) {

@@ -55,6 +55,9 @@ func newClient(cfg Config, clk clock) (*Client, error) {
 	var hc *http.Client
 	if cfg.HTTPClient != nil {
 		copied := *cfg.HTTPClient
+		if copied.Timeout == 0 { // a given transport still answers within the client's timeout
+			copied.Timeout = cfg.Timeout
+		}
 		hc = &copied
 	} else {
 		tr := http.DefaultTransport.(*http.Transport).Clone()

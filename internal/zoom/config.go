@@ -46,7 +46,8 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the retry waits (default 500 ms, 30 s).
 	BackoffBase, BackoffMax time.Duration
 
-	// HTTPClient, if set, is used instead of one built from Timeout.
+	// HTTPClient, if set, is used instead of one built from Timeout (which
+	// it takes when it has no timeout of its own).
 	HTTPClient *http.Client
 	// UserAgent names the tool in requests.
 	UserAgent string

@@ -400,3 +400,21 @@ func testRetryAfterDateIsHonoured(t *testing.T) {
 		t.Errorf("waited %v, want the 30s + 45s Zoom asked for", got)
 	}
 }
+
+// A client given an http.Client without a timeout (an in-memory transport)
+// still gives up on an answer after its own Timeout; one with a timeout
+// keeps it.
+func TestGivenHTTPClientTakesTheTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		given, want time.Duration
+	}{{0, 7 * time.Second}, {3 * time.Second, 3 * time.Second}} {
+		c, err := New(Config{AccountID: "a", ClientID: "b", ClientSecret: "c", Tier: "pro", Share: 1, Timeout: 7 * time.Second,
+			HTTPClient: &http.Client{Transport: http.DefaultTransport, Timeout: tc.given}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.http.Timeout != tc.want {
+			t.Errorf("given a client with timeout %s: %s, want %s", tc.given, c.http.Timeout, tc.want)
+		}
+	}
+}
