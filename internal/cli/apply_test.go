@@ -204,7 +204,7 @@ func TestApplyRefuses(t *testing.T) {
 			return e
 		}},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			job, plan := planDept(t, e)
 			if code, out := e.main(nil, "apply", plan, "--check", "--tier", "business"); code != ExitOK || !strings.Contains(out, "applies cleanly") {

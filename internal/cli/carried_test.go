@@ -78,7 +78,7 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 		{"a sync", "hostile4", "version: 1\nname: h\ninput: { path: hostile4.xlsx, sheet: Users }\nfields: { email: Email, group: Group }\nsteps: [ { move_group: { sync: exact } } ]\n", "syncs (move_group"},
 		{"deletes", "hostile5", "version: 1\nname: h\ninput: { path: hostile5.xlsx, sheet: Users }\nfields: { email: Email }\nsteps: [ delete_users ]\n", "deletes users (delete_users)"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			srv, env, dir := confinedEnv(t)
 			name := tc.file
 			wb := hostileWorkbook(t, dir, name, tc.job)
@@ -96,7 +96,7 @@ func TestWorkbookJobIsConfined(t *testing.T) {
 		}))
 	}
 
-	t.Run("trusted, it runs and says where it came from and what it read", bubble(func(t *testing.T) {
+	t.Run("trusted, it runs and says where it came from and what it read", zoomtest.Bubble(func(t *testing.T) {
 		srv, env, dir := confinedEnv(t)
 		wb := hostileWorkbook(t, dir, "trusted", strings.Replace(deactivate, "%s", "trusted.xlsx", 1))
 		r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"run", wb, "--trust-workbook-job", "--out", filepath.Join(dir, "trusted")}, flags...)...)

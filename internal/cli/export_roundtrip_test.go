@@ -18,7 +18,7 @@ import (
 func TestUneditedExportRunsBack(t *testing.T) {
 	for _, ext := range []string{"csv", "xlsx"} {
 		// Each format on a fresh sandbox, in memory, on the bubble's clock.
-		t.Run(ext, bubble(func(t *testing.T) {
+		t.Run(ext, zoomtest.Bubble(func(t *testing.T) {
 			srv := exportMemSandbox(t, zoomtest.Options{})
 			env := exportEnv(srv, "")
 			dir := t.TempDir()

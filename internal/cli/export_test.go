@@ -342,7 +342,7 @@ func TestExportEveryKind(t *testing.T) {
 	for _, tt := range tests {
 		// Each kind from a fresh copy of the seed (an export changes
 		// nothing), in memory, on the bubble's clock.
-		t.Run(tt.args[0], bubble(func(t *testing.T) {
+		t.Run(tt.args[0], zoomtest.Bubble(func(t *testing.T) {
 			env := exportEnv(exportMemSandbox(t, zoomtest.Options{}), "")
 			r := runExportCLI(t, &IO{Getenv: env}, nil, append([]string{"export"}, tt.args...)...)
 			if r.code != ExitOK || !strings.Contains(r.stdout, tt.stdout) {

@@ -75,7 +75,7 @@ func editSheet(t *testing.T, path string, edits map[string]map[string]string, dr
 // a deleted row changes nothing, and every other row is unchanged.
 func TestEditedExportRunsBack(t *testing.T) {
 	for _, ext := range []string{"xlsx", "csv"} {
-		t.Run(ext, bubble(func(t *testing.T) {
+		t.Run(ext, zoomtest.Bubble(func(t *testing.T) {
 			srv := exportMemSandbox(t, zoomtest.Options{})
 			env := exportEnv(srv, "")
 			dir := t.TempDir()
@@ -234,7 +234,7 @@ func TestEditedExportSteps(t *testing.T) {
 			code: ExitUsage, says: "it was exported from the account other-account, and this run writes to acme-sandbox",
 		},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			srv := exportMemSandbox(t, zoomtest.Options{})
 			env := exportEnv(srv, "")
 			dir := t.TempDir()

@@ -28,7 +28,7 @@ func TestQuietExportAndTemplate(t *testing.T) {
 	} {
 		// Each case on its own sandbox (the exports change nothing), in
 		// memory, on its bubble's clock.
-		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: seed, NoRateLimits: true})
 			env := memEnv(srv)
 			for _, quiet := range []bool{false, true} {

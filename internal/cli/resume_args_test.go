@@ -41,7 +41,7 @@ func TestResumeHintIsAWholeCommand(t *testing.T) {
 			return append(args, "dept=Dept9")
 		}, "--max-failures=0"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			out := filepath.Join(e.dir, "run")
 			args := append(tc.start(e, out), "--max-failures", "0", "--concurrency", "1", "--yes", "--out", out)

@@ -115,7 +115,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "no credentials", input: hires(1, "Sales"), env: func(m map[string]string) { delete(m, "ZOOM_CLIENT_ID") }, want: ExitAuth, says: "ZOOM_CLIENT_ID"},
 		{name: "plain http elsewhere", input: hires(1, "Sales"), env: func(m map[string]string) { m["ZOOM_API_URL"] = "http://api.zoom.example/v2" }, want: ExitUsage, says: "refusing plain http"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newMemRunEnv(t, zoomtest.Options{NoRateLimits: true})
 			if tc.env != nil {
 				tc.env(e.env)

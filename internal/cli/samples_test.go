@@ -156,7 +156,7 @@ func TestSamples(t *testing.T) {
 		}
 	})
 
-	t.Run("migration", parallelBubble(func(t *testing.T) {
+	t.Run("migration", zoomtest.ParallelBubble(func(t *testing.T) {
 		s := runSample(t, "samples/migration/job.yaml")
 		if s.res.code != ExitPartial {
 			t.Fatalf("exit %d, want 1 (two bad rows on purpose)\n%s", s.res.code, s.res.stderr)
@@ -218,7 +218,7 @@ func TestSamples(t *testing.T) {
 		}
 	}))
 
-	t.Run("license-reshuffle", parallelBubble(func(t *testing.T) {
+	t.Run("license-reshuffle", zoomtest.ParallelBubble(func(t *testing.T) {
 		s := runSample(t, "samples/license-reshuffle/job.yaml")
 		if s.res.code != ExitOK {
 			t.Fatalf("exit %d\n%s", s.res.code, s.res.stderr)
@@ -274,7 +274,7 @@ func TestSamples(t *testing.T) {
 		}
 	})
 
-	t.Run("offboarding-remove", parallelBubble(func(t *testing.T) {
+	t.Run("offboarding-remove", zoomtest.ParallelBubble(func(t *testing.T) {
 		srv := zoomtest.NewMemServer(t, zoomtest.Options{Seed: sampleSeed(t)})
 		r := zbVia(t, memEnv(srv), inMemoryTo(srv), "run", repoPath(t, "samples/offboarding/remove.yaml"), "--yes", "--out", t.TempDir())
 		if r.code != ExitUsage || !strings.Contains(r.stderr, "--allow-delete") {
@@ -450,7 +450,7 @@ func TestReadmeCommands(t *testing.T) {
 	blocks := shellBlocks(readme(t))
 	ran := map[string]bool{}
 	for i, block := range blocks {
-		t.Run(fmt.Sprintf("block%d", i+1), parallelBubble(func(t *testing.T) {
+		t.Run(fmt.Sprintf("block%d", i+1), zoomtest.ParallelBubble(func(t *testing.T) {
 			dir := t.TempDir()
 			_ = os.MkdirAll(filepath.Join(dir, "runs"), 0o755)
 			for n, line := range block {

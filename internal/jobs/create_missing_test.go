@@ -171,7 +171,7 @@ func bigSeed(t *testing.T, n, divisions int) *zoomtest.Seed {
 // Zoom's caps (100 group creations a day, 500 divisions) are checked in
 // the plan: the rows past them fail there, before any write.
 func TestCreateMissingChecksZoomsCapsInThePlan(t *testing.T) {
-	t.Run("100 group creations a day", parallelBubble(func(t *testing.T) {
+	t.Run("100 group creations a day", zoomtest.ParallelBubble(func(t *testing.T) {
 		e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigSeed(t, 101, 0)})
 		var rows [][]string
 		for i := range 101 {
@@ -202,7 +202,7 @@ steps:
 			t.Errorf("%d creates and capped rows %v, want 100 and the last row", creates, capped)
 		}
 	}))
-	t.Run("500 divisions", parallelBubble(func(t *testing.T) {
+	t.Run("500 divisions", zoomtest.ParallelBubble(func(t *testing.T) {
 		// The sample has 4 divisions: 495 more leave room for one.
 		e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigSeed(t, 2, 495)})
 		e.writeCSV("users.csv", []string{"Email", "Division"}, [][]string{

@@ -32,7 +32,7 @@ func TestDefaultsApplyToCreatesOnly(t *testing.T) {
 		{"the template as written", "", 2},
 		{"default_for: all", "    default_for: all\n", 1},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			e.writeCSV("hires.csv", []string{"Email", "First Name", "Last Name", "License", "Group"}, rows)
 			job := input.ReplaceAllString(string(tmpl), "input: hires.csv")

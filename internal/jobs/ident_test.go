@@ -46,7 +46,7 @@ func TestResumeAndUndoRefuseAnotherAccount(t *testing.T) {
 		{"another account id", "other-account"},
 		{"same id on another host", ""},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			other := newEnv(t, zoomtest.Options{NoRateLimits: true, AccountID: tc.account})
 			if tc.account == "" && other.client.AccountID() != e.client.AccountID() {
@@ -141,7 +141,7 @@ func TestUndoLeavesAnotherPersonAlone(t *testing.T) {
 			}
 		}, "now has the email alan.t@acme-corp.example", "alan.t@acme-corp.example"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			start := accountState(e.srv)
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
@@ -225,7 +225,7 @@ func TestUndoRefusesAnEditedUndoFile(t *testing.T) {
 			return recs
 		}},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			e.writeCSV("in.csv", []string{"Email", "Dept"}, deptRows)
 			run := filepath.Join(e.dir, "run")

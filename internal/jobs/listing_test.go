@@ -43,7 +43,7 @@ func TestPlanListsByNumberedPages(t *testing.T) {
 		{name: "numbered pages"},
 		{name: "page_number not honoured: redone by token", dropNumber: true},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{Users: 600, UserPageSize: 20, NoRateLimits: true, Latency: 5 * time.Millisecond})
 			if tc.dropNumber {
 				// In front of the sandbox, on the client's own in-memory

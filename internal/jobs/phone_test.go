@@ -36,7 +36,7 @@ func TestPhoneNumberGoesWithPhoneCountry(t *testing.T) {
 			want:   map[string]string{"grace.hopper@acme.example": "+44 20 7946 0001/GB", "alan.turing@acme.example": "+44 20 7946 0002/GB"},
 			status: map[string]string{"grace.hopper@acme.example": "succeeded", "alan.turing@acme.example": "succeeded", "kenji.sato@acme.example": "succeeded"}},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			// Grace's country is GB already: her PATCH must carry it all
 			// the same.

@@ -28,7 +28,7 @@ func TestPlanListingByID(t *testing.T) {
 		{name: "a refused listing fails the plan", refuseStatus: "pending", wantErr: "listing pending users"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, bubble(func(t *testing.T) {
+		t.Run(tt.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			if tt.refuseStatus != "" {
 				inner := e.srv.Handler()

@@ -65,7 +65,7 @@ func TestPlanReadsOnlyWhatPays(t *testing.T) {
 		},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			tc.opts.NoRateLimits = true
 			e := newEnv(t, tc.opts)
 			users := e.srv.Users()

@@ -98,7 +98,7 @@ func TestTypoRowHoldsItsTargetsSyncBack(t *testing.T) {
 		{name: "feature", header: []string{"Email", "Webinar"}, value: "1", step: "update_features: [ { feature_type: webinar, sync: exact } ]",
 			added: "n01@corp.example"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 			rows := listed(18)
 			rows = append(rows, []string{"s19corp.example"}, []string{"s20@corp.exampel"}, []string{"n01@corp.example"})
@@ -216,7 +216,7 @@ func TestUnlistedRemovalsNeedConsent(t *testing.T) {
 		{name: "--max-removals 14", flag: "14", stop: "more than --max-removals allows (14)"},
 		{name: "a job limit high enough", limits: "limits:\n  max_removals: 15\n"},
 	} {
-		t.Run(tc.name, bubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: salesSeed()})
 			e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
 			job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: { sync: exact }\n"+tc.limits)

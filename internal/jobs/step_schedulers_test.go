@@ -16,7 +16,7 @@ import (
 // sends nothing.
 func TestRemoveSchedulersOnDeactivate(t *testing.T) {
 	for _, kind := range []string{"set_status", "delete_users"} {
-		t.Run(kind, bubble(func(t *testing.T) {
+		t.Run(kind, zoomtest.Bubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			const leaver = "grace.hopper@acme.example"

@@ -111,7 +111,7 @@ func TestStepKindsByAccountState(t *testing.T) {
 	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "WR", "NewEmail"}
 	for _, k := range kinds {
 		for _, s := range k.states {
-			t.Run(k.kind+"/"+s.name, parallelBubble(func(t *testing.T) {
+			t.Run(k.kind+"/"+s.name, zoomtest.ParallelBubble(func(t *testing.T) {
 				e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 				row := []string{s.email}
 				for _, h := range header[1:] {

@@ -59,7 +59,7 @@ func TestSyncExactGroupSpendsOnlyTheChanges(t *testing.T) {
 			writes: map[string]int{"DELETE /groups/{groupId}/members/{memberId}": 20}},
 		{name: "over max_removals", options: "{ sync: exact }", limit: "limits:\n  max_removals: 10\n", aborted: true},
 	} {
-		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true, Seed: bigGroupSeed()})
 			e.writeCSV("in.csv", []string{"Email", "Group"}, rows)
 			job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\n  group: Group\nsteps:\n  - move_group: "+tc.options+"\n"+tc.limit)

@@ -15,7 +15,7 @@ import (
 // goes through, and the summary names the tier the account answers like.
 func TestWrongTierSlowsToTheAccount(t *testing.T) {
 	// Paced by its own sandbox's limits: in a bubble the waits are virtual.
-	parallelBubble(testWrongTier)(t)
+	zoomtest.ParallelBubble(testWrongTier)(t)
 }
 
 func testWrongTier(t *testing.T) {

@@ -79,7 +79,7 @@ func TestUndoDeletesTheGroupsAndDivisionsTheRunCreated(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			users, dirs := accountState(e.srv), dirState(e.srv)
@@ -375,7 +375,7 @@ func TestUndoOfGroupSyncPutsBackEveryGroupAndThePrimary(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, parallelBubble(func(t *testing.T) {
+		t.Run(tc.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			start := accountState(e.srv)

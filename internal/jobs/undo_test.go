@@ -283,7 +283,7 @@ func TestUndoOfEveryStepKind(t *testing.T) {
 	}
 	header := []string{"Email", "First", "Last", "License", "Dept", "Status", "Group", "Division", "Seat", "Webinar", "Large", "New", "Assistants"}
 	for _, c := range cases {
-		t.Run(c.name, parallelBubble(func(t *testing.T) {
+		t.Run(c.name, zoomtest.ParallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			if c.setup != nil {
 				c.setup(e)
@@ -337,7 +337,7 @@ steps:
 		}))
 	}
 
-	t.Run("delete_users", parallelBubble(func(t *testing.T) {
+	t.Run("delete_users", zoomtest.ParallelBubble(func(t *testing.T) {
 		e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 		e.writeCSV("in.csv", []string{"Email"}, [][]string{{"dan.dormant@acme.example"}})
 		job := e.write("job.yaml", "version: 1\ninput: in.csv\nfields:\n  email: Email\nsteps:\n  - delete_users\n")
@@ -469,7 +469,7 @@ func TestSampleRunsUndoToTheStart(t *testing.T) {
 		"offboarding/deactivate.yaml",
 	}
 	for _, sample := range samples {
-		t.Run(sample, parallelBubble(func(t *testing.T) {
+		t.Run(sample, zoomtest.ParallelBubble(func(t *testing.T) {
 			e := newEnv(t, zoomtest.Options{NoRateLimits: true})
 			ctx := context.Background()
 			users, contacts, dirs, settings := accountState(e.srv), contactState(e.srv), dirState(e.srv), settingsState(t, e)
