@@ -10,6 +10,7 @@ package jobs
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,14 +124,14 @@ func (e *engine) openApply(dir string) error {
 	_, err = os.Stat(filepath.Join(dir, journalName))
 	resume := err == nil // an apply that stopped (or was killed) before it finished
 	p := info.Plan
-	changes := filepath.Join(dir, results.ChangesCSV)
-	sum, err := fileSHA256(changes)
+	// The approved changes are read once, through the hash that tells
+	// whether they are the file the dry run wrote: what is compared is
+	// exactly what was checked. A digest a row: the plan is compared row
+	// by row without holding the approved file's records.
+	approved, err := readApproved(filepath.Join(dir, results.ChangesCSV), p.ChangesSHA256, e.Opts.Apply.Made)
 	if err != nil {
-		return &RunDirError{Dir: dir, Msg: "cannot read the plan's " + results.ChangesCSV + ": " + err.Error(), Err: ErrPlanEdited}
-	}
-	if sum != p.ChangesSHA256 {
-		return &RunDirError{Dir: dir, Msg: results.ChangesCSV + " is not the file the dry run wrote (its SHA-256 differs from run.json's): an edited plan is not the one approved; nothing was sent",
-			Err: ErrPlanEdited, Hint: "make a new plan with zoombulk run JOB --dry-run and have it approved"}
+		return &RunDirError{Dir: dir, Msg: err.Error(), Err: ErrPlanEdited,
+			Hint: "make a new plan with zoombulk run JOB --dry-run and have it approved"}
 	}
 	maxAge := e.Opts.Apply.MaxAge
 	if maxAge <= 0 {
@@ -152,19 +153,7 @@ func (e *engine) openApply(dir string) error {
 		return &jobfile.JobError{File: e.sheet.File, Msg: "the input " + ErrChangedSinceRun.Error() + " plan", Err: ErrChangedSinceRun,
 			Hint: "apply runs the input the plan was made from: put it back, or make and approve a new plan"}
 	}
-	// A digest a row: the plan is compared row by row without holding
-	// the approved file's records.
-	e.approved = map[string]rowDigest{}
-	if err := results.EachChangeRecordIn(changes, func(rec []string) error {
-		if made := e.Opts.Apply.Made; made != nil && made(rec) {
-			return nil
-		}
-		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
-		e.approved[k] = e.approved[k].add(rec)
-		return nil
-	}); err != nil {
-		return &RunDirError{Dir: dir, Msg: results.ChangesCSV + ": " + err.Error(), Err: ErrPlanEdited}
-	}
+	e.approved = approved
 	e.planInfo = info
 	if resume {
 		// The journal's rows are done: the rest is planned, compared
@@ -250,6 +239,37 @@ func (e *engine) planConflicts(p *Plan) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// readApproved reads an approved plan's changes.csv into a digest a row,
+// checking on the way that its SHA-256 is sum; made, when set, leaves out
+// the creations an earlier job of the same approval has made.
+func readApproved(path, sum string, made func([]string) bool) (map[string]rowDigest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the plan's %s: %w", results.ChangesCSV, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	approved := map[string]rowDigest{}
+	perr := results.EachChangeRecordFrom(io.TeeReader(f, h), func(rec []string) error {
+		if made != nil && made(rec) {
+			return nil
+		}
+		k := changeKey(rec[results.ChangeColRow], rec[results.ChangeColEmail])
+		approved[k] = approved[k].add(rec)
+		return nil
+	})
+	if _, err := io.Copy(h, f); err != nil { // the rest, after a record the reader refused
+		return nil, fmt.Errorf("cannot read the plan's %s: %w", results.ChangesCSV, err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sum {
+		return nil, fmt.Errorf("%s is not the file the dry run wrote (its SHA-256 differs from run.json's): an edited plan is not the one approved; nothing was sent", results.ChangesCSV)
+	}
+	if perr != nil {
+		return nil, fmt.Errorf("%s: %w", results.ChangesCSV, perr)
+	}
+	return approved, nil
 }
 
 // changeKey is the row's key in changes.csv (changeKey).

@@ -45,6 +45,12 @@ func EachChangeRecordIn(path string, fn func(rec []string) error) error {
 	return eachChangeRecord(f, fn)
 }
 
+// EachChangeRecordFrom is EachChangeRecordIn on a changes.csv being read
+// from r (through a hash, say).
+func EachChangeRecordFrom(r io.Reader, fn func(rec []string) error) error {
+	return eachChangeRecord(r, fn)
+}
+
 func eachChangeRecord(r io.Reader, fn func([]string) error) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = len(changeColumns)
