@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -181,4 +182,64 @@ func (divisionStep) syncs(step jobfile.Step) bool {
 func (divisionStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
 	o := s.Options.(*DivisionOptions)
 	return kindDivision, o.To, o.CreateMissing, o.CreateMissing.On()
+}
+
+func (divisionStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*DivisionOptions)
+	if o.Sync == SyncAddOnly || o.Sync == "" {
+		return nil, nil
+	}
+	fallback := mainDivision(e.dir)
+	if o.Fallback != "" {
+		v, err := e.dir.Division(o.Fallback)
+		if err != nil {
+			return nil, syncError(e, i, fmt.Errorf("fallback_division: %w", err))
+		}
+		fallback = v.ID
+	}
+	if fallback == "" {
+		return nil, syncError(e, i, fmt.Errorf("sync: %s needs a division to put removed members in, and the account has no main division", o.Sync))
+	}
+	named := listed{}
+	for _, r := range rows {
+		want, ok := r.value(o.To)
+		if !ok || r.steps[i].action == results.ActFail {
+			continue
+		}
+		if v, err := e.dir.Division(want); err == nil {
+			named.add(v.ID, r)
+		}
+	}
+	held := e.heldByDir(kindDivision, o.To, named, func(name string) (string, error) { v, err := e.dir.Division(name); return v.ID, err })
+	var out []*rowRun
+	for _, did := range named.targets() {
+		if did == fallback {
+			continue // everyone not elsewhere is in it: no one can be taken out
+		}
+		what := fmt.Sprintf("division %q", e.dir.DivisionName(did))
+		hold := held.of(did)
+		members, unlisted := 0, 0
+		for m, err := range e.Client.ListDivisionMembers(ctx, did) {
+			if err != nil {
+				return nil, fmt.Errorf("listing the members of division %q: %w", e.dir.DivisionName(did), err)
+			}
+			members++
+			if named.has(did, m.ID, m.Email) {
+				continue
+			}
+			unlisted++
+			if len(hold) > 0 {
+				continue
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email}, i, what)
+			st := &r.steps[i]
+			d := &decision{e: e, r: r, step: e.steps[i], st: st}
+			st.action, st.target = results.ActAssign, fallback
+			d.change("division", e.dir.DivisionName(did), e.dir.DivisionName(fallback), results.RemoveDivision)
+			d.undoable("division", did, fallback)
+			out = append(out, r)
+		}
+		e.syncTarget(e.steps[i].Kind, what, members, unlisted, hold)
+	}
+	return out, nil
 }

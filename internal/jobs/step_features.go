@@ -645,3 +645,200 @@ func (featuresStep) doc() kindDoc {
 func (featuresStep) syncs(step jobfile.Step) bool {
 	return slices.ContainsFunc(step.Options.(*FeaturesOptions).Features, func(f FeatureStep) bool { return removesUnlisted(f.Sync) })
 }
+
+// anyValue keys the users a row names any value of a feature for.
+const anyValue = "\x00any"
+
+// offValue is the value that turns a feature off (a Basic license for
+// user_type).
+func offValue(featureType string) string {
+	switch featureType {
+	case "user_type":
+		return "1"
+	case "concurrent_meeting":
+		return "None"
+	case "zoom_whiteboard":
+		return "false"
+	}
+	return "0"
+}
+
+func (featuresStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*FeaturesOptions)
+	var feats []featureSync
+	for fi, fs := range o.Features {
+		if fs.Sync != SyncExact && fs.Sync != SyncRemoveOnly {
+			continue
+		}
+		if sf := e.namedFeature(i, fi, fs, rows); len(sf.named) > 1 {
+			feats = append(feats, sf)
+		}
+	}
+	if len(feats) == 0 {
+		return nil, nil
+	}
+	// The holders can be anyone in the account: list every user, and read
+	// the settings of those no row lists when a feature needs them.
+	users, err := e.syncedUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settings := make([]*zoom.FeatureSettings, len(users))
+	if slices.ContainsFunc(feats, func(sf featureSync) bool { return needsSettings(o.Features[sf.fi].FeatureType) }) {
+		if settings, err = e.featureSettingsOf(ctx, users); err != nil {
+			return nil, err
+		}
+	}
+	var out []*rowRun
+	for _, sf := range feats {
+		out = append(out, e.featureRemovals(i, sf, o.Features[sf.fi], users, settings)...)
+	}
+	return out, nil
+}
+
+// featureSync is one synced feature of an update_features step: the
+// values the rows name with the users they name them for, and the failing
+// rows that hold a value back.
+type featureSync struct {
+	fi    int
+	named listed // value -> listed users; anyValue -> every user a row names a value for
+	held  heldRows
+}
+
+// namedFeature collects who the rows name for feature fi of step i. A row
+// that names any value for its user decides the feature itself, so sync
+// leaves that user to the row; a value that turns the feature off is no
+// value to sync to. A failing row that names a value holds that value's
+// sync back.
+func (e *engine) namedFeature(i, fi int, fs FeatureStep, rows []*rowRun) featureSync {
+	sf := featureSync{fi: fi, named: listed{}}
+	on := func(v string) bool { return !isOff(v) && v != offValue(fs.FeatureType) }
+	for _, r := range rows {
+		v, ok := r.value(fs.Value)
+		if !ok || r.steps[i].action == results.ActFail {
+			continue
+		}
+		sf.named.add(anyValue, r)
+		if on(v) {
+			sf.named.add(v, r)
+		}
+	}
+	sf.held = e.heldBy(func(r *rowRun) (string, bool) {
+		v, ok := r.value(fs.Value)
+		if !ok || !on(v) {
+			return "", false
+		}
+		sf.named.add(anyValue, r)
+		sf.named.add(v, r)
+		return v, true
+	})
+	return sf
+}
+
+// syncedUsers lists the active and inactive users, those a feature sync
+// can take a feature from (pending users, listed without an ID, hold
+// none yet).
+func (e *engine) syncedUsers(ctx context.Context) ([]zoom.User, error) {
+	var users []zoom.User
+	for _, status := range []string{zoom.StatusActive, zoom.StatusInactive} {
+		for u, err := range e.Client.ListUsers(ctx, zoom.ListUsersOptions{Status: status}) {
+			if err != nil {
+				return nil, fmt.Errorf("listing %s users: %w", status, err)
+			}
+			if u.ID != "" {
+				users = append(users, u)
+			}
+		}
+	}
+	return users, nil
+}
+
+// featureSettingsOf reads every user's feature settings, concurrently
+// within the Medium rate: the listing does not say who holds a webinar
+// or a large meeting.
+func (e *engine) featureSettingsOf(ctx context.Context, users []zoom.User) ([]*zoom.FeatureSettings, error) {
+	settings := make([]*zoom.FeatureSettings, len(users))
+	idx := make([]int, len(users))
+	for j := range idx {
+		idx[j] = j
+	}
+	if err := readEach(ctx, e.concurrency(zoom.Medium), idx, func(j int) error {
+		s, err := e.Client.GetUserSettings(ctx, users[j].ID)
+		if err != nil {
+			return fmt.Errorf("reading the settings of %s: %w", users[j].Email, err)
+		}
+		settings[j] = &s.Feature
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return settings, nil
+}
+
+// featureRemovals plans turning feature sf off for the holders of each
+// value the file names that no row lists, unless a failing row holds the
+// value back, and records each value's members for the removal limits.
+func (e *engine) featureRemovals(i int, sf featureSync, fs FeatureStep, users []zoom.User, settings []*zoom.FeatureSettings) []*rowRun {
+	type count struct{ members, unlisted int }
+	counts := map[string]*count{}
+	for _, v := range sf.named.targets() {
+		counts[v] = &count{}
+	}
+	what := func(v string) string { return fmt.Sprintf("%s %q", fs.FeatureType, v) }
+	var out []*rowRun
+	for j, u := range users {
+		v, holds := sf.valueHeld(fs.FeatureType, &u, settings[j])
+		if !holds {
+			continue
+		}
+		counts[v].members++
+		if sf.named.has(anyValue, u.ID, u.Email) {
+			continue
+		}
+		counts[v].unlisted++
+		if len(sf.held.of(v)) > 0 {
+			continue
+		}
+		out = append(out, e.featureRemovalRow(i, sf.fi, fs.FeatureType, u, settings[j], what(v)))
+	}
+	for _, v := range sf.named.targets() {
+		if v != anyValue {
+			e.syncTarget(e.steps[i].Kind, what(v), counts[v].members, counts[v].unlisted, sf.held.of(v))
+		}
+	}
+	return out
+}
+
+// valueHeld is the first value the file names (in target order) that the
+// user has as asked; holds is false when the user has none of them, or
+// Zoom does not say.
+func (sf featureSync) valueHeld(featureType string, u *zoom.User, s *zoom.FeatureSettings) (v string, holds bool) {
+	for _, v := range sf.named.targets() {
+		if v == anyValue {
+			continue
+		}
+		if same, known := featureAsAsked(featureType, v, u, s); same && known {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// featureRemovalRow is the row that turns a feature off for a holder no
+// row lists (a Basic license for user_type, a downgrade), with what its
+// undo puts back when the feature's code is known.
+func (e *engine) featureRemovalRow(i, fi int, featureType string, u zoom.User, s *zoom.FeatureSettings, target string) *rowRun {
+	off := offValue(featureType)
+	r := e.removalRow(u, i, target)
+	r.settings = s
+	st := &r.steps[i]
+	st.action = results.ActUpdate
+	wantsOf(st).wants = []featureWant{{feature: fi, value: off, action: results.ActUpdate}}
+	d := &decision{e: e, r: r, step: e.steps[i], st: st}
+	cur := currentFeature(featureType, &u, s)
+	d.change(featureType, cur, off, pick(featureType == "user_type", results.RemoveDowngrade, results.RemoveFeature))
+	if was, ok := featureCode(featureType, &u, s); ok {
+		d.undoable(featureType, was, off)
+	}
+	return r
+}

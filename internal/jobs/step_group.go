@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -504,4 +505,112 @@ func (groupStep) syncs(step jobfile.Step) bool {
 func (groupStep) creates(s jobfile.Step) (kind, field string, cm jobfile.CreateMissing, ok bool) {
 	o := s.Options.(*GroupOptions)
 	return kindGroup, o.To, o.CreateMissing, o.CreateMissing.On()
+}
+
+// undoRemoved is the value a sync that took a user out of a group (with no
+// fallback) leaves in undo.csv's zb_set_group: the undo adds the user back.
+const undoRemoved = "(removed)"
+
+// colGroupRemoved is undo.csv's column of the groups a move_group sync
+// took the user out of ("id1 (primary); id2"), with in zb_set_ the
+// fallback group the sync put the user in (when the user was not in it
+// before), else (removed). It is a cell of the undo, not a job field.
+const colGroupRemoved = "zb_groups_removed"
+
+// primaryMark marks, in colGroupRemoved, the group that was the user's
+// primary one.
+const primaryMark = " (primary)"
+
+func (groupStep) sync(ctx context.Context, e *engine, i int, rows []*rowRun) ([]*rowRun, error) {
+	o := e.steps[i].Options.(*GroupOptions)
+	if o.Sync == SyncAddOnly || o.Sync == "" {
+		return nil, nil
+	}
+	var fallback *zoom.Group
+	if o.Fallback != "" {
+		g, err := e.dir.Group(o.Fallback)
+		if err != nil {
+			return nil, syncError(e, i, fmt.Errorf("fallback_group: %w", err))
+		}
+		fallback = &g
+	}
+	named, leaving := listed{}, listed{}
+	for _, r := range rows {
+		st := &r.steps[i]
+		want, ok := r.value(o.To)
+		if !ok || st.action == results.ActFail {
+			continue
+		}
+		g, err := e.dir.Group(want)
+		if err != nil {
+			continue
+		}
+		named.add(g.ID, r)
+		if st.action == results.ActMove && st.from != "" {
+			leaving.add(st.from, r) // the row's own move takes the user out
+		}
+	}
+	held := e.heldByDir(kindGroup, o.To, named, func(name string) (string, error) { g, err := e.dir.Group(name); return g.ID, err })
+	// groupsOf reads a member's groups once (the first is the primary):
+	// the before-image says which group a removal took, whether it was
+	// the primary one, and whether the fallback is new to the user.
+	seen := map[string][]string{}
+	groupsOf := func(id string) ([]string, error) {
+		if g, ok := seen[id]; ok {
+			return g, nil
+		}
+		u, err := e.Client.GetUser(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seen[id] = u.GroupIDs
+		return u.GroupIDs, nil
+	}
+	var out []*rowRun
+	for _, gid := range named.targets() {
+		if fallback != nil && fallback.ID == gid {
+			continue // its members would be moved into it: nothing to take out
+		}
+		what := fmt.Sprintf("group %q", e.dir.GroupName(gid))
+		hold := held.of(gid)
+		members, unlisted := 0, 0
+		for m, err := range e.Client.ListGroupMembers(ctx, gid) {
+			if err != nil {
+				return nil, fmt.Errorf("listing the members of group %q: %w", e.dir.GroupName(gid), err)
+			}
+			members++
+			if named.has(gid, m.ID, m.Email) || leaving.has(gid, m.ID, m.Email) {
+				continue
+			}
+			unlisted++
+			if len(hold) > 0 {
+				continue
+			}
+			groups, err := groupsOf(m.ID)
+			if err != nil {
+				return nil, fmt.Errorf("reading the groups of %s, a member of group %q: %w", m.Email, e.dir.GroupName(gid), err)
+			}
+			r := e.removalRow(zoom.User{ID: m.ID, Email: m.Email, Type: m.Type, GroupIDs: groups}, i, what)
+			st := &r.steps[i]
+			d := &decision{e: e, r: r, step: e.steps[i], st: st}
+			// The before-image names the group (marked when it was the
+			// user's primary one) and, with a fallback new to the user,
+			// the fallback: the undo puts the user back in every group a
+			// sync took them out of, makes the primary one primary again
+			// and takes them out of the fallback.
+			was := gid + pick(len(groups) > 0 && groups[0] == gid, primaryMark, "")
+			if fallback != nil {
+				st.action, st.from, st.target = results.ActMove, gid, fallback.ID
+				d.change("group", e.dir.GroupName(gid), fallback.Name, results.RemoveGroup)
+				d.undoable(colGroupRemoved, was, pick(slices.Contains(groups, fallback.ID), undoRemoved, fallback.ID))
+			} else {
+				st.action, st.target = results.ActRemove, gid
+				d.change("groups", e.dir.GroupName(gid), "(removed)", results.RemoveGroup)
+				d.undoable(colGroupRemoved, was, undoRemoved)
+			}
+			out = append(out, r)
+		}
+		e.syncTarget(e.steps[i].Kind, what, members, unlisted, hold)
+	}
+	return out, nil
 }
