@@ -195,7 +195,7 @@ func (a *applier) ensureCreated(rows []*rowRun) []*rowRun {
 func (e *engine) createEntry(ctx context.Context, ne *newEntry) (id string, made bool, fail *results.StepResult) {
 	var err error
 	switch ne.kind {
-	case "group":
+	case kindGroup:
 		var g *zoom.Group
 		g, err = e.Client.CreateGroup(ctx, ne.name)
 		if g != nil {

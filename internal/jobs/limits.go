@@ -33,7 +33,7 @@ func countCreation(p *Plan, step jobfile.Step, r *rowRun, st *rowStep, seen map[
 	case *contactRow:
 		if x.entry != nil && x.entry.create && !seen[x.entry] {
 			seen[x.entry] = true
-			p.Creations["contact group"]++
+			p.Creations[kindContactGroup]++
 		}
 		return
 	}

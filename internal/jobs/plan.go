@@ -90,7 +90,7 @@ func (t SyncTarget) Removes() int {
 // CreationText reads "2 groups, 1 division, 5 users" ("" for none).
 func (p *Plan) CreationText() string {
 	var parts []string
-	for _, k := range []string{"group", "division", "contact group", "user"} {
+	for _, k := range []string{kindGroup, kindDivision, kindContactGroup, "user"} {
 		if n := p.Creations[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, plural(k, n)))
 		}
