@@ -165,32 +165,15 @@ func (groupSettingsStep) decide(d *decision) {
 		}
 		jv := f.JSONValue(want)
 		d.st.patch[field] = jv // keyed by field, so an undo can drop a conflicting one
-		setLeaf(src, path, jv)
+		if src != nil {
+			src.Set(path, jv) // the next row of the same group compares with what this row leaves
+		}
 		d.change(field, have, want, removal)
 		if found {
 			d.undoable(field, have, want)
 		}
 	}
 	d.set(pick(len(d.st.patch) > 0, results.ActUpdate, results.ActUnchanged))
-}
-
-// setLeaf writes a leaf by dotted path into a read settings object, so the
-// next row of the same group compares with what this row leaves.
-func setLeaf(s zoom.Settings, path string, v any) {
-	if s == nil {
-		return
-	}
-	m := map[string]any(s)
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
-		}
-		m = next
-	}
-	m[parts[len(parts)-1]] = v
 }
 
 // An undo puts back the settings and locks found, with this step. Settings

@@ -39,21 +39,27 @@ func (c *Client) GetSettings(ctx context.Context, idOrEmail string) (Settings, e
 // SettingsPatch builds the body of Update user settings from dotted paths
 // and their JSON values: {"recording": {"cloud_recording": true}}.
 func SettingsPatch(values map[string]any) map[string]any {
-	body := map[string]any{}
+	body := Settings{}
 	for path, v := range values {
-		parts := strings.Split(path, ".")
-		m := body
-		for _, p := range parts[:len(parts)-1] {
-			next, ok := m[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[p] = next
-			}
-			m = next
-		}
-		m[parts[len(parts)-1]] = v
+		body.Set(path, v)
 	}
 	return body
+}
+
+// Set writes a leaf by dotted path ("recording.cloud_recording"), making
+// the sections on the way.
+func (s Settings) Set(path string, v any) {
+	m := map[string]any(s)
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
 }
 
 // UpdateSettings patches a user's settings with only the given leaves,
