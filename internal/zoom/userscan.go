@@ -137,65 +137,43 @@ func (s *userScanner) member(u *User, key []byte, full bool) bool {
 	if !full {
 		return knownOrUnlike(key) && s.skip(0)
 	}
-	switch string(key) {
-	case "first_name":
-		return s.text(&u.FirstName, false)
-	case "last_name":
-		return s.text(&u.LastName, false)
-	case "display_name":
-		return s.text(&u.DisplayName, false)
-	case "type":
-		return s.integer(func(n int64) { u.Type = int(n) })
-	case "status":
-		return s.text(&u.Status, true)
-	case "role_id":
-		return s.text(&u.RoleID, true)
-	case "role_name":
-		return s.text(&u.RoleName, true)
-	case "dept":
-		return s.text(&u.Dept, true)
-	case "job_title":
-		return s.text(&u.JobTitle, true)
-	case "location":
-		return s.text(&u.Location, true)
-	case "company":
-		return s.text(&u.Company, true)
-	case "manager":
-		return s.text(&u.Manager, false)
-	case "timezone":
-		return s.text(&u.Timezone, true)
-	case "language":
-		return s.text(&u.Language, true)
-	case "phone_number":
-		return s.text(&u.PhoneNumber, false)
-	case "phone_country":
-		return s.text(&u.PhoneCountry, true)
-	case "cost_center":
-		return s.text(&u.CostCenter, true)
-	case "pronouns":
-		return s.text(&u.Pronouns, true)
-	case "pmi":
-		return s.integer(func(n int64) { u.PMI = n })
-	case "verified":
-		return s.integer(func(n int64) { u.Verified = int(n) })
-	case "group_ids":
-		return s.list(&u.GroupIDs)
-	case "division_ids":
-		return s.list(&u.DivisionIDs)
-	case "created_at":
-		return s.time(&u.CreatedAt)
-	case "user_created_at":
-		return s.time(&u.UserCreatedAt)
-	case "last_login_time":
-		return s.time(&u.LastLoginTime)
-	case "last_client_version":
-		return s.text(&u.LastClientVersion, true)
-	case "plan_united_type":
-		return s.text(&u.PlanUnitedType, true)
-	case "zoom_one_type":
-		return s.integer(func(n int64) { u.ZoomOneType = n })
+	if read, ok := userFields[string(key)]; ok {
+		return read(s, u)
 	}
 	return knownOrUnlike(key) && s.skip(0)
+}
+
+// userFields read the User fields a full listing carries besides id and
+// email, by JSON key.
+var userFields = map[string]func(s *userScanner, u *User) bool{
+	"first_name":          func(s *userScanner, u *User) bool { return s.text(&u.FirstName, false) },
+	"last_name":           func(s *userScanner, u *User) bool { return s.text(&u.LastName, false) },
+	"display_name":        func(s *userScanner, u *User) bool { return s.text(&u.DisplayName, false) },
+	"type":                func(s *userScanner, u *User) bool { return s.integer(func(n int64) { u.Type = int(n) }) },
+	"status":              func(s *userScanner, u *User) bool { return s.text(&u.Status, true) },
+	"role_id":             func(s *userScanner, u *User) bool { return s.text(&u.RoleID, true) },
+	"role_name":           func(s *userScanner, u *User) bool { return s.text(&u.RoleName, true) },
+	"dept":                func(s *userScanner, u *User) bool { return s.text(&u.Dept, true) },
+	"job_title":           func(s *userScanner, u *User) bool { return s.text(&u.JobTitle, true) },
+	"location":            func(s *userScanner, u *User) bool { return s.text(&u.Location, true) },
+	"company":             func(s *userScanner, u *User) bool { return s.text(&u.Company, true) },
+	"manager":             func(s *userScanner, u *User) bool { return s.text(&u.Manager, false) },
+	"timezone":            func(s *userScanner, u *User) bool { return s.text(&u.Timezone, true) },
+	"language":            func(s *userScanner, u *User) bool { return s.text(&u.Language, true) },
+	"phone_number":        func(s *userScanner, u *User) bool { return s.text(&u.PhoneNumber, false) },
+	"phone_country":       func(s *userScanner, u *User) bool { return s.text(&u.PhoneCountry, true) },
+	"cost_center":         func(s *userScanner, u *User) bool { return s.text(&u.CostCenter, true) },
+	"pronouns":            func(s *userScanner, u *User) bool { return s.text(&u.Pronouns, true) },
+	"pmi":                 func(s *userScanner, u *User) bool { return s.integer(func(n int64) { u.PMI = n }) },
+	"verified":            func(s *userScanner, u *User) bool { return s.integer(func(n int64) { u.Verified = int(n) }) },
+	"group_ids":           func(s *userScanner, u *User) bool { return s.list(&u.GroupIDs) },
+	"division_ids":        func(s *userScanner, u *User) bool { return s.list(&u.DivisionIDs) },
+	"created_at":          func(s *userScanner, u *User) bool { return s.time(&u.CreatedAt) },
+	"user_created_at":     func(s *userScanner, u *User) bool { return s.time(&u.UserCreatedAt) },
+	"last_login_time":     func(s *userScanner, u *User) bool { return s.time(&u.LastLoginTime) },
+	"last_client_version": func(s *userScanner, u *User) bool { return s.text(&u.LastClientVersion, true) },
+	"plan_united_type":    func(s *userScanner, u *User) bool { return s.text(&u.PlanUnitedType, true) },
+	"zoom_one_type":       func(s *userScanner, u *User) bool { return s.integer(func(n int64) { u.ZoomOneType = n }) },
 }
 
 // userKeys are the JSON names of User's fields.
